@@ -1,0 +1,106 @@
+#include "agentregistry.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+Q_DECLARE_LOGGING_CATEGORY(lcAgent)
+
+namespace conduit::agents {
+
+AgentRegistry::AgentRegistry(RegistryConfig config, QObject *parent)
+    : QObject(parent), config_(std::move(config)) {}
+
+QStringList AgentRegistry::start() {
+    QStringList problems;
+    const QList<AgentManifest> manifests = AgentManifest::discover(config_.agentDirs, &problems);
+    for (const AgentManifest &m : manifests) {
+        QString configJson = QStringLiteral("{}");
+        if (!config_.agentConfigDir.isEmpty()) {
+            QFile f(QDir(config_.agentConfigDir).filePath(m.id + QLatin1String(".json")));
+            if (f.open(QIODevice::ReadOnly)) {
+                const QByteArray bytes = f.readAll();
+                QJsonParseError pe;
+                if (QJsonDocument::fromJson(bytes, &pe).isObject()) {
+                    configJson = QString::fromUtf8(bytes);
+                } else {
+                    problems << QStringLiteral("%1: not a JSON object (%2); agent %3 gets {}")
+                                    .arg(f.fileName(), pe.errorString(), m.id);
+                }
+            }
+        }
+        const QString stateDir = QDir(config_.stateDir).filePath(QStringLiteral("agents/") + m.id);
+        QDir().mkpath(stateDir);
+        RunnerProcess::Spec spec{config_.runnerPath, m.library, config_.limits.memoryLimit, config_.inProcess};
+        auto *r = new AgentRunner(m, spec, config_.limits, configJson, stateDir, this);
+        runners_ << r;
+        connect(r, &AgentRunner::ready, this, [this, r] {
+            readyAt_[r->manifest().id] = QDateTime::currentMSecsSinceEpoch();
+            emit agentReady(r->manifest().id);
+            emit settledChanged();
+        });
+        connect(r, &AgentRunner::failed, this, [this, r](const QString &reason) { onFailed(r, reason); });
+        connect(r, &AgentRunner::log, this, [r](int level, const QString &msg) {
+            const QString id = r->manifest().id;
+            switch (level) {
+            case 0: qCDebug(lcAgent).noquote() << id << msg; break;
+            case 1: qCInfo(lcAgent).noquote() << id << msg; break;
+            case 2: qCWarning(lcAgent).noquote() << id << msg; break;
+            default: qCCritical(lcAgent).noquote() << id << msg; break;
+            }
+        });
+        r->start();
+    }
+    return problems;
+}
+
+void AgentRegistry::stop() {
+    for (AgentRunner *r : runners_) r->stop();
+}
+
+AgentRunner *AgentRegistry::agent(const QString &id) const {
+    for (AgentRunner *r : runners_)
+        if (r->manifest().id == id) return r;
+    return nullptr;
+}
+
+AgentRunner *AgentRegistry::agentForDeviceType(const QString &type) const {
+    for (AgentRunner *r : runners_)
+        if (r->manifest().deviceTypes.contains(type)) return r;
+    return nullptr;
+}
+
+bool AgentRegistry::settled() const {
+    for (AgentRunner *r : runners_)
+        if (r->state() != AgentRunner::State::Ready && !failedOnce_.value(r->manifest().id)) return false;
+    return true;
+}
+
+void AgentRegistry::onFailed(AgentRunner *r, const QString &reason) {
+    const QString id = r->manifest().id;
+    failedOnce_[id] = true;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (readyAt_.contains(id) && now - readyAt_.value(id) >= config_.stableAfterMs) backoffStep_[id] = 0;
+    const bool restart = !r->failurePermanent();
+    emit agentFailed(id, reason, restart);
+    emit settledChanged();
+    if (!restart) {
+        qCWarning(lcAgent).noquote() << id << "will not be restarted:" << reason;
+        return;
+    }
+    const int step = backoffStep_.value(id);
+    backoffStep_[id] = std::min(step + 1, 20);
+    qint64 delay = std::min<qint64>(qint64(config_.restartBackoffMs) << step, config_.restartBackoffMaxMs);
+    // Jitter (±20%) so that agents failing together do not restart together.
+    delay += QRandomGenerator::global()->bounded(int(delay / 5 + 1)) - delay / 10;
+    qCInfo(lcAgent).noquote() << id << "restarting in" << delay << "ms";
+    QTimer::singleShot(std::max<qint64>(delay, 0), this, [this, r, id] {
+        restarts_[id] += 1;
+        r->start();
+    });
+}
+
+} // namespace conduit::agents

@@ -1,0 +1,60 @@
+// All agents of this host: discovered from manifests, one runner each,
+// restarted with exponential backoff when they fail (unless the failure is a
+// load failure that a restart cannot fix).
+#pragma once
+
+#include "agentrunner.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+
+namespace conduit::agents {
+
+struct RegistryConfig {
+    QStringList agentDirs;       // manifest drop-in directories
+    QString agentConfigDir;      // <id>.json agent configuration, optional
+    QString stateDir;            // <stateDir>/agents/<id>/ per agent
+    QString runnerPath;
+    bool inProcess = false;
+    RunnerLimits limits;
+    int restartBackoffMs = 200;
+    int restartBackoffMaxMs = 30000;
+    int stableAfterMs = 60000;   // a runner up this long resets the backoff
+};
+
+class AgentRegistry : public QObject {
+    Q_OBJECT
+public:
+    explicit AgentRegistry(RegistryConfig config, QObject *parent = nullptr);
+
+    // Discovers manifests and starts a runner for each. Problems with single
+    // manifests are returned, one line each; they do not stop the others.
+    QStringList start();
+    void stop();
+
+    QList<AgentRunner *> agents() const { return runners_; }
+    AgentRunner *agent(const QString &id) const;
+    AgentRunner *agentForDeviceType(const QString &type) const;
+    // True once every agent is Ready or has failed at least once.
+    bool settled() const;
+    int restarts(const QString &id) const { return restarts_.value(id); }
+
+signals:
+    void agentReady(const QString &id);
+    void agentFailed(const QString &id, const QString &reason, bool willRestart);
+    void settledChanged();
+
+private:
+    void onFailed(AgentRunner *r, const QString &reason);
+
+    RegistryConfig config_;
+    QList<AgentRunner *> runners_;
+    QHash<QString, int> restarts_;
+    QHash<QString, int> backoffStep_;
+    QHash<QString, qint64> readyAt_;
+    QHash<QString, bool> failedOnce_;
+};
+
+} // namespace conduit::agents

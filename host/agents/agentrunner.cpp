@@ -1,0 +1,464 @@
+#include "agentrunner.h"
+
+#include "agentchannel.h"
+
+#include <conduit/agent.h>
+
+#include <QIODevice>
+#include <QLoggingCategory>
+#include <QStringDecoder>
+
+Q_LOGGING_CATEGORY(lcAgent, "conduit.agents")
+
+namespace conduit::agents {
+
+using ipc::Fields;
+using ipc::FrameType;
+using ipc::Op;
+using ipc::Tag;
+
+namespace {
+
+constexpr int kMaxDevicesPerAgent = 4096;
+
+// Runner strings must be valid UTF-8; anything else is a protocol violation.
+bool utf8(std::string_view s, QString *out) {
+    QStringDecoder dec(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    *out = dec.decode(QByteArrayView(s.data(), static_cast<qsizetype>(s.size())));
+    return !dec.hasError();
+}
+
+bool isLongOp(Op op) {
+    switch (op) {
+    case Op::PrepareInstall: case Op::Install: case Op::PostInstall:
+    case Op::Activate: case Op::Commit: case Op::Rollback:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+AgentRunner::AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
+                         QString configJson, QString stateDir, QObject *parent)
+    : QObject(parent), manifest_(std::move(manifest)), spec_(std::move(spec)), limits_(limits),
+      configJson_(std::move(configJson)), stateDir_(std::move(stateDir)) {
+    spec_.library = manifest_.library;
+    spec_.memoryLimit = limits_.memoryLimit;
+    deadline_.setSingleShot(true);
+    connect(&deadline_, &QTimer::timeout, this, [this] {
+        if (state_ == State::Starting) {
+            killWith(QStringLiteral("hung during init: no answer within %1 ms").arg(limits_.initTimeoutMs));
+        } else if (active_ && active_->op() == Op::Transfer) {
+            killWith(QStringLiteral("hung: transfer made no progress for %1 ms").arg(limits_.stallTimeoutMs));
+        } else if (active_) {
+            killWith(QStringLiteral("hung: %1 did not finish within %2 ms")
+                         .arg(QLatin1String(ipc::opName(active_->op())))
+                         .arg(deadline_.interval()));
+        }
+    });
+    connect(&memoryTimer_, &QTimer::timeout, this, &AgentRunner::pollMemory);
+    killTimer_.setSingleShot(true);
+    connect(&killTimer_, &QTimer::timeout, this, [this] {
+        if (process_) process_->kill();
+    });
+}
+
+AgentRunner::~AgentRunner() {
+    failAll(QStringLiteral("host shutting down"));
+    // The socket first: an in-process runner thread ends when it closes.
+    delete channel_;
+    channel_ = nullptr;
+    delete process_;
+    process_ = nullptr;
+}
+
+void AgentRunner::start() {
+    if (state_ == State::Starting || state_ == State::Ready) return;
+    delete channel_;
+    channel_ = nullptr;
+    delete process_;
+    process_ = new RunnerProcess(this);
+    killReason_.clear();
+    permanent_ = false;
+    info_ = {};
+    startClock_.start();
+    QString error;
+    if (!process_->start(spec_, &error)) {
+        state_ = State::Failed;
+        lastFailure_ = error;
+        permanent_ = true;
+        emit failed(error);
+        return;
+    }
+    state_ = State::Starting;
+    connect(process_, &RunnerProcess::exited, this, &AgentRunner::onExited);
+    channel_ = new AgentChannel(process_->socketFd(), this);
+    connect(channel_, &AgentChannel::frameReceived, this, &AgentRunner::onFrame);
+    connect(channel_, &AgentChannel::broken, this, [this](const QString &reason) {
+        // EOF is normal when the runner exits; the exit status says why.
+        if (killReason_.isEmpty() && reason.startsWith(QLatin1String("protocol violation")))
+            killWith(reason);
+    });
+    connect(channel_, &AgentChannel::writable, this, &AgentRunner::pumpPayload);
+    Fields init;
+    init.put(Tag::ConfigJson, configJson_.toStdString()).put(Tag::StateDir, stateDir_.toStdString());
+    channel_->send(ipc::makeFrame(FrameType::Init, 0, init));
+    deadline_.start(limits_.initTimeoutMs);
+    memoryTimer_.start(limits_.memoryPollBusyMs);
+}
+
+void AgentRunner::stop(int graceMs) {
+    if (!process_ || !process_->running()) return;
+    killReason_ = QStringLiteral("stopped by host");
+    if (channel_ && channel_->isOpen()) channel_->send(ipc::makeFrame(FrameType::Shutdown, 0, std::string_view{}));
+    killTimer_.start(graceMs);
+}
+
+AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, const QString &name,
+                             const QString &params) {
+    auto *c = new AgentCall(op, this);
+    c->request_ = nextRequest_++;
+    c->payload_ = payload;
+    c->fields_.putU64(Tag::Op, static_cast<uint64_t>(op))
+        .put(Tag::DeviceId, u.deviceId.toStdString())
+        .put(Tag::TargetName, u.targetName.toStdString())
+        .put(Tag::Version, u.version.toStdString())
+        .putU64(Tag::Length, u.length)
+        .put(Tag::Sha256, u.sha256.toStdString())
+        .put(Tag::CustomJson, u.customJson.toStdString())
+        .put(Tag::StagingDir, u.stagingDir.toStdString());
+    if (!name.isEmpty()) c->fields_.put(Tag::Name, name.toStdString());
+    if (!params.isEmpty()) c->fields_.put(Tag::Params, params.toStdString());
+    if (op == Op::Transfer) c->result_.payloadBytes = 0;
+    queue_.push_back(c);
+    if (state_ == State::Failed || state_ == State::Stopped) {
+        // Report asynchronously, like every other outcome.
+        QTimer::singleShot(0, this, [this] { failAll(QStringLiteral("agent not running: %1").arg(lastFailure_)); });
+    } else {
+        QTimer::singleShot(0, this, &AgentRunner::dispatchNext);
+    }
+    return c;
+}
+
+void AgentRunner::cancel(AgentCall *c) {
+    if (!c) return;
+    auto it = std::find(queue_.begin(), queue_.end(), c);
+    if (it != queue_.end()) {
+        queue_.erase(it);
+        c->result_.code = CONDUIT_E_CANCELLED;
+        c->result_.message = QStringLiteral("cancelled before it started");
+        finishCall(c);
+        return;
+    }
+    if (c == active_ && channel_) channel_->send(ipc::makeFrame(FrameType::Cancel, c->request_, std::string_view{}));
+}
+
+void AgentRunner::dispatchNext() {
+    if (state_ != State::Ready || active_ || queue_.empty()) return;
+    active_ = queue_.front();
+    queue_.pop_front();
+    devicesInCall_ = 0;
+    channel_->send(ipc::makeFrame(FrameType::Call, active_->request_, active_->fields_));
+    armDeadline();
+    memoryTimer_.start(limits_.memoryPollBusyMs);
+    if (active_->op() == Op::Transfer) {
+        if (active_->payload_) {
+            connect(active_->payload_, &QIODevice::readyRead, this, &AgentRunner::pumpPayload);
+            connect(active_->payload_, &QIODevice::readChannelFinished, this, &AgentRunner::pumpPayload);
+        }
+        pumpPayload();
+    }
+}
+
+void AgentRunner::armDeadline() {
+    if (!active_) return;
+    if (active_->op() == Op::Transfer) return updateStallDeadline(false);
+    deadline_.start(isLongOp(active_->op()) ? limits_.installTimeoutMs : limits_.callTimeoutMs);
+}
+
+// A transfer is only "stalled" when the agent holds bytes it does not
+// consume (or does not answer after the end): a slow source is the
+// download's business, not a sign of a hung agent.
+void AgentRunner::updateStallDeadline(bool progressed) {
+    AgentCall *c = active_;
+    if (!c || c->op() != Op::Transfer) return;
+    if (c->sent_ == c->credited_ && !c->payloadEnded_) {
+        deadline_.stop();
+    } else if (progressed || !deadline_.isActive()) {
+        deadline_.start(limits_.stallTimeoutMs);
+    }
+}
+
+void AgentRunner::pumpPayload() {
+    pumpPayloadData();
+    updateStallDeadline(false);
+}
+
+void AgentRunner::pumpPayloadData() {
+    AgentCall *c = active_;
+    if (!c || c->op() != Op::Transfer || c->payloadEnded_ || !channel_ || !channel_->isOpen()) return;
+    const quint64 length = c->fields_.u64(Tag::Length).value_or(0);
+    QIODevice *src = c->payload_;
+    while (c->sent_ - c->credited_ < limits_.creditWindow && channel_->pendingBytes() < (2u << 20)) {
+        if (c->sent_ == length || !src) {
+            Fields end;
+            const bool short_ = c->sent_ != length;
+            end.putI64(Tag::Code, short_ ? CONDUIT_E_PAYLOAD : 0);
+            channel_->send(ipc::makeFrame(FrameType::DataEnd, c->request_, end));
+            c->payloadEnded_ = true;
+            return;
+        }
+        const quint64 want = std::min<quint64>(ipc::kDataChunk, length - c->sent_);
+        std::string frame(ipc::kHeaderSize + want, '\0');
+        const qint64 n = src->read(frame.data() + ipc::kHeaderSize, static_cast<qint64>(want));
+        if (n < 0 || (n == 0 && (src->atEnd() && !src->isSequential()))) {
+            // The source failed or ended short of the verified length.
+            Fields end;
+            end.putI64(Tag::Code, CONDUIT_E_PAYLOAD);
+            channel_->send(ipc::makeFrame(FrameType::DataEnd, c->request_, end));
+            c->payloadEnded_ = true;
+            c->result_.message = QStringLiteral("payload source ended after %1 of %2 bytes: %3")
+                                     .arg(c->sent_).arg(length).arg(src->errorString());
+            return;
+        }
+        if (n == 0) return; // wait for readyRead
+        frame.resize(ipc::kHeaderSize + static_cast<size_t>(n));
+        ipc::encodeHeader({FrameType::Data, 0, c->request_, static_cast<uint32_t>(n)},
+                          reinterpret_cast<unsigned char *>(frame.data()));
+        channel_->send(std::move(frame));
+        c->sent_ += static_cast<quint64>(n);
+    }
+}
+
+void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
+    std::string error;
+    const FrameType type = frame.header.type;
+    auto f = Fields::decode(frame.payload, &error);
+    if (!f) return violation(QStringLiteral("malformed fields in frame %1: %2")
+                                 .arg(static_cast<int>(type)).arg(QString::fromStdString(error)));
+    if (state_ == State::Starting) {
+        if (type == FrameType::Hello) return onHello(*f);
+        if (type == FrameType::Fail) {
+            QString msg;
+            utf8(f->strOr(Tag::Message), &msg);
+            permanent_ = true;
+            return killWith(QStringLiteral("failed to load: %1").arg(msg));
+        }
+        if (type == FrameType::Log) {
+            QString msg;
+            utf8(f->strOr(Tag::Message), &msg);
+            emit log(static_cast<int>(f->u64(Tag::Level).value_or(0)), msg);
+            return;
+        }
+        return violation(QStringLiteral("frame %1 before hello").arg(static_cast<int>(type)));
+    }
+    if (state_ != State::Ready) return;
+    switch (type) {
+    case FrameType::Log: {
+        QString msg;
+        const uint64_t level = f->u64(Tag::Level).value_or(99);
+        if (level > CONDUIT_LOG_ERROR || !utf8(f->strOr(Tag::Message), &msg))
+            return violation(QStringLiteral("bad log frame"));
+        emit log(static_cast<int>(level), msg);
+        return;
+    }
+    case FrameType::CaptureData:
+    case FrameType::CaptureEnd: {
+        QString stream;
+        if (!utf8(f->strOr(Tag::Name), &stream) || stream.isEmpty())
+            return violation(QStringLiteral("capture frame without a valid stream name"));
+        if (type == FrameType::CaptureData) {
+            auto data = f->str(Tag::Data).value_or(std::string_view{});
+            emit captureData(stream, QByteArray(data.data(), static_cast<qsizetype>(data.size())),
+                             f->u64(Tag::Timestamp).value_or(0));
+        } else {
+            emit captureEnded(stream, static_cast<int>(f->i64(Tag::Code).value_or(0)));
+        }
+        return;
+    }
+    case FrameType::Hello:
+    case FrameType::Fail:
+        return violation(QStringLiteral("second hello/fail frame"));
+    default:
+        break;
+    }
+    // Everything else belongs to the active call.
+    AgentCall *c = active_;
+    if (type == FrameType::Progress || type == FrameType::Status) {
+        if (frame.header.request == 0) return; // outside a call: nothing to attribute it to
+    }
+    if (!c || frame.header.request != c->request_)
+        return violation(QStringLiteral("frame %1 for request %2, which is not in flight")
+                             .arg(static_cast<int>(type)).arg(frame.header.request));
+    switch (type) {
+    case FrameType::Result:
+        return onResult(c, *f);
+    case FrameType::Device: {
+        if (c->op() != Op::Inventory || ++devicesInCall_ > kMaxDevicesPerAgent)
+            return violation(QStringLiteral("unexpected device frame"));
+        DeviceInfo d;
+        bool ok = utf8(f->strOr(Tag::DeviceId), &d.id) && utf8(f->strOr(Tag::DeviceType), &d.type) &&
+                  utf8(f->strOr(Tag::HardwareId), &d.hardwareId) &&
+                  utf8(f->strOr(Tag::CurrentVersion), &d.currentVersion) &&
+                  utf8(f->strOr(Tag::PreviousVersion), &d.previousVersion) &&
+                  utf8(f->strOr(Tag::UpdateState), &d.updateState);
+        if (!ok || d.id.isEmpty()) return violation(QStringLiteral("device frame with invalid or empty strings"));
+        d.capabilities = static_cast<quint32>(f->u64(Tag::Capabilities).value_or(0));
+        c->result_.devices << d;
+        return;
+    }
+    case FrameType::Credit: {
+        const uint64_t bytes = f->u64(Tag::Bytes).value_or(0);
+        if (c->op() != Op::Transfer || bytes == 0 || bytes > c->sent_ - c->credited_)
+            return violation(QStringLiteral("credit for %1 bytes, but only %2 are in flight")
+                                 .arg(bytes).arg(c->sent_ - c->credited_));
+        c->credited_ += bytes;
+        updateStallDeadline(true);
+        pumpPayload();
+        return;
+    }
+    case FrameType::Progress: {
+        QString dev;
+        if (!utf8(f->strOr(Tag::DeviceId), &dev)) return violation(QStringLiteral("bad progress frame"));
+        emit c->progress(dev, f->u64(Tag::Done).value_or(0), f->u64(Tag::Total).value_or(0));
+        return;
+    }
+    case FrameType::Status: {
+        QString dev, msg;
+        if (!utf8(f->strOr(Tag::DeviceId), &dev) || !utf8(f->strOr(Tag::Message), &msg))
+            return violation(QStringLiteral("bad status frame"));
+        emit c->status(dev, msg);
+        return;
+    }
+    default:
+        return violation(QStringLiteral("unexpected frame type %1").arg(static_cast<int>(type)));
+    }
+}
+
+void AgentRunner::onHello(const Fields &f) {
+    AgentInfo i;
+    bool ok = utf8(f.strOr(Tag::AgentId), &i.agentId) && utf8(f.strOr(Tag::AgentVersion), &i.agentVersion);
+    QString types;
+    ok = ok && utf8(f.strOr(Tag::DeviceTypes), &types);
+    if (!ok) return violation(QStringLiteral("hello with invalid UTF-8"));
+    if (f.u64(Tag::ProtocolVersion).value_or(0) != ipc::kProtocolVersion)
+        return violation(QStringLiteral("runner speaks another IPC protocol version"));
+    i.abiMajor = static_cast<int>(f.u64(Tag::AbiMajor).value_or(0));
+    i.abiMinor = static_cast<int>(f.u64(Tag::AbiMinor).value_or(0) & 0xffff);
+    i.abiPatch = static_cast<int>(f.u64(Tag::AbiPatch).value_or(0) & 0xffff);
+    i.negotiatedMinor = static_cast<int>(f.u64(Tag::NegotiatedMinor).value_or(0) & 0xffff);
+    i.hostMinor = static_cast<int>(f.u64(Tag::HostMinor).value_or(0) & 0xffff);
+    i.deviceTypes = types.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    i.pid = static_cast<qint64>(f.u64(Tag::Pid).value_or(0));
+    if (i.abiMajor != CONDUIT_ABI_VERSION_MAJOR ||
+        i.negotiatedMinor != std::min(i.abiMinor, int(f.u64(Tag::HostMinor).value_or(0xffff))))
+        return violation(QStringLiteral("hello with an inconsistent ABI negotiation"));
+    if (!manifest_.id.isEmpty() && i.agentId != manifest_.id) {
+        permanent_ = true;
+        return killWith(QStringLiteral("failed to load: library says agent id \"%1\", manifest says \"%2\"")
+                            .arg(i.agentId, manifest_.id));
+    }
+    info_ = i;
+    state_ = State::Ready;
+    deadline_.stop();
+    startLatencyMs_ = startClock_.elapsed();
+    memoryTimer_.start(limits_.memoryPollIdleMs);
+    qCInfo(lcAgent) << "agent" << i.agentId << i.agentVersion << "ready, ABI 1." << i.negotiatedMinor
+                    << "in" << startLatencyMs_ << "ms";
+    emit ready();
+    dispatchNext();
+}
+
+void AgentRunner::onResult(AgentCall *c, const Fields &f) {
+    CallResult &r = c->result_;
+    r.code = static_cast<int>(f.i64(Tag::Code).value_or(CONDUIT_E_FAILED));
+    QString msg;
+    if (!utf8(f.strOr(Tag::Message), &msg)) return violation(QStringLiteral("result with invalid UTF-8"));
+    // A host-side cause (e.g. the payload source failed) comes first; the
+    // agent's own words follow.
+    if (r.message.isEmpty()) r.message = msg;
+    else if (!msg.isEmpty()) r.message += QStringLiteral(" (agent: %1)").arg(msg);
+    r.consent = static_cast<int>(f.u64(Tag::Consent).value_or(0));
+    if (r.consent > CONDUIT_CONSENT_POSTPONE) return violation(QStringLiteral("result with an unknown consent value"));
+    r.capabilities = static_cast<quint32>(f.u64(Tag::Capabilities).value_or(0));
+    r.found = f.u64(Tag::Found).value_or(0) != 0;
+    r.payloadBytes = c->sent_;
+    deadline_.stop();
+    memoryTimer_.start(limits_.memoryPollIdleMs);
+    active_ = nullptr;
+    finishCall(c);
+    dispatchNext();
+}
+
+void AgentRunner::finishCall(AgentCall *c) {
+    if (c->payload_) disconnect(c->payload_, nullptr, this, nullptr);
+    emit c->finished(c->result_);
+    c->deleteLater();
+}
+
+void AgentRunner::violation(const QString &what) {
+    killWith(what.startsWith(QLatin1String("protocol violation")) ? what
+                                                                   : QStringLiteral("protocol violation: %1").arg(what));
+}
+
+void AgentRunner::killWith(const QString &reason) {
+    if (!killReason_.isEmpty()) return;
+    killReason_ = reason;
+    qCWarning(lcAgent) << "agent" << manifest_.id << "runner killed:" << reason;
+    if (channel_) channel_->close();
+    if (process_) process_->kill();
+}
+
+void AgentRunner::pollMemory() {
+    if (!process_ || !process_->running()) return;
+    const quint64 rss = process_->rssBytes();
+    peakRss_ = std::max(peakRss_, rss);
+    if (limits_.memoryLimit && rss > limits_.memoryLimit)
+        killWith(QStringLiteral("memory limit exceeded: resident %1 MiB > limit %2 MiB")
+                     .arg(rss >> 20).arg(limits_.memoryLimit >> 20));
+}
+
+void AgentRunner::onExited(const QString &description, bool crashed) {
+    // Hear the runner's last frames (e.g. Fail with the load error) first.
+    if (channel_ && channel_->isOpen()) channel_->drain();
+    deadline_.stop();
+    memoryTimer_.stop();
+    killTimer_.stop();
+    if (channel_) channel_->close();
+    QString reason = killReason_;
+    if (reason == QLatin1String("stopped by host") && !crashed) {
+        state_ = State::Stopped;
+        lastFailure_ = reason;
+        failAll(reason);
+        return;
+    }
+    if (reason.isEmpty()) {
+        reason = crashed ? QStringLiteral("crashed: %1").arg(description)
+                         : QStringLiteral("runner %1 unexpectedly").arg(description);
+        if (state_ == State::Starting) reason = QStringLiteral("crashed during init: %1").arg(description);
+    }
+    state_ = State::Failed;
+    lastFailure_ = reason;
+    qCWarning(lcAgent) << "agent" << manifest_.id << reason;
+    failAll(reason);
+    emit failed(reason);
+}
+
+void AgentRunner::failAll(const QString &reason) {
+    std::deque<AgentCall *> calls;
+    if (active_) calls.push_back(active_);
+    active_ = nullptr;
+    for (AgentCall *c : queue_) calls.push_back(c);
+    queue_.clear();
+    for (AgentCall *c : calls) {
+        c->result_.code = CONDUIT_E_FAILED;
+        c->result_.runnerFailed = true;
+        c->result_.message = reason;
+        c->result_.payloadBytes = c->sent_;
+        finishCall(c);
+    }
+}
+
+} // namespace conduit::agents

@@ -1,0 +1,167 @@
+// The host's handle on one agent: starts its runner, sends lifecycle calls
+// one at a time, streams payloads with credit-based backpressure, and
+// supervises it (deadlines, memory, protocol). Everything the runner sends is
+// untrusted and checked; any violation kills the runner with a clear reason.
+#pragma once
+
+#include "agentmanifest.h"
+#include "ipc/wire.h"
+#include "runnerprocess.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <deque>
+
+class QIODevice;
+
+namespace conduit::agents {
+
+class AgentChannel;
+
+struct DeviceInfo {
+    QString id, type, hardwareId, currentVersion, previousVersion, updateState;
+    quint32 capabilities = 0;
+};
+
+struct UpdateSpec {
+    QString deviceId, targetName, version, sha256, customJson = QStringLiteral("{}"), stagingDir;
+    quint64 length = 0;
+};
+
+struct CallResult {
+    int code = 0;            // conduit_result
+    QString message;
+    bool runnerFailed = false; // the runner died or was killed during the call
+    int consent = 0;         // conduit_consent, for DownloadConsent
+    quint32 capabilities = 0;
+    bool found = false;      // ProbeExtension
+    QList<DeviceInfo> devices;
+    quint64 payloadBytes = 0; // bytes streamed, for Transfer
+    bool ok() const { return code == 0 && !runnerFailed; }
+};
+
+struct AgentInfo {
+    QString agentId, agentVersion;
+    int abiMajor = 0, abiMinor = 0, abiPatch = 0, negotiatedMinor = 0, hostMinor = 0;
+    QStringList deviceTypes;
+    qint64 pid = 0;
+};
+
+struct RunnerLimits {
+    int initTimeoutMs = 5000;
+    int callTimeoutMs = 10000;        // inventory, consent, query, capture
+    int installTimeoutMs = 30 * 60 * 1000; // install steps, rollback
+    int stallTimeoutMs = 30000;       // transfer without any credit
+    quint64 memoryLimit = 256ull << 20;
+    int memoryPollBusyMs = 100;
+    int memoryPollIdleMs = 1000;
+    quint64 creditWindow = 8ull << 20;
+};
+
+// One call in flight or queued. Owned by the AgentRunner; deleted after
+// finished() was emitted (use QPointer or connect to finished only).
+class AgentCall : public QObject {
+    Q_OBJECT
+public:
+    ipc::Op op() const { return op_; }
+    const CallResult &result() const { return result_; }
+signals:
+    void progress(const QString &deviceId, quint64 done, quint64 total);
+    void status(const QString &deviceId, const QString &message);
+    void finished(const conduit::agents::CallResult &result);
+
+private:
+    friend class AgentRunner;
+    AgentCall(ipc::Op op, QObject *parent) : QObject(parent), op_(op) {}
+    ipc::Op op_;
+    uint32_t request_ = 0;
+    ipc::Fields fields_;
+    QPointer<QIODevice> payload_;
+    quint64 sent_ = 0, credited_ = 0;
+    bool payloadEnded_ = false;
+    CallResult result_;
+};
+
+class AgentRunner : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Stopped, Starting, Ready, Failed };
+    Q_ENUM(State)
+
+    AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
+                QString configJson, QString stateDir, QObject *parent = nullptr);
+    ~AgentRunner() override;
+
+    void start();
+    // Graceful stop: Shutdown, then SIGKILL after a grace period.
+    void stop(int graceMs = 2000);
+
+    // Queues a call. `payload` (Transfer only) must deliver exactly
+    // update.length bytes; the runner reads it as the agent consumes it.
+    AgentCall *call(ipc::Op op, const UpdateSpec &update = {}, QIODevice *payload = nullptr,
+                    const QString &name = {}, const QString &params = {});
+    void cancel(AgentCall *call);
+
+    State state() const { return state_; }
+    const AgentManifest &manifest() const { return manifest_; }
+    const AgentInfo &info() const { return info_; }
+    QString lastFailure() const { return lastFailure_; }
+    // True when the failure was a load failure that a restart cannot fix
+    // (not a shared object, ABI mismatch, init refused).
+    bool failurePermanent() const { return permanent_; }
+    qint64 pid() const { return process_ ? process_->pid() : -1; }
+    quint64 peakRss() const { return peakRss_; }
+    qint64 startLatencyMs() const { return startLatencyMs_; }
+
+signals:
+    void ready();
+    // The runner is gone; every queued call has finished with runnerFailed.
+    void failed(const QString &reason);
+    void log(int level, const QString &message);
+    void captureData(const QString &stream, const QByteArray &data, quint64 timestampNs);
+    void captureEnded(const QString &stream, int reason);
+
+private:
+    void onFrame(const ipc::FrameReader::Frame &frame);
+    void onHello(const ipc::Fields &f);
+    void onResult(AgentCall *c, const ipc::Fields &f);
+    void violation(const QString &what);
+    void killWith(const QString &reason);
+    void onExited(const QString &description, bool crashed);
+    void dispatchNext();
+    void pumpPayload();
+    void pumpPayloadData();
+    void updateStallDeadline(bool progressed);
+    void armDeadline();
+    void pollMemory();
+    void finishCall(AgentCall *c);
+    void failAll(const QString &reason);
+
+    AgentManifest manifest_;
+    RunnerProcess::Spec spec_;
+    RunnerLimits limits_;
+    QString configJson_, stateDir_;
+    State state_ = State::Stopped;
+    RunnerProcess *process_ = nullptr;
+    AgentChannel *channel_ = nullptr;
+    AgentInfo info_;
+    std::deque<AgentCall *> queue_;
+    AgentCall *active_ = nullptr;
+    uint32_t nextRequest_ = 1;
+    QTimer deadline_;
+    QTimer memoryTimer_;
+    QTimer killTimer_;
+    QElapsedTimer startClock_;
+    QString killReason_;
+    QString lastFailure_;
+    bool permanent_ = false;
+    quint64 peakRss_ = 0;
+    qint64 startLatencyMs_ = -1;
+    int devicesInCall_ = 0;
+};
+
+} // namespace conduit::agents

@@ -1,0 +1,49 @@
+// conduit-agent-runner: the process that hosts one agent plugin for conduitd.
+// Started by the host only; usage: conduit-agent-runner --fd N --library PATH
+//   [--memory-limit BYTES]
+#include "runner.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CONDUIT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONDUIT_ASAN 1
+#endif
+#endif
+
+int main(int argc, char **argv) {
+    conduit::runner::Options opts;
+    unsigned long long memoryLimit = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--fd")) opts.fd = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--library")) opts.library = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--memory-limit")) memoryLimit = std::strtoull(argv[i + 1], nullptr, 10);
+    }
+    if (opts.fd < 0 || opts.library.empty()) {
+        std::fprintf(stderr, "conduit-agent-runner is started by conduitd; it is not meant to be run by hand\n");
+        return 64;
+    }
+    // Die with the host: a runner must never outlive it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A write to a closed socket must be an error, not a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
+#ifndef CONDUIT_ASAN
+    // Backstop for the host's RSS watch: address space at twice the limit, so
+    // a runaway allocation fails inside the runner before it hurts the vehicle.
+    if (memoryLimit > 0) {
+        rlimit rl{memoryLimit * 2 + (256ull << 20), memoryLimit * 2 + (256ull << 20)};
+        setrlimit(RLIMIT_AS, &rl);
+    }
+#else
+    (void)memoryLimit;
+#endif
+    return conduit::runner::serve(opts);
+}

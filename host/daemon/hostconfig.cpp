@@ -1,0 +1,95 @@
+#include "hostconfig.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <unistd.h>
+
+namespace conduit::daemon {
+
+namespace {
+
+QString besideBinary(const QString &relative) {
+    return QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(relative);
+}
+
+const QStringList kKnownKeys = {
+    QStringLiteral("agents/dirs"), QStringLiteral("agents/config_dir"), QStringLiteral("agents/runner"),
+    QStringLiteral("agents/in_process"), QStringLiteral("agents/init_timeout_ms"),
+    QStringLiteral("agents/call_timeout_ms"), QStringLiteral("agents/install_timeout_ms"),
+    QStringLiteral("agents/stall_timeout_ms"), QStringLiteral("agents/memory_limit_mb"),
+    QStringLiteral("agents/restart_backoff_ms"), QStringLiteral("agents/restart_backoff_max_ms"),
+    QStringLiteral("host/state_dir"),
+};
+
+} // namespace
+
+HostConfig HostConfig::defaults() {
+    HostConfig c;
+    c.agents.agentDirs = {besideBinary(QStringLiteral("../lib/conduit/agents"))};
+    c.agents.runnerPath = besideBinary(QStringLiteral("../libexec/conduit/conduit-agent-runner"));
+    c.agents.stateDir = ::geteuid() == 0
+                            ? QStringLiteral("/var/lib/conduit")
+                            : QDir::home().filePath(QStringLiteral(".local/state/conduit"));
+    return c;
+}
+
+HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString *error) {
+    HostConfig c = defaults();
+    QString file = path;
+    if (file.isEmpty()) file = qEnvironmentVariable("CONDUIT_CONFIG");
+    if (file.isEmpty() && QFileInfo::exists(QStringLiteral("/etc/conduit/conduit.conf")))
+        file = QStringLiteral("/etc/conduit/conduit.conf");
+    if (file.isEmpty()) return c;
+    if (!QFileInfo(file).isReadable()) {
+        *error = QStringLiteral("cannot read configuration file %1").arg(file);
+        return c;
+    }
+    c.configFile = file;
+    QSettings s(file, QSettings::IniFormat);
+    if (s.status() != QSettings::NoError) {
+        *error = QStringLiteral("%1: malformed INI file").arg(file);
+        return c;
+    }
+    for (const QString &key : s.allKeys())
+        if (!kKnownKeys.contains(key)) warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
+
+    const QDir base = QFileInfo(file).absoluteDir();
+    auto pathValue = [&](const QString &v) { return QDir::cleanPath(base.absoluteFilePath(v)); };
+    auto intValue = [&](const QString &key, int fallback, int min) {
+        if (!s.contains(key)) return fallback;
+        bool ok = false;
+        const int v = s.value(key).toString().toInt(&ok);
+        if (!ok || v < min) {
+            warnings->append(QStringLiteral("%1: %2 must be an integer >= %3; using %4").arg(file, key).arg(min).arg(fallback));
+            return fallback;
+        }
+        return v;
+    };
+    if (s.contains(QStringLiteral("agents/dirs"))) {
+        c.agents.agentDirs.clear();
+        for (const QString &d : s.value(QStringLiteral("agents/dirs")).toString().split(QLatin1Char(':'), Qt::SkipEmptyParts))
+            c.agents.agentDirs << pathValue(d);
+    }
+    if (s.contains(QStringLiteral("agents/config_dir")))
+        c.agents.agentConfigDir = pathValue(s.value(QStringLiteral("agents/config_dir")).toString());
+    if (s.contains(QStringLiteral("agents/runner")))
+        c.agents.runnerPath = pathValue(s.value(QStringLiteral("agents/runner")).toString());
+    if (s.contains(QStringLiteral("host/state_dir")))
+        c.agents.stateDir = pathValue(s.value(QStringLiteral("host/state_dir")).toString());
+    c.agents.inProcess = s.value(QStringLiteral("agents/in_process"), false).toBool();
+    auto &l = c.agents.limits;
+    l.initTimeoutMs = intValue(QStringLiteral("agents/init_timeout_ms"), l.initTimeoutMs, 1);
+    l.callTimeoutMs = intValue(QStringLiteral("agents/call_timeout_ms"), l.callTimeoutMs, 1);
+    l.installTimeoutMs = intValue(QStringLiteral("agents/install_timeout_ms"), l.installTimeoutMs, 1);
+    l.stallTimeoutMs = intValue(QStringLiteral("agents/stall_timeout_ms"), l.stallTimeoutMs, 1);
+    l.memoryLimit = quint64(intValue(QStringLiteral("agents/memory_limit_mb"), int(l.memoryLimit >> 20), 0)) << 20;
+    c.agents.restartBackoffMs = intValue(QStringLiteral("agents/restart_backoff_ms"), c.agents.restartBackoffMs, 1);
+    c.agents.restartBackoffMaxMs = intValue(QStringLiteral("agents/restart_backoff_max_ms"), c.agents.restartBackoffMaxMs, 1);
+    return c;
+}
+
+} // namespace conduit::daemon

@@ -1,0 +1,77 @@
+// Test helpers for agent tests: a payload source the test feeds by hand
+// (so a transfer can be held mid-way), and runner construction.
+#pragma once
+
+#include "agents/agentrunner.h"
+
+#include <QIODevice>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+class GatedSource : public QIODevice {
+public:
+    GatedSource() { open(QIODevice::ReadOnly); }
+    bool isSequential() const override { return true; }
+    qint64 bytesAvailable() const override { return buffer_.size() + QIODevice::bytesAvailable(); }
+    void feed(const QByteArray &bytes) {
+        buffer_ += bytes;
+        emit readyRead();
+    }
+
+protected:
+    qint64 readData(char *data, qint64 max) override {
+        const qint64 n = std::min<qint64>(max, buffer_.size());
+        memcpy(data, buffer_.constData(), size_t(n));
+        buffer_.remove(0, n);
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray buffer_;
+};
+
+inline QString testAgent(const QString &name) {
+    return QStringLiteral(CONDUIT_TEST_AGENT_DIR "/") + name;
+}
+
+struct RunnerFixture {
+    QTemporaryDir state;
+    std::unique_ptr<conduit::agents::AgentRunner> runner;
+
+    RunnerFixture(const QString &library, conduit::agents::RunnerLimits limits = {},
+                  const QString &runnerPath = QStringLiteral(CONDUIT_RUNNER_PATH), bool inProcess = false) {
+        conduit::agents::AgentManifest m;
+        m.library = library;
+        conduit::agents::RunnerProcess::Spec spec{runnerPath, library, limits.memoryLimit, inProcess};
+        runner = std::make_unique<conduit::agents::AgentRunner>(m, spec, limits, QStringLiteral("{}"), state.path());
+    }
+    // Starts the runner and waits for ready or failed; returns the failure
+    // reason, empty on success.
+    QString start() {
+        QSignalSpy ready(runner.get(), &conduit::agents::AgentRunner::ready);
+        QSignalSpy failed(runner.get(), &conduit::agents::AgentRunner::failed);
+        runner->start();
+        if (ready.isEmpty() && failed.isEmpty()) (void)QTest::qWaitFor([&] { return !ready.isEmpty() || !failed.isEmpty(); }, 20000);
+        if (!failed.isEmpty()) return failed.first().first().toString();
+        return ready.isEmpty() ? QStringLiteral("neither ready nor failed") : QString();
+    }
+    static conduit::agents::CallResult noResult() {
+        conduit::agents::CallResult r;
+        r.code = -999;
+        r.message = QStringLiteral("no result within 30 s");
+        r.runnerFailed = true;
+        return r;
+    }
+    conduit::agents::CallResult call(conduit::ipc::Op op, const conduit::agents::UpdateSpec &u = {},
+                                     QIODevice *payload = nullptr, const QString &name = {}) {
+        auto *c = runner->call(op, u, payload, name);
+        QSignalSpy done(c, &conduit::agents::AgentCall::finished);
+        done.wait(30000);
+        return done.isEmpty() ? noResult()
+                              : done.first().first().value<conduit::agents::CallResult>();
+    }
+};
+
+Q_DECLARE_METATYPE(conduit::agents::CallResult)

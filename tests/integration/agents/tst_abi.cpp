@@ -1,0 +1,119 @@
+// Agent ABI v1: loading, version negotiation and struct-size rules, with
+// real plugins in real runner processes.
+#include "gatedsource.h"
+
+#include <conduit/agent.h>
+
+using namespace conduit::agents;
+using conduit::ipc::Op;
+
+class TestAbi : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { qRegisterMetaType<CallResult>(); }
+
+    void pureCPluginLoadsAndReportsInventory() {
+        RunnerFixture f(testAgent(QStringLiteral("test-abi.so")));
+        QCOMPARE(f.start(), QString());
+        QCOMPARE(f.runner->info().agentId, QStringLiteral("io.conduit.test.abi"));
+        QCOMPARE(f.runner->info().negotiatedMinor, 0);
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(r.devices.size(), 1);
+        QCOMPARE(r.devices[0].id, QStringLiteral("abi-1"));
+        QCOMPARE(r.devices[0].hardwareId, QStringLiteral("abi-hw"));
+    }
+    void unknownHostExtensionIsNull() {
+        RunnerFixture f(testAgent(QStringLiteral("test-abi.so")));
+        QCOMPARE(f.start(), QString());
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY(r.ok());
+        QVERIFY2(r.devices[0].updateState.contains(QLatin1String("unknown-ext=null")), qPrintable(r.devices[0].updateState));
+    }
+    void unknownAgentExtensionIsNull() {
+        RunnerFixture f(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-sink.so"));
+        QCOMPARE(f.start(), QString());
+        CallResult known = f.call(Op::ProbeExtension, {}, nullptr, QStringLiteral(CONDUIT_EXT_DATA_CAPTURE));
+        QVERIFY(known.ok());
+        QVERIFY(known.found);
+        CallResult unknown = f.call(Op::ProbeExtension, {}, nullptr, QStringLiteral("conduit.data-capture/99"));
+        QVERIFY(unknown.ok());
+        QVERIFY(!unknown.found);
+    }
+    void newerMinorPluginLoadsInOlderHost() {
+        // Built for 1.7, host offers 1.0: both use 1.0.
+        RunnerFixture f(testAgent(QStringLiteral("test-abi-newer.so")));
+        QCOMPARE(f.start(), QString());
+        QCOMPARE(f.runner->info().abiMinor, 7);
+        QCOMPARE(f.runner->info().negotiatedMinor, 0);
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY(r.ok());
+        QVERIFY2(r.devices[0].updateState.startsWith(QLatin1String("negotiated=1.0")), qPrintable(r.devices[0].updateState));
+    }
+    void olderMinorPluginInNewerHost() {
+        // A host offering 1.3 with a plugin built for 1.0: both use 1.0.
+        RunnerFixture f(testAgent(QStringLiteral("test-abi.so")), {}, QStringLiteral(CONDUIT_RUNNER_MINOR3_PATH));
+        QCOMPARE(f.start(), QString());
+        QCOMPARE(f.runner->info().hostMinor, 3);
+        QCOMPARE(f.runner->info().negotiatedMinor, 0);
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY(r.devices[0].updateState.startsWith(QLatin1String("negotiated=1.0")));
+    }
+    void newerMinorPluginInNewerHostUsesLowerMinor() {
+        RunnerFixture f(testAgent(QStringLiteral("test-abi-newer.so")), {}, QStringLiteral(CONDUIT_RUNNER_MINOR3_PATH));
+        QCOMPARE(f.start(), QString());
+        QCOMPARE(f.runner->info().negotiatedMinor, 3);
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY2(r.devices[0].updateState.startsWith(QLatin1String("negotiated=1.3")), qPrintable(r.devices[0].updateState));
+    }
+    void loadFailures_data() {
+        QTest::addColumn<QString>("library");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("major mismatch") << "test-abi-major2.so" << "ABI major mismatch: plugin built for 2.0, host speaks 1.x";
+        QTest::newRow("struct too small") << "test-abi-small.so" << "entry table too small: 8 bytes";
+        QTest::newRow("missing entry") << "test-abi-noentry.so" << "missing entry symbol conduit_agent_entry";
+        QTest::newRow("not a shared object") << "not-a-plugin.so" << "not a loadable shared object";
+        QTest::newRow("missing file") << "no-such-plugin.so" << "not a loadable shared object";
+    }
+    void loadFailures() {
+        QFETCH(QString, library);
+        QFETCH(QString, reason);
+        RunnerFixture f(testAgent(library));
+        const QString failure = f.start();
+        QVERIFY2(failure.startsWith(QLatin1String("failed to load: ")), qPrintable(failure));
+        QVERIFY2(failure.contains(reason), qPrintable(failure));
+        QVERIFY(f.runner->failurePermanent());
+        // A call to a failed agent is answered, not lost.
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY(r.runnerFailed);
+        QVERIFY(r.message.contains(QLatin1String("agent not running")));
+    }
+    void cppExceptionBecomesResultCode() {
+        qputenv("CONDUIT_TEST_FAULT", "throw@inventory");
+        RunnerFixture f(testAgent(QStringLiteral("test-fault.so")));
+        QCOMPARE(f.start(), QString());
+        CallResult r = f.call(Op::Inventory);
+        qunsetenv("CONDUIT_TEST_FAULT");
+        QCOMPARE(r.code, int(CONDUIT_E_FAILED));
+        QVERIFY(!r.runnerFailed);
+        QCOMPARE(r.message, QStringLiteral("exception thrown by the test agent"));
+        QCOMPARE(f.runner->state(), AgentRunner::State::Ready);
+    }
+    void unsupportedStepIsReported() {
+        RunnerFixture f(testAgent(QStringLiteral("test-abi.so")));
+        QCOMPARE(f.start(), QString());
+        CallResult r = f.call(Op::Install, {QStringLiteral("abi-1")});
+        QCOMPARE(r.code, int(CONDUIT_E_UNSUPPORTED));
+        QVERIFY(r.message.contains(QLatin1String("install not offered")));
+    }
+    void inProcessModeServesCalls() {
+        RunnerFixture f(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), {}, QStringLiteral(CONDUIT_RUNNER_PATH), true);
+        QCOMPARE(f.start(), QString());
+        CallResult r = f.call(Op::Inventory);
+        QVERIFY(r.ok());
+        QCOMPARE(r.devices.value(0).id, QStringLiteral("example-ecu-1"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAbi)
+#include "tst_abi.moc"
