@@ -365,8 +365,8 @@ void AgentRunner::onHello(const Fields &f) {
     deadline_.stop();
     startLatencyMs_ = startClock_.elapsed();
     memoryTimer_.start(limits_.memoryPollIdleMs);
-    qCInfo(lcAgent) << "agent" << i.agentId << i.agentVersion << "ready, ABI 1." << i.negotiatedMinor
-                    << "in" << startLatencyMs_ << "ms";
+    qCInfo(lcAgent).noquote() << QStringLiteral("agent %1 %2 ready (ABI 1.%3, pid %4) in %5 ms")
+                                     .arg(i.agentId, i.agentVersion).arg(i.negotiatedMinor).arg(i.pid).arg(startLatencyMs_);
     emit ready();
     dispatchNext();
 }
@@ -406,7 +406,7 @@ void AgentRunner::violation(const QString &what) {
 void AgentRunner::killWith(const QString &reason) {
     if (!killReason_.isEmpty()) return;
     killReason_ = reason;
-    qCWarning(lcAgent) << "agent" << manifest_.id << "runner killed:" << reason;
+    qCWarning(lcAgent).noquote() << "agent" << manifest_.id << "runner killed:" << reason;
     if (channel_) channel_->close();
     if (process_) process_->kill();
 }
@@ -441,7 +441,7 @@ void AgentRunner::onExited(const QString &description, bool crashed) {
     }
     state_ = State::Failed;
     lastFailure_ = reason;
-    qCWarning(lcAgent) << "agent" << manifest_.id << reason;
+    qCWarning(lcAgent).noquote() << "agent" << manifest_.id << reason;
     failAll(reason);
     emit failed(reason);
 }

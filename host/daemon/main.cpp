@@ -92,6 +92,11 @@ int main(int argc, char **argv) {
     QCoreApplication::setApplicationName(QStringLiteral("conduitd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CONDUIT_HOST_VERSION));
 
+    // Quiet by default; QT_LOGGING_RULES (e.g. "conduit.agents.debug=true")
+    // turns a concern's debug output on.
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false"));
+
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Conduit over-the-air update host"));
     p.addHelpOption();
@@ -106,8 +111,10 @@ int main(int argc, char **argv) {
                                     QStringLiteral("Run agents on threads inside conduitd (for debugging a plugin under gdb; no isolation)."));
     QCommandLineOption agentDirOpt(QStringLiteral("agent-dir"), QStringLiteral("Agent manifest directory (repeatable; replaces the configured ones)."),
                                    QStringLiteral("dir"));
+    QCommandLineOption stateOpt(QStringLiteral("state-dir"), QStringLiteral("Directory for persistent state (overrides host/state_dir)."),
+                                QStringLiteral("dir"));
     QCommandLineOption timeoutOpt(QStringLiteral("timeout-ms"), QStringLiteral("Init and call deadline for --check-agent."), QStringLiteral("ms"));
-    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, timeoutOpt});
+    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt});
     p.process(app);
 
     QStringList warnings;
@@ -120,6 +127,7 @@ int main(int argc, char **argv) {
     }
     if (p.isSet(inProcessOpt)) config.agents.inProcess = true;
     if (p.isSet(agentDirOpt)) config.agents.agentDirs = p.values(agentDirOpt);
+    if (p.isSet(stateOpt)) config.agents.stateDir = p.value(stateOpt);
     if (p.isSet(timeoutOpt)) {
         const int ms = p.value(timeoutOpt).toInt();
         if (ms <= 0) {
@@ -129,7 +137,11 @@ int main(int argc, char **argv) {
         config.agents.limits.initTimeoutMs = config.agents.limits.callTimeoutMs = ms;
     }
 
-    if (p.isSet(checkOpt)) return daemon::checkAgent(p.value(checkOpt), config.agents);
+    if (p.isSet(checkOpt)) {
+        if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+            QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false\nconduit.*.warning=false"));
+        return daemon::checkAgent(p.value(checkOpt), config.agents);
+    }
 
     agents::AgentRegistry registry(config.agents);
     daemon::UnixSignals unixSignals({SIGINT, SIGTERM});
