@@ -107,12 +107,25 @@ private slots:
         neighbourStillServes();
     }
 
+    void slowCallWithinDeadlineSucceeds_data() {
+        QTest::addColumn<QByteArray>("fault");
+        QTest::newRow("init") << QByteArray("slow@init");
+        QTest::newRow("inventory") << QByteArray("slow@inventory");
+        QTest::newRow("transfer") << QByteArray("slow@transfer");
+    }
     void slowCallWithinDeadlineSucceeds() {
-        FaultEnv env("slow@inventory");
+        QFETCH(QByteArray, fault);
+        FaultEnv env(fault);
         RunnerFixture f(testAgent(QStringLiteral("test-fault.so")), testLimits());
         QCOMPARE(f.start(), QString());
         CallResult r = f.call(Op::Inventory);
         QVERIFY2(r.ok(), qPrintable(r.message));
+        QByteArray data(4 << 20, 's');
+        QBuffer source(&data);
+        source.open(QIODevice::ReadOnly);
+        r = f.call(Op::Transfer, update(quint64(data.size())), &source);
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(r.payloadBytes, quint64(data.size()));
     }
 
     void slowCallPastDeadlineIsKilled() {
