@@ -1,0 +1,51 @@
+// A campaign: the verified targets to install on this vehicle, with the
+// signed install policy of each (phase, dependencies, vehicle conditions).
+// Only a trusted source (an Uptane-verified bundle or repository) builds one.
+#pragma once
+
+#include <QJsonObject>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+namespace conduit::core {
+
+// Vehicle-state conditions from the signed policy (docs/metadata.md).
+struct Conditions {
+    bool requireParked = false;
+    int minBatterySoc = -1; // percent; -1: no requirement
+    bool operator==(const Conditions &) const = default;
+};
+
+struct CampaignTarget {
+    QString deviceId;     // ECU serial
+    QString hardwareId;
+    QString targetName;
+    QString version;
+    QString sha256;
+    QString customJson = QStringLiteral("{}");
+    quint64 length = 0;
+    int phase = 0;
+    QStringList dependencies; // device ids that must be installed first
+    Conditions conditions;
+    // Signed flag: this device cannot roll back and is installed last.
+    bool allowNoRollback = false;
+
+    QJsonObject toJson() const;
+    static CampaignTarget fromJson(const QJsonObject &o);
+};
+
+struct Campaign {
+    QString id;
+    QString name;
+    QMap<QString, QString> releaseNotes; // locale -> text
+    QList<CampaignTarget> targets;
+    bool forced = false;   // server-side "forced": consent not asked
+    QString origin;        // "bundle:/path", "ddi:action/42", ...
+
+    quint64 totalBytes() const;
+    QJsonObject toJson() const;
+    static Campaign fromJson(const QJsonObject &o);
+};
+
+} // namespace conduit::core

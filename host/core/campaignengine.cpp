@@ -1,0 +1,626 @@
+#include "campaignengine.h"
+
+#include <conduit/agent.h>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QMetaEnum>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <memory>
+
+Q_LOGGING_CATEGORY(lcCampaign, "conduit.campaign")
+
+namespace conduit::core {
+
+using agents::CallResult;
+using ipc::Op;
+
+namespace {
+
+QString deviceError(const QString &device, const char *step, const CallResult &r) {
+    return QStringLiteral("device %1: %2 failed: %3").arg(device, QLatin1String(step), r.message.isEmpty()
+                                                                                           ? QStringLiteral("code %1").arg(r.code)
+                                                                                           : r.message);
+}
+
+QJsonObject record(const QString &type, QJsonObject fields = {}) {
+    fields.insert(QStringLiteral("type"), type);
+    fields.insert(QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    return fields;
+}
+
+} // namespace
+
+QString CampaignEngine::stateName(State s) {
+    return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(s)));
+}
+
+QJsonObject CampaignEngine::Result::toJson() const {
+    return {{QStringLiteral("campaign"), campaignId},
+            {QStringLiteral("name"), name},
+            {QStringLiteral("outcome"), outcome},
+            {QStringLiteral("reason"), reason},
+            {QStringLiteral("finished"), finished.toString(Qt::ISODate)},
+            {QStringLiteral("flagged_devices"), QJsonArray::fromStringList(flaggedDevices)}};
+}
+
+CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads,
+                               VehicleState *vehicle, Config config, QObject *parent)
+    : QObject(parent), journal_(journal), gateway_(gateway), payloads_(payloads), vehicle_(vehicle),
+      config_(std::move(config)) {
+    postponeTimer_.setSingleShot(true);
+    connect(&postponeTimer_, &QTimer::timeout, this, [this] {
+        if (state_ == State::Postponed) askConsent(pendingConsent_);
+    });
+    connect(vehicle_, &VehicleState::changed, this, [this] {
+        if (state_ == State::WaitingForConditions) waitForConditions();
+    });
+    loadHistory();
+}
+
+void CampaignEngine::setState(State s) {
+    if (s == state_) return;
+    qCInfo(lcCampaign).noquote() << "campaign" << campaign_.id << stateName(state_) << "->" << stateName(s);
+    state_ = s;
+    emit stateChanged(s);
+}
+
+bool CampaignEngine::journal(const QJsonObject &r, bool durable) {
+    QString error;
+    if (journal_->append(r, durable, &error)) return true;
+    // Without a journal nothing irreversible may happen: stop here. The
+    // next start replays what was durable and undoes the rest.
+    qCCritical(lcCampaign).noquote() << error;
+    return false;
+}
+
+void CampaignEngine::submit(const Campaign &campaign) {
+    queue_.push_back(campaign);
+    if (state_ == State::Idle) QTimer::singleShot(0, this, &CampaignEngine::startNext);
+}
+
+void CampaignEngine::startNext() {
+    if (state_ != State::Idle || queue_.empty()) return;
+    campaign_ = queue_.front();
+    queue_.pop_front();
+    ++generation_;
+    runs_.clear();
+    phase_ = -1;
+    activationStarted_ = cancelRequested_ = false;
+    unmet_.clear();
+    recovered_.clear();
+    if (!journal(record(QStringLiteral("start"), {{QStringLiteral("campaign"), campaign_.toJson()}}), true))
+        return finish(QStringLiteral("failed"), QStringLiteral("journal not writable"));
+    check();
+}
+
+void CampaignEngine::check() {
+    setState(State::Checking);
+    const quint64 gen = generation_;
+    gateway_->inventory([this, gen](const QList<DeviceRecord> &devices, const QString &error) {
+        if (gen != generation_) return;
+        QHash<QString, DeviceRecord> byId;
+        for (const DeviceRecord &d : devices) byId.insert(d.info.id, d);
+        QStringList problems;
+        QSet<QString> seen;
+        for (const CampaignTarget &t : campaign_.targets) {
+            if (seen.contains(t.deviceId)) problems << QStringLiteral("device %1 appears twice").arg(t.deviceId);
+            seen.insert(t.deviceId);
+            if (!byId.contains(t.deviceId)) {
+                problems << QStringLiteral("device %1 is not in this vehicle%2").arg(t.deviceId, error.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(error));
+                continue;
+            }
+            const DeviceRecord &d = byId[t.deviceId];
+            if (!t.hardwareId.isEmpty() && d.info.hardwareId != t.hardwareId)
+                problems << QStringLiteral("device %1: hardware id %2 does not match target's %3").arg(t.deviceId, d.info.hardwareId, t.hardwareId);
+            if (!(d.info.capabilities & CONDUIT_CAP_ROLLBACK) && !t.allowNoRollback)
+                problems << QStringLiteral("device %1 cannot roll back and the package does not allow that").arg(t.deviceId);
+            Run r;
+            r.target = t;
+            r.agentId = d.agentId;
+            r.fromVersion = d.info.currentVersion;
+            r.capabilities = d.info.capabilities;
+            r.progress.deviceId = t.deviceId;
+            r.progress.total = t.length;
+            runs_ << r;
+        }
+        // Devices that cannot roll back go last, after every other phase.
+        int maxPhase = 0;
+        for (const Run &r : runs_) maxPhase = std::max(maxPhase, r.target.phase);
+        for (Run &r : runs_)
+            if (!(r.capabilities & CONDUIT_CAP_ROLLBACK)) r.target.phase = maxPhase + 1;
+        for (const Run &r : runs_) {
+            for (const QString &dep : r.target.dependencies) {
+                auto it = std::find_if(runs_.begin(), runs_.end(), [&](const Run &o) { return o.target.deviceId == dep; });
+                if (it == runs_.end()) problems << QStringLiteral("device %1 depends on %2, which is not in the package").arg(r.target.deviceId, dep);
+                else if (it->target.phase >= r.target.phase)
+                    problems << QStringLiteral("device %1 depends on %2, which is not installed in an earlier phase").arg(r.target.deviceId, dep);
+            }
+        }
+        if (campaign_.targets.isEmpty()) problems << QStringLiteral("the campaign has no targets");
+        if (!problems.isEmpty()) return finish(QStringLiteral("failed"), problems.join(QStringLiteral("; ")));
+        phaseOrder_ = phases();
+        QJsonArray plan;
+        for (const Run &r : runs_)
+            plan << QJsonObject{{QStringLiteral("device"), r.target.deviceId}, {QStringLiteral("agent"), r.agentId},
+                                {QStringLiteral("from"), r.fromVersion}, {QStringLiteral("capabilities"), int(r.capabilities)},
+                                {QStringLiteral("phase"), r.target.phase}};
+        if (!journal(record(QStringLiteral("plan"), {{QStringLiteral("runs"), plan}}), true))
+            return finish(QStringLiteral("failed"), QStringLiteral("journal not writable"));
+        afterConsent_ = [this] { download(); };
+        askConsent(ConsentKind::Download);
+    });
+}
+
+void CampaignEngine::askConsent(ConsentKind kind) {
+    pendingConsent_ = kind;
+    const bool automatic = campaign_.forced || (kind == ConsentKind::Download ? config_.autoConsentDownload
+                                                                               : config_.autoConsentInstall);
+    if (automatic) {
+        journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install")},
+                                                   {QStringLiteral("answer"), QStringLiteral("policy")}}), false);
+        if (afterConsent_) afterConsent_();
+        return;
+    }
+    setState(kind == ConsentKind::Download ? State::AwaitingDownloadConsent : State::AwaitingInstallConsent);
+    emit consentRequested(kind);
+}
+
+bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateTime &until, QString *error) {
+    const bool waiting = (state_ == State::AwaitingDownloadConsent && kind == ConsentKind::Download) ||
+                         (state_ == State::AwaitingInstallConsent && kind == ConsentKind::Install) ||
+                         (state_ == State::Postponed && kind == pendingConsent_);
+    if (!waiting) {
+        *error = QStringLiteral("no %1 consent is being asked (state %2)")
+                     .arg(kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install"), stateName(state_));
+        return false;
+    }
+    const QString kindName = kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install");
+    switch (answer) {
+    case Answer::Accept:
+        journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kindName}, {QStringLiteral("answer"), QStringLiteral("accept")}}), false);
+        QTimer::singleShot(0, this, [this, gen = generation_] {
+            if (gen == generation_ && afterConsent_) afterConsent_();
+        });
+        return true;
+    case Answer::Decline:
+        journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kindName}, {QStringLiteral("answer"), QStringLiteral("decline")}}), false);
+        if (kind == ConsentKind::Download) finish(QStringLiteral("declined"), QStringLiteral("the driver declined the download"));
+        else rollback(QStringLiteral("the driver declined the installation"), QStringLiteral("declined"));
+        return true;
+    case Answer::Postpone: {
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        if (!until.isValid() || until <= now) {
+            *error = QStringLiteral("postpone needs a time in the future");
+            return false;
+        }
+        setState(State::Postponed);
+        postponeTimer_.start(int(std::min<qint64>(now.msecsTo(until), std::numeric_limits<int>::max())));
+        return true;
+    }
+    }
+    return false;
+}
+
+void CampaignEngine::download() {
+    setState(State::Downloading);
+    transferClock_.start();
+    QList<Run *> all;
+    for (Run &r : runs_) all << &r;
+    auto payloads = std::make_shared<QHash<QString, std::shared_ptr<QIODevice>>>();
+    for (Run *r : all) {
+        QString error;
+        std::unique_ptr<QIODevice> dev = payloads_->open(r->target, &error);
+        if (!dev) return fail(QStringLiteral("device %1: payload %2 not available: %3").arg(r->target.deviceId, r->target.targetName, error));
+        payloads->insert(r->target.deviceId, std::shared_ptr<QIODevice>(std::move(dev)));
+    }
+    const quint64 gen = generation_;
+    auto pending = std::make_shared<int>(int(all.size()));
+    auto failure = std::make_shared<QString>();
+    for (Run *r : all) {
+        r->touched = true;
+        r->progress.step = QStringLiteral("transfer");
+        const QString device = r->target.deviceId;
+        gateway_->call(Op::Transfer, r->agentId, spec(*r), payloads->value(device).get(),
+            [this, gen, device, pending, failure, payloads](const CallResult &res) {
+                if (gen != generation_) return;
+                Run *run = nullptr;
+                for (Run &x : runs_) if (x.target.deviceId == device) run = &x;
+                if (!res.ok()) {
+                    run->progress.error = res.message;
+                    if (failure->isEmpty()) *failure = deviceError(device, "transfer", res);
+                } else {
+                    run->progress.done = run->progress.total;
+                    journal(record(QStringLiteral("staged"), {{QStringLiteral("device"), device}}), false);
+                }
+                emit progressChanged();
+                if (--*pending > 0) return;
+                if (cancelRequested_) return rollback(cancelReason_, QStringLiteral("cancelled"));
+                if (!failure->isEmpty()) return fail(*failure);
+                afterConsent_ = [this] { waitForConditions(); };
+                askConsent(ConsentKind::Install);
+            },
+            [this, gen, device](quint64 done, quint64) {
+                if (gen != generation_) return;
+                for (Run &x : runs_) if (x.target.deviceId == device) x.progress.done = done;
+                emit progressChanged();
+            });
+    }
+}
+
+void CampaignEngine::waitForConditions() {
+    Conditions all;
+    for (const Run &r : runs_) {
+        all.requireParked |= r.target.conditions.requireParked;
+        all.minBatterySoc = std::max(all.minBatterySoc, r.target.conditions.minBatterySoc);
+    }
+    const QStringList unmet = vehicle_->unmet(all);
+    if (unmet != unmet_) {
+        unmet_ = unmet;
+        emit conditionsChanged(unmet_);
+    }
+    if (!unmet.isEmpty()) {
+        setState(State::WaitingForConditions);
+        return;
+    }
+    // Conditions hold: continue where the campaign stopped (before the
+    // first phase, between phases, or before activation).
+    if (phase_ < 0) installPhase(0);
+    else if (phase_ < phaseOrder_.size()) installPhase(phase_);
+    else activate(0);
+}
+
+void CampaignEngine::installPhase(int index) {
+    phase_ = index;
+    if (index >= phaseOrder_.size()) return activate(0);
+    setState(State::Installing);
+    QList<Run *> runs = runsInPhase(phaseOrder_[index]);
+    const quint64 gen = generation_;
+    stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const QString &f1) {
+        if (gen != generation_) return;
+        if (!f1.isEmpty()) return fail(f1);
+        stepAll(Op::Install, runs, [this, gen, runs, index](const QString &f2) {
+            if (gen != generation_) return;
+            if (!f2.isEmpty()) return fail(f2);
+            stepAll(Op::PostInstall, runs, [this, gen, runs, index](const QString &f3) {
+                if (gen != generation_) return;
+                if (!f3.isEmpty()) return fail(f3);
+                for (Run *r : runs) journal(record(QStringLiteral("installed"), {{QStringLiteral("device"), r->target.deviceId}}), false);
+                phase_ = index + 1;
+                // Conditions are checked again between phases: a broken
+                // condition pauses the installation until it holds again.
+                waitForConditions();
+            });
+        });
+    });
+}
+
+void CampaignEngine::activate(int index) {
+    if (index == 0) {
+        setState(State::Activating);
+        if (cancelRequested_) return rollback(cancelReason_, QStringLiteral("cancelled"));
+        // The point after which a power cut resumes forward, not back.
+        if (!activationStarted_ && !journal(record(QStringLiteral("activate-begin")), true))
+            return fail(QStringLiteral("journal not writable"));
+        activationStarted_ = true;
+    }
+    if (index >= phaseOrder_.size()) return verifyActivation();
+    const quint64 gen = generation_;
+    stepAll(Op::Activate, runsInPhase(phaseOrder_[index]), [this, gen, index](const QString &failure) {
+        if (gen != generation_) return;
+        if (!failure.isEmpty()) return fail(failure);
+        activate(index + 1);
+    });
+}
+
+void CampaignEngine::verifyActivation() {
+    setState(State::Verifying);
+    const quint64 gen = generation_;
+    gateway_->inventory([this, gen](const QList<DeviceRecord> &devices, const QString &) {
+        if (gen != generation_) return;
+        for (const Run &r : runs_) {
+            auto it = std::find_if(devices.begin(), devices.end(), [&](const DeviceRecord &d) { return d.info.id == r.target.deviceId; });
+            if (it == devices.end()) return fail(QStringLiteral("device %1 did not come back after activation").arg(r.target.deviceId));
+            if (it->info.currentVersion != r.target.version)
+                return fail(QStringLiteral("device %1 runs %2 after activation, expected %3").arg(r.target.deviceId, it->info.currentVersion, r.target.version));
+        }
+        commit();
+    });
+}
+
+void CampaignEngine::commit() {
+    setState(State::Committing);
+    if (!journal(record(QStringLiteral("commit-begin")), true)) return fail(QStringLiteral("journal not writable"));
+    QList<Run *> all;
+    for (Run &r : runs_) all << &r;
+    const quint64 gen = generation_;
+    stepAll(Op::Commit, all, [this, gen](const QString &failure) {
+        if (gen != generation_) return;
+        // Past the commit point there is no going back: a device that does
+        // not confirm is reported and flagged, never hidden.
+        if (!failure.isEmpty()) {
+            QStringList flagged;
+            for (const Run &r : runs_) if (!r.progress.error.isEmpty()) flagged << r.target.deviceId;
+            return finish(QStringLiteral("failed"), failure, flagged);
+        }
+        finish(QStringLiteral("success"), {});
+    });
+}
+
+void CampaignEngine::rollback(const QString &reason, const QString &outcome) {
+    if (state_ == State::RollingBack) return;
+    setState(State::RollingBack);
+    qCWarning(lcCampaign).noquote() << "rolling back:" << reason;
+    journal(record(QStringLiteral("rollback-begin"), {{QStringLiteral("reason"), reason}, {QStringLiteral("outcome"), outcome}}), true);
+    QList<Run *> touched;
+    for (Run &r : runs_) {
+        r.progress.error.clear();
+        if (r.touched) touched << &r;
+    }
+    // Reverse phase order: what was installed last is undone first.
+    auto order = std::make_shared<QList<int>>(phaseOrder_);
+    std::reverse(order->begin(), order->end());
+    auto flagged = std::make_shared<QStringList>();
+    // Phases are undone one after the other; the pending step callback
+    // keeps the chain alive, the chain itself holds only a weak reference.
+    auto step = std::make_shared<std::function<void(int)>>();
+    std::weak_ptr<std::function<void(int)>> weakStep = step;
+    const quint64 gen = generation_;
+    *step = [this, gen, order, touched, flagged, weakStep, reason, outcome](int i) {
+        if (gen != generation_) return;
+        if (i >= order->size()) {
+            if (!flagged->isEmpty())
+                return finish(QStringLiteral("failed"),
+                              QStringLiteral("%1; rollback failed on %2: device needs service").arg(reason, flagged->join(QStringLiteral(", "))), *flagged);
+            return finish(outcome, reason);
+        }
+        QList<Run *> inPhase;
+        for (Run *r : touched) if (r->target.phase == order->at(i)) inPhase << r;
+        auto next = weakStep.lock();
+        stepAll(Op::Rollback, inPhase, [this, gen, inPhase, flagged, next, i](const QString &) {
+            if (gen != generation_) return;
+            for (Run *r : inPhase) if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
+            (*next)(i + 1);
+        });
+    };
+    (*step)(0);
+}
+
+void CampaignEngine::finish(const QString &outcome, const QString &reason, const QStringList &flagged) {
+    Result r{campaign_.id, campaign_.name, outcome, reason, QDateTime::currentDateTimeUtc(), flagged};
+    journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
+    QString error;
+    if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+    history_.prepend(r);
+    while (history_.size() > config_.historySize) history_.removeLast();
+    saveHistory();
+    static const QHash<QString, State> terminal{{QStringLiteral("success"), State::Done},
+                                                {QStringLiteral("rolled-back"), State::RolledBack},
+                                                {QStringLiteral("declined"), State::RolledBack},
+                                                {QStringLiteral("cancelled"), State::Cancelled},
+                                                {QStringLiteral("failed"), State::Failed}};
+    setState(terminal.value(outcome, State::Failed));
+    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcome << reason;
+    emit finished(r);
+    ++generation_;
+    state_ = State::Idle; // terminal states are reported, then the engine is free
+    emit stateChanged(state_);
+    QTimer::singleShot(0, this, &CampaignEngine::startNext);
+}
+
+bool CampaignEngine::cancel(const QString &why, QString *error) {
+    if (state_ == State::Idle || state_ == State::Recovering) {
+        *error = QStringLiteral("no campaign is running");
+        return false;
+    }
+    if (activationStarted_ || state_ == State::RollingBack) {
+        *error = QStringLiteral("too late to cancel: %1").arg(state_ == State::RollingBack ? QStringLiteral("already rolling back")
+                                                                                          : QStringLiteral("devices are being activated"));
+        return false;
+    }
+    cancelRequested_ = true;
+    cancelReason_ = QStringLiteral("cancelled: %1").arg(why);
+    if (state_ == State::Downloading || state_ == State::Installing) {
+        gateway_->cancelAll(); // the running steps fail with CANCELLED, then roll back
+    } else {
+        rollback(cancelReason_, QStringLiteral("cancelled"));
+    }
+    return true;
+}
+
+QList<int> CampaignEngine::phases() const {
+    QList<int> p;
+    for (const Run &r : runs_) if (!p.contains(r.target.phase)) p << r.target.phase;
+    std::sort(p.begin(), p.end());
+    return p;
+}
+
+QList<CampaignEngine::Run *> CampaignEngine::runsInPhase(int phase) {
+    QList<Run *> out;
+    for (Run &r : runs_) if (r.target.phase == phase) out << &r;
+    return out;
+}
+
+agents::UpdateSpec CampaignEngine::spec(const Run &r) const {
+    agents::UpdateSpec u;
+    u.deviceId = r.target.deviceId;
+    u.targetName = r.target.targetName;
+    u.version = r.target.version;
+    u.sha256 = r.target.sha256;
+    u.customJson = r.target.customJson;
+    u.length = r.target.length;
+    return u;
+}
+
+void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const QString &)> done,
+                             std::function<bool(const Run &)> skip) {
+    auto pending = std::make_shared<int>(int(runs.size()) + 1);
+    auto failure = std::make_shared<QString>();
+    auto one = [pending, failure, done] {
+        if (--*pending == 0) done(*failure);
+    };
+    const quint64 gen = generation_;
+    for (Run *r : runs) {
+        if ((skip && skip(*r)) || alreadyDone(op, *r)) {
+            one();
+            continue;
+        }
+        r->touched = true;
+        r->progress.step = QLatin1String(ipc::opName(op));
+        const QString device = r->target.deviceId;
+        gateway_->call(op, r->agentId, spec(*r), nullptr, [this, gen, device, op, failure, one](const CallResult &res) {
+            if (gen != generation_) return;
+            for (Run &x : runs_) {
+                if (x.target.deviceId != device) continue;
+                if (!res.ok()) {
+                    x.progress.error = res.message;
+                    if (failure->isEmpty()) *failure = deviceError(device, ipc::opName(op), res);
+                }
+            }
+            emit progressChanged();
+            one();
+        });
+    }
+    one();
+}
+
+QList<CampaignEngine::DeviceProgress> CampaignEngine::deviceProgress() const {
+    QList<DeviceProgress> out;
+    for (const Run &r : runs_) out << r.progress;
+    return out;
+}
+
+quint64 CampaignEngine::bytesDone() const {
+    quint64 n = 0;
+    for (const Run &r : runs_) n += r.progress.done;
+    return n;
+}
+
+int CampaignEngine::etaSeconds() const {
+    if (state_ != State::Downloading || !transferClock_.isValid()) return -1;
+    const quint64 done = bytesDone(), total = campaign_.totalBytes();
+    const qint64 ms = transferClock_.elapsed();
+    if (done == 0 || ms < 200) return -1;
+    return int((total - std::min(done, total)) * ms / done / 1000);
+}
+
+void CampaignEngine::loadHistory() {
+    if (config_.historyPath.isEmpty()) return;
+    QFile f(config_.historyPath);
+    if (!f.open(QIODevice::ReadOnly)) return;
+    for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) {
+        const QJsonObject o = v.toObject();
+        Result r{o.value(QLatin1String("campaign")).toString(), o.value(QLatin1String("name")).toString(),
+                 o.value(QLatin1String("outcome")).toString(), o.value(QLatin1String("reason")).toString(),
+                 QDateTime::fromString(o.value(QLatin1String("finished")).toString(), Qt::ISODate), {}};
+        for (const QJsonValue &d : o.value(QLatin1String("flagged_devices")).toArray()) r.flaggedDevices << d.toString();
+        history_ << r;
+    }
+}
+
+void CampaignEngine::saveHistory() {
+    if (config_.historyPath.isEmpty()) return;
+    QJsonArray a;
+    for (const Result &r : history_) a << r.toJson();
+    QSaveFile f(config_.historyPath);
+    if (f.open(QIODevice::WriteOnly)) {
+        f.write(QJsonDocument(a).toJson());
+        f.commit();
+    }
+}
+
+} // namespace conduit::core
+
+namespace conduit::core {
+
+namespace {
+QString typeOf(const QJsonObject &r) { return r.value(QLatin1String("type")).toString(); }
+} // namespace
+
+void CampaignEngine::recover() {
+    const QList<QJsonObject> records = journal_->records();
+    int start = -1;
+    for (int i = 0; i < records.size(); ++i)
+        if (typeOf(records[i]) == QLatin1String("start")) start = i;
+    QString error;
+    bool finished = start < 0;
+    for (int i = start + 1; !finished && i < records.size(); ++i) finished = typeOf(records[i]) == QLatin1String("finish");
+    if (finished) {
+        if (!records.isEmpty() && !journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+        return;
+    }
+    campaign_ = Campaign::fromJson(records[start].value(QLatin1String("campaign")).toObject());
+    ++generation_;
+    runs_.clear();
+    activationStarted_ = cancelRequested_ = false;
+    setState(State::Recovering);
+    QJsonArray plan;
+    QString decision, reason, outcome;
+    for (int i = start + 1; i < records.size(); ++i) {
+        const QString t = typeOf(records[i]);
+        if (t == QLatin1String("plan")) plan = records[i].value(QLatin1String("runs")).toArray();
+        if (t == QLatin1String("activate-begin") || t == QLatin1String("commit-begin") || t == QLatin1String("rollback-begin")) {
+            decision = t;
+            reason = records[i].value(QLatin1String("reason")).toString();
+            outcome = records[i].value(QLatin1String("outcome")).toString();
+        }
+    }
+    qCWarning(lcCampaign).noquote() << "recovering campaign" << campaign_.id << "after an interruption; last decision:"
+                                    << (decision.isEmpty() ? QStringLiteral("none") : decision);
+    if (plan.isEmpty()) return finish(QStringLiteral("failed"), QStringLiteral("interrupted by a power loss before any device was touched"));
+    for (const QJsonValue &v : plan) {
+        const QJsonObject o = v.toObject();
+        const QString device = o.value(QLatin1String("device")).toString();
+        auto t = std::find_if(campaign_.targets.begin(), campaign_.targets.end(), [&](const CampaignTarget &x) { return x.deviceId == device; });
+        if (t == campaign_.targets.end()) continue;
+        Run r;
+        r.target = *t;
+        r.target.phase = o.value(QLatin1String("phase")).toInt();
+        r.agentId = o.value(QLatin1String("agent")).toString();
+        r.fromVersion = o.value(QLatin1String("from")).toString();
+        r.capabilities = quint32(o.value(QLatin1String("capabilities")).toInt());
+        r.touched = true; // rollback is idempotent: undo wherever it may have reached
+        r.progress.deviceId = device;
+        r.progress.total = r.target.length;
+        runs_ << r;
+    }
+    phaseOrder_ = phases();
+    phase_ = int(phaseOrder_.size());
+    const quint64 gen = generation_;
+    // Ask every agent where its devices are before repeating any step.
+    gateway_->inventory([this, gen, decision, reason, outcome](const QList<DeviceRecord> &devices, const QString &) {
+        if (gen != generation_) return;
+        for (const DeviceRecord &d : devices) recovered_.insert(d.info.id, d.info);
+        if (decision == QLatin1String("rollback-begin")) return rollback(reason, outcome.isEmpty() ? QStringLiteral("rolled-back") : outcome);
+        if (decision == QLatin1String("commit-begin")) return commit();
+        if (decision == QLatin1String("activate-begin")) {
+            activationStarted_ = true;
+            setState(State::Activating);
+            return activate(0);
+        }
+        rollback(QStringLiteral("interrupted by a power loss before activation"), QStringLiteral("rolled-back"));
+    });
+}
+
+bool CampaignEngine::alreadyDone(Op op, const Run &r) const {
+    auto it = recovered_.find(r.target.deviceId);
+    if (it == recovered_.end()) return false;
+    const agents::DeviceInfo &d = *it;
+    switch (op) {
+    case Op::Activate:
+        return d.currentVersion == r.target.version && d.updateState == QLatin1String("activated");
+    case Op::Commit:
+        return d.currentVersion == r.target.version && d.updateState == QLatin1String("idle");
+    case Op::Rollback:
+        return d.currentVersion == r.fromVersion &&
+               (d.updateState == QLatin1String("idle") || d.updateState == QLatin1String("rolled-back"));
+    default:
+        return false;
+    }
+}
+
+} // namespace conduit::core

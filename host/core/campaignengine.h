@@ -1,0 +1,168 @@
+// The campaign engine: one campaign at a time per vehicle, through explicit
+// states, with consent gates, vehicle-state conditions, a two-phase install
+// across devices (stage all -> activate all -> commit all) and rollback of
+// every touched device on any failure before commit. Every decision is
+// journaled durably before it takes effect; recover() finishes or undoes an
+// interrupted campaign after a power cut (docs/campaign-engine.md).
+#pragma once
+
+#include "campaign.h"
+#include "devicegateway.h"
+#include "journal.h"
+#include "vehiclestate.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+#include <deque>
+
+namespace conduit::core {
+
+class CampaignEngine : public QObject {
+    Q_OBJECT
+public:
+    // The states, in the order a successful campaign passes them.
+    enum class State {
+        Idle,
+        Checking,
+        AwaitingDownloadConsent,
+        Downloading,
+        AwaitingInstallConsent,
+        WaitingForConditions,
+        Installing,
+        Activating,
+        Verifying,
+        Committing,
+        Done,
+        RollingBack,
+        RolledBack,
+        Failed,
+        Cancelled,
+        Postponed,
+        Recovering,
+    };
+    Q_ENUM(State)
+    static QString stateName(State s);
+
+    enum class ConsentKind { Download, Install };
+    Q_ENUM(ConsentKind)
+    enum class Answer { Accept, Decline, Postpone };
+
+    struct Config {
+        bool autoConsentDownload = false;
+        bool autoConsentInstall = false;
+        int historySize = 20;
+        QString historyPath; // JSON file; empty: in memory only
+    };
+
+    struct DeviceProgress {
+        QString deviceId, step;
+        quint64 done = 0, total = 0;
+        QString error;
+    };
+
+    struct Result {
+        QString campaignId, name;
+        QString outcome;      // "success", "rolled-back", "failed", "cancelled", "declined"
+        QString reason;       // empty on success; names the device and why
+        QDateTime finished;
+        QStringList flaggedDevices; // rollback failed: needs service
+        QJsonObject toJson() const;
+    };
+
+    CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads, VehicleState *vehicle,
+                   Config config, QObject *parent = nullptr);
+
+    // Replays the journal: finishes or rolls back an interrupted campaign.
+    // Call once at start-up, before submit().
+    void recover();
+    // Queues a campaign; it starts when the engine is idle.
+    void submit(const Campaign &campaign);
+    bool answerConsent(ConsentKind kind, Answer answer, const QDateTime &postponeUntil, QString *error);
+    // Cancel from server or driver: honoured before activation (rolls back),
+    // refused after with a reason.
+    bool cancel(const QString &why, QString *error);
+
+    State state() const { return state_; }
+    int phase() const { return phase_; }
+    const Campaign &current() const { return campaign_; }
+    QList<DeviceProgress> deviceProgress() const;
+    quint64 bytesDone() const;
+    // Seconds left for the transfer, -1 when unknown.
+    int etaSeconds() const;
+    QStringList unmetConditions() const { return unmet_; }
+    QList<Result> history() const { return history_; }
+    int queued() const { return int(queue_.size()); }
+
+signals:
+    void stateChanged(conduit::core::CampaignEngine::State state);
+    void consentRequested(conduit::core::CampaignEngine::ConsentKind kind);
+    void conditionsChanged(const QStringList &unmet);
+    void progressChanged();
+    void finished(const conduit::core::CampaignEngine::Result &result);
+
+private:
+    struct Run {
+        CampaignTarget target;
+        QString agentId;
+        QString fromVersion;
+        quint32 capabilities = 0;
+        bool touched = false;   // an agent step was started on it
+        DeviceProgress progress;
+    };
+
+    void setState(State s);
+    void startNext();
+    bool journal(const QJsonObject &record, bool durable);
+    void check();
+    void askConsent(ConsentKind kind);
+    void download();
+    void waitForConditions();
+    void installPhase(int index);
+    void activate(int index);
+    void verifyActivation();
+    void commit();
+    void rollback(const QString &reason, const QString &outcome);
+    void finish(const QString &outcome, const QString &reason, const QStringList &flagged = {});
+    void fail(const QString &reason) { rollback(reason, QStringLiteral("rolled-back")); }
+    bool alreadyDone(ipc::Op op, const Run &r) const;
+    QList<int> phases() const;
+    QList<Run *> runsInPhase(int phase);
+    agents::UpdateSpec spec(const Run &r) const;
+    // Runs `op` on every run in `runs` (all in parallel), then `done` with
+    // the first failure ("" when all succeeded).
+    void stepAll(ipc::Op op, QList<Run *> runs, std::function<void(const QString &failure)> done,
+                 std::function<bool(const Run &)> skip = {});
+    void loadHistory();
+    void saveHistory();
+
+    Journal *journal_;
+    DeviceGateway *gateway_;
+    PayloadStore *payloads_;
+    VehicleState *vehicle_;
+    Config config_;
+    State state_ = State::Idle;
+    Campaign campaign_;
+    QList<Run> runs_;
+    std::deque<Campaign> queue_;
+    int phase_ = -1;
+    QList<int> phaseOrder_;
+    bool activationStarted_ = false;
+    bool cancelRequested_ = false;
+    QString cancelReason_;
+    QStringList unmet_;
+    QList<Result> history_;
+    QElapsedTimer transferClock_;
+    QTimer postponeTimer_;
+    std::function<void()> afterConsent_;
+    ConsentKind pendingConsent_ = ConsentKind::Download;
+    quint64 generation_ = 0; // guards callbacks of an abandoned campaign
+    // After a power cut: each device's state as its agent reports it, so
+    // that no step is repeated that already took effect.
+    QHash<QString, agents::DeviceInfo> recovered_;
+};
+
+} // namespace conduit::core

@@ -1,0 +1,45 @@
+// How the campaign engine reaches devices: through their agents. The real
+// gateway drives AgentRunners; tests use fakes behind the same interface.
+#pragma once
+
+#include "agents/agentrunner.h"
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+namespace conduit::core {
+
+struct DeviceRecord {
+    QString agentId;
+    agents::DeviceInfo info;
+};
+
+class DeviceGateway : public QObject {
+    Q_OBJECT
+public:
+    using InventoryDone = std::function<void(const QList<DeviceRecord> &, const QString &error)>;
+    using CallDone = std::function<void(const agents::CallResult &)>;
+    using Progress = std::function<void(quint64 done, quint64 total)>;
+
+    using QObject::QObject;
+    // Devices of every agent that is running; `error` names agents that
+    // could not answer (their devices are missing from the list).
+    virtual void inventory(InventoryDone done) = 0;
+    // One lifecycle step on one device through its agent. `payload` is for
+    // Transfer only and must stay valid until `done`.
+    virtual void call(ipc::Op op, const QString &agentId, const agents::UpdateSpec &update, QIODevice *payload,
+                      CallDone done, Progress progress = {}) = 0;
+    virtual void cancelAll() = 0;
+};
+
+// Opens the verified payload of a target (from a bundle, a download
+// staging area, ...), as a stream the gateway reads once.
+class PayloadStore {
+public:
+    virtual ~PayloadStore() = default;
+    virtual std::unique_ptr<QIODevice> open(const struct CampaignTarget &target, QString *error) = 0;
+};
+
+} // namespace conduit::core

@@ -1,0 +1,110 @@
+#include "registrygateway.h"
+
+#include <conduit/agent.h>
+
+#include <QTimer>
+
+#include <memory>
+
+namespace conduit::core {
+
+using agents::AgentCall;
+using agents::AgentRunner;
+using agents::CallResult;
+
+RegistryGateway::RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs, QObject *parent)
+    : DeviceGateway(parent), registry_(registry), readyWaitMs_(readyWaitMs) {}
+
+void RegistryGateway::whenReady(AgentRunner *runner, std::function<void(bool)> then) {
+    if (runner->state() == AgentRunner::State::Ready) return then(true);
+    if (runner->state() == AgentRunner::State::Failed && runner->failurePermanent()) return then(false);
+    // Starting, or failed and about to be restarted by the registry.
+    auto fired = std::make_shared<bool>(false);
+    auto *ctx = new QObject(this);
+    auto fire = [fired, ctx, then](bool ok) {
+        if (*fired) return;
+        *fired = true;
+        ctx->deleteLater();
+        then(ok);
+    };
+    connect(runner, &AgentRunner::ready, ctx, [fire] { fire(true); });
+    connect(runner, &AgentRunner::failed, ctx, [runner, fire] {
+        if (runner->failurePermanent()) fire(false);
+    });
+    QTimer::singleShot(readyWaitMs_, ctx, [fire] { fire(false); });
+}
+
+void RegistryGateway::inventory(InventoryDone done) {
+    auto run = [this, done] {
+        const QList<AgentRunner *> runners = registry_->agents();
+        struct Acc {
+            QList<DeviceRecord> devices;
+            QStringList errors;
+            int pending = 0;
+        };
+        auto acc = std::make_shared<Acc>();
+        acc->pending = int(runners.size()) + 1;
+        auto one = [acc, done] {
+            if (--acc->pending == 0) done(acc->devices, acc->errors.join(QStringLiteral("; ")));
+        };
+        for (AgentRunner *r : runners) {
+            whenReady(r, [this, r, acc, one](bool ready) {
+                if (!ready) {
+                    acc->errors << QStringLiteral("agent %1 not running: %2").arg(r->manifest().id, r->lastFailure());
+                    return one();
+                }
+                AgentCall *c = r->call(ipc::Op::Inventory);
+                connect(c, &AgentCall::finished, this, [r, acc, one](const CallResult &res) {
+                    if (!res.ok()) acc->errors << QStringLiteral("agent %1: inventory failed: %2").arg(r->manifest().id, res.message);
+                    for (const agents::DeviceInfo &d : res.devices) acc->devices << DeviceRecord{r->manifest().id, d};
+                    one();
+                });
+            });
+        }
+        one();
+    };
+    if (registry_->settled()) return run();
+    auto *ctx = new QObject(this);
+    connect(registry_, &agents::AgentRegistry::settledChanged, ctx, [this, ctx, run] {
+        if (!registry_->settled()) return;
+        ctx->deleteLater();
+        run();
+    });
+}
+
+void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::UpdateSpec &update, QIODevice *payload,
+                           CallDone done, Progress progress) {
+    AgentRunner *r = registry_->agent(agentId);
+    if (!r) {
+        CallResult res;
+        res.code = CONDUIT_E_NO_DEVICE;
+        res.message = QStringLiteral("no agent %1 in this host").arg(agentId);
+        QTimer::singleShot(0, this, [done, res] { done(res); });
+        return;
+    }
+    whenReady(r, [this, r, op, update, payload, done, progress](bool ready) {
+        if (!ready) {
+            CallResult res;
+            res.code = CONDUIT_E_FAILED;
+            res.runnerFailed = true;
+            res.message = QStringLiteral("agent %1 not running: %2").arg(r->manifest().id, r->lastFailure());
+            return done(res);
+        }
+        AgentCall *c = r->call(op, update, payload);
+        active_ << QPointer<AgentCall>(c);
+        if (progress) connect(c, &AgentCall::progress, this, [progress](const QString &, quint64 d, quint64 t) { progress(d, t); });
+        connect(c, &AgentCall::finished, this, [this, done](const CallResult &res) {
+            active_.removeIf([](const QPointer<AgentCall> &p) { return p.isNull(); });
+            done(res);
+        });
+    });
+}
+
+void RegistryGateway::cancelAll() {
+    for (const QPointer<AgentCall> &c : active_) {
+        if (!c) continue;
+        if (auto *r = qobject_cast<AgentRunner *>(c->parent())) r->cancel(c);
+    }
+}
+
+} // namespace conduit::core

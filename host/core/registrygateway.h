@@ -1,0 +1,31 @@
+// The DeviceGateway over the real agents (AgentRegistry's runners).
+#pragma once
+
+#include "devicegateway.h"
+
+#include "agents/agentregistry.h"
+
+#include <QPointer>
+
+namespace conduit::core {
+
+class RegistryGateway : public DeviceGateway {
+    Q_OBJECT
+public:
+    // `readyWaitMs`: how long a call waits for an agent that is (re)starting.
+    explicit RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs = 15000, QObject *parent = nullptr);
+
+    void inventory(InventoryDone done) override;
+    void call(ipc::Op op, const QString &agentId, const agents::UpdateSpec &update, QIODevice *payload, CallDone done,
+              Progress progress = {}) override;
+    void cancelAll() override;
+
+private:
+    void whenReady(agents::AgentRunner *runner, std::function<void(bool ready)> then);
+
+    agents::AgentRegistry *registry_;
+    int readyWaitMs_;
+    QList<QPointer<agents::AgentCall>> active_;
+};
+
+} // namespace conduit::core

@@ -1,0 +1,141 @@
+// A faithful in-memory stand-in for agents, for engine unit tests: devices
+// behave like the example ECU agent (idle -> staged -> activated -> idle,
+// rollback from any state before commit), answer asynchronously, record
+// every call, and fail on demand at any step.
+#pragma once
+
+#include "core/campaign.h"
+#include "core/devicegateway.h"
+
+#include <conduit/agent.h>
+
+#include <QBuffer>
+#include <QTimer>
+
+struct FakeDevice {
+    QString id, hardwareId = QStringLiteral("hw"), current = QStringLiteral("1.0"), previous, staged;
+    QString state = QStringLiteral("idle");
+    quint32 caps = CONDUIT_CAP_ROLLBACK;
+};
+
+class FakeGateway : public conduit::core::DeviceGateway {
+public:
+    QMap<QString, FakeDevice> devices;
+    QSet<QString> failAt;          // "device:op"
+    QStringList calls;             // "op:device" in call order
+    bool holdTransfers = false;    // transfers wait for release()
+    QList<std::function<void()>> held;
+
+    void add(const QString &id, quint32 caps = CONDUIT_CAP_ROLLBACK) {
+        FakeDevice d;
+        d.id = id;
+        d.caps = caps;
+        devices.insert(id, d);
+    }
+    int count(const QString &op, const QString &device) const { return int(calls.count(op + QLatin1Char(':') + device)); }
+
+    void inventory(InventoryDone done) override {
+        QList<conduit::core::DeviceRecord> out;
+        for (const FakeDevice &d : devices) {
+            conduit::agents::DeviceInfo i;
+            i.id = d.id;
+            i.hardwareId = d.hardwareId;
+            i.currentVersion = d.current;
+            i.previousVersion = d.previous;
+            i.updateState = d.state;
+            i.capabilities = d.caps;
+            out << conduit::core::DeviceRecord{QStringLiteral("fake.agent"), i};
+        }
+        QTimer::singleShot(0, this, [done, out] { done(out, {}); });
+    }
+
+    void call(conduit::ipc::Op op, const QString &, const conduit::agents::UpdateSpec &u, QIODevice *payload,
+              CallDone done, Progress progress) override {
+        const QString name = QLatin1String(conduit::ipc::opName(op));
+        calls << name + QLatin1Char(':') + u.deviceId;
+        auto finish = [this, op, name, u, payload, done, progress] {
+            conduit::agents::CallResult r;
+            FakeDevice &d = devices[u.deviceId];
+            if (failAt.contains(u.deviceId + QLatin1Char(':') + name)) {
+                r.code = CONDUIT_E_FAILED;
+                r.message = QStringLiteral("injected %1 failure").arg(name);
+                return done(r);
+            }
+            if (cancelled_) {
+                cancelled_ = false;
+                r.code = CONDUIT_E_CANCELLED;
+                r.message = QStringLiteral("cancelled");
+                return done(r);
+            }
+            switch (op) {
+            case conduit::ipc::Op::Transfer: {
+                const QByteArray all = payload->readAll();
+                if (quint64(all.size()) != u.length) {
+                    r.code = CONDUIT_E_PAYLOAD;
+                    r.message = QStringLiteral("short payload");
+                    return done(r);
+                }
+                if (progress) progress(quint64(all.size()), u.length);
+                d.staged = u.version;
+                d.state = QStringLiteral("staged");
+                break;
+            }
+            case conduit::ipc::Op::Activate:
+                if (d.state != QLatin1String("staged") && !(d.state == QLatin1String("activated") && d.current == u.version)) {
+                    r.code = CONDUIT_E_STATE;
+                    r.message = QStringLiteral("nothing staged");
+                    return done(r);
+                }
+                if (d.state == QLatin1String("staged")) {
+                    d.previous = d.current;
+                    d.current = u.version;
+                }
+                d.state = QStringLiteral("activated");
+                break;
+            case conduit::ipc::Op::Commit:
+                if (d.state == QLatin1String("activated")) d.state = QStringLiteral("idle");
+                break;
+            case conduit::ipc::Op::Rollback:
+                if (d.state == QLatin1String("activated")) d.current = d.previous;
+                d.staged.clear();
+                d.state = QStringLiteral("idle");
+                break;
+            default:
+                break;
+            }
+            done(r);
+        };
+        if (holdTransfers && op == conduit::ipc::Op::Transfer) {
+            held << finish;
+            return;
+        }
+        QTimer::singleShot(0, this, finish);
+    }
+    void release() {
+        auto h = held;
+        held.clear();
+        for (auto &f : h) f();
+    }
+    void cancelAll() override {
+        cancelled_ = true;
+        release();
+    }
+
+private:
+    bool cancelled_ = false;
+};
+
+class MemoryPayloads : public conduit::core::PayloadStore {
+public:
+    QMap<QString, QByteArray> files; // target name -> bytes
+    std::unique_ptr<QIODevice> open(const conduit::core::CampaignTarget &t, QString *error) override {
+        if (!files.contains(t.targetName)) {
+            *error = QStringLiteral("no such file");
+            return nullptr;
+        }
+        auto b = std::make_unique<QBuffer>();
+        b->setData(files.value(t.targetName));
+        b->open(QIODevice::ReadOnly);
+        return b;
+    }
+};

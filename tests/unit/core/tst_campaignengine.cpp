@@ -1,0 +1,406 @@
+// The campaign engine's state machine and policy decisions, against a fake
+// gateway (real agents are exercised by the power-cut harness).
+#include "fakegateway.h"
+
+#include "core/campaignengine.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace conduit::core;
+using State = CampaignEngine::State;
+
+Q_DECLARE_METATYPE(CampaignEngine::Result)
+
+class TestCampaignEngine : public QObject {
+    Q_OBJECT
+
+    struct Fixture {
+        QTemporaryDir dir;
+        Journal journal{dir.filePath(QStringLiteral("journal"))};
+        FakeGateway gateway;
+        MemoryPayloads payloads;
+        VehicleState vehicle;
+        std::unique_ptr<CampaignEngine> engine;
+        bool opened = false;
+
+        explicit Fixture(bool autoConsent = true) {
+            QString error;
+            opened = journal.open(&error);
+            for (const char *d : {"ecu-a", "ecu-b", "gw"}) gateway.add(QLatin1String(d));
+            CampaignEngine::Config c;
+            c.autoConsentDownload = c.autoConsentInstall = autoConsent;
+            c.historyPath = dir.filePath(QStringLiteral("history.json"));
+            engine = std::make_unique<CampaignEngine>(&journal, &gateway, &payloads, &vehicle, c);
+        }
+        Campaign campaign() {
+            Campaign c;
+            c.id = QStringLiteral("c1");
+            c.name = QStringLiteral("Brakes 2.0");
+            int phase = 0;
+            for (const char *d : {"gw", "ecu-a", "ecu-b"}) {
+                CampaignTarget t;
+                t.deviceId = QLatin1String(d);
+                t.hardwareId = QStringLiteral("hw");
+                t.targetName = t.deviceId + QStringLiteral(".img");
+                t.version = QStringLiteral("2.0");
+                payloads.files[t.targetName] = QByteArray(1000 + phase, 'x');
+                t.length = quint64(payloads.files[t.targetName].size());
+                t.phase = phase == 0 ? 0 : 1; // gateway first, then both ECUs
+                ++phase;
+                c.targets << t;
+            }
+            return c;
+        }
+        CampaignEngine::Result run(const Campaign &c) {
+            if (!opened) return {};
+            QSignalSpy done(engine.get(), &CampaignEngine::finished);
+            engine->submit(c);
+            if (!done.wait(5000)) return {};
+            return done.first().first().value<CampaignEngine::Result>();
+        }
+        // Writes the journal a host leaves when it dies after `decisions`.
+        void journalUpTo(const Campaign &c, const QStringList &decisions) {
+            QString error;
+            journal.append({{"type", "start"}, {"campaign", c.toJson()}}, true, &error);
+            QJsonArray plan;
+            for (const CampaignTarget &t : c.targets)
+                plan << QJsonObject{{"device", t.deviceId}, {"agent", "fake.agent"}, {"from", "1.0"}, {"capabilities", 1}, {"phase", t.phase}};
+            journal.append({{"type", "plan"}, {"runs", plan}}, true, &error);
+            for (const QString &d : decisions) journal.append({{"type", d}}, true, &error);
+        }
+        QStringList versions() const {
+            QStringList v;
+            for (const FakeDevice &d : gateway.devices) v << d.current;
+            return v;
+        }
+    };
+
+private slots:
+    void initTestCase() { qRegisterMetaType<CampaignEngine::Result>(); }
+
+    void successInstallsInPhasesThenActivatesThenCommits() {
+        Fixture f;
+        const auto r = f.run(f.campaign());
+        QCOMPARE(r.outcome, QStringLiteral("success"));
+        QCOMPARE(f.versions(), QStringList({"2.0", "2.0", "2.0"}));
+        const QStringList &c = f.gateway.calls;
+        // Everything is staged before anything is installed; the gateway
+        // (phase 0) is installed before the ECUs; nothing is activated
+        // before every device is installed; commit comes last.
+        auto last = [&](const QString &prefix) {
+            int i = -1;
+            for (int k = 0; k < c.size(); ++k) if (c[k].startsWith(prefix)) i = k;
+            return i;
+        };
+        auto first = [&](const QString &prefix) {
+            for (int k = 0; k < c.size(); ++k) if (c[k].startsWith(prefix)) return k;
+            return -1;
+        };
+        QVERIFY(last(QStringLiteral("transfer:")) < first(QStringLiteral("prepare_install:")));
+        QVERIFY(c.indexOf(QStringLiteral("post_install:gw")) < c.indexOf(QStringLiteral("prepare_install:ecu-a")));
+        QVERIFY(last(QStringLiteral("post_install:")) < first(QStringLiteral("activate:")));
+        QVERIFY(last(QStringLiteral("activate:")) < first(QStringLiteral("commit:")));
+        QCOMPARE(f.engine->history().value(0).outcome, QStringLiteral("success"));
+        QVERIFY(f.journal.records().isEmpty()); // compacted after finishing
+        QVERIFY(f.journal.fsyncs() >= 4);
+    }
+
+    void failureAtEveryStepRollsBackEveryDevice_data() {
+        QTest::addColumn<QString>("device");
+        QTest::addColumn<QString>("op");
+        for (const char *d : {"gw", "ecu-a", "ecu-b"})
+            for (const char *op : {"transfer", "prepare_install", "install", "post_install", "activate"})
+                QTest::addRow("%s %s", d, op) << QString::fromLatin1(d) << QString::fromLatin1(op);
+    }
+    void failureAtEveryStepRollsBackEveryDevice() {
+        QFETCH(QString, device);
+        QFETCH(QString, op);
+        Fixture f;
+        f.gateway.failAt << device + QLatin1Char(':') + op;
+        const auto r = f.run(f.campaign());
+        QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
+        QVERIFY2(r.reason.startsWith(QStringLiteral("device %1: %2 failed").arg(device, op)), qPrintable(r.reason));
+        QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+        for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, QStringLiteral("idle"));
+        QCOMPARE(f.gateway.count(QStringLiteral("commit"), device), 0);
+    }
+
+    void failedRollbackIsReportedAndDeviceFlagged() {
+        Fixture f;
+        f.gateway.failAt << QStringLiteral("ecu-b:activate") << QStringLiteral("ecu-a:rollback");
+        const auto r = f.run(f.campaign());
+        QCOMPARE(r.outcome, QStringLiteral("failed"));
+        QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("ecu-a")});
+        QVERIFY2(r.reason.contains(QLatin1String("rollback failed on ecu-a: device needs service")), qPrintable(r.reason));
+        // Nothing lied about: ecu-a really is still on 2.0.
+        QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].current, QStringLiteral("2.0"));
+        QCOMPARE(f.gateway.devices[QStringLiteral("gw")].current, QStringLiteral("1.0"));
+    }
+
+    void commitFailureIsReportedNotRolledBack() {
+        Fixture f;
+        f.gateway.failAt << QStringLiteral("gw:commit");
+        const auto r = f.run(f.campaign());
+        QCOMPARE(r.outcome, QStringLiteral("failed"));
+        QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("gw")});
+        QCOMPARE(f.gateway.count(QStringLiteral("rollback"), QStringLiteral("gw")), 0);
+    }
+
+    void refusedBeforeTouchingAnything_data() {
+        QTest::addColumn<int>("problem");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("unknown device") << 0 << "device ghost is not in this vehicle";
+        QTest::newRow("hardware id") << 1 << "hardware id hw does not match target's other-hw";
+        QTest::newRow("no rollback") << 2 << "cannot roll back and the package does not allow that";
+        QTest::newRow("dependency order") << 3 << "depends on ecu-b, which is not installed in an earlier phase";
+        QTest::newRow("same device twice") << 4 << "appears twice";
+    }
+    void refusedBeforeTouchingAnything() {
+        QFETCH(int, problem);
+        QFETCH(QString, reason);
+        Fixture f;
+        Campaign c = f.campaign();
+        switch (problem) {
+        case 0: c.targets[1].deviceId = QStringLiteral("ghost"); break;
+        case 1: c.targets[1].hardwareId = QStringLiteral("other-hw"); break;
+        case 2: f.gateway.devices[QStringLiteral("ecu-a")].caps = 0; break;
+        case 3: c.targets[1].dependencies << QStringLiteral("ecu-b"); break;
+        case 4: c.targets[2].deviceId = QStringLiteral("ecu-a"); break;
+        }
+        const auto r = f.run(c);
+        QCOMPARE(r.outcome, QStringLiteral("failed"));
+        QVERIFY2(r.reason.contains(reason), qPrintable(r.reason));
+        QVERIFY(f.gateway.calls.isEmpty());
+    }
+
+    void deviceWithoutRollbackAllowedBySignedFlagGoesLast() {
+        Fixture f;
+        f.gateway.devices[QStringLiteral("gw")].caps = 0;
+        Campaign c = f.campaign();
+        c.targets[0].allowNoRollback = true;
+        const auto r = f.run(c);
+        QCOMPARE(r.outcome, QStringLiteral("success"));
+        QVERIFY(f.gateway.calls.indexOf(QStringLiteral("activate:gw")) > f.gateway.calls.indexOf(QStringLiteral("activate:ecu-b")));
+    }
+
+    void consentAcceptedByDriver() {
+        Fixture f(false);
+        QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->submit(f.campaign());
+        QVERIFY(asked.wait());
+        QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
+        QVERIFY(f.gateway.calls.isEmpty());
+        QString error;
+        QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
+        QVERIFY(error.contains(QLatin1String("no install consent")));
+        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Accept, {}, &error));
+        QVERIFY(asked.wait());
+        QCOMPARE(f.engine->state(), State::AwaitingInstallConsent);
+        QCOMPARE(f.gateway.count(QStringLiteral("transfer"), QStringLiteral("gw")), 1);
+        QCOMPARE(f.gateway.count(QStringLiteral("install"), QStringLiteral("gw")), 0);
+        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
+        QVERIFY(done.wait());
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+    }
+
+    void downloadDeclinedTouchesNothing() {
+        Fixture f(false);
+        QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->submit(f.campaign());
+        QVERIFY(asked.wait());
+        QString error;
+        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Decline, {}, &error));
+        QCOMPARE(done.size(), 1);
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("declined"));
+        QVERIFY(f.gateway.calls.isEmpty());
+    }
+
+    void installDeclinedDropsStagedImages() {
+        Fixture f(false);
+        QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->submit(f.campaign());
+        QVERIFY(asked.wait());
+        QString error;
+        f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Accept, {}, &error);
+        QVERIFY(asked.wait());
+        f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Decline, {}, &error);
+        QVERIFY(done.wait());
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("declined"));
+        for (const FakeDevice &d : f.gateway.devices) {
+            QCOMPARE(d.state, QStringLiteral("idle"));
+            QVERIFY(d.staged.isEmpty());
+        }
+    }
+
+    void postponeAsksAgainAtTheGivenTime() {
+        Fixture f(false);
+        QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
+        f.engine->submit(f.campaign());
+        QVERIFY(asked.wait());
+        QString error;
+        QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
+                                         QDateTime::currentDateTimeUtc().addSecs(-5), &error));
+        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
+                                        QDateTime::currentDateTimeUtc().addMSecs(100), &error));
+        QCOMPARE(f.engine->state(), State::Postponed);
+        QVERIFY(asked.wait());
+        QCOMPARE(asked.size(), 2);
+        QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
+    }
+
+    void waitsForVehicleConditions() {
+        Fixture f;
+        QString error;
+        QVERIFY(f.vehicle.set(vss::SelectedGear, 127, &error));
+        QVERIFY(f.vehicle.set(vss::BatterySoc, 20, &error));
+        Campaign c = f.campaign();
+        c.targets[1].conditions.requireParked = true;
+        c.targets[2].conditions.minBatterySoc = 40;
+        QSignalSpy conditions(f.engine.get(), &CampaignEngine::conditionsChanged);
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->submit(c);
+        QVERIFY(conditions.wait());
+        QCOMPARE(f.engine->state(), State::WaitingForConditions);
+        QCOMPARE(f.engine->unmetConditions(), QStringList({"Shift to P", "Battery at 20 %, needs 40 %"}));
+        QCOMPARE(f.gateway.count(QStringLiteral("install"), QStringLiteral("gw")), 0);
+        QVERIFY(f.vehicle.set(vss::SelectedGear, vss::GearPark, &error));
+        QCOMPARE(f.engine->state(), State::WaitingForConditions);
+        QVERIFY(f.vehicle.set(vss::BatterySoc, 55, &error));
+        QVERIFY(done.wait());
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QVERIFY(!f.vehicle.set(QStringLiteral("Vehicle.Nope"), 1, &error));
+        QVERIFY(error.contains(QLatin1String("unknown signal")));
+    }
+
+    void cancelDuringDownloadRollsBack() {
+        Fixture f;
+        f.gateway.holdTransfers = true;
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        QSignalSpy states(f.engine.get(), &CampaignEngine::stateChanged);
+        f.engine->submit(f.campaign());
+        QVERIFY(QTest::qWaitFor([&] { return f.gateway.held.size() == 3; }, 5000));
+        QString error;
+        QVERIFY(f.engine->cancel(QStringLiteral("server cancelled the action"), &error));
+        QVERIFY(done.wait());
+        const auto r = done.first().first().value<CampaignEngine::Result>();
+        QCOMPARE(r.outcome, QStringLiteral("cancelled"));
+        QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+    }
+
+    void cancelAfterActivationIsRefused() {
+        Fixture f;
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        bool tried = false;
+        QString error;
+        connect(f.engine.get(), &CampaignEngine::stateChanged, this, [&](State s) {
+            if (s == State::Verifying && !tried) {
+                tried = true;
+                QVERIFY(!f.engine->cancel(QStringLiteral("driver"), &error));
+            }
+        });
+        f.engine->submit(f.campaign());
+        QVERIFY(done.wait());
+        QVERIFY(tried);
+        QVERIFY2(error.contains(QLatin1String("too late to cancel")), qPrintable(error));
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+    }
+
+    void campaignsQueueOneAtATime() {
+        Fixture f;
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        Campaign a = f.campaign(), b = f.campaign();
+        b.id = QStringLiteral("c2");
+        for (CampaignTarget &t : b.targets) t.version = QStringLiteral("3.0");
+        f.engine->submit(a);
+        f.engine->submit(b);
+        QCOMPARE(f.engine->queued(), 2);
+        QVERIFY(QTest::qWaitFor([&] { return done.size() == 2; }, 5000));
+        QCOMPARE(done[0].first().value<CampaignEngine::Result>().campaignId, QStringLiteral("c1"));
+        QCOMPARE(done[1].first().value<CampaignEngine::Result>().campaignId, QStringLiteral("c2"));
+        QCOMPARE(f.versions(), QStringList({"3.0", "3.0", "3.0"}));
+        QCOMPARE(f.engine->history().size(), 2);
+    }
+
+    // --- recovery after a power cut, from the journal ---
+
+    void recoveryBeforeActivationRollsBack() {
+        Fixture f;
+        f.gateway.failAt << QStringLiteral("ecu-b:install"); // never reached: we cut first
+        Campaign c = f.campaign();
+        // Simulate the journal of a host that died after staging.
+        f.journalUpTo(c, {});
+        for (FakeDevice &d : f.gateway.devices) {
+            d.staged = QStringLiteral("2.0");
+            d.state = QStringLiteral("staged");
+        }
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->recover();
+        QVERIFY(done.wait());
+        const auto r = done.first().first().value<CampaignEngine::Result>();
+        QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
+        QVERIFY(r.reason.contains(QLatin1String("power loss before activation")));
+        for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, QStringLiteral("idle"));
+        QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+    }
+
+    void recoveryAfterActivationBeginsRollsForwardWithoutRepeating() {
+        Fixture f;
+        Campaign c = f.campaign();
+        f.journalUpTo(c, {"activate-begin"});
+        // gw had been activated when the power went; the ECUs were staged.
+        for (FakeDevice &d : f.gateway.devices) {
+            d.staged = QStringLiteral("2.0");
+            d.state = QStringLiteral("staged");
+        }
+        FakeDevice &gw = f.gateway.devices[QStringLiteral("gw")];
+        gw.previous = gw.current;
+        gw.current = QStringLiteral("2.0");
+        gw.state = QStringLiteral("activated");
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->recover();
+        QVERIFY(done.wait());
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(f.gateway.count(QStringLiteral("activate"), QStringLiteral("gw")), 0);
+        QCOMPARE(f.gateway.count(QStringLiteral("activate"), QStringLiteral("ecu-a")), 1);
+        QCOMPARE(f.versions(), QStringList({"2.0", "2.0", "2.0"}));
+    }
+
+    void recoveryAfterCommitBeginsCommitsTheRest() {
+        Fixture f;
+        Campaign c = f.campaign();
+        f.journalUpTo(c, {"activate-begin", "commit-begin"});
+        for (FakeDevice &d : f.gateway.devices) {
+            d.previous = d.current;
+            d.current = QStringLiteral("2.0");
+            d.state = QStringLiteral("activated");
+        }
+        f.gateway.devices[QStringLiteral("gw")].state = QStringLiteral("idle"); // already committed
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->recover();
+        QVERIFY(done.wait());
+        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("gw")), 0);
+        QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("ecu-b")), 1);
+    }
+
+    void recoveryOfFinishedJournalDoesNothing() {
+        Fixture f;
+        QString error;
+        f.journal.append({{"type", "start"}, {"campaign", f.campaign().toJson()}}, true, &error);
+        f.journal.append({{"type", "finish"}}, true, &error);
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->recover();
+        QCOMPARE(f.engine->state(), State::Idle);
+        QVERIFY(f.gateway.calls.isEmpty());
+        QVERIFY(f.journal.records().isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCampaignEngine)
+#include "tst_campaignengine.moc"
