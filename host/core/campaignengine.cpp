@@ -472,8 +472,10 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
         r->touched = true;
         r->progress.step = QLatin1String(ipc::opName(op));
         const QString device = r->target.deviceId;
+        crashPoint("before-agent-step");
         gateway_->call(op, r->agentId, spec(*r), nullptr, [this, gen, device, op, failure, one](const CallResult &res) {
             if (gen != generation_) return;
+            crashPoint("after-agent-step");
             for (Run &x : runs_) {
                 if (x.target.deviceId != device) continue;
                 if (!res.ok()) {
@@ -508,18 +510,19 @@ int CampaignEngine::etaSeconds() const {
     return int((total - std::min(done, total)) * ms / done / 1000);
 }
 
+CampaignEngine::Result CampaignEngine::resultFromJson(const QJsonObject &o) {
+    Result r{o.value(QLatin1String("campaign")).toString(), o.value(QLatin1String("name")).toString(),
+             o.value(QLatin1String("outcome")).toString(), o.value(QLatin1String("reason")).toString(),
+             QDateTime::fromString(o.value(QLatin1String("finished")).toString(), Qt::ISODate), {}};
+    for (const QJsonValue &d : o.value(QLatin1String("flagged_devices")).toArray()) r.flaggedDevices << d.toString();
+    return r;
+}
+
 void CampaignEngine::loadHistory() {
     if (config_.historyPath.isEmpty()) return;
     QFile f(config_.historyPath);
     if (!f.open(QIODevice::ReadOnly)) return;
-    for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) {
-        const QJsonObject o = v.toObject();
-        Result r{o.value(QLatin1String("campaign")).toString(), o.value(QLatin1String("name")).toString(),
-                 o.value(QLatin1String("outcome")).toString(), o.value(QLatin1String("reason")).toString(),
-                 QDateTime::fromString(o.value(QLatin1String("finished")).toString(), Qt::ISODate), {}};
-        for (const QJsonValue &d : o.value(QLatin1String("flagged_devices")).toArray()) r.flaggedDevices << d.toString();
-        history_ << r;
-    }
+    for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) history_ << resultFromJson(v.toObject());
 }
 
 void CampaignEngine::saveHistory() {
@@ -550,6 +553,21 @@ void CampaignEngine::recover() {
     bool finished = start < 0;
     for (int i = start + 1; !finished && i < records.size(); ++i) finished = typeOf(records[i]) == QLatin1String("finish");
     if (finished) {
+        // The power went after the result was journaled but perhaps before
+        // it reached the history: the journal is the truth, copy it over.
+        for (int i = records.size() - 1; start >= 0 && i > start; --i) {
+            if (typeOf(records[i]) != QLatin1String("finish")) continue;
+            const Result r = resultFromJson(records[i].value(QLatin1String("result")).toObject());
+            const bool known = std::any_of(history_.begin(), history_.end(), [&](const Result &h) {
+                return h.campaignId == r.campaignId && h.finished == r.finished;
+            });
+            if (!known && !r.campaignId.isEmpty()) {
+                history_.prepend(r);
+                while (history_.size() > config_.historySize) history_.removeLast();
+                saveHistory();
+            }
+            break;
+        }
         if (!records.isEmpty() && !journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
         return;
     }

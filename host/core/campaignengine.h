@@ -136,6 +136,7 @@ private:
     // the first failure ("" when all succeeded).
     void stepAll(ipc::Op op, QList<Run *> runs, std::function<void(const QString &failure)> done,
                  std::function<bool(const Run &)> skip = {});
+    static Result resultFromJson(const QJsonObject &o);
     void loadHistory();
     void saveHistory();
 

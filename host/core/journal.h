@@ -50,5 +50,7 @@ private:
 // a running count: the power-cut harness uses it to die at a chosen point.
 void setCrashPoint(qint64 n);
 void crashPoint(const char *where);
+// Crash points passed so far (to size a harness run).
+qint64 crashPointCount();
 
 } // namespace conduit::core

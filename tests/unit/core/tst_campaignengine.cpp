@@ -393,12 +393,17 @@ private slots:
         Fixture f;
         QString error;
         f.journal.append({{"type", "start"}, {"campaign", f.campaign().toJson()}}, true, &error);
-        f.journal.append({{"type", "finish"}}, true, &error);
-        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        // The power went after the result was journaled, before the history
+        // file was written: the result must not be lost.
+        f.journal.append({{"type", "finish"}, {"result", QJsonObject{{"campaign", "c1"}, {"outcome", "success"},
+                                                                    {"finished", "2026-11-22T10:00:00Z"}}}}, true, &error);
         f.engine->recover();
         QCOMPARE(f.engine->state(), State::Idle);
         QVERIFY(f.gateway.calls.isEmpty());
         QVERIFY(f.journal.records().isEmpty());
+        QCOMPARE(f.engine->history().size(), 1);
+        QCOMPARE(f.engine->history()[0].campaignId, QStringLiteral("c1"));
+        QCOMPARE(f.engine->history()[0].outcome, QStringLiteral("success"));
     }
 };
 

@@ -1,0 +1,123 @@
+// The host side of the power-cut harness (powercut.sh): the real campaign
+// engine, journal, agent registry and example-ECU runners, one campaign,
+// optionally SIGKILLing itself (and, through PDEATHSIG, its runners) at
+// crash point N. Every start first recovers whatever the journal holds.
+//
+//   powercut_host --state DIR --agents DIR --agent-config DIR
+//                 --campaign FILE --payloads DIR [--crash-at N]
+//   powercut_host --state DIR ... --report
+#include "agents/agentregistry.h"
+#include "core/campaignengine.h"
+#include "core/registrygateway.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace conduit;
+
+namespace {
+
+class DirectoryPayloads : public core::PayloadStore {
+public:
+    explicit DirectoryPayloads(QString dir) : dir_(std::move(dir)) {}
+    std::unique_ptr<QIODevice> open(const core::CampaignTarget &t, QString *error) override {
+        auto f = std::make_unique<QFile>(QDir(dir_).filePath(t.targetName));
+        if (!f->open(QIODevice::ReadOnly)) {
+            *error = f->errorString();
+            return nullptr;
+        }
+        return f;
+    }
+
+private:
+    QString dir_;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+    QCoreApplication app(argc, argv);
+    QCommandLineParser p;
+    for (const char *o : {"state", "agents", "agent-config", "campaign", "payloads", "crash-at", "runner"})
+        p.addOption({QLatin1String(o), QStringLiteral("."), QStringLiteral("v")});
+    p.addOption({QStringLiteral("report"), QStringLiteral("print device versions and the last outcome")});
+    p.process(app);
+    const QString state = p.value(QStringLiteral("state"));
+
+    agents::RegistryConfig rc;
+    rc.agentDirs = {p.value(QStringLiteral("agents"))};
+    rc.agentConfigDir = p.value(QStringLiteral("agent-config"));
+    rc.stateDir = state;
+    rc.runnerPath = p.value(QStringLiteral("runner"));
+    agents::AgentRegistry registry(rc);
+    registry.start();
+    core::RegistryGateway gateway(&registry);
+
+    if (p.isSet(QStringLiteral("report"))) {
+        gateway.inventory([&](const QList<core::DeviceRecord> &devices, const QString &error) {
+            QStringList v;
+            for (const auto &d : devices) v << d.info.id + QLatin1Char('=') + d.info.currentVersion + QLatin1Char('/') + d.info.updateState;
+            std::sort(v.begin(), v.end());
+            QFile h(QDir(state).filePath(QStringLiteral("history.json")));
+            h.open(QIODevice::ReadOnly);
+            const auto hist = QJsonDocument::fromJson(h.readAll()).array();
+            std::printf("devices %s\noutcome %s\nhistory %lld\nerror %s\n", qPrintable(v.join(QLatin1Char(' '))),
+                        qPrintable(hist.isEmpty() ? QStringLiteral("none") : hist.first().toObject().value(QLatin1String("outcome")).toString()),
+                        static_cast<long long>(hist.size()), qPrintable(error));
+            registry.stop();
+            QCoreApplication::exit(0);
+        });
+        return QCoreApplication::exec();
+    }
+
+    if (p.isSet(QStringLiteral("crash-at"))) core::setCrashPoint(p.value(QStringLiteral("crash-at")).toLongLong());
+    core::Journal journal(QDir(state).filePath(QStringLiteral("journal")));
+    QString error;
+    if (!journal.open(&error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 2;
+    }
+    QFile cf(p.value(QStringLiteral("campaign")));
+    cf.open(QIODevice::ReadOnly);
+    const core::Campaign campaign = core::Campaign::fromJson(QJsonDocument::fromJson(cf.readAll()).object());
+    DirectoryPayloads payloads(p.value(QStringLiteral("payloads")));
+    core::VehicleState vehicle;
+    core::CampaignEngine::Config ec;
+    ec.autoConsentDownload = ec.autoConsentInstall = true;
+    ec.historyPath = QDir(state).filePath(QStringLiteral("history.json"));
+    core::CampaignEngine engine(&journal, &gateway, &payloads, &vehicle, ec);
+
+    QObject::connect(&engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
+        std::printf("finished %s %s: %s\n", qPrintable(r.campaignId), qPrintable(r.outcome), qPrintable(r.reason));
+    });
+    // Once recovery is over: run the campaign unless an earlier life of this
+    // host already finished it; then stop.
+    bool submitted = false;
+    auto proceed = [&] {
+        if (engine.state() != core::CampaignEngine::State::Idle || engine.queued() > 0) return;
+        bool ran = false;
+        for (const auto &h : engine.history()) ran |= h.campaignId == campaign.id;
+        if (!ran && !submitted) {
+            submitted = true;
+            engine.submit(campaign);
+            return;
+        }
+        std::printf("crash-points %lld\n", static_cast<long long>(core::crashPointCount()));
+        registry.stop();
+        QTimer::singleShot(0, [] { QCoreApplication::exit(0); });
+    };
+    QObject::connect(&engine, &core::CampaignEngine::stateChanged, [&](core::CampaignEngine::State s) {
+        if (s == core::CampaignEngine::State::Idle) QTimer::singleShot(0, proceed);
+    });
+    engine.recover();
+    QTimer::singleShot(0, proceed);
+    return QCoreApplication::exec();
+}
