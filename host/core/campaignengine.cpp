@@ -278,6 +278,7 @@ void CampaignEngine::installPhase(int index) {
     phase_ = index;
     if (index >= phaseOrder_.size()) return activate(0);
     setState(State::Installing);
+    emit phaseChanged(index, int(phaseOrder_.size()));
     QList<Run *> runs = runsInPhase(phaseOrder_[index]);
     const quint64 gen = generation_;
     stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const QString &f1) {

@@ -101,6 +101,8 @@ signals:
     void stateChanged(conduit::core::CampaignEngine::State state);
     void consentRequested(conduit::core::CampaignEngine::ConsentKind kind);
     void conditionsChanged(const QStringList &unmet);
+    // Installing moved on to phase `index` (0-based) of `count`.
+    void phaseChanged(int index, int count);
     void progressChanged();
     void finished(const conduit::core::CampaignEngine::Result &result);
 

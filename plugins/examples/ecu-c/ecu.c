@@ -7,7 +7,8 @@
  *
  * Configuration (agent config JSON, all optional):
  *   "devices": "id:hwid,id:hwid"   devices to simulate (default one)
- *   "fail_at": "install"           fail that step, to demonstrate rollback
+ *   "fail_at": "install"           fail that step on every device, or
+ *   "fail_at": "ecu-2:activate"    on one device, to demonstrate rollback
  */
 #include <conduit/agent.h>
 
@@ -117,6 +118,14 @@ static conduit_result inventory(conduit_agent *agent, conduit_inventory_fn fn, v
     return CONDUIT_OK;
 }
 
+/* fail_at is "step" (every device) or "device:step". */
+static int fails_here(const char *fail_at, const char *device, const char *step) {
+    const char *colon = strchr(fail_at, ':');
+    if (!colon) return strcmp(fail_at, step) == 0;
+    return strncmp(fail_at, device, (size_t)(colon - fail_at)) == 0 && device[colon - fail_at] == '\0' &&
+           strcmp(colon + 1, step) == 0;
+}
+
 /* Shared preamble of every step: find the device, honour fail_at. */
 static conduit_result begin_step(ecu_agent *a, const conduit_update *u, const char *step, device **out) {
     char msg[256];
@@ -126,7 +135,7 @@ static conduit_result begin_step(ecu_agent *a, const conduit_update *u, const ch
         fail_msg(msg);
         return CONDUIT_E_NO_DEVICE;
     }
-    if (strcmp(a->fail_at, step) == 0) {
+    if (fails_here(a->fail_at, (*out)->id, step)) {
         snprintf(msg, sizeof msg, "simulated failure at %s (fail_at)", step);
         fail_msg(msg);
         return CONDUIT_E_FAILED;
