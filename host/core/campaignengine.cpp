@@ -62,6 +62,12 @@ CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, Payload
     loadHistory();
 }
 
+void CampaignEngine::setAutoConsent(bool on) {
+    config_.autoConsentDownload = config_.autoConsentInstall = on;
+    // A consent being asked right now is answered by the new policy too.
+    if (on && (state_ == State::AwaitingDownloadConsent || state_ == State::AwaitingInstallConsent)) askConsent(pendingConsent_);
+}
+
 void CampaignEngine::setState(State s) {
     if (s == state_) return;
     qCInfo(lcCampaign).noquote() << "campaign" << campaign_.id << stateName(state_) << "->" << stateName(s);

@@ -95,6 +95,9 @@ public:
     int etaSeconds() const;
     QStringList unmetConditions() const { return unmet_; }
     QList<Result> history() const { return history_; }
+    // Consent by policy for both gates (the driver's auto-confirm switch).
+    bool autoConsent() const { return config_.autoConsentDownload && config_.autoConsentInstall; }
+    void setAutoConsent(bool on);
     int queued() const { return int(queue_.size()); }
 
 signals:

@@ -22,7 +22,9 @@ const QStringList kKnownKeys = {
     QStringLiteral("agents/call_timeout_ms"), QStringLiteral("agents/install_timeout_ms"),
     QStringLiteral("agents/stall_timeout_ms"), QStringLiteral("agents/memory_limit_mb"),
     QStringLiteral("agents/restart_backoff_ms"), QStringLiteral("agents/restart_backoff_max_ms"),
-    QStringLiteral("host/state_dir"),
+    QStringLiteral("host/state_dir"), QStringLiteral("host/trust_state"),
+    QStringLiteral("campaign/auto_consent_download"), QStringLiteral("campaign/auto_consent_install"),
+    QStringLiteral("campaign/history_size"), QStringLiteral("host/bus"),
 };
 
 } // namespace
@@ -81,6 +83,16 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     if (s.contains(QStringLiteral("host/state_dir")))
         c.agents.stateDir = pathValue(s.value(QStringLiteral("host/state_dir")).toString());
     c.agents.inProcess = s.value(QStringLiteral("agents/in_process"), false).toBool();
+    c.bus = s.value(QStringLiteral("host/bus"), c.bus).toString();
+    if (c.bus != QLatin1String("session") && c.bus != QLatin1String("system")) {
+        warnings->append(QStringLiteral("%1: host/bus must be \"session\" or \"system\"; using session").arg(file));
+        c.bus = QStringLiteral("session");
+    }
+    if (s.contains(QStringLiteral("host/trust_state")))
+        c.trustStatePath = pathValue(s.value(QStringLiteral("host/trust_state")).toString());
+    c.campaign.autoConsentDownload = s.value(QStringLiteral("campaign/auto_consent_download"), false).toBool();
+    c.campaign.autoConsentInstall = s.value(QStringLiteral("campaign/auto_consent_install"), false).toBool();
+    c.campaign.historySize = intValue(QStringLiteral("campaign/history_size"), c.campaign.historySize, 1);
     auto &l = c.agents.limits;
     l.initTimeoutMs = intValue(QStringLiteral("agents/init_timeout_ms"), l.initTimeoutMs, 1);
     l.callTimeoutMs = intValue(QStringLiteral("agents/call_timeout_ms"), l.callTimeoutMs, 1);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "agents/agentregistry.h"
+#include "core/campaignengine.h"
 
 #include <QString>
 
@@ -10,6 +11,9 @@ namespace conduit::daemon {
 
 struct HostConfig {
     agents::RegistryConfig agents;
+    core::CampaignEngine::Config campaign;
+    QString trustStatePath; // default <state_dir>/trust.json
+    QString bus = QStringLiteral("session"); // "session" or "system": where the control API lives
     QString configFile; // the file read, empty when only defaults apply
 
     // Reads `path` if given, else $CONDUIT_CONFIG, else /etc/conduit/conduit.conf

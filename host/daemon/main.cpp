@@ -1,12 +1,15 @@
 // conduitd: the Conduit host.
 #include "checkagent.h"
 #include "hostconfig.h"
+#include "host.h"
 #include "unixsignals.h"
 
 #include <conduit/agent.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -85,6 +88,56 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
     return rc;
 }
 
+// `--install BUNDLE`: verify the bundle, run its campaign, print each state
+// and the outcome, exit 0 only on success.
+int installBundle(daemon::Host &host, const QString &bundle) {
+    core::CampaignEngine *engine = host.engine();
+    int exitCode = 1;
+    bool submitted = false;
+    auto printState = [](core::CampaignEngine::State s) {
+        if (s == core::CampaignEngine::State::Idle) return;
+        if (s == core::CampaignEngine::State::Installing) return; // per phase, below
+        std::printf("  %s\n", qPrintable(core::CampaignEngine::stateName(s)));
+        std::fflush(stdout);
+    };
+    QObject::connect(engine, &core::CampaignEngine::stateChanged, printState);
+    QObject::connect(engine, &core::CampaignEngine::phaseChanged, [](int index, int count) {
+        std::printf("  Installing phase %d of %d\n", index + 1, count);
+    });
+    QObject::connect(engine, &core::CampaignEngine::conditionsChanged, [](const QStringList &unmet) {
+        for (const QString &u : unmet) std::printf("  waiting: %s\n", qPrintable(u));
+    });
+    QObject::connect(engine, &core::CampaignEngine::consentRequested, [](core::CampaignEngine::ConsentKind) {
+        std::printf("  consent needed: this mode only runs with --yes or an auto-consent policy\n");
+        QCoreApplication::exit(3);
+    });
+    QObject::connect(engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
+        std::printf("result: %s%s%s\n", qPrintable(r.outcome), r.reason.isEmpty() ? "" : " - ", qPrintable(r.reason));
+        exitCode = r.outcome == QLatin1String("success") ? 0 : 1;
+    });
+    auto submit = [&] {
+        if (submitted || engine->state() != core::CampaignEngine::State::Idle) return;
+        submitted = true;
+        host.installBundle(bundle, [&, engine](const QString &error) {
+            if (!error.isEmpty()) {
+                std::fprintf(stderr, "conduitd: bundle refused: %s\n", qPrintable(error));
+                QCoreApplication::exit(2);
+                return;
+            }
+            std::printf("campaign from %s: metadata verified; each image is verified as it streams\n", qPrintable(bundle));
+        });
+    };
+    QObject::connect(engine, &core::CampaignEngine::stateChanged, [&](core::CampaignEngine::State s) {
+        if (s != core::CampaignEngine::State::Idle) return;
+        if (!submitted) return submit();
+        if (engine->queued() == 0) QTimer::singleShot(0, [&] { QCoreApplication::exit(exitCode); });
+    });
+    QTimer::singleShot(0, submit);
+    const int rc = QCoreApplication::exec();
+    host.stop();
+    return rc == 0 ? exitCode : rc;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -113,8 +166,13 @@ int main(int argc, char **argv) {
                                    QStringLiteral("dir"));
     QCommandLineOption stateOpt(QStringLiteral("state-dir"), QStringLiteral("Directory for persistent state (overrides host/state_dir)."),
                                 QStringLiteral("dir"));
+    QCommandLineOption installOpt(QStringLiteral("install"), QStringLiteral("Verify an update bundle for this vehicle, run its campaign and exit (0 on success)."),
+                                  QStringLiteral("bundle"));
+    QCommandLineOption yesOpt(QStringLiteral("yes"), QStringLiteral("Consent to download and install by policy (no driver prompt)."));
+    QCommandLineOption trustOpt(QStringLiteral("trust-state"), QStringLiteral("Trusted Uptane state file (default <state-dir>/trust.json)."),
+                                QStringLiteral("file"));
     QCommandLineOption timeoutOpt(QStringLiteral("timeout-ms"), QStringLiteral("Init and call deadline for --check-agent."), QStringLiteral("ms"));
-    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt});
+    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt, installOpt, yesOpt, trustOpt});
     p.process(app);
 
     QStringList warnings;
@@ -128,6 +186,9 @@ int main(int argc, char **argv) {
     if (p.isSet(inProcessOpt)) config.agents.inProcess = true;
     if (p.isSet(agentDirOpt)) config.agents.agentDirs = p.values(agentDirOpt);
     if (p.isSet(stateOpt)) config.agents.stateDir = p.value(stateOpt);
+    if (p.isSet(trustOpt)) config.trustStatePath = p.value(trustOpt);
+    if (config.trustStatePath.isEmpty()) config.trustStatePath = QDir(config.agents.stateDir).filePath(QStringLiteral("trust.json"));
+    if (p.isSet(yesOpt)) config.campaign.autoConsentDownload = config.campaign.autoConsentInstall = true;
     if (p.isSet(timeoutOpt)) {
         const int ms = p.value(timeoutOpt).toInt();
         if (ms <= 0) {
@@ -137,22 +198,34 @@ int main(int argc, char **argv) {
         config.agents.limits.initTimeoutMs = config.agents.limits.callTimeoutMs = ms;
     }
 
+    if ((p.isSet(installOpt) || p.isSet(inventoryOpt)) && qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false"));
     if (p.isSet(checkOpt)) {
         if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
             QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false\nconduit.*.warning=false"));
         return daemon::checkAgent(p.value(checkOpt), config.agents);
     }
 
-    agents::AgentRegistry registry(config.agents);
+    daemon::Host host(config);
     daemon::UnixSignals unixSignals({SIGINT, SIGTERM});
     QObject::connect(&unixSignals, &daemon::UnixSignals::received, [&](int sig) {
         qCInfo(lcHost) << "signal" << sig << "- shutting down";
-        registry.stop();
+        host.stop();
         QCoreApplication::exit(0);
     });
-    for (const QString &problem : registry.start()) qCWarning(lcHost).noquote() << problem;
-    if (p.isSet(inventoryOpt)) return printInventory(registry, p.isSet(jsonOpt));
+    QStringList problems;
+    if (!host.start(&problems, &error)) {
+        std::fprintf(stderr, "conduitd: %s\n", qPrintable(error));
+        return 2;
+    }
+    for (const QString &problem : problems) qCWarning(lcHost).noquote() << problem;
+    if (p.isSet(inventoryOpt)) return printInventory(*host.registry(), p.isSet(jsonOpt));
+    if (p.isSet(installOpt)) return installBundle(host, p.value(installOpt));
 
-    qCInfo(lcHost).noquote() << "conduitd" << CONDUIT_HOST_VERSION << "running with" << registry.agents().size() << "agents";
+    if (!host.startControlApi(&error)) {
+        std::fprintf(stderr, "conduitd: %s\n", qPrintable(error));
+        return 2;
+    }
+    qCInfo(lcHost).noquote() << "conduitd" << CONDUIT_HOST_VERSION << "running with" << host.registry()->agents().size() << "agents";
     return QCoreApplication::exec();
 }

@@ -4,6 +4,7 @@
 // production encoder cannot hide one in the reader.
 #include "trust/bundle.h"
 #include "trust/repositorybuilder.h"
+#include "trust/ustar_p.h"
 
 #include <QBuffer>
 #include <QProcess>
@@ -199,6 +200,41 @@ private slots:
         QFile a(one), b(two);
         QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
         QCOMPARE(a.readAll(), b.readAll());
+    }
+
+    void longNamesUsePrefixField()
+    {
+        const QString longName = QStringLiteral("vendor-with-a-long-name/") + QString(90, u'd') + QStringLiteral("/") + QString(60, u'f') + QStringLiteral(".bin");
+        QVERIFY(longName.size() > 100);
+        BundleWriter writer;
+        QVERIFY_RESULT(writer.addTargetBytes(longName, "long"));
+        const QString path = dir.filePath(QStringLiteral("long-names.bundle"));
+        QVERIFY_RESULT(writer.write(path, kNow));
+        auto reader = BundleReader::open(path);
+        QVERIFY_RESULT(reader);
+        const BundleEntry *entry = reader->target(longName);
+        QVERIFY(entry);
+        QCOMPARE(reader->openEntry(*entry)->readAll(), QByteArray("long"));
+
+        BundleWriter tooLong;
+        QVERIFY_RESULT(tooLong.addTargetBytes(QString(300, u'x'), "x"));
+        auto refused = tooLong.write(dir.filePath(QStringLiteral("too-long.bundle")), kNow);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().message.contains(QStringLiteral("path too long")), qPrintable(refused.error().message));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("too-long.bundle")))); // nothing half-written
+    }
+
+    void sizesBeyondEightGiBRoundTrip()
+    {
+        // 11 octal digits stop at 8 GiB - 1; larger images use all 12 digits.
+        for (qint64 size : {qint64(0), qint64(1) << 33, (qint64(1) << 36) - 1}) {
+            auto header = ustar::encodeHeader("targets/big.img", false, size, 0);
+            QVERIFY_RESULT(header);
+            auto decoded = ustar::decodeHeader(header->constData());
+            QVERIFY_RESULT(decoded);
+            QCOMPARE(decoded->size, size);
+        }
+        QVERIFY(!ustar::encodeHeader("targets/big.img", false, qint64(1) << 36, 0).ok());
     }
 
     void tarListsBundle()

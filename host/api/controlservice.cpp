@@ -1,0 +1,197 @@
+#include "controlservice.h"
+
+#include "daemon/host.h"
+
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace conduit::api {
+
+using core::CampaignEngine;
+
+namespace {
+
+const QString kErrorPrefix = QStringLiteral("io.conduit.Host1.Error.");
+
+QString json(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+QString json(const QJsonArray &a) { return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact)); }
+
+QJsonArray devicesJson(const CampaignEngine &e) {
+    QJsonArray out;
+    for (const auto &d : e.deviceProgress())
+        out << QJsonObject{{QStringLiteral("device"), d.deviceId}, {QStringLiteral("step"), d.step},
+                           {QStringLiteral("done"), double(d.done)}, {QStringLiteral("total"), double(d.total)},
+                           {QStringLiteral("error"), d.error}};
+    return out;
+}
+
+bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
+    if (kind == QLatin1String("download")) *out = CampaignEngine::ConsentKind::Download;
+    else if (kind == QLatin1String("install")) *out = CampaignEngine::ConsentKind::Install;
+    else return false;
+    return true;
+}
+
+} // namespace
+
+ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBusAbstractAdaptor(parent), host_(host) {
+    setAutoRelaySignals(false);
+    CampaignEngine *e = host_->engine();
+    connect(e, &CampaignEngine::stateChanged, this, [this](CampaignEngine::State s) {
+        if (s != CampaignEngine::State::AwaitingDownloadConsent && s != CampaignEngine::State::AwaitingInstallConsent &&
+            s != CampaignEngine::State::Postponed)
+            pendingConsent_.clear();
+        emit StateChanged(CampaignEngine::stateName(s));
+        propertiesChanged({QStringLiteral("State"), QStringLiteral("CampaignId"), QStringLiteral("CampaignName"),
+                           QStringLiteral("BytesTotal"), QStringLiteral("PendingConsent")});
+    });
+    connect(e, &CampaignEngine::phaseChanged, this, [this] { propertiesChanged({QStringLiteral("Phase")}); });
+    connect(e, &CampaignEngine::consentRequested, this, [this](CampaignEngine::ConsentKind k) {
+        pendingConsent_ = k == CampaignEngine::ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install");
+        propertiesChanged({QStringLiteral("PendingConsent")});
+        emit ConsentRequested(pendingConsent_, GetCampaign());
+    });
+    connect(e, &CampaignEngine::conditionsChanged, this, [this](const QStringList &unmet) {
+        emit ConditionsChanged(unmet);
+        propertiesChanged({QStringLiteral("UnmetConditions")});
+    });
+    connect(e, &CampaignEngine::finished, this, [this](const CampaignEngine::Result &r) {
+        emit CampaignFinished(json(r.toJson()));
+    });
+    // Progress is coalesced: a long transfer must not flood the bus.
+    progressTimer_.setInterval(250);
+    connect(&progressTimer_, &QTimer::timeout, this, [this] {
+        if (!progressDirty_) progressTimer_.stop();
+        else publishProgress();
+    });
+    connect(e, &CampaignEngine::progressChanged, this, [this] {
+        progressDirty_ = true;
+        if (!progressTimer_.isActive()) {
+            publishProgress(); // the first change goes out at once
+            progressTimer_.start();
+        }
+    });
+}
+
+QString ControlService::state() const { return CampaignEngine::stateName(host_->engine()->state()); }
+QString ControlService::campaignId() const { return host_->engine()->state() == CampaignEngine::State::Idle ? QString() : host_->engine()->current().id; }
+QString ControlService::campaignName() const { return host_->engine()->state() == CampaignEngine::State::Idle ? QString() : host_->engine()->current().name; }
+int ControlService::phase() const { return host_->engine()->phase(); }
+qulonglong ControlService::bytesDone() const { return host_->engine()->bytesDone(); }
+qulonglong ControlService::bytesTotal() const { return host_->engine()->state() == CampaignEngine::State::Idle ? 0 : host_->engine()->current().totalBytes(); }
+int ControlService::etaSeconds() const { return host_->engine()->etaSeconds(); }
+QStringList ControlService::unmetConditions() const { return host_->engine()->unmetConditions(); }
+QString ControlService::pendingConsent() const { return pendingConsent_; }
+bool ControlService::autoConsent() const { return host_->engine()->autoConsent(); }
+QString ControlService::version() const { return QStringLiteral(CONDUIT_HOST_VERSION); }
+
+void ControlService::publishProgress() {
+    progressDirty_ = false;
+    CampaignEngine *e = host_->engine();
+    emit Progress(e->bytesDone(), e->current().totalBytes(), e->etaSeconds(), json(devicesJson(*e)));
+    propertiesChanged({QStringLiteral("BytesDone"), QStringLiteral("EtaSeconds")});
+}
+
+void ControlService::fail(const QString &name, const QString &message) {
+    ctx()->sendErrorReply(kErrorPrefix + name, message);
+}
+
+void ControlService::Accept(const QString &kind) {
+    CampaignEngine::ConsentKind k;
+    QString error;
+    if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+}
+
+void ControlService::Decline(const QString &kind) {
+    CampaignEngine::ConsentKind k;
+    QString error;
+    if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+}
+
+void ControlService::Postpone(const QString &kind, qlonglong until) {
+    CampaignEngine::ConsentKind k;
+    QString error;
+    if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Postpone, QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
+        fail(QStringLiteral("NotAsked"), error);
+}
+
+void ControlService::Cancel(const QString &reason) {
+    QString error;
+    if (!host_->engine()->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
+        fail(QStringLiteral("Refused"), error);
+}
+
+void ControlService::SetAutoConsent(bool enabled) {
+    host_->engine()->setAutoConsent(enabled);
+    propertiesChanged({QStringLiteral("AutoConsent")});
+}
+
+QString ControlService::GetCampaign() {
+    const CampaignEngine *e = host_->engine();
+    if (e->state() == CampaignEngine::State::Idle) return QStringLiteral("{}");
+    QJsonObject c = e->current().toJson();
+    c.insert(QStringLiteral("state"), state());
+    c.insert(QStringLiteral("total_bytes"), double(e->current().totalBytes()));
+    c.insert(QStringLiteral("devices"), devicesJson(*e));
+    c.insert(QStringLiteral("unmet_conditions"), QJsonArray::fromStringList(e->unmetConditions()));
+    return json(c);
+}
+
+QString ControlService::GetHistory() {
+    QJsonArray a;
+    for (const auto &r : host_->engine()->history()) a << r.toJson();
+    return json(a);
+}
+
+QString ControlService::GetInventory() {
+    ctx()->setDelayedReply(true);
+    const QDBusMessage msg = ctx()->message();
+    QDBusConnection conn = ctx()->connection();
+    host_->gateway()->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
+        QJsonArray a;
+        for (const auto &d : devices)
+            a << QJsonObject{{QStringLiteral("agent"), d.agentId}, {QStringLiteral("id"), d.info.id},
+                             {QStringLiteral("type"), d.info.type}, {QStringLiteral("hardware_id"), d.info.hardwareId},
+                             {QStringLiteral("version"), d.info.currentVersion},
+                             {QStringLiteral("previous_version"), d.info.previousVersion},
+                             {QStringLiteral("update_state"), d.info.updateState}};
+        conn.send(msg.createReply(json(QJsonObject{{QStringLiteral("devices"), a}, {QStringLiteral("error"), error}})));
+    });
+    return {};
+}
+
+QString ControlService::GetVehicleState() {
+    return json(QJsonObject::fromVariantMap(host_->vehicle()->values()));
+}
+
+void ControlService::SetVehicleSignal(const QString &signal, const QString &value) {
+    QString error;
+    if (!host_->vehicle()->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
+}
+
+void ControlService::InstallBundle(const QString &path) {
+    ctx()->setDelayedReply(true);
+    const QDBusMessage msg = ctx()->message();
+    QDBusConnection conn = ctx()->connection();
+    host_->installBundle(path, [msg, conn](const QString &error) mutable {
+        if (error.isEmpty()) conn.send(msg.createReply());
+        else conn.send(msg.createErrorReply(kErrorPrefix + QStringLiteral("Refused"), error));
+    });
+}
+
+void ControlService::propertiesChanged(const QStringList &names) {
+    QVariantMap changed;
+    for (const QString &n : names) changed.insert(n, property(n.toLatin1().constData()));
+    QDBusMessage signal = QDBusMessage::createSignal(QLatin1String(kPath), QStringLiteral("org.freedesktop.DBus.Properties"),
+                                                     QStringLiteral("PropertiesChanged"));
+    signal << QString::fromLatin1(kInterface) << changed << QStringList();
+    host_->busConnection().send(signal);
+}
+
+} // namespace conduit::api

@@ -1,0 +1,99 @@
+// The control API on D-Bus (docs/dbus-api.md): io.conduit.Host1 at
+// /io/conduit/Host, name io.conduit.Host. What the HMI, conduitctl and the
+// platform use: campaign state and progress as properties (with
+// PropertiesChanged, so nobody polls), consent, cancel, history, inventory
+// and the vehicle-state simulation. Who may call what is decided by the bus
+// policy (data/dbus/io.conduit.Host.conf), not here.
+#pragma once
+
+#include <QDBusAbstractAdaptor>
+#include <QDBusContext>
+#include <QStringList>
+#include <QTimer>
+#include <QVariantMap>
+
+namespace conduit::daemon {
+class Host;
+}
+
+namespace conduit::api {
+
+// The object registered at kPath. Qt sets the D-Bus call context on it (not
+// on its adaptor), so it carries QDBusContext for the adaptor to use.
+class ControlObject : public QObject, public QDBusContext {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+};
+
+class ControlService : public QDBusAbstractAdaptor {
+    Q_OBJECT
+    Q_CLASSINFO("D-Bus Interface", "io.conduit.Host1")
+    Q_PROPERTY(QString State READ state)
+    Q_PROPERTY(QString CampaignId READ campaignId)
+    Q_PROPERTY(QString CampaignName READ campaignName)
+    Q_PROPERTY(int Phase READ phase)
+    Q_PROPERTY(qulonglong BytesDone READ bytesDone)
+    Q_PROPERTY(qulonglong BytesTotal READ bytesTotal)
+    Q_PROPERTY(int EtaSeconds READ etaSeconds)
+    Q_PROPERTY(QStringList UnmetConditions READ unmetConditions)
+    Q_PROPERTY(QString PendingConsent READ pendingConsent)
+    Q_PROPERTY(bool AutoConsent READ autoConsent)
+    Q_PROPERTY(QString Version READ version)
+
+public:
+    static constexpr const char *kService = "io.conduit.Host";
+    static constexpr const char *kPath = "/io/conduit/Host";
+    static constexpr const char *kInterface = "io.conduit.Host1";
+
+    // `parent` is the object registered at kPath; `host` provides the engine.
+    ControlService(ControlObject *parent, daemon::Host *host);
+
+    QString state() const;
+    QString campaignId() const;
+    QString campaignName() const;
+    int phase() const;
+    qulonglong bytesDone() const;
+    qulonglong bytesTotal() const;
+    int etaSeconds() const;
+    QStringList unmetConditions() const;
+    QString pendingConsent() const;
+    bool autoConsent() const;
+    QString version() const;
+
+public slots:
+    // kind: "download" or "install"
+    void Accept(const QString &kind);
+    void Decline(const QString &kind);
+    void Postpone(const QString &kind, qlonglong untilUnixSeconds);
+    void Cancel(const QString &reason);
+    void SetAutoConsent(bool enabled);
+    // JSON documents (schemas in docs/dbus-api.md)
+    QString GetCampaign();
+    QString GetHistory();
+    QString GetInventory(); // asynchronous reply
+    QString GetVehicleState();
+    void SetVehicleSignal(const QString &signal, const QString &value);
+    void InstallBundle(const QString &path); // asynchronous reply
+
+signals:
+    void StateChanged(const QString &state);
+    void ConsentRequested(const QString &kind, const QString &campaignJson);
+    void ConditionsChanged(const QStringList &unmet);
+    // Rate-limited (at most 4 per second).
+    void Progress(qulonglong bytesDone, qulonglong bytesTotal, int etaSeconds, const QString &devicesJson);
+    void CampaignFinished(const QString &resultJson);
+
+private:
+    void propertiesChanged(const QStringList &names);
+    void fail(const QString &name, const QString &message);
+    QDBusContext *ctx() const { return static_cast<ControlObject *>(parent()); }
+    void publishProgress();
+
+    daemon::Host *host_;
+    QString pendingConsent_;
+    QTimer progressTimer_;
+    bool progressDirty_ = false;
+};
+
+} // namespace conduit::api

@@ -1,0 +1,104 @@
+#include "host.h"
+
+#include "api/controlservice.h"
+#include "trust/trustedstate.h"
+#include "upstream/bundlecampaign.h"
+
+#include <QDBusError>
+#include <QDir>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcHost)
+
+namespace conduit::daemon {
+
+// Hands each campaign's payload requests to the source of that campaign.
+class Host::PayloadRouter : public core::PayloadStore {
+public:
+    explicit PayloadRouter(Host *host) : host_(host) {}
+    std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override {
+        const QString id = host_->engine_->current().id;
+        auto it = host_->bundles_.find(id);
+        if (it == host_->bundles_.end()) {
+            *error = QStringLiteral("the source of campaign %1 is no longer available (host restarted); it must be offered again").arg(id);
+            return nullptr;
+        }
+        return it->second->payloads()->open(target, error);
+    }
+
+private:
+    Host *host_;
+};
+
+Host::Host(HostConfig config, QObject *parent)
+    : QObject(parent), config_(std::move(config)), registry_(config_.agents), gateway_(&registry_),
+      journal_(QDir(config_.agents.stateDir).filePath(QStringLiteral("campaign.journal"))),
+      payloads_(std::make_unique<PayloadRouter>(this)) {
+    core::CampaignEngine::Config ec = config_.campaign;
+    ec.historyPath = QDir(config_.agents.stateDir).filePath(QStringLiteral("history.json"));
+    engine_ = std::make_unique<core::CampaignEngine>(&journal_, &gateway_, payloads_.get(), &vehicle_, ec);
+    connect(engine_.get(), &core::CampaignEngine::finished, this, [this](const core::CampaignEngine::Result &r) {
+        bundles_.erase(r.campaignId);
+    });
+}
+
+Host::~Host() = default;
+
+bool Host::start(QStringList *problems, QString *error) {
+    QDir().mkpath(config_.agents.stateDir);
+    if (!journal_.open(error)) return false;
+    if (journal_.tornBytes() > 0)
+        qCWarning(lcHost) << "campaign journal: dropped" << journal_.tornBytes() << "bytes of a record cut by a power loss";
+    *problems = registry_.start();
+    engine_->recover();
+    return true;
+}
+
+void Host::stop() { registry_.stop(); }
+
+bool Host::startControlApi(QString *error) {
+    const bool system = config_.bus == QLatin1String("system");
+    bus_ = system ? QDBusConnection::systemBus() : QDBusConnection::sessionBus();
+    if (!bus_.isConnected()) {
+        *error = QStringLiteral("no D-Bus %1 bus: %2").arg(config_.bus, bus_.lastError().message());
+        return false;
+    }
+    auto *object = new api::ControlObject(this);
+    busObject_ = object;
+    new api::ControlService(object, this);
+    if (!bus_.registerObject(QLatin1String(api::ControlService::kPath), busObject_)) {
+        *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::ControlService::kPath));
+        return false;
+    }
+    if (!bus_.registerService(QLatin1String(api::ControlService::kService))) {
+        *error = QStringLiteral("cannot own %1 on the %2 bus: %3 (another conduitd running, or the bus policy does not allow it)")
+                     .arg(QLatin1String(api::ControlService::kService), config_.bus, bus_.lastError().message());
+        return false;
+    }
+    return true;
+}
+
+void Host::installBundle(const QString &path, std::function<void(const QString &)> done) {
+    trust::TrustStore store(config_.trustStatePath);
+    if (!store.exists()) {
+        return done(QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(config_.trustStatePath));
+    }
+    auto trusted = store.load();
+    if (!trusted) return done(trusted.error().message);
+    gateway_.inventory([this, path, done, store, state = *trusted](const QList<core::DeviceRecord> &devices, const QString &invError) {
+        if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
+        QString error;
+        auto bundle = upstream::BundleCampaign::open(path, state, devices, QDateTime::currentDateTimeUtc(), &error);
+        if (!bundle) return done(error);
+        // Verified metadata is trusted from now on, whatever the install
+        // brings: versions and release counters never go back.
+        auto saved = store.save(bundle->verifiedState());
+        if (!saved) return done(saved.error().message);
+        const core::Campaign campaign = bundle->campaign();
+        bundles_[campaign.id] = std::move(bundle);
+        engine_->submit(campaign);
+        done({});
+    });
+}
+
+} // namespace conduit::daemon

@@ -1,0 +1,61 @@
+// The assembled host: agents, the campaign engine with its journal and
+// history, the vehicle state, and the trusted state for verification.
+// conduitd's modes (daemon, --install, --inventory) all run on it.
+#pragma once
+
+#include "hostconfig.h"
+
+#include "core/campaignengine.h"
+#include "core/registrygateway.h"
+
+#include <QDBusConnection>
+
+#include <memory>
+
+namespace conduit::upstream {
+class BundleCampaign;
+}
+
+namespace conduit::daemon {
+
+class Host : public QObject {
+    Q_OBJECT
+public:
+    explicit Host(HostConfig config, QObject *parent = nullptr);
+    ~Host() override;
+
+    // Starts the agents and replays the journal (finishing or undoing an
+    // interrupted campaign). Problems with single agents are returned.
+    bool start(QStringList *problems, QString *error);
+    void stop();
+
+    // Publishes the control API (io.conduit.Host1) on the configured bus.
+    bool startControlApi(QString *error);
+    QDBusConnection busConnection() const { return bus_; }
+
+    // Verifies a bundle for this vehicle and queues its campaign.
+    // `done` gets "" on success or the reason it was refused.
+    void installBundle(const QString &path, std::function<void(const QString &error)> done);
+
+    agents::AgentRegistry *registry() { return &registry_; }
+    core::DeviceGateway *gateway() { return &gateway_; }
+    core::CampaignEngine *engine() { return engine_.get(); }
+    core::VehicleState *vehicle() { return &vehicle_; }
+    const HostConfig &config() const { return config_; }
+
+private:
+    HostConfig config_;
+    agents::AgentRegistry registry_;
+    core::RegistryGateway gateway_;
+    core::Journal journal_;
+    core::VehicleState vehicle_;
+    std::unique_ptr<core::CampaignEngine> engine_;
+    // Payloads of the campaigns in flight, by campaign id.
+    std::map<QString, std::unique_ptr<upstream::BundleCampaign>> bundles_;
+    QDBusConnection bus_{QString()};
+    QObject *busObject_ = nullptr;
+    class PayloadRouter;
+    std::unique_ptr<PayloadRouter> payloads_;
+};
+
+} // namespace conduit::daemon

@@ -1,0 +1,52 @@
+#include "verifiedstream.h"
+
+namespace conduit::upstream {
+
+VerifiedStream::VerifiedStream(std::unique_ptr<QIODevice> source, trust::ImageVerifier verifier)
+    : source_(std::move(source)), verifier_(std::move(verifier)) {
+    open(QIODevice::ReadOnly);
+    connect(source_.get(), &QIODevice::readyRead, this, &QIODevice::readyRead);
+    connect(source_.get(), &QIODevice::readChannelFinished, this, &QIODevice::readChannelFinished);
+}
+
+bool VerifiedStream::atEnd() const { return finished_ && !failed_; }
+
+qint64 VerifiedStream::bytesAvailable() const {
+    return std::min(source_->bytesAvailable(), verifier_.remaining()) + QIODevice::bytesAvailable();
+}
+
+qint64 VerifiedStream::readData(char *data, qint64 maxSize) {
+    if (failed_) return -1;
+    if (finished_) return 0;
+    // Never ask the source for more than the signed length allows, plus one
+    // byte to notice an image that is too long (endless data).
+    const qint64 want = std::min(maxSize, verifier_.remaining() + 1);
+    const qint64 n = want > 0 ? source_->read(data, want) : 0;
+    if (n < 0) {
+        setErrorString(QStringLiteral("source read failed: %1").arg(source_->errorString()));
+        failed_ = true;
+        return -1;
+    }
+    if (n > 0) {
+        auto s = verifier_.addData(QByteArrayView(data, n));
+        if (!s) {
+            setErrorString(s.error().message);
+            failed_ = true;
+            return -1;
+        }
+    }
+    if (verifier_.remaining() == 0 || (n == 0 && source_->atEnd())) {
+        auto s = verifier_.finish();
+        if (!s) {
+            setErrorString(s.error().message);
+            // Withhold the last bytes: a consumer that counts to the
+            // signed length must never see a complete, unverified image.
+            failed_ = true;
+            return -1;
+        }
+        finished_ = true;
+    }
+    return n;
+}
+
+} // namespace conduit::upstream

@@ -1,0 +1,229 @@
+// The D-Bus control API against a real conduitd on a private session bus
+// (ctest runs this under dbus-run-session): introspection matches the XML in
+// the repository, the consent flow through D-Bus, vehicle conditions, cancel,
+// rate-limited progress, and clear errors.
+#include <QDBusConnection>
+#include <QDBusInterface>
+#include <QDBusMessage>
+#include <QDBusReply>
+#include <QDBusServiceWatcher>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+const QString kService = QStringLiteral("io.conduit.Host");
+const QString kPath = QStringLiteral("/io/conduit/Host");
+const QString kIface = QStringLiteral("io.conduit.Host1");
+const QString kBin = QStringLiteral(CONDUIT_BIN_DIR);
+} // namespace
+
+// Receives the service's D-Bus signals as Qt signals for QSignalSpy.
+class Listener : public QObject {
+    Q_OBJECT
+public:
+    QStringList states;
+signals:
+    void consent(const QString &kind);
+    void finished(const QString &resultJson);
+    void conditions(const QStringList &unmet);
+    void progress(qulonglong done);
+public slots:
+    void onConsent(const QString &kind, const QString &) { emit consent(kind); }
+    void onFinished(const QString &r) { emit finished(r); }
+    void onConditions(const QStringList &u) { emit conditions(u); }
+    void onProgress(qulonglong d, qulonglong, int, const QString &) { emit progress(d); }
+    void onState(const QString &s) { states << s; }
+};
+
+class TestControlApi : public QObject {
+    Q_OBJECT
+    QTemporaryDir work_;
+    QProcess conduitd_;
+    std::unique_ptr<QDBusInterface> host_;
+    Listener listener_;
+    int release_ = 1;
+
+    bool run(const QString &tool, const QStringList &args) {
+        QProcess p;
+        p.setWorkingDirectory(work_.path());
+        p.start(kBin + QLatin1Char('/') + tool, args);
+        if (!p.waitForFinished(60000) || p.exitCode() != 0) {
+            qWarning() << tool << args << p.readAllStandardError();
+            return false;
+        }
+        return true;
+    }
+    // Signs a new release for the three ECUs and writes it as a bundle.
+    QString release(const QStringList &policy = {}) {
+        ++release_;
+        const QString v = QString::number(release_);
+        for (const QString &spec : {QStringLiteral("gw-1:gateway:0"), QStringLiteral("ecu-1:brake:1"), QStringLiteral("ecu-2:brake:1")}) {
+            const QStringList p = spec.split(QLatin1Char(':'));
+            const QString image = work_.filePath(p[0] + QLatin1Char('-') + v + QStringLiteral(".img"));
+            QFile f(image);
+            if (!f.open(QIODevice::WriteOnly)) return {};
+            f.write(QByteArray(3 << 20, char('a' + release_)));
+            f.close();
+            if (!run(QStringLiteral("conduit-repo"), QStringList{QStringLiteral("add-target"), QStringLiteral("--repo"), QStringLiteral("repo"), image,
+                                                                  QStringLiteral("--hardware-id"), p[1], QStringLiteral("--release-counter"), v,
+                                                                  QStringLiteral("--phase"), p[2]} + policy) ||
+                !run(QStringLiteral("conduit-repo"), {QStringLiteral("assign"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--ecu"), p[0],
+                                                       QStringLiteral("--target"), QFileInfo(image).fileName()}))
+                return {};
+        }
+        const QString bundle = work_.filePath(QStringLiteral("update-%1.bundle").arg(v));
+        if (!run(QStringLiteral("conduit-repo"), {QStringLiteral("sign"), QStringLiteral("--repo"), QStringLiteral("repo")}) ||
+            !run(QStringLiteral("conduit-repo"), {QStringLiteral("bundle"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--out"), bundle}))
+            return {};
+        return bundle;
+    }
+    QVariant prop(const QString &name) { return host_->property(name.toLatin1().constData()); }
+    QString finishedOutcome(QSignalSpy &spy) {
+        if (spy.isEmpty() && !spy.wait(30000)) return QStringLiteral("(no CampaignFinished)");
+        return QJsonDocument::fromJson(spy.takeFirst().first().toString().toUtf8()).object().value(QLatin1String("outcome")).toString();
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY2(QDBusConnection::sessionBus().isConnected(), "run under dbus-run-session");
+        QVERIFY(run(QStringLiteral("conduit-repo"), {QStringLiteral("init"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--seed"), QStringLiteral("42")}));
+        QDir(work_.path()).mkpath(QStringLiteral("state"));
+        QDir(work_.path()).mkpath(QStringLiteral("agent-config"));
+        QVERIFY(run(QStringLiteral("conduitctl"), {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
+                                                    QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
+                                                    QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
+        QFile cfg(work_.filePath(QStringLiteral("agent-config/io.conduit.example.ecu.json")));
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})");
+        cfg.close();
+        QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
+        QVERIFY(conf.open(QIODevice::WriteOnly));
+        conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR "\n");
+        conf.close();
+
+        QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
+        QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
+        conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        conduitd_.start(kBin + QStringLiteral("/conduitd"), {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
+        QVERIFY(registered.wait(15000));
+        host_ = std::make_unique<QDBusInterface>(kService, kPath, kIface, QDBusConnection::sessionBus());
+        QVERIFY(host_->isValid());
+        auto bus = QDBusConnection::sessionBus();
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &listener_, SLOT(onConsent(QString,QString))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), &listener_, SLOT(onFinished(QString))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConditionsChanged"), &listener_, SLOT(onConditions(QStringList))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("Progress"), &listener_, SLOT(onProgress(qulonglong,qulonglong,int,QString))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("StateChanged"), &listener_, SLOT(onState(QString))));
+    }
+
+    void cleanupTestCase() {
+        conduitd_.terminate();
+        QVERIFY(conduitd_.waitForFinished(10000));
+    }
+
+    void introspectionMatchesRepository() {
+        QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, QStringLiteral("org.freedesktop.DBus.Introspectable"), QStringLiteral("Introspect"));
+        QDBusReply<QString> reply = QDBusConnection::sessionBus().call(m);
+        QVERIFY(reply.isValid());
+        auto iface = [](const QString &xml) {
+            QRegularExpression re(QStringLiteral("<interface name=\"io.conduit.Host1\">.*?</interface>"), QRegularExpression::DotMatchesEverythingOption);
+            return re.match(xml).captured(0).remove(QRegularExpression(QStringLiteral("\\s+")));
+        };
+        QFile f(QStringLiteral(CONDUIT_DBUS_XML));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString expected = iface(QString::fromUtf8(f.readAll()));
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(iface(reply.value()), expected);
+    }
+
+    void idleStateAndErrors() {
+        QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("Idle"));
+        QDBusMessage r = host_->call(QStringLiteral("Accept"), QStringLiteral("download"));
+        QCOMPARE(r.type(), QDBusMessage::ErrorMessage);
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.NotAsked"));
+        r = host_->call(QStringLiteral("Accept"), QStringLiteral("now"));
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.InvalidArgument"));
+        r = host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Nope"), QStringLiteral("1"));
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.InvalidArgument"));
+        r = host_->call(QStringLiteral("InstallBundle"), work_.filePath(QStringLiteral("missing.bundle")));
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
+        QVERIFY(!r.errorMessage().isEmpty());
+    }
+
+    void consentThroughDBus() {
+        const QString bundle = release();
+        QVERIFY(!bundle.isEmpty());
+        QSignalSpy consent(&listener_, &Listener::consent);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QSignalSpy progress(&listener_, &Listener::progress);
+        listener_.states.clear();
+        QDBusMessage r = host_->call(QStringLiteral("InstallBundle"), bundle);
+        QVERIFY2(r.type() == QDBusMessage::ReplyMessage, qPrintable(r.errorMessage()));
+        QVERIFY(consent.wait(15000));
+        QCOMPARE(consent.takeFirst().first().toString(), QStringLiteral("download"));
+        QCOMPARE(prop(QStringLiteral("PendingConsent")).toString(), QStringLiteral("download"));
+        QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("AwaitingDownloadConsent"));
+        QCOMPARE(prop(QStringLiteral("BytesTotal")).toULongLong(), 9ull << 20);
+        const QJsonObject campaign = QJsonDocument::fromJson(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8()).object();
+        QCOMPARE(campaign.value(QLatin1String("targets")).toArray().size(), 3);
+        QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("install")).errorName(), QStringLiteral("io.conduit.Host1.Error.NotAsked"));
+        QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(consent.wait(15000));
+        QCOMPARE(consent.takeFirst().first().toString(), QStringLiteral("install"));
+        QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("install")).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
+        for (const char *s : {"Checking", "AwaitingDownloadConsent", "Downloading", "AwaitingInstallConsent", "Installing", "Activating", "Committing", "Done"})
+            QVERIFY2(listener_.states.contains(QLatin1String(s)), s);
+        QVERIFY(!progress.isEmpty());
+        const QJsonArray history = QJsonDocument::fromJson(host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8()).array();
+        QCOMPARE(history.first().toObject().value(QLatin1String("outcome")).toString(), QStringLiteral("success"));
+        const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
+        QVERIFY2(inventory.contains(QLatin1String("\"version\":\"ecu-1-2.img\"")), qPrintable(inventory));
+    }
+
+    void waitsForParkedThenInstalls() {
+        const QString bundle = release({QStringLiteral("--require-parked")});
+        QVERIFY(!bundle.isEmpty());
+        QCOMPARE(host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("127")).type(),
+                 QDBusMessage::ReplyMessage);
+        QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(prop(QStringLiteral("AutoConsent")).toBool());
+        QSignalSpy conditions(&listener_, &Listener::conditions);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(conditions.wait(15000));
+        QCOMPARE(conditions.first().first().toStringList(), QStringList{QStringLiteral("Shift to P")});
+        QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("WaitingForConditions"));
+        QVERIFY(finished.isEmpty());
+        host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("126"));
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
+        host_->call(QStringLiteral("SetAutoConsent"), false);
+    }
+
+    void cancelBeforeInstall() {
+        const QString bundle = release();
+        QVERIFY(!bundle.isEmpty());
+        QSignalSpy consent(&listener_, &Listener::consent);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(consent.wait(15000));
+        QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(consent.wait(15000)); // install consent asked: staged, not installed
+        QCOMPARE(host_->call(QStringLiteral("Cancel"), QStringLiteral("driver changed their mind")).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("cancelled"));
+        const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
+        QVERIFY2(inventory.contains(QLatin1String("\"version\":\"ecu-1-3.img\"")), qPrintable(inventory)); // still the last good one
+        QCOMPARE(host_->call(QStringLiteral("Cancel"), QString()).errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestControlApi)
+#include "tst_controlapi.moc"
