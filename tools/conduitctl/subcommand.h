@@ -30,6 +30,15 @@ const std::vector<const Subcommand *> &subcommands();
 
 const Subcommand &verifySubcommand();
 const Subcommand &provisionSubcommand();
+const Subcommand &statusSubcommand();
+const Subcommand &agentsSubcommand();
+const Subcommand &historySubcommand();
+const Subcommand &consentSubcommand();
+const Subcommand &autoConsentSubcommand();
+const Subcommand &cancelSubcommand();
+const Subcommand &installSubcommand();
+const Subcommand &watchSubcommand();
+const Subcommand &vehicleSubcommand();
 
 // Output helpers: results on stdout, diagnostics on stderr.
 void printLine(const QString &line);

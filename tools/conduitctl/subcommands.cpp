@@ -7,6 +7,15 @@ namespace conduit::ctl {
 const std::vector<const Subcommand *> &subcommands()
 {
     static const std::vector<const Subcommand *> table{
+        &statusSubcommand(),
+        &agentsSubcommand(),
+        &historySubcommand(),
+        &consentSubcommand(),
+        &autoConsentSubcommand(),
+        &installSubcommand(),
+        &watchSubcommand(),
+        &cancelSubcommand(),
+        &vehicleSubcommand(),
         &verifySubcommand(),
         &provisionSubcommand(),
     };

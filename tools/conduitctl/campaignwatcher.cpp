@@ -1,0 +1,97 @@
+#include "campaignwatcher.h"
+
+#include "hostbus.h"
+
+#include <QDBusConnection>
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace conduit::ctl {
+
+bool CampaignWatcher::attach(QDBusInterface &host, bool json) {
+    json_ = json;
+    tty_ = !json && ::isatty(STDOUT_FILENO);
+    QDBusConnection bus = host.connection();
+    const QString s = host.service(), p = host.path(), i = host.interface();
+    return bus.connect(s, p, i, QStringLiteral("StateChanged"), this, SLOT(onState(QString))) &&
+           bus.connect(s, p, i, QStringLiteral("Progress"), this, SLOT(onProgress(qulonglong,qulonglong,int,QString))) &&
+           bus.connect(s, p, i, QStringLiteral("ConsentRequested"), this, SLOT(onConsent(QString,QString))) &&
+           bus.connect(s, p, i, QStringLiteral("ConditionsChanged"), this, SLOT(onConditions(QStringList))) &&
+           bus.connect(s, p, i, QStringLiteral("CampaignFinished"), this, SLOT(onFinished(QString)));
+}
+
+void CampaignWatcher::endBar() {
+    if (barShown_) std::printf("\n");
+    barShown_ = false;
+}
+
+void CampaignWatcher::onState(const QString &state) {
+    if (state == QLatin1String("Idle")) return;
+    if (json_) {
+        std::printf("{\"event\":\"state\",\"state\":\"%s\"}\n", qPrintable(state));
+    } else {
+        endBar();
+        std::printf("state: %s\n", qPrintable(state));
+    }
+    std::fflush(stdout);
+}
+
+void CampaignWatcher::onProgress(qulonglong done, qulonglong total, int eta, const QString &devicesJson) {
+    if (json_) {
+        std::printf("{\"event\":\"progress\",\"done\":%llu,\"total\":%llu,\"eta\":%d,\"devices\":%s}\n", done, total, eta,
+                    qPrintable(devicesJson));
+    } else {
+        const int width = 30;
+        const int filled = total ? int(double(done) / double(total) * width) : 0;
+        const QString bar = QString(filled, QLatin1Char('#')) + QString(width - filled, QLatin1Char('.'));
+        const QString line = QStringLiteral("[%1] %2% %3 of %4%5").arg(bar).arg(total ? int(100.0 * double(done) / double(total)) : 0)
+                                 .arg(humanBytes(done), humanBytes(total), eta >= 0 ? QStringLiteral(", %1 s left").arg(eta) : QString());
+        if (tty_) {
+            std::printf("\r%s\033[K", qPrintable(line));
+            barShown_ = true;
+        } else {
+            std::printf("%s\n", qPrintable(line));
+        }
+    }
+    std::fflush(stdout);
+}
+
+void CampaignWatcher::onConsent(const QString &kind, const QString &campaignJson) {
+    if (json_) {
+        std::printf("{\"event\":\"consent\",\"kind\":\"%s\",\"campaign\":%s}\n", qPrintable(kind), qPrintable(campaignJson));
+    } else {
+        endBar();
+        std::printf("consent needed: %s  (conduitctl consent accept|decline|postpone)\n", qPrintable(kind));
+    }
+    std::fflush(stdout);
+}
+
+void CampaignWatcher::onConditions(const QStringList &unmet) {
+    if (json_) {
+        std::printf("{\"event\":\"conditions\",\"unmet\":%s}\n",
+                    QJsonDocument(QJsonArray::fromStringList(unmet)).toJson(QJsonDocument::Compact).constData());
+    } else {
+        endBar();
+        for (const QString &u : unmet) std::printf("waiting: %s\n", qPrintable(u));
+    }
+    std::fflush(stdout);
+}
+
+void CampaignWatcher::onFinished(const QString &resultJson) {
+    const QJsonObject r = QJsonDocument::fromJson(resultJson.toUtf8()).object();
+    outcome_ = r.value(QLatin1String("outcome")).toString();
+    if (json_) {
+        std::printf("{\"event\":\"finished\",\"result\":%s}\n", qPrintable(resultJson));
+    } else {
+        endBar();
+        const QString reason = r.value(QLatin1String("reason")).toString();
+        std::printf("result: %s%s%s\n", qPrintable(outcome_), reason.isEmpty() ? "" : " - ", qPrintable(reason));
+    }
+    std::fflush(stdout);
+    emit done();
+}
+
+} // namespace conduit::ctl

@@ -1,0 +1,74 @@
+// install BUNDLE (verify on the host and run the campaign, following it)
+// and watch (follow the campaign in progress).
+#include "campaignwatcher.h"
+#include "hostbus.h"
+#include "subcommand.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+namespace conduit::ctl {
+
+namespace {
+
+int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, const QString &installPath) {
+    CampaignWatcher watcher;
+    if (!watcher.attach(host, p.isSet(QStringLiteral("json")))) return printError(name, kExitError, QStringLiteral("cannot subscribe to the host's signals"));
+    QObject::connect(&watcher, &CampaignWatcher::done, [] { QCoreApplication::exit(0); });
+    if (!installPath.isEmpty()) {
+        if (!callHost(host, name, QStringLiteral("InstallBundle"), {installPath})) return kExitRejected;
+        printLine(QStringLiteral("bundle verified by the host; campaign queued"));
+        if (p.isSet(QStringLiteral("no-wait"))) return kExitOk;
+    } else if (host.property("State").toString() == QLatin1String("Idle") && !p.isSet(QStringLiteral("follow"))) {
+        printLine(QStringLiteral("no campaign in progress (--follow waits for the next one)"));
+        return kExitOk;
+    } else {
+        watcher.onState(host.property("State").toString());
+    }
+    QCoreApplication::exec();
+    return watcher.outcome() == QLatin1String("success") || installPath.isEmpty() ? kExitOk : kExitRejected;
+}
+
+void declareInstall(QCommandLineParser &p) {
+    declareBusOptions(p, true);
+    p.addPositionalArgument(QStringLiteral("bundle"), QStringLiteral("The update bundle file."));
+    p.addOption({QStringLiteral("no-wait"), QStringLiteral("Return once the host has verified and queued it.")});
+}
+
+int runInstall(const QCommandLineParser &p) {
+    const QString path = p.positionalArguments().value(0);
+    if (path.isEmpty()) return printError("install", kExitUsage, QStringLiteral("which bundle?"));
+    if (!QFileInfo(path).isReadable()) return printError("install", kExitUsage, QStringLiteral("%1: cannot read it").arg(path));
+    auto host = connectHost(p, "install");
+    if (!host) return kExitError;
+    return follow(*host, p, "install", QFileInfo(path).absoluteFilePath());
+}
+
+void declareWatch(QCommandLineParser &p) {
+    declareBusOptions(p, true);
+    p.addOption({QStringLiteral("follow"), QStringLiteral("Wait for the next campaign when none is running.")});
+}
+
+int runWatch(const QCommandLineParser &p) {
+    auto host = connectHost(p, "watch");
+    if (!host) return kExitError;
+    return follow(*host, p, "watch", {});
+}
+
+} // namespace
+
+const Subcommand &installSubcommand() {
+    static const Subcommand c{"install", "BUNDLE [--no-wait] [--json]", "Install an update bundle through the host (same checks, consent and reporting).",
+                              "The host verifies the bundle (Uptane) for this vehicle, then runs its campaign; this\n"
+                              "command follows it and exits 0 on success, 1 otherwise. Consent is asked as usual\n"
+                              "(answer with `conduitctl consent accept` or the HMI).",
+                              declareInstall, runInstall};
+    return c;
+}
+const Subcommand &watchSubcommand() {
+    static const Subcommand c{"watch", "[--follow] [--json]", "Follow the campaign in progress: states, a progress bar, consent, conditions.",
+                              "Ends when the campaign finishes.", declareWatch, runWatch};
+    return c;
+}
+
+} // namespace conduit::ctl

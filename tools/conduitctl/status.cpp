@@ -1,0 +1,109 @@
+// Read-only views of the host: status, agents (inventory), history.
+#include "hostbus.h"
+#include "subcommand.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace conduit::ctl {
+
+namespace {
+
+int runStatus(const QCommandLineParser &p) {
+    auto host = connectHost(p, "status");
+    if (!host) return kExitError;
+    QVariant campaign;
+    if (!callHost(*host, "status", QStringLiteral("GetCampaign"), {}, &campaign)) return kExitRejected;
+    QJsonObject o = parseJsonReply(campaign).object();
+    const QString state = host->property("State").toString();
+    if (p.isSet(QStringLiteral("json"))) {
+        o.insert(QStringLiteral("state"), state);
+        o.insert(QStringLiteral("bytes_done"), double(host->property("BytesDone").toULongLong()));
+        o.insert(QStringLiteral("eta_seconds"), host->property("EtaSeconds").toInt());
+        o.insert(QStringLiteral("pending_consent"), host->property("PendingConsent").toString());
+        o.insert(QStringLiteral("auto_consent"), host->property("AutoConsent").toBool());
+        std::printf("%s", QJsonDocument(o).toJson().constData());
+        return kExitOk;
+    }
+    printLine(QStringLiteral("state: %1").arg(state));
+    if (o.isEmpty()) return kExitOk;
+    printLine(QStringLiteral("campaign: %1 (%2)").arg(o.value(QLatin1String("name")).toString(), o.value(QLatin1String("id")).toString()));
+    const QString pending = host->property("PendingConsent").toString();
+    if (!pending.isEmpty()) printLine(QStringLiteral("waiting for %1 consent: conduitctl consent accept").arg(pending));
+    for (const QJsonValue &u : o.value(QLatin1String("unmet_conditions")).toArray()) printLine(QStringLiteral("waiting: %1").arg(u.toString()));
+    printLine(QStringLiteral("transfer: %1 of %2").arg(humanBytes(host->property("BytesDone").toULongLong()),
+                                                       humanBytes(quint64(o.value(QLatin1String("total_bytes")).toDouble()))));
+    for (const QJsonValue &d : o.value(QLatin1String("devices")).toArray()) {
+        const QJsonObject x = d.toObject();
+        printLine(QStringLiteral("  %1  %2%3").arg(x.value(QLatin1String("device")).toString(), -12)
+                      .arg(x.value(QLatin1String("step")).toString(), -16)
+                      .arg(x.value(QLatin1String("error")).toString().isEmpty() ? QString() : QStringLiteral(" error: ") + x.value(QLatin1String("error")).toString()));
+    }
+    return kExitOk;
+}
+
+int runAgents(const QCommandLineParser &p) {
+    auto host = connectHost(p, "agents");
+    if (!host) return kExitError;
+    QVariant inv;
+    if (!callHost(*host, "agents", QStringLiteral("GetInventory"), {}, &inv)) return kExitRejected;
+    const QJsonObject o = parseJsonReply(inv).object();
+    if (p.isSet(QStringLiteral("json"))) {
+        std::printf("%s", QJsonDocument(o).toJson().constData());
+        return kExitOk;
+    }
+    printLine(QStringLiteral("%1 %2 %3 %4 %5").arg(QStringLiteral("DEVICE"), -14).arg(QStringLiteral("AGENT"), -26)
+                  .arg(QStringLiteral("HARDWARE"), -12).arg(QStringLiteral("VERSION"), -16).arg(QStringLiteral("STATE")));
+    for (const QJsonValue &v : o.value(QLatin1String("devices")).toArray()) {
+        const QJsonObject d = v.toObject();
+        printLine(QStringLiteral("%1 %2 %3 %4 %5").arg(d.value(QLatin1String("id")).toString(), -14)
+                      .arg(d.value(QLatin1String("agent")).toString(), -26).arg(d.value(QLatin1String("hardware_id")).toString(), -12)
+                      .arg(d.value(QLatin1String("version")).toString(), -16).arg(d.value(QLatin1String("update_state")).toString()));
+    }
+    if (!o.value(QLatin1String("error")).toString().isEmpty()) printLine(QStringLiteral("warning: %1").arg(o.value(QLatin1String("error")).toString()));
+    return kExitOk;
+}
+
+int runHistory(const QCommandLineParser &p) {
+    auto host = connectHost(p, "history");
+    if (!host) return kExitError;
+    QVariant h;
+    if (!callHost(*host, "history", QStringLiteral("GetHistory"), {}, &h)) return kExitRejected;
+    const QJsonArray a = parseJsonReply(h).array();
+    if (p.isSet(QStringLiteral("json"))) {
+        std::printf("%s", QJsonDocument(a).toJson().constData());
+        return kExitOk;
+    }
+    for (const QJsonValue &v : a) {
+        const QJsonObject r = v.toObject();
+        printLine(QStringLiteral("%1  %2  %3%4").arg(r.value(QLatin1String("finished")).toString())
+                      .arg(r.value(QLatin1String("outcome")).toString(), -11)
+                      .arg(r.value(QLatin1String("name")).toString())
+                      .arg(r.value(QLatin1String("reason")).toString().isEmpty() ? QString() : QStringLiteral(": ") + r.value(QLatin1String("reason")).toString()));
+    }
+    if (a.isEmpty()) printLine(QStringLiteral("no campaigns yet"));
+    return kExitOk;
+}
+
+void declareJson(QCommandLineParser &p) { declareBusOptions(p, true); }
+
+} // namespace
+
+const Subcommand &statusSubcommand() {
+    static const Subcommand c{"status", "[--json]", "Show the campaign in progress, consent asked, conditions and progress.",
+                              "Reads the host's state over D-Bus.", declareJson, runStatus};
+    return c;
+}
+const Subcommand &agentsSubcommand() {
+    static const Subcommand c{"agents", "[--json]", "List the vehicle's devices, their agents and software versions.",
+                              "Asks every agent for its devices (inventory).", declareJson, runAgents};
+    return c;
+}
+const Subcommand &historySubcommand() {
+    static const Subcommand c{"history", "[--json]", "List the last campaigns and how they ended.", "Newest first.", declareJson, runHistory};
+    return c;
+}
+
+} // namespace conduit::ctl
