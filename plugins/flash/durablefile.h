@@ -1,0 +1,28 @@
+// Durable small files: the agent's state and the file/GRUB boot backends.
+// A write replaces the file atomically (temp file, fsync, rename, directory
+// fsync), so after a power cut a reader sees either the old or the new
+// content, never a mix.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace conduit::flash {
+
+using KeyValues = std::map<std::string, std::string>;
+
+// Reads the whole file; nullopt when it does not exist. Throws on I/O errors.
+std::optional<std::string> readSmallFile(const std::string &path);
+void writeFileAtomically(const std::string &path, const std::string &content);
+
+// "key=value" lines; '#' comments and blank lines ignored.
+KeyValues parseKeyValues(const std::string &text);
+std::string formatKeyValues(const KeyValues &values);
+
+// Fault injection for the power-cut tests: CONDUIT_FLASH_FAULT="write=N"
+// and/or "switch=N" (comma-separated) makes the process _exit(70) at the
+// N-th (1-based) slot write or durable-switch step. Unset: no effect.
+void faultPoint(const char *kind);
+
+} // namespace conduit::flash
