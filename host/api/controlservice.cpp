@@ -128,7 +128,7 @@ void ControlService::Cancel(const QString &reason) {
 }
 
 void ControlService::SetAutoConsent(bool enabled) {
-    host_->engine()->setAutoConsent(enabled);
+    host_->setAutoConsent(enabled);
     propertiesChanged({QStringLiteral("AutoConsent")});
 }
 

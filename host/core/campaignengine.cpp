@@ -68,6 +68,12 @@ void CampaignEngine::setAutoConsent(bool on) {
     if (on && (state_ == State::AwaitingDownloadConsent || state_ == State::AwaitingInstallConsent)) askConsent(pendingConsent_);
 }
 
+void CampaignEngine::setInstallHold(const QString &reason) {
+    if (installHold_ == reason) return;
+    installHold_ = reason;
+    if (state_ == State::WaitingForConditions) waitForConditions();
+}
+
 void CampaignEngine::setState(State s) {
     if (s == state_) return;
     qCInfo(lcCampaign).noquote() << "campaign" << campaign_.id << stateName(state_) << "->" << stateName(s);
@@ -96,7 +102,7 @@ void CampaignEngine::startNext() {
     ++generation_;
     runs_.clear();
     phase_ = -1;
-    activationStarted_ = cancelRequested_ = false;
+    activationStarted_ = cancelRequested_ = rebooted_ = false;
     unmet_.clear();
     recovered_.clear();
     if (!journal(record(QStringLiteral("start"), {{QStringLiteral("campaign"), campaign_.toJson()}}), true))
@@ -264,7 +270,8 @@ void CampaignEngine::waitForConditions() {
         all.requireParked |= r.target.conditions.requireParked;
         all.minBatterySoc = std::max(all.minBatterySoc, r.target.conditions.minBatterySoc);
     }
-    const QStringList unmet = vehicle_->unmet(all);
+    QStringList unmet = vehicle_->unmet(all);
+    if (!installHold_.isEmpty() && phase_ < 0) unmet << installHold_; // holds apply before installing starts
     if (unmet != unmet_) {
         unmet_ = unmet;
         emit conditionsChanged(unmet_);
@@ -315,7 +322,16 @@ void CampaignEngine::activate(int index) {
             return fail(QStringLiteral("journal not writable"));
         activationStarted_ = true;
     }
-    if (index >= phaseOrder_.size()) return verifyActivation();
+    if (index >= phaseOrder_.size()) {
+        const bool needsReboot = std::any_of(runs_.begin(), runs_.end(), [](const Run &r) { return r.capabilities & CONDUIT_CAP_NEEDS_REBOOT; });
+        if (needsReboot && !rebooted_) {
+            journal(record(QStringLiteral("reboot-pending")), true);
+            setState(State::AwaitingReboot);
+            emit rebootRequested();
+            return;
+        }
+        return verifyActivation();
+    }
     const quint64 gen = generation_;
     stepAll(Op::Activate, runsInPhase(phaseOrder_[index]), [this, gen, index](const QString &failure) {
         if (gen != generation_) return;
@@ -581,13 +597,14 @@ void CampaignEngine::recover() {
     campaign_ = Campaign::fromJson(records[start].value(QLatin1String("campaign")).toObject());
     ++generation_;
     runs_.clear();
-    activationStarted_ = cancelRequested_ = false;
+    activationStarted_ = cancelRequested_ = rebooted_ = false;
     setState(State::Recovering);
     QJsonArray plan;
     QString decision, reason, outcome;
     for (int i = start + 1; i < records.size(); ++i) {
         const QString t = typeOf(records[i]);
         if (t == QLatin1String("plan")) plan = records[i].value(QLatin1String("runs")).toArray();
+        if (t == QLatin1String("reboot-pending")) rebooted_ = true; // we are after that reboot
         if (t == QLatin1String("activate-begin") || t == QLatin1String("commit-begin") || t == QLatin1String("rollback-begin")) {
             decision = t;
             reason = records[i].value(QLatin1String("reason")).toString();
@@ -624,6 +641,9 @@ void CampaignEngine::recover() {
         if (decision == QLatin1String("commit-begin")) return commit();
         if (decision == QLatin1String("activate-begin")) {
             activationStarted_ = true;
+            // After the reboot the devices run what they booted: verify
+            // (a device that fell back fails it and everything rolls back).
+            if (rebooted_) return verifyActivation();
             setState(State::Activating);
             return activate(0);
         }

@@ -34,6 +34,7 @@ public:
         WaitingForConditions,
         Installing,
         Activating,
+        AwaitingReboot,
         Verifying,
         Committing,
         Done,
@@ -98,6 +99,10 @@ public:
     // Consent by policy for both gates (the driver's auto-confirm switch).
     bool autoConsent() const { return config_.autoConsentDownload && config_.autoConsentInstall; }
     void setAutoConsent(bool on);
+    // A reason from outside the vehicle to hold before installing (e.g. the
+    // server's maintenance window, a download-only action); empty releases.
+    // It is shown like an unmet vehicle condition.
+    void setInstallHold(const QString &reason);
     int queued() const { return int(queue_.size()); }
 
 signals:
@@ -106,6 +111,10 @@ signals:
     void conditionsChanged(const QStringList &unmet);
     // Installing moved on to phase `index` (0-based) of `count`.
     void phaseChanged(int index, int count);
+    // Devices were activated that only switch on a reboot: the platform must
+    // restart the vehicle's computers; after the restart, recover() verifies
+    // and commits (or rolls back if a device fell back).
+    void rebootRequested();
     void progressChanged();
     void finished(const conduit::core::CampaignEngine::Result &result);
 
@@ -157,9 +166,11 @@ private:
     int phase_ = -1;
     QList<int> phaseOrder_;
     bool activationStarted_ = false;
+    bool rebooted_ = false; // the reboot after activation has happened
     bool cancelRequested_ = false;
     QString cancelReason_;
     QStringList unmet_;
+    QString installHold_;
     QList<Result> history_;
     QElapsedTimer transferClock_;
     QTimer postponeTimer_;

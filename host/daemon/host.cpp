@@ -3,6 +3,10 @@
 #include "api/controlservice.h"
 #include "trust/trustedstate.h"
 #include "upstream/bundlecampaign.h"
+#include "upstream/ddiconnector.h"
+
+#include <QNetworkAccessManager>
+#include <QProcess>
 
 #include <QDBusError>
 #include <QDir>
@@ -18,6 +22,7 @@ public:
     explicit PayloadRouter(Host *host) : host_(host) {}
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override {
         const QString id = host_->engine_->current().id;
+        if (host_->ddi_ && host_->ddi_->owns(id)) return host_->ddi_->payloads()->open(target, error);
         auto it = host_->bundles_.find(id);
         if (it == host_->bundles_.end()) {
             *error = QStringLiteral("the source of campaign %1 is no longer available (host restarted); it must be offered again").arg(id);
@@ -37,6 +42,14 @@ Host::Host(HostConfig config, QObject *parent)
     core::CampaignEngine::Config ec = config_.campaign;
     ec.historyPath = QDir(config_.agents.stateDir).filePath(QStringLiteral("history.json"));
     engine_ = std::make_unique<core::CampaignEngine>(&journal_, &gateway_, payloads_.get(), &vehicle_, ec);
+    connect(engine_.get(), &core::CampaignEngine::rebootRequested, this, [this] {
+        if (config_.rebootCommand.isEmpty()) {
+            qCWarning(lcHost) << "devices were activated that need a reboot: waiting for the vehicle to restart";
+            return;
+        }
+        qCInfo(lcHost).noquote() << "reboot required: running" << config_.rebootCommand;
+        QProcess::startDetached(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), config_.rebootCommand});
+    });
     connect(engine_.get(), &core::CampaignEngine::finished, this, [this](const core::CampaignEngine::Result &r) {
         bundles_.erase(r.campaignId);
     });
@@ -51,10 +64,24 @@ bool Host::start(QStringList *problems, QString *error) {
         qCWarning(lcHost) << "campaign journal: dropped" << journal_.tornBytes() << "bytes of a record cut by a power loss";
     *problems = registry_.start();
     engine_->recover();
+    if (config_.ddi.ddi.server.isValid()) {
+        network_ = std::make_unique<QNetworkAccessManager>();
+        upstream::DdiConnectorConfig dc = config_.ddi;
+        dc.trustStatePath = config_.trustStatePath;
+        if (dc.stagingDir.isEmpty()) dc.stagingDir = QDir(config_.agents.stateDir).filePath(QStringLiteral("downloads"));
+        ddi_ = std::make_unique<upstream::DdiConnector>(network_.get(), dc, engine_.get(), &gateway_);
+        ddi_->start();
+        qCInfo(lcHost).noquote() << "polling" << dc.ddi.controllerBase().toString();
+    }
     return true;
 }
 
 void Host::stop() { registry_.stop(); }
+
+void Host::setAutoConsent(bool on) {
+    engine_->setAutoConsent(on);
+    if (ddi_) ddi_->client()->setAutoConfirm(on);
+}
 
 bool Host::startControlApi(QString *error) {
     const bool system = config_.bus == QLatin1String("system");

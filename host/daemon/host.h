@@ -12,8 +12,11 @@
 
 #include <memory>
 
+class QNetworkAccessManager;
+
 namespace conduit::upstream {
 class BundleCampaign;
+class DdiConnector;
 }
 
 namespace conduit::daemon {
@@ -37,6 +40,9 @@ public:
     // `done` gets "" on success or the reason it was refused.
     void installBundle(const QString &path, std::function<void(const QString &error)> done);
 
+    // The driver's auto-confirm switch: engine policy and, with DDI, the server's.
+    void setAutoConsent(bool on);
+    upstream::DdiConnector *ddi() { return ddi_.get(); }
     agents::AgentRegistry *registry() { return &registry_; }
     core::DeviceGateway *gateway() { return &gateway_; }
     core::CampaignEngine *engine() { return engine_.get(); }
@@ -54,6 +60,8 @@ private:
     std::map<QString, std::unique_ptr<upstream::BundleCampaign>> bundles_;
     QDBusConnection bus_{QString()};
     QObject *busObject_ = nullptr;
+    std::unique_ptr<QNetworkAccessManager> network_;
+    std::unique_ptr<upstream::DdiConnector> ddi_;
     class PayloadRouter;
     std::unique_ptr<PayloadRouter> payloads_;
 };

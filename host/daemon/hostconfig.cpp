@@ -25,6 +25,11 @@ const QStringList kKnownKeys = {
     QStringLiteral("host/state_dir"), QStringLiteral("host/trust_state"),
     QStringLiteral("campaign/auto_consent_download"), QStringLiteral("campaign/auto_consent_install"),
     QStringLiteral("campaign/history_size"), QStringLiteral("host/bus"),
+    QStringLiteral("ddi/server"), QStringLiteral("ddi/tenant"), QStringLiteral("ddi/controller_id"),
+    QStringLiteral("ddi/target_token"), QStringLiteral("ddi/gateway_token"), QStringLiteral("ddi/ca_file"),
+    QStringLiteral("ddi/cert_file"), QStringLiteral("ddi/key_file"), QStringLiteral("ddi/director_url"),
+    QStringLiteral("ddi/image_url"), QStringLiteral("ddi/plain_http"), QStringLiteral("ddi/min_poll_seconds"),
+    QStringLiteral("host/vin"), QStringLiteral("campaign/reboot_command"),
 };
 
 } // namespace
@@ -92,6 +97,29 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         c.trustStatePath = pathValue(s.value(QStringLiteral("host/trust_state")).toString());
     c.campaign.autoConsentDownload = s.value(QStringLiteral("campaign/auto_consent_download"), false).toBool();
     c.campaign.autoConsentInstall = s.value(QStringLiteral("campaign/auto_consent_install"), false).toBool();
+    c.rebootCommand = s.value(QStringLiteral("campaign/reboot_command")).toString();
+    // hawkBit DDI and the online Uptane repositories
+    auto &d = c.ddi;
+    d.ddi.server = QUrl(s.value(QStringLiteral("ddi/server")).toString());
+    d.ddi.tenant = s.value(QStringLiteral("ddi/tenant"), d.ddi.tenant).toString();
+    d.ddi.controllerId = s.value(QStringLiteral("ddi/controller_id")).toString();
+    d.ddi.targetToken = s.value(QStringLiteral("ddi/target_token")).toString();
+    d.ddi.gatewayToken = s.value(QStringLiteral("ddi/gateway_token")).toString();
+    d.ddi.minPollSeconds = intValue(QStringLiteral("ddi/min_poll_seconds"), d.ddi.minPollSeconds, 1);
+    d.director.baseUrl = QUrl(s.value(QStringLiteral("ddi/director_url")).toString());
+    d.image.baseUrl = QUrl(s.value(QStringLiteral("ddi/image_url")).toString());
+    d.preferPlainHttp = s.value(QStringLiteral("ddi/plain_http"), false).toBool();
+    d.vin = s.value(QStringLiteral("host/vin")).toString();
+    const QString ca = s.value(QStringLiteral("ddi/ca_file")).toString(), cert = s.value(QStringLiteral("ddi/cert_file")).toString(),
+                  key = s.value(QStringLiteral("ddi/key_file")).toString();
+    if (!ca.isEmpty() || !cert.isEmpty()) {
+        auto tls = trust::tlsConfigurationFromFiles(ca.isEmpty() ? QString() : pathValue(ca), cert.isEmpty() ? QString() : pathValue(cert),
+                                                    key.isEmpty() ? QString() : pathValue(key));
+        if (!tls) *error = QStringLiteral("%1: ddi TLS settings: %2").arg(file, tls.error().message);
+        else d.ddi.tls = d.director.tls = d.image.tls = *tls;
+    }
+    if (d.ddi.server.isValid() && (d.ddi.controllerId.isEmpty() || !d.director.baseUrl.isValid() || !d.image.baseUrl.isValid()))
+        *error = QStringLiteral("%1: [ddi] needs controller_id, director_url and image_url with server").arg(file);
     c.campaign.historySize = intValue(QStringLiteral("campaign/history_size"), c.campaign.historySize, 1);
     auto &l = c.agents.limits;
     l.initTimeoutMs = intValue(QStringLiteral("agents/init_timeout_ms"), l.initTimeoutMs, 1);

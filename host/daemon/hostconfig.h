@@ -4,6 +4,7 @@
 
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
+#include "upstream/ddiconnector.h"
 
 #include <QString>
 
@@ -13,6 +14,11 @@ struct HostConfig {
     agents::RegistryConfig agents;
     core::CampaignEngine::Config campaign;
     QString trustStatePath; // default <state_dir>/trust.json
+    // hawkBit DDI connection; disabled while ddi.ddi.server is empty.
+    upstream::DdiConnectorConfig ddi;
+    // Run after devices were activated that switch on a reboot (e.g.
+    // "systemctl reboot"); empty: wait for the vehicle to restart.
+    QString rebootCommand;
     QString bus = QStringLiteral("session"); // "session" or "system": where the control API lives
     QString configFile; // the file read, empty when only defaults apply
 

@@ -85,6 +85,14 @@ class TestControlApi : public QObject {
             return {};
         return bundle;
     }
+    // device id -> "version/state", whatever order the agents answered in
+    static QMap<QString, QString> versions(const QString &inventoryJson) {
+        QMap<QString, QString> out;
+        for (const QJsonValue &v : QJsonDocument::fromJson(inventoryJson.toUtf8()).object().value(QLatin1String("devices")).toArray())
+            out.insert(v.toObject().value(QLatin1String("id")).toString(),
+                       v.toObject().value(QLatin1String("version")).toString() + QLatin1Char('/') + v.toObject().value(QLatin1String("update_state")).toString());
+        return out;
+    }
     QVariant prop(const QString &name) { return host_->property(name.toLatin1().constData()); }
     QString finishedOutcome(QSignalSpy &spy) {
         if (spy.isEmpty() && !spy.wait(30000)) return QStringLiteral("(no CampaignFinished)");
@@ -263,7 +271,7 @@ private slots:
         QCOMPARE(host_->call(QStringLiteral("Cancel"), QStringLiteral("driver changed their mind")).type(), QDBusMessage::ReplyMessage);
         QCOMPARE(finishedOutcome(finished), QStringLiteral("cancelled"));
         const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
-        QCOMPARE(inventory, before); // every device still on its last good version
+        QCOMPARE(versions(inventory), versions(before)); // every device still on its last good version
         QCOMPARE(host_->call(QStringLiteral("Cancel"), QString()).errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
     }
 };

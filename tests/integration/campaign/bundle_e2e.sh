@@ -13,11 +13,15 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 mkdir -p agent-config state images
 echo '{"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"}' > agent-config/io.conduit.example.ecu.json
+# Only the example ECU agent: this vehicle has three ECUs and nothing else.
+mkdir -p agents
+sed "s|\"library\": \"|\"library\": \"$bin/../lib/conduit/agents/|" "$bin/../lib/conduit/agents/example-ecu.json" > agents/example-ecu.json
 cat > conduit.conf <<CONF
 [host]
 state_dir = state
 [agents]
 config_dir = agent-config
+dirs = agents
 CONF
 conduitd() { "$bin/conduitd" --config conduit.conf "$@"; }
 expect_versions() { # every ECU runs version $1

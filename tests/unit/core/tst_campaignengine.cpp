@@ -327,6 +327,50 @@ private slots:
         QCOMPARE(f.engine->history().size(), 2);
     }
 
+    void rebootBetweenActivationAndCommit_data() {
+        QTest::addColumn<bool>("fellBack");
+        QTest::newRow("trial boot came up") << false;
+        QTest::newRow("bootloader fell back") << true;
+    }
+    void rebootBetweenActivationAndCommit() {
+        QFETCH(bool, fellBack);
+        Fixture f;
+        f.gateway.devices[QStringLiteral("gw")].caps = CONDUIT_CAP_ROLLBACK | CONDUIT_CAP_NEEDS_REBOOT;
+        QSignalSpy reboot(f.engine.get(), &CampaignEngine::rebootRequested);
+        f.engine->submit(f.campaign());
+        QVERIFY(reboot.wait(5000));
+        QCOMPARE(f.engine->state(), State::AwaitingReboot);
+        QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("gw")), 0);
+        QString error;
+        QVERIFY(!f.engine->cancel(QStringLiteral("driver"), &error)); // too late
+        // The vehicle restarts: a new host on the same journal and devices.
+        if (fellBack) {
+            FakeDevice &gw = f.gateway.devices[QStringLiteral("gw")];
+            gw.current = gw.previous;
+            gw.state = QStringLiteral("rolled-back");
+        }
+        f.engine.reset();
+        Journal journal(f.dir.filePath(QStringLiteral("journal")));
+        QVERIFY(journal.open(&error));
+        CampaignEngine::Config c;
+        CampaignEngine engine(&journal, &f.gateway, &f.payloads, &f.vehicle, c);
+        QSignalSpy done(&engine, &CampaignEngine::finished);
+        QSignalSpy again(&engine, &CampaignEngine::rebootRequested);
+        engine.recover();
+        QVERIFY(done.wait(5000));
+        QVERIFY(again.isEmpty()); // the reboot happened: no second one
+        const auto r = done.first().first().value<CampaignEngine::Result>();
+        if (fellBack) {
+            QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
+            QVERIFY2(r.reason.contains(QLatin1String("device gw runs 1.0 after activation")), qPrintable(r.reason));
+            QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+        } else {
+            QCOMPARE(r.outcome, QStringLiteral("success"));
+            QCOMPARE(f.gateway.count(QStringLiteral("activate"), QStringLiteral("gw")), 1); // not repeated
+            QCOMPARE(f.versions(), QStringList({"2.0", "2.0", "2.0"}));
+        }
+    }
+
     // --- recovery after a power cut, from the journal ---
 
     void recoveryBeforeActivationRollsBack() {

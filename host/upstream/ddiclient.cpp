@@ -1,0 +1,188 @@
+#include "ddiclient.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+
+Q_LOGGING_CATEGORY(lcDdi, "conduit.ddi")
+
+namespace conduit::upstream {
+
+QUrl DdiConfig::controllerBase() const {
+    QUrl u = server;
+    QString path = u.path();
+    if (!path.endsWith(QLatin1Char('/'))) path += QLatin1Char('/');
+    u.setPath(path + tenant + QStringLiteral("/controller/v1/") + controllerId);
+    return u;
+}
+
+QList<QPair<QByteArray, QByteArray>> DdiConfig::authHeaders() const {
+    if (!targetToken.isEmpty()) return {{"Authorization", "TargetToken " + targetToken.toUtf8()}};
+    if (!gatewayToken.isEmpty()) return {{"Authorization", "GatewayToken " + gatewayToken.toUtf8()}};
+    return {};
+}
+
+DdiClient::DdiClient(QNetworkAccessManager *network, DdiConfig config, QObject *parent)
+    : QObject(parent), network_(network), config_(std::move(config)) {
+    pollTimer_.setSingleShot(true);
+    connect(&pollTimer_, &QTimer::timeout, this, &DdiClient::pollNow);
+}
+
+void DdiClient::start() { pollNow(); }
+void DdiClient::stop() { pollTimer_.stop(); }
+
+QNetworkRequest DdiClient::request(const QUrl &url) const {
+    QNetworkRequest r(url);
+    r.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    r.setRawHeader("Accept", "application/hal+json, application/json");
+    r.setTransferTimeout(config_.requestTimeoutMs);
+    for (const auto &h : config_.authHeaders()) r.setRawHeader(h.first, h.second);
+    if (config_.tls) r.setSslConfiguration(*config_.tls);
+    return r;
+}
+
+void DdiClient::get(const QUrl &url, std::function<void(int, const QByteArray &, const QString &)> done) {
+    ++requests_;
+    QNetworkReply *reply = network_->get(request(url));
+    connect(reply, &QNetworkReply::finished, this, [reply, done] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        // Documents are small; a server that sends more is refused.
+        const QByteArray body = reply->read(ddi::kMaxDocumentBytes + 1);
+        QString error;
+        if (reply->error() != QNetworkReply::NoError && status == 0) error = reply->errorString();
+        else if (status != 200) error = QStringLiteral("HTTP %1").arg(status);
+        done(status, body, error);
+    });
+}
+
+void DdiClient::pollNow() {
+    if (polling_) return;
+    polling_ = true;
+    pollTimer_.stop();
+    get(config_.controllerBase(), [this](int status, const QByteArray &body, const QString &error) {
+        polling_ = false;
+        onBase(status, body, error);
+    });
+}
+
+void DdiClient::onBase(int status, const QByteArray &body, const QString &error) {
+    if (!error.isEmpty()) {
+        const QString reason = status == 401 || status == 403
+                                   ? QStringLiteral("server refused our credentials (HTTP %1): check the target or gateway token / client certificate").arg(status)
+                                   : QStringLiteral("poll failed: %1").arg(error);
+        qCWarning(lcDdi).noquote() << reason;
+        emit pollFailed(reason);
+        return scheduleNext(true);
+    }
+    QString parseError;
+    auto base = ddi::parseBase(body, config_.controllerBase(), &parseError);
+    if (!base) {
+        emit pollFailed(QStringLiteral("server sent an invalid controller document: %1").arg(parseError));
+        return scheduleNext(true);
+    }
+    pollSeconds_ = std::clamp(base->pollSeconds, config_.minPollSeconds, config_.maxPollSeconds);
+    emit polled();
+    if (!base->configData.isEmpty()) {
+        configDataUrl_ = base->configData;
+        emit configDataRequested();
+    }
+    if (!base->cancelAction.isEmpty()) {
+        get(base->cancelAction, [this](int, const QByteArray &b, const QString &e) {
+            QString pe;
+            auto c = e.isEmpty() ? ddi::parseCancel(b, &pe) : std::nullopt;
+            if (c) emit cancelRequested(c->actionId, c->stopId);
+            else qCWarning(lcDdi).noquote() << "cancel action unreadable:" << (e.isEmpty() ? pe : e);
+        });
+    }
+    auto fetchDeployment = [this](const QUrl &url, bool confirmation) {
+        get(url, [this, confirmation](int, const QByteArray &b, const QString &e) {
+            QString pe;
+            auto d = e.isEmpty() ? ddi::parseDeployment(b, config_.controllerBase(), &pe) : std::nullopt;
+            if (d) emit deploymentOffered(*d, confirmation);
+            else qCWarning(lcDdi).noquote() << "deployment unreadable:" << (e.isEmpty() ? pe : e);
+        });
+    };
+    if (!base->deploymentBase.isEmpty()) fetchDeployment(base->deploymentBase, false);
+    else if (!base->confirmationBase.isEmpty() && !ddi::actionIdFromLink(base->confirmationBase).isEmpty())
+        fetchDeployment(base->confirmationBase, true);
+    scheduleNext(false);
+}
+
+void DdiClient::scheduleNext(bool failed) {
+    int seconds = pollSeconds_;
+    if (failed) {
+        // Back off on errors (a server in trouble is not helped by being
+        // hammered), with jitter, but never beyond the configured sleep.
+        failures_ = std::min(failures_ + 1, 10);
+        seconds = std::min(pollSeconds_, (5 << std::min(failures_, 6)));
+        seconds = seconds / 2 + QRandomGenerator::global()->bounded(seconds / 2 + 1);
+    } else {
+        failures_ = 0;
+    }
+    pollTimer_.start(std::max(seconds, config_.minPollSeconds) * 1000);
+}
+
+void DdiClient::send(const QByteArray &verb, const QUrl &url, const QJsonObject &body, const QString &actionId) {
+    ++requests_;
+    QNetworkRequest r = request(url);
+    r.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    QNetworkReply *reply = network_->sendCustomRequest(r, verb, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    connect(reply, &QNetworkReply::finished, this, [this, reply, actionId, url] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status == 410 && !actionId.isEmpty()) {
+            // The action is over on the server: stop talking about it.
+            gone_.insert(actionId);
+            emit actionGone(actionId);
+        } else if (status != 200 && status != 201 && status != 204) {
+            qCWarning(lcDdi).noquote() << "feedback to" << url.path() << "answered" << status << reply->errorString();
+        }
+    });
+}
+
+void DdiClient::sendFeedback(const QString &actionId, ddi::Execution execution, ddi::Finished finished,
+                             const QStringList &details, std::optional<std::pair<int, int>> progress) {
+    if (gone_.contains(actionId)) return;
+    auto it = last_.find(actionId);
+    const bool sameExecution = it != last_.end() && it->execution == execution && finished == ddi::Finished::None;
+    if (sameExecution && it->sent.isValid() && it->sent.elapsed() < config_.progressFeedbackSeconds * 1000) return;
+    LastFeedback &l = last_[actionId];
+    l.execution = execution;
+    l.sent.start();
+    QUrl url = config_.controllerBase();
+    url.setPath(url.path() + QStringLiteral("/deploymentBase/%1/feedback").arg(actionId));
+    send("POST", url, ddi::feedback(execution, finished, details, progress), actionId);
+    if (execution == ddi::Execution::Closed) last_.remove(actionId);
+}
+
+void DdiClient::sendCancelFeedback(const QString &cancelId, bool accepted, const QStringList &details) {
+    QUrl url = config_.controllerBase();
+    url.setPath(url.path() + QStringLiteral("/cancelAction/%1/feedback").arg(cancelId));
+    send("POST", url,
+         ddi::feedback(accepted ? ddi::Execution::Closed : ddi::Execution::Rejected,
+                       accepted ? ddi::Finished::Success : ddi::Finished::Failure, details),
+         QString());
+}
+
+void DdiClient::sendConfirmation(const QString &actionId, bool confirmed, const QStringList &details) {
+    QUrl url = config_.controllerBase();
+    url.setPath(url.path() + QStringLiteral("/confirmationBase/%1/feedback").arg(actionId));
+    send("POST", url, ddi::confirmation(confirmed, details), actionId);
+}
+
+void DdiClient::sendConfigData(const QMap<QString, QString> &attributes) {
+    QUrl url = configDataUrl_.isEmpty() ? config_.controllerBase() : configDataUrl_;
+    if (configDataUrl_.isEmpty()) url.setPath(url.path() + QStringLiteral("/configData"));
+    send("PUT", url, ddi::configData(attributes), QString());
+}
+
+void DdiClient::setAutoConfirm(bool on, const QString &initiator) {
+    QUrl url = config_.controllerBase();
+    url.setPath(url.path() + (on ? QStringLiteral("/confirmationBase/activateAutoConfirm") : QStringLiteral("/confirmationBase/deactivateAutoConfirm")));
+    send("POST", url, on ? QJsonObject{{QStringLiteral("initiator"), initiator}} : QJsonObject{}, QString());
+}
+
+} // namespace conduit::upstream

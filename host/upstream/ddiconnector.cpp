@@ -1,0 +1,274 @@
+#include "ddiconnector.h"
+
+#include "uptanecampaign.h"
+#include "verifiedstream.h"
+
+#include "transfer/download.h"
+#include "transfer/stagedreader.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcDdi)
+
+namespace conduit::upstream {
+
+using core::CampaignEngine;
+using ddi::Execution;
+using ddi::Finished;
+
+namespace {
+
+// A reader that owns what it reads through (stream and verifier chain).
+class OwningVerifiedStream : public VerifiedStream {
+public:
+    OwningVerifiedStream(std::unique_ptr<transfer::StagedReader> reader, trust::ImageVerifier v)
+        : VerifiedStream(std::unique_ptr<QIODevice>(reader.release()), std::move(v)) {}
+};
+
+} // namespace
+
+DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig config, CampaignEngine *engine,
+                           core::DeviceGateway *gateway, QObject *parent)
+    : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
+      client_(network, config_.ddi, this) {
+    payloads_.self = this;
+    connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
+    connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
+    connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
+    connect(engine_, &CampaignEngine::stateChanged, this, &DdiConnector::onEngineState);
+    connect(engine_, &CampaignEngine::finished, this, &DdiConnector::onFinished);
+    connect(engine_, &CampaignEngine::phaseChanged, this, [this](int index, int count) {
+        if (actionId_.isEmpty() || !owns(engine_->current().id)) return;
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
+                             {QStringLiteral("installing phase %1 of %2").arg(index + 1).arg(count)}, std::make_pair(index + 1, count));
+    });
+    connect(engine_, &CampaignEngine::progressChanged, this, [this] {
+        if (actionId_.isEmpty() || !owns(engine_->current().id) || engine_->state() != CampaignEngine::State::Downloading) return;
+        const quint64 total = engine_->current().totalBytes();
+        const int percent = total ? int(engine_->bytesDone() * 100 / total) : 0;
+        client_.sendFeedback(actionId_, Execution::Downloading, Finished::None,
+                             {QStringLiteral("downloading and staging: %1 %").arg(percent)}, std::make_pair(percent, 100));
+    });
+}
+
+DdiConnector::~DdiConnector() = default;
+
+void DdiConnector::start() { client_.start(); }
+
+void DdiConnector::refuse(const QString &actionId, const QString &reason) {
+    qCWarning(lcDdi).noquote() << "action" << actionId << "refused:" << reason;
+    client_.sendFeedback(actionId, Execution::Closed, Finished::Failure, {reason});
+    finishedActions_.insert(actionId);
+    emit actionRefused(actionId, reason);
+}
+
+void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation) {
+    if (d.actionId == actionId_) {
+        // The same action again: only the maintenance window may change.
+        if (d.update != ddi::Handling::Skip)
+            engine_->setInstallHold(d.maintenanceWindowAvailable.value_or(true) ? QString()
+                                                                                 : QStringLiteral("Waiting for the maintenance window"));
+        return;
+    }
+    if (finishedActions_.contains(d.actionId) || busyVerifying_ || !actionId_.isEmpty() ||
+        engine_->state() != CampaignEngine::State::Idle)
+        return; // offered again at the next poll once we are free
+    busyVerifying_ = true;
+    gateway_->inventory([this, d, needsConfirmation](const QList<core::DeviceRecord> &devices, const QString &) {
+        busyVerifying_ = false;
+        trust::TrustStore store(config_.trustStatePath);
+        auto trusted = store.load();
+        if (!trusted) return refuse(d.actionId, QStringLiteral("no trusted state: %1").arg(trusted.error().message));
+        trust::Vehicle vehicle;
+        vehicle.vin = config_.vin;
+        for (const core::DeviceRecord &r : devices) vehicle.ecus.push_back({r.info.id, r.info.hardwareId});
+        trust::HttpMetadataSource director(config_.director), image(config_.image);
+        auto update = trust::verifyUptane(*trusted, director, image, vehicle, QDateTime::currentDateTimeUtc());
+        if (!update) {
+            QString why = update.error().message;
+            if (!director.lastError().isEmpty()) why += QStringLiteral(" (director: %1)").arg(director.lastError());
+            if (!image.lastError().isEmpty()) why += QStringLiteral(" (image: %1)").arg(image.lastError());
+            return refuse(d.actionId, QStringLiteral("Uptane verification failed: %1").arg(why));
+        }
+        // Every artifact must be a verified target (length and hash), and
+        // every verified target must be offered: anything else is refused.
+        std::map<QString, ddi::Artifact> artifactOf;
+        std::map<QString, trust::VerifiedTarget> verified;
+        for (const trust::VerifiedTarget &t : update->targets) verified.emplace(t.name, t);
+        for (const ddi::Chunk &c : d.chunks) {
+            for (const ddi::Artifact &a : c.artifacts) {
+                auto t = std::find_if(update->targets.begin(), update->targets.end(), [&](const trust::VerifiedTarget &v) {
+                    return v.length == a.size && v.hashes.count(QStringLiteral("sha256")) && v.hashes.at(QStringLiteral("sha256")) == a.sha256;
+                });
+                if (t == update->targets.end())
+                    return refuse(d.actionId, QStringLiteral("artifact %1 (%2 bytes, sha256 %3) matches no target signed for this vehicle: refused as an attack")
+                                                  .arg(a.filename).arg(a.size).arg(a.sha256));
+                artifactOf[t->name] = a;
+            }
+        }
+        for (const trust::VerifiedTarget &t : update->targets)
+            if (!artifactOf.count(t.name))
+                return refuse(d.actionId, QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it").arg(t.name, t.ecuSerial));
+        QString error;
+        auto campaign = campaignFromUptane(*update, &error);
+        if (!campaign) return refuse(d.actionId, error);
+        auto saved = store.save(update->state);
+        if (!saved) return refuse(d.actionId, saved.error().message);
+        QStringList names;
+        for (const ddi::Chunk &c : d.chunks) names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
+        campaign->id = QStringLiteral("ddi-%1-%2").arg(d.actionId, campaign->id);
+        campaign->name = names.join(QStringLiteral(", "));
+        campaign->origin = QStringLiteral("ddi:action/%1").arg(d.actionId);
+        campaign->forced = d.update == ddi::Handling::Forced && !needsConfirmation;
+        actionId_ = d.actionId;
+        campaignId_ = campaign->id;
+        needsConfirmation_ = needsConfirmation;
+        confirmationSent_ = false;
+        artifactOf_ = std::move(artifactOf);
+        verifiedTargets_ = std::move(verified);
+        if (d.update == ddi::Handling::Skip)
+            engine_->setInstallHold(QStringLiteral("Download only: the server has not released the installation yet"));
+        else if (!d.maintenanceWindowAvailable.value_or(true))
+            engine_->setInstallHold(QStringLiteral("Waiting for the maintenance window"));
+        else
+            engine_->setInstallHold(QString());
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
+                             {QStringLiteral("verified %1 target(s) with Uptane").arg(campaign->targets.size())});
+        engine_->submit(*campaign);
+    });
+}
+
+std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarget &target, QString *error) {
+    DdiConnector *c = self;
+    auto a = c->artifactOf_.find(target.targetName);
+    auto v = c->verifiedTargets_.find(target.targetName);
+    if (a == c->artifactOf_.end() || v == c->verifiedTargets_.end()) {
+        *error = QStringLiteral("no artifact for target %1").arg(target.targetName);
+        return nullptr;
+    }
+    const QUrl url = c->config_.preferPlainHttp && !a->second.downloadHttp.isEmpty() ? a->second.downloadHttp
+                     : a->second.download.isEmpty() ? a->second.downloadHttp : a->second.download;
+    transfer::DownloadOptions options;
+    options.headers = c->config_.ddi.authHeaders();
+    options.tls = c->config_.ddi.tls;
+    const QString path = QDir(c->config_.stagingDir).filePath(a->second.sha256);
+    auto *download = new transfer::Download(c->network_, url, path, a->second.size, a->second.sha256, options, c);
+    c->downloads_[target.targetName] = download;
+    auto reader = std::make_unique<transfer::StagedReader>(download);
+    download->start();
+    return std::make_unique<OwningVerifiedStream>(std::move(reader), trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
+}
+
+void DdiConnector::adoptRecovered() {
+    // After a restart (a reboot between activation and commit, a power
+    // cut) the engine resumes a campaign from its journal: if it came from
+    // a DDI action, keep reporting to that action.
+    const core::Campaign &c = engine_->current();
+    static const QString prefix = QStringLiteral("ddi:action/");
+    if (!actionId_.isEmpty() || !c.origin.startsWith(prefix) || engine_->state() == CampaignEngine::State::Idle) return;
+    if (finishedActions_.contains(c.origin.mid(prefix.size()))) return;
+    actionId_ = c.origin.mid(prefix.size());
+    campaignId_ = c.id;
+    qCInfo(lcDdi).noquote() << "resuming DDI action" << actionId_ << "after a restart";
+}
+
+void DdiConnector::onEngineState(CampaignEngine::State s) {
+    adoptRecovered();
+    if (actionId_.isEmpty() || !owns(engine_->current().id)) return;
+    if (downloading_ && s != CampaignEngine::State::Downloading && s != CampaignEngine::State::RollingBack) {
+        downloading_ = false;
+        client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None, {QStringLiteral("all images downloaded, verified and staged")});
+    }
+    switch (s) {
+    case CampaignEngine::State::AwaitingDownloadConsent:
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("waiting for the driver's consent to download")});
+        break;
+    case CampaignEngine::State::Downloading:
+        if (needsConfirmation_ && !confirmationSent_) {
+            confirmationSent_ = true;
+            client_.sendConfirmation(actionId_, true, {QStringLiteral("confirmed by the driver")});
+        }
+        downloading_ = true;
+        client_.sendFeedback(actionId_, Execution::Downloading, Finished::None, {QStringLiteral("downloading and staging")});
+        break;
+    case CampaignEngine::State::AwaitingInstallConsent:
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("waiting for the driver's consent to install")});
+        break;
+    case CampaignEngine::State::WaitingForConditions:
+        client_.sendFeedback(actionId_, Execution::Scheduled, Finished::None, engine_->unmetConditions());
+        break;
+    case CampaignEngine::State::AwaitingReboot:
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("activated; waiting for the reboot")});
+        break;
+    case CampaignEngine::State::Activating:
+    case CampaignEngine::State::Verifying:
+    case CampaignEngine::State::Committing:
+    case CampaignEngine::State::RollingBack:
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {CampaignEngine::stateName(s)});
+        break;
+    default:
+        break;
+    }
+}
+
+void DdiConnector::onFinished(const CampaignEngine::Result &r) {
+    adoptRecovered();
+    if (actionId_.isEmpty() || r.campaignId != campaignId_) return;
+    if (r.outcome == QLatin1String("success")) {
+        client_.sendFeedback(actionId_, Execution::Closed, Finished::Success, {QStringLiteral("all devices updated and committed")});
+    } else if (r.outcome == QLatin1String("declined") && needsConfirmation_ && !confirmationSent_) {
+        client_.sendConfirmation(actionId_, false, {r.reason});
+    } else if (r.outcome != QLatin1String("cancelled") || !cancelAccepted_) {
+        QStringList details{r.reason};
+        if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
+        client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details);
+    }
+    finishedActions_.insert(actionId_);
+    // Verified downloads are kept for a retry after a failure; after a
+    // success they are of no further use.
+    for (auto &[name, download] : downloads_) {
+        if (!download) continue;
+        if (r.outcome == QLatin1String("success")) QFile::remove(download->path());
+        download->deleteLater();
+    }
+    downloads_.clear();
+    engine_->setInstallHold(QString());
+    actionId_.clear();
+    campaignId_.clear();
+    cancelAccepted_ = false;
+}
+
+void DdiConnector::onCancel(const QString &cancelId, const QString &stopId) {
+    if (stopId != actionId_ || actionId_.isEmpty()) {
+        // Nothing of ours runs for that action: the cancel is trivially done.
+        client_.sendCancelFeedback(cancelId, true, {QStringLiteral("no installation in progress for action %1").arg(stopId)});
+        finishedActions_.insert(stopId);
+        return;
+    }
+    QString error;
+    if (engine_->cancel(QStringLiteral("the server cancelled action %1").arg(stopId), &error)) {
+        cancelAccepted_ = true;
+        client_.sendCancelFeedback(cancelId, true, {QStringLiteral("cancelled before activation; devices roll back")});
+    } else {
+        client_.sendCancelFeedback(cancelId, false, {error});
+    }
+}
+
+void DdiConnector::sendConfigData() {
+    if (configDataSent_) return;
+    configDataSent_ = true;
+    gateway_->inventory([this](const QList<core::DeviceRecord> &devices, const QString &) {
+        QMap<QString, QString> attributes;
+        if (!config_.vin.isEmpty()) attributes.insert(QStringLiteral("VIN"), config_.vin);
+        for (const core::DeviceRecord &d : devices) {
+            attributes.insert(d.info.id + QStringLiteral(".hardware_id"), d.info.hardwareId);
+            attributes.insert(d.info.id + QStringLiteral(".version"), d.info.currentVersion);
+            attributes.insert(d.info.id + QStringLiteral(".agent"), d.agentId);
+        }
+        client_.sendConfigData(attributes);
+    });
+}
+
+} // namespace conduit::upstream

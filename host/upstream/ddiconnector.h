@@ -1,0 +1,94 @@
+// Conduit as a hawkBit DDI device (docs/upstream.md): turns the server's
+// actions into campaigns and the engine's progress into DDI feedback.
+//
+// Trust comes from Uptane, not from the server: for each action the
+// Director and Image metadata are fetched and fully verified for this
+// vehicle, every DDI artifact must match a verified target by length and
+// SHA-256 (anything else is refused and reported), and each image is
+// verified again while it streams to its agent. The download itself is
+// resumable and starts when download consent is given.
+#pragma once
+
+#include "ddiclient.h"
+
+#include "core/campaignengine.h"
+#include "trust/trustedstate.h"
+#include "trust/httpsource.h"
+#include "trust/uptane.h"
+
+#include <QPointer>
+
+#include <map>
+#include <memory>
+
+namespace conduit::transfer {
+class Download;
+}
+
+namespace conduit::upstream {
+
+struct DdiConnectorConfig {
+    DdiConfig ddi;
+    trust::HttpSourceConfig director; // online Uptane repositories
+    trust::HttpSourceConfig image;
+    QString trustStatePath;
+    QString stagingDir;             // resumable downloads live here
+    QString vin;
+    bool preferPlainHttp = false;   // use download-http links (test servers)
+};
+
+class DdiConnector : public QObject {
+    Q_OBJECT
+public:
+    DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig config, core::CampaignEngine *engine,
+                 core::DeviceGateway *gateway, QObject *parent = nullptr);
+    ~DdiConnector() override;
+
+    void start();
+    DdiClient *client() { return &client_; }
+    // The payload source of the campaign of `actionId` (the host routes the
+    // engine's payload requests here).
+    core::PayloadStore *payloads() { return &payloads_; }
+    bool owns(const QString &campaignId) const { return campaignId == campaignId_; }
+    QString currentAction() const { return actionId_; }
+
+signals:
+    // An action was refused before it became a campaign (trust, matching).
+    void actionRefused(const QString &actionId, const QString &reason);
+
+private:
+    class Payloads : public core::PayloadStore {
+    public:
+        std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override;
+        DdiConnector *self = nullptr;
+    };
+
+    void onDeployment(const ddi::Deployment &d, bool needsConfirmation);
+    void onCancel(const QString &cancelId, const QString &stopId);
+    void onEngineState(core::CampaignEngine::State s);
+    void onFinished(const core::CampaignEngine::Result &r);
+    void sendConfigData();
+    void adoptRecovered();
+    void refuse(const QString &actionId, const QString &reason);
+
+    QNetworkAccessManager *network_;
+    DdiConnectorConfig config_;
+    core::CampaignEngine *engine_;
+    core::DeviceGateway *gateway_;
+    DdiClient client_;
+    Payloads payloads_;
+    QString actionId_;      // the action being worked on
+    QString campaignId_;
+    bool needsConfirmation_ = false;
+    bool confirmationSent_ = false;
+    std::map<QString, ddi::Artifact> artifactOf_;      // target name -> artifact
+    std::map<QString, trust::VerifiedTarget> verifiedTargets_;
+    std::map<QString, QPointer<transfer::Download>> downloads_;
+    QSet<QString> finishedActions_;
+    bool busyVerifying_ = false;
+    bool cancelAccepted_ = false;
+    bool downloading_ = false;
+    bool configDataSent_ = false;
+};
+
+} // namespace conduit::upstream

@@ -1,0 +1,57 @@
+#include "uptanecampaign.h"
+
+#include <QCryptographicHash>
+
+namespace conduit::upstream {
+
+namespace {
+
+// The `conduit` block of a target's custom metadata, Director's first.
+const trust::JsonValue *conduitField(const trust::VerifiedTarget &t, const char *key) {
+    for (const trust::JsonValue *custom : {&t.directorCustom, &t.imageCustom}) {
+        if (!custom->isObject() || !custom->contains("conduit")) continue;
+        const trust::JsonValue &c = (*custom)["conduit"];
+        if (c.isObject() && c.contains(key)) return &c[key];
+    }
+    return nullptr;
+}
+
+} // namespace
+
+std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &update, QString *error) {
+    core::Campaign c;
+    QMap<QString, QString> deviceOfTarget;
+    for (const trust::VerifiedTarget &t : update.targets) deviceOfTarget.insert(t.name, t.ecuSerial);
+    // The campaign's identity is what was signed: the same release is the
+    // same campaign, a new one a new campaign.
+    QCryptographicHash id(QCryptographicHash::Sha256);
+    for (const trust::VerifiedTarget &t : update.targets) {
+        core::CampaignTarget ct;
+        ct.deviceId = t.ecuSerial;
+        ct.hardwareId = t.hardwareId;
+        ct.targetName = t.name;
+        ct.length = quint64(t.length);
+        ct.sha256 = t.hashes.count(QStringLiteral("sha256")) ? t.hashes.at(QStringLiteral("sha256")) : QString();
+        const trust::JsonValue *version = conduitField(t, "version");
+        ct.version = version && version->isString() ? version->toString() : t.name;
+        const trust::JsonValue *noRollback = conduitField(t, "allow_no_rollback");
+        ct.allowNoRollback = noRollback && noRollback->isBool() && noRollback->toBool();
+        ct.phase = int(t.policy.phase);
+        for (const QString &dep : t.policy.dependencies) {
+            if (!deviceOfTarget.contains(dep)) {
+                *error = QStringLiteral("target %1 depends on %2, which this update does not install").arg(t.name, dep);
+                return std::nullopt;
+            }
+            ct.dependencies << deviceOfTarget.value(dep);
+        }
+        ct.conditions.requireParked = t.policy.requiresParked;
+        ct.conditions.minBatterySoc = t.policy.minBatterySoc ? int(*t.policy.minBatterySoc) : -1;
+        ct.customJson = QString::fromUtf8(trust::canonicalJson(t.imageCustom.isObject() ? t.imageCustom : trust::JsonValue(trust::JsonValue::Object{})));
+        c.targets << ct;
+        id.addData(t.ecuSerial.toUtf8() + '\0' + t.name.toUtf8() + '\0' + ct.sha256.toUtf8() + '\n');
+    }
+    c.id = QString::fromLatin1(id.result().toHex().left(16));
+    return c;
+}
+
+} // namespace conduit::upstream

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The main job, end to end on this machine: a fleet server (conduit-devserver:
+# hawkBit DDI + the Uptane Director and Image repositories) deploys an update
+# to a vehicle with four devices: a gateway and two brake ECUs (the example
+# ECU agent) and a head unit with A/B partitions (the flash agent, file
+# slots, trial boot). conduitd polls the server, verifies everything with
+# Uptane, asks the driver (conduitctl, over D-Bus) for consent, downloads
+# and installs phase by phase, reboots the head unit into its new slot and
+# commits; the server sees every step as DDI feedback. Then a second update
+# whose head-unit slot never comes up: the bootloader falls back and every
+# device rolls back. Prints what happens and checks it.
+# Usage: ddi_e2e.sh BUILD_DIR
+set -euo pipefail
+if [ -z "${CONDUIT_E2E_BUS:-}" ]; then
+  # A private session bus of our own: conduitd publishes its control API there.
+  export CONDUIT_E2E_BUS=1
+  exec dbus-run-session -- "$0" "$@"
+fi
+build=$(cd "$1" && pwd)
+bin=$build/bin
+agents=$build/lib/conduit/agents
+work=$(mktemp -d /tmp/conduit-ddi.XXXXXX)
+cleanup() {
+  touch "$work/stop"
+  [ -f "$work/conduitd.pid" ] && kill "$(cat "$work/conduitd.pid")" 2>/dev/null || true
+  kill "${server_pid:-}" "${vehicle_pid:-}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if [ "${ok:-0}" = 1 ]; then rm -rf "$work"; else echo "(logs kept in $work: conduitd.log, server.log)"; tail -15 "$work/conduitd.log" 2>/dev/null; fi
+}
+trap cleanup EXIT
+cd "$work"
+mkdir -p state agent-config images slots
+ctl() { "$bin/conduitctl" "$@" --session; }
+
+# --- the vehicle's devices ---------------------------------------------------
+head -c $((8 << 20)) /dev/urandom > slots/hu-a.img
+: > slots/hu-b.img
+echo '{"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"}' > agent-config/io.conduit.example.ecu.json
+cat > agent-config/io.conduit.flash.json <<JSON
+{"devices":[{"id":"hu-1","hardware_id":"hu-sim","slots":{
+  "A":{"path":"$work/slots/hu-a.img","version":"hu-1.0.img"},
+  "B":{"path":"$work/slots/hu-b.img"}},
+  "boot":{"backend":"file","path":"$work/bootenv","tries":1}}]}
+JSON
+# The "reboot": the bootloader boots the trial slot (or, to show a fallback,
+# fails it twice), then the host restarts (the supervisor loop below).
+cat > reboot.sh <<SH
+#!/bin/sh
+echo "  [vehicle] rebooting" >&2
+"$bin/flash-bootsim" file "$work/bootenv" >/dev/null
+if [ "\$(cat "$work/boot-mode")" = fail ]; then "$bin/flash-bootsim" file "$work/bootenv" >/dev/null; fi
+kill -TERM "\$(cat "$work/conduitd.pid")"
+SH
+chmod +x reboot.sh
+echo ok > boot-mode
+
+# --- the release engineer -------------------------------------------------------
+release() { # version counter
+  for dev in gw-1:gateway:0:2 ecu-1:brake:1:2 ecu-2:brake:1:2 hu-1:hu-sim:2:16; do
+    IFS=: read -r id hw phase mib <<< "$dev"
+    head -c $((mib << 20)) /dev/urandom > "images/$id-$1.img"
+    "$bin/conduit-repo" add-target --repo repo "images/$id-$1.img" --hardware-id "$hw" \
+      --release-counter "$2" --phase "$phase" --require-parked >/dev/null
+    "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null
+  done
+  "$bin/conduit-repo" sign --repo repo >/dev/null
+  rm -rf www && "$bin/conduit-repo" publish --repo repo --out www >/dev/null
+}
+deploy() { # version
+  curl -sf -X POST "$server/admin/deployments" -d "{\"controller\":\"vin-0042\",\"download\":\"attempt\",\"update\":\"attempt\",\"chunks\":[
+    {\"part\":\"gateway\",\"version\":\"$1\",\"name\":\"gateway\",\"artifacts\":[\"$work/images/gw-1-$1.img\"]},
+    {\"part\":\"brake\",\"version\":\"$1\",\"name\":\"brakes\",\"artifacts\":[\"$work/images/ecu-1-$1.img\",\"$work/images/ecu-2-$1.img\"]},
+    {\"part\":\"head-unit\",\"version\":\"$1\",\"name\":\"head unit\",\"artifacts\":[\"$work/images/hu-1-$1.img\"]}]}" \
+    | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -1
+}
+
+echo "== release engineer: keys, repositories, update 2.0 for gw-1, ecu-1, ecu-2 and the head unit hu-1"
+"$bin/conduit-repo" init --repo repo --seed 42 >/dev/null
+release 2.0 2
+"$bin/conduitctl" provision --state state/trust.json \
+  --director-root repo/director/metadata/1.root.json --image-root repo/image/metadata/1.root.json
+
+echo "== fleet server: conduit-devserver (DDI + Director + Image repositories)"
+"$bin/conduit-devserver" --port 0 --repo www --poll-sleep 00:00:01 > server.out 2> server.log &
+server_pid=$!
+for _ in $(seq 100); do grep -q listening server.out 2>/dev/null && break; sleep 0.05; done
+server=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' server.out | head -1)
+echo "   $server"
+cat > conduit.conf <<CONF
+[host]
+state_dir = state
+vin = VIN0042
+[agents]
+config_dir = agent-config
+dirs = $agents
+[campaign]
+reboot_command = $work/reboot.sh
+[ddi]
+server = $server
+controller_id = vin-0042
+director_url = $server/repo/director/
+image_url = $server/repo/image/
+plain_http = true
+CONF
+# The vehicle: conduitd, restarted whenever it exits (a reboot), like systemd.
+(
+  while [ ! -f "$work/stop" ]; do
+    "$bin/conduitd" --config conduit.conf 2>>conduitd.log &
+    echo $! > conduitd.pid
+    wait $! || true
+  done
+) &
+vehicle_pid=$!
+for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.05; done
+echo "== vehicle inventory (conduitctl agents)"
+ctl agents
+
+# The driver: answers every consent the HMI would show, until the campaign ends.
+drive() {
+  # Bounded: a campaign that does not end within 2 minutes fails the run.
+  timeout 120 "$bin/conduitctl" watch --follow --json --session | while read -r event; do
+    case "$event" in
+      *'"event":"consent"'*)
+        kind=$(sed -n 's/.*"kind":"\([a-z]*\)".*/\1/p' <<< "$event")
+        echo "  [driver] accepts the $kind"; ctl consent accept "$kind" >/dev/null ;;
+      *'"event":"state"'*) echo "  state: $(sed -n 's/.*"state":"\([A-Za-z]*\)".*/\1/p' <<< "$event")" ;;
+      *'"event":"finished"'*) echo "  result: $(sed -n 's/.*"outcome":"\([a-z-]*\)".*/\1/p' <<< "$event")"; break ;;
+    esac
+  done
+}
+versions() { ctl agents | awk 'NR > 1 && $1 != "sink-1" {print $1 "=" $4}' | sort | tr '\n' ' '; }
+server_result() { # action
+  curl -sf "$server/admin/feedback?action=$1" | tr ',' '\n' | grep -o '"finished":"[a-z]*"' | tail -1
+}
+
+echo
+echo "== server deploys update 2.0 (action $(deploy 2.0)); the driver consents in the HMI (here: conduitctl)"
+drive
+echo "devices: $(versions)"
+[ "$(versions)" = "ecu-1=ecu-1-2.0.img ecu-2=ecu-2-2.0.img gw-1=gw-1-2.0.img hu-1=hu-1-2.0.img " ] || { echo "FAIL: not all on 2.0"; exit 1; }
+[ "$(server_result 1)" = '"finished":"success"' ] || { echo "FAIL: server did not see success"; exit 1; }
+echo "server: action 1 closed with success"
+
+echo
+echo "== update 3.0, but the head unit's new slot does not come up: the bootloader falls back"
+release 3.0 3
+echo fail > boot-mode
+action=$(deploy 3.0)
+drive
+echo "devices: $(versions)"
+[ "$(versions)" = "ecu-1=ecu-1-2.0.img ecu-2=ecu-2-2.0.img gw-1=gw-1-2.0.img hu-1=hu-1-2.0.img " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
+[ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
+echo "server: action $action closed with failure: $(curl -sf "$server/admin/feedback?action=$action" | grep -o 'runs [^"]*' | tail -1)"
+echo
+echo "history (conduitctl history):"
+ctl history
+echo
+echo "ddi demo: all steps behaved as expected"
+ok=1
