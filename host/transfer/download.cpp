@@ -76,10 +76,14 @@ void Download::attempt() {
     for (const auto &h : options_.headers) req.setRawHeader(h.first, h.second);
     if (options_.tls) req.setSslConfiguration(*options_.tls);
     if (onDisk_ > 0) req.setRawHeader("Range", "bytes=" + QByteArray::number(onDisk_) + "-");
-    headerSeen_ = false;
+    headerSeen_ = accepting_ = false;
     skip_ = 0;
     reply_ = network_->get(req);
-    reply_->setReadBufferSize(options_.bandwidthLimit ? std::min<qint64>(options_.bandwidthLimit, kReadChunk) : 4 * kReadChunk);
+    // Unthrottled, Qt's reply buffer stays unbounded so that bytes that
+    // arrived before a dropped connection are all delivered (and not fetched
+    // again); we drain it at every readyRead, so it stays small. Throttled,
+    // a bounded buffer lets TCP slow the sender down.
+    reply_->setReadBufferSize(options_.bandwidthLimit ? std::min<qint64>(options_.bandwidthLimit, kReadChunk) : 0);
     connect(reply_, &QNetworkReply::readyRead, this, &Download::onReadyRead);
     connect(reply_, &QNetworkReply::finished, this, &Download::onReplyFinished);
     windowStartBytes_ = transferred_;
@@ -105,9 +109,11 @@ void Download::onReadyRead() {
         } else if (status == 200) {
             skip_ = onDisk_; // Range ignored: the first bytes are the ones we have
         } else {
-            return; // handled when the reply finishes
+            return; // an error body is never data: handled when the reply finishes
         }
+        accepting_ = true;
     }
+    if (!accepting_) return;
     while (r->bytesAvailable() > 0) {
         qint64 want = std::min<qint64>(r->bytesAvailable(), kReadChunk);
         if (options_.bandwidthLimit > 0) {

@@ -84,6 +84,7 @@ private:
     int attempts_ = 0;
     bool finished_ = false;
     bool headerSeen_ = false;
+    bool accepting_ = false; // the response is 200/206: its body is image data
     QString error_;
     QString lastProblem_;
     QTimer retryTimer_, speedTimer_, throttleTimer_, connectTimer_;

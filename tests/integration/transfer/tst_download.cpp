@@ -1,0 +1,197 @@
+// Resumable, verified downloads against the real dev server on loopback,
+// with its fault injection: dropped connections, a host restart in the
+// middle, a server too slow to be useful, a 404, server errors, a corrupted
+// byte, more bytes than signed, and a wrong token.
+#include "../devserver/devserverprocess.h"
+
+#include "transfer/download.h"
+
+using namespace devtest;
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using conduit::transfer::Download;
+using conduit::transfer::DownloadOptions;
+
+class TestDownload : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString artifact_;
+    qint64 size_ = 0;
+    QString sha256_;
+    ServerProcess server_;
+    QString url_;
+    QNetworkAccessManager network_;
+
+    DownloadOptions fast() {
+        DownloadOptions o;
+        o.backoffMs = 10;
+        o.backoffMaxMs = 50;
+        o.maxAttempts = 30;
+        return o;
+    }
+    bool setFaults(const QStringList &specs) {
+        const Reply r = request("DELETE", server_.adminUrl + QStringLiteral("/admin/faults"));
+        if (r.status != 200 && r.status != 204) return false;
+        if (specs.isEmpty()) return true;
+        const Reply a = postJson(server_.adminUrl + QStringLiteral("/admin/faults"), QJsonObject{{"faults", QJsonArray::fromStringList(specs)}});
+        if (a.status != 200 && a.status != 201) qWarning() << "faults refused" << a.status << a.body;
+        return a.status == 200 || a.status == 201;
+    }
+    qint64 bytesServed() {
+        const QJsonArray arts = get(server_.adminUrl + QStringLiteral("/admin/stats")).json().value(QLatin1String("artifacts")).toArray();
+        qint64 n = 0;
+        for (const QJsonValue &a : arts) n += qint64(a.toObject().value(QLatin1String("bytesSent")).toDouble());
+        return n;
+    }
+    // Runs one Download to its end; returns it (owned by the caller).
+    std::unique_ptr<Download> run(const QString &path, DownloadOptions o, qint64 length = -1, const QString &sha = {}) {
+        auto d = std::make_unique<Download>(&network_, QUrl(url_), path, length < 0 ? size_ : length, sha.isEmpty() ? sha256_ : sha, o);
+        QSignalSpy done(d.get(), &Download::finished);
+        d->start();
+        if (done.isEmpty()) done.wait(120000);
+        return d;
+    }
+
+private slots:
+    void initTestCase() {
+        size_ = 256ll << 20;
+        artifact_ = dir_.filePath(QStringLiteral("image.bin"));
+        QFile f(artifact_);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QByteArray block(1 << 20, Qt::Uninitialized);
+        QCryptographicHash h(QCryptographicHash::Sha256);
+        for (int i = 0; i < 256; ++i) {
+            QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
+            f.write(block);
+            h.addData(block);
+        }
+        f.close();
+        sha256_ = QString::fromLatin1(h.result().toHex());
+        QString error;
+        QVERIFY2(server_.start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--target-token"), QStringLiteral("car-1=secret")}, &error), qPrintable(error));
+        const Reply d = postJson(server_.adminUrl + QStringLiteral("/admin/deployments"),
+                                 QJsonObject{{"controller", "car-1"}, {"chunks", QJsonArray{QJsonObject{{"part", "os"}, {"version", "2"}, {"artifacts", QJsonArray{artifact_}}}}}});
+        QVERIFY2(d.status == 201, d.body.constData());
+        const QJsonObject art = d.json().value(QLatin1String("chunks")).toArray().first().toObject().value(QLatin1String("artifacts")).toArray().first().toObject();
+        url_ = art.value(QLatin1String("url")).toString();
+        QVERIFY2(!url_.isEmpty(), d.body.constData());
+    }
+    void cleanupTestCase() { server_.stop(); }
+    void init() {
+        QVERIFY(setFaults({}));
+        request("DELETE", server_.adminUrl + QStringLiteral("/admin/stats"));
+    }
+
+    void plainDownloadVerifies() {
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        auto d = run(dir_.filePath(QStringLiteral("plain")), o);
+        QVERIFY2(d->succeeded(), qPrintable(d->error()));
+        QCOMPARE(d->bytesOnDisk(), size_);
+        QCOMPARE(d->attempts(), 1);
+        QCOMPARE(d->bytesTransferred(), size_);
+    }
+
+    void twentyDropsStillCompleteWithoutRedownloading() {
+        QVERIFY(setFaults({QStringLiteral("drop=12m,count=20")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        auto d = run(dir_.filePath(QStringLiteral("drops")), o);
+        QVERIFY2(d->succeeded(), qPrintable(d->error()));
+        QCOMPARE(d->attempts(), 21);
+        const qint64 served = bytesServed();
+        QVERIFY2(served <= size_ * 102 / 100, qPrintable(QStringLiteral("served %1 for %2").arg(served).arg(size_)));
+        QVERIFY(d->bytesTransferred() <= size_ * 102 / 100);
+    }
+
+    void restartResumesFromTheStagingFile() {
+        const QString path = dir_.filePath(QStringLiteral("restart"));
+        QVERIFY(setFaults({QStringLiteral("drop=100m,count=1")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        o.maxAttempts = 1; // the "host" dies after the first connection
+        auto first = run(path, o);
+        QVERIFY(!first->succeeded());
+        const qint64 kept = first->bytesOnDisk();
+        QVERIFY2(kept > (90ll << 20) && kept <= (100ll << 20), qPrintable(QString::number(kept)));
+        QCOMPARE(QFileInfo(path).size(), kept);
+        first.reset();
+        // A new host process: a new Download on the same staging file.
+        o.maxAttempts = 3;
+        auto second = run(path, o);
+        QVERIFY2(second->succeeded(), qPrintable(second->error()));
+        QCOMPARE(second->bytesTransferred(), size_ - kept); // only what was missing
+    }
+
+    void tooSlowIsAbandoned() {
+        QVERIFY(setFaults({QStringLiteral("throttle=20000")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        o.minBytesPerSecond = 1 << 20;
+        o.speedWindowMs = 500;
+        o.maxAttempts = 2;
+        auto d = run(dir_.filePath(QStringLiteral("slow")), o);
+        QVERIFY(!d->succeeded());
+        QVERIFY2(d->error().contains(QLatin1String("too slow")), qPrintable(d->error()));
+        QCOMPARE(d->attempts(), 2);
+    }
+
+    void notFoundIsFatalAtOnce() {
+        QVERIFY(setFaults({QStringLiteral("status=404")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        auto d = run(dir_.filePath(QStringLiteral("404")), o);
+        QVERIFY(!d->succeeded());
+        QVERIFY2(d->error().contains(QLatin1String("HTTP 404")), qPrintable(d->error()));
+        QCOMPARE(d->attempts(), 1);
+    }
+
+    void serverErrorsAreRetried() {
+        QVERIFY(setFaults({QStringLiteral("status=503,count=2")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        auto d = run(dir_.filePath(QStringLiteral("503")), o);
+        QVERIFY2(d->succeeded(), qPrintable(d->error()));
+        QCOMPARE(d->attempts(), 3);
+    }
+
+    void corruptedByteIsCaught() {
+        QVERIFY(setFaults({QStringLiteral("corrupt=12345")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        const QString path = dir_.filePath(QStringLiteral("corrupt"));
+        auto d = run(path, o);
+        QVERIFY(!d->succeeded());
+        QVERIFY2(d->error().contains(QLatin1String("sha256 of the download")), qPrintable(d->error()));
+        QCOMPARE(QFileInfo(path).size(), 0); // nothing unverified is kept
+    }
+
+    void moreThanSignedIsRefused() {
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        auto d = run(dir_.filePath(QStringLiteral("long")), o, size_ - 1000);
+        QVERIFY(!d->succeeded());
+        QVERIFY2(d->error().contains(QLatin1String("more than the verified length")), qPrintable(d->error()));
+        QVERIFY(d->bytesOnDisk() <= size_ - 1000);
+    }
+
+    void wrongTokenIsRefused() {
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken wrong"}};
+        auto d = run(dir_.filePath(QStringLiteral("token")), o);
+        QVERIFY(!d->succeeded());
+        QVERIFY2(d->error().contains(QLatin1String("HTTP 401")), qPrintable(d->error()));
+        QCOMPARE(d->attempts(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDownload)
+#include "tst_download.moc"
