@@ -37,6 +37,15 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
+    connect(&client_, &DdiClient::actionGone, this, [this](const QString &action) {
+        // The server closed the action (e.g. a download-only action once the
+        // images are staged): nothing more is reported, and what has not been
+        // activated is undone; verified downloads stay for the next action.
+        if (action != actionId_) return;
+        QString error;
+        if (engine_->cancel(QStringLiteral("the server closed action %1").arg(action), &error)) cancelAccepted_ = true;
+        else qCWarning(lcDdi).noquote() << "action" << action << "closed by the server while" << error;
+    });
     connect(engine_, &CampaignEngine::stateChanged, this, &DdiConnector::onEngineState);
     connect(engine_, &CampaignEngine::finished, this, &DdiConnector::onFinished);
     connect(engine_, &CampaignEngine::phaseChanged, this, [this](int index, int count) {
@@ -128,10 +137,10 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         confirmationSent_ = false;
         artifactOf_ = std::move(artifactOf);
         verifiedTargets_ = std::move(verified);
-        if (d.update == ddi::Handling::Skip)
-            engine_->setInstallHold(QStringLiteral("Download only: the server has not released the installation yet"));
-        else if (!d.maintenanceWindowAvailable.value_or(true))
+        if (!d.maintenanceWindowAvailable.value_or(true))
             engine_->setInstallHold(QStringLiteral("Waiting for the maintenance window"));
+        else if (d.update == ddi::Handling::Skip)
+            engine_->setInstallHold(QStringLiteral("Download only: the server has not released the installation yet"));
         else
             engine_->setInstallHold(QString());
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
