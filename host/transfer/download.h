@@ -7,7 +7,6 @@
 // only reported complete once its length and hash verify.
 #pragma once
 
-#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QNetworkRequest>
@@ -91,9 +90,16 @@ private:
     qint64 windowStartBytes_ = 0;
     QElapsedTimer throttleClock_;
     qint64 throttleBytes_ = 0;
-    qint64 sinceSync_ = 0;
-    // SHA-256 of the file's first onDisk_ bytes, kept as they arrive.
-    QCryptographicHash hash_{QCryptographicHash::Sha256};
+    // SHA-256 of the file's first onDisk_ bytes, kept as they arrive
+    // (OpenSSL: it uses the CPU's SHA extensions; Qt's own does not).
+    struct Sha256 {
+        Sha256();
+        ~Sha256();
+        void reset();
+        void addData(const char *data, qsizetype size);
+        QByteArray result();
+        void *ctx;
+    } hash_;
 };
 
 } // namespace conduit::transfer

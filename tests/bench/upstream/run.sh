@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The DDI data path through the host vs the floors, same run, loopback:
+#   sink:  dev server -> Download -> StagedReader -> VerifiedStream -> runner -> sink agent
+#          vs  curl -s URL | openssl dgst -sha256
+#   flash: the same into the flash agent's file slot (fdatasync + read-back)
+#          vs  curl -s URL | tee >(openssl dgst -sha256 >/dev/null) > slot && sync
+# Usage: tests/bench/upstream/run.sh [build-dir]   (SIZES_MIB="256 1024")
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+build=$(cd "${1:-build}" && pwd)
+bench=$build/tests/bench/upstream/bench_upstream
+work=$(mktemp -d /tmp/conduit-bench-up.XXXXXX)
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for mib in ${SIZES_MIB:-256 1024}; do head -c "${mib}M" /dev/urandom > "$work/img-$mib.bin"; done
+"$build/bin/conduit-devserver" --port 0 > "$work/server.out" 2>/dev/null &
+server_pid=$!
+for _ in $(seq 400); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.05; done
+server=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)
+for mib in ${SIZES_MIB:-256 1024}; do
+  f=$work/img-$mib.bin
+  url=$(curl -sf -X POST "$server/admin/deployments" -d "{\"controller\":\"bench\",\"chunks\":[{\"part\":\"x\",\"version\":\"$mib\",\"artifacts\":[\"$f\"]}]}" \
+        | grep -o '"url":"[^"]*"' | head -1 | cut -d'"' -f4)
+  sha=$(openssl dgst -sha256 -r "$f" | cut -d' ' -f1)
+  len=$(stat -c %s "$f")
+  cat "$f" > /dev/null
+  echo "== $mib MiB"
+  for i in 1 2 3; do
+    t0=$(date +%s.%N); curl -s "$url" | openssl dgst -sha256 >/dev/null; t1=$(date +%s.%N)
+    floor=$(echo "$t1 - $t0" | bc -l)
+    line=$("$bench" "$url" "$sha" "$len" sink)
+    ours=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$line")
+    printf 'sink  run %d: floor %.3f s, host %.3f s, ratio (floor/ours) %.2f | %s\n' "$i" "$floor" "$ours" "$(echo "$floor / $ours" | bc -l)" "$line"
+    mkdir -p "$work/slots"; rm -f "$work/slot.img"
+    t0=$(date +%s.%N); curl -s "$url" | tee >(openssl dgst -sha256 >/dev/null) > "$work/slot.img" && sync; t1=$(date +%s.%N)
+    floor=$(echo "$t1 - $t0" | bc -l)
+    line=$("$bench" "$url" "$sha" "$len" flash "$work/slots")
+    ours=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$line")
+    printf 'flash run %d: floor %.3f s, host %.3f s, ratio (ours/floor) %.2f | %s\n' "$i" "$floor" "$ours" "$(echo "$ours / $floor" | bc -l)" "$line"
+  done
+done
