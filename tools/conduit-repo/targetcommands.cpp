@@ -29,6 +29,11 @@ const QCommandLineOption batteryOption(QStringLiteral("min-battery"),
                                        QStringLiteral("Minimum battery state of charge to install, percent."),
                                        QStringLiteral("PCT"));
 
+const QCommandLineOption versionOption(QStringLiteral("version"),
+                                       QStringLiteral("Software version the image carries, as devices report it and drivers see it "
+                                                      "(signed as custom.conduit.version; default: the target name)."),
+                                       QStringLiteral("V"));
+
 const QCommandLineOption inRoleOption(QStringLiteral("role"),
                                       QStringLiteral("List the target in this delegated role (see `delegate`) instead of "
                                                      "top-level targets."),
@@ -37,7 +42,7 @@ const QCommandLineOption inRoleOption(QStringLiteral("role"),
 void declareAddTarget(QCommandLineParser &p)
 {
     p.addOptions({repoOption, nameOption, hardwareOption, counterOption, phaseOption, dependsOption, parkedOption, batteryOption,
-                  inRoleOption});
+                  versionOption, inRoleOption});
     p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("The image file."));
 }
 
@@ -64,6 +69,11 @@ int runAddTarget(const QCommandLineParser &p)
     }
     if (p.isSet(dependsOption))
         policy.insert("dependencies", JsonValue::array(p.values(dependsOption)));
+    if (p.isSet(versionOption)) {
+        if (p.value(versionOption).isEmpty())
+            return usage(QStringLiteral("--version must not be empty"));
+        policy.insert("version", JsonValue(p.value(versionOption)));
+    }
     JsonValue conditions(JsonValue::Object{});
     if (p.isSet(parkedOption))
         conditions.insert("parked", true);

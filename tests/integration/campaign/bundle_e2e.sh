@@ -28,7 +28,7 @@ expect_versions() { # every ECU runs version $1
   local inv
   inv=$(conduitd --inventory --json 2>/dev/null || true)
   for id in gw-1 ecu-1 ecu-2; do
-    case "$1" in 1.0.0) want=1.0.0 ;; *) want="$id-$1.img" ;; esac
+    want=$1
     grep -q "\"id\": \"$id\"" <<< "$inv" || { echo "FAIL: $id missing from inventory"; exit 1; }
     tr -d '\n ' <<< "$inv" | grep -q "\"hardware_id\":\"[a-z]*\",\"id\":\"$id\",\"type\":\"example-ecu\",\"version\":\"$want\"" ||
       { echo "FAIL: $id is not on $want"; echo "$inv"; exit 1; }
@@ -40,7 +40,7 @@ release() { # version release-counter
     IFS=: read -r id hw phase <<< "$dev"
     head -c 2000000 /dev/urandom > "images/$id-$1.img"
     "$bin/conduit-repo" add-target --repo repo "images/$id-$1.img" --hardware-id "$hw" \
-      --release-counter "$2" --phase "$phase" --require-parked --min-battery 30 >/dev/null
+      --release-counter "$2" --phase "$phase" --require-parked --min-battery 30 --version "$1" >/dev/null
     "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null
   done
   "$bin/conduit-repo" sign --repo repo >/dev/null

@@ -38,7 +38,7 @@ head -c $((8 << 20)) /dev/urandom > slots/hu-a.img
 echo '{"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"}' > agent-config/io.conduit.example.ecu.json
 cat > agent-config/io.conduit.flash.json <<JSON
 {"devices":[{"id":"hu-1","hardware_id":"hu-sim","slots":{
-  "A":{"path":"$work/slots/hu-a.img","version":"hu-1.0.img"},
+  "A":{"path":"$work/slots/hu-a.img","version":"1.0"},
   "B":{"path":"$work/slots/hu-b.img"}},
   "boot":{"backend":"file","path":"$work/bootenv","tries":1}}]}
 JSON
@@ -60,7 +60,7 @@ release() { # version counter
     IFS=: read -r id hw phase mib <<< "$dev"
     head -c $((mib << 20)) /dev/urandom > "images/$id-$1.img"
     "$bin/conduit-repo" add-target --repo repo "images/$id-$1.img" --hardware-id "$hw" \
-      --release-counter "$2" --phase "$phase" --require-parked >/dev/null
+      --release-counter "$2" --phase "$phase" --require-parked --version "$1" >/dev/null
     "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null
   done
   "$bin/conduit-repo" sign --repo repo >/dev/null
@@ -137,7 +137,7 @@ echo
 echo "== server deploys update 2.0 (action $(deploy 2.0)); the driver consents in the HMI (here: conduitctl)"
 drive
 echo "devices: $(versions)"
-[ "$(versions)" = "ecu-1=ecu-1-2.0.img ecu-2=ecu-2-2.0.img gw-1=gw-1-2.0.img hu-1=hu-1-2.0.img " ] || { echo "FAIL: not all on 2.0"; exit 1; }
+[ "$(versions)" = "ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 " ] || { echo "FAIL: not all on 2.0"; exit 1; }
 [ "$(server_result 1)" = '"finished":"success"' ] || { echo "FAIL: server did not see success"; exit 1; }
 echo "server: action 1 closed with success"
 
@@ -148,7 +148,7 @@ echo fail > boot-mode
 action=$(deploy 3.0)
 drive
 echo "devices: $(versions)"
-[ "$(versions)" = "ecu-1=ecu-1-2.0.img ecu-2=ecu-2-2.0.img gw-1=gw-1-2.0.img hu-1=hu-1-2.0.img " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
+[ "$(versions)" = "ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
 [ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
 echo "server: action $action closed with failure: $(curl -sf "$server/admin/feedback?action=$action" | grep -o 'runs [^"]*' | tail -1)"
 echo
