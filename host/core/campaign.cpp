@@ -52,6 +52,7 @@ QJsonObject Campaign::toJson() const {
             {QStringLiteral("release_notes"), notes},
             {QStringLiteral("targets"), targetsJson},
             {QStringLiteral("forced"), forced},
+            {QStringLiteral("max_deferrals"), maxDeferrals},
             {QStringLiteral("origin"), origin}};
 }
 
@@ -63,6 +64,7 @@ Campaign Campaign::fromJson(const QJsonObject &o) {
     for (auto it = notes.begin(); it != notes.end(); ++it) c.releaseNotes.insert(it.key(), it.value().toString());
     for (const QJsonValue &t : o.value(QLatin1String("targets")).toArray()) c.targets << CampaignTarget::fromJson(t.toObject());
     c.forced = o.value(QLatin1String("forced")).toBool();
+    c.maxDeferrals = o.value(QLatin1String("max_deferrals")).toInt(-1);
     c.origin = o.value(QLatin1String("origin")).toString();
     return c;
 }

@@ -41,6 +41,7 @@ struct Campaign {
     QMap<QString, QString> releaseNotes; // locale -> text
     QList<CampaignTarget> targets;
     bool forced = false;   // server-side "forced": consent not asked
+    int maxDeferrals = -1; // signed policy: how often the driver may postpone (-1: no limit)
     QString origin;        // "bundle:/path", "ddi:action/42", ...
 
     quint64 totalBytes() const;

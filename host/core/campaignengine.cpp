@@ -103,6 +103,7 @@ void CampaignEngine::startNext() {
     runs_.clear();
     phase_ = -1;
     activationStarted_ = cancelRequested_ = rebooted_ = false;
+    deferrals_ = 0;
     unmet_.clear();
     recovered_.clear();
     if (!journal(record(QStringLiteral("start"), {{QStringLiteral("campaign"), campaign_.toJson()}}), true))
@@ -210,6 +211,11 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
             *error = QStringLiteral("postpone needs a time in the future");
             return false;
         }
+        if (campaign_.maxDeferrals >= 0 && deferrals_ >= campaign_.maxDeferrals) {
+            *error = QStringLiteral("this update may not be postponed again (signed policy: at most %1 time(s))").arg(campaign_.maxDeferrals);
+            return false;
+        }
+        ++deferrals_;
         setState(State::Postponed);
         postponeTimer_.start(int(std::min<qint64>(now.msecsTo(until), std::numeric_limits<int>::max())));
         return true;

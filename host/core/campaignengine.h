@@ -176,6 +176,7 @@ private:
     QTimer postponeTimer_;
     std::function<void()> afterConsent_;
     ConsentKind pendingConsent_ = ConsentKind::Download;
+    int deferrals_ = 0;
     quint64 generation_ = 0; // guards callbacks of an abandoned campaign
     // After a power cut: each device's state as its agent reports it, so
     // that no step is repeated that already took effect.

@@ -2,6 +2,8 @@
 
 #include <QCryptographicHash>
 
+#include <algorithm>
+
 namespace conduit::upstream {
 
 namespace {
@@ -47,6 +49,10 @@ std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &upda
         ct.conditions.requireParked = t.policy.requiresParked;
         ct.conditions.minBatterySoc = t.policy.minBatterySoc ? int(*t.policy.minBatterySoc) : -1;
         ct.customJson = QString::fromUtf8(trust::canonicalJson(t.imageCustom.isObject() ? t.imageCustom : trust::JsonValue(trust::JsonValue::Object{})));
+        // The strictest signed deferral limit of the package applies.
+        const trust::JsonValue *deferrals = conduitField(t, "max_deferrals");
+        if (deferrals && deferrals->isInteger() && deferrals->toInteger() >= 0)
+            c.maxDeferrals = c.maxDeferrals < 0 ? int(deferrals->toInteger()) : std::min(c.maxDeferrals, int(deferrals->toInteger()));
         c.targets << ct;
         id.addData(t.ecuSerial.toUtf8() + '\0' + t.name.toUtf8() + '\0' + ct.sha256.toUtf8() + '\n');
     }

@@ -34,6 +34,10 @@ const QCommandLineOption versionOption(QStringLiteral("version"),
                                                       "(signed as custom.conduit.version; default: the target name)."),
                                        QStringLiteral("V"));
 
+const QCommandLineOption deferralsOption(QStringLiteral("max-deferrals"),
+                                         QStringLiteral("How often the driver may postpone this update (integer >= 0)."),
+                                         QStringLiteral("N"));
+
 const QCommandLineOption inRoleOption(QStringLiteral("role"),
                                       QStringLiteral("List the target in this delegated role (see `delegate`) instead of "
                                                      "top-level targets."),
@@ -42,7 +46,7 @@ const QCommandLineOption inRoleOption(QStringLiteral("role"),
 void declareAddTarget(QCommandLineParser &p)
 {
     p.addOptions({repoOption, nameOption, hardwareOption, counterOption, phaseOption, dependsOption, parkedOption, batteryOption,
-                  versionOption, inRoleOption});
+                  versionOption, deferralsOption, inRoleOption});
     p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("The image file."));
 }
 
@@ -69,6 +73,12 @@ int runAddTarget(const QCommandLineParser &p)
     }
     if (p.isSet(dependsOption))
         policy.insert("dependencies", JsonValue::array(p.values(dependsOption)));
+    if (p.isSet(deferralsOption)) {
+        const auto n = integerOption(p, deferralsOption, 0, 1000);
+        if (!n)
+            return usage(QStringLiteral("--max-deferrals must be an integer 0..1000"));
+        policy.insert("max_deferrals", JsonValue(*n));
+    }
     if (p.isSet(versionOption)) {
         if (p.value(versionOption).isEmpty())
             return usage(QStringLiteral("--version must not be empty"));

@@ -254,6 +254,23 @@ private slots:
         QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
     }
 
+    void signedDeferralLimit() {
+        Fixture f(false);
+        Campaign c = f.campaign();
+        c.maxDeferrals = 1;
+        QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
+        f.engine->submit(c);
+        QVERIFY(asked.wait());
+        QString error;
+        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
+                                        QDateTime::currentDateTimeUtc().addMSecs(50), &error));
+        QVERIFY(asked.wait());
+        QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
+                                         QDateTime::currentDateTimeUtc().addSecs(60), &error));
+        QVERIFY2(error.contains(QLatin1String("may not be postponed again (signed policy: at most 1")), qPrintable(error));
+        QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
+    }
+
     void waitsForVehicleConditions() {
         Fixture f;
         QString error;
