@@ -53,6 +53,7 @@ QJsonObject Campaign::toJson() const {
             {QStringLiteral("targets"), targetsJson},
             {QStringLiteral("forced"), forced},
             {QStringLiteral("max_deferrals"), maxDeferrals},
+            {QStringLiteral("on_condition_break"), onConditionBreak},
             {QStringLiteral("origin"), origin}};
 }
 
@@ -65,6 +66,7 @@ Campaign Campaign::fromJson(const QJsonObject &o) {
     for (const QJsonValue &t : o.value(QLatin1String("targets")).toArray()) c.targets << CampaignTarget::fromJson(t.toObject());
     c.forced = o.value(QLatin1String("forced")).toBool();
     c.maxDeferrals = o.value(QLatin1String("max_deferrals")).toInt(-1);
+    c.onConditionBreak = o.value(QLatin1String("on_condition_break")).toString(QStringLiteral("pause"));
     c.origin = o.value(QLatin1String("origin")).toString();
     return c;
 }

@@ -42,6 +42,10 @@ struct Campaign {
     QList<CampaignTarget> targets;
     bool forced = false;   // server-side "forced": consent not asked
     int maxDeferrals = -1; // signed policy: how often the driver may postpone (-1: no limit)
+    // Signed policy: what to do when a vehicle condition breaks once the
+    // installation has started: "pause" (wait until it holds again),
+    // "continue", or "rollback".
+    QString onConditionBreak = QStringLiteral("pause");
     QString origin;        // "bundle:/path", "ddi:action/42", ...
 
     quint64 totalBytes() const;

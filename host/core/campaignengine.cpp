@@ -282,6 +282,12 @@ void CampaignEngine::waitForConditions() {
         unmet_ = unmet;
         emit conditionsChanged(unmet_);
     }
+    if (!unmet.isEmpty() && phase_ > 0) {
+        // The installation has started: the signed plan decides.
+        if (campaign_.onConditionBreak == QLatin1String("rollback"))
+            return fail(QStringLiteral("vehicle condition broken during the installation: %1").arg(unmet.join(QStringLiteral("; "))));
+        if (campaign_.onConditionBreak == QLatin1String("continue")) unmet.clear();
+    }
     if (!unmet.isEmpty()) {
         setState(State::WaitingForConditions);
         return;

@@ -53,6 +53,17 @@ std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &upda
         const trust::JsonValue *deferrals = conduitField(t, "max_deferrals");
         if (deferrals && deferrals->isInteger() && deferrals->toInteger() >= 0)
             c.maxDeferrals = c.maxDeferrals < 0 ? int(deferrals->toInteger()) : std::min(c.maxDeferrals, int(deferrals->toInteger()));
+        // Of the targets' condition-break rules, the most careful applies.
+        const trust::JsonValue *onBreak = conduitField(t, "on_condition_break");
+        if (onBreak && onBreak->isString()) {
+            static const QStringList order{QStringLiteral("continue"), QStringLiteral("pause"), QStringLiteral("rollback")};
+            const QString rule = onBreak->toString();
+            if (!order.contains(rule)) {
+                *error = QStringLiteral("target %1: on_condition_break must be continue, pause or rollback").arg(t.name);
+                return std::nullopt;
+            }
+            if (order.indexOf(rule) > order.indexOf(c.onConditionBreak)) c.onConditionBreak = rule;
+        }
         c.targets << ct;
         id.addData(t.ecuSerial.toUtf8() + '\0' + t.name.toUtf8() + '\0' + ct.sha256.toUtf8() + '\n');
     }

@@ -254,6 +254,38 @@ private slots:
         QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
     }
 
+    void conditionBreakingDuringInstall_data() {
+        QTest::addColumn<QString>("rule");
+        QTest::addColumn<QString>("outcome");
+        QTest::newRow("rollback") << "rollback" << "rolled-back";
+        QTest::newRow("continue") << "continue" << "success";
+    }
+    void conditionBreakingDuringInstall() {
+        QFETCH(QString, rule);
+        QFETCH(QString, outcome);
+        Fixture f;
+        Campaign c = f.campaign();
+        c.onConditionBreak = rule;
+        for (CampaignTarget &t : c.targets) t.conditions.requireParked = true;
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        QString error;
+        // The driver shifts to D once the first phase (the gateway) is installed.
+        bool shifted = false;
+        connect(f.engine.get(), &CampaignEngine::progressChanged, this, [&] {
+            if (!shifted && f.gateway.count(QStringLiteral("post_install"), QStringLiteral("gw")) == 1) {
+                shifted = true;
+                f.vehicle.set(vss::SelectedGear, 127, &error);
+            }
+        });
+        f.engine->submit(c);
+        QVERIFY(done.wait(5000));
+        const auto r = done.first().first().value<CampaignEngine::Result>();
+        QVERIFY(shifted); // the condition really broke mid-installation
+        QCOMPARE(r.outcome, outcome);
+        if (rule == QLatin1String("rollback"))
+            QVERIFY2(r.reason.contains(QLatin1String("vehicle condition broken during the installation: Shift to P")), qPrintable(r.reason));
+    }
+
     void signedDeferralLimit() {
         Fixture f(false);
         Campaign c = f.campaign();
