@@ -38,6 +38,10 @@ const QCommandLineOption deferralsOption(QStringLiteral("max-deferrals"),
                                          QStringLiteral("How often the driver may postpone this update (integer >= 0)."),
                                          QStringLiteral("N"));
 
+const QCommandLineOption conditionBreakOption(QStringLiteral("on-condition-break"),
+                                              QStringLiteral("When a condition breaks mid-installation: pause, continue or rollback."),
+                                              QStringLiteral("RULE"));
+
 const QCommandLineOption inRoleOption(QStringLiteral("role"),
                                       QStringLiteral("List the target in this delegated role (see `delegate`) instead of "
                                                      "top-level targets."),
@@ -46,7 +50,7 @@ const QCommandLineOption inRoleOption(QStringLiteral("role"),
 void declareAddTarget(QCommandLineParser &p)
 {
     p.addOptions({repoOption, nameOption, hardwareOption, counterOption, phaseOption, dependsOption, parkedOption, batteryOption,
-                  versionOption, deferralsOption, inRoleOption});
+                  versionOption, deferralsOption, conditionBreakOption, inRoleOption});
     p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("The image file."));
 }
 
@@ -78,6 +82,12 @@ int runAddTarget(const QCommandLineParser &p)
         if (!n)
             return usage(QStringLiteral("--max-deferrals must be an integer 0..1000"));
         policy.insert("max_deferrals", JsonValue(*n));
+    }
+    if (p.isSet(conditionBreakOption)) {
+        const QString rule = p.value(conditionBreakOption);
+        if (rule != QLatin1String("pause") && rule != QLatin1String("continue") && rule != QLatin1String("rollback"))
+            return usage(QStringLiteral("--on-condition-break must be pause, continue or rollback"));
+        policy.insert("on_condition_break", JsonValue(rule));
     }
     if (p.isSet(versionOption)) {
         if (p.value(versionOption).isEmpty())
