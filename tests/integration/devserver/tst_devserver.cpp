@@ -589,7 +589,10 @@ private slots:
         startServer({QStringLiteral("--fault"), QStringLiteral("path=/DEFAULT,drop=64k,count=1")});
         const QJsonObject a2 = simpleDeployment(QStringLiteral("dev1"));
         const Reply r = get(artifactUrl(a2), {{"Range", "bytes=1000-"}});
-        QVERIFY(r.error != QNetworkReply::NoError);
+        // A dropped connection: Qt reports an error, or (seen under ASan's
+        // timing) hands over the truncated body without one.
+        QVERIFY2(r.error != QNetworkReply::NoError || r.body.size() < firmwareBytes.size() - 1000,
+                 qPrintable(QStringLiteral("got %1 of %2 bytes").arg(r.body.size()).arg(firmwareBytes.size() - 1000)));
         QCOMPARE(get(artifactUrl(a2), {{"Range", "bytes=1000-"}}).body, firmwareBytes.mid(1000));
     }
 
