@@ -24,6 +24,7 @@ cleanup() {
   touch "$work/stop"
   [ -f "$work/conduitd.pid" ] && kill "$(cat "$work/conduitd.pid")" 2>/dev/null || true
   kill "${server_pid:-}" "${vehicle_pid:-}" 2>/dev/null || true
+  pkill -f "$bin/conduit-hmi" 2>/dev/null || true
   wait 2>/dev/null || true
   if [ "${ok:-0}" = 1 ]; then rm -rf "$work"; else echo "(logs kept in $work: conduitd.log, server.log)"; tail -15 "$work/conduitd.log" 2>/dev/null; fi
 }
@@ -112,6 +113,12 @@ CONF
 ) &
 vehicle_pid=$!
 for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.05; done
+# With a display (scripts/demo sets CONDUIT_DEMO_HMI), the driver's HMI shows
+# the campaign on the same bus; the scripted driver below still answers.
+if [ -n "${CONDUIT_DEMO_HMI:-}" ] && [ -x "$bin/conduit-hmi" ]; then
+  "$bin/conduit-hmi" 2>/dev/null &
+  echo "== the driver HMI (conduit-hmi) is open on your display"
+fi
 echo "== vehicle inventory (conduitctl agents)"
 ctl agents
 

@@ -1,0 +1,61 @@
+// The bridge's API (hmi/hostclient.h) without D-Bus: tests set properties,
+// emit the signals and read `calls` to see what the HMI asked.
+import QtQuick
+
+QtObject {
+    property bool available: true
+    property string state: "Idle"
+    property string campaignId: campaign.id !== undefined ? campaign.id : ""
+    property string campaignName: ""
+    property int phase: -1
+    property double bytesDone: 0
+    property double bytesTotal: 0
+    property int etaSeconds: -1
+    property var devices: []
+    property var unmetConditions: []
+    property string pendingConsent: ""
+    property bool autoConsent: false
+    property var campaign: ({})
+    property var inventory: []
+    property var history: []
+
+    // Every method call, in order: [name, arg...].
+    property var calls: []
+
+    signal consentRequested(string kind)
+    signal campaignFinished(var result)
+    signal callFailed(string method, string errorName, string message)
+
+    function record(entry) {
+        const c = calls.slice()
+        c.push(entry)
+        calls = c
+    }
+    function accept(kind) { record(["accept", kind]) }
+    function decline(kind) { record(["decline", kind]) }
+    function postpone(kind, until) { record(["postpone", kind, until]) }
+    function cancel(reason) { record(["cancel", reason]) }
+    function setAutoConsent(on) { record(["setAutoConsent", on]) }
+    function refresh() { record(["refresh"]) }
+    function refreshHistory() { record(["refreshHistory"]) }
+
+    // A three-device campaign like the one conduitd reports (GetCampaign).
+    function offer(kind) {
+        campaignName = "update-7"
+        campaign = {
+            id: "c0ffee", name: "update-7", state: kind === "install" ? "AwaitingInstallConsent" : "AwaitingDownloadConsent",
+            release_notes: { "en": "Sharper brakes.", "de": "Schärfere Bremsen.", "fr": "Freins plus vifs." },
+            install_seconds: 900, unusable_seconds: 600,
+            targets: [
+                { device: "gw-1", hardware_id: "gateway", version: "2.0", length: "3000000", phase: 0, require_parked: true, min_battery_soc: 30 },
+                { device: "ecu-1", hardware_id: "brake", version: "2.0", length: "2000000", phase: 1, require_parked: true, min_battery_soc: -1 },
+                { device: "ecu-2", hardware_id: "brake", version: "2.0", length: "1000000", phase: 1, require_parked: false, min_battery_soc: 40 }
+            ]
+        }
+        inventory = [ { id: "gw-1", version: "1.0" }, { id: "ecu-1", version: "1.1" }, { id: "ecu-2", version: "1.0" } ]
+        bytesTotal = 6000000
+        pendingConsent = kind
+        state = kind === "install" ? "AwaitingInstallConsent" : "AwaitingDownloadConsent"
+        consentRequested(kind)
+    }
+}

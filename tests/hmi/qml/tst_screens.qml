@@ -1,0 +1,238 @@
+// The screens against the fake host, at both head-unit sizes: each state
+// shows its screen, buttons are large and on screen, clicks ask the host.
+import QtQuick
+import QtTest
+import Conduit.Hmi
+
+// TestCase is invisible: the HMI goes into a visible sibling to be clickable.
+Item {
+    width: 1920
+    height: 720
+
+    Item {
+        id: stage
+        anchors.fill: parent
+    }
+
+    TestCase {
+        id: test
+        name: "Screens"
+        when: windowShown
+
+        Component { id: hostComponent; FakeHost {} }
+        Component { id: rootComponent; HmiRoot {} }
+
+        property var host
+        property var root
+
+        function make(width) {
+            host = createTemporaryObject(hostComponent, test)
+            root = createTemporaryObject(rootComponent, stage, { host: host, width: width, height: 720 })
+            verify(root !== null)
+        }
+
+        function all(item, objectName, out) {
+            out = out || []
+            for (let i = 0; i < item.children.length; ++i) {
+                const child = item.children[i]
+                if (child.objectName === objectName && child.visible)
+                    out.push(child)
+                all(child, objectName, out)
+            }
+            return out
+        }
+        function buttons(item, out) {
+            out = out || []
+            for (let i = 0; i < item.children.length; ++i) {
+                const child = item.children[i]
+                if (child.visible && (child.objectName.endsWith("Button") || child.objectName.endsWith("Switch")))
+                    out.push(child)
+                if (child.visible)
+                    buttons(child, out)
+            }
+            return out
+        }
+        function button(name) {
+            const b = findChild(root.currentScreen, name)
+            verify(b !== null, "no " + name + " on " + root.screen)
+            verify(b.visible && b.enabled, name + " is not clickable")
+            return b
+        }
+
+        // Puts the fake host in the state that shows `screen`.
+        function show(screen) {
+            switch (screen) {
+            case "unavailable": host.available = false; break
+            case "idle":
+                host.history = [{ name: "update-6", outcome: "success", reason: "", finished: "2030-01-01T10:00:00Z" }]
+                break
+            case "available": host.offer("download"); break
+            case "details": host.offer("download"); root.flow.showDetails(); break
+            case "schedule": host.offer("install"); root.flow.showSchedule(); break
+            case "postponed": host.offer("download"); root.flow.postpone(new Date(Date.now() + 7200000)); host.state = "Postponed"; break
+            case "installConsent": host.offer("install"); break
+            case "conditions":
+                host.offer("install")
+                host.unmetConditions = ["Shift to P", "Battery at 12 %, needs 40 %"]
+                host.pendingConsent = ""
+                host.state = "WaitingForConditions"
+                break
+            case "progress":
+                host.offer("download")
+                host.pendingConsent = ""
+                host.state = "Downloading"
+                host.devices = [{ device: "gw-1", step: "transfer", done: 1500000, total: 3000000, error: "" },
+                                { device: "ecu-1", step: "transfer", done: 0, total: 2000000, error: "" }]
+                host.bytesDone = 1500000
+                host.etaSeconds = 95
+                break
+            case "result":
+                host.campaignFinished({ name: "update-7", outcome: "rolled-back", reason: "device ecu-2: activate failed: boom",
+                                        finished: "2030-01-01T10:00:00Z", flagged_devices: [] })
+                break
+            case "history":
+                host.history = [{ name: "update-7", outcome: "rolled-back", reason: "device ecu-2: activate failed", finished: "2030-01-02T10:00:00Z" },
+                                { name: "update-6", outcome: "success", reason: "", finished: "2030-01-01T10:00:00Z" }]
+                root.flow.showHistory()
+                break
+            }
+            compare(root.screen, screen)
+            compare(root.currentScreen.objectName, "screen_" + screen)
+        }
+
+        function test_everyScreen_data() {
+            const rows = []
+            const screens = ["unavailable", "idle", "available", "details", "schedule", "postponed",
+                             "installConsent", "conditions", "progress", "result", "history"]
+            for (const width of [1280, 1920])
+                for (const s of screens)
+                    rows.push({ tag: s + "@" + width, screen: s, width: width })
+            return rows
+        }
+        function test_everyScreen(data) {
+            make(data.width)
+            show(data.screen)
+            waitForRendering(root)
+            const title = findChild(root.currentScreen, "screenTitle")
+            verify(title.text !== "", "screen without a title")
+            const bs = buttons(root.currentScreen)
+            if (data.screen !== "unavailable")
+                verify(bs.length > 0, "no buttons found")
+            for (const b of bs) {
+                const p = b.mapToItem(root, 0, 0)
+                verify(b.height >= Theme.buttonHeight, b.objectName + " is too small to touch")
+                verify(b.width >= Theme.buttonHeight, b.objectName + " is too narrow to touch")
+                verify(p.x >= 0 && p.y >= 0 && p.x + b.width <= root.width && p.y + b.height <= root.height,
+                       b.objectName + " is off screen at " + p.x + "," + p.y)
+            }
+        }
+
+        function test_clickThroughDownloadConsent() {
+            make(1280)
+            show("available")
+            mouseClick(button("acceptButton"))
+            compare(host.calls, [["accept", "download"]])
+        }
+
+        function test_detailsThenInstall() {
+            make(1280)
+            show("installConsent")
+            mouseClick(button("detailsButton"))
+            compare(root.screen, "details")
+            compare(all(root.currentScreen, "changesList")[0].count, 3)
+            mouseClick(button("acceptButton"))
+            compare(host.calls, [["accept", "install"]])
+            compare(root.screen, "installConsent")
+        }
+
+        function test_releaseNotesInTheCurrentLanguage() {
+            make(1280)
+            show("details")
+            const notes = findChild(root.currentScreen, "releaseNotes")
+            const expected = Qt.locale().name.startsWith("de") ? "Schärfere Bremsen." : "Sharper brakes."
+            compare(notes.text, expected)
+        }
+
+        function test_laterButton() {
+            make(1280)
+            show("available")
+            mouseClick(button("laterButton"))
+            compare(host.calls.length, 1)
+            compare(host.calls[0][0], "postpone")
+            const inAnHour = Date.now() / 1000 + 3600
+            verify(Math.abs(host.calls[0][2] - inAnHour) < 60)
+        }
+
+        function test_scheduleAChosenTime() {
+            make(1280)
+            show("schedule")
+            mouseClick(button("scheduleOption1"))
+            mouseClick(button("laterTimeButton"))
+            const expected = root.currentScreen.options[1].date.getTime() + 30 * 60000
+            compare(root.currentScreen.chosen.getTime(), expected)
+            mouseClick(button("scheduleConfirmButton"))
+            compare(host.calls, [["postpone", "install", Math.floor(expected / 1000)]])
+        }
+
+        function test_scheduleBackKeepsAsking() {
+            make(1280)
+            show("schedule")
+            mouseClick(button("backButton"))
+            compare(root.screen, "installConsent")
+            compare(host.calls.length, 0)
+        }
+
+        function test_declineFromDetails() {
+            make(1920)
+            show("details")
+            mouseClick(button("declineButton"))
+            compare(host.calls, [["decline", "download"]])
+        }
+
+        function test_conditionsListsEachOne() {
+            make(1280)
+            show("conditions")
+            const items = all(root.currentScreen, "conditionText")
+            compare(items.length, 2)
+            compare(items[0].text, qsTranslate("Format", "Shift to P"))
+            mouseClick(button("cancelButton"))
+            compare(host.calls[0][0], "cancel")
+        }
+
+        function test_progressShowsDevicesAndTime() {
+            make(1280)
+            show("progress")
+            compare(findChild(root.currentScreen, "deviceList").count, 2)
+            verify(findChild(root.currentScreen, "overallPercent").text.indexOf("15") === 0) // devices: 1.5 of 5 MB = 30 %, download is half the way
+            verify(findChild(root.currentScreen, "remainingTime").text.indexOf("2") >= 0)
+            host.state = "Installing"
+            verify(!findChild(root.currentScreen, "cancelButton").visible) // too late to cancel cleanly
+        }
+
+        function test_resultThenIdle() {
+            make(1280)
+            show("result")
+            verify(findChild(root.currentScreen, "resultReason").value.indexOf("ecu-2") >= 0)
+            mouseClick(button("dismissButton"))
+            compare(root.screen, "idle")
+        }
+
+        function test_autoConsentSwitch() {
+            make(1280)
+            show("idle")
+            const sw = findChild(root.currentScreen, "autoConsentSwitch")
+            mouseClick(sw)
+            compare(host.calls, [["setAutoConsent", true]])
+        }
+
+        function test_refusedRequestIsShown() {
+            make(1280)
+            show("available")
+            host.callFailed("Accept", "io.conduit.Host1.Error.NotAsked", "no download consent is being asked")
+            const banner = findChild(root, "errorBanner")
+            verify(banner.visible)
+            mouseClick(banner)
+            verify(!banner.visible)
+        }
+    }
+}
