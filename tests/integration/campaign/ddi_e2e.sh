@@ -114,7 +114,8 @@ CONF
 vehicle_pid=$!
 for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.05; done
 # With a display (scripts/demo sets CONDUIT_DEMO_HMI), the driver's HMI shows
-# the campaign on the same bus; the scripted driver below still answers.
+# the campaign on the same bus and the person at the screen answers the
+# consent questions there; headless, the scripted driver below answers.
 if [ -n "${CONDUIT_DEMO_HMI:-}" ] && [ -x "$bin/conduit-hmi" ]; then
   "$bin/conduit-hmi" 2>/dev/null &
   echo "== the driver HMI (conduit-hmi) is open on your display"
@@ -125,11 +126,12 @@ ctl agents
 # The driver: answers every consent the HMI would show, until the campaign ends.
 drive() {
   # Bounded: a campaign that does not end within 2 minutes fails the run.
-  timeout 120 "$bin/conduitctl" watch --follow --json --session | while read -r event; do
+  timeout "${CONDUIT_DEMO_HMI:+900}${CONDUIT_DEMO_HMI:-120}" "$bin/conduitctl" watch --follow --json --session | while read -r event; do
     case "$event" in
       *'"event":"consent"'*)
         kind=$(sed -n 's/.*"kind":"\([a-z]*\)".*/\1/p' <<< "$event")
-        echo "  [driver] accepts the $kind"; ctl consent accept "$kind" >/dev/null ;;
+        if [ -n "${CONDUIT_DEMO_HMI:-}" ]; then echo "  [driver] please answer the $kind question in the HMI"
+        else echo "  [driver] accepts the $kind"; ctl consent accept "$kind" >/dev/null; fi ;;
       *'"event":"state"'*) echo "  state: $(sed -n 's/.*"state":"\([A-Za-z]*\)".*/\1/p' <<< "$event")" ;;
       *'"event":"finished"'*) echo "  result: $(sed -n 's/.*"outcome":"\([a-z-]*\)".*/\1/p' <<< "$event")"; break ;;
     esac
