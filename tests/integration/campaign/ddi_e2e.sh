@@ -126,7 +126,9 @@ ctl agents
 # The driver: answers every consent the HMI would show, until the campaign ends.
 drive() {
   # Bounded: a campaign that does not end within 2 minutes fails the run.
-  timeout "${CONDUIT_DEMO_HMI:+900}${CONDUIT_DEMO_HMI:-120}" "$bin/conduitctl" watch --follow --json --session | while read -r event; do
+  local limit=120
+  [ -n "${CONDUIT_DEMO_HMI:-}" ] && limit=900 # a person answers in the HMI
+  timeout "$limit" "$bin/conduitctl" watch --follow --json --session | while read -r event; do
     case "$event" in
       *'"event":"consent"'*)
         kind=$(sed -n 's/.*"kind":"\([a-z]*\)".*/\1/p' <<< "$event")
