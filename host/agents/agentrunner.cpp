@@ -131,7 +131,6 @@ AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, con
         .put(Tag::StagingDir, u.stagingDir.toStdString());
     if (!name.isEmpty()) c->fields_.put(Tag::Name, name.toStdString());
     if (!params.isEmpty()) c->fields_.put(Tag::Params, params.toStdString());
-    if (op == Op::Transfer) c->result_.payloadBytes = 0;
     queue_.push_back(c);
     if (state_ == State::Failed || state_ == State::Stopped) {
         // Report asynchronously, like every other outcome.

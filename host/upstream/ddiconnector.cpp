@@ -93,6 +93,10 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         trust::Vehicle vehicle;
         vehicle.vin = config_.vin;
         for (const core::DeviceRecord &r : devices) vehicle.ecus.push_back({r.info.id, r.info.hardwareId});
+        // HttpMetadataSource fetches synchronously (a local event loop, bounded
+        // by its timeouts): other events are served meanwhile. busyVerifying_
+        // keeps a second offer out; a bundle installed in the meantime simply
+        // queues ahead of this campaign in the engine.
         trust::HttpMetadataSource director(config_.director), image(config_.image);
         auto update = trust::verifyUptane(*trusted, director, image, vehicle, QDateTime::currentDateTimeUtc());
         if (!update) {
