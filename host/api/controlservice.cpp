@@ -7,6 +7,16 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
+
+#include <time.h>
+
+// Off unless asked for (QT_LOGGING_RULES="conduit.api.timing.debug=true"):
+// one line per Progress signal with the CLOCK_MONOTONIC times of the engine
+// changes it carries and of its emission. tests/bench/api measures the
+// latency to a D-Bus client against them (same clock, same machine), which
+// the signal itself cannot carry without changing io.conduit.Host1.
+Q_LOGGING_CATEGORY(lcApiTiming, "conduit.api.timing", QtWarningMsg)
 
 namespace conduit::api {
 
@@ -16,6 +26,12 @@ namespace {
 
 const QString kErrorPrefix = QStringLiteral("io.conduit.Host1.Error.");
 
+qint64 monotonicNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 QString json(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
 QString json(const QJsonArray &a) { return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact)); }
 
@@ -24,7 +40,7 @@ QJsonArray devicesJson(const CampaignEngine &e) {
     for (const auto &d : e.deviceProgress())
         out << QJsonObject{{QStringLiteral("device"), d.deviceId}, {QStringLiteral("step"), d.step},
                            {QStringLiteral("done"), double(d.done)}, {QStringLiteral("total"), double(d.total)},
-                           {QStringLiteral("error"), d.error}};
+                           {QStringLiteral("error"), d.error}, {QStringLiteral("eta_seconds"), d.etaSeconds}};
     return out;
 }
 
@@ -68,6 +84,11 @@ ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBu
         else publishProgress();
     });
     connect(e, &CampaignEngine::progressChanged, this, [this] {
+        // Direct connection: this runs inside the engine's change.
+        if (lcApiTiming().isDebugEnabled()) {
+            lastChangeNs_ = monotonicNs();
+            if (!progressDirty_) firstChangeNs_ = lastChangeNs_;
+        }
         progressDirty_ = true;
         if (!progressTimer_.isActive()) {
             publishProgress(); // the first change goes out at once
@@ -92,6 +113,9 @@ void ControlService::publishProgress() {
     progressDirty_ = false;
     CampaignEngine *e = host_->engine();
     emit Progress(e->bytesDone(), e->current().totalBytes(), e->etaSeconds(), json(devicesJson(*e)));
+    if (lcApiTiming().isDebugEnabled())
+        qCDebug(lcApiTiming).noquote() << QStringLiteral("progress seq=%1 done=%2 first_change_ns=%3 last_change_ns=%4 sent_ns=%5")
+                                              .arg(++progressSeq_).arg(e->bytesDone()).arg(firstChangeNs_).arg(lastChangeNs_).arg(monotonicNs());
     propertiesChanged({QStringLiteral("BytesDone"), QStringLiteral("EtaSeconds")});
 }
 

@@ -94,6 +94,10 @@ private:
     QString pendingConsent_;
     QTimer progressTimer_;
     bool progressDirty_ = false;
+    // conduit.api.timing only: CLOCK_MONOTONIC ns of the first and the last
+    // engine change since the last Progress signal, and its sequence number.
+    qint64 firstChangeNs_ = 0, lastChangeNs_ = 0;
+    quint64 progressSeq_ = 0;
 };
 
 } // namespace conduit::api

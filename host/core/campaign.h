@@ -30,6 +30,9 @@ struct CampaignTarget {
     Conditions conditions;
     // Signed flag: this device cannot roll back and is installed last.
     bool allowNoRollback = false;
+    // Signed estimates for this device, seconds; -1: not stated.
+    qint64 installSeconds = -1;
+    qint64 unusableSeconds = -1;
 
     QJsonObject toJson() const;
     static CampaignTarget fromJson(const QJsonObject &o);
@@ -38,7 +41,7 @@ struct CampaignTarget {
 struct Campaign {
     QString id;
     QString name;
-    QMap<QString, QString> releaseNotes; // locale -> text
+    QMap<QString, QString> releaseNotes; // locale -> text, merged over the targets (mergeReleaseNotes)
     QList<CampaignTarget> targets;
     bool forced = false;   // server-side "forced": consent not asked
     int maxDeferrals = -1; // signed policy: how often the driver may postpone (-1: no limit)
@@ -49,8 +52,21 @@ struct Campaign {
     QString origin;        // "bundle:/path", "ddi:action/42", ...
 
     quint64 totalBytes() const;
+    // Estimates from the targets' signed figures. Phases run one after
+    // another and the devices of a phase in parallel, so: the sum over the
+    // phases of each phase's longest figure (a target that states none
+    // counts as 0). -1 when no target states one.
+    qint64 installSeconds() const;
+    qint64 unusableSeconds() const;
     QJsonObject toJson() const;
     static Campaign fromJson(const QJsonObject &o);
 };
+
+// The campaign's release notes from its targets' (in install order): per
+// locale, each target's text once (two ECUs flashed with one image carry
+// the same notes), paragraphs apart. A target without that locale adds
+// its text in the nearest one (same language, then English, then its
+// first), so a driver reading German still learns that the brakes change.
+QMap<QString, QString> mergeReleaseNotes(const QList<QMap<QString, QString>> &perTarget);
 
 } // namespace conduit::core

@@ -157,6 +157,7 @@ void CampaignEngine::check() {
         if (campaign_.targets.isEmpty()) problems << QStringLiteral("the campaign has no targets");
         if (!problems.isEmpty()) return finish(QStringLiteral("failed"), problems.join(QStringLiteral("; ")));
         phaseOrder_ = phases();
+        showPlannedPhases();
         QJsonArray plan;
         for (const Run &r : runs_)
             plan << QJsonObject{{QStringLiteral("device"), r.target.deviceId}, {QStringLiteral("agent"), r.agentId},
@@ -264,7 +265,14 @@ void CampaignEngine::download() {
             },
             [this, gen, device](quint64 done, quint64) {
                 if (gen != generation_) return;
-                for (Run &x : runs_) if (x.target.deviceId == device) x.progress.done = done;
+                for (Run &x : runs_) {
+                    if (x.target.deviceId != device) continue;
+                    x.progress.done = done;
+                    if (x.firstReportMs < 0) {
+                        x.firstReportMs = transferClock_.elapsed();
+                        x.firstReportBytes = done;
+                    }
+                }
                 emit progressChanged();
             });
     }
@@ -474,6 +482,13 @@ QList<int> CampaignEngine::phases() const {
     return p;
 }
 
+void CampaignEngine::showPlannedPhases() {
+    // Devices that cannot roll back were moved to a last phase of their own.
+    for (CampaignTarget &t : campaign_.targets)
+        for (const Run &r : runs_)
+            if (r.target.deviceId == t.deviceId) t.phase = r.target.phase;
+}
+
 QList<CampaignEngine::Run *> CampaignEngine::runsInPhase(int phase) {
     QList<Run *> out;
     for (Run &r : runs_) if (r.target.phase == phase) out << &r;
@@ -527,7 +542,16 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
 
 QList<CampaignEngine::DeviceProgress> CampaignEngine::deviceProgress() const {
     QList<DeviceProgress> out;
-    for (const Run &r : runs_) out << r.progress;
+    const qint64 now = state_ == State::Downloading && transferClock_.isValid() ? transferClock_.elapsed() : -1;
+    for (const Run &r : runs_) {
+        out << r.progress;
+        // Remaining bytes at the rate measured since the device's first
+        // report; unknown until 200 ms of it (too noisy before).
+        const qint64 ms = now - r.firstReportMs;
+        const quint64 moved = r.progress.done - std::min(r.progress.done, r.firstReportBytes);
+        if (now >= 0 && r.firstReportMs >= 0 && ms >= 200 && moved > 0 && r.progress.done < r.progress.total)
+            out.last().etaSeconds = int((r.progress.total - r.progress.done) * quint64(ms) / moved / 1000);
+    }
     return out;
 }
 
@@ -643,6 +667,7 @@ void CampaignEngine::recover() {
         runs_ << r;
     }
     phaseOrder_ = phases();
+    showPlannedPhases();
     phase_ = int(phaseOrder_.size());
     const quint64 gen = generation_;
     // Ask every agent where its devices are before repeating any step.

@@ -63,6 +63,7 @@ public:
         QString deviceId, step;
         quint64 done = 0, total = 0;
         QString error;
+        int etaSeconds = -1; // this device's transfer time left, -1 when unknown
     };
 
     struct Result {
@@ -126,6 +127,11 @@ private:
         quint32 capabilities = 0;
         bool touched = false;   // an agent step was started on it
         DeviceProgress progress;
+        // The device's first transfer report (transferClock_ ms, bytes): its
+        // rate is measured from there, since devices of one agent may wait
+        // for each other and start late.
+        qint64 firstReportMs = -1;
+        quint64 firstReportBytes = 0;
     };
 
     void setState(State s);
@@ -145,6 +151,8 @@ private:
     bool alreadyDone(ipc::Op op, const Run &r) const;
     QList<int> phases() const;
     QList<Run *> runsInPhase(int phase);
+    // The campaign shown (control API, durations) follows the plan's order.
+    void showPlannedPhases();
     agents::UpdateSpec spec(const Run &r) const;
     // Runs `op` on every run in `runs` (all in parallel), then `done` with
     // the first failure ("" when all succeeded).

@@ -1,8 +1,11 @@
 #include "uptanecampaign.h"
 
+#include "releaseinfo.h"
+
 #include <QCryptographicHash>
 
 #include <algorithm>
+#include <tuple>
 
 namespace conduit::upstream {
 
@@ -18,6 +21,33 @@ const trust::JsonValue *conduitField(const trust::VerifiedTarget &t, const char 
     return nullptr;
 }
 
+// The campaign's notes, merged in install order, within the caps of what
+// one consent screen and one D-Bus signal carry.
+bool mergeNotes(core::Campaign &c, QList<std::pair<const core::CampaignTarget *, QMap<QString, QString>>> notes,
+                QString *error) {
+    std::stable_sort(notes.begin(), notes.end(), [](const auto &a, const auto &b) {
+        return std::tie(a.first->phase, a.first->targetName) < std::tie(b.first->phase, b.first->targetName);
+    });
+    QList<QMap<QString, QString>> ordered;
+    for (const auto &n : notes) ordered << n.second;
+    c.releaseNotes = core::mergeReleaseNotes(ordered);
+    const ReleaseInfoLimits limits;
+    if (c.releaseNotes.size() > limits.maxLocales) {
+        *error = QStringLiteral("the release notes of this update come in %1 locales, over the limit of %2")
+                     .arg(c.releaseNotes.size()).arg(limits.maxLocales);
+        return false;
+    }
+    for (auto it = c.releaseNotes.begin(); it != c.releaseNotes.end(); ++it) {
+        const qsizetype bytes = it.value().toUtf8().size();
+        if (bytes > limits.maxMergedNoteBytes) {
+            *error = QStringLiteral("the release notes of this update in %1 are %2 bytes together, over the limit of %3")
+                         .arg(it.key()).arg(bytes).arg(limits.maxMergedNoteBytes);
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &update, QString *error) {
@@ -27,6 +57,7 @@ std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &upda
     // The campaign's identity is what was signed: the same release is the
     // same campaign, a new one a new campaign.
     QCryptographicHash id(QCryptographicHash::Sha256);
+    QList<QMap<QString, QString>> notesOf; // per target, in c.targets order
     for (const trust::VerifiedTarget &t : update.targets) {
         core::CampaignTarget ct;
         ct.deviceId = t.ecuSerial;
@@ -64,9 +95,18 @@ std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &upda
             }
             if (order.indexOf(rule) > order.indexOf(c.onConditionBreak)) c.onConditionBreak = rule;
         }
+        // What the driver is told: checked strictly although signed.
+        auto info = releaseInfoOf(t, error);
+        if (!info) return std::nullopt;
+        ct.installSeconds = info->installSeconds.value_or(-1);
+        ct.unusableSeconds = info->unusableSeconds.value_or(-1);
+        notesOf << info->releaseNotes;
         c.targets << ct;
         id.addData(t.ecuSerial.toUtf8() + '\0' + t.name.toUtf8() + '\0' + ct.sha256.toUtf8() + '\n');
     }
+    QList<std::pair<const core::CampaignTarget *, QMap<QString, QString>>> notes;
+    for (qsizetype i = 0; i < c.targets.size(); ++i) notes.append({&c.targets.at(i), notesOf.at(i)});
+    if (!mergeNotes(c, notes, error)) return std::nullopt;
     c.id = QString::fromLatin1(id.result().toHex().left(16));
     return c;
 }

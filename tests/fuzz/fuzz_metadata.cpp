@@ -2,7 +2,10 @@
 // role's structure (root keys and roles, timestamp/snapshot meta, targets and
 // delegations), including public key objects. The first input byte picks the
 // role so one corpus covers all four; the rest is the metadata file.
+// Targets also go through what the host reads of each target's `conduit`
+// block for the driver (release notes, durations: upstream/releaseinfo.h).
 #include "trust/metadata.h"
+#include "upstream/releaseinfo.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -42,6 +45,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 // parseTargets promises that every accepted name is safe.
                 if (!isSafeTargetName(name) || target.length < 0)
                     std::abort();
+                // Whatever the input: a clear error, or figures and notes
+                // within the limits (they reach the bus and the screen).
+                const conduit::upstream::ReleaseInfoLimits limits;
+                QString error;
+                const auto info = conduit::upstream::releaseInfoOf(target.custom["conduit"], name, &error, limits);
+                if (!info) {
+                    if (error.isEmpty())
+                        std::abort();
+                    continue;
+                }
+                for (const auto &s : {info->installSeconds, info->unusableSeconds})
+                    if (s && (*s < 0 || *s > limits.maxSeconds))
+                        std::abort();
+                if (info->releaseNotes.size() > limits.maxLocales)
+                    std::abort();
+                for (auto it = info->releaseNotes.cbegin(); it != info->releaseNotes.cend(); ++it)
+                    if (!conduit::upstream::isValidLocale(it.key()) ||
+                        !conduit::upstream::noteTextProblem(it.value(), limits.maxNoteBytes).isEmpty())
+                        std::abort();
             }
         }
         break;

@@ -286,7 +286,17 @@ private slots:
     // Offered, looked at, scheduled, postponed, then accepted by tapping.
     void consentClickedInTheHmi() {
         setGear(127); // in D: the installation will have to wait for P
-        const QString bundle = release({QStringLiteral("--require-parked")});
+        // What the driver is told, signed with each of the three targets.
+        const QByteArray notesEn = "Smoother braking at low speed; the gateway starts faster.";
+        const QByteArray notesDe = "Sanfteres Bremsen bei niedriger Geschwindigkeit; das Gateway startet schneller.";
+        for (const auto &[name, text] : {std::pair{"notes-en.txt", notesEn}, std::pair{"notes-de.txt", notesDe}}) {
+            QFile f(work_.filePath(QLatin1String(name)));
+            QVERIFY(f.open(QIODevice::WriteOnly) && f.write(text) == text.size());
+        }
+        const QString bundle = release({QStringLiteral("--require-parked"), QStringLiteral("--install-seconds"), QStringLiteral("300"),
+                                        QStringLiteral("--unusable-seconds"), QStringLiteral("240"), QStringLiteral("--release-notes"),
+                                        QStringLiteral("en=") + work_.filePath(QStringLiteral("notes-en.txt")), QStringLiteral("--release-notes"),
+                                        QStringLiteral("de=") + work_.filePath(QStringLiteral("notes-de.txt"))});
         QVERIFY(!bundle.isEmpty());
         installBundle(bundle);
         STEP(waitForScreen(QStringLiteral("available")));
@@ -296,6 +306,13 @@ private slots:
         STEP(click(QStringLiteral("detailsButton")));
         STEP(waitForScreen(QStringLiteral("details")));
         QTRY_COMPARE_WITH_TIMEOUT(find(QStringLiteral("changesList"))->property("count").toInt(), 3, kTimeout);
+        // From the host: the gateway's phase, then both ECUs in parallel;
+        // the three targets' identical notes once, in the HMI's language.
+        const QObject *flow = currentScreen()->property("flow").value<QObject *>();
+        QVERIFY(flow);
+        QCOMPARE(flow->property("installSeconds").toInt(), 300 + 300);
+        QCOMPARE(flow->property("unusableSeconds").toInt(), 240 + 240);
+        QCOMPARE(textOf(QStringLiteral("releaseNotes")), QString::fromUtf8(lang_ == QLatin1String("de") ? notesDe : notesEn));
         STEP(shoot(QStringLiteral("details")));
         STEP(click(QStringLiteral("backButton")));
         STEP(waitForScreen(QStringLiteral("available")));

@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include "trust/metadata.h"
+#include "upstream/releaseinfo.h"
 
+#include <QFile>
 #include <QFileInfo>
 
 namespace conduit::repo {
@@ -42,6 +44,21 @@ const QCommandLineOption conditionBreakOption(QStringLiteral("on-condition-break
                                               QStringLiteral("When a condition breaks mid-installation: pause, continue or rollback."),
                                               QStringLiteral("RULE"));
 
+const QCommandLineOption notesOption(QStringLiteral("release-notes"),
+                                     QStringLiteral("Release notes for the driver in LOCALE (en, de, de-DE, ...) from FILE, "
+                                                    "plain UTF-8 text (repeatable; signed as custom.conduit.release_notes)."),
+                                     QStringLiteral("LOCALE=FILE"));
+
+const QCommandLineOption installSecondsOption(QStringLiteral("install-seconds"),
+                                              QStringLiteral("How long installing this image takes, seconds (0..86400; "
+                                                             "shown to the driver before consent)."),
+                                              QStringLiteral("N"));
+
+const QCommandLineOption unusableSecondsOption(QStringLiteral("unusable-seconds"),
+                                               QStringLiteral("How long the vehicle cannot be driven for this image, "
+                                                              "seconds (0..86400)."),
+                                               QStringLiteral("N"));
+
 const QCommandLineOption inRoleOption(QStringLiteral("role"),
                                       QStringLiteral("List the target in this delegated role (see `delegate`) instead of "
                                                      "top-level targets."),
@@ -50,8 +67,35 @@ const QCommandLineOption inRoleOption(QStringLiteral("role"),
 void declareAddTarget(QCommandLineParser &p)
 {
     p.addOptions({repoOption, nameOption, hardwareOption, counterOption, phaseOption, dependsOption, parkedOption, batteryOption,
-                  versionOption, deferralsOption, conditionBreakOption, inRoleOption});
+                  versionOption, deferralsOption, conditionBreakOption, notesOption, installSecondsOption,
+                  unusableSecondsOption, inRoleOption});
     p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("The image file."));
+}
+
+// --release-notes LOCALE=FILE, each into notes[LOCALE]; "" or the problem.
+QString readReleaseNotes(const QStringList &specs, JsonValue *notes)
+{
+    for (const QString &spec : specs) {
+        const qsizetype eq = spec.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return QStringLiteral("--release-notes takes LOCALE=FILE, not \"%1\"").arg(spec);
+        const QString locale = spec.left(eq), path = spec.mid(eq + 1);
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        // The host's cap (8 KiB) is far below this: no need to read on.
+        if (file.size() > (1 << 20))
+            return QStringLiteral("%1 is %2 bytes, far over the limit for release notes").arg(path).arg(file.size());
+        QByteArray bytes = file.readAll();
+        if (firstInvalidUtf8(bytes) >= 0)
+            return QStringLiteral("%1 is not UTF-8 text").arg(path);
+        // Files from other editors: CRLF line ends, a final newline.
+        bytes.replace("\r\n", "\n");
+        if (notes->contains(locale.toStdString()))
+            return QStringLiteral("--release-notes gives %1 twice").arg(locale);
+        notes->insert(locale.toStdString(), JsonValue(QString::fromUtf8(bytes).trimmed()));
+    }
+    return {};
 }
 
 int runAddTarget(const QCommandLineParser &p)
@@ -94,6 +138,20 @@ int runAddTarget(const QCommandLineParser &p)
             return usage(QStringLiteral("--version must not be empty"));
         policy.insert("version", JsonValue(p.value(versionOption)));
     }
+    for (const QCommandLineOption *option : {&installSecondsOption, &unusableSecondsOption}) {
+        if (!p.isSet(*option))
+            continue;
+        const auto n = integerOption(p, *option, 0, upstream::ReleaseInfoLimits{}.maxSeconds);
+        if (!n)
+            return usage(QStringLiteral("--%1 must be an integer 0..%2").arg(option->names().first()).arg(upstream::ReleaseInfoLimits{}.maxSeconds));
+        policy.insert(option == &installSecondsOption ? "install_seconds" : "unusable_seconds", JsonValue(*n));
+    }
+    if (p.isSet(notesOption)) {
+        JsonValue notes(JsonValue::Object{});
+        if (const QString problem = readReleaseNotes(p.values(notesOption), &notes); !problem.isEmpty())
+            return usage(problem);
+        policy.insert("release_notes", notes);
+    }
     JsonValue conditions(JsonValue::Object{});
     if (p.isSet(parkedOption))
         conditions.insert("parked", true);
@@ -105,6 +163,9 @@ int runAddTarget(const QCommandLineParser &p)
     }
     if (!conditions.toObject().empty())
         policy.insert("conditions", conditions);
+    // The host's own check: a release it would refuse is refused here.
+    if (QString error; !upstream::releaseInfoOf(policy, name, &error))
+        return usage(error);
 
     auto ws = openRepo(p);
     if (!ws)
@@ -243,7 +304,10 @@ const Command addTargetCommand{
     "add-target", "--repo DIR FILE --name N --hardware-id H --release-counter C [policy options] [--role R]",
     "Stage an image in the Image repository with its signed install policy.",
     "Copies FILE into DIR/image/targets/N and stages its targets entry (length, sha256, sha512,\n"
-    "custom: hardware_ids, release_counter, conduit policy). Takes effect at the next `sign`.",
+    "custom: hardware_ids, release_counter, conduit policy). Takes effect at the next `sign`.\n"
+    "What the driver is shown before consent: --release-notes en=notes-en.txt --release-notes\n"
+    "de=notes-de.txt (plain UTF-8, at most 8 KiB per locale), --install-seconds and\n"
+    "--unusable-seconds (this device's figures; the host sums phases, taking each phase's longest).",
     declareAddTarget, runAddTarget};
 
 const Command delegateCommand{

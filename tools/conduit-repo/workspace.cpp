@@ -241,7 +241,10 @@ Status Workspace::save() const
             }
             json.insert("delegations", delegations);
         }
-        if (auto written = writeFile(path(repository + QStringLiteral("/state.json")), canonicalJson(json) + '\n'); !written)
+        // Standard JSON, not the canonical form: that one writes control
+        // characters raw (release notes' new lines), which no strict
+        // parser, ours included, reads back.
+        if (auto written = writeFile(path(repository + QStringLiteral("/state.json")), compactJson(json) + '\n'); !written)
             return written;
     }
     return Ok{};

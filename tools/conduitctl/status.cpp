@@ -4,12 +4,32 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QLocale>
+#include <QPair>
 
 #include <cstdio>
 
 namespace conduit::ctl {
 
 namespace {
+
+QString roughDuration(qint64 seconds) {
+    return seconds < 60 ? QStringLiteral("%1 s").arg(seconds) : QStringLiteral("about %1 min").arg((seconds + 59) / 60);
+}
+
+// The notes in the terminal's language if the update has it (exact locale,
+// same language, English, any), as the HMI chooses; "" without notes.
+QPair<QString, QString> notesForTerminal(const QJsonObject &notes) {
+    if (notes.isEmpty()) return {};
+    const QString wanted = QLocale::system().name(); // "de_DE", or "C"
+    const QString language = wanted.section(QLatin1Char('_'), 0, 0);
+    for (const QString &key : {wanted, QString(wanted).replace(QLatin1Char('_'), QLatin1Char('-')), language})
+        if (notes.contains(key)) return {key, notes.value(key).toString()};
+    for (auto it = notes.begin(); it != notes.end(); ++it)
+        if (it.key().section(QLatin1Char('-'), 0, 0).section(QLatin1Char('_'), 0, 0) == language) return {it.key(), it.value().toString()};
+    const QString key = notes.contains(QLatin1String("en")) ? QStringLiteral("en") : notes.begin().key();
+    return {key, notes.value(key).toString()};
+}
 
 int runStatus(const QCommandLineParser &p) {
     auto host = connectHost(p, "status");
@@ -33,6 +53,16 @@ int runStatus(const QCommandLineParser &p) {
     const QString pending = host->property("PendingConsent").toString();
     if (!pending.isEmpty()) printLine(QStringLiteral("waiting for %1 consent: conduitctl consent accept").arg(pending));
     for (const QJsonValue &u : o.value(QLatin1String("unmet_conditions")).toArray()) printLine(QStringLiteral("waiting: %1").arg(u.toString()));
+    // Absent figures are unknown (the update does not state them), not zero.
+    auto figure = [&](const char *key) {
+        return o.contains(QLatin1String(key)) ? roughDuration(o.value(QLatin1String(key)).toInteger()) : QStringLiteral("not stated");
+    };
+    if (o.contains(QLatin1String("install_seconds")) || o.contains(QLatin1String("unusable_seconds")))
+        printLine(QStringLiteral("installation: %1, vehicle unusable: %2").arg(figure("install_seconds"), figure("unusable_seconds")));
+    if (const auto [locale, text] = notesForTerminal(o.value(QLatin1String("release_notes")).toObject()); !text.isEmpty()) {
+        printLine(QStringLiteral("release notes (%1):").arg(locale));
+        for (const QString &line : text.split(QLatin1Char('\n'))) printLine(QStringLiteral("  ") + line);
+    }
     printLine(QStringLiteral("transfer: %1 of %2").arg(humanBytes(host->property("BytesDone").toULongLong()),
                                                        humanBytes(quint64(o.value(QLatin1String("total_bytes")).toDouble()))));
     for (const QJsonValue &d : o.value(QLatin1String("devices")).toArray()) {

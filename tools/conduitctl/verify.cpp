@@ -6,6 +6,7 @@
 
 #include "trust/bundle.h"
 #include "trust/metadata.h"
+#include "upstream/releaseinfo.h"
 
 #include <QFile>
 
@@ -140,6 +141,10 @@ int run(const QCommandLineParser &p)
     for (const VerifiedTarget &target : update->targets) {
         if (auto checked = verifyBundledTarget(*bundle, target); !checked)
             return rejected(checked.error());
+        // What the host shows the driver: a bundle it would refuse for
+        // malformed notes or times is not VERIFIED here either.
+        if (QString error; !upstream::releaseInfoOf(target, &error))
+            return rejected(trustError(TrustErrorKind::Malformed, error));
     }
 
     printLine(QStringLiteral("VERIFIED: %1 target(s); metadata and images match (nothing installed, trusted state unchanged)")

@@ -1,9 +1,13 @@
 // Control API figures (run under dbus-run-session by run.sh):
 //   startup: conduitd start to io.conduit.Host acquired, N runs
 //   campaign CONF BUNDLE: D-Bus signals and bytes seen during one campaign,
-//            and the delay of Progress signals (engine timestamp unknown to
-//            the client, so: spacing of Progress signals, which the rate
-//            limit keeps >= 250 ms, and their count)
+//            and the spacing of Progress signals (the rate limit keeps it
+//            >= 250 ms)
+//   latency CONF BUNDLE RUNS: for every Progress signal of RUNS campaigns,
+//            the time from the engine change it carries to its arrival here
+//            (latency.h)
+#include "latency.h"
+
 #include <QCoreApplication>
 #include <QDBusConnection>
 #include <QDBusInterface>
@@ -96,7 +100,9 @@ int main(int argc, char **argv) {
         p.waitForFinished(5000);
         return 0;
     }
-    std::fprintf(stderr, "usage: bench_api startup N [conduitd args] | campaign CONF BUNDLE\n");
+    if (a.size() == 5 && a[1] == QLatin1String("latency"))
+        return bench::progressLatency(conduitd, a[2], a[3], a[4].toInt());
+    std::fprintf(stderr, "usage: bench_api startup N [conduitd args] | campaign CONF BUNDLE | latency CONF BUNDLE RUNS\n");
     return 2;
 }
 

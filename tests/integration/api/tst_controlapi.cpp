@@ -30,13 +30,17 @@ class Listener : public QObject {
     Q_OBJECT
 public:
     QStringList states;
+    QString consentCampaign; // the campaign JSON of the last ConsentRequested
 signals:
     void consent(const QString &kind);
     void finished(const QString &resultJson);
     void conditions(const QStringList &unmet);
     void progress(qulonglong done);
 public slots:
-    void onConsent(const QString &kind, const QString &) { emit consent(kind); }
+    void onConsent(const QString &kind, const QString &campaign) {
+        consentCampaign = campaign;
+        emit consent(kind);
+    }
     void onFinished(const QString &r) { emit finished(r); }
     void onConditions(const QStringList &u) { emit conditions(u); }
     void onProgress(qulonglong d, qulonglong, int, const QString &) { emit progress(d); }
@@ -61,8 +65,9 @@ class TestControlApi : public QObject {
         }
         return true;
     }
-    // Signs a new release for the three ECUs and writes it as a bundle.
-    QString release(const QStringList &policy = {}) {
+    // Signs a new release for the three ECUs and writes it as a bundle;
+    // `perDevice` adds add-target options for one ECU.
+    QString release(const QStringList &policy = {}, const QMap<QString, QStringList> &perDevice = {}) {
         ++release_;
         const QString v = QString::number(release_);
         for (const QString &spec : {QStringLiteral("gw-1:gateway:0"), QStringLiteral("ecu-1:brake:1"), QStringLiteral("ecu-2:brake:1")}) {
@@ -74,7 +79,7 @@ class TestControlApi : public QObject {
             f.close();
             if (!run(QStringLiteral("conduit-repo"), QStringList{QStringLiteral("add-target"), QStringLiteral("--repo"), QStringLiteral("repo"), image,
                                                                   QStringLiteral("--hardware-id"), p[1], QStringLiteral("--release-counter"), v,
-                                                                  QStringLiteral("--phase"), p[2]} + policy) ||
+                                                                  QStringLiteral("--phase"), p[2]} + policy + perDevice.value(p[0])) ||
                 !run(QStringLiteral("conduit-repo"), {QStringLiteral("assign"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--ecu"), p[0],
                                                        QStringLiteral("--target"), QFileInfo(image).fileName()}))
                 return {};
@@ -166,8 +171,26 @@ private slots:
         QVERIFY(!r.errorMessage().isEmpty());
     }
 
+    QString notesFile(const QString &name, const QByteArray &text) {
+        QFile f(work_.filePath(name));
+        return f.open(QIODevice::WriteOnly) && f.write(text) == text.size() ? f.fileName() : QString();
+    }
+
     void consentThroughDBus() {
-        const QString bundle = release();
+        // What the driver is told, signed per target: the gateway (phase 0)
+        // alone, then both brake ECUs (phase 1, same notes) in parallel.
+        const QString gwEn = notesFile(QStringLiteral("gw-en.txt"), "Gateway: faster start.\n");
+        const QString gwDe = notesFile(QStringLiteral("gw-de.txt"), "Gateway: schnellerer Start.\n");
+        const QString brEn = notesFile(QStringLiteral("br-en.txt"), "Brakes: smoother at low speed.\n");
+        const QString brDe = notesFile(QStringLiteral("br-de.txt"), "Bremsen: sanfter, Ger\xc3\xa4usch behoben.\n");
+        auto figures = [](const char *install, const char *unusable, const QString &en, const QString &de) {
+            return QStringList{QStringLiteral("--install-seconds"), QLatin1String(install), QStringLiteral("--unusable-seconds"),
+                               QLatin1String(unusable), QStringLiteral("--release-notes"), QStringLiteral("en=") + en,
+                               QStringLiteral("--release-notes"), QStringLiteral("de=") + de};
+        };
+        const QString bundle = release({}, {{QStringLiteral("gw-1"), figures("120", "60", gwEn, gwDe)},
+                                            {QStringLiteral("ecu-1"), figures("300", "200", brEn, brDe)},
+                                            {QStringLiteral("ecu-2"), figures("200", "250", brEn, brDe)}});
         QVERIFY(!bundle.isEmpty());
         QSignalSpy consent(&listener_, &Listener::consent);
         QSignalSpy finished(&listener_, &Listener::finished);
@@ -182,6 +205,20 @@ private slots:
         QCOMPARE(prop(QStringLiteral("BytesTotal")).toULongLong(), 9ull << 20);
         const QJsonObject campaign = QJsonDocument::fromJson(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8()).object();
         QCOMPARE(campaign.value(QLatin1String("targets")).toArray().size(), 3);
+        // Phases in sequence, devices of a phase in parallel: 120 + max(300, 200).
+        QCOMPARE(campaign.value(QLatin1String("install_seconds")).toInteger(-1), qint64(420));
+        QCOMPARE(campaign.value(QLatin1String("unusable_seconds")).toInteger(-1), qint64(60 + 250));
+        const QJsonObject notes = campaign.value(QLatin1String("release_notes")).toObject();
+        QCOMPARE(notes.value(QLatin1String("en")).toString(), QStringLiteral("Gateway: faster start.\n\nBrakes: smoother at low speed."));
+        QCOMPARE(notes.value(QLatin1String("de")).toString(),
+                 QString::fromUtf8("Gateway: schnellerer Start.\n\nBremsen: sanfter, Ger\xc3\xa4usch behoben."));
+        QCOMPARE(notes.size(), 2);
+        // The consent question carries the same document.
+        const QJsonObject asked = QJsonDocument::fromJson(listener_.consentCampaign.toUtf8()).object();
+        QCOMPARE(asked.value(QLatin1String("install_seconds")).toInteger(-1), qint64(420));
+        QCOMPARE(asked.value(QLatin1String("release_notes")).toObject(), notes);
+        for (const QJsonValue &d : campaign.value(QLatin1String("devices")).toArray())
+            QVERIFY(d.toObject().contains(QLatin1String("eta_seconds")));
         QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("install")).errorName(), QStringLiteral("io.conduit.Host1.Error.NotAsked"));
         QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
         QVERIFY(consent.wait(15000));
@@ -219,6 +256,12 @@ private slots:
     void conduitctlDrivesACampaign() {
         const QString bundle = release();
         QVERIFY(!bundle.isEmpty());
+        // A release that states no figure: absent (unknown), not zero.
+        auto unstated = [this] {
+            const QJsonObject c = QJsonDocument::fromJson(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8()).object();
+            return !c.contains(QLatin1String("install_seconds")) && !c.contains(QLatin1String("unusable_seconds")) &&
+                   c.value(QLatin1String("release_notes")).toObject().isEmpty();
+        };
         QSignalSpy consent(&listener_, &Listener::consent);
         QSignalSpy finished(&listener_, &Listener::finished);
         QProcess install;
@@ -230,6 +273,7 @@ private slots:
             p.waitForFinished(30000);
             return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
         };
+        QVERIFY(unstated());
         auto status = ctl({QStringLiteral("status")});
         QCOMPARE(status.first, 0);
         QVERIFY2(status.second.contains(QLatin1String("waiting for download consent")), qPrintable(status.second));

@@ -36,11 +36,20 @@ expect_versions() { # every ECU runs version $1
 }
 
 release() { # version release-counter
-  for dev in gw-1:gateway:0 ecu-1:brake:1 ecu-2:brake:1; do
-    IFS=: read -r id hw phase <<< "$dev"
+  # What the driver is told, signed with each target: notes in English and
+  # German, this device's installation time and time the car is unusable.
+  mkdir -p notes
+  printf 'Gateway %s: faster start-up, clearer fault codes for the workshop.\n' "$1" > notes/gateway-en.txt
+  printf 'Gateway %s: schnellerer Start, verst\xc3\xa4ndlichere Fehlercodes f\xc3\xbcr die Werkstatt.\n' "$1" > notes/gateway-de.txt
+  printf 'Brakes %s: smoother braking at low speed.\n' "$1" > notes/brake-en.txt
+  printf 'Bremsen %s: sanfteres Bremsen bei niedriger Geschwindigkeit.\n' "$1" > notes/brake-de.txt
+  for dev in gw-1:gateway:0:120 ecu-1:brake:1:300 ecu-2:brake:1:240; do
+    IFS=: read -r id hw phase secs <<< "$dev"
     head -c 2000000 /dev/urandom > "images/$id-$1.img"
     "$bin/conduit-repo" add-target --repo repo "images/$id-$1.img" --hardware-id "$hw" \
-      --release-counter "$2" --phase "$phase" --require-parked --min-battery 30 --version "$1" >/dev/null
+      --release-counter "$2" --phase "$phase" --require-parked --min-battery 30 --version "$1" \
+      --install-seconds "$secs" --unusable-seconds "$secs" \
+      --release-notes "en=notes/$hw-en.txt" --release-notes "de=notes/$hw-de.txt" >/dev/null
     "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null
   done
   "$bin/conduit-repo" sign --repo repo >/dev/null

@@ -383,6 +383,68 @@ private slots:
                  qPrintable(describe(r)));
     }
 
+    void driverInformationIsSignedAndChecked()
+    {
+        // Notes as editors write them: CRLF line ends, a final newline.
+        QVERIFY(writeAll(path(QStringLiteral("notes-en.txt")), "Smoother braking.\r\nFixes a warning light.\r\n"));
+        QVERIFY(writeAll(path(QStringLiteral("notes-de.txt")), "Sanfteres Bremsen.\nBehebt eine Warnleuchte (\xc3\xb6l).\n"));
+        QVERIFY(writeAll(path(QStringLiteral("notes-esc.txt")), "red \x1b[31m alert"));
+        QVERIFY(writeAll(path(QStringLiteral("notes-latin1.txt")), "\xd6l"));
+        const QStringList add{QStringLiteral("add-target"), QStringLiteral("--repo"), repo, path(QStringLiteral("fw-a.bin")),
+                              QStringLiteral("--name"), QStringLiteral("bcm/fw-a.bin"), QStringLiteral("--hardware-id"), QStringLiteral("bcm-c"),
+                              QStringLiteral("--release-counter"), QStringLiteral("3")};
+        EXPECT_OK(repoTool({QStringLiteral("init"), QStringLiteral("--repo"), repo, QStringLiteral("--seed"), QStringLiteral("c0ffee")}));
+        const auto refused = [&](const QStringList &extra, const char *message) {
+            const Run r = repoTool(add + extra);
+            QVERIFY2(r.exitCode == 2 && r.err.contains(QLatin1String(message)), qPrintable(describe(r)));
+        };
+        refused({QStringLiteral("--install-seconds"), QStringLiteral("86401")}, "--install-seconds must be an integer 0..86400");
+        refused({QStringLiteral("--unusable-seconds"), QStringLiteral("10m")}, "--unusable-seconds must be an integer 0..86400");
+        refused({QStringLiteral("--release-notes"), QStringLiteral("en")}, "--release-notes takes LOCALE=FILE");
+        refused({QStringLiteral("--release-notes"), QStringLiteral("english=") + path(QStringLiteral("notes-en.txt"))}, "\"english\" is not a locale");
+        refused({QStringLiteral("--release-notes"), QStringLiteral("en=") + path(QStringLiteral("notes-esc.txt"))},
+                "conduit.release_notes.en contains the control character U+001B");
+        refused({QStringLiteral("--release-notes"), QStringLiteral("de=") + path(QStringLiteral("notes-latin1.txt"))}, "is not UTF-8 text");
+        refused({QStringLiteral("--release-notes"), QStringLiteral("en=") + path(QStringLiteral("missing.txt"))}, "cannot read");
+
+        EXPECT_OK(repoTool(add + QStringList{QStringLiteral("--install-seconds"), QStringLiteral("420"), QStringLiteral("--unusable-seconds"),
+                                             QStringLiteral("300"), QStringLiteral("--release-notes"), QStringLiteral("en=") + path(QStringLiteral("notes-en.txt")),
+                                             QStringLiteral("--release-notes"), QStringLiteral("de=") + path(QStringLiteral("notes-de.txt"))}));
+        EXPECT_OK(repoTool({QStringLiteral("assign"), QStringLiteral("--repo"), repo, QStringLiteral("--ecu"), QStringLiteral("BCM-1"),
+                            QStringLiteral("--target"), QStringLiteral("bcm/fw-a.bin")}));
+        EXPECT_OK(repoTool({QStringLiteral("sign"), QStringLiteral("--repo"), repo}));
+        EXPECT_OK(ctl({QStringLiteral("provision"), QStringLiteral("--state"), state, QStringLiteral("--director-root"),
+                       repo + QStringLiteral("/director/metadata/1.root.json"), QStringLiteral("--image-root"),
+                       repo + QStringLiteral("/image/metadata/1.root.json")}));
+        // What the vehicle verifies out of the bundle carries them, signed.
+        auto bundle = BundleReader::open(makeBundle(QStringLiteral("notes.bundle")));
+        auto trusted = TrustStore(state).load();
+        QVERIFY(bundle.ok() && trusted.ok());
+        auto d = bundle->metadataSource(QStringLiteral("director"));
+        auto i = bundle->metadataSource(QStringLiteral("image"));
+        Vehicle v{QStringLiteral("VIN"), {{QStringLiteral("BCM-1"), QStringLiteral("bcm-c")}}};
+        auto update = verifyUptane(*trusted, *d, *i, v, QDateTime::currentDateTimeUtc());
+        QVERIFY2(update.ok(), update.ok() ? "" : qPrintable(update.error().message));
+        const JsonValue &conduit = update->targets.at(0).imageCustom["conduit"];
+        QCOMPARE(conduit["install_seconds"].toInteger(), qint64(420));
+        QCOMPARE(conduit["unusable_seconds"].toInteger(), qint64(300));
+        QCOMPARE(conduit["release_notes"]["en"].toString(), QStringLiteral("Smoother braking.\nFixes a warning light."));
+        QCOMPARE(conduit["release_notes"]["de"].toString(), QString::fromUtf8("Sanfteres Bremsen.\nBehebt eine Warnleuchte (\xc3\xb6l)."));
+        EXPECT_OK(verify(path(QStringLiteral("notes.bundle"))));
+
+        // Signed by another tool, out of range: the workshop check refuses
+        // what the host would refuse.
+        const QString staged = repo + QStringLiteral("/image/state.json");
+        QByteArray json = readAll(staged);
+        QVERIFY(json.contains("\"install_seconds\":420"));
+        QVERIFY(writeAll(staged, json.replace("\"install_seconds\":420", "\"install_seconds\":100000")));
+        EXPECT_OK(repoTool({QStringLiteral("sign"), QStringLiteral("--repo"), repo}));
+        const Run r = verify(makeBundle(QStringLiteral("bad-notes.bundle")));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QLatin1String("REJECTED (malformed): target bcm/fw-a.bin: conduit.install_seconds must be an integer 0..86400")),
+                 qPrintable(describe(r)));
+    }
+
     void publishWritesTufLayout()
     {
         makeRelease();

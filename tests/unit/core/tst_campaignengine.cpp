@@ -186,6 +186,26 @@ private slots:
         QVERIFY(f.gateway.calls.indexOf(QStringLiteral("activate:gw")) > f.gateway.calls.indexOf(QStringLiteral("activate:ecu-b")));
     }
 
+    void estimatesFollowThePlannedOrder() {
+        // The gateway cannot roll back, so the plan moves it after the ECUs
+        // it was signed to install beside: its time adds to theirs.
+        Fixture f(false);
+        f.gateway.devices[QStringLiteral("gw")].caps = 0;
+        Campaign c = f.campaign();
+        const qint64 seconds[] = {100, 200, 50};
+        for (int i = 0; i < 3; ++i) {
+            c.targets[i].phase = 1;
+            c.targets[i].installSeconds = seconds[i];
+        }
+        c.targets[0].allowNoRollback = true;
+        QCOMPARE(c.installSeconds(), qint64(200));
+        QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
+        f.engine->submit(c);
+        QVERIFY(asked.wait());
+        QCOMPARE(f.engine->current().targets[0].phase, 2);
+        QCOMPARE(f.engine->current().installSeconds(), qint64(200 + 100));
+    }
+
     void consentAcceptedByDriver() {
         Fixture f(false);
         QSignalSpy asked(f.engine.get(), &CampaignEngine::consentRequested);
