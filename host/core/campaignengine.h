@@ -147,7 +147,10 @@ private:
     void commit();
     void rollback(const QString &reason, const QString &outcome);
     void finish(const QString &outcome, const QString &reason, const QStringList &flagged = {});
-    void fail(const QString &reason) { rollback(reason, QStringLiteral("rolled-back")); }
+    // A step that failed because a cancel interrupted it is the cancel's doing.
+    void fail(const QString &reason) {
+        cancelRequested_ ? rollback(cancelReason_, QStringLiteral("cancelled")) : rollback(reason, QStringLiteral("rolled-back"));
+    }
     bool alreadyDone(ipc::Op op, const Run &r) const;
     QList<int> phases() const;
     QList<Run *> runsInPhase(int phase);

@@ -6,6 +6,8 @@
 #include <QNetworkReply>
 #include <QRandomGenerator>
 
+#include <memory>
+
 Q_LOGGING_CATEGORY(lcDdi, "conduit.ddi")
 
 namespace conduit::upstream {
@@ -46,14 +48,25 @@ QNetworkRequest DdiClient::request(const QUrl &url) const {
 void DdiClient::get(const QUrl &url, std::function<void(int, const QByteArray &, const QString &)> done) {
     ++requests_;
     QNetworkReply *reply = network_->get(request(url));
-    connect(reply, &QNetworkReply::finished, this, [reply, done] {
+    auto handshakeDone = std::make_shared<bool>(false);
+    connect(reply, &QNetworkReply::encrypted, this, [handshakeDone] { *handshakeDone = true; });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, done, handshakeDone] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         // Documents are small; a server that sends more is refused.
         const QByteArray body = reply->read(ddi::kMaxDocumentBytes + 1);
         QString error;
-        if (reply->error() != QNetworkReply::NoError && status == 0) error = reply->errorString();
-        else if (status != 200) error = QStringLiteral("HTTP %1").arg(status);
+        if (reply->error() != QNetworkReply::NoError && status == 0) {
+            error = reply->errorString();
+            // With TLS 1.3 the server checks our certificate after our side
+            // of the handshake is done: a refusal is merely a closed connection.
+            if (*handshakeDone && reply->error() == QNetworkReply::RemoteHostClosedError && config_.tls &&
+                !config_.tls->localCertificate().isNull())
+                error += QStringLiteral(" right after the TLS handshake: the server refused our client certificate "
+                                        "(check [ddi] cert_file and key_file, and which CA the server trusts)");
+        } else if (status != 200) {
+            error = QStringLiteral("HTTP %1").arg(status);
+        }
         done(status, body, error);
     });
 }

@@ -147,8 +147,10 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
             engine_->setInstallHold(QStringLiteral("Download only: the server has not released the installation yet"));
         else
             engine_->setInstallHold(QString());
-        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
-                             {QStringLiteral("verified %1 target(s) with Uptane").arg(campaign->targets.size())});
+        // An action waiting for confirmation has no deploymentBase yet (404).
+        if (!needsConfirmation)
+            client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
+                                 {QStringLiteral("verified %1 target(s) with Uptane").arg(campaign->targets.size())});
         engine_->submit(*campaign);
     });
 }
@@ -196,7 +198,8 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     }
     switch (s) {
     case CampaignEngine::State::AwaitingDownloadConsent:
-        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("waiting for the driver's consent to download")});
+        if (!needsConfirmation_) // the driver's answer is the confirmation
+            client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("waiting for the driver's consent to download")});
         break;
     case CampaignEngine::State::Downloading:
         if (needsConfirmation_ && !confirmationSent_) {
@@ -233,7 +236,9 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Success, {QStringLiteral("all devices updated and committed")});
     } else if (r.outcome == QLatin1String("declined") && needsConfirmation_ && !confirmationSent_) {
         client_.sendConfirmation(actionId_, false, {r.reason});
-    } else if (r.outcome != QLatin1String("cancelled") || !cancelAccepted_) {
+    } else if (!cancelAccepted_) {
+        // Once the server was told the cancel is accepted, the action is over
+        // there: however the rollback went, nothing more is said about it.
         QStringList details{r.reason};
         if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details);
@@ -261,6 +266,12 @@ void DdiConnector::onCancel(const QString &cancelId, const QString &stopId) {
         return;
     }
     QString error;
+    if (engine_->state() == CampaignEngine::State::Installing) {
+        // DDI: a cancel is accepted until the installation starts. (The
+        // driver can still stop it locally until activation.)
+        client_.sendCancelFeedback(cancelId, false, {QStringLiteral("too late to cancel: devices are installing")});
+        return;
+    }
     if (engine_->cancel(QStringLiteral("the server cancelled action %1").arg(stopId), &error)) {
         cancelAccepted_ = true;
         client_.sendCancelFeedback(cancelId, true, {QStringLiteral("cancelled before activation; devices roll back")});

@@ -9,15 +9,25 @@
  *   "devices": "id:hwid,id:hwid"   devices to simulate (default one)
  *   "fail_at": "install"           fail that step on every device, or
  *   "fail_at": "ecu-2:activate"    on one device, to demonstrate rollback
+ *   "hold_at": "activate"          hold that step (same forms as fail_at)
+ *   "hold_file": "/tmp/go"         until this file exists: a test acts while
+ *                                  the step is in progress, then releases it
+ *                                  by creating the file. The step fails after
+ *                                  60 s without the file, and stops at once
+ *                                  when the host cancels the call.
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+
 #include <conduit/agent.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_DEVICES 16
+#define HOLD_LIMIT_MS 60000
 #define FIELD 128
 
 typedef struct device {
@@ -28,6 +38,8 @@ typedef struct ecu_agent {
     conduit_agent base;
     char state_dir[1024];
     char fail_at[FIELD];
+    char hold_at[FIELD];
+    char hold_file[1024];
     int count;
     device devices[MAX_DEVICES];
 } ecu_agent;
@@ -118,15 +130,44 @@ static conduit_result inventory(conduit_agent *agent, conduit_inventory_fn fn, v
     return CONDUIT_OK;
 }
 
-/* fail_at is "step" (every device) or "device:step". */
-static int fails_here(const char *fail_at, const char *device, const char *step) {
-    const char *colon = strchr(fail_at, ':');
-    if (!colon) return strcmp(fail_at, step) == 0;
-    return strncmp(fail_at, device, (size_t)(colon - fail_at)) == 0 && device[colon - fail_at] == '\0' &&
+/* fail_at and hold_at are "step" (every device) or "device:step". */
+static int step_matches(const char *spec, const char *device, const char *step) {
+    const char *colon = strchr(spec, ':');
+    if (!colon) return strcmp(spec, step) == 0;
+    return strncmp(spec, device, (size_t)(colon - spec)) == 0 && device[colon - spec] == '\0' &&
            strcmp(colon + 1, step) == 0;
 }
 
-/* Shared preamble of every step: find the device, honour fail_at. */
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    fclose(f);
+    return 1;
+}
+
+/* hold_at: wait for hold_file, polling every 10 ms; bounded, cancellable. */
+static conduit_result hold(const ecu_agent *a, const device *d, const char *step) {
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+    char msg[1400];
+    int waited_ms;
+    snprintf(msg, sizeof msg, "%s held until %s exists (hold_at)", step, a->hold_file);
+    g_host->status(g_host, d->id, msg);
+    for (waited_ms = 0; !file_exists(a->hold_file); waited_ms += 10) {
+        if (g_host->is_cancelled(g_host)) {
+            fail_msg("cancelled while held (hold_at)");
+            return CONDUIT_E_CANCELLED;
+        }
+        if (waited_ms >= HOLD_LIMIT_MS) {
+            snprintf(msg, sizeof msg, "%s held for %d s and %s never appeared (hold_at)", step, HOLD_LIMIT_MS / 1000, a->hold_file);
+            fail_msg(msg);
+            return CONDUIT_E_FAILED;
+        }
+        nanosleep(&tick, NULL);
+    }
+    return CONDUIT_OK;
+}
+
+/* Shared preamble of every step: find the device, honour fail_at and hold_at. */
 static conduit_result begin_step(ecu_agent *a, const conduit_update *u, const char *step, device **out) {
     char msg[256];
     *out = find(a, u->device_id);
@@ -135,11 +176,12 @@ static conduit_result begin_step(ecu_agent *a, const conduit_update *u, const ch
         fail_msg(msg);
         return CONDUIT_E_NO_DEVICE;
     }
-    if (fails_here(a->fail_at, (*out)->id, step)) {
+    if (step_matches(a->fail_at, (*out)->id, step)) {
         snprintf(msg, sizeof msg, "simulated failure at %s (fail_at)", step);
         fail_msg(msg);
         return CONDUIT_E_FAILED;
     }
+    if (a->hold_file[0] && step_matches(a->hold_at, (*out)->id, step)) return hold(a, *out, step);
     return CONDUIT_OK;
 }
 
@@ -251,6 +293,8 @@ static conduit_result create(const conduit_agent_config *config, conduit_agent *
     snprintf(a->state_dir, sizeof a->state_dir, "%s", config->state_dir);
     json_string(config->config_json, "devices", list, sizeof list);
     json_string(config->config_json, "fail_at", a->fail_at, sizeof a->fail_at);
+    json_string(config->config_json, "hold_at", a->hold_at, sizeof a->hold_at);
+    json_string(config->config_json, "hold_file", a->hold_file, sizeof a->hold_file);
     for (item = list; item && *item && a->count < MAX_DEVICES; item = next) {
         device *d = &a->devices[a->count++];
         char *colon;

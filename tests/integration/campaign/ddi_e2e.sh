@@ -11,27 +11,15 @@
 # device rolls back. Prints what happens and checks it.
 # Usage: ddi_e2e.sh BUILD_DIR
 set -euo pipefail
-if [ -z "${CONDUIT_E2E_BUS:-}" ]; then
-  # A private session bus of our own: conduitd publishes its control API there.
-  export CONDUIT_E2E_BUS=1
-  exec dbus-run-session -- "$0" "$@"
-fi
-build=$(cd "$1" && pwd)
-bin=$build/bin
-agents=$build/lib/conduit/agents
-work=$(mktemp -d /tmp/conduit-ddi.XXXXXX)
-cleanup() {
+source "$(dirname "$0")/../lib/ddi.sh"
+ddi_private_bus "$@" # conduitd publishes its control API on a private session bus
+ddi_setup "$1" conduit-ddi
+ddi_before_cleanup() {
   touch "$work/stop"
   [ -f "$work/conduitd.pid" ] && kill "$(cat "$work/conduitd.pid")" 2>/dev/null || true
-  kill "${server_pid:-}" "${vehicle_pid:-}" 2>/dev/null || true
-  pkill -f "$bin/conduit-hmi" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ "${ok:-0}" = 1 ]; then rm -rf "$work"; else echo "(logs kept in $work: conduitd.log, server.log)"; tail -15 "$work/conduitd.log" 2>/dev/null; fi
+  kill "${vehicle_pid:-}" "${hmi_pid:-}" 2>/dev/null || true
 }
-trap cleanup EXIT
-cd "$work"
 mkdir -p state agent-config images slots
-ctl() { "$bin/conduitctl" "$@" --session; }
 
 # --- the vehicle's devices ---------------------------------------------------
 head -c $((8 << 20)) /dev/urandom > slots/hu-a.img
@@ -57,22 +45,33 @@ echo ok > boot-mode
 
 # --- the release engineer -------------------------------------------------------
 release() { # version counter
-  for dev in gw-1:gateway:0:2 ecu-1:brake:1:2 ecu-2:brake:1:2 hu-1:hu-sim:2:16; do
-    IFS=: read -r id hw phase mib <<< "$dev"
+  # What the driver is told (the HMI's details and consent screens), signed
+  # with each target: notes in English and German, this device's
+  # installation time and the time the car cannot be driven for it.
+  mkdir -p notes
+  printf 'Gateway %s: faster start-up, clearer fault codes for the workshop.\n' "$1" > notes/gateway-en.txt
+  printf 'Gateway %s: schnellerer Start, verst\xc3\xa4ndlichere Fehlercodes f\xc3\xbcr die Werkstatt.\n' "$1" > notes/gateway-de.txt
+  printf 'Brakes %s: smoother braking at low speed.\n' "$1" > notes/brake-en.txt
+  printf 'Bremsen %s: sanfteres Bremsen bei niedriger Geschwindigkeit.\n' "$1" > notes/brake-de.txt
+  printf 'Head unit %s: new navigation maps, faster route planning.\n' "$1" > notes/hu-sim-en.txt
+  printf 'Infotainment %s: neue Navigationskarten, schnellere Routenplanung.\n' "$1" > notes/hu-sim-de.txt
+  for dev in gw-1:gateway:0:2:120:120 ecu-1:brake:1:2:300:300 ecu-2:brake:1:2:240:240 hu-1:hu-sim:2:16:600:90; do
+    IFS=: read -r id hw phase mib install unusable <<< "$dev"
     head -c $((mib << 20)) /dev/urandom > "images/$id-$1.img"
     "$bin/conduit-repo" add-target --repo repo "images/$id-$1.img" --hardware-id "$hw" \
-      --release-counter "$2" --phase "$phase" --require-parked --version "$1" >/dev/null
+      --release-counter "$2" --phase "$phase" --require-parked --version "$1" \
+      --install-seconds "$install" --unusable-seconds "$unusable" \
+      --release-notes "en=notes/$hw-en.txt" --release-notes "de=notes/$hw-de.txt" >/dev/null
     "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null
   done
   "$bin/conduit-repo" sign --repo repo >/dev/null
   rm -rf www && "$bin/conduit-repo" publish --repo repo --out www >/dev/null
 }
 deploy() { # version
-  curl -sf -X POST "$server/admin/deployments" -d "{\"controller\":\"vin-0042\",\"download\":\"attempt\",\"update\":\"attempt\",\"chunks\":[
+  ddi_deploy "{\"controller\":\"vin-0042\",\"download\":\"attempt\",\"update\":\"attempt\",\"chunks\":[
     {\"part\":\"gateway\",\"version\":\"$1\",\"name\":\"gateway\",\"artifacts\":[\"$work/images/gw-1-$1.img\"]},
     {\"part\":\"brake\",\"version\":\"$1\",\"name\":\"brakes\",\"artifacts\":[\"$work/images/ecu-1-$1.img\",\"$work/images/ecu-2-$1.img\"]},
-    {\"part\":\"head-unit\",\"version\":\"$1\",\"name\":\"head unit\",\"artifacts\":[\"$work/images/hu-1-$1.img\"]}]}" \
-    | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -1
+    {\"part\":\"head-unit\",\"version\":\"$1\",\"name\":\"head unit\",\"artifacts\":[\"$work/images/hu-1-$1.img\"]}]}"
 }
 
 echo "== release engineer: keys, repositories, update 2.0 for gw-1, ecu-1, ecu-2 and the head unit hu-1"
@@ -82,10 +81,7 @@ release 2.0 2
   --director-root repo/director/metadata/1.root.json --image-root repo/image/metadata/1.root.json
 
 echo "== fleet server: conduit-devserver (DDI + Director + Image repositories)"
-"$bin/conduit-devserver" --port 0 --repo www --poll-sleep 00:00:01 > server.out 2> server.log &
-server_pid=$!
-for _ in $(seq 100); do grep -q listening server.out 2>/dev/null && break; sleep 0.05; done
-server=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' server.out | head -1)
+ddi_start_server --repo www --poll-sleep 00:00:01
 echo "   $server"
 cat > conduit.conf <<CONF
 [host]
@@ -112,12 +108,13 @@ CONF
   done
 ) &
 vehicle_pid=$!
-for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.05; done
+ddi_wait_host
 # With a display (scripts/demo sets CONDUIT_DEMO_HMI), the driver's HMI shows
 # the campaign on the same bus and the person at the screen answers the
 # consent questions there; headless, the scripted driver below answers.
 if [ -n "${CONDUIT_DEMO_HMI:-}" ] && [ -x "$bin/conduit-hmi" ]; then
   "$bin/conduit-hmi" 2>/dev/null &
+  hmi_pid=$!
   echo "== the driver HMI (conduit-hmi) is open on your display"
 fi
 echo "== vehicle inventory (conduitctl agents)"
@@ -132,6 +129,10 @@ drive() {
     case "$event" in
       *'"event":"consent"'*)
         kind=$(sed -n 's/.*"kind":"\([a-z]*\)".*/\1/p' <<< "$event")
+        # What the driver is told before agreeing (the HMI's details screen).
+        if [ "$kind" = download ]; then
+          ctl status | sed -n '/^installation:/,/^transfer:/p' | sed -e '/^transfer:/d' -e '/^ *$/d' -e 's/^/  [driver] reads: /' || true
+        fi
         if [ -n "${CONDUIT_DEMO_HMI:-}" ]; then echo "  [driver] please answer the $kind question in the HMI"
         else echo "  [driver] accepts the $kind"; ctl consent accept "$kind" >/dev/null; fi ;;
       *'"event":"state"'*) echo "  state: $(sed -n 's/.*"state":"\([A-Za-z]*\)".*/\1/p' <<< "$event")" ;;
@@ -141,7 +142,7 @@ drive() {
 }
 versions() { ctl agents | awk 'NR > 1 && $1 != "sink-1" {print $1 "=" $4}' | sort | tr '\n' ' '; }
 server_result() { # action
-  curl -sf "$server/admin/feedback?action=$1" | tr ',' '\n' | grep -o '"finished":"[a-z]*"' | tail -1
+  ddi_feedback "$1" | tr ',' '\n' | grep -o '"finished":"[a-z]*"' | tail -1
 }
 
 echo
@@ -161,7 +162,7 @@ drive
 echo "devices: $(versions)"
 [ "$(versions)" = "ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
 [ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
-echo "server: action $action closed with failure: $(curl -sf "$server/admin/feedback?action=$action" | grep -o 'runs [^"]*' | tail -1)"
+echo "server: action $action closed with failure: $(ddi_feedback "$action" | grep -o 'runs [^"]*' | tail -1)"
 echo
 echo "history (conduitctl history):"
 ctl history

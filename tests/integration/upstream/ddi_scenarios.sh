@@ -1,83 +1,30 @@
 #!/usr/bin/env bash
 # DDI flows against conduit-devserver on loopback, with a real conduitd and
 # the example ECU agent: maintenance window, cancel before install,
-# download-only (the server closes the action: 410 afterwards), and a
-# confirmation the driver denies. Each scenario reacts to the host's D-Bus
-# events (conduitctl watch) and checks what the server received.
+# download-only (the server closes the action: 410 afterwards), a
+# confirmation the driver denies, and the server's cancels that come too
+# late (DDI: accepted until the installation starts): while a device
+# installs, and while devices are being activated, the cancel is refused
+# and the update completes. Each scenario reacts to the host's D-Bus events (conduitctl
+# watch) and checks what the server received.
 # Usage: ddi_scenarios.sh BUILD_DIR
 set -euo pipefail
-if [ -z "${CONDUIT_E2E_BUS:-}" ]; then
-  export CONDUIT_E2E_BUS=1
-  exec dbus-run-session -- "$0" "$@"
-fi
-build=$(cd "$1" && pwd)
-bin=$build/bin
-work=$(mktemp -d /tmp/conduit-ddi-scenarios.XXXXXX)
-cleanup() {
-  kill "${host_pid:-}" "${server_pid:-}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ "${ok:-0}" = 1 ]; then rm -rf "$work"; else echo "(logs kept in $work)"; tail -20 "$work/conduitd.log" 2>/dev/null; fi
-}
-trap cleanup EXIT
-cd "$work"
-mkdir -p state agent-config images agents
-ctl() { "$bin/conduitctl" "$@" --session; }
-sed "s|\"library\": \"|\"library\": \"$build/lib/conduit/agents/|" "$build/lib/conduit/agents/example-ecu.json" > agents/example-ecu.json
-echo '{"devices": "gw-1:gateway,ecu-1:brake"}' > agent-config/io.conduit.example.ecu.json
+source "$(dirname "$0")/../lib/ddi.sh"
+ddi_private_bus "$@"
+ddi_setup "$1" conduit-ddi-scenarios
 
-"$bin/conduit-repo" init --repo repo --seed 07 >/dev/null
-for v in 2 3 4 5; do
-  for dev in gw-1:gateway:0 ecu-1:brake:1; do
-    IFS=: read -r id hw phase <<< "$dev"
-    head -c 500000 /dev/urandom > "images/$id-$v.img"
-    "$bin/conduit-repo" add-target --repo repo "images/$id-$v.img" --hardware-id "$hw" --release-counter "$v" --phase "$phase" >/dev/null
-  done
-done
-"$bin/conduitctl" provision --state state/trust.json \
-  --director-root repo/director/metadata/1.root.json --image-root repo/image/metadata/1.root.json >/dev/null
-release() { # version: assign to both ECUs, sign, publish (the server serves www)
-  for id in gw-1 ecu-1; do "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null; done
-  "$bin/conduit-repo" sign --repo repo >/dev/null
-  rm -rf www.new && "$bin/conduit-repo" publish --repo repo --out www.new >/dev/null
-  rm -rf www/director www/image && mkdir -p www && mv www.new/director www.new/image www/
-}
-release 2
-"$bin/conduit-devserver" --port 0 --repo www --poll-sleep 00:00:01 > server.out 2> server.log &
-server_pid=$!
-for _ in $(seq 100); do grep -q listening server.out 2>/dev/null && break; sleep 0.05; done
-server=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' server.out | head -1)
-cat > conduit.conf <<CONF
-[host]
-state_dir = state
-[agents]
-config_dir = agent-config
-dirs = agents
-[ddi]
-server = $server
-controller_id = car-9
-director_url = $server/repo/director/
-image_url = $server/repo/image/
-plain_http = true
-CONF
-"$bin/conduitd" --config conduit.conf 2>conduitd.log &
-host_pid=$!
-for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.05; done
+ddi_example_vehicle
+ddi_example_repo 07 2 3 4 5 6 7
+ddi_example_release 2
+ddi_start_server --repo www --poll-sleep 00:00:01
+ddi_example_conf conduit.conf car-9 'plain_http = true'
+ddi_start_host conduit.conf
 
-deploy() { # version extra-json
-  curl -sf -X POST "$server/admin/deployments" -d "{\"controller\":\"car-9\",$2\"chunks\":[
-    {\"part\":\"ecus\",\"version\":\"$1\",\"artifacts\":[\"$work/images/gw-1-$1.img\",\"$work/images/ecu-1-$1.img\"]}]}" \
-    | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -1
-}
-feedback() { curl -sf "$server/admin/feedback?action=$1"; }
-versions() { ctl agents | awk 'NR > 1 {print $1 "=" $4}' | sort | tr '\n' ' '; }
-fail() { echo "FAIL: $*"; exit 1; }
-# follow EVENT-HANDLER: runs the handler on each host event until the campaign ends; echoes the outcome
-follow() {
-  timeout 60 "$bin/conduitctl" watch --follow --json --session | while read -r event; do
-    "$1" "$event"
-    case "$event" in *'"event":"finished"'*) sed -n 's/.*"outcome":"\([a-z-]*\)".*/\1/p' <<< "$event"; break ;; esac
-  done
-}
+deploy() { ddi_example_deploy car-9 "$@"; }
+feedback() { ddi_feedback "$1"; }
+versions() { ddi_example_versions; }
+fail() { ddi_fail "$@"; }
+follow() { ddi_follow "$1"; }
 
 echo "== maintenance window: download now, install once the server opens the window"
 ctl auto-consent on >/dev/null
@@ -96,7 +43,7 @@ echo "  installed after the window opened; the server saw 'scheduled' while it w
 
 echo "== the server cancels before the installation: accepted, nothing changes"
 ctl auto-consent off >/dev/null
-release 3
+ddi_example_release 3
 action=$(deploy 3 '"download":"attempt","update":"attempt",')
 on_cancel() {
   case "$1" in
@@ -114,7 +61,7 @@ feedback "$action" | grep -q '"execution":"closed","result":{"finished":"success
 echo "  cancel accepted (closed/success on the cancel channel); devices still on 2"
 
 echo "== download only: staged, reported 'downloaded'; the server closes the action (410), nothing installed"
-release 4
+ddi_example_release 4
 ctl auto-consent on >/dev/null
 action=$(deploy 4 '"update":"skip",')
 noop() { :; }
@@ -127,15 +74,84 @@ after410=$(feedback "$action" | grep -o '"httpStatus":410' | wc -l)
 [ "$after410" -eq 1 ] || fail "feedback continued after 410 ($after410 answers of 410)"
 echo "  'downloaded' reported; one 410 and then silence; devices still on 2"
 
+# The next two hold a step in the example agent (hold_at) until a file
+# exists, so that the server's cancel arrives while that step runs, without
+# guessing how long the step takes. The agent's configuration is read when
+# conduitd starts: restart it with the hold in place.
+restart_with_hold() { # step
+  ddi_stop_host
+  ddi_example_vehicle "\"hold_at\": \"$1\", \"hold_file\": \"$work/release-$1\""
+  ddi_start_host conduit.conf
+  ctl auto-consent on >/dev/null
+}
+# What the server recorded for action $1 on its cancel channel, a line per record.
+cancel_feedback() { ddi_feedback_records "$1" | grep '"channel":"cancel"' || true; }
+has_cancel_feedback() { [ -n "$(cancel_feedback "$1")" ]; }
+
+echo "== the server cancels while a device installs: refused, the update completes"
+restart_with_hold install
+ddi_example_release 5
+action=$(deploy 5)
+on_install() {
+  case "$1" in *'"event":"state","state":"Installing"'*)
+    echo "  gw-1 is installing (held); the server cancels action $action" >&2
+    curl -sf -X POST "$server/admin/actions/$action/cancel" >/dev/null
+    # The host answers at its next poll; only then does the install go on.
+    ddi_wait_for 30 "answer to the cancel at the server" has_cancel_feedback "$action"
+    echo "  the host answered: $(cancel_feedback "$action" | sed -n 's/.*"details":\["\([^"]*\)".*/\1/p')" >&2
+    touch "$work/release-install" ;;
+  esac
+}
+outcome=$(follow on_install)
+[ "$outcome" = success ] || fail "cancel during install: $outcome"
+[ "$(versions)" = "ecu-1=ecu-1-5.img gw-1=gw-1-5.img " ] || fail "cancel during install: $(versions)"
+refusal=$(cancel_feedback "$action")
+grep -q '"execution":"rejected","result":{"finished":"failure"}' <<< "$refusal" || fail "cancel during install not refused: $refusal"
+grep -q '"details":\["too late to cancel: devices are installing"\]' <<< "$refusal" || fail "no reason in the refusal: $refusal"
+curl -sf "$server/admin/actions/$action" | grep -q '"state":"FINISHED"' || fail "the server's action is not FINISHED: $(curl -sf "$server/admin/actions/$action")"
+echo "  cancel rejected ('too late to cancel: devices are installing'), then closed/success; devices on 5"
+
+echo "== the server cancels while devices are being activated: refused, the update completes"
+restart_with_hold activate
+ddi_example_release 6
+action=$(deploy 6)
+on_activate() {
+  case "$1" in *'"event":"state","state":"Activating"'*)
+    echo "  gw-1 is being activated (held); the server cancels action $action" >&2
+    curl -sf -X POST "$server/admin/actions/$action/cancel" >/dev/null
+    # The host answers at its next poll; only then does activation go on.
+    ddi_wait_for 30 "answer to the cancel at the server" has_cancel_feedback "$action"
+    echo "  the host answered: $(cancel_feedback "$action" | sed -n 's/.*"details":\["\([^"]*\)".*/\1/p')" >&2
+    touch "$work/release-activate" ;;
+  esac
+}
+outcome=$(follow on_activate)
+[ "$outcome" = success ] || fail "cancel during activation: $outcome"
+[ "$(versions)" = "ecu-1=ecu-1-6.img gw-1=gw-1-6.img " ] || fail "cancel during activation: $(versions)"
+refusal=$(cancel_feedback "$action")
+grep -q '"execution":"rejected","result":{"finished":"failure"}' <<< "$refusal" || fail "cancel not refused: $refusal"
+grep -q '"details":\["too late to cancel: devices are being activated"\]' <<< "$refusal" || fail "no reason in the refusal: $refusal"
+grep -q '"httpStatus":200' <<< "$refusal" || fail "the server did not take the refusal: $refusal"
+closing=$(ddi_feedback_records "$action" | grep '"channel":"deployment"' | grep '"execution":"closed"' || true)
+grep -q '"finished":"success"' <<< "$closing" || fail "no closed/success after the refused cancel: $(feedback "$action")"
+seq_of() { sed -n 's/.*"sequence":\([0-9]*\).*/\1/p' <<< "$1" | head -1; }
+[ "$(seq_of "$refusal")" -lt "$(seq_of "$closing")" ] || fail "the refusal came after the closing feedback"
+curl -sf "$server/admin/actions/$action" | grep -q '"state":"FINISHED"' || fail "the server's action is not FINISHED"
+echo "  cancel rejected ('too late to cancel'), then closed/success; devices on 6"
+
 echo "== confirmation required, the driver denies it"
 ctl auto-consent off >/dev/null
-release 5
-action=$(deploy 5 '"confirmationRequired":true,')
+ddi_example_release 7
+action=$(deploy 7 '"confirmationRequired":true,')
 on_deny() { case "$1" in *'"event":"consent"'*) ctl consent decline >/dev/null ;; esac; }
 outcome=$(follow on_deny)
 [ "$outcome" = declined ] || fail "deny: $outcome"
 feedback "$action" | grep -q '"confirmation":"denied"' || fail "no denied confirmation at the server"
-echo "  the server received confirmation: denied"
+# Until it is confirmed the action has no deploymentBase: nothing is sent there.
+early=$(ddi_feedback_records "$action" | grep '"channel":"deployment"' || true)
+[ -z "$early" ] || fail "deployment feedback for an action waiting for confirmation: $early"
+echo "  the server received confirmation: denied, and nothing on the deployment channel"
+
 echo
-echo "ddi scenarios: 4 passed, 0 failed"
+echo "ddi scenarios: 6 passed, 0 failed"
 ok=1

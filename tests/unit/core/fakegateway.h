@@ -24,6 +24,7 @@ public:
     QSet<QString> failAt;          // "device:op"
     QStringList calls;             // "op:device" in call order
     bool holdTransfers = false;    // transfers wait for release()
+    bool holdInstalls = false;     // installs wait for release()
     QList<std::function<void()>> held;
 
     void add(const QString &id, quint32 caps = CONDUIT_CAP_ROLLBACK) {
@@ -105,7 +106,7 @@ public:
             }
             done(r);
         };
-        if (holdTransfers && op == conduit::ipc::Op::Transfer) {
+        if ((holdTransfers && op == conduit::ipc::Op::Transfer) || (holdInstalls && op == conduit::ipc::Op::Install)) {
             held << finish;
             return;
         }

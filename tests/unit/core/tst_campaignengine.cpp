@@ -362,6 +362,25 @@ private slots:
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
 
+    // The driver may still stop an installation before activation: the step
+    // the cancel interrupts fails, and that is the cancel's outcome, not a
+    // device failure.
+    void cancelDuringInstallIsTheCancelsOutcome() {
+        Fixture f;
+        f.gateway.holdInstalls = true;
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        f.engine->submit(f.campaign());
+        QVERIFY(QTest::qWaitFor([&] { return !f.gateway.held.isEmpty(); }, 5000));
+        QCOMPARE(f.engine->state(), State::Installing);
+        QString error;
+        QVERIFY2(f.engine->cancel(QStringLiteral("driver"), &error), qPrintable(error));
+        QVERIFY(done.wait());
+        const auto r = done.first().first().value<CampaignEngine::Result>();
+        QCOMPARE(r.outcome, QStringLiteral("cancelled"));
+        QVERIFY2(r.reason.contains(QLatin1String("cancelled: driver")), qPrintable(r.reason));
+        QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+    }
+
     void cancelAfterActivationIsRefused() {
         Fixture f;
         QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
