@@ -209,7 +209,10 @@ void AgentRunner::pumpPayloadData() {
             c->payloadEnded_ = true;
             return;
         }
-        const quint64 want = std::min<quint64>(ipc::kDataChunk, length - c->sent_);
+        quint64 want = std::min<quint64>(ipc::kDataChunk, length - c->sent_);
+        // A frame only as large as what the source has (when it says): a
+        // small read must not pin a whole chunk's buffer while it queues.
+        if (const qint64 ready = src->bytesAvailable(); ready > 0) want = std::min<quint64>(want, quint64(ready));
         std::string frame(ipc::kHeaderSize + want, '\0');
         const qint64 n = src->read(frame.data() + ipc::kHeaderSize, static_cast<qint64>(want));
         if (n < 0 || (n == 0 && (src->atEnd() && !src->isSequential()))) {

@@ -52,7 +52,7 @@ ImageVerifier::ImageVerifier(QString targetName, qint64 expectedLength, std::map
                                  QStringLiteral("target %1: unsupported hash algorithm \"%2\"").arg(m_name, algorithm));
             continue;
         }
-        m_hashers.push_back(Hasher{algorithm, expected.toLower(), Botan::HashFunction::create_or_throw(name)});
+        m_hashers.push_back(Hasher{algorithm, expected.toLower(), Botan::HashFunction::create_or_throw(name), {}});
     }
 }
 
@@ -73,7 +73,8 @@ Status ImageVerifier::addData(QByteArrayView chunk)
         return *m_error;
     }
     for (Hasher &h : m_hashers)
-        h.hash->update(reinterpret_cast<const uint8_t *>(chunk.data()), size_t(chunk.size()));
+        if (h.hash)
+            h.hash->update(reinterpret_cast<const uint8_t *>(chunk.data()), size_t(chunk.size()));
     m_received += chunk.size();
     return Ok{};
 }
@@ -91,7 +92,7 @@ Status ImageVerifier::finish()
         return *m_error;
     }
     for (Hasher &h : m_hashers) {
-        if (finalHex(*h.hash) != h.expected) {
+        if ((h.hash ? finalHex(*h.hash) : h.provided.toLower()) != h.expected) {
             m_error = trustError(TrustErrorKind::ImageMismatch,
                                  QStringLiteral("arbitrary software attack: image %1 %2 hash does not match the signed metadata")
                                          .arg(m_name, h.algorithm));
@@ -100,6 +101,27 @@ Status ImageVerifier::finish()
     }
     m_finished = true;
     return Ok{};
+}
+
+bool ImageVerifier::delegateHash(const QString &algorithm)
+{
+    for (Hasher &h : m_hashers) {
+        if (h.algorithm == algorithm) {
+            // Only before any byte: a digest covers the whole image.
+            if (m_received > 0)
+                return false;
+            h.hash.reset();
+            return true;
+        }
+    }
+    return false;
+}
+
+void ImageVerifier::provideDigest(const QString &algorithm, const QString &hex)
+{
+    for (Hasher &h : m_hashers)
+        if (h.algorithm == algorithm && !h.hash)
+            h.provided = hex;
 }
 
 } // namespace conduit::trust

@@ -37,6 +37,14 @@ public:
     // Checks the length and every listed hash (idempotent once passed).
     Status finish();
 
+    // Hash once: the caller computes `algorithm` itself over exactly the
+    // bytes it passes to addData() (the download that received them), so
+    // the verifier stops hashing it and finish() compares the digest given
+    // to provideDigest() instead; without one, finish() fails. False (and
+    // nothing changes) when the target lists no such hash.
+    bool delegateHash(const QString &algorithm);
+    void provideDigest(const QString &algorithm, const QString &hex);
+
     qint64 received() const { return m_received; }
     // How many more bytes may be accepted; a downloader caps its request here.
     qint64 remaining() const { return m_expectedLength - m_received; }
@@ -45,7 +53,8 @@ private:
     struct Hasher {
         QString algorithm;
         QString expected;
-        std::unique_ptr<Botan::HashFunction> hash;
+        std::unique_ptr<Botan::HashFunction> hash; // null when delegated
+        QString provided;                           // the delegated digest
     };
     QString m_name;
     qint64 m_expectedLength = 0;

@@ -18,17 +18,6 @@ using core::CampaignEngine;
 using ddi::Execution;
 using ddi::Finished;
 
-namespace {
-
-// A reader that owns what it reads through (stream and verifier chain).
-class OwningVerifiedStream : public VerifiedStream {
-public:
-    OwningVerifiedStream(std::unique_ptr<transfer::StagedReader> reader, trust::ImageVerifier v)
-        : VerifiedStream(std::unique_ptr<QIODevice>(reader.release()), std::move(v)) {}
-};
-
-} // namespace
-
 DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig config, CampaignEngine *engine,
                            core::DeviceGateway *gateway, QObject *parent)
     : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
@@ -169,11 +158,11 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
     options.headers = c->config_.ddi.authHeaders();
     options.tls = c->config_.ddi.tls;
     const QString path = QDir(c->config_.stagingDir).filePath(a->second.sha256);
-    auto *download = new transfer::Download(c->network_, url, path, a->second.size, a->second.sha256, options, c);
+    auto *download = new transfer::Download(url, path, a->second.size, a->second.sha256, options, c);
     c->downloads_[target.targetName] = download;
     auto reader = std::make_unique<transfer::StagedReader>(download);
     download->start();
-    return std::make_unique<OwningVerifiedStream>(std::move(reader), trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
+    return std::make_unique<VerifiedStream>(std::move(reader), trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
 }
 
 void DdiConnector::adoptRecovered() {

@@ -4,9 +4,15 @@ namespace conduit::upstream {
 
 VerifiedStream::VerifiedStream(std::unique_ptr<QIODevice> source, trust::ImageVerifier verifier)
     : source_(std::move(source)), verifier_(std::move(verifier)) {
-    open(QIODevice::ReadOnly);
+    open(QIODevice::ReadOnly | QIODevice::Unbuffered);
     connect(source_.get(), &QIODevice::readyRead, this, &QIODevice::readyRead);
     connect(source_.get(), &QIODevice::readChannelFinished, this, &QIODevice::readChannelFinished);
+}
+
+VerifiedStream::VerifiedStream(std::unique_ptr<transfer::StagedReader> source, trust::ImageVerifier verifier)
+    : VerifiedStream(std::unique_ptr<QIODevice>(source.get()), std::move(verifier)) {
+    staged_ = source.release();
+    if (!verifier_.delegateHash(QStringLiteral("sha256"))) staged_ = nullptr; // no sha256 listed: hash here
 }
 
 bool VerifiedStream::atEnd() const { return finished_ && !failed_; }
@@ -36,6 +42,7 @@ qint64 VerifiedStream::readData(char *data, qint64 maxSize) {
         }
     }
     if (verifier_.remaining() == 0 || (n == 0 && source_->atEnd())) {
+        if (staged_) verifier_.provideDigest(QStringLiteral("sha256"), staged_->verifiedSha256());
         auto s = verifier_.finish();
         if (!s) {
             setErrorString(s.error().message);

@@ -6,6 +6,7 @@
 // nothing is activated that was not.
 #pragma once
 
+#include "transfer/stagedreader.h"
 #include "trust/imageverifier.h"
 
 #include <QIODevice>
@@ -17,6 +18,10 @@ namespace conduit::upstream {
 class VerifiedStream : public QIODevice {
 public:
     VerifiedStream(std::unique_ptr<QIODevice> source, trust::ImageVerifier verifier);
+    // From a download: the image is hashed once, by the download, over the
+    // very bytes this stream passes on (sha256, when the target lists it);
+    // the length and any other listed hash are still checked here.
+    VerifiedStream(std::unique_ptr<transfer::StagedReader> source, trust::ImageVerifier verifier);
     bool isSequential() const override { return true; }
     bool atEnd() const override;
     qint64 bytesAvailable() const override;
@@ -27,6 +32,7 @@ protected:
 
 private:
     std::unique_ptr<QIODevice> source_;
+    transfer::StagedReader *staged_ = nullptr; // source_, when it is a download
     trust::ImageVerifier verifier_;
     bool finished_ = false;
     bool failed_ = false;

@@ -4,7 +4,8 @@
 // (VerifiedStream + ImageVerifier) and staged by an agent in its runner
 // (AgentRunner Transfer): the sink agent, or the flash agent into a file
 // slot (with its fdatasync and read-back).
-//   bench_upstream URL SHA256 LENGTH sink|flash [SLOT_DIR]
+//   bench_upstream URL SHA256 LENGTH sink|flash|download [SLOT_DIR]
+// BANDWIDTH_LIMIT=bytes/s sets the download's limit.
 // Prints seconds and peak RSS of this process (the host side) and of the runner.
 #include "agents/agentrunner.h"
 #include "transfer/download.h"
@@ -27,7 +28,7 @@ int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
     const QStringList a = app.arguments();
     if (a.size() < 5) {
-        std::fprintf(stderr, "usage: bench_upstream URL SHA256 LENGTH sink|flash [SLOT_DIR]\n");
+        std::fprintf(stderr, "usage: bench_upstream URL SHA256 LENGTH sink|flash|download [SLOT_DIR]\n");
         return 2;
     }
     const QUrl url(a[1]);
@@ -52,7 +53,9 @@ int main(int argc, char **argv) {
     agents::AgentRunner runner(m, spec, limits, config, state.path());
     QNetworkAccessManager network;
     QDir(state.path()).mkpath(QStringLiteral("staging"));
-    transfer::Download download(&network, url, state.filePath(QStringLiteral("staging/artifact")), length, sha);
+    transfer::DownloadOptions options;
+    options.bandwidthLimit = qEnvironmentVariable("BANDWIDTH_LIMIT").toLongLong(); // bytes/s, for the limit's figure
+    transfer::Download download(url, state.filePath(QStringLiteral("staging/artifact")), length, sha, options);
     QElapsedTimer t;
     int rc = 1;
     QObject::connect(&runner, &agents::AgentRunner::failed, [](const QString &r) {
@@ -60,6 +63,18 @@ int main(int argc, char **argv) {
         QCoreApplication::exit(1);
     });
     std::unique_ptr<upstream::VerifiedStream> stream;
+    if (a[4] == QLatin1String("download")) { // the download alone, into staging: no agent, no stream
+        QObject::connect(&download, &transfer::Download::finished, [&](bool ok, const QString &error) {
+            rusage ru{};
+            getrusage(RUSAGE_SELF, &ru);
+            if (!ok) std::fprintf(stderr, "download failed: %s\n", qPrintable(error));
+            std::printf("agent=none bytes=%lld seconds=%.3f host_peak_rss_kib=%ld\n", static_cast<long long>(length), t.nsecsElapsed() / 1e9, ru.ru_maxrss);
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
+        t.start();
+        download.start();
+        return QCoreApplication::exec();
+    }
     QObject::connect(&runner, &agents::AgentRunner::ready, [&] {
         agents::UpdateSpec u;
         u.deviceId = flash ? QStringLiteral("hu-1") : QStringLiteral("sink-1");

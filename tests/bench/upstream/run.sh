@@ -4,6 +4,8 @@
 #          vs  curl -s URL | openssl dgst -sha256
 #   flash: the same into the flash agent's file slot (fdatasync + read-back)
 #          vs  curl -s URL | tee >(openssl dgst -sha256 >/dev/null) > slot && sync
+#   download: the download alone into staging (no agent), for where the time goes
+#   limit: the configured bandwidth limit against the rate achieved (LIMIT_MIBS, default 100)
 # Usage: tests/bench/upstream/run.sh [build-dir]   (SIZES_MIB="256 1024")
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -36,5 +38,12 @@ for mib in ${SIZES_MIB:-256 1024}; do
     line=$("$bench" "$url" "$sha" "$len" flash "$work/slots")
     ours=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$line")
     printf 'flash run %d: floor %.3f s, host %.3f s, ratio (ours/floor) %.2f | %s\n' "$i" "$floor" "$ours" "$(echo "$ours / $floor" | bc -l)" "$line"
+    echo "download run $i: $("$bench" "$url" "$sha" "$len" download)"
   done
+  if [ "$mib" = "$(echo ${SIZES_MIB:-256 1024} | cut -d' ' -f1)" ]; then
+    limit=$(( ${LIMIT_MIBS:-100} << 20 ))
+    line=$(BANDWIDTH_LIMIT=$limit "$bench" "$url" "$sha" "$len" download)
+    secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$line")
+    printf 'limit %d MiB/s: achieved %.1f MiB/s (%.3f of the limit) | %s\n' "${LIMIT_MIBS:-100}" "$(echo "$len / $secs / 1048576" | bc -l)" "$(echo "$len / $secs / $limit" | bc -l)" "$line"
+  fi
 done

@@ -1,10 +1,12 @@
 // Resumable, verified downloads against the real dev server on loopback,
 // with its fault injection: dropped connections, a host restart in the
 // middle, a server too slow to be useful, a 404, server errors, a corrupted
-// byte, more bytes than signed, and a wrong token.
+// byte, more bytes than signed, and a wrong token. And the reader that
+// passes the bytes on while they arrive (transfer::StagedReader).
 #include "../devserver/devserverprocess.h"
 
 #include "transfer/download.h"
+#include "transfer/stagedreader.h"
 
 using namespace devtest;
 
@@ -15,10 +17,53 @@ using namespace devtest;
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QEventLoop>
+#include <QTimer>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QTest>
 
 using conduit::transfer::Download;
 using conduit::transfer::DownloadOptions;
+using conduit::transfer::StagedReader;
+
+namespace {
+// Drains a reader as an agent's transfer would: on every readyRead, all
+// it has. Ends at the end of the image or at the reader's first error.
+struct Drained {
+    qint64 bytes = 0;
+    QString sha256;
+    bool failed = false;
+    QString error;
+};
+Drained drain(StagedReader &reader) {
+    Drained out;
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QEventLoop loop;
+    QByteArray buffer(256 << 10, Qt::Uninitialized);
+    auto pump = [&] {
+        for (;;) {
+            const qint64 n = reader.read(buffer.data(), buffer.size());
+            if (n < 0) {
+                out.failed = true;
+                out.error = reader.errorString();
+                return loop.quit();
+            }
+            if (n == 0) break;
+            hash.addData(QByteArrayView(buffer.constData(), n));
+            out.bytes += n;
+        }
+        if (reader.atEnd()) loop.quit();
+    };
+    QObject::connect(&reader, &QIODevice::readyRead, &loop, pump);
+    QTimer::singleShot(120000, &loop, &QEventLoop::quit); // a bound, not a synchronisation
+    pump();
+    if (!out.failed && !reader.atEnd()) loop.exec();
+    out.sha256 = QString::fromLatin1(hash.result().toHex());
+    return out;
+}
+} // namespace
 
 class TestDownload : public QObject {
     Q_OBJECT
@@ -53,7 +98,7 @@ class TestDownload : public QObject {
     }
     // Runs one Download to its end; returns it (owned by the caller).
     std::unique_ptr<Download> run(const QString &path, DownloadOptions o, qint64 length = -1, const QString &sha = {}) {
-        auto d = std::make_unique<Download>(&network_, QUrl(url_), path, length < 0 ? size_ : length, sha.isEmpty() ? sha256_ : sha, o);
+        auto d = std::make_unique<Download>(QUrl(url_), path, length < 0 ? size_ : length, sha.isEmpty() ? sha256_ : sha, o);
         QSignalSpy done(d.get(), &Download::finished);
         d->start();
         if (done.isEmpty()) done.wait(120000);
@@ -182,6 +227,108 @@ private slots:
         QVERIFY(!d->succeeded());
         QVERIFY2(d->error().contains(QLatin1String("more than the verified length")), qPrintable(d->error()));
         QVERIFY(d->bytesOnDisk() <= size_ - 1000);
+    }
+
+    void readerPassesEveryByteOnWhileTheyArrive() {
+        QVERIFY(setFaults({QStringLiteral("drop=40m,count=5")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        Download d(QUrl(url_), dir_.filePath(QStringLiteral("reader")), size_, sha256_, o);
+        StagedReader reader(&d);
+        d.start();
+        const Drained got = drain(reader);
+        QVERIFY2(!got.failed, qPrintable(got.error));
+        QVERIFY(d.succeeded());
+        QCOMPARE(got.bytes, size_);
+        QCOMPARE(got.sha256, sha256_);
+        QVERIFY(d.attempts() >= 5);
+        // Hashed once: the reader hands on the download's digest of what it served.
+        QCOMPARE(reader.verifiedSha256(), sha256_);
+    }
+
+    void readerNeverSeesTheLastByteOfABadImage() {
+        QVERIFY(setFaults({QStringLiteral("corrupt=12345")}));
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        Download d(QUrl(url_), dir_.filePath(QStringLiteral("reader-corrupt")), size_, sha256_, o);
+        StagedReader reader(&d);
+        d.start();
+        const Drained got = drain(reader);
+        QVERIFY(got.failed);
+        QVERIFY2(got.error.contains(QLatin1String("sha256 of the download")), qPrintable(got.error));
+        QVERIFY2(got.bytes < size_, qPrintable(QString::number(got.bytes))); // the last byte is held back
+        QVERIFY(reader.verifiedSha256().isEmpty());
+    }
+
+    void readerFailsWhenTheDownloadStartsOver() {
+        // The signed length says more than the server has: the first
+        // connection ends short, the resume offset is unsatisfiable (416)
+        // and the staging file starts over; what the reader passed on is
+        // no longer what is being hashed, so the reader must fail.
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        o.maxAttempts = 2;
+        Download d(QUrl(url_), dir_.filePath(QStringLiteral("reader-416")), size_ + 1000, sha256_, o);
+        StagedReader reader(&d);
+        QSignalSpy restarted(&d, &Download::restarted);
+        d.start();
+        const Drained got = drain(reader);
+        QVERIFY(got.failed);
+        QCOMPARE(restarted.count(), 1);
+        QVERIFY(got.bytes > 0);
+        QVERIFY(reader.verifiedSha256().isEmpty());
+    }
+
+    // Downloads over TLS use the DDI client's settings: the pinned CA set
+    // and the client certificate (mutual TLS), handed to libcurl.
+    void mutualTls() {
+        const QString pki = dir_.filePath(QStringLiteral("pki"));
+        QProcess maker;
+        maker.start(QStringLiteral(CONDUIT_DEVSERVER_PATH), {QStringLiteral("--make-test-pki"), pki});
+        QVERIFY(maker.waitForFinished(60000));
+        QCOMPARE(maker.exitCode(), 0);
+        ServerProcess tls;
+        QString error;
+        QVERIFY2(tls.start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
+                            QStringLiteral("--tls-cert"), pki + QStringLiteral("/server.pem"), QStringLiteral("--tls-key"), pki + QStringLiteral("/server.key"),
+                            QStringLiteral("--client-ca"), pki + QStringLiteral("/ca.pem")},
+                           &error, true),
+                 qPrintable(error));
+        const Reply dep = postJson(tls.adminUrl + QStringLiteral("/admin/deployments"),
+                                   QJsonObject{{"controller", "car-1"}, {"chunks", QJsonArray{QJsonObject{{"part", "os"}, {"version", "2"}, {"artifacts", QJsonArray{artifact_}}}}}});
+        QVERIFY2(dep.status == 201, dep.body.constData());
+        const QString url = dep.json().value(QLatin1String("chunks")).toArray().first().toObject().value(QLatin1String("artifacts")).toArray().first().toObject().value(QLatin1String("url")).toString();
+        QVERIFY2(url.startsWith(QLatin1String("https://127.0.0.1:")), qPrintable(url));
+        auto config = [&](const QString &client, const QString &ca) {
+            QSslConfiguration c = QSslConfiguration::defaultConfiguration();
+            if (!ca.isEmpty()) c.setCaCertificates(QSslCertificate::fromPath(pki + u'/' + ca));
+            c.setLocalCertificateChain(QSslCertificate::fromPath(pki + u'/' + client + QStringLiteral(".pem")));
+            QFile key(pki + u'/' + client + QStringLiteral(".key"));
+            if (key.open(QIODevice::ReadOnly)) c.setPrivateKey(QSslKey(key.readAll(), QSsl::Rsa));
+            return c;
+        };
+        auto fetch = [&](const QString &name, const QSslConfiguration &c) {
+            DownloadOptions o = fast();
+            o.maxAttempts = 2;
+            o.tls = c;
+            auto d = std::make_unique<Download>(QUrl(url), dir_.filePath(name), size_, sha256_, o);
+            QSignalSpy done(d.get(), &Download::finished);
+            d->start();
+            if (done.isEmpty()) done.wait(120000);
+            return d;
+        };
+        auto good = fetch(QStringLiteral("tls-good"), config(QStringLiteral("client"), QStringLiteral("ca.pem")));
+        QVERIFY2(good->succeeded(), qPrintable(good->error()));
+        QCOMPARE(good->bytesOnDisk(), size_);
+        // A client certificate from another CA: the handshake fails, a bounded number of times.
+        auto rogue = fetch(QStringLiteral("tls-rogue"), config(QStringLiteral("rogue-client"), QStringLiteral("ca.pem")));
+        QVERIFY(!rogue->succeeded());
+        QVERIFY2(rogue->error().startsWith(QLatin1String("gave up after 2 attempts")), qPrintable(rogue->error()));
+        QCOMPARE(rogue->bytesOnDisk(), 0);
+        // The server's certificate is not from the pinned CA (the system's CAs only): refused.
+        auto unpinned = fetch(QStringLiteral("tls-unpinned"), config(QStringLiteral("client"), {}));
+        QVERIFY(!unpinned->succeeded());
+        QVERIFY2(unpinned->error().contains(QLatin1String("certificate"), Qt::CaseInsensitive), qPrintable(unpinned->error()));
     }
 
     void wrongTokenIsRefused() {

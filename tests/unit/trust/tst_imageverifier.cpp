@@ -56,6 +56,53 @@ private slots:
         QVERIFY(result.error().message.contains(algorithm + QStringLiteral(" hash does not match")));
     }
 
+    // Hash once: a downloader that hashed the bytes itself hands over its
+    // digest; the verifier compares it, and still checks the other hashes.
+    void delegatedDigestIsCompared()
+    {
+        const QByteArray image(70000, 'd');
+        const auto hashes = hashesOf(image);
+        ImageVerifier good(QStringLiteral("fw.bin"), image.size(), hashes);
+        QVERIFY(good.delegateHash(QStringLiteral("sha256")));
+        QVERIFY(good.addData(image));
+        good.provideDigest(QStringLiteral("sha256"), hashes.at(QStringLiteral("sha256")).toUpper());
+        QVERIFY(good.finish());
+
+        ImageVerifier wrong(QStringLiteral("fw.bin"), image.size(), hashes);
+        QVERIFY(wrong.delegateHash(QStringLiteral("sha256")));
+        QVERIFY(wrong.addData(image));
+        wrong.provideDigest(QStringLiteral("sha256"), *hashHex(QStringLiteral("sha256"), "another image"));
+        auto r = wrong.finish();
+        QVERIFY(!r);
+        QVERIFY(r.error().message.contains(QStringLiteral("sha256 hash does not match")));
+
+        ImageVerifier missing(QStringLiteral("fw.bin"), image.size(), hashes);
+        QVERIFY(missing.delegateHash(QStringLiteral("sha256")));
+        QVERIFY(missing.addData(image));
+        QVERIFY(!missing.finish()); // no digest handed over: no pass
+
+        // The hash kept in the verifier still bites.
+        auto otherSha512 = hashes;
+        otherSha512[QStringLiteral("sha512")] = *hashHex(QStringLiteral("sha512"), "another image");
+        ImageVerifier partly(QStringLiteral("fw.bin"), image.size(), otherSha512);
+        QVERIFY(partly.delegateHash(QStringLiteral("sha256")));
+        QVERIFY(partly.addData(image));
+        partly.provideDigest(QStringLiteral("sha256"), hashes.at(QStringLiteral("sha256")));
+        QVERIFY(!partly.finish());
+    }
+
+    void delegationOnlyBeforeTheFirstByteAndForListedHashes()
+    {
+        const QByteArray image(1000, 'x');
+        ImageVerifier v(QStringLiteral("fw.bin"), image.size(), {{QStringLiteral("sha512"), *hashHex(QStringLiteral("sha512"), image)}});
+        QVERIFY(!v.delegateHash(QStringLiteral("sha256"))); // not listed: nothing to delegate
+        ImageVerifier late(QStringLiteral("fw.bin"), image.size(), hashesOf(image));
+        QVERIFY(late.addData(image.first(10)));
+        QVERIFY(!late.delegateHash(QStringLiteral("sha256"))); // a digest covers the whole image
+        QVERIFY(late.addData(image.sliced(10)));
+        QVERIFY(late.finish());
+    }
+
     void imageLongerThanItsLengthStops()
     {
         const QByteArray image = "signed image";
