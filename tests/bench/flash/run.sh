@@ -2,7 +2,9 @@
 # Flash agent benchmarks; figures go to docs/benchmarks.md ("Flash agent").
 # Usage: tests/bench/flash/run.sh [build-dir]   (default: build)
 #   RUNS=5 SIZES_MIB="256 1024" DELTA_MIB=1024 to change the sizes;
-#   PARTS="install delta pairs" to run only some parts.
+#   PARTS="install delta pairs" to run only some parts; PARTS=peers (not in
+#   the default: needs root, installs rauc and swupdate) runs peers.sh, the
+#   side by side with RAUC and SWUpdate.
 # Needs: openssl, xdelta3, bsdiff (apt-get install xdelta3 bsdiff), and the
 # libssl3/openssl .debs of two Debian versions in /var/cache/apt/archives
 # (or DEB_DIR) for the delta pairs.
@@ -77,6 +79,10 @@ printf 'patch %d B for a %d B image (make %d ms) | install %s ms (applying %s ms
   "$(echo "$out" | sed -n 's/^verify_ms=//p')" "$(echo "$(echo "$out" | sed -n 's/^runner_peak_rss_kib=//p') / 1024" | bc -l)"
 rm -f "$work/a.img" "$work/new.img" "$work/b.img" "$work/d.zst"
 
+fi
+
+if [[ " $parts " == *" peers "* ]]; then
+  tests/bench/flash/peers.sh "$build"
 fi
 
 [[ " $parts " == *" pairs "* ]] || exit 0
