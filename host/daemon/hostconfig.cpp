@@ -30,6 +30,9 @@ const QStringList kKnownKeys = {
     QStringLiteral("ddi/cert_file"), QStringLiteral("ddi/key_file"), QStringLiteral("ddi/director_url"),
     QStringLiteral("ddi/image_url"), QStringLiteral("ddi/plain_http"), QStringLiteral("ddi/min_poll_seconds"),
     QStringLiteral("host/vin"), QStringLiteral("campaign/reboot_command"),
+    QStringLiteral("download/max_parallel"), QStringLiteral("download/bandwidth_limit_kib"),
+    QStringLiteral("download/min_speed_bytes"), QStringLiteral("download/speed_window_seconds"),
+    QStringLiteral("download/max_attempts"),
 };
 
 } // namespace
@@ -120,6 +123,13 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     }
     if (d.ddi.server.isValid() && (d.ddi.controllerId.isEmpty() || !d.director.baseUrl.isValid() || !d.image.baseUrl.isValid()))
         *error = QStringLiteral("%1: [ddi] needs controller_id, director_url and image_url with server").arg(file);
+    // Artifact downloads (docs/configuration.md, [download])
+    auto &o = d.download;
+    d.maxParallelDownloads = intValue(QStringLiteral("download/max_parallel"), d.maxParallelDownloads, 1);
+    o.bandwidthLimit = qint64(intValue(QStringLiteral("download/bandwidth_limit_kib"), int(o.bandwidthLimit >> 10), 0)) << 10;
+    o.minBytesPerSecond = intValue(QStringLiteral("download/min_speed_bytes"), int(o.minBytesPerSecond), 0);
+    o.speedWindowMs = intValue(QStringLiteral("download/speed_window_seconds"), o.speedWindowMs / 1000, 1) * 1000;
+    o.maxAttempts = intValue(QStringLiteral("download/max_attempts"), o.maxAttempts, 1);
     c.campaign.historySize = intValue(QStringLiteral("campaign/history_size"), c.campaign.historySize, 1);
     auto &l = c.agents.limits;
     l.initTimeoutMs = intValue(QStringLiteral("agents/init_timeout_ms"), l.initTimeoutMs, 1);

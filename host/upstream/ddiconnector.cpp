@@ -21,7 +21,7 @@ using ddi::Finished;
 DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig config, CampaignEngine *engine,
                            core::DeviceGateway *gateway, QObject *parent)
     : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
-      client_(network, config_.ddi, this) {
+      client_(network, config_.ddi, this), downloadQueue_(config_.maxParallelDownloads) {
     payloads_.self = this;
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
@@ -154,14 +154,14 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
     }
     const QUrl url = c->config_.preferPlainHttp && !a->second.downloadHttp.isEmpty() ? a->second.downloadHttp
                      : a->second.download.isEmpty() ? a->second.downloadHttp : a->second.download;
-    transfer::DownloadOptions options;
+    transfer::DownloadOptions options = c->config_.download;
     options.headers = c->config_.ddi.authHeaders();
     options.tls = c->config_.ddi.tls;
     const QString path = QDir(c->config_.stagingDir).filePath(a->second.sha256);
     auto *download = new transfer::Download(url, path, a->second.size, a->second.sha256, options, c);
     c->downloads_[target.targetName] = download;
     auto reader = std::make_unique<transfer::StagedReader>(download);
-    download->start();
+    c->downloadQueue_.enqueue(download); // at most max_parallel connections at once
     return std::make_unique<VerifiedStream>(std::move(reader), trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
 }
 

@@ -15,6 +15,7 @@
 #include "trust/trustedstate.h"
 #include "trust/httpsource.h"
 #include "trust/uptane.h"
+#include "transfer/downloadqueue.h"
 
 #include <QPointer>
 
@@ -35,6 +36,8 @@ struct DdiConnectorConfig {
     QString stagingDir;             // resumable downloads live here
     QString vin;
     bool preferPlainHttp = false;   // use download-http links (test servers)
+    transfer::DownloadOptions download; // retries, speed guard, bandwidth limit (auth and TLS come from ddi)
+    int maxParallelDownloads = 2;
 };
 
 class DdiConnector : public QObject {
@@ -84,6 +87,7 @@ private:
     std::map<QString, ddi::Artifact> artifactOf_;      // target name -> artifact
     std::map<QString, trust::VerifiedTarget> verifiedTargets_;
     std::map<QString, QPointer<transfer::Download>> downloads_;
+    transfer::DownloadQueue downloadQueue_;
     QSet<QString> finishedActions_;
     bool busyVerifying_ = false;
     bool cancelAccepted_ = false;

@@ -6,6 +6,7 @@
 #include "../devserver/devserverprocess.h"
 
 #include "transfer/download.h"
+#include "transfer/downloadqueue.h"
 #include "transfer/stagedreader.h"
 
 using namespace devtest;
@@ -329,6 +330,49 @@ private slots:
         auto unpinned = fetch(QStringLiteral("tls-unpinned"), config(QStringLiteral("client"), {}));
         QVERIFY(!unpinned->succeeded());
         QVERIFY2(unpinned->error().contains(QLatin1String("certificate"), Qt::CaseInsensitive), qPrintable(unpinned->error()));
+    }
+
+    // Downloads of one campaign share the link: at most N connections at
+    // once, the others start as the running ones end, in order.
+    void queueBoundsParallelDownloads_data() {
+        QTest::addColumn<int>("maxParallel");
+        QTest::newRow("one at a time") << 1;
+        QTest::newRow("two at a time") << 2;
+    }
+    void queueBoundsParallelDownloads() {
+        QFETCH(int, maxParallel);
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        conduit::transfer::DownloadQueue queue(maxParallel);
+        std::vector<std::unique_ptr<Download>> downloads;
+        int active = 0, maxActive = 0, done = 0;
+        QStringList order;
+        for (int i = 0; i < 3; ++i) {
+            const QString name = QStringLiteral("queued-%1-%2").arg(maxParallel).arg(i);
+            QFile::remove(dir_.filePath(name));
+            downloads.push_back(std::make_unique<Download>(QUrl(url_), dir_.filePath(name), size_, sha256_, o));
+            Download *d = downloads.back().get();
+            auto started = std::make_shared<bool>(false);
+            connect(d, &Download::progress, this, [&, started](qint64 onDisk) {
+                if (*started || onDisk == 0) return;
+                *started = true;
+                maxActive = std::max(maxActive, ++active);
+            });
+            connect(d, &Download::finished, this, [&, d, started, i](bool ok) {
+                QVERIFY2(ok, qPrintable(d->error()));
+                if (*started) --active;
+                ++done;
+                order << QString::number(i);
+            });
+            queue.enqueue(d);
+        }
+        QCOMPARE(queue.running(), maxParallel);
+        QCOMPARE(queue.waiting(), 3 - maxParallel);
+        QVERIFY(QTest::qWaitFor([&] { return done == 3; }, 120000));
+        QCOMPARE(maxActive, maxParallel); // never more; and the queue did use its room
+        if (maxParallel == 1) QCOMPARE(order, QStringList({"0", "1", "2"}));
+        QCOMPARE(queue.running(), 0);
+        for (const auto &d : downloads) QVERIFY(d->succeeded());
     }
 
     void wrongTokenIsRefused() {
