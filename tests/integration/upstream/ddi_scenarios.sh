@@ -88,56 +88,43 @@ restart_with_hold() { # step
 cancel_feedback() { ddi_feedback_records "$1" | grep '"channel":"cancel"' || true; }
 has_cancel_feedback() { [ -n "$(cancel_feedback "$1")" ]; }
 
-echo "== the server cancels while a device installs: refused, the update completes"
-restart_with_hold install
-ddi_example_release 5
-action=$(deploy 5)
-on_install() {
-  case "$1" in *'"event":"state","state":"Installing"'*)
-    echo "  gw-1 is installing (held); the server cancels action $action" >&2
-    curl -sf -X POST "$server/admin/actions/$action/cancel" >/dev/null
-    # The host answers at its next poll; only then does the install go on.
-    ddi_wait_for 30 "answer to the cancel at the server" has_cancel_feedback "$action"
-    echo "  the host answered: $(cancel_feedback "$action" | sed -n 's/.*"details":\["\([^"]*\)".*/\1/p')" >&2
-    touch "$work/release-install" ;;
-  esac
+# late_cancel STEP STATE VERSION REASON: the server cancels while the
+# agent holds STEP (the engine in STATE); the host refuses with REASON, the
+# step goes on only after the host answered, and the update completes.
+late_cancel() {
+  local step=$1 state=$2 version=$3 reason=$4
+  restart_with_hold "$step"
+  ddi_example_release "$version"
+  action=$(deploy "$version")
+  on_held() {
+    case "$1" in *'"event":"state","state":"'"$state"'"'*)
+      echo "  gw-1 is held in $step; the server cancels action $action" >&2
+      curl -sf -X POST "$server/admin/actions/$action/cancel" >/dev/null
+      # The host answers at its next poll; only then does the step go on.
+      ddi_wait_for 30 "answer to the cancel at the server" has_cancel_feedback "$action"
+      echo "  the host answered: $(cancel_feedback "$action" | sed -n 's/.*"details":\["\([^"]*\)".*/\1/p')" >&2
+      touch "$work/release-$step" ;;
+    esac
+  }
+  outcome=$(follow on_held)
+  [ "$outcome" = success ] || fail "cancel during $step: $outcome"
+  [ "$(versions)" = "ecu-1=ecu-1-$version.img gw-1=gw-1-$version.img " ] || fail "cancel during $step: $(versions)"
+  refusal=$(cancel_feedback "$action")
+  grep -q '"execution":"rejected","result":{"finished":"failure"}' <<< "$refusal" || fail "cancel during $step not refused: $refusal"
+  grep -q '"details":\["'"$reason"'"\]' <<< "$refusal" || fail "no reason in the refusal: $refusal"
+  grep -q '"httpStatus":200' <<< "$refusal" || fail "the server did not take the refusal: $refusal"
+  closing=$(ddi_feedback_records "$action" | grep '"channel":"deployment"' | grep '"execution":"closed"' || true)
+  grep -q '"finished":"success"' <<< "$closing" || fail "no closed/success after the refused cancel: $(feedback "$action")"
+  seq_of() { sed -n 's/.*"sequence":\([0-9]*\).*/\1/p' <<< "$1" | head -1; }
+  [ "$(seq_of "$refusal")" -lt "$(seq_of "$closing")" ] || fail "the refusal came after the closing feedback"
+  curl -sf "$server/admin/actions/$action" | grep -q '"state":"FINISHED"' || fail "the server's action is not FINISHED"
+  echo "  cancel rejected ('$reason'), then closed/success; devices on $version"
 }
-outcome=$(follow on_install)
-[ "$outcome" = success ] || fail "cancel during install: $outcome"
-[ "$(versions)" = "ecu-1=ecu-1-5.img gw-1=gw-1-5.img " ] || fail "cancel during install: $(versions)"
-refusal=$(cancel_feedback "$action")
-grep -q '"execution":"rejected","result":{"finished":"failure"}' <<< "$refusal" || fail "cancel during install not refused: $refusal"
-grep -q '"details":\["too late to cancel: devices are installing"\]' <<< "$refusal" || fail "no reason in the refusal: $refusal"
-curl -sf "$server/admin/actions/$action" | grep -q '"state":"FINISHED"' || fail "the server's action is not FINISHED: $(curl -sf "$server/admin/actions/$action")"
-echo "  cancel rejected ('too late to cancel: devices are installing'), then closed/success; devices on 5"
 
+echo "== the server cancels while a device installs: refused, the update completes"
+late_cancel install Installing 5 "too late to cancel: devices are installing"
 echo "== the server cancels while devices are being activated: refused, the update completes"
-restart_with_hold activate
-ddi_example_release 6
-action=$(deploy 6)
-on_activate() {
-  case "$1" in *'"event":"state","state":"Activating"'*)
-    echo "  gw-1 is being activated (held); the server cancels action $action" >&2
-    curl -sf -X POST "$server/admin/actions/$action/cancel" >/dev/null
-    # The host answers at its next poll; only then does activation go on.
-    ddi_wait_for 30 "answer to the cancel at the server" has_cancel_feedback "$action"
-    echo "  the host answered: $(cancel_feedback "$action" | sed -n 's/.*"details":\["\([^"]*\)".*/\1/p')" >&2
-    touch "$work/release-activate" ;;
-  esac
-}
-outcome=$(follow on_activate)
-[ "$outcome" = success ] || fail "cancel during activation: $outcome"
-[ "$(versions)" = "ecu-1=ecu-1-6.img gw-1=gw-1-6.img " ] || fail "cancel during activation: $(versions)"
-refusal=$(cancel_feedback "$action")
-grep -q '"execution":"rejected","result":{"finished":"failure"}' <<< "$refusal" || fail "cancel not refused: $refusal"
-grep -q '"details":\["too late to cancel: devices are being activated"\]' <<< "$refusal" || fail "no reason in the refusal: $refusal"
-grep -q '"httpStatus":200' <<< "$refusal" || fail "the server did not take the refusal: $refusal"
-closing=$(ddi_feedback_records "$action" | grep '"channel":"deployment"' | grep '"execution":"closed"' || true)
-grep -q '"finished":"success"' <<< "$closing" || fail "no closed/success after the refused cancel: $(feedback "$action")"
-seq_of() { sed -n 's/.*"sequence":\([0-9]*\).*/\1/p' <<< "$1" | head -1; }
-[ "$(seq_of "$refusal")" -lt "$(seq_of "$closing")" ] || fail "the refusal came after the closing feedback"
-curl -sf "$server/admin/actions/$action" | grep -q '"state":"FINISHED"' || fail "the server's action is not FINISHED"
-echo "  cancel rejected ('too late to cancel'), then closed/success; devices on 6"
+late_cancel activate Activating 6 "too late to cancel: devices are being activated"
 
 echo "== confirmation required, the driver denies it"
 ctl auto-consent off >/dev/null
