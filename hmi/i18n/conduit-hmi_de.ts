@@ -295,6 +295,104 @@
         <source>Updating</source>
         <translation>Update läuft</translation>
     </message>
+    <message>
+        <source>checking the update</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Prüfen des Updates</translation>
+    </message>
+    <message>
+        <source>waiting for your consent</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Warten auf Ihre Zustimmung</translation>
+    </message>
+    <message>
+        <source>downloading</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Herunterladen</translation>
+    </message>
+    <message>
+        <source>waiting for the vehicle to be ready</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Warten auf die Fahrzeugbedingungen</translation>
+    </message>
+    <message>
+        <source>installing</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Installieren</translation>
+    </message>
+    <message>
+        <source>activating the new software</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Aktivieren der neuen Software</translation>
+    </message>
+    <message>
+        <source>checking the new software</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Prüfen der neuen Software</translation>
+    </message>
+    <message>
+        <source>finishing the update</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Abschließen des Updates</translation>
+    </message>
+    <message>
+        <source>saving the update&apos;s progress</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Speichern des Update-Fortschritts</translation>
+    </message>
+    <message>
+        <source>updating</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Device %1 reported an error while %2.</source>
+        <translation>Steuergerät %1 hat beim %2 einen Fehler gemeldet.</translation>
+    </message>
+    <message>
+        <source>Device %1 did not answer in time while %2.</source>
+        <translation>Steuergerät %1 hat beim %2 nicht rechtzeitig geantwortet.</translation>
+    </message>
+    <message>
+        <source>Device %1 did not start the new software.</source>
+        <translation>Steuergerät %1 hat die neue Software nicht gestartet.</translation>
+    </message>
+    <message>
+        <source>A required vehicle condition was no longer met while %1.</source>
+        <translation>Beim %1 war eine erforderliche Fahrzeugbedingung nicht mehr erfüllt.</translation>
+    </message>
+    <message>
+        <source>The update was stopped while %1.</source>
+        <translation>Das Update wurde beim %1 abgebrochen.</translation>
+    </message>
+    <message>
+        <source>You declined the update.</source>
+        <translation>Sie haben das Update abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Device %1 cannot take this update.</source>
+        <translation>Steuergerät %1 kann dieses Update nicht übernehmen.</translation>
+    </message>
+    <message>
+        <source>This update does not fit this vehicle.</source>
+        <translation>Dieses Update passt nicht zu diesem Fahrzeug.</translation>
+    </message>
+    <message>
+        <source>The new software for device %1 was not available.</source>
+        <translation>Die neue Software für Steuergerät %1 war nicht verfügbar.</translation>
+    </message>
+    <message>
+        <source>The update was interrupted by a power loss.</source>
+        <translation>Das Update wurde durch einen Stromausfall unterbrochen.</translation>
+    </message>
+    <message>
+        <source>The update service had an internal error while %1.</source>
+        <translation>Im Update-Dienst ist beim %1 ein interner Fehler aufgetreten.</translation>
+    </message>
+    <message>
+        <source>A problem occurred while %1.</source>
+        <translation>Beim %1 ist ein Problem aufgetreten.</translation>
+    </message>
 </context>
 <context>
     <name>HistoryScreen</name>
@@ -510,10 +608,6 @@
         <translation>Das Update ist fehlgeschlagen. Das Fahrzeug behält seine bisherige Software.</translation>
     </message>
     <message>
-        <source>Reason</source>
-        <translation>Grund</translation>
-    </message>
-    <message>
         <source>Finished</source>
         <translation>Beendet</translation>
     </message>
@@ -524,6 +618,10 @@
     <message>
         <source>Update history</source>
         <translation>Update-Verlauf</translation>
+    </message>
+    <message>
+        <source>Details for the workshop</source>
+        <translation>Details für die Werkstatt</translation>
     </message>
 </context>
 <context>

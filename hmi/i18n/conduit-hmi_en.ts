@@ -295,6 +295,104 @@
         <source>Updating</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>checking the update</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting for your consent</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>downloading</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting for the vehicle to be ready</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>installing</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>activating the new software</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking the new software</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finishing the update</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>saving the update&apos;s progress</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>updating</source>
+        <comment>failed step: completes &apos;while %1&apos;</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device %1 reported an error while %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device %1 did not answer in time while %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device %1 did not start the new software.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A required vehicle condition was no longer met while %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The update was stopped while %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You declined the update.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device %1 cannot take this update.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This update does not fit this vehicle.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The new software for device %1 was not available.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The update was interrupted by a power loss.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The update service had an internal error while %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A problem occurred while %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>HistoryScreen</name>
@@ -510,10 +608,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Reason</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Finished</source>
         <translation type="unfinished"></translation>
     </message>
@@ -523,6 +617,10 @@
     </message>
     <message>
         <source>Update history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details for the workshop</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

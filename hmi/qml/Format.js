@@ -90,6 +90,66 @@ function deviceFraction(d) {
     return share[d.step]
 }
 
+// A failed step of a result (`failed_step`, docs/dbus-api.md), worded to
+// complete "while %1" in the sentences of failure() below.
+function failedStep(step) {
+    switch (step) {
+    case "check": return qsTr("checking the update", "failed step: completes 'while %1'")
+    case "consent": return qsTr("waiting for your consent", "failed step: completes 'while %1'")
+    case "transfer": return qsTr("downloading", "failed step: completes 'while %1'")
+    case "conditions": return qsTr("waiting for the vehicle to be ready", "failed step: completes 'while %1'")
+    case "install": return qsTr("installing", "failed step: completes 'while %1'")
+    case "activate": return qsTr("activating the new software", "failed step: completes 'while %1'")
+    case "verify": return qsTr("checking the new software", "failed step: completes 'while %1'")
+    case "commit": return qsTr("finishing the update", "failed step: completes 'while %1'")
+    case "journal": return qsTr("saving the update's progress", "failed step: completes 'while %1'")
+    }
+    return qsTr("updating", "failed step: completes 'while %1'")
+}
+
+// What went wrong, in one sentence for the driver, from a result's
+// failure_kind, failed_device and failed_step; "" when the result has none
+// (success, or history of a host from before these fields).
+function failure(result) {
+    if (!result || !result.failure_kind)
+        return ""
+    const device = result.failed_device ? result.failed_device : ""
+    const during = failedStep(result.failed_step)
+    switch (result.failure_kind) {
+    case "device-error":
+        if (device)
+            return qsTr("Device %1 reported an error while %2.").arg(device).arg(during)
+        break
+    case "timeout":
+        if (device)
+            return qsTr("Device %1 did not answer in time while %2.").arg(device).arg(during)
+        break
+    case "verification":
+        if (device)
+            return qsTr("Device %1 did not start the new software.").arg(device)
+        break
+    case "conditions-not-met":
+        return qsTr("A required vehicle condition was no longer met while %1.").arg(during)
+    case "cancelled":
+        return qsTr("The update was stopped while %1.").arg(during)
+    case "declined":
+        return qsTr("You declined the update.")
+    case "not-installable":
+        return device ? qsTr("Device %1 cannot take this update.").arg(device)
+                      : qsTr("This update does not fit this vehicle.")
+    case "payload-unavailable":
+        if (device)
+            return qsTr("The new software for device %1 was not available.").arg(device)
+        break
+    case "interrupted":
+        return qsTr("The update was interrupted by a power loss.")
+    case "host-error":
+        return qsTr("The update service had an internal error while %1.").arg(during)
+    }
+    // A kind this HMI does not know yet, or one without its device.
+    return qsTr("A problem occurred while %1.").arg(during)
+}
+
 function outcomeTitle(outcome) {
     switch (outcome) {
     case "success": return qsTr("Update complete")

@@ -25,6 +25,9 @@ ScreenFrame {
         delegate: Rectangle {
             id: entry
             required property var modelData
+            // The driver's sentence; the host's text for entries without
+            // the structured fields (written by an older host).
+            readonly property string explanation: Format.failure(modelData) || modelData.reason || ""
             width: ListView.view.width
             height: 96
             radius: Theme.radius / 2
@@ -58,7 +61,8 @@ ScreenFrame {
                         Layout.fillWidth: true
                     }
                     HmiText {
-                        text: entry.modelData.reason ? entry.modelData.reason : Format.isoDateTime(entry.modelData.finished)
+                        objectName: "historyExplanation"
+                        text: entry.explanation !== "" ? entry.explanation : Format.isoDateTime(entry.modelData.finished)
                         role: "small"
                         dim: true
                         wrapMode: Text.NoWrap
@@ -67,7 +71,7 @@ ScreenFrame {
                     }
                 }
                 HmiText {
-                    visible: entry.modelData.reason !== ""
+                    visible: entry.explanation !== ""
                     text: Format.isoDateTime(entry.modelData.finished)
                     role: "small"
                     dim: true

@@ -1,4 +1,6 @@
-// How the campaign ended, in words a driver can act on.
+// How the campaign ended, in words a driver can act on: what went wrong
+// (device, step, what happened: Format.failure), what that means for the
+// vehicle, and the host's technical text for the workshop, set apart.
 import QtQuick
 import QtQuick.Layouts
 import "Format.js" as Format
@@ -17,6 +19,13 @@ ScreenFrame {
     text: result.name ? result.name : ""
 
     HmiText {
+        objectName: "resultFailure"
+        visible: !screen.success && text !== ""
+        Layout.fillWidth: true
+        font.bold: true
+        text: Format.failure(screen.result)
+    }
+    HmiText {
         objectName: "resultExplanation"
         Layout.fillWidth: true
         text: {
@@ -32,15 +41,17 @@ ScreenFrame {
         }
     }
     Fact {
-        visible: !screen.success && (screen.result.reason || "") !== ""
-        name: qsTr("Reason")
-        value: screen.result.reason || ""
-        objectName: "resultReason"
-    }
-    Fact {
         visible: (screen.result.finished || "") !== ""
         name: qsTr("Finished")
         value: Format.isoDateTime(screen.result.finished)
+    }
+    // English, as the host wrote it: for the workshop, not for the driver.
+    Fact {
+        objectName: "resultReason"
+        visible: !screen.success && (screen.result.reason || "") !== ""
+        secondary: true
+        name: qsTr("Details for the workshop")
+        value: screen.result.reason || ""
     }
     actions: [
         HmiButton {

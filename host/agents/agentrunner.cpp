@@ -48,6 +48,7 @@ AgentRunner::AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, Runne
     spec_.memoryLimit = limits_.memoryLimit;
     deadline_.setSingleShot(true);
     connect(&deadline_, &QTimer::timeout, this, [this] {
+        killedForTime_ = killReason_.isEmpty() && active_ != nullptr;
         if (state_ == State::Starting) {
             killWith(QStringLiteral("hung during init: no answer within %1 ms").arg(limits_.initTimeoutMs));
         } else if (active_ && active_->op() == Op::Transfer) {
@@ -81,6 +82,7 @@ void AgentRunner::start() {
     delete process_;
     process_ = new RunnerProcess(this);
     killReason_.clear();
+    killedForTime_ = false;
     permanent_ = false;
     info_ = {};
     startClock_.start();
@@ -451,11 +453,16 @@ void AgentRunner::onExited(const QString &description, bool crashed) {
 void AgentRunner::failAll(const QString &reason) {
     std::deque<AgentCall *> calls;
     if (active_) calls.push_back(active_);
+    // The call the deadline caught is reported as a timeout (a campaign
+    // tells the driver the device did not answer); the ones queued behind
+    // it just failed.
+    AgentCall *const hung = killedForTime_ ? active_ : nullptr;
+    killedForTime_ = false;
     active_ = nullptr;
     for (AgentCall *c : queue_) calls.push_back(c);
     queue_.clear();
     for (AgentCall *c : calls) {
-        c->result_.code = CONDUIT_E_FAILED;
+        c->result_.code = c == hung ? CONDUIT_E_TIMEOUT : CONDUIT_E_FAILED;
         c->result_.runnerFailed = true;
         c->result_.message = reason;
         c->result_.payloadBytes = c->sent_;

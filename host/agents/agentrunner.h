@@ -157,6 +157,7 @@ private:
     QTimer killTimer_;
     QElapsedTimer startClock_;
     QString killReason_;
+    bool killedForTime_ = false; // the deadline killed it: the active call timed out
     QString lastFailure_;
     bool permanent_ = false;
     quint64 peakRss_ = 0;

@@ -21,11 +21,45 @@ using ipc::Op;
 
 namespace {
 
-QString deviceError(const QString &device, const char *step, const CallResult &r) {
-    return QStringLiteral("device %1: %2 failed: %3").arg(device, QLatin1String(step), r.message.isEmpty()
-                                                                                           ? QStringLiteral("code %1").arg(r.code)
-                                                                                           : r.message);
+using Step = Failure::Step;
+using Kind = Failure::Kind;
+
+// The step the driver is told about for an agent operation.
+Step stepOf(Op op) {
+    switch (op) {
+    case Op::Transfer: return Step::Transfer;
+    case Op::PrepareInstall:
+    case Op::Install:
+    case Op::PostInstall: return Step::Install;
+    case Op::Activate: return Step::Activate;
+    case Op::Commit: return Step::Commit;
+    default: return Step::None; // rollback: its failures flag devices instead
+    }
 }
+
+Failure deviceError(const QString &device, Op op, const CallResult &r) {
+    const QString detail = r.message.isEmpty() ? QStringLiteral("code %1").arg(r.code) : r.message;
+    return {stepOf(op), r.code == CONDUIT_E_TIMEOUT ? Kind::Timeout : Kind::DeviceError, device,
+            QStringLiteral("device %1: %2 failed: %3").arg(device, QLatin1String(ipc::opName(op)), detail)};
+}
+
+// What the campaign was doing when a cancel stopped it (the states a
+// cancel can still reach).
+Step cancelledIn(CampaignEngine::State s) {
+    using State = CampaignEngine::State;
+    switch (s) {
+    case State::Checking: return Step::Check;
+    case State::AwaitingDownloadConsent:
+    case State::AwaitingInstallConsent:
+    case State::Postponed: return Step::Consent;
+    case State::Downloading: return Step::Transfer;
+    case State::WaitingForConditions: return Step::Conditions;
+    case State::Installing: return Step::Install;
+    default: return Step::None;
+    }
+}
+
+Failure journalFailure() { return {Step::Journal, Kind::HostError, {}, QStringLiteral("journal not writable")}; }
 
 QJsonObject record(const QString &type, QJsonObject fields = {}) {
     fields.insert(QStringLiteral("type"), type);
@@ -44,6 +78,9 @@ QJsonObject CampaignEngine::Result::toJson() const {
             {QStringLiteral("name"), name},
             {QStringLiteral("outcome"), outcome},
             {QStringLiteral("reason"), reason},
+            {QStringLiteral("failed_device"), failedDevice},
+            {QStringLiteral("failed_step"), failedStep},
+            {QStringLiteral("failure_kind"), failureKind},
             {QStringLiteral("finished"), finished.toString(Qt::ISODate)},
             {QStringLiteral("flagged_devices"), QJsonArray::fromStringList(flaggedDevices)}};
 }
@@ -107,7 +144,7 @@ void CampaignEngine::startNext() {
     unmet_.clear();
     recovered_.clear();
     if (!journal(record(QStringLiteral("start"), {{QStringLiteral("campaign"), campaign_.toJson()}}), true))
-        return finish(QStringLiteral("failed"), QStringLiteral("journal not writable"));
+        return finish(QStringLiteral("failed"), journalFailure());
     check();
 }
 
@@ -119,19 +156,24 @@ void CampaignEngine::check() {
         QHash<QString, DeviceRecord> byId;
         for (const DeviceRecord &d : devices) byId.insert(d.info.id, d);
         QStringList problems;
+        QString firstDevice; // the device of the first problem: the one the driver is told about
+        auto problem = [&](const QString &device, const QString &text) {
+            if (problems.isEmpty()) firstDevice = device;
+            problems << text;
+        };
         QSet<QString> seen;
         for (const CampaignTarget &t : campaign_.targets) {
-            if (seen.contains(t.deviceId)) problems << QStringLiteral("device %1 appears twice").arg(t.deviceId);
+            if (seen.contains(t.deviceId)) problem(t.deviceId, QStringLiteral("device %1 appears twice").arg(t.deviceId));
             seen.insert(t.deviceId);
             if (!byId.contains(t.deviceId)) {
-                problems << QStringLiteral("device %1 is not in this vehicle%2").arg(t.deviceId, error.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(error));
+                problem(t.deviceId, QStringLiteral("device %1 is not in this vehicle%2").arg(t.deviceId, error.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(error)));
                 continue;
             }
             const DeviceRecord &d = byId[t.deviceId];
             if (!t.hardwareId.isEmpty() && d.info.hardwareId != t.hardwareId)
-                problems << QStringLiteral("device %1: hardware id %2 does not match target's %3").arg(t.deviceId, d.info.hardwareId, t.hardwareId);
+                problem(t.deviceId, QStringLiteral("device %1: hardware id %2 does not match target's %3").arg(t.deviceId, d.info.hardwareId, t.hardwareId));
             if (!(d.info.capabilities & CONDUIT_CAP_ROLLBACK) && !t.allowNoRollback)
-                problems << QStringLiteral("device %1 cannot roll back and the package does not allow that").arg(t.deviceId);
+                problem(t.deviceId, QStringLiteral("device %1 cannot roll back and the package does not allow that").arg(t.deviceId));
             Run r;
             r.target = t;
             r.agentId = d.agentId;
@@ -149,13 +191,14 @@ void CampaignEngine::check() {
         for (const Run &r : runs_) {
             for (const QString &dep : r.target.dependencies) {
                 auto it = std::find_if(runs_.begin(), runs_.end(), [&](const Run &o) { return o.target.deviceId == dep; });
-                if (it == runs_.end()) problems << QStringLiteral("device %1 depends on %2, which is not in the package").arg(r.target.deviceId, dep);
+                if (it == runs_.end()) problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not in the package").arg(r.target.deviceId, dep));
                 else if (it->target.phase >= r.target.phase)
-                    problems << QStringLiteral("device %1 depends on %2, which is not installed in an earlier phase").arg(r.target.deviceId, dep);
+                    problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not installed in an earlier phase").arg(r.target.deviceId, dep));
             }
         }
-        if (campaign_.targets.isEmpty()) problems << QStringLiteral("the campaign has no targets");
-        if (!problems.isEmpty()) return finish(QStringLiteral("failed"), problems.join(QStringLiteral("; ")));
+        if (campaign_.targets.isEmpty()) problem({}, QStringLiteral("the campaign has no targets"));
+        if (!problems.isEmpty())
+            return finish(QStringLiteral("failed"), {Step::Check, Kind::NotInstallable, firstDevice, problems.join(QStringLiteral("; "))});
         phaseOrder_ = phases();
         showPlannedPhases();
         QJsonArray plan;
@@ -164,7 +207,7 @@ void CampaignEngine::check() {
                                 {QStringLiteral("from"), r.fromVersion}, {QStringLiteral("capabilities"), int(r.capabilities)},
                                 {QStringLiteral("phase"), r.target.phase}};
         if (!journal(record(QStringLiteral("plan"), {{QStringLiteral("runs"), plan}}), true))
-            return finish(QStringLiteral("failed"), QStringLiteral("journal not writable"));
+            return finish(QStringLiteral("failed"), journalFailure());
         afterConsent_ = [this] { download(); };
         askConsent(ConsentKind::Download);
     });
@@ -203,8 +246,10 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
         return true;
     case Answer::Decline:
         journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kindName}, {QStringLiteral("answer"), QStringLiteral("decline")}}), false);
-        if (kind == ConsentKind::Download) finish(QStringLiteral("declined"), QStringLiteral("the driver declined the download"));
-        else rollback(QStringLiteral("the driver declined the installation"), QStringLiteral("declined"));
+        if (kind == ConsentKind::Download)
+            finish(QStringLiteral("declined"), {Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the download")});
+        else
+            rollback({Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the installation")}, QStringLiteral("declined"));
         return true;
     case Answer::Postpone: {
         const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -234,12 +279,14 @@ void CampaignEngine::download() {
     for (Run *r : all) {
         QString error;
         std::unique_ptr<QIODevice> dev = payloads_->open(r->target, &error);
-        if (!dev) return fail(QStringLiteral("device %1: payload %2 not available: %3").arg(r->target.deviceId, r->target.targetName, error));
+        if (!dev)
+            return fail({Step::Transfer, Kind::PayloadUnavailable, r->target.deviceId,
+                         QStringLiteral("device %1: payload %2 not available: %3").arg(r->target.deviceId, r->target.targetName, error)});
         payloads->insert(r->target.deviceId, std::shared_ptr<QIODevice>(std::move(dev)));
     }
     const quint64 gen = generation_;
     auto pending = std::make_shared<int>(int(all.size()));
-    auto failure = std::make_shared<QString>();
+    auto failure = std::make_shared<Failure>();
     for (Run *r : all) {
         r->touched = true;
         r->progress.step = QStringLiteral("transfer");
@@ -251,14 +298,14 @@ void CampaignEngine::download() {
                 for (Run &x : runs_) if (x.target.deviceId == device) run = &x;
                 if (!res.ok()) {
                     run->progress.error = res.message;
-                    if (failure->isEmpty()) *failure = deviceError(device, "transfer", res);
+                    if (failure->isEmpty()) *failure = deviceError(device, Op::Transfer, res);
                 } else {
                     run->progress.done = run->progress.total;
                     journal(record(QStringLiteral("staged"), {{QStringLiteral("device"), device}}), false);
                 }
                 emit progressChanged();
                 if (--*pending > 0) return;
-                if (cancelRequested_) return rollback(cancelReason_, QStringLiteral("cancelled"));
+                if (cancelRequested_) return rollback(cancelFailure_, QStringLiteral("cancelled"));
                 if (!failure->isEmpty()) return fail(*failure);
                 afterConsent_ = [this] { waitForConditions(); };
                 askConsent(ConsentKind::Install);
@@ -293,7 +340,8 @@ void CampaignEngine::waitForConditions() {
     if (!unmet.isEmpty() && phase_ > 0) {
         // The installation has started: the signed plan decides.
         if (campaign_.onConditionBreak == QLatin1String("rollback"))
-            return fail(QStringLiteral("vehicle condition broken during the installation: %1").arg(unmet.join(QStringLiteral("; "))));
+            return fail({Step::Install, Kind::ConditionsNotMet, {},
+                         QStringLiteral("vehicle condition broken during the installation: %1").arg(unmet.join(QStringLiteral("; ")))});
         if (campaign_.onConditionBreak == QLatin1String("continue")) unmet.clear();
     }
     if (!unmet.isEmpty()) {
@@ -314,13 +362,13 @@ void CampaignEngine::installPhase(int index) {
     emit phaseChanged(index, int(phaseOrder_.size()));
     QList<Run *> runs = runsInPhase(phaseOrder_[index]);
     const quint64 gen = generation_;
-    stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const QString &f1) {
+    stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const Failure &f1) {
         if (gen != generation_) return;
         if (!f1.isEmpty()) return fail(f1);
-        stepAll(Op::Install, runs, [this, gen, runs, index](const QString &f2) {
+        stepAll(Op::Install, runs, [this, gen, runs, index](const Failure &f2) {
             if (gen != generation_) return;
             if (!f2.isEmpty()) return fail(f2);
-            stepAll(Op::PostInstall, runs, [this, gen, runs, index](const QString &f3) {
+            stepAll(Op::PostInstall, runs, [this, gen, runs, index](const Failure &f3) {
                 if (gen != generation_) return;
                 if (!f3.isEmpty()) return fail(f3);
                 for (Run *r : runs) journal(record(QStringLiteral("installed"), {{QStringLiteral("device"), r->target.deviceId}}), false);
@@ -336,10 +384,9 @@ void CampaignEngine::installPhase(int index) {
 void CampaignEngine::activate(int index) {
     if (index == 0) {
         setState(State::Activating);
-        if (cancelRequested_) return rollback(cancelReason_, QStringLiteral("cancelled"));
+        if (cancelRequested_) return rollback(cancelFailure_, QStringLiteral("cancelled"));
         // The point after which a power cut resumes forward, not back.
-        if (!activationStarted_ && !journal(record(QStringLiteral("activate-begin")), true))
-            return fail(QStringLiteral("journal not writable"));
+        if (!activationStarted_ && !journal(record(QStringLiteral("activate-begin")), true)) return fail(journalFailure());
         activationStarted_ = true;
     }
     if (index >= phaseOrder_.size()) {
@@ -353,7 +400,7 @@ void CampaignEngine::activate(int index) {
         return verifyActivation();
     }
     const quint64 gen = generation_;
-    stepAll(Op::Activate, runsInPhase(phaseOrder_[index]), [this, gen, index](const QString &failure) {
+    stepAll(Op::Activate, runsInPhase(phaseOrder_[index]), [this, gen, index](const Failure &failure) {
         if (gen != generation_) return;
         if (!failure.isEmpty()) return fail(failure);
         activate(index + 1);
@@ -367,9 +414,12 @@ void CampaignEngine::verifyActivation() {
         if (gen != generation_) return;
         for (const Run &r : runs_) {
             auto it = std::find_if(devices.begin(), devices.end(), [&](const DeviceRecord &d) { return d.info.id == r.target.deviceId; });
-            if (it == devices.end()) return fail(QStringLiteral("device %1 did not come back after activation").arg(r.target.deviceId));
+            const QString &device = r.target.deviceId;
+            if (it == devices.end())
+                return fail({Step::Verify, Kind::Verification, device, QStringLiteral("device %1 did not come back after activation").arg(device)});
             if (it->info.currentVersion != r.target.version)
-                return fail(QStringLiteral("device %1 runs %2 after activation, expected %3").arg(r.target.deviceId, it->info.currentVersion, r.target.version));
+                return fail({Step::Verify, Kind::Verification, device,
+                             QStringLiteral("device %1 runs %2 after activation, expected %3").arg(device, it->info.currentVersion, r.target.version)});
         }
         commit();
     });
@@ -377,11 +427,11 @@ void CampaignEngine::verifyActivation() {
 
 void CampaignEngine::commit() {
     setState(State::Committing);
-    if (!journal(record(QStringLiteral("commit-begin")), true)) return fail(QStringLiteral("journal not writable"));
+    if (!journal(record(QStringLiteral("commit-begin")), true)) return fail(journalFailure());
     QList<Run *> all;
     for (Run &r : runs_) all << &r;
     const quint64 gen = generation_;
-    stepAll(Op::Commit, all, [this, gen](const QString &failure) {
+    stepAll(Op::Commit, all, [this, gen](const Failure &failure) {
         if (gen != generation_) return;
         // Past the commit point there is no going back: a device that does
         // not confirm is reported and flagged, never hidden.
@@ -394,11 +444,15 @@ void CampaignEngine::commit() {
     });
 }
 
-void CampaignEngine::rollback(const QString &reason, const QString &outcome) {
+void CampaignEngine::rollback(const Failure &why, const QString &outcome) {
     if (state_ == State::RollingBack) return;
     setState(State::RollingBack);
-    qCWarning(lcCampaign).noquote() << "rolling back:" << reason;
-    journal(record(QStringLiteral("rollback-begin"), {{QStringLiteral("reason"), reason}, {QStringLiteral("outcome"), outcome}}), true);
+    qCWarning(lcCampaign).noquote() << "rolling back:" << why.reason;
+    // The whole failure, so that a rollback finished after a power cut
+    // still explains itself.
+    QJsonObject begin{{QStringLiteral("outcome"), outcome}};
+    why.writeTo(begin);
+    journal(record(QStringLiteral("rollback-begin"), begin), true);
     QList<Run *> touched;
     for (Run &r : runs_) {
         r.progress.error.clear();
@@ -413,18 +467,20 @@ void CampaignEngine::rollback(const QString &reason, const QString &outcome) {
     auto step = std::make_shared<std::function<void(int)>>();
     std::weak_ptr<std::function<void(int)>> weakStep = step;
     const quint64 gen = generation_;
-    *step = [this, gen, order, touched, flagged, weakStep, reason, outcome](int i) {
+    *step = [this, gen, order, touched, flagged, weakStep, why, outcome](int i) {
         if (gen != generation_) return;
         if (i >= order->size()) {
-            if (!flagged->isEmpty())
-                return finish(QStringLiteral("failed"),
-                              QStringLiteral("%1; rollback failed on %2: device needs service").arg(reason, flagged->join(QStringLiteral(", "))), *flagged);
-            return finish(outcome, reason);
+            if (flagged->isEmpty()) return finish(outcome, why);
+            // Still the cause's device, step and kind; the flagged devices
+            // are reported beside them.
+            Failure f = why;
+            f.reason = QStringLiteral("%1; rollback failed on %2: device needs service").arg(why.reason, flagged->join(QStringLiteral(", ")));
+            return finish(QStringLiteral("failed"), f, *flagged);
         }
         QList<Run *> inPhase;
         for (Run *r : touched) if (r->target.phase == order->at(i)) inPhase << r;
         auto next = weakStep.lock();
-        stepAll(Op::Rollback, inPhase, [this, gen, inPhase, flagged, next, i](const QString &) {
+        stepAll(Op::Rollback, inPhase, [this, gen, inPhase, flagged, next, i](const Failure &) {
             if (gen != generation_) return;
             for (Run *r : inPhase) if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
             (*next)(i + 1);
@@ -433,8 +489,17 @@ void CampaignEngine::rollback(const QString &reason, const QString &outcome) {
     (*step)(0);
 }
 
-void CampaignEngine::finish(const QString &outcome, const QString &reason, const QStringList &flagged) {
-    Result r{campaign_.id, campaign_.name, outcome, reason, QDateTime::currentDateTimeUtc(), flagged};
+void CampaignEngine::finish(const QString &outcome, const Failure &why, const QStringList &flagged) {
+    Result r;
+    r.campaignId = campaign_.id;
+    r.name = campaign_.name;
+    r.outcome = outcome;
+    r.reason = why.reason;
+    r.finished = QDateTime::currentDateTimeUtc();
+    r.flaggedDevices = flagged;
+    r.failedDevice = why.device;
+    r.failedStep = Failure::stepName(why.step);
+    r.failureKind = Failure::kindName(why.kind);
     journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
     QString error;
     if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
@@ -447,7 +512,7 @@ void CampaignEngine::finish(const QString &outcome, const QString &reason, const
                                                 {QStringLiteral("cancelled"), State::Cancelled},
                                                 {QStringLiteral("failed"), State::Failed}};
     setState(terminal.value(outcome, State::Failed));
-    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcome << reason;
+    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcome << r.reason;
     emit finished(r);
     ++generation_;
     state_ = State::Idle; // terminal states are reported, then the engine is free
@@ -466,11 +531,11 @@ bool CampaignEngine::cancel(const QString &why, QString *error) {
         return false;
     }
     cancelRequested_ = true;
-    cancelReason_ = QStringLiteral("cancelled: %1").arg(why);
+    cancelFailure_ = {cancelledIn(state_), Kind::Cancelled, {}, QStringLiteral("cancelled: %1").arg(why)};
     if (state_ == State::Downloading || state_ == State::Installing) {
         gateway_->cancelAll(); // the running steps fail with CANCELLED, then roll back
     } else {
-        rollback(cancelReason_, QStringLiteral("cancelled"));
+        rollback(cancelFailure_, QStringLiteral("cancelled"));
     }
     return true;
 }
@@ -506,10 +571,10 @@ agents::UpdateSpec CampaignEngine::spec(const Run &r) const {
     return u;
 }
 
-void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const QString &)> done,
+void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const Failure &)> done,
                              std::function<bool(const Run &)> skip) {
     auto pending = std::make_shared<int>(int(runs.size()) + 1);
-    auto failure = std::make_shared<QString>();
+    auto failure = std::make_shared<Failure>();
     auto one = [pending, failure, done] {
         if (--*pending == 0) done(*failure);
     };
@@ -530,7 +595,7 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
                 if (x.target.deviceId != device) continue;
                 if (!res.ok()) {
                     x.progress.error = res.message;
-                    if (failure->isEmpty()) *failure = deviceError(device, ipc::opName(op), res);
+                    if (failure->isEmpty()) *failure = deviceError(device, op, res);
                 }
             }
             emit progressChanged();
@@ -570,10 +635,18 @@ int CampaignEngine::etaSeconds() const {
 }
 
 CampaignEngine::Result CampaignEngine::resultFromJson(const QJsonObject &o) {
-    Result r{o.value(QLatin1String("campaign")).toString(), o.value(QLatin1String("name")).toString(),
-             o.value(QLatin1String("outcome")).toString(), o.value(QLatin1String("reason")).toString(),
-             QDateTime::fromString(o.value(QLatin1String("finished")).toString(), Qt::ISODate), {}};
+    auto text = [&o](const char *key) { return o.value(QLatin1String(key)).toString(); };
+    Result r;
+    r.campaignId = text("campaign");
+    r.name = text("name");
+    r.outcome = text("outcome");
+    r.reason = text("reason");
+    r.finished = QDateTime::fromString(text("finished"), Qt::ISODate);
     for (const QJsonValue &d : o.value(QLatin1String("flagged_devices")).toArray()) r.flaggedDevices << d.toString();
+    // As written, not through Failure: history keeps what the host said.
+    r.failedDevice = text("failed_device");
+    r.failedStep = text("failed_step");
+    r.failureKind = text("failure_kind");
     return r;
 }
 
@@ -636,20 +709,22 @@ void CampaignEngine::recover() {
     activationStarted_ = cancelRequested_ = rebooted_ = false;
     setState(State::Recovering);
     QJsonArray plan;
-    QString decision, reason, outcome;
+    QString decision, outcome;
+    Failure why; // of a rollback that was under way
     for (int i = start + 1; i < records.size(); ++i) {
         const QString t = typeOf(records[i]);
         if (t == QLatin1String("plan")) plan = records[i].value(QLatin1String("runs")).toArray();
         if (t == QLatin1String("reboot-pending")) rebooted_ = true; // we are after that reboot
         if (t == QLatin1String("activate-begin") || t == QLatin1String("commit-begin") || t == QLatin1String("rollback-begin")) {
             decision = t;
-            reason = records[i].value(QLatin1String("reason")).toString();
+            why = Failure::fromJson(records[i]);
             outcome = records[i].value(QLatin1String("outcome")).toString();
         }
     }
     qCWarning(lcCampaign).noquote() << "recovering campaign" << campaign_.id << "after an interruption; last decision:"
                                     << (decision.isEmpty() ? QStringLiteral("none") : decision);
-    if (plan.isEmpty()) return finish(QStringLiteral("failed"), QStringLiteral("interrupted by a power loss before any device was touched"));
+    if (plan.isEmpty())
+        return finish(QStringLiteral("failed"), {Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before any device was touched")});
     for (const QJsonValue &v : plan) {
         const QJsonObject o = v.toObject();
         const QString device = o.value(QLatin1String("device")).toString();
@@ -671,10 +746,10 @@ void CampaignEngine::recover() {
     phase_ = int(phaseOrder_.size());
     const quint64 gen = generation_;
     // Ask every agent where its devices are before repeating any step.
-    gateway_->inventory([this, gen, decision, reason, outcome](const QList<DeviceRecord> &devices, const QString &) {
+    gateway_->inventory([this, gen, decision, why, outcome](const QList<DeviceRecord> &devices, const QString &) {
         if (gen != generation_) return;
         for (const DeviceRecord &d : devices) recovered_.insert(d.info.id, d.info);
-        if (decision == QLatin1String("rollback-begin")) return rollback(reason, outcome.isEmpty() ? QStringLiteral("rolled-back") : outcome);
+        if (decision == QLatin1String("rollback-begin")) return rollback(why, outcome.isEmpty() ? QStringLiteral("rolled-back") : outcome);
         if (decision == QLatin1String("commit-begin")) return commit();
         if (decision == QLatin1String("activate-begin")) {
             activationStarted_ = true;
@@ -684,7 +759,7 @@ void CampaignEngine::recover() {
             setState(State::Activating);
             return activate(0);
         }
-        rollback(QStringLiteral("interrupted by a power loss before activation"), QStringLiteral("rolled-back"));
+        rollback({Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before activation")}, QStringLiteral("rolled-back"));
     });
 }
 

@@ -8,6 +8,7 @@
 
 #include "campaign.h"
 #include "devicegateway.h"
+#include "failure.h"
 #include "journal.h"
 #include "vehiclestate.h"
 
@@ -69,9 +70,12 @@ public:
     struct Result {
         QString campaignId, name;
         QString outcome;      // "success", "rolled-back", "failed", "cancelled", "declined"
-        QString reason;       // empty on success; names the device and why
+        QString reason;       // empty on success; technical: names the device and why
         QDateTime finished;
         QStringList flaggedDevices; // rollback failed: needs service
+        // The same failure, structured for the driver's language (failure.h,
+        // by wire name); empty on success and in entries of older hosts.
+        QString failedDevice, failedStep, failureKind;
         QJsonObject toJson() const;
     };
 
@@ -145,11 +149,11 @@ private:
     void activate(int index);
     void verifyActivation();
     void commit();
-    void rollback(const QString &reason, const QString &outcome);
-    void finish(const QString &outcome, const QString &reason, const QStringList &flagged = {});
+    void rollback(const Failure &why, const QString &outcome);
+    void finish(const QString &outcome, const Failure &why, const QStringList &flagged = {});
     // A step that failed because a cancel interrupted it is the cancel's doing.
-    void fail(const QString &reason) {
-        cancelRequested_ ? rollback(cancelReason_, QStringLiteral("cancelled")) : rollback(reason, QStringLiteral("rolled-back"));
+    void fail(const Failure &why) {
+        cancelRequested_ ? rollback(cancelFailure_, QStringLiteral("cancelled")) : rollback(why, QStringLiteral("rolled-back"));
     }
     bool alreadyDone(ipc::Op op, const Run &r) const;
     QList<int> phases() const;
@@ -158,8 +162,8 @@ private:
     void showPlannedPhases();
     agents::UpdateSpec spec(const Run &r) const;
     // Runs `op` on every run in `runs` (all in parallel), then `done` with
-    // the first failure ("" when all succeeded).
-    void stepAll(ipc::Op op, QList<Run *> runs, std::function<void(const QString &failure)> done,
+    // the first failure (empty when all succeeded).
+    void stepAll(ipc::Op op, QList<Run *> runs, std::function<void(const Failure &failure)> done,
                  std::function<bool(const Run &)> skip = {});
     static Result resultFromJson(const QJsonObject &o);
     void loadHistory();
@@ -179,7 +183,7 @@ private:
     bool activationStarted_ = false;
     bool rebooted_ = false; // the reboot after activation has happened
     bool cancelRequested_ = false;
-    QString cancelReason_;
+    Failure cancelFailure_;
     QStringList unmet_;
     QString installHold_;
     QList<Result> history_;

@@ -387,6 +387,13 @@ private slots:
         QQuickItem *reason = find(QStringLiteral("resultReason"));
         QVERIFY(reason && reason->isVisible());
         QVERIFY2(reason->property("value").toString().contains(QLatin1String("ecu-2")), qPrintable(reason->property("value").toString()));
+        // The driver reads what happened in the HMI's language, from the
+        // host's structured failure; the text above is for the workshop.
+        QCOMPARE(result.value(QStringLiteral("failure_kind")).toString(), QStringLiteral("device-error"));
+        const QString activating = QCoreApplication::translate("Format", "activating the new software", "failed step: completes 'while %1'");
+        if (lang_ == QLatin1String("de")) QVERIFY2(activating != QLatin1String("activating the new software"), "German translation not loaded");
+        QCOMPARE(textOf(QStringLiteral("resultFailure")),
+                 QCoreApplication::translate("Format", "Device %1 reported an error while %2.").arg(QStringLiteral("ecu-2"), activating));
         STEP(shoot(QStringLiteral("result-rolled-back")));
         // The vehicle agrees: every device back on the last good release.
         const QString inventory = host(QStringLiteral("GetInventory")).arguments().value(0).toString();

@@ -54,6 +54,39 @@ TestCase {
         compare(Format.step("something_new"), "something_new")
     }
 
+    // Every failure kind and step the host reports (docs/dbus-api.md) has
+    // words of its own; what this HMI does not know falls back to a
+    // general sentence, and a result without them explains nothing.
+    function test_failure() {
+        const general = Format.failure({ failure_kind: "gremlins", failed_device: "ecu-9", failed_step: "install" })
+        verify(general !== "")
+        const kinds = ["device-error", "timeout", "verification", "conditions-not-met", "cancelled", "declined",
+                       "not-installable", "payload-unavailable", "interrupted", "host-error"]
+        const sentences = {}
+        for (const kind of kinds) {
+            const text = Format.failure({ failure_kind: kind, failed_device: "ecu-9", failed_step: "install" })
+            verify(text !== general, kind)
+            verify(!(text in sentences), kind + " reads like another kind")
+            verify(text.indexOf("%") < 0, text)
+            sentences[text] = kind
+        }
+        verify(Format.failure({ failure_kind: "device-error", failed_device: "ecu-9", failed_step: "install" }).indexOf("ecu-9") >= 0)
+        const steps = ["check", "consent", "transfer", "conditions", "install", "activate", "verify", "commit", "journal"]
+        const words = {}
+        for (const step of steps) {
+            const w = Format.failedStep(step)
+            verify(w !== Format.failedStep("something_new"), step)
+            verify(!(w in words), step + " reads like another step")
+            words[w] = step
+        }
+        // A device's failure without its device: the general sentence.
+        compare(Format.failure({ failure_kind: "device-error", failed_device: "", failed_step: "install" }),
+                Format.failure({ failure_kind: "gremlins", failed_device: "", failed_step: "install" }))
+        compare(Format.failure({ outcome: "success", reason: "", failure_kind: "" }), "")
+        compare(Format.failure({ outcome: "rolled-back", reason: "from an older host" }), "")
+        compare(Format.failure(null), "")
+    }
+
     function test_releaseNotes_data() {
         const notes = { "en": "E", "de": "D", "pt-BR": "P", "fr_FR": "F" }
         return [

@@ -3,6 +3,7 @@
 import QtQuick
 import QtTest
 import Conduit.Hmi
+import "../../../hmi/qml/Format.js" as Format
 
 // TestCase is invisible: the HMI goes into a visible sibling to be clickable.
 Item {
@@ -88,11 +89,15 @@ Item {
                 break
             case "result":
                 host.campaignFinished({ name: "update-7", outcome: "rolled-back", reason: "device ecu-2: activate failed: boom",
+                                        failed_device: "ecu-2", failed_step: "activate", failure_kind: "device-error",
                                         finished: "2030-01-01T10:00:00Z", flagged_devices: [] })
                 break
             case "history":
-                host.history = [{ name: "update-7", outcome: "rolled-back", reason: "device ecu-2: activate failed", finished: "2030-01-02T10:00:00Z" },
-                                { name: "update-6", outcome: "success", reason: "", finished: "2030-01-01T10:00:00Z" }]
+                host.history = [{ name: "update-8", outcome: "cancelled", reason: "cancelled: driver", failed_device: "",
+                                  failed_step: "transfer", failure_kind: "cancelled", finished: "2030-01-03T10:00:00Z" },
+                                { name: "update-7", outcome: "rolled-back", reason: "device ecu-2: activate failed", finished: "2030-01-02T10:00:00Z" },
+                                { name: "update-6", outcome: "success", reason: "", failed_device: "", failed_step: "", failure_kind: "",
+                                  finished: "2030-01-01T10:00:00Z" }]
                 root.flow.showHistory()
                 break
             }
@@ -215,6 +220,48 @@ Item {
             verify(findChild(root.currentScreen, "resultReason").value.indexOf("ecu-2") >= 0)
             mouseClick(button("dismissButton"))
             compare(root.screen, "idle")
+        }
+
+        function lang() { return Qt.locale().name.split("_")[0] }
+
+        // What went wrong in the driver's language (device, step, kind); the
+        // host's English text apart, smaller and dimmed, for the workshop.
+        function test_resultExplainsTheFailure() {
+            make(1280)
+            show("result")
+            const failure = findChild(root.currentScreen, "resultFailure")
+            verify(failure.visible)
+            const expected = { "en": "Device ecu-2 reported an error while activating the new software.",
+                               "de": "Steuergerät ecu-2 hat beim Aktivieren der neuen Software einen Fehler gemeldet." }
+            compare(failure.text, expected[lang()])
+            const details = findChild(root.currentScreen, "resultReason")
+            verify(details.visible)
+            compare(details.name, lang() === "de" ? "Details für die Werkstatt" : "Details for the workshop")
+            compare(details.value, "device ecu-2: activate failed: boom") // as the host wrote it
+            verify(details.secondary)
+            verify(Qt.colorEqual(details.valueColor, Theme.textDim))
+            verify(findChild(details, "factValue").font.pixelSize < failure.font.pixelSize)
+        }
+
+        function test_successExplainsNothing() {
+            make(1280)
+            host.campaignFinished({ name: "update-7", outcome: "success", reason: "", failed_device: "", failed_step: "",
+                                    failure_kind: "", finished: "2030-01-01T10:00:00Z", flagged_devices: [] })
+            verify(!findChild(root.currentScreen, "resultFailure").visible)
+            verify(!findChild(root.currentScreen, "resultReason").visible)
+        }
+
+        // Each entry in the driver's words; one from an older host (no
+        // structured fields) shows what the host wrote.
+        function test_historyExplainsEachEntry() {
+            make(1920)
+            show("history")
+            waitForRendering(root)
+            const lines = all(root.currentScreen, "historyExplanation")
+            compare(lines.length, 3)
+            compare(lines[0].text, lang() === "de" ? "Das Update wurde beim Herunterladen abgebrochen." : "The update was stopped while downloading.")
+            compare(lines[1].text, "device ecu-2: activate failed")
+            compare(lines[2].text, Format.isoDateTime("2030-01-01T10:00:00Z")) // success: its date
         }
 
         function test_autoConsentSwitch() {

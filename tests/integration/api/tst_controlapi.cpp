@@ -1,6 +1,7 @@
 // The D-Bus control API against a real conduitd on a private session bus
 // (ctest runs this under dbus-run-session): introspection matches the XML in
 // the repository, the consent flow through D-Bus, vehicle conditions, cancel,
+// structured failures in results and history (also after a restart),
 // rate-limited progress, and clear errors.
 #include <QDBusConnection>
 #include <QDBusInterface>
@@ -99,9 +100,36 @@ class TestControlApi : public QObject {
         return out;
     }
     QVariant prop(const QString &name) { return host_->property(name.toLatin1().constData()); }
-    QString finishedOutcome(QSignalSpy &spy) {
-        if (spy.isEmpty() && !spy.wait(30000)) return QStringLiteral("(no CampaignFinished)");
-        return QJsonDocument::fromJson(spy.takeFirst().first().toString().toUtf8()).object().value(QLatin1String("outcome")).toString();
+    QJsonObject finishedResult(QSignalSpy &spy) {
+        if (spy.isEmpty() && !spy.wait(30000)) return {{"outcome", "(no CampaignFinished)"}};
+        return QJsonDocument::fromJson(spy.takeFirst().first().toString().toUtf8()).object();
+    }
+    QString finishedOutcome(QSignalSpy &spy) { return finishedResult(spy).value(QLatin1String("outcome")).toString(); }
+    // The structured failure of a result (docs/dbus-api.md) as "device/step/kind".
+    static QString failureOf(const QJsonObject &r) {
+        return QStringList{r.value(QLatin1String("failed_device")).toString(), r.value(QLatin1String("failed_step")).toString(),
+                           r.value(QLatin1String("failure_kind")).toString()}.join(QLatin1Char('/'));
+    }
+    QJsonObject lastInHistory() {
+        return QJsonDocument::fromJson(host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8()).array().first().toObject();
+    }
+    bool writeAgentConfig(const QByteArray &json) {
+        QFile cfg(work_.filePath(QStringLiteral("agent-config/io.conduit.example.ecu.json")));
+        return cfg.open(QIODevice::WriteOnly) && cfg.write(json) == json.size();
+    }
+    // Starts conduitd and waits for its name on the bus.
+    bool startHost() {
+        QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
+        QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
+        conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        conduitd_.start(kBin + QStringLiteral("/conduitd"), {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
+        if (!registered.wait(15000)) return false;
+        host_ = std::make_unique<QDBusInterface>(kService, kPath, kIface, QDBusConnection::sessionBus());
+        return host_->isValid();
+    }
+    bool stopHost() {
+        conduitd_.terminate();
+        return conduitd_.waitForFinished(10000);
     }
 
 private slots:
@@ -113,22 +141,13 @@ private slots:
         QVERIFY(run(QStringLiteral("conduitctl"), {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
                                                     QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
                                                     QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
-        QFile cfg(work_.filePath(QStringLiteral("agent-config/io.conduit.example.ecu.json")));
-        QVERIFY(cfg.open(QIODevice::WriteOnly));
-        cfg.write(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})");
-        cfg.close();
+        QVERIFY(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})"));
         QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
         QVERIFY(conf.open(QIODevice::WriteOnly));
         conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR "\n");
         conf.close();
 
-        QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
-        QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
-        conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        conduitd_.start(kBin + QStringLiteral("/conduitd"), {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
-        QVERIFY(registered.wait(15000));
-        host_ = std::make_unique<QDBusInterface>(kService, kPath, kIface, QDBusConnection::sessionBus());
-        QVERIFY(host_->isValid());
+        QVERIFY(startHost());
         auto bus = QDBusConnection::sessionBus();
         QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &listener_, SLOT(onConsent(QString,QString))));
         QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), &listener_, SLOT(onFinished(QString))));
@@ -137,10 +156,7 @@ private slots:
         QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("StateChanged"), &listener_, SLOT(onState(QString))));
     }
 
-    void cleanupTestCase() {
-        conduitd_.terminate();
-        QVERIFY(conduitd_.waitForFinished(10000));
-    }
+    void cleanupTestCase() { QVERIFY(stopHost()); }
 
     void introspectionMatchesRepository() {
         QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, QStringLiteral("org.freedesktop.DBus.Introspectable"), QStringLiteral("Introspect"));
@@ -230,6 +246,7 @@ private slots:
         QVERIFY(!progress.isEmpty());
         const QJsonArray history = QJsonDocument::fromJson(host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8()).array();
         QCOMPARE(history.first().toObject().value(QLatin1String("outcome")).toString(), QStringLiteral("success"));
+        QCOMPARE(failureOf(history.first().toObject()), QStringLiteral("//")); // present, empty: nothing failed
         const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
         QVERIFY2(inventory.contains(QLatin1String("\"version\":\"ecu-1-2.img\"")), qPrintable(inventory));
     }
@@ -313,10 +330,40 @@ private slots:
         QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
         QVERIFY(consent.wait(15000)); // install consent asked: staged, not installed
         QCOMPARE(host_->call(QStringLiteral("Cancel"), QStringLiteral("driver changed their mind")).type(), QDBusMessage::ReplyMessage);
-        QCOMPARE(finishedOutcome(finished), QStringLiteral("cancelled"));
+        const QJsonObject result = finishedResult(finished);
+        QCOMPARE(result.value(QLatin1String("outcome")).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(failureOf(result), QStringLiteral("/consent/cancelled")); // stopped while the install consent was asked
         const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
         QCOMPARE(versions(inventory), versions(before)); // every device still on its last good version
         QCOMPARE(host_->call(QStringLiteral("Cancel"), QString()).errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
+    }
+
+    // A device fails: the result says on which device, in which step and
+    // what happened, beside the technical reason: in CampaignFinished, in
+    // GetHistory, in conduitctl history --json, and after conduitd restarts.
+    void failureIsStructured() {
+        QVERIFY(stopHost());
+        QVERIFY(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake", "fail_at": "ecu-2:install"})"));
+        QVERIFY(startHost());
+        const QString bundle = release();
+        QVERIFY(!bundle.isEmpty());
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        const QJsonObject result = finishedResult(finished);
+        host_->call(QStringLiteral("SetAutoConsent"), false);
+        QCOMPARE(result.value(QLatin1String("outcome")).toString(), QStringLiteral("rolled-back"));
+        QCOMPARE(failureOf(result), QStringLiteral("ecu-2/install/device-error"));
+        QVERIFY2(result.value(QLatin1String("reason")).toString().startsWith(QLatin1String("device ecu-2: install failed")),
+                 qPrintable(result.value(QLatin1String("reason")).toString()));
+        QCOMPARE(lastInHistory(), result);
+        QProcess ctl;
+        ctl.start(kBin + QStringLiteral("/conduitctl"), {QStringLiteral("history"), QStringLiteral("--json"), QStringLiteral("--session")});
+        QVERIFY(ctl.waitForFinished(30000));
+        QCOMPARE(QJsonDocument::fromJson(ctl.readAllStandardOutput()).array().first().toObject(), result);
+        QVERIFY(stopHost());
+        QVERIFY(startHost());
+        QCOMPARE(lastInHistory(), result); // read back from conduitd's history file
     }
 };
 

@@ -22,6 +22,7 @@ class FakeGateway : public conduit::core::DeviceGateway {
 public:
     QMap<QString, FakeDevice> devices;
     QSet<QString> failAt;          // "device:op"
+    QSet<QString> timeoutAt;       // "device:op": the device does not answer in time
     QStringList calls;             // "op:device" in call order
     bool holdTransfers = false;    // transfers wait for release()
     bool holdInstalls = false;     // installs wait for release()
@@ -60,6 +61,11 @@ public:
             if (failAt.contains(u.deviceId + QLatin1Char(':') + name)) {
                 r.code = CONDUIT_E_FAILED;
                 r.message = QStringLiteral("injected %1 failure").arg(name);
+                return done(r);
+            }
+            if (timeoutAt.contains(u.deviceId + QLatin1Char(':') + name)) {
+                r.code = CONDUIT_E_TIMEOUT;
+                r.message = QStringLiteral("no answer from %1").arg(u.deviceId);
                 return done(r);
             }
             if (cancelled_) {

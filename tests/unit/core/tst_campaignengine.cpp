@@ -4,6 +4,7 @@
 
 #include "core/campaignengine.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -13,6 +14,13 @@ using namespace conduit::core;
 using State = CampaignEngine::State;
 
 Q_DECLARE_METATYPE(CampaignEngine::Result)
+
+namespace {
+// The structured failure (failure.h) as "device/step/kind", to compare at once.
+QString failureOf(const CampaignEngine::Result &r) {
+    return QStringList{r.failedDevice, r.failedStep, r.failureKind}.join(QLatin1Char('/'));
+}
+} // namespace
 
 class TestCampaignEngine : public QObject {
     Q_OBJECT
@@ -111,18 +119,23 @@ private slots:
     void failureAtEveryStepRollsBackEveryDevice_data() {
         QTest::addColumn<QString>("device");
         QTest::addColumn<QString>("op");
+        QTest::addColumn<QString>("step"); // the driver's step: the three install calls are one
+        const std::pair<const char *, const char *> ops[] = {{"transfer", "transfer"}, {"prepare_install", "install"},
+                                                             {"install", "install"}, {"post_install", "install"}, {"activate", "activate"}};
         for (const char *d : {"gw", "ecu-a", "ecu-b"})
-            for (const char *op : {"transfer", "prepare_install", "install", "post_install", "activate"})
-                QTest::addRow("%s %s", d, op) << QString::fromLatin1(d) << QString::fromLatin1(op);
+            for (const auto &[op, step] : ops)
+                QTest::addRow("%s %s", d, op) << QString::fromLatin1(d) << QString::fromLatin1(op) << QString::fromLatin1(step);
     }
     void failureAtEveryStepRollsBackEveryDevice() {
         QFETCH(QString, device);
         QFETCH(QString, op);
+        QFETCH(QString, step);
         Fixture f;
         f.gateway.failAt << device + QLatin1Char(':') + op;
         const auto r = f.run(f.campaign());
         QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
         QVERIFY2(r.reason.startsWith(QStringLiteral("device %1: %2 failed").arg(device, op)), qPrintable(r.reason));
+        QCOMPARE(failureOf(r), QStringLiteral("%1/%2/device-error").arg(device, step));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
         for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, QStringLiteral("idle"));
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), device), 0);
@@ -135,6 +148,7 @@ private slots:
         QCOMPARE(r.outcome, QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("ecu-a")});
         QVERIFY2(r.reason.contains(QLatin1String("rollback failed on ecu-a: device needs service")), qPrintable(r.reason));
+        QCOMPARE(failureOf(r), QStringLiteral("ecu-b/activate/device-error")); // the cause, not the rollback
         // Nothing lied about: ecu-a really is still on 2.0.
         QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].current, QStringLiteral("2.0"));
         QCOMPARE(f.gateway.devices[QStringLiteral("gw")].current, QStringLiteral("1.0"));
@@ -146,21 +160,39 @@ private slots:
         const auto r = f.run(f.campaign());
         QCOMPARE(r.outcome, QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("gw")});
+        QCOMPARE(failureOf(r), QStringLiteral("gw/commit/device-error"));
         QCOMPARE(f.gateway.count(QStringLiteral("rollback"), QStringLiteral("gw")), 0);
+    }
+
+    // A device that does not answer in time, and a payload that cannot be
+    // opened, are told apart from a device that reports an error.
+    void timeoutAndMissingPayloadAreTheirOwnKinds() {
+        Fixture f;
+        f.gateway.timeoutAt << QStringLiteral("ecu-a:install");
+        auto r = f.run(f.campaign());
+        QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
+        QCOMPARE(failureOf(r), QStringLiteral("ecu-a/install/timeout"));
+        Fixture g;
+        const Campaign c = g.campaign();
+        g.payloads.files.remove(QStringLiteral("ecu-b.img"));
+        r = g.run(c);
+        QCOMPARE(failureOf(r), QStringLiteral("ecu-b/transfer/payload-unavailable"));
     }
 
     void refusedBeforeTouchingAnything_data() {
         QTest::addColumn<int>("problem");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("unknown device") << 0 << "device ghost is not in this vehicle";
-        QTest::newRow("hardware id") << 1 << "hardware id hw does not match target's other-hw";
-        QTest::newRow("no rollback") << 2 << "cannot roll back and the package does not allow that";
-        QTest::newRow("dependency order") << 3 << "depends on ecu-b, which is not installed in an earlier phase";
-        QTest::newRow("same device twice") << 4 << "appears twice";
+        QTest::addColumn<QString>("device");
+        QTest::newRow("unknown device") << 0 << "device ghost is not in this vehicle" << "ghost";
+        QTest::newRow("hardware id") << 1 << "hardware id hw does not match target's other-hw" << "ecu-a";
+        QTest::newRow("no rollback") << 2 << "cannot roll back and the package does not allow that" << "ecu-a";
+        QTest::newRow("dependency order") << 3 << "depends on ecu-b, which is not installed in an earlier phase" << "ecu-a";
+        QTest::newRow("same device twice") << 4 << "appears twice" << "ecu-a";
     }
     void refusedBeforeTouchingAnything() {
         QFETCH(int, problem);
         QFETCH(QString, reason);
+        QFETCH(QString, device);
         Fixture f;
         Campaign c = f.campaign();
         switch (problem) {
@@ -173,6 +205,7 @@ private slots:
         const auto r = f.run(c);
         QCOMPARE(r.outcome, QStringLiteral("failed"));
         QVERIFY2(r.reason.contains(reason), qPrintable(r.reason));
+        QCOMPARE(failureOf(r), device + QStringLiteral("/check/not-installable"));
         QVERIFY(f.gateway.calls.isEmpty());
     }
 
@@ -237,6 +270,7 @@ private slots:
         QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Decline, {}, &error));
         QCOMPARE(done.size(), 1);
         QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("declined"));
+        QCOMPARE(failureOf(done.first().first().value<CampaignEngine::Result>()), QStringLiteral("/consent/declined"));
         QVERIFY(f.gateway.calls.isEmpty());
     }
 
@@ -252,6 +286,7 @@ private slots:
         f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Decline, {}, &error);
         QVERIFY(done.wait());
         QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("declined"));
+        QCOMPARE(failureOf(done.first().first().value<CampaignEngine::Result>()), QStringLiteral("/consent/declined"));
         for (const FakeDevice &d : f.gateway.devices) {
             QCOMPARE(d.state, QStringLiteral("idle"));
             QVERIFY(d.staged.isEmpty());
@@ -302,8 +337,12 @@ private slots:
         const auto r = done.first().first().value<CampaignEngine::Result>();
         QVERIFY(shifted); // the condition really broke mid-installation
         QCOMPARE(r.outcome, outcome);
-        if (rule == QLatin1String("rollback"))
+        if (rule == QLatin1String("rollback")) {
             QVERIFY2(r.reason.contains(QLatin1String("vehicle condition broken during the installation: Shift to P")), qPrintable(r.reason));
+            QCOMPARE(failureOf(r), QStringLiteral("/install/conditions-not-met"));
+        } else {
+            QCOMPARE(failureOf(r), QStringLiteral("//")); // success: nothing to explain
+        }
     }
 
     void signedDeferralLimit() {
@@ -359,6 +398,7 @@ private slots:
         QVERIFY(done.wait());
         const auto r = done.first().first().value<CampaignEngine::Result>();
         QCOMPARE(r.outcome, QStringLiteral("cancelled"));
+        QCOMPARE(failureOf(r), QStringLiteral("/transfer/cancelled"));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
 
@@ -378,6 +418,7 @@ private slots:
         const auto r = done.first().first().value<CampaignEngine::Result>();
         QCOMPARE(r.outcome, QStringLiteral("cancelled"));
         QVERIFY2(r.reason.contains(QLatin1String("cancelled: driver")), qPrintable(r.reason));
+        QCOMPARE(failureOf(r), QStringLiteral("/install/cancelled")); // not the interrupted step's device error
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
 
@@ -451,6 +492,7 @@ private slots:
         if (fellBack) {
             QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
             QVERIFY2(r.reason.contains(QLatin1String("device gw runs 1.0 after activation")), qPrintable(r.reason));
+            QCOMPARE(failureOf(r), QStringLiteral("gw/verify/verification"));
             QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
         } else {
             QCOMPARE(r.outcome, QStringLiteral("success"));
@@ -477,6 +519,7 @@ private slots:
         const auto r = done.first().first().value<CampaignEngine::Result>();
         QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
         QVERIFY(r.reason.contains(QLatin1String("power loss before activation")));
+        QCOMPARE(failureOf(r), QStringLiteral("//interrupted"));
         for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, QStringLiteral("idle"));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
@@ -527,7 +570,9 @@ private slots:
         f.journal.append({{"type", "start"}, {"campaign", f.campaign().toJson()}}, true, &error);
         // The power went after the result was journaled, before the history
         // file was written: the result must not be lost.
-        f.journal.append({{"type", "finish"}, {"result", QJsonObject{{"campaign", "c1"}, {"outcome", "success"},
+        f.journal.append({{"type", "finish"}, {"result", QJsonObject{{"campaign", "c1"}, {"outcome", "rolled-back"},
+                                                                    {"failed_device", "gw"}, {"failed_step", "activate"},
+                                                                    {"failure_kind", "device-error"},
                                                                     {"finished", "2026-11-22T10:00:00Z"}}}}, true, &error);
         f.engine->recover();
         QCOMPARE(f.engine->state(), State::Idle);
@@ -535,7 +580,46 @@ private slots:
         QVERIFY(f.journal.records().isEmpty());
         QCOMPARE(f.engine->history().size(), 1);
         QCOMPARE(f.engine->history()[0].campaignId, QStringLiteral("c1"));
-        QCOMPARE(f.engine->history()[0].outcome, QStringLiteral("success"));
+        QCOMPARE(f.engine->history()[0].outcome, QStringLiteral("rolled-back"));
+        QCOMPARE(failureOf(f.engine->history()[0]), QStringLiteral("gw/activate/device-error"));
+    }
+
+    // The structured failure outlives the host: through the journal when the
+    // power goes during the rollback, then through the history file.
+    void failureSurvivesPowerCutAndRestart() {
+        Fixture f;
+        f.gateway.failAt << QStringLiteral("ecu-b:install");
+        const QString cut = f.dir.filePath(QStringLiteral("journal-at-cut"));
+        // The power goes once the first device is rolled back: the journal
+        // as it was on disk then.
+        connect(f.engine.get(), &CampaignEngine::progressChanged, this, [&] {
+            if (f.engine->state() == State::RollingBack && !QFile::exists(cut))
+                QFile::copy(f.dir.filePath(QStringLiteral("journal")), cut);
+        });
+        const auto before = f.run(f.campaign());
+        QCOMPARE(failureOf(before), QStringLiteral("ecu-b/install/device-error"));
+        QVERIFY(QFile::exists(cut));
+        QString error;
+        Journal journal(cut);
+        QVERIFY(journal.open(&error));
+        CampaignEngine::Config c;
+        c.historyPath = f.dir.filePath(QStringLiteral("history-after-cut.json"));
+        QJsonObject recovered;
+        {
+            CampaignEngine engine(&journal, &f.gateway, &f.payloads, &f.vehicle, c);
+            QSignalSpy done(&engine, &CampaignEngine::finished);
+            engine.recover();
+            QVERIFY(done.wait());
+            const auto r = done.first().first().value<CampaignEngine::Result>();
+            QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
+            QCOMPARE(r.reason, before.reason);
+            QCOMPARE(failureOf(r), failureOf(before));
+            recovered = r.toJson();
+        }
+        CampaignEngine restarted(&journal, &f.gateway, &f.payloads, &f.vehicle, c);
+        QCOMPARE(restarted.history().size(), 1);
+        QCOMPARE(restarted.history()[0].toJson(), recovered);
+        QCOMPARE(recovered.value(QLatin1String("failed_step")).toString(), QStringLiteral("install"));
     }
 };
 
