@@ -218,9 +218,35 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     }
 }
 
+int DdiConnector::noteResume(const QString &action) {
+    // Counted across restarts: a file beside the staged downloads.
+    QFile f(QDir(config_.stagingDir).filePath(QStringLiteral("resumes-%1").arg(action)));
+    int n = 0;
+    if (f.open(QIODevice::ReadOnly)) n = f.readAll().trimmed().toInt();
+    f.close();
+    QDir().mkpath(config_.stagingDir);
+    if (f.open(QIODevice::WriteOnly | QIODevice::Truncate)) f.write(QByteArray::number(++n));
+    return n;
+}
+
 void DdiConnector::onFinished(const CampaignEngine::Result &r) {
     adoptRecovered();
     if (actionId_.isEmpty() || r.campaignId != campaignId_) return;
+    if (r.failureKind == QLatin1String("interrupted") && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes) {
+        // The host stopped (power cut, crash) before activation: nothing
+        // failed on the devices, and what was downloaded stays staged. The
+        // action stays open: the next poll offers it again and the
+        // downloads resume where they stopped. (Bounded: a host that dies
+        // every time reports a failure after kMaxResumes.)
+        client_.sendFeedback(actionId_, Execution::Resumed, Finished::None,
+                             {QStringLiteral("the vehicle restarted before activation (%1); resuming the downloads").arg(r.reason)});
+        qCInfo(lcDdi).noquote() << "action" << actionId_ << "interrupted before activation: offered again at the next poll";
+        downloads_.clear();
+        engine_->setInstallHold(QString());
+        actionId_.clear();
+        campaignId_.clear();
+        return;
+    }
     if (r.outcome == QLatin1String("success")) {
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Success, {QStringLiteral("all devices updated and committed")});
     } else if (r.outcome == QLatin1String("declined") && needsConfirmation_ && !confirmationSent_) {
@@ -233,6 +259,7 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details);
     }
     finishedActions_.insert(actionId_);
+    QFile::remove(QDir(config_.stagingDir).filePath(QStringLiteral("resumes-%1").arg(actionId_)));
     // Verified downloads are kept for a retry after a failure; after a
     // success they are of no further use.
     for (auto &[name, download] : downloads_) {

@@ -86,6 +86,9 @@ private:
     bool confirmationSent_ = false;
     std::map<QString, ddi::Artifact> artifactOf_;      // target name -> artifact
     std::map<QString, trust::VerifiedTarget> verifiedTargets_;
+    // How often `action` was interrupted by a restart and resumed (this one included).
+    int noteResume(const QString &action);
+    static constexpr int kMaxResumes = 3;
     std::map<QString, QPointer<transfer::Download>> downloads_;
     transfer::DownloadQueue downloadQueue_;
     QSet<QString> finishedActions_;

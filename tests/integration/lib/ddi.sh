@@ -146,7 +146,7 @@ ddi_example_vehicle() {
 
 # ddi_example_repo SEED VERSION...: keys and one image per device and
 # version (release counter = version), and the vehicle provisioned with the
-# repositories' roots.
+# repositories' roots. IMAGE_BYTES sets the image size (500000).
 ddi_example_repo() {
   local seed=$1 v id hw phase
   shift
@@ -155,7 +155,7 @@ ddi_example_repo() {
   for v in "$@"; do
     for dev in gw-1:gateway:0 ecu-1:brake:1; do
       IFS=: read -r id hw phase <<< "$dev"
-      head -c 500000 /dev/urandom > "images/$id-$v.img"
+      head -c "${IMAGE_BYTES:-500000}" /dev/urandom > "images/$id-$v.img"
       "$bin/conduit-repo" add-target --repo repo "images/$id-$v.img" --hardware-id "$hw" --release-counter "$v" --phase "$phase" >/dev/null
     done
   done
