@@ -18,6 +18,7 @@ namespace {
 
 struct FaultPlan {
     long write = 0, sw = 0;
+    long long corrupt = -1;
     long writes = 0, switches = 0;
     FaultPlan() {
         const char *spec = std::getenv("CONDUIT_FLASH_FAULT");
@@ -33,6 +34,7 @@ struct FaultPlan {
                 const long n = std::strtol(item.c_str() + eq + 1, nullptr, 10);
                 if (item.compare(0, eq, "write") == 0) write = n;
                 else if (item.compare(0, eq, "switch") == 0) sw = n;
+                else if (item.compare(0, eq, "corrupt") == 0) corrupt = std::strtoll(item.c_str() + eq + 1, nullptr, 10);
             }
             pos = end + 1;
         }
@@ -60,6 +62,8 @@ void faultPoint(const char *kind) {
         _exit(70);
     }
 }
+
+int64_t faultCorruptOffset() { return faults().corrupt; }
 
 std::optional<std::string> readSmallFile(const std::string &path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

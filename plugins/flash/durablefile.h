@@ -4,6 +4,7 @@
 // content, never a mix.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,5 +25,10 @@ std::string formatKeyValues(const KeyValues &values);
 // and/or "switch=N" (comma-separated) makes the process _exit(70) at the
 // N-th (1-based) slot write or durable-switch step. Unset: no effect.
 void faultPoint(const char *kind);
+// "corrupt=OFFSET" (same variable): when a slot writer has made the whole
+// image durable, it flips the slot's byte at OFFSET through a second
+// descriptor (and syncs it) before anything reads it back: a medium that
+// returns other data than it was given. Returns OFFSET, or -1 when unset.
+int64_t faultCorruptOffset();
 
 } // namespace conduit::flash

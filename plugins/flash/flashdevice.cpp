@@ -2,6 +2,7 @@
 
 #include "delta.h"
 #include "flasherror.h"
+#include "imagedigest.h"
 #include "slot.h"
 
 #include <cerrno>
@@ -225,30 +226,17 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
     save();
 
     if (ctx.status) ctx.status("writing slot " + target.name);
-    std::string expected;
+    const std::string expected = delta ? delta->targetSha256 : u.sha256;
     try {
-        if (delta) {
-            transferDelta(active, target, u, *delta, ctx);
-            expected = delta->targetSha256;
-        } else {
-            transferFull(target, u, ctx);
-            expected = u.sha256;
-        }
+        if (delta) transferDelta(active, target, u, *delta, ctx);
+        else transferFull(target, u, ctx);
     } catch (const std::exception &e) {
-        // Cancelled, payload failed, I/O error: the slot holds a partial image.
+        // Cancelled, payload failed, I/O error, the image's hash or the
+        // read-back did not match: the slot holds no verified image.
         state_["state"] = "idle";
         state_["last_error"] = e.what();
         save();
         throw;
-    }
-
-    const std::string got = verifiedSha_;
-    if (got != expected) {
-        state_["state"] = "idle";
-        state_["slot_" + target.name + "_version"] = "";
-        state_["last_error"] = "read-back of slot " + target.name + " gave sha256 " + got + ", expected " + expected;
-        save();
-        throw Error(CONDUIT_E_VERIFY, get("last_error"));
     }
     state_["state"] = "staged";
     state_["target_sha256"] = expected;
@@ -259,21 +247,43 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
 }
 
 void FlashDevice::transferFull(const SlotConfig &target, const UpdateRequest &u, const StepContext &ctx) {
+    // Hashed on the digest's thread while the next buffer is read and this
+    // one written: enough buffers that none is refilled while being hashed.
+    std::vector<std::vector<char>> buffers(ImageDigest::kMaxPending + 1, std::vector<char>(kChunk));
     SlotWriter writer(target.path, u.length, config_.syncInterval);
-    ReadBackVerifier verifier(target.path, u.length);
-    if (config_.overlapVerify) writer.onDurable = [&](uint64_t offset) { verifier.durableUpTo(offset); };
-    std::vector<char> buffer(kChunk);
-    for (;;) {
+    ImageDigest written(u.length);
+    ReadBackVerifier verifier(target.path, written);
+    if (config_.overlapVerify)
+        writer.onDurable = [&](uint64_t offset) {
+            written.drain(); // the checksums of what is durable are recorded
+            verifier.durableUpTo(offset);
+        };
+    for (size_t i = 0;; ++i) {
         if (ctx.cancelled && ctx.cancelled()) throw Error(CONDUIT_E_CANCELLED, "cancelled");
+        std::vector<char> &buffer = buffers[i % buffers.size()];
         const int64_t n = ctx.read(buffer.data(), buffer.size());
         if (n < 0) throw Error(conduit_result(n), "payload stream failed");
         if (n == 0) break;
+        written.add(buffer.data(), size_t(n));
         writer.write(buffer.data(), size_t(n));
         if (ctx.progress) ctx.progress(writer.written(), u.length);
     }
+    // The stream must be the signed image: checked as soon as it ends,
+    // before the read-back (a short stream fails in finish()).
+    if (writer.written() == u.length) {
+        const std::string got = written.sha256Hex();
+        if (got != u.sha256)
+            throw Error(CONDUIT_E_VERIFY, "the image written to slot " + target.name + " has sha256 " + got +
+                                              ", expected " + u.sha256);
+    }
     writer.finish();
     if (ctx.status) ctx.status("verifying slot " + target.name);
-    verifiedSha_ = verifier.finish();
+    try {
+        verifier.finish(); // the slot must return exactly the blocks written
+    } catch (const Error &e) {
+        if (e.code() != CONDUIT_E_VERIFY) throw;
+        throw Error(CONDUIT_E_VERIFY, "slot " + target.name + ": " + e.what());
+    }
 }
 
 void FlashDevice::transferDelta(const SlotConfig &active, const SlotConfig &target, const UpdateRequest &u,
@@ -290,6 +300,9 @@ void FlashDevice::transferDelta(const SlotConfig &active, const SlotConfig &targ
     // Mapped output counts towards the runner's resident set until released:
     // smaller windows keep it low.
     SlotWriter writer(target.path, spec.targetLength, std::min<uint64_t>(config_.syncInterval, kDeltaWindow), true);
+    // The result is hashed as it is read back, not as zstd writes it: zstd
+    // keeps one core busy, and hashing beside it slowed the apply by more
+    // than it saved on the read-back (docs/benchmarks.md).
     ReadBackVerifier verifier(target.path, spec.targetLength);
     if (config_.overlapVerify) writer.onDurable = [&](uint64_t offset) { verifier.durableUpTo(offset); };
     Mapping out(writer.fd(), size_t(spec.targetLength), true, "slot " + target.name);
@@ -324,7 +337,10 @@ void FlashDevice::transferDelta(const SlotConfig &active, const SlotConfig &targ
         throw Error(CONDUIT_E_VERIFY, "delta payload does not match the update's sha256");
     writer.finish();
     if (ctx.status) ctx.status("verifying slot " + target.name);
-    verifiedSha_ = verifier.finish();
+    const std::string got = verifier.finish();
+    if (got != spec.targetSha256)
+        throw Error(CONDUIT_E_VERIFY, "read-back of slot " + target.name + " gave sha256 " + got + ", expected " +
+                                          spec.targetSha256);
 }
 
 void FlashDevice::checkStaged(const UpdateRequest &u) {

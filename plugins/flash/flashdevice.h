@@ -86,7 +86,6 @@ private:
     std::string statePath_;
     KeyValues state_;
     std::unique_ptr<BootBackend> boot_;
-    std::string verifiedSha_; // read-back hash of the last transfer
 };
 
 } // namespace conduit::flash

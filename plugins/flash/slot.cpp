@@ -22,25 +22,6 @@ constexpr size_t kReadBuffer = 1u << 20;
 constexpr size_t kDirectAlign = 4096;
 } // namespace
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1)
-        throw Error(CONDUIT_E_FAILED, "OpenSSL SHA-256 unavailable");
-}
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
-void Sha256::update(const void *data, size_t size) { EVP_DigestUpdate(ctx_, data, size); }
-std::string Sha256::hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, md, &len);
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += digits[md[i] >> 4];
-        out += digits[md[i] & 15];
-    }
-    return out;
-}
-
 uint64_t slotCapacity(const std::string &path, bool *isBlockDevice) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) throwErrno("cannot stat slot " + path);
@@ -119,18 +100,36 @@ void SlotWriter::finish() {
         throw Error(CONDUIT_E_PAYLOAD, "image ended after " + std::to_string(offset_) + " of " +
                                            std::to_string(length_) + " bytes");
     if (::fdatasync(fd_) != 0) throwErrno("cannot sync slot " + path_);
+    injectCorruption();
     if (onDurable) onDurable(length_);
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
 }
 
+void SlotWriter::injectCorruption() {
+    const int64_t at = faultCorruptOffset();
+    if (at < 0 || uint64_t(at) >= length_) return;
+    // Test hook: the medium now holds something else than it was given.
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throwErrno("fault injection: cannot open " + path_);
+    unsigned char byte = 0;
+    bool ok = ::pread(fd, &byte, 1, off_t(at)) == 1;
+    byte ^= 0xff;
+    ok = ok && ::pwrite(fd, &byte, 1, off_t(at)) == 1 && ::fdatasync(fd) == 0;
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    if (!ok) throwErrno("fault injection: cannot change " + path_);
+}
+
 namespace {
 
-// Hashes on its own thread what the caller reads into its ring of aligned
-// buffers, so that device reads and SHA-256 overlap (either alone runs at
-// about the same speed, so this halves read-back time).
-class HashPipe {
+// Checks on its own thread what the caller reads into its ring of aligned
+// buffers, so that device reads and checking (SHA-256 or block checksums)
+// overlap.
+class CheckPipe {
 public:
-    HashPipe() {
+    using Check = std::function<void(uint64_t offset, const char *data, size_t size)>;
+    explicit CheckPipe(Check check) : check_(std::move(check)) {
         for (auto &b : buffers_)
             if (::posix_memalign(&b, kDirectAlign, kReadBuffer) != 0) {
                 for (auto &f : buffers_) std::free(f);
@@ -138,7 +137,7 @@ public:
             }
         thread_ = std::thread([this] { run(); });
     }
-    ~HashPipe() {
+    ~CheckPipe() {
         {
             std::lock_guard lock(mutex_);
             closed_ = true;
@@ -147,24 +146,29 @@ public:
         thread_.join();
         for (auto &b : buffers_) std::free(b);
     }
-    // The next free buffer (blocks while all are queued for hashing).
+    // The next free buffer (blocks while all are queued). Throws what a
+    // check threw.
     void *acquire() {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return queued_ < kBuffers; });
+        cv_.wait(lock, [&] { return queued_ < kBuffers || error_; });
+        if (error_) std::rethrow_exception(error_);
         return buffers_[(head_ + queued_) % kBuffers];
     }
-    void submit(size_t len) {
+    void submit(uint64_t offset, size_t len) {
         {
             std::lock_guard lock(mutex_);
-            lengths_[(head_ + queued_) % kBuffers] = len;
+            const size_t i = (head_ + queued_) % kBuffers;
+            offsets_[i] = offset;
+            lengths_[i] = len;
             ++queued_;
         }
         cv_.notify_all();
     }
-    std::string finish() {
+    // Waits until everything submitted was checked; throws what a check threw.
+    void finish() {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return queued_ == 0; });
-        return sha_.hex();
+        cv_.wait(lock, [&] { return queued_ == 0 || error_; });
+        if (error_) std::rethrow_exception(error_);
     }
 
 private:
@@ -172,23 +176,32 @@ private:
     void run() {
         std::unique_lock lock(mutex_);
         for (;;) {
-            cv_.wait(lock, [&] { return queued_ > 0 || closed_; });
-            if (queued_ == 0) return;
-            void *b = buffers_[head_];
+            cv_.wait(lock, [&] { return (queued_ > 0 && !error_) || closed_; });
+            if (closed_) return;
+            const char *b = static_cast<const char *>(buffers_[head_]);
+            const uint64_t offset = offsets_[head_];
             const size_t len = lengths_[head_];
             lock.unlock();
-            sha_.update(b, len);
+            std::exception_ptr error;
+            try {
+                check_(offset, b, len);
+            } catch (...) {
+                error = std::current_exception();
+            }
             lock.lock();
+            if (error) error_ = error;
             head_ = (head_ + 1) % kBuffers;
             --queued_;
             cv_.notify_all();
         }
     }
+    Check check_;
     void *buffers_[kBuffers] = {};
+    uint64_t offsets_[kBuffers] = {};
     size_t lengths_[kBuffers] = {};
     size_t head_ = 0, queued_ = 0;
     bool closed_ = false;
-    Sha256 sha_;
+    std::exception_ptr error_;
     std::mutex mutex_;
     std::condition_variable cv_;
     std::thread thread_;
@@ -199,8 +212,8 @@ struct ReadBack {
     int fd = -1;
     bool direct = false;
     std::string path;
-    HashPipe pipe;
-    explicit ReadBack(const std::string &p) : path(p) {
+    CheckPipe pipe;
+    ReadBack(const std::string &p, CheckPipe::Check check) : path(p), pipe(std::move(check)) {
         fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
         direct = fd >= 0;
         if (!direct) {
@@ -209,7 +222,7 @@ struct ReadBack {
         }
     }
     ~ReadBack() { ::close(fd); }
-    // Reads [offset, offset + len), len <= kReadBuffer, and queues it for hashing.
+    // Reads [offset, offset + len), len <= kReadBuffer, and queues it for checking.
     void read(uint64_t offset, size_t len) {
         void *buffer = pipe.acquire();
         size_t want = len;
@@ -225,16 +238,31 @@ struct ReadBack {
             if (n == 0) throw Error(CONDUIT_E_VERIFY, "slot " + path + " is shorter than the image");
             got += size_t(n);
         }
-        pipe.submit(len);
+        pipe.submit(offset, len);
         if (!direct) ::posix_fadvise(fd, off_t(offset), off_t(len), POSIX_FADV_DONTNEED);
     }
-    std::string hex() { return pipe.finish(); }
+    void finish() { pipe.finish(); }
 };
+
+static_assert(kReadBuffer % ImageDigest::kBlockSize == 0, "reads must cover whole checksum blocks");
+
+// Compares what was read back at `offset` (a block boundary) with the
+// checksums recorded while writing.
+void compareBlocks(const ImageDigest &written, const std::string &path, uint64_t offset, const char *data,
+                   size_t size) {
+    for (size_t at = 0; at < size; at += ImageDigest::kBlockSize) {
+        const size_t n = size_t(std::min<uint64_t>(ImageDigest::kBlockSize, size - at));
+        if (BlockChecksum::of(data + at, n) != written.block(size_t((offset + at) / ImageDigest::kBlockSize)))
+            throw Error(CONDUIT_E_VERIFY, "read-back of " + path + " differs from the image written: block at offset " +
+                                              std::to_string(offset + at) + " (" + std::to_string(n) + " bytes)");
+    }
+}
 
 } // namespace
 
 struct ReadBackVerifier::State {
     std::string path;
+    const ImageDigest *written = nullptr; // null: hash instead
     uint64_t length = 0, durable = 0;
     bool stop = false, done = false;
     std::string hex;
@@ -245,7 +273,11 @@ struct ReadBackVerifier::State {
 
     void run() {
         try {
-            ReadBack rb(path);
+            Sha256 sha;
+            ReadBack rb(path, [this, &sha](uint64_t offset, const char *data, size_t size) {
+                if (written) compareBlocks(*written, path, offset, data, size);
+                else sha.update(data, size);
+            });
             uint64_t pos = 0;
             while (pos < length) {
                 uint64_t limit;
@@ -261,7 +293,8 @@ struct ReadBackVerifier::State {
                     pos += len;
                 }
             }
-            const std::string h = rb.hex();
+            rb.finish();
+            const std::string h = written ? std::string() : sha.hex();
             std::lock_guard lock(mutex);
             hex = h;
         } catch (...) {
@@ -273,6 +306,14 @@ struct ReadBackVerifier::State {
         cv.notify_all();
     }
 };
+
+ReadBackVerifier::ReadBackVerifier(const std::string &path, const ImageDigest &written)
+    : d_(std::make_unique<State>()) {
+    d_->path = path;
+    d_->written = &written;
+    d_->length = written.length();
+    d_->thread = std::thread([s = d_.get()] { s->run(); });
+}
 
 ReadBackVerifier::ReadBackVerifier(const std::string &path, uint64_t length) : d_(std::make_unique<State>()) {
     d_->path = path;
@@ -308,7 +349,8 @@ std::string ReadBackVerifier::finish() {
 
 std::string readBackSha256(const std::string &path, uint64_t length, const ProgressFn &progress,
                            const CancelFn &cancelled) {
-    ReadBack rb(path);
+    Sha256 sha;
+    ReadBack rb(path, [&sha](uint64_t, const char *data, size_t size) { sha.update(data, size); });
     for (uint64_t done = 0; done < length;) {
         if (cancelled && cancelled()) throw Error(CONDUIT_E_CANCELLED, "cancelled during read-back");
         const size_t len = size_t(std::min<uint64_t>(kReadBuffer, length - done));
@@ -316,7 +358,8 @@ std::string readBackSha256(const std::string &path, uint64_t length, const Progr
         done += len;
         if (progress) progress(done);
     }
-    return rb.hex();
+    rb.finish();
+    return sha.hex();
 }
 
 } // namespace conduit::flash

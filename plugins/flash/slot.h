@@ -1,6 +1,8 @@
 // Slot I/O: streaming writes into an inactive slot with bounded page cache,
-// and read-back hashing of what actually reached the medium.
+// and the read-back of what actually reached the medium.
 #pragma once
+
+#include "imagedigest.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -8,22 +10,7 @@
 #include <memory>
 #include <string>
 
-#include <openssl/evp.h>
-
 namespace conduit::flash {
-
-class Sha256 {
-public:
-    Sha256();
-    ~Sha256();
-    Sha256(const Sha256 &) = delete;
-    Sha256 &operator=(const Sha256 &) = delete;
-    void update(const void *data, size_t size);
-    std::string hex(); // finishes; lowercase hex
-
-private:
-    EVP_MD_CTX *ctx_;
-};
 
 // Size of a regular file or block device at `path`; throws when absent.
 uint64_t slotCapacity(const std::string &path, bool *isBlockDevice = nullptr);
@@ -58,25 +45,36 @@ public:
 
 private:
     void windowDone();
+    void injectCorruption(); // fault injection (durablefile.h)
     std::string path_;
     int fd_ = -1;
     uint64_t length_, interval_, offset_ = 0, windowStart_ = 0, prevStart_ = 0;
 };
 
-// Reads back and hashes a slot while it is being written: a thread trails
-// the writer, reading (O_DIRECT where possible) only bytes that the writer
-// reported as written back, so the verification overlaps the transfer and
-// costs little extra wall time. Every byte is still read from the device
-// after it was written.
+// Reads a slot back on its own thread (O_DIRECT where possible) while or
+// after it is written, and checks it in one of two ways:
+// - against `written`, the block checksums recorded from the stream: every
+//   1 MiB block's XXH3-128 must match (full images; the stream's SHA-256 is
+//   checked by the writer);
+// - or by hashing it: finish() returns the SHA-256 of what the device holds
+//   (delta images, whose output is not hashed while zstd produces it).
+// It reads only bytes that the writer reported as written back
+// (durableUpTo()): as they come (a trailing read-back that overlaps the
+// transfer), or all at once from finish().
 class ReadBackVerifier {
 public:
+    // `written` must outlive the verifier.
+    ReadBackVerifier(const std::string &path, const ImageDigest &written);
     ReadBackVerifier(const std::string &path, uint64_t length);
     ~ReadBackVerifier(); // stops and joins the thread
     ReadBackVerifier(const ReadBackVerifier &) = delete;
     ReadBackVerifier &operator=(const ReadBackVerifier &) = delete;
+    // Bytes before `offset` are on the device (and their checksums recorded).
     void durableUpTo(uint64_t offset);
-    // Waits for the whole length to be read; returns the hex SHA-256.
-    // Throws what the reading thread hit (CONDUIT_E_IO, ...).
+    // Waits until the whole image was read back. Checking against block
+    // checksums: throws CONDUIT_E_VERIFY naming the offset of the first block
+    // that differs, returns "". Hashing: returns the hex SHA-256. Throws what
+    // reading hit (CONDUIT_E_IO, ...).
     std::string finish();
 
 private:

@@ -291,10 +291,66 @@ private slots:
         tampered[12345] = char(tampered[12345] ^ 1);
         CallResult r = a.transfer(u, tampered);
         QCOMPARE(r.code, int(CONDUIT_E_VERIFY));
-        QVERIFY2(r.message.contains(QLatin1String("read-back")), qPrintable(r.message));
+        QVERIFY2(r.message.contains(QLatin1String("has sha256")), qPrintable(r.message)); // found as it streamed
         QCOMPARE(a.inventory().updateState, QStringLiteral("idle"));
         QCOMPARE(a.call(Op::Activate, u).code, int(CONDUIT_E_STATE));
         QCOMPARE(d.env().value(QStringLiteral("conduit_trial")), QString());
+    }
+
+    // The slot no longer holds what was written when it is read back: the
+    // runner flips a byte behind the writer's back once the image is durable
+    // (CONDUIT_FLASH_FAULT=corrupt=OFFSET), as a failing medium would. The
+    // stream was right; the read-back must refuse the slot (a full image's
+    // naming the block that differs, a delta's by its hash), and nothing may
+    // select it.
+    void corruptedSlotIsRefused_data() {
+        QTest::addColumn<QString>("verify");
+        QTest::addColumn<bool>("isDelta");
+        QTest::addColumn<QString>("reason");
+        const QString block = QStringLiteral("slot B: read-back of %1 differs from the image written: block at offset 3145728 (");
+        QTest::newRow("full image, verify after") << QStringLiteral("after") << false << block;
+        QTest::newRow("full image, verify overlapped") << QStringLiteral("overlapped") << false << block;
+        QTest::newRow("delta, verify after") << QStringLiteral("after") << true << QStringLiteral("read-back of slot B gave sha256 ");
+        QTest::newRow("delta, verify overlapped") << QStringLiteral("overlapped") << true << QStringLiteral("read-back of slot B gave sha256 ");
+    }
+    void corruptedSlotIsRefused() {
+        QFETCH(QString, verify);
+        QFETCH(bool, isDelta);
+        QFETCH(QString, reason);
+        Device d;
+        d.verify = verify;
+        const QByteArray image = newImage(d.factory); // about 3.3 MiB
+        QByteArray payload = image;
+        UpdateSpec u = fullImage(image);
+        if (isDelta) {
+            const auto patch = conduit::flash::makeDelta(d.factory.constData(), size_t(d.factory.size()),
+                                                         image.constData(), size_t(image.size()), 3);
+            payload = QByteArray(reinterpret_cast<const char *>(patch.data()), qsizetype(patch.size()));
+            conduit::flash::DeltaSpec spec{sha(d.factory).toStdString(), sha(image).toStdString(),
+                                           quint64(d.factory.size()), quint64(image.size())};
+            u = fullImage(payload);
+            u.customJson = QString::fromStdString(conduit::flash::deltaSpecJson(spec));
+        }
+        // In the last 1 MiB block: read back only after the last write, in
+        // both verify modes.
+        const qint64 at = (3 << 20) + 1000;
+        {
+            Agent a(d, QByteArray("corrupt=") + QByteArray::number(at));
+            QCOMPARE(a.startFailure, QString());
+            const CallResult r = a.transfer(u, payload);
+            QCOMPARE(r.code, int(CONDUIT_E_VERIFY));
+            QVERIFY2(r.message.contains(reason.contains(QLatin1String("%1")) ? reason.arg(d.slotB()) : reason),
+                     qPrintable(r.message));
+            QCOMPARE(readAll(d.slotB()).at(at), char(image.at(at) ^ 0xff)); // the fault did hit the slot
+            QCOMPARE(a.inventory().updateState, QStringLiteral("idle"));
+            QCOMPARE(a.call(Op::Activate, u).code, int(CONDUIT_E_STATE));
+            QCOMPARE(d.env().value(QStringLiteral("conduit_trial")), QString());
+        }
+        CHECK_BOOTABLE(d, image);
+        Agent after(d); // a sound medium: the same update installs
+        const CallResult r = after.transfer(u, payload);
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(readAll(d.slotB()), image);
     }
 
     void deltaInstall() {
