@@ -6,7 +6,6 @@
 #include <QRandomGenerator>
 #include <QStorageInfo>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcTransfer, "conduit.transfer")
@@ -206,11 +205,11 @@ bool Download::hashPrefix(QString *error) {
 }
 
 void Download::complete() {
-    // Start the writeback, do not wait for it: the file is verified again
-    // whenever it is used after a restart (start() hashes what is there),
-    // so a power cut costs at most a download, never a wrong image, and
-    // the agent is not kept waiting for the disk.
-    ::sync_file_range(file_.handle(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    // No fdatasync, and no forced writeback either: the file is verified
+    // again whenever it is used after a restart (start() hashes what is
+    // there), so a power cut costs at most a download, never a wrong image;
+    // and the disk stays free for the agent, which is writing and syncing
+    // its own copy right now (the kernel writes this one back later).
     const QString got = QString::fromLatin1(hash_.result().toHex());
     if (got != sha256_) {
         // Not this file: drop it so that a retry starts clean.

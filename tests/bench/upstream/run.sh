@@ -6,7 +6,7 @@
 #          vs  curl -s URL | tee >(openssl dgst -sha256 >/dev/null) > slot && sync
 #   download: the download alone into staging (no agent), for where the time goes
 #   limit: the configured bandwidth limit against the rate achieved (LIMIT_MIBS, default 100)
-# Usage: tests/bench/upstream/run.sh [build-dir]   (SIZES_MIB="256 1024")
+# Usage: tests/bench/upstream/run.sh [build-dir]   (SIZES_MIB="256 1024", RUNS=5)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 build=$(cd "${1:-build}" && pwd)
@@ -26,20 +26,28 @@ for mib in ${SIZES_MIB:-256 1024}; do
   len=$(stat -c %s "$f")
   cat "$f" > /dev/null
   echo "== $mib MiB"
-  for i in 1 2 3; do
+  : > "$work/sink.ratios"; : > "$work/flash.ratios"; : > "$work/rss"
+  for i in $(seq "${RUNS:-5}"); do
     t0=$(date +%s.%N); curl -s "$url" | openssl dgst -sha256 >/dev/null; t1=$(date +%s.%N)
     floor=$(echo "$t1 - $t0" | bc -l)
     line=$("$bench" "$url" "$sha" "$len" sink)
     ours=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$line")
     printf 'sink  run %d: floor %.3f s, host %.3f s, ratio (floor/ours) %.2f | %s\n' "$i" "$floor" "$ours" "$(echo "$floor / $ours" | bc -l)" "$line"
+    echo "$floor / $ours" | bc -l >> "$work/sink.ratios"
+    sed -n 's/.*host_peak_rss_kib=\([0-9]*\).*/\1/p' <<< "$line" >> "$work/rss"
     mkdir -p "$work/slots"; rm -f "$work/slot.img"
     t0=$(date +%s.%N); curl -s "$url" | tee >(openssl dgst -sha256 >/dev/null) > "$work/slot.img" && sync; t1=$(date +%s.%N)
     floor=$(echo "$t1 - $t0" | bc -l)
     line=$("$bench" "$url" "$sha" "$len" flash "$work/slots")
     ours=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$line")
     printf 'flash run %d: floor %.3f s, host %.3f s, ratio (ours/floor) %.2f | %s\n' "$i" "$floor" "$ours" "$(echo "$ours / $floor" | bc -l)" "$line"
+    echo "$ours / $floor" | bc -l >> "$work/flash.ratios"
+    sed -n 's/.*host_peak_rss_kib=\([0-9]*\).*/\1/p' <<< "$line" >> "$work/rss"
     echo "download run $i: $("$bench" "$url" "$sha" "$len" download)"
   done
+  median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+  printf '%d MiB medians: sink floor/ours %.2f (goal >= 0.9), flash ours/floor %.2f (goal <= 1.15), host peak RSS %d-%d KiB\n' "$mib" \
+    "$(median < "$work/sink.ratios")" "$(median < "$work/flash.ratios")" "$(sort -n "$work/rss" | head -1)" "$(sort -n "$work/rss" | tail -1)"
   if [ "$mib" = "$(echo ${SIZES_MIB:-256 1024} | cut -d' ' -f1)" ]; then
     limit=$(( ${LIMIT_MIBS:-100} << 20 ))
     line=$(BANDWIDTH_LIMIT=$limit "$bench" "$url" "$sha" "$len" download)
