@@ -6,12 +6,16 @@
 #include <cerrno>
 #include <condition_variable>
 #include <exception>
+#include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <mtd/ubi-user.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +25,71 @@ namespace {
 constexpr size_t kReadBuffer = 1u << 20;
 constexpr size_t kDirectAlign = 4096;
 } // namespace
+
+namespace {
+
+//                         kind            name     fixed  windows direct map    overlap
+constexpr SlotHandler kHandlers[] = {
+    {SlotKind::File, "file", false, true, true, true, true},
+    {SlotKind::Block, "block", true, true, true, true, true},
+    // UBI: no page cache (writes go to the eraseblocks), no O_DIRECT, no
+    // mmap, and the volume cannot be read while an update is in progress.
+    {SlotKind::Ubi, "ubi", true, false, false, false, false},
+};
+
+// sysfs directory of a UBI volume's character device, or "" when `st` is not one.
+std::string ubiSysfsDir(const struct stat &st) {
+    if (!S_ISCHR(st.st_mode)) return {};
+    const std::string dir = "/sys/dev/char/" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+    return ::access((dir + "/usable_eb_size").c_str(), R_OK) == 0 ? dir : std::string();
+}
+
+uint64_t readSysfsNumber(const std::string &file) {
+    std::ifstream in(file);
+    uint64_t value = 0;
+    if (!(in >> value)) throw Error(CONDUIT_E_IO, "cannot read " + file);
+    return value;
+}
+
+} // namespace
+
+const SlotHandler &slotHandler(SlotKind kind) {
+    for (const SlotHandler &h : kHandlers)
+        if (h.kind == kind) return h;
+    throw Error(CONDUIT_E_INVALID_ARGUMENT, "slot kind not resolved");
+}
+
+SlotKind parseSlotKind(const std::string &name) {
+    if (name.empty()) return SlotKind::Auto;
+    for (const SlotHandler &h : kHandlers)
+        if (name == h.name) return h.kind;
+    throw Error(CONDUIT_E_INVALID_ARGUMENT, "unknown slot kind \"" + name + "\" (file, block or ubi)");
+}
+
+SlotKind resolveSlotKind(const std::string &path, SlotKind configured) {
+    struct stat st;
+    SlotKind found = SlotKind::File; // absent: a file slot, created by the writer
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISBLK(st.st_mode)) found = SlotKind::Block;
+        else if (!ubiSysfsDir(st).empty()) found = SlotKind::Ubi;
+        else if (!S_ISREG(st.st_mode))
+            throw Error(CONDUIT_E_UNSUPPORTED, "slot " + path + " is neither a file, a block device nor a UBI volume");
+    } else if (configured == SlotKind::Block || configured == SlotKind::Ubi) {
+        throwErrno("slot " + path + " (" + slotHandler(configured).name + ") is missing");
+    }
+    if (configured != SlotKind::Auto && configured != found)
+        throw Error(CONDUIT_E_INVALID_ARGUMENT, "slot " + path + " is configured as " + slotHandler(configured).name +
+                                                    " but is a " + slotHandler(found).name);
+    return found;
+}
+
+uint64_t slotCapacity(const std::string &path, SlotKind kind) {
+    if (resolveSlotKind(path, kind) != SlotKind::Ubi) return slotCapacity(path);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) throwErrno("cannot stat slot " + path);
+    const std::string dir = ubiSysfsDir(st);
+    return readSysfsNumber(dir + "/reserved_ebs") * readSysfsNumber(dir + "/usable_eb_size");
+}
 
 uint64_t slotCapacity(const std::string &path, bool *isBlockDevice) {
     struct stat st;
@@ -36,8 +105,22 @@ uint64_t slotCapacity(const std::string &path, bool *isBlockDevice) {
     return size;
 }
 
-SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite)
-    : path_(path), length_(length), interval_(syncInterval ? syncInterval : (32u << 20)) {
+SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite,
+                       SlotKind kind)
+    : path_(path), handler_(&slotHandler(resolveSlotKind(path, kind))), length_(length),
+      interval_(syncInterval ? syncInterval : (32u << 20)) {
+    if (handler_->kind == SlotKind::Ubi) {
+        // Refused before the update starts: UBI_IOCVOLUP marks the volume
+        // corrupt at once.
+        const uint64_t size = slotCapacity(path, SlotKind::Ubi);
+        if (size < length) throw Error(CONDUIT_E_NO_SPACE, "UBI volume " + path + " holds " + std::to_string(size) +
+                                                               " bytes, image needs " + std::to_string(length));
+        fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd_ < 0) throwErrno("cannot open UBI volume " + path);
+        int64_t bytes = int64_t(length);
+        if (::ioctl(fd_, UBI_IOCVOLUP, &bytes) != 0) throwErrno("cannot start update of UBI volume " + path);
+        return;
+    }
     struct stat st;
     const bool exists = ::stat(path.c_str(), &st) == 0;
     const bool block = exists && S_ISBLK(st.st_mode);
@@ -62,8 +145,10 @@ void SlotWriter::write(const void *data, size_t size) {
     faultPoint("write");
     const char *p = static_cast<const char *>(data);
     size_t done = 0;
+    const bool sequential = handler_->kind == SlotKind::Ubi; // a volume update takes the bytes in order
     while (done < size) {
-        const ssize_t n = ::pwrite(fd_, p + done, size - done, off_t(offset_ + done));
+        const ssize_t n = sequential ? ::write(fd_, p + done, size - done)
+                                     : ::pwrite(fd_, p + done, size - done, off_t(offset_ + done));
         if (n < 0) {
             if (errno == EINTR) continue;
             throwErrno("cannot write slot " + path_);
@@ -75,6 +160,7 @@ void SlotWriter::write(const void *data, size_t size) {
 
 void SlotWriter::advanceTo(uint64_t offset) {
     offset_ = offset;
+    if (!handler_->pageCacheWindows) return;
     while (offset_ - windowStart_ >= interval_) windowDone();
 }
 
@@ -108,6 +194,8 @@ void SlotWriter::finish() {
 void SlotWriter::injectCorruption() {
     const int64_t at = faultCorruptOffset();
     if (at < 0 || uint64_t(at) >= length_) return;
+    // A UBI volume cannot be changed in place outside an update.
+    if (handler_->kind == SlotKind::Ubi) throw Error(CONDUIT_E_UNSUPPORTED, "fault injection: corrupt= not on UBI");
     // Test hook: the medium now holds something else than it was given.
     const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) throwErrno("fault injection: cannot open " + path_);
@@ -214,7 +302,7 @@ struct ReadBack {
     std::string path;
     CheckPipe pipe;
     ReadBack(const std::string &p, CheckPipe::Check check) : path(p), pipe(std::move(check)) {
-        fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
+        if (slotHandler(resolveSlotKind(p)).directReadBack) fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
         direct = fd >= 0;
         if (!direct) {
             fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
@@ -274,10 +362,14 @@ struct ReadBackVerifier::State {
     void run() {
         try {
             Sha256 sha;
-            ReadBack rb(path, [this, &sha](uint64_t offset, const char *data, size_t size) {
-                if (written) compareBlocks(*written, path, offset, data, size);
-                else sha.update(data, size);
-            });
+            std::optional<ReadBack> rb; // opened once something is durable
+            const auto open = [&] {
+                if (!rb)
+                    rb.emplace(path, [this, &sha](uint64_t offset, const char *data, size_t size) {
+                        if (written) compareBlocks(*written, path, offset, data, size);
+                        else sha.update(data, size);
+                    });
+            };
             uint64_t pos = 0;
             while (pos < length) {
                 uint64_t limit;
@@ -287,13 +379,15 @@ struct ReadBackVerifier::State {
                     if (stop) return;
                     limit = durable;
                 }
+                open();
                 while (pos < limit) {
                     const size_t len = size_t(std::min<uint64_t>(kReadBuffer, limit - pos));
-                    rb.read(pos, len);
+                    rb->read(pos, len);
                     pos += len;
                 }
             }
-            rb.finish();
+            open();
+            rb->finish();
             const std::string h = written ? std::string() : sha.hex();
             std::lock_guard lock(mutex);
             hex = h;

@@ -12,18 +12,54 @@
 
 namespace conduit::flash {
 
+// What a slot is, and so how it is sized, written and read back. A slot's
+// config may name its kind ("kind": "file" | "block" | "ubi"); otherwise it
+// is detected from the path (Auto).
+enum class SlotKind { Auto, File, Block, Ubi };
+
+// The behaviour of one kind of slot, looked up rather than branched on.
+struct SlotHandler {
+    SlotKind kind;
+    const char *name;
+    bool fixedCapacity;    // never resized: must already hold the image
+    bool pageCacheWindows; // writes land in the page cache: windowed writeback and drop
+    bool directReadBack;   // read back with O_DIRECT where allowed
+    bool mappable;         // can be mapped (delta apply)
+    bool overlapReadBack;  // readable while being written ("verify": "overlapped")
+};
+const SlotHandler &slotHandler(SlotKind kind);
+
+// "" → Auto; throws CONDUIT_E_INVALID_ARGUMENT for an unknown name.
+SlotKind parseSlotKind(const std::string &name);
+
+// The kind of the slot at `path`: a block device, a UBI volume (a character
+// device whose /sys/dev/char/MAJ:MIN has usable_eb_size), else a file
+// (also when absent: a file slot is created). A configured kind must match
+// what is there — a missing /dev/ubi0_1 is refused, not created as a file.
+// Throws CONDUIT_E_INVALID_ARGUMENT (mismatch), CONDUIT_E_UNSUPPORTED
+// (another kind of device node).
+SlotKind resolveSlotKind(const std::string &path, SlotKind configured = SlotKind::Auto);
+
 // Size of a regular file or block device at `path`; throws when absent.
 uint64_t slotCapacity(const std::string &path, bool *isBlockDevice = nullptr);
+// Size of the slot as its kind counts it: file size, block device size, or
+// a UBI volume's reserved eraseblocks times their usable size.
+uint64_t slotCapacity(const std::string &path, SlotKind kind);
 
 // Sequential writer into one slot. Regular files are resized to the image
 // length; block devices must be at least that large. Every `syncInterval`
 // bytes, writeback of the last window starts and the window before it is
 // waited for and dropped from the page cache, so dirty memory stays within
 // two windows whatever the image size.
+// UBI volumes must be at least as large as the image; the writer starts a
+// volume update (UBI_IOCVOLUP, the exact image length) and streams the image
+// sequentially: UBI writes each eraseblock as it fills (no page cache), and
+// keeps the volume marked corrupt (update marker) until the last byte.
 class SlotWriter {
 public:
     // `readWrite` opens O_RDWR, as a shared writable mapping needs.
-    SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite = false);
+    SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite = false,
+               SlotKind kind = SlotKind::Auto);
     ~SlotWriter();
     SlotWriter(const SlotWriter &) = delete;
     SlotWriter &operator=(const SlotWriter &) = delete;
@@ -47,11 +83,13 @@ private:
     void windowDone();
     void injectCorruption(); // fault injection (durablefile.h)
     std::string path_;
+    const SlotHandler *handler_;
     int fd_ = -1;
     uint64_t length_, interval_, offset_ = 0, windowStart_ = 0, prevStart_ = 0;
 };
 
-// Reads a slot back on its own thread (O_DIRECT where possible) while or
+// Reads a slot back on its own thread (O_DIRECT where possible, plain reads
+// on UBI volumes) while or
 // after it is written, and checks it in one of two ways:
 // - against `written`, the block checksums recorded from the stream: every
 //   1 MiB block's XXH3-128 must match (full images; the stream's SHA-256 is
@@ -60,7 +98,8 @@ private:
 //   (delta images, whose output is not hashed while zstd produces it).
 // It reads only bytes that the writer reported as written back
 // (durableUpTo()): as they come (a trailing read-back that overlaps the
-// transfer), or all at once from finish().
+// transfer), or all at once from finish(). The slot is opened only once the
+// first bytes are durable (a UBI volume is exclusive while it is updated).
 class ReadBackVerifier {
 public:
     // `written` must outlive the verifier.
