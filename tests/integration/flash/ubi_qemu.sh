@@ -19,19 +19,16 @@ if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root (apt, kernel image)"; exit 77
 fi
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 need=""
-command -v qemu-system-x86_64 >/dev/null || need="$need qemu-system-x86"
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || need="$need busybox-static"
-command -v ubiattach >/dev/null || need="$need mtd-utils"
-command -v cpio >/dev/null || need="$need cpio"
+# busybox-static: the guest has no libc of its own for busybox.
+for p in qemu-system-x86 busybox-static mtd-utils cpio; do installed $p || need="$need $p"; done
 ls /lib/modules/*/kernel/drivers/mtd/nand/raw/nandsim.ko* >/dev/null 2>&1 || need="$need linux-image-amd64"
 if [ -n "$need" ]; then
     echo "installing:$need"
+    apt-get update -qq || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need >/dev/null
 fi
-# busybox must be static: it is the guest's only libc-free tool.
-file -L /bin/busybox 2>/dev/null | grep -q "statically linked" || {
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends busybox-static >/dev/null; }
 
 # The newest kernel whose modules include nandsim and ubi.
 KVER=""
@@ -182,18 +179,35 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 log=$work/console.log
-boot() { # accelerator options
+boot() { # accelerator options; execs: run it in a subshell
     echo "booting $KVER ($*) ..."
     rm -f "$log"
-    timeout "$TIMEOUT" qemu-system-x86_64 "$@" -m 512 -smp 1 -nodefaults -no-reboot \
+    exec timeout "$TIMEOUT" qemu-system-x86_64 "$@" -m 512 -smp 1 -nodefaults -no-reboot \
         -display none -serial "file:$log" -monitor none \
         -kernel "/boot/vmlinuz-$KVER" -initrd "$work/initrd.gz" \
         -append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init"
 }
 set +e
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then boot -enable-kvm -cpu host; qrc=$?; else qrc=1; fi
-# No KVM, or KVM refused before the kernel started: emulate.
-grep -q "Linux version" "$log" 2>/dev/null || { boot -accel tcg; qrc=$?; }
+qrc=1
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    # Some (nested) KVM hosts hang before the kernel prints anything: give
+    # KVM 30 s to reach the kernel banner, else stop it and emulate.
+    rm -f "$log"
+    (boot -enable-kvm -cpu host) &
+    qemu=$! # timeout(1), which passes a TERM on to qemu
+    for _ in $(seq 30); do
+        grep -q "Linux version" "$log" 2>/dev/null && break
+        kill -0 $qemu 2>/dev/null || break
+        sleep 1
+    done
+    if grep -q "Linux version" "$log" 2>/dev/null; then
+        wait $qemu; qrc=$?
+    else
+        echo "KVM did not start the kernel within 30 s; falling back to TCG"
+        kill $qemu 2>/dev/null; wait $qemu
+    fi
+fi
+grep -q "Linux version" "$log" 2>/dev/null || { (boot -accel tcg); qrc=$?; }
 set -e
 grep -E "^(ok:|UBI-CHECK|UBI-TEST|result )" "$log" || true
 if grep -q "UBI-TEST: PASS" "$log"; then echo PASS; exit 0; fi
