@@ -3,7 +3,7 @@
  * environments without the runner or Qt — the UBI test's qemu guest.
  *
  *   flashstep AGENT.so CONFIG.json STATE_DIR inventory
- *   flashstep AGENT.so CONFIG.json STATE_DIR transfer|activate|commit|rollback DEVICE VERSION [IMAGE SHA256]
+ *   flashstep AGENT.so CONFIG.json STATE_DIR transfer|activate|commit|rollback DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]
  *
  * Prints "device <id> state=<update_state> current=<version>" per device for
  * inventory, and "result <step> <code> <message>" for every step; exits 0
@@ -74,7 +74,7 @@ static char *read_text(const char *path) {
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s AGENT.so CONFIG.json STATE_DIR STEP [DEVICE VERSION [IMAGE SHA256]]\n", argv[0]);
+        fprintf(stderr, "usage: %s AGENT.so CONFIG.json STATE_DIR STEP [DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]]\n", argv[0]);
         return 2;
     }
     const char *step = argv[4];
@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
     update.target_name = "image";
     update.version = argc > 6 ? argv[6] : "";
     update.sha256 = argc > 8 ? argv[8] : "";
-    update.custom_json = "{}";
+    update.custom_json = argc > 9 ? argv[9] : "{}";
     update.staging_dir = argv[3];
 
     error_message[0] = 0;

@@ -127,6 +127,8 @@ cat > /tmp/agent.json <<JSON
   "boot":{"backend":"file","path":"/tmp/state/hu.bootenv"}},
  {"id":"small","slots":{"A":{"path":"/dev/ubi0_0","version":"1.0.0"},"B":{"path":"/dev/ubi0_2","kind":"ubi"}},
   "boot":{"backend":"file","path":"/tmp/state/small.bootenv"}},
+ {"id":"overlap","verify":"overlapped","slots":{"A":{"path":"/dev/ubi0_0","version":"1.0.0"},"B":{"path":"/dev/ubi0_1"}},
+  "boot":{"backend":"file","path":"/tmp/state/overlap.bootenv"}},
  {"id":"gone","slots":{"A":{"path":"/dev/ubi0_0","version":"1.0.0"},"B":{"path":"/dev/ubi0_9","kind":"ubi"}},
   "boot":{"backend":"file","path":"/tmp/state/gone.bootenv"}}]}
 JSON
@@ -167,6 +169,17 @@ check "tiny volume untouched" [ "$(marker ubi0_2)" = 0 ] && [ "$(volsha /dev/ubi
 step transfer gone 2.0.0 /tmp/v2.img "$V2"
 check "missing UBI slot refused" grep -q "^result transfer -7 .*missing" /tmp/out
 check "missing UBI slot not created" [ ! -e /dev/ubi0_9 ]
+
+# "verify": "overlapped" reads back after the update on UBI (a volume is
+# not readable while it is updated).
+check "overlapped verify install" step transfer overlap 2.0.0 /tmp/v2.img "$V2"
+check "overlapped: staged" [ "$(state overlap)" = "staged 1.0.0" ]
+check "overlapped: B holds 2.0.0" [ "$(volsha /dev/ubi0_1 $L2)" = "$V2" ]
+
+# Deltas need mappable slots: refused before anything is written.
+step transfer overlap 4.0.0 /tmp/v2.img "$V2" '{"conduit":{"delta":{"format":"zstd-patch/1","base_sha256":"'$V1'","base_length":'$L1',"target_sha256":"'$V2'","target_length":'$L2'}}}'
+check "delta refused on UBI" grep -q "^result transfer -3 .*delta images are not supported on ubi" /tmp/out
+check "delta refused: B untouched" [ "$(marker ubi0_1)" = 0 ] && [ "$(volsha /dev/ubi0_1 $L2)" = "$V2" ]
 
 # A corrupt byte would be caught by the read-back: covered on files and
 # block devices (tst_flashagent); UBI volumes cannot be changed outside an update.
