@@ -14,7 +14,7 @@ namespace conduit::flash {
 
 namespace {
 
-//                         kind            name     fixed  windows direct map    overlap
+// kind, name, fixedCapacity, pageCacheWindows, directReadBack, mappable, overlapReadBack
 constexpr SlotHandler kHandlers[] = {
     {SlotKind::File, "file", false, true, true, true, true},
     {SlotKind::Block, "block", true, true, true, true, true},
