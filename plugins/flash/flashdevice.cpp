@@ -69,6 +69,7 @@ std::vector<DeviceConfig> parseAgentConfig(const std::string &text) {
             c.slots[i].name = name;
             c.slots[i].path = s["path"].string();
             c.slots[i].initialVersion = s["version"].string();
+            c.slots[i].kind = parseSlotKind(s["kind"].string());
             if (c.slots[i].path.empty())
                 throw Error(CONDUIT_E_INVALID_ARGUMENT, "agent config: device " + c.id + " slot " + name + " needs \"path\"");
         }
@@ -188,16 +189,21 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
 
     const SlotConfig &active = slot(b.primary);
     const SlotConfig &target = slot(other(b.primary));
-    bool block = false;
     const uint64_t imageLength = delta ? delta->targetLength : u.length;
-    try {
-        const uint64_t capacity = slotCapacity(target.path, &block);
-        if (block && capacity < imageLength)
-            throw Error(CONDUIT_E_NO_SPACE, "slot " + target.name + " holds " + std::to_string(capacity) + " bytes, image needs " +
-                                                std::to_string(imageLength));
-    } catch (const Error &e) {
-        if (e.code() == CONDUIT_E_NO_SPACE) throw;
-        // A missing file slot is created by the writer.
+    const SlotHandler &targetKind = slotHandler(resolveSlotKind(target.path, target.kind));
+    if (targetKind.fixedCapacity) { // a missing file slot is created by the writer
+        const uint64_t capacity = slotCapacity(target.path, targetKind.kind);
+        if (capacity < imageLength)
+            throw Error(CONDUIT_E_NO_SPACE, "slot " + target.name + " (" + targetKind.name + " " + target.path + ") holds " +
+                                                std::to_string(capacity) + " bytes, image needs " + std::to_string(imageLength));
+    }
+    if (delta) {
+        // The delta apply maps the base and the output.
+        const SlotHandler &activeKind = slotHandler(resolveSlotKind(active.path, active.kind));
+        if (!targetKind.mappable || !activeKind.mappable)
+            throw Error(CONDUIT_E_UNSUPPORTED, std::string("delta images are not supported on ") +
+                                                   (targetKind.mappable ? activeKind.name : targetKind.name) +
+                                                   " slots; send the full image");
     }
 
     if (delta) {
@@ -250,10 +256,10 @@ void FlashDevice::transferFull(const SlotConfig &target, const UpdateRequest &u,
     // Hashed on the digest's thread while the next buffer is read and this
     // one written: enough buffers that none is refilled while being hashed.
     std::vector<std::vector<char>> buffers(ImageDigest::kMaxPending + 1, std::vector<char>(kChunk));
-    SlotWriter writer(target.path, u.length, config_.syncInterval);
+    SlotWriter writer(target.path, u.length, config_.syncInterval, false, target.kind);
     ImageDigest written(u.length);
     ReadBackVerifier verifier(target.path, written);
-    if (config_.overlapVerify)
+    if (config_.overlapVerify && slotHandler(resolveSlotKind(target.path, target.kind)).overlapReadBack)
         writer.onDurable = [&](uint64_t offset) {
             written.drain(); // the checksums of what is durable are recorded
             verifier.durableUpTo(offset);

@@ -13,6 +13,7 @@
 
 #include "bootbackend.h"
 #include "json.h"
+#include "slot.h"
 
 #include <array>
 #include <atomic>
@@ -25,6 +26,7 @@ namespace conduit::flash {
 
 struct SlotConfig {
     std::string name, path, initialVersion;
+    SlotKind kind = SlotKind::Auto; // "kind": file, block, ubi; detected when absent
 };
 
 struct DeviceConfig {

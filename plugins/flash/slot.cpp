@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <mtd/ubi-user.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,22 +24,22 @@ constexpr size_t kReadBuffer = 1u << 20;
 constexpr size_t kDirectAlign = 4096;
 } // namespace
 
-uint64_t slotCapacity(const std::string &path, bool *isBlockDevice) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) throwErrno("cannot stat slot " + path);
-    if (isBlockDevice) *isBlockDevice = S_ISBLK(st.st_mode);
-    if (!S_ISBLK(st.st_mode)) return uint64_t(st.st_size);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throwErrno("cannot open slot " + path);
-    uint64_t size = 0;
-    const int rc = ::ioctl(fd, BLKGETSIZE64, &size);
-    ::close(fd);
-    if (rc != 0) throwErrno("cannot size block device " + path);
-    return size;
-}
-
-SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite)
-    : path_(path), length_(length), interval_(syncInterval ? syncInterval : (32u << 20)) {
+SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite,
+                       SlotKind kind)
+    : path_(path), handler_(&slotHandler(resolveSlotKind(path, kind))), length_(length),
+      interval_(syncInterval ? syncInterval : (32u << 20)) {
+    if (handler_->kind == SlotKind::Ubi) {
+        // Refused before the update starts: UBI_IOCVOLUP marks the volume
+        // corrupt at once.
+        const uint64_t size = slotCapacity(path, SlotKind::Ubi);
+        if (size < length) throw Error(CONDUIT_E_NO_SPACE, "UBI volume " + path + " holds " + std::to_string(size) +
+                                                               " bytes, image needs " + std::to_string(length));
+        fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd_ < 0) throwErrno("cannot open UBI volume " + path);
+        int64_t bytes = int64_t(length);
+        if (::ioctl(fd_, UBI_IOCVOLUP, &bytes) != 0) throwErrno("cannot start update of UBI volume " + path);
+        return;
+    }
     struct stat st;
     const bool exists = ::stat(path.c_str(), &st) == 0;
     const bool block = exists && S_ISBLK(st.st_mode);
@@ -62,8 +64,10 @@ void SlotWriter::write(const void *data, size_t size) {
     faultPoint("write");
     const char *p = static_cast<const char *>(data);
     size_t done = 0;
+    const bool sequential = handler_->kind == SlotKind::Ubi; // a volume update takes the bytes in order
     while (done < size) {
-        const ssize_t n = ::pwrite(fd_, p + done, size - done, off_t(offset_ + done));
+        const ssize_t n = sequential ? ::write(fd_, p + done, size - done)
+                                     : ::pwrite(fd_, p + done, size - done, off_t(offset_ + done));
         if (n < 0) {
             if (errno == EINTR) continue;
             throwErrno("cannot write slot " + path_);
@@ -75,6 +79,7 @@ void SlotWriter::write(const void *data, size_t size) {
 
 void SlotWriter::advanceTo(uint64_t offset) {
     offset_ = offset;
+    if (!handler_->pageCacheWindows) return;
     while (offset_ - windowStart_ >= interval_) windowDone();
 }
 
@@ -108,6 +113,8 @@ void SlotWriter::finish() {
 void SlotWriter::injectCorruption() {
     const int64_t at = faultCorruptOffset();
     if (at < 0 || uint64_t(at) >= length_) return;
+    // A UBI volume cannot be changed in place outside an update.
+    if (handler_->kind == SlotKind::Ubi) throw Error(CONDUIT_E_UNSUPPORTED, "fault injection: corrupt= not on UBI");
     // Test hook: the medium now holds something else than it was given.
     const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) throwErrno("fault injection: cannot open " + path_);
@@ -214,7 +221,7 @@ struct ReadBack {
     std::string path;
     CheckPipe pipe;
     ReadBack(const std::string &p, CheckPipe::Check check) : path(p), pipe(std::move(check)) {
-        fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
+        if (slotHandler(resolveSlotKind(p)).directReadBack) fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
         direct = fd >= 0;
         if (!direct) {
             fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
@@ -274,10 +281,14 @@ struct ReadBackVerifier::State {
     void run() {
         try {
             Sha256 sha;
-            ReadBack rb(path, [this, &sha](uint64_t offset, const char *data, size_t size) {
-                if (written) compareBlocks(*written, path, offset, data, size);
-                else sha.update(data, size);
-            });
+            std::optional<ReadBack> rb; // opened once something is durable
+            const auto open = [&] {
+                if (!rb)
+                    rb.emplace(path, [this, &sha](uint64_t offset, const char *data, size_t size) {
+                        if (written) compareBlocks(*written, path, offset, data, size);
+                        else sha.update(data, size);
+                    });
+            };
             uint64_t pos = 0;
             while (pos < length) {
                 uint64_t limit;
@@ -287,13 +298,15 @@ struct ReadBackVerifier::State {
                     if (stop) return;
                     limit = durable;
                 }
+                open();
                 while (pos < limit) {
                     const size_t len = size_t(std::min<uint64_t>(kReadBuffer, limit - pos));
-                    rb.read(pos, len);
+                    rb->read(pos, len);
                     pos += len;
                 }
             }
-            rb.finish();
+            open();
+            rb->finish();
             const std::string h = written ? std::string() : sha.hex();
             std::lock_guard lock(mutex);
             hex = h;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "imagedigest.h"
+#include "slotkind.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,18 +13,20 @@
 
 namespace conduit::flash {
 
-// Size of a regular file or block device at `path`; throws when absent.
-uint64_t slotCapacity(const std::string &path, bool *isBlockDevice = nullptr);
-
 // Sequential writer into one slot. Regular files are resized to the image
 // length; block devices must be at least that large. Every `syncInterval`
 // bytes, writeback of the last window starts and the window before it is
 // waited for and dropped from the page cache, so dirty memory stays within
 // two windows whatever the image size.
+// UBI volumes must be at least as large as the image; the writer starts a
+// volume update (UBI_IOCVOLUP, the exact image length) and streams the image
+// sequentially: UBI writes each eraseblock as it fills (no page cache), and
+// keeps the volume marked corrupt (update marker) until the last byte.
 class SlotWriter {
 public:
     // `readWrite` opens O_RDWR, as a shared writable mapping needs.
-    SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite = false);
+    SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite = false,
+               SlotKind kind = SlotKind::Auto);
     ~SlotWriter();
     SlotWriter(const SlotWriter &) = delete;
     SlotWriter &operator=(const SlotWriter &) = delete;
@@ -47,11 +50,13 @@ private:
     void windowDone();
     void injectCorruption(); // fault injection (durablefile.h)
     std::string path_;
+    const SlotHandler *handler_;
     int fd_ = -1;
     uint64_t length_, interval_, offset_ = 0, windowStart_ = 0, prevStart_ = 0;
 };
 
-// Reads a slot back on its own thread (O_DIRECT where possible) while or
+// Reads a slot back on its own thread (O_DIRECT where possible, plain reads
+// on UBI volumes) while or
 // after it is written, and checks it in one of two ways:
 // - against `written`, the block checksums recorded from the stream: every
 //   1 MiB block's XXH3-128 must match (full images; the stream's SHA-256 is
@@ -60,7 +65,8 @@ private:
 //   (delta images, whose output is not hashed while zstd produces it).
 // It reads only bytes that the writer reported as written back
 // (durableUpTo()): as they come (a trailing read-back that overlaps the
-// transfer), or all at once from finish().
+// transfer), or all at once from finish(). The slot is opened only once the
+// first bytes are durable (a UBI volume is exclusive while it is updated).
 class ReadBackVerifier {
 public:
     // `written` must outlive the verifier.
