@@ -1,5 +1,7 @@
 #include "controlservice.h"
 
+#include "upstream/ddiconnector.h"
+
 #include "daemon/host.h"
 
 #include <QDBusConnection>
@@ -77,6 +79,16 @@ ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBu
     connect(e, &CampaignEngine::finished, this, [this](const CampaignEngine::Result &r) {
         emit CampaignFinished(json(r.toJson()));
     });
+    if (upstream::DdiConnector *ddi = host_->ddi()) {
+        auto setUpstream = [this](const QString &status) {
+            if (status == upstream_) return;
+            upstream_ = status;
+            propertiesChanged({QStringLiteral("Upstream")});
+        };
+        connect(ddi->client(), &upstream::DdiClient::polled, this, [setUpstream] { setUpstream(QStringLiteral("ok")); });
+        connect(ddi->client(), &upstream::DdiClient::pollFailed, this,
+                [setUpstream](const QString &why) { setUpstream(QStringLiteral("error: %1").arg(why)); });
+    }
     // Progress is coalesced: a long transfer must not flood the bus.
     progressTimer_.setInterval(250);
     connect(&progressTimer_, &QTimer::timeout, this, [this] {

@@ -40,6 +40,10 @@ class ControlService : public QDBusAbstractAdaptor {
     Q_PROPERTY(QString PendingConsent READ pendingConsent)
     Q_PROPERTY(bool AutoConsent READ autoConsent)
     Q_PROPERTY(QString Version READ version)
+    // The fleet server as the host sees it: "" (none configured), "ok"
+    // (the last poll succeeded) or "error: <why>" (wrong token, certificate
+    // refused, server unreachable, ...).
+    Q_PROPERTY(QString Upstream READ upstream)
 
 public:
     static constexpr const char *kService = "io.conduit.Host";
@@ -60,6 +64,7 @@ public:
     QString pendingConsent() const;
     bool autoConsent() const;
     QString version() const;
+    QString upstream() const { return upstream_; }
 
 public slots:
     // kind: "download" or "install"
@@ -92,6 +97,7 @@ private:
 
     daemon::Host *host_;
     QString pendingConsent_;
+    QString upstream_;
     QTimer progressTimer_;
     bool progressDirty_ = false;
     // conduit.api.timing only: CLOCK_MONOTONIC ns of the first and the last

@@ -44,10 +44,13 @@ int runStatus(const QCommandLineParser &p) {
         o.insert(QStringLiteral("eta_seconds"), host->property("EtaSeconds").toInt());
         o.insert(QStringLiteral("pending_consent"), host->property("PendingConsent").toString());
         o.insert(QStringLiteral("auto_consent"), host->property("AutoConsent").toBool());
+        o.insert(QStringLiteral("upstream"), host->property("Upstream").toString());
         std::printf("%s", QJsonDocument(o).toJson().constData());
         return kExitOk;
     }
     printLine(QStringLiteral("state: %1").arg(state));
+    if (const QString upstream = host->property("Upstream").toString(); !upstream.isEmpty())
+        printLine(QStringLiteral("server: %1").arg(upstream));
     if (o.isEmpty()) return kExitOk;
     printLine(QStringLiteral("campaign: %1 (%2)").arg(o.value(QLatin1String("name")).toString(), o.value(QLatin1String("id")).toString()));
     const QString pending = host->property("PendingConsent").toString();

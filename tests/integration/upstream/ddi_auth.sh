@@ -85,9 +85,14 @@ gap=$(( 10#$(logged_at_ms 2 "$refused") - 10#$(logged_at_ms 1 "$refused") ))
 [ "$(vehicle_requests)" = "$(answered 401)" ] || fail "$(vehicle_requests) DDI requests for $(answered 401) refusals: requests past a 401"
 ddi_feedback "$action" | grep -q '"feedback":\[\]' || fail "feedback reached the action without a valid token: $(ddi_feedback "$action")"
 echo "  two polls, both refused ($((gap / 1000)) s apart); nothing reached action $action"
+# The driver's and the workshop's tools see it too, not only the log.
+status=$(ctl status | grep '^server: ' || true)
+grep -qF "server: error: $refused" <<< "$status" || fail "conduitctl status does not show the refusal: ${status:-(no server line)}"
+echo "  conduitctl status: $status"
 curl -sf -X POST "$admin/admin/settings" -d '{"targetTokens":{"car-9":"tok-stale"}}' >/dev/null
 campaign 4 "$action"
-echo "  once the server accepted the token, version 4 installed at the next poll"
+[ "$(ctl status | grep '^server: ')" = "server: ok" ] || fail "conduitctl status after the token was accepted: $(ctl status | grep '^server: ')"
+echo "  once the server accepted the token, version 4 installed at the next poll; conduitctl status: server: ok"
 
 echo "== mutual TLS: the vehicle's certificate from the fleet CA works"
 ddi_stop_host
