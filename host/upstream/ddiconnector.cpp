@@ -232,22 +232,17 @@ int DdiConnector::noteResume(const QString &action) {
 void DdiConnector::onFinished(const CampaignEngine::Result &r) {
     adoptRecovered();
     if (actionId_.isEmpty() || r.campaignId != campaignId_) return;
-    if (r.failureKind == QLatin1String("interrupted") && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes) {
-        // The host stopped (power cut, crash) before activation: nothing
-        // failed on the devices, and what was downloaded stays staged. The
-        // action stays open: the next poll offers it again and the
-        // downloads resume where they stopped. (Bounded: a host that dies
-        // every time reports a failure after kMaxResumes.)
+    // The host stopped (power cut, crash) before activation: nothing failed
+    // on the devices, and what was downloaded stays staged. The action
+    // stays open: the next poll offers it again and the downloads resume
+    // where they stopped. (Bounded: a host that dies every time reports a
+    // failure after kMaxResumes.)
+    const bool resumes = r.failureKind == QLatin1String("interrupted") && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes;
+    if (resumes) {
         client_.sendFeedback(actionId_, Execution::Resumed, Finished::None,
                              {QStringLiteral("the vehicle restarted before activation (%1); resuming the downloads").arg(r.reason)});
         qCInfo(lcDdi).noquote() << "action" << actionId_ << "interrupted before activation: offered again at the next poll";
-        downloads_.clear();
-        engine_->setInstallHold(QString());
-        actionId_.clear();
-        campaignId_.clear();
-        return;
-    }
-    if (r.outcome == QLatin1String("success")) {
+    } else if (r.outcome == QLatin1String("success")) {
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Success, {QStringLiteral("all devices updated and committed")});
     } else if (r.outcome == QLatin1String("declined") && needsConfirmation_ && !confirmationSent_) {
         client_.sendConfirmation(actionId_, false, {r.reason});
@@ -258,10 +253,12 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
         if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details);
     }
-    finishedActions_.insert(actionId_);
-    QFile::remove(QDir(config_.stagingDir).filePath(QStringLiteral("resumes-%1").arg(actionId_)));
-    // Verified downloads are kept for a retry after a failure; after a
-    // success they are of no further use.
+    if (!resumes) {
+        finishedActions_.insert(actionId_);
+        QFile::remove(QDir(config_.stagingDir).filePath(QStringLiteral("resumes-%1").arg(actionId_)));
+    }
+    // Verified downloads are kept for a retry after a failure (or the
+    // resumed action); after a success they are of no further use.
     for (auto &[name, download] : downloads_) {
         if (!download) continue;
         if (r.outcome == QLatin1String("success")) QFile::remove(download->path());
