@@ -105,9 +105,9 @@ void Download::catchUp() {
 }
 
 bool Download::hashFromFile(qint64 upTo, QString *error) {
+    QByteArray buffer(int(std::min<qint64>(std::max<qint64>(upTo - onDisk_, 0), 1 << 20)), Qt::Uninitialized);
     while (onDisk_ < upTo) {
-        QByteArray buffer(int(std::min<qint64>(upTo - onDisk_, 1 << 20)), Qt::Uninitialized);
-        const ssize_t n = ::pread(file_.handle(), buffer.data(), size_t(buffer.size()), onDisk_);
+        const ssize_t n = ::pread(file_.handle(), buffer.data(), size_t(std::min<qint64>(upTo - onDisk_, buffer.size())), onDisk_);
         if (n <= 0) {
             *error = QStringLiteral("cannot read back %1 at byte %2").arg(path_).arg(onDisk_);
             return false;

@@ -267,7 +267,6 @@ void Fetch::run() {
     curl_easy_cleanup(w.easy);
     curl_slist_free_all(headers);
     w.result.status = int(w.status);
-    w.result.aborted = abort_.load();
     if (code != CURLE_OK && w.result.verdict.isEmpty())
         w.result.transportError = errorBuffer[0] ? QString::fromLocal8Bit(errorBuffer) : QString::fromLatin1(curl_easy_strerror(code));
     post([self = shared_from_this(), r = w.result] {

@@ -57,7 +57,6 @@ struct FetchResult {
     QString transportError; // libcurl's reason when the connection failed
     QString verdict;        // the fetch stopped itself for this reason
     bool fatal = false;     // ... and retrying cannot help
-    bool aborted = false;   // the owner aborted it
 };
 
 class Fetch : public std::enable_shared_from_this<Fetch> {
