@@ -1,4 +1,5 @@
 #include "flasherror.h"
+#include "testimages.h"
 #include "imagedigest.h"
 
 #include <QCryptographicHash>
@@ -10,15 +11,8 @@
 using namespace conduit::flash;
 
 namespace {
-QByteArray randomBytes(qsizetype size, quint32 seed) {
-    QByteArray b(size, Qt::Uninitialized);
-    QRandomGenerator gen(seed);
-    for (qsizetype i = 0; i < size; ++i) b[i] = char(gen.generate() & 0xff);
-    return b;
-}
-std::string qtSha(const QByteArray &b) {
-    return QCryptographicHash::hash(b, QCryptographicHash::Sha256).toHex().toStdString();
-}
+using flashtest::qtSha;
+using flashtest::randomBytes;
 constexpr qsizetype kBlock = qsizetype(ImageDigest::kBlockSize);
 } // namespace
 
