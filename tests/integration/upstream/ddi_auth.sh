@@ -42,27 +42,27 @@ count_in_host_log() { ddi_host_log | grep -c "$1" || true; }
 # When (ms since start) the host logged the Nth line matching $2.
 logged_at_ms() { ddi_host_log | grep "$2" | sed -n "$1"'s/^\[ *\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p'; }
 
+# token_campaign VERSION CONF-LINE: the host with that token installs VERSION, and no request was refused.
+token_campaign() {
+  conf 'plain_http = true' "$2"
+  ddi_example_release "$1"
+  ddi_start_host conduit.conf
+  action=$(ddi_example_deploy car-9 "$1")
+  campaign "$1" "$action"
+  [ "$(answered 401)" = 0 ] || fail "the server answered 401 $(answered 401) times"
+  echo "  version $1 installed; the server answered no 401"
+}
+
 echo "== TargetToken: the right token works"
 ddi_example_release 2
 ddi_start_server --repo www --poll-sleep 00:00:01 --target-token car-9=tok-car-9
-conf 'plain_http = true' 'target_token = tok-car-9'
-ddi_start_host conduit.conf
-action=$(ddi_example_deploy car-9 2)
-campaign 2 "$action"
-[ "$(answered 401)" = 0 ] || fail "the server answered 401 $(answered 401) times"
-echo "  version 2 installed; the server answered no 401"
+token_campaign 2 'target_token = tok-car-9'
 
 echo "== GatewayToken: the tenant-wide token works"
 ddi_stop_host
 curl -sf -X POST "$admin/admin/settings" -d '{"gatewayToken":"gw-tenant","targetTokens":{}}' >/dev/null
 curl -sf -X DELETE "$admin/admin/stats" >/dev/null
-conf 'plain_http = true' 'gateway_token = gw-tenant'
-ddi_example_release 3
-ddi_start_host conduit.conf
-action=$(ddi_example_deploy car-9 3)
-campaign 3 "$action"
-[ "$(answered 401)" = 0 ] || fail "the server answered 401 $(answered 401) times"
-echo "  version 3 installed; the server answered no 401"
+token_campaign 3 'gateway_token = gw-tenant'
 
 echo "== a wrong token: refused, the reason in the host's log, polls back off; recovers once the server accepts it"
 ddi_stop_host
