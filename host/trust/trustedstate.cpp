@@ -160,7 +160,11 @@ Status TrustStore::save(const TrustedState &state) const
         if (!forward)
             return forward.error();
     }
-    const QByteArray bytes = canonicalJson(state.toJson());
+    // Not canonicalJson(): the OLPC encoding leaves control characters raw,
+    // and the state embeds root files as they were signed, which python-tuf
+    // and tuf-on-ci pretty-print (newlines). The strict parser refuses raw
+    // control characters, so the state would never load again.
+    const QByteArray bytes = compactJson(state.toJson());
     const QString dir = QFileInfo(m_path).absolutePath();
     const QByteArray tmpPath = QFile::encodeName(m_path + QStringLiteral(".tmp"));
     const int fd = ::open(tmpPath.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

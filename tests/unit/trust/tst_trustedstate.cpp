@@ -54,6 +54,29 @@ private slots:
         QVERIFY(!QFile::exists(store.path() + QStringLiteral(".tmp")));
     }
 
+    // python-tuf, tuf-on-ci and sigstore publish pretty-printed roots; the
+    // state embeds the root file as it was signed, newlines and all, and
+    // must read back after a save (it once did not: every later verify
+    // failed with "control character in string").
+    void prettyPrintedRootSurvivesSaveAndLoad()
+    {
+        const QByteArray root = readAll(QStringLiteral(CONDUIT_TRUST_TEST_DATA "/tuf-on-ci-0.11/initial_root.json"));
+        QVERIFY(root.contains('\n'));
+        auto state = provisionTrustedState(root, image.initialRoot());
+        QVERIFY2(state, qPrintable(state ? QString() : state.error().message));
+        TrustStore store(dir.filePath(QStringLiteral("pretty.json")));
+        QVERIFY(store.save(*state));
+        auto loaded = store.load();
+        QVERIFY2(loaded, qPrintable(loaded ? QString() : loaded.error().message));
+        QCOMPARE(loaded->director.root, root);
+        QVERIFY(*loaded == *state);
+        // A second save over the first (a rotation, a new timestamp) loads the
+        // stored state first: it must not fail either.
+        loaded->lastTrustedTime = kNow;
+        QVERIFY(store.save(*loaded));
+        QVERIFY(store.load());
+    }
+
     void provisioningChecksRootSignatures()
     {
         RepositoryBuilder bad(QStringLiteral("bad"), kNow);
