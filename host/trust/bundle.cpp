@@ -349,11 +349,29 @@ std::unique_ptr<QIODevice> BundleReader::openEntry(const BundleEntry &entry) con
     return std::make_unique<EntryDevice>(m_device, entry.dataOffset, entry.size);
 }
 
-Status verifyBundledTarget(const BundleReader &bundle, const VerifiedTarget &target)
+Result<const BundleEntry *> bundledImage(const BundleReader &bundle, const VerifiedTarget &target)
 {
     const BundleEntry *entry = bundle.target(target.name);
     if (!entry)
         return trustError(TrustErrorKind::Missing, QStringLiteral("bundle lacks the image of target %1").arg(target.name));
+    if (entry->size > target.length) {
+        return trustError(TrustErrorKind::EndlessData,
+                          QStringLiteral("endless data attack: image %1 is longer than its signed length %2")
+                                  .arg(target.name).arg(target.length));
+    }
+    if (entry->size < target.length) {
+        return trustError(TrustErrorKind::ImageMismatch, QStringLiteral("image %1 is %2 bytes, signed length is %3")
+                                                                .arg(target.name).arg(entry->size).arg(target.length));
+    }
+    return entry;
+}
+
+Status verifyBundledTarget(const BundleReader &bundle, const VerifiedTarget &target)
+{
+    auto image = bundledImage(bundle, target);
+    if (!image)
+        return image.error();
+    const BundleEntry *entry = *image;
     ImageVerifier verifier(target.name, target.length, target.hashes);
     auto device = bundle.openEntry(*entry);
     QByteArray chunk(1 << 20, Qt::Uninitialized);

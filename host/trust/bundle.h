@@ -75,6 +75,11 @@ private:
     QDateTime m_created;
 };
 
+// The bundled image of `target`, refused unless it exists and its size is
+// exactly the signed length (nothing past it is ever accepted, nothing short
+// is streamed). The host checks this before installing; verify does too.
+Result<const BundleEntry *> bundledImage(const BundleReader &bundle, const VerifiedTarget &target);
+
 // Streams the bundled image of `target` through ImageVerifier: the entry must
 // exist, and its length and every listed hash must match.
 Status verifyBundledTarget(const BundleReader &bundle, const VerifiedTarget &target);

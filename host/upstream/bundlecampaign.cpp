@@ -29,8 +29,10 @@ std::unique_ptr<BundleCampaign> BundleCampaign::open(const QString &path, const 
     bc->state_ = update->state;
     bc->payloads_.reader = std::make_shared<trust::BundleReader>(std::move(*reader));
     for (const trust::VerifiedTarget &t : update->targets) {
-        if (!bc->payloads_.reader->target(t.name)) {
-            *error = QStringLiteral("bundle does not carry the image of target %1").arg(t.name);
+        // The same refusal as `conduitctl verify`: an entry longer (or
+        // shorter) than its signed length is refused before anything runs.
+        if (auto image = trust::bundledImage(*bc->payloads_.reader, t); !image) {
+            *error = image.error().message;
             return nullptr;
         }
         bc->payloads_.targets.emplace(t.name, t);

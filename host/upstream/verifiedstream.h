@@ -31,6 +31,8 @@ protected:
     qint64 writeData(const char *, qint64) override { return -1; }
 
 private:
+    bool failTrailingData();
+
     std::unique_ptr<QIODevice> source_;
     transfer::StagedReader *staged_ = nullptr; // source_, when it is a download
     trust::ImageVerifier verifier_;

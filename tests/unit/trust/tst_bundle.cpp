@@ -294,6 +294,17 @@ private slots:
         auto checked = verifyBundledTarget(*reader, target);
         QVERIFY(!checked.ok());
         QCOMPARE(checked.error().kind, TrustErrorKind::EndlessData);
+        // The host's check before an install (BundleCampaign) says the same,
+        // without reading the image.
+        auto image = bundledImage(*reader, target);
+        QVERIFY(!image.ok());
+        QCOMPARE(image.error().kind, TrustErrorKind::EndlessData);
+        target.length = imageB.size() + 2;
+        image = bundledImage(*reader, target);
+        QVERIFY(!image.ok());
+        QCOMPARE(image.error().kind, TrustErrorKind::ImageMismatch);
+        target.length = imageB.size() + 1;
+        QVERIFY(bundledImage(*reader, target).ok());
     }
 
     void metadataSourceStopsAtLimit()
