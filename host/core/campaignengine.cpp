@@ -38,7 +38,7 @@ Step stepOf(Op op) {
 }
 
 Failure deviceError(const QString &device, Op op, const CallResult &r) {
-    const QString detail = r.message.isEmpty() ? QStringLiteral("code %1").arg(r.code) : r.message;
+    const QString detail = r.message.isEmpty() ? QString::fromStdString(ipc::resultText(r.code)) : r.message;
     return {stepOf(op), r.code == CONDUIT_E_TIMEOUT ? Kind::Timeout : Kind::DeviceError, device,
             QStringLiteral("device %1: %2 failed: %3").arg(device, QLatin1String(ipc::opName(op)), detail)};
 }

@@ -70,6 +70,11 @@ enum class Op : uint32_t {
 constexpr uint32_t kMaxOp = 13;
 const char *opName(Op op);
 
+// A conduit_result as an operator reads it: "CONDUIT_E_IO (read/write
+// failure on the device)", "vendor code -1003", "unknown code 7". For
+// failures that come without a message of their own.
+std::string resultText(int code);
+
 // Field tags. A tag appears at most once per frame.
 enum class Tag : uint16_t {
     Code = 1,           // i64

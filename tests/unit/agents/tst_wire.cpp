@@ -1,5 +1,6 @@
 // The IPC wire format: headers, field lists and the frame splitter.
 #include "ipc/wire.h"
+#include <conduit/agent.h>
 
 #include <QTest>
 
@@ -86,6 +87,17 @@ private slots:
         QCOMPARE(r.error(), std::string("bad frame magic"));
         r.append(good.data(), good.size());
         QVERIFY(!r.next()); // a broken stream stays broken
+    }
+
+    // A failure without a message of its own is shown by name, not as
+    // "code -7".
+    void resultCodesHaveNames() {
+        QCOMPARE(QString::fromStdString(resultText(CONDUIT_E_IO)), QStringLiteral("CONDUIT_E_IO (read/write failure on the device)"));
+        QCOMPARE(QString::fromStdString(resultText(CONDUIT_E_NO_SPACE)), QStringLiteral("CONDUIT_E_NO_SPACE (staging area too small)"));
+        QCOMPARE(QString::fromStdString(resultText(-1003)), QStringLiteral("vendor code -1003"));
+        QCOMPARE(QString::fromStdString(resultText(7)), QStringLiteral("unknown code 7"));
+        for (int code = CONDUIT_E_ABI; code <= CONDUIT_OK; ++code)
+            QVERIFY2(resultText(code).rfind("CONDUIT_", 0) == 0, resultText(code).c_str());
     }
 };
 

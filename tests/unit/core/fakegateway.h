@@ -22,6 +22,7 @@ class FakeGateway : public conduit::core::DeviceGateway {
 public:
     QMap<QString, FakeDevice> devices;
     QSet<QString> failAt;          // "device:op"
+    QSet<QString> silentFailAt;    // "device:op": fails with CONDUIT_E_IO and no message
     QSet<QString> timeoutAt;       // "device:op": the device does not answer in time
     QStringList calls;             // "op:device" in call order
     bool holdTransfers = false;    // transfers wait for release()
@@ -61,6 +62,10 @@ public:
             if (failAt.contains(u.deviceId + QLatin1Char(':') + name)) {
                 r.code = CONDUIT_E_FAILED;
                 r.message = QStringLiteral("injected %1 failure").arg(name);
+                return done(r);
+            }
+            if (silentFailAt.contains(u.deviceId + QLatin1Char(':') + name)) {
+                r.code = CONDUIT_E_IO; // no message: the host must name the code
                 return done(r);
             }
             if (timeoutAt.contains(u.deviceId + QLatin1Char(':') + name)) {

@@ -164,6 +164,16 @@ private slots:
         QCOMPARE(f.gateway.count(QStringLiteral("rollback"), QStringLiteral("gw")), 0);
     }
 
+    // An agent that fails without a message: the reason names the result
+    // code, not "code -7".
+    void failureWithoutMessageNamesTheCode() {
+        Fixture f;
+        f.gateway.silentFailAt << QStringLiteral("ecu-a:install");
+        const auto r = f.run(f.campaign());
+        QVERIFY2(r.reason.contains(QLatin1String("device ecu-a: install failed: CONDUIT_E_IO (read/write failure on the device)")),
+                 qPrintable(r.reason));
+    }
+
     // A device that does not answer in time, and a payload that cannot be
     // opened, are told apart from a device that reports an error.
     void timeoutAndMissingPayloadAreTheirOwnKinds() {
