@@ -1,6 +1,7 @@
 #include "checkagent.h"
 
 #include "agents/agentregistry.h"
+#include "text/untrustedtext.h"
 
 #include <conduit/agent.h>
 
@@ -38,7 +39,7 @@ QJsonObject deviceJson(const agents::DeviceInfo &d) {
 }
 
 int fail(const QString &reason) {
-    std::fprintf(stderr, "check-agent: FAIL: %s\n", qPrintable(reason));
+    std::fprintf(stderr, "check-agent: FAIL: %s\n", conduit_printable(reason));
     return 1;
 }
 

@@ -15,6 +15,8 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 
+#include "text/untrustedtext.h"
+
 #include <cstdio>
 
 Q_LOGGING_CATEGORY(lcHost, "conduit.host")
@@ -44,7 +46,7 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
         }
         for (agents::AgentRunner *r : registry.agents()) {
             if (r->state() != agents::AgentRunner::State::Ready) {
-                std::fprintf(stderr, "agent %s: FAILED: %s\n", qPrintable(r->manifest().id), qPrintable(r->lastFailure()));
+                std::fprintf(stderr, "agent %s: FAILED: %s\n", conduit_printable(r->manifest().id), conduit_printable(r->lastFailure()));
                 out.append(QJsonObject{{QStringLiteral("agent"), r->manifest().id}, {QStringLiteral("error"), r->lastFailure()}});
                 exitCode = 1;
                 finishOne();
@@ -53,17 +55,17 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
             auto *call = r->call(ipc::Op::Inventory);
             QObject::connect(call, &agents::AgentCall::finished, [&, r](const agents::CallResult &res) {
                 QJsonArray devices;
-                if (!json) std::printf("agent %s %s (ABI 1.%d, pid %lld)\n", qPrintable(r->info().agentId),
-                                       qPrintable(r->info().agentVersion), r->info().negotiatedMinor,
+                if (!json) std::printf("agent %s %s (ABI 1.%d, pid %lld)\n", conduit_printable(r->info().agentId),
+                                       conduit_printable(r->info().agentVersion), r->info().negotiatedMinor,
                                        static_cast<long long>(r->pid()));
                 if (!res.ok()) {
-                    std::printf("  inventory failed: %s\n", qPrintable(res.message));
+                    std::printf("  inventory failed: %s\n", conduit_printable(res.message));
                     exitCode = 1;
                 }
                 for (const auto &d : res.devices) {
-                    if (!json) std::printf("  device %-14s type %-10s hw %-16s version %-10s state %s\n", qPrintable(d.id),
-                                           qPrintable(d.type), qPrintable(d.hardwareId), qPrintable(d.currentVersion),
-                                           qPrintable(d.updateState));
+                    if (!json) std::printf("  device %-14s type %-10s hw %-16s version %-10s state %s\n", conduit_printable(d.id),
+                                           conduit_printable(d.type), conduit_printable(d.hardwareId), conduit_printable(d.currentVersion),
+                                           conduit_printable(d.updateState));
                     devices.append(QJsonObject{{QStringLiteral("id"), d.id}, {QStringLiteral("type"), d.type},
                                                {QStringLiteral("hardware_id"), d.hardwareId},
                                                {QStringLiteral("version"), d.currentVersion}});
@@ -97,7 +99,7 @@ int installBundle(daemon::Host &host, const QString &bundle) {
     auto printState = [](core::CampaignEngine::State s) {
         if (s == core::CampaignEngine::State::Idle) return;
         if (s == core::CampaignEngine::State::Installing) return; // per phase, below
-        std::printf("  %s\n", qPrintable(core::CampaignEngine::stateName(s)));
+        std::printf("  %s\n", conduit_printable(core::CampaignEngine::stateName(s)));
         std::fflush(stdout);
     };
     QObject::connect(engine, &core::CampaignEngine::stateChanged, printState);
@@ -105,14 +107,14 @@ int installBundle(daemon::Host &host, const QString &bundle) {
         std::printf("  Installing phase %d of %d\n", index + 1, count);
     });
     QObject::connect(engine, &core::CampaignEngine::conditionsChanged, [](const QStringList &unmet) {
-        for (const QString &u : unmet) std::printf("  waiting: %s\n", qPrintable(u));
+        for (const QString &u : unmet) std::printf("  waiting: %s\n", conduit_printable(u));
     });
     QObject::connect(engine, &core::CampaignEngine::consentRequested, [](core::CampaignEngine::ConsentKind) {
         std::printf("  consent needed: this mode only runs with --yes or an auto-consent policy\n");
         QCoreApplication::exit(3);
     });
     QObject::connect(engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
-        std::printf("result: %s%s%s\n", qPrintable(r.outcome), r.reason.isEmpty() ? "" : " - ", qPrintable(r.reason));
+        std::printf("result: %s%s%s\n", conduit_printable(r.outcome), r.reason.isEmpty() ? "" : " - ", conduit_printable(r.reason));
         exitCode = r.outcome == QLatin1String("success") ? 0 : 1;
     });
     auto submit = [&] {
@@ -120,11 +122,11 @@ int installBundle(daemon::Host &host, const QString &bundle) {
         submitted = true;
         host.installBundle(bundle, [&, engine](const QString &error) {
             if (!error.isEmpty()) {
-                std::fprintf(stderr, "conduitd: bundle refused: %s\n", qPrintable(error));
+                std::fprintf(stderr, "conduitd: bundle refused: %s\n", conduit_printable(error));
                 QCoreApplication::exit(2);
                 return;
             }
-            std::printf("campaign from %s: metadata verified; each image is verified as it streams\n", qPrintable(bundle));
+            std::printf("campaign from %s: metadata verified; each image is verified as it streams\n", conduit_printable(bundle));
         });
     };
     QObject::connect(engine, &core::CampaignEngine::stateChanged, [&](core::CampaignEngine::State s) {
@@ -138,9 +140,18 @@ int installBundle(daemon::Host &host, const QString &bundle) {
     return rc == 0 ? exitCode : rc;
 }
 
+// Every log line leaves as one line with its control characters escaped:
+// messages carry agents' text, server answers and bundle names.
+void logLine(QtMsgType type, const QMessageLogContext &context, const QString &message) {
+    const QString line = qFormatLogMessage(type, context, text::printable(message));
+    std::fputs((line.toLocal8Bit() + '\n').constData(), stderr);
+    if (type == QtFatalMsg) std::abort();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+    qInstallMessageHandler(logLine);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("conduitd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CONDUIT_HOST_VERSION));
@@ -180,7 +191,7 @@ int main(int argc, char **argv) {
     daemon::HostConfig config = daemon::HostConfig::load(p.value(configOpt), &warnings, &error);
     for (const QString &w : warnings) qCWarning(lcHost).noquote() << w;
     if (!error.isEmpty()) {
-        std::fprintf(stderr, "conduitd: %s\n", qPrintable(error));
+        std::fprintf(stderr, "conduitd: %s\n", conduit_printable(error));
         return 2;
     }
     if (p.isSet(inProcessOpt)) config.agents.inProcess = true;
@@ -215,7 +226,7 @@ int main(int argc, char **argv) {
     });
     QStringList problems;
     if (!host.start(&problems, &error)) {
-        std::fprintf(stderr, "conduitd: %s\n", qPrintable(error));
+        std::fprintf(stderr, "conduitd: %s\n", conduit_printable(error));
         return 2;
     }
     for (const QString &problem : problems) qCWarning(lcHost).noquote() << problem;
@@ -223,7 +234,7 @@ int main(int argc, char **argv) {
     if (p.isSet(installOpt)) return installBundle(host, p.value(installOpt));
 
     if (!host.startControlApi(&error)) {
-        std::fprintf(stderr, "conduitd: %s\n", qPrintable(error));
+        std::fprintf(stderr, "conduitd: %s\n", conduit_printable(error));
         return 2;
     }
     qCInfo(lcHost).noquote() << "conduitd" << CONDUIT_HOST_VERSION << "running with" << host.registry()->agents().size() << "agents";

@@ -1,5 +1,7 @@
 #include "subcommand.h"
 
+#include "text/untrustedtext.h"
+
 #include <cstdio>
 
 namespace conduit::ctl {
@@ -24,12 +26,14 @@ const std::vector<const Subcommand *> &subcommands()
 
 void printLine(const QString &line)
 {
-    std::fputs(qPrintable(line + u'\n'), stdout);
+    // Output carries names and messages from bundles, servers and agents.
+    std::fputs(text::printableLocal8Bit(line, text::Newlines::Keep).constData(), stdout);
+    std::fputc('\n', stdout);
 }
 
 int printError(const char *subcommand, int exitCode, const QString &message)
 {
-    std::fprintf(stderr, "conduitctl %s: %s\n", subcommand, qPrintable(message));
+    std::fprintf(stderr, "conduitctl %s: %s\n", subcommand, text::printableLocal8Bit(message, text::Newlines::Keep).constData());
     return exitCode;
 }
 

@@ -383,6 +383,28 @@ private slots:
                  qPrintable(describe(r)));
     }
 
+    // Names from a bundle reach the operator's terminal escaped: an ESC
+    // sequence in an entry name once cleared the screen.
+    void untrustedNamesAreEscaped()
+    {
+        const QString tar = QStandardPaths::findExecutable(QStringLiteral("tar"));
+        if (tar.isEmpty())
+            QFAIL("tar not installed (scripts/install-deps installs it)");
+        makeRelease();
+        const QString tree = path(QStringLiteral("esc"));
+        QDir().mkpath(tree + QStringLiteral("/targets"));
+        QVERIFY(writeAll(tree + QStringLiteral("/bundle.json"), R"({"format":1,"created":"2030-01-01T00:00:00Z","contents":[]})"));
+        const QString name = QStringLiteral("targets/\x1b[2J\x1b[Hgw.bin\u202e");
+        QVERIFY(QFile::link(QStringLiteral("/etc/shadow"), tree + u'/' + name));
+        const QString bundle = path(QStringLiteral("esc.bundle"));
+        EXPECT_OK(run(tar, {QStringLiteral("--format=ustar"), QStringLiteral("-cf"), bundle, QStringLiteral("-C"), tree,
+                            QStringLiteral("bundle.json"), name}));
+        const Run r = verify(bundle);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(!r.err.contains(QChar(0x1b)) && !r.err.contains(QChar(0x202e)), qPrintable(describe(r)));
+        QVERIFY2(r.err.contains(QStringLiteral("targets/\\x1b[2J\\x1b[Hgw.bin\\u{202e}")), qPrintable(describe(r)));
+    }
+
     void driverInformationIsSignedAndChecked()
     {
         // Notes as editors write them: CRLF line ends, a final newline.
