@@ -310,6 +310,29 @@ private slots:
         expectRecovery();
     }
 
+    // docs/metadata.md section 8: a verified release stays trusted when its
+    // install rolls back, so it can be verified again as it is (same
+    // metadata, same counter), but software signed with a lower counter
+    // cannot follow it.
+    void rolledBackReleaseCanBeRetriedButNotUndercut()
+    {
+        director->targetFiles.clear();
+        assign(QStringLiteral("a-fw-5.bin"), "firmware a 5", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 5);
+        releaseBoth();
+        QVERIFY2(update(), qPrintable(lastError)); // saved, then the install "rolls back"
+        QVERIFY2(update(), qPrintable(lastError)); // the retry: the very same files
+        QCOMPARE(lastTargets.size(), size_t(1));
+        QCOMPARE(lastTargets.front().releaseCounter, qint64(5));
+        director->targetFiles.clear();
+        assign(QStringLiteral("a-fw-1-again.bin"), "firmware a 1", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 1);
+        releaseBoth();
+        expectRejected(QStringLiteral("release counter of a-fw-1-again.bin for ECU ecu-a is 1 < 5"));
+        director->targetFiles.clear();
+        assign(QStringLiteral("a-fw-1-resigned.bin"), "firmware a 1", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 5);
+        releaseBoth();
+        QVERIFY2(update(), qPrintable(lastError));
+    }
+
     void imageAbsentFromImageRepository()
     {
         director->addTarget(QStringLiteral("ghost.bin"), "ghost",
