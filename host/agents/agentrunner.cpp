@@ -1,6 +1,7 @@
 #include "agentrunner.h"
 
 #include "agentchannel.h"
+#include "updatestate.h"
 
 #include <conduit/agent.h>
 
@@ -310,6 +311,13 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
                   utf8(f->strOr(Tag::UpdateState), &d.updateState);
         if (!ok || d.id.isEmpty()) return violation(QStringLiteral("device frame with invalid or empty strings"));
         d.capabilities = static_cast<quint32>(f->u64(Tag::Capabilities).value_or(0));
+        if (!parseUpdateState(d.updateState)) {
+            const QString why = QStringLiteral("device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
+                                    .arg(d.id, d.updateState, updateStateVocabulary());
+            qCWarning(lcAgent).noquote() << "agent" << manifest_.id << why;
+            c->result_.refusedDevices << why;
+            return;
+        }
         c->result_.devices << d;
         return;
     }

@@ -40,6 +40,7 @@ struct CallResult {
     quint32 capabilities = 0;
     bool found = false;      // ProbeExtension
     QList<DeviceInfo> devices;
+    QStringList refusedDevices; // Inventory: why a reported device was left out
     quint64 payloadBytes = 0; // bytes streamed, for Transfer
     bool ok() const { return code == 0 && !runnerFailed; }
 };

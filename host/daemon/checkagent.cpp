@@ -89,6 +89,11 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config) {
                 QCoreApplication::exit(exitCode);
                 return;
             }
+            if (!r.refusedDevices.isEmpty()) {
+                exitCode = fail(QStringLiteral("inventory: %1").arg(r.refusedDevices.join(QStringLiteral("; "))));
+                QCoreApplication::exit(exitCode);
+                return;
+            }
             QJsonArray devices;
             for (const auto &d : r.devices) devices << deviceJson(d);
             report.insert(QStringLiteral("devices"), devices);

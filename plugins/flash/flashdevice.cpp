@@ -159,7 +159,9 @@ DeviceReport FlashDevice::report() {
     DeviceReport r;
     r.currentVersion = get("slot_" + b.booted + "_version");
     r.previousVersion = get("previous_version");
-    r.updateState = get("state");
+    // "writing" is this agent's own: a transfer in flight holds nothing the
+    // host could resume (CONDUIT_UPDATE_STATE_IDLE says so).
+    r.updateState = get("state") == "writing" ? CONDUIT_UPDATE_STATE_IDLE : get("state");
     const std::string inactive = other(b.primary);
     std::string inactiveState = get("slot_" + inactive + "_version").empty() ? "invalid" : "holds " + get("slot_" + inactive + "_version");
     if (r.updateState == "staged" || r.updateState == "activated") inactiveState = r.updateState + " " + get("target_version");

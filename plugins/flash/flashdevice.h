@@ -2,7 +2,8 @@
 // the update steps in the order that keeps it bootable at every instant.
 //
 // Update states (persisted in <state_dir>/<device>.state, reported as
-// conduit_device_info.update_state):
+// conduit_device_info.update_state, the CONDUIT_UPDATE_STATE_* vocabulary
+// of conduit/agent.h; "writing" is reported as idle):
 //   idle        nothing in flight; the inactive slot may hold anything
 //   writing     transfer in progress (found after a crash: reported idle,
 //               inactive slot invalid)

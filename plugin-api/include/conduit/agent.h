@@ -173,11 +173,34 @@ typedef struct conduit_device_info {
     const char *current_version;  /* version running now                    */
     const char *previous_version; /* last valid version, "" if none         */
     uint32_t capabilities;        /* CONDUIT_CAP_* flags                    */
-    /* State of the device's update machinery, e.g. "idle", "staged",
-     * "activated" (awaiting commit), "rolled-back". Lets the host resume
-     * after a power cut without repeating a step. */
+    /* State of the device's update machinery: exactly one of the
+     * CONDUIT_UPDATE_STATE_* strings below (byte for byte, lowercase). Lets
+     * the host resume after a power cut without repeating a step. The host
+     * refuses a device that reports anything else (conduitd --check-agent
+     * and the log name the device and the value). */
     const char *update_state;
 } conduit_device_info;
+
+/* The vocabulary of conduit_device_info.update_state, and what the host
+ * concludes from each when it recovers a campaign after a power cut
+ * (docs/plugin-abi.md, "Update states"). Named in 1.0; the values were the
+ * 1.0 contract from the start. */
+
+/* Nothing in flight: the device runs current_version and will keep it. A
+ * transfer interrupted by a power cut reports idle (the staging is
+ * invalid); after commit() the device is idle on the new version; after
+ * rollback() it is idle on the old one. */
+#define CONDUIT_UPDATE_STATE_IDLE "idle"
+/* A verified image is staged (transfer and install done), not yet
+ * activated: the host may activate it or roll it back. */
+#define CONDUIT_UPDATE_STATE_STAGED "staged"
+/* The new software is selected on trial (activate() done), awaiting
+ * commit(); current_version must then be the signed conduit.version of the
+ * update. The host commits it or rolls it back, never activates again. */
+#define CONDUIT_UPDATE_STATE_ACTIVATED "activated"
+/* The trial was abandoned (rollback() or a fallback by the bootloader):
+ * the device runs its previous, last valid software. */
+#define CONDUIT_UPDATE_STATE_ROLLED_BACK "rolled-back"
 
 /* Called by the plugin once per device, from inside inventory(). */
 typedef void (*conduit_inventory_fn)(void *context,

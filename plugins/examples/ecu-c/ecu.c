@@ -212,7 +212,7 @@ static conduit_result transfer(conduit_agent *agent, const conduit_update *u, co
     if (fclose(f) != 0) return CONDUIT_E_IO;
     if (n < 0) return (conduit_result)n;
     snprintf(d->staged, FIELD, "%s", u->version);
-    snprintf(d->state, FIELD, "staged");
+    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_STAGED);
     return save(a, d);
 }
 
@@ -230,14 +230,14 @@ static conduit_result activate(conduit_agent *agent, const conduit_update *u) {
     device *d;
     conduit_result rc = begin_step(a, u, "activate", &d);
     if (rc != CONDUIT_OK) return rc;
-    if (strcmp(d->state, "activated") == 0 && strcmp(d->current, u->version) == 0) return CONDUIT_OK;
-    if (strcmp(d->state, "staged") != 0 || strcmp(d->staged, u->version) != 0) {
+    if (strcmp(d->state, CONDUIT_UPDATE_STATE_ACTIVATED) == 0 && strcmp(d->current, u->version) == 0) return CONDUIT_OK;
+    if (strcmp(d->state, CONDUIT_UPDATE_STATE_STAGED) != 0 || strcmp(d->staged, u->version) != 0) {
         fail_msg("nothing staged for this version");
         return CONDUIT_E_STATE;
     }
     snprintf(d->previous, FIELD, "%s", d->current);
     snprintf(d->current, FIELD, "%s", u->version);
-    snprintf(d->state, FIELD, "activated");
+    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_ACTIVATED);
     return save(a, d);
 }
 
@@ -246,13 +246,13 @@ static conduit_result commit(conduit_agent *agent, const conduit_update *u) {
     device *d;
     conduit_result rc = begin_step(a, u, "commit", &d);
     if (rc != CONDUIT_OK) return rc;
-    if (strcmp(d->state, "idle") == 0 && strcmp(d->current, u->version) == 0) return CONDUIT_OK;
-    if (strcmp(d->state, "activated") != 0) {
+    if (strcmp(d->state, CONDUIT_UPDATE_STATE_IDLE) == 0 && strcmp(d->current, u->version) == 0) return CONDUIT_OK;
+    if (strcmp(d->state, CONDUIT_UPDATE_STATE_ACTIVATED) != 0) {
         fail_msg("commit without activation");
         return CONDUIT_E_STATE;
     }
     d->staged[0] = '\0';
-    snprintf(d->state, FIELD, "idle");
+    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
     return save(a, d);
 }
 
@@ -261,13 +261,13 @@ static conduit_result rollback(conduit_agent *agent, const conduit_update *u) {
     device *d = find(a, u->device_id);
     char path[1200];
     if (!d) return CONDUIT_E_NO_DEVICE;
-    if (strcmp(d->state, "activated") == 0) {
+    if (strcmp(d->state, CONDUIT_UPDATE_STATE_ACTIVATED) == 0) {
         snprintf(d->current, FIELD, "%s", d->previous);
     }
     state_path(a, d, "staged", path, sizeof path);
     remove(path);
     d->staged[0] = '\0';
-    snprintf(d->state, FIELD, "idle");
+    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
     return save(a, d);
 }
 
@@ -305,7 +305,7 @@ static conduit_result create(const conduit_agent_config *config, conduit_agent *
         snprintf(d->id, FIELD, "%s", item);
         snprintf(d->hwid, FIELD, "%s", colon ? colon + 1 : "example-ecu");
         snprintf(d->current, FIELD, "1.0.0");
-        snprintf(d->state, FIELD, "idle");
+        snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
         load(a, d);
     }
     for (i = 0; i < a->count; ++i) g_host->log(g_host, CONDUIT_LOG_DEBUG, a->devices[i].id);

@@ -28,7 +28,7 @@ private slots:
         QCOMPARE(f.start(), QString());
         CallResult r = f.call(Op::Inventory);
         QVERIFY(r.ok());
-        QVERIFY2(r.devices[0].updateState.contains(QLatin1String("unknown-ext=null")), qPrintable(r.devices[0].updateState));
+        QVERIFY2(r.devices[0].previousVersion.contains(QLatin1String("unknown-ext=null")), qPrintable(r.devices[0].previousVersion));
     }
     void unknownAgentExtensionIsNull() {
         RunnerFixture f(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-sink.so"));
@@ -48,7 +48,7 @@ private slots:
         QCOMPARE(f.runner->info().negotiatedMinor, 0);
         CallResult r = f.call(Op::Inventory);
         QVERIFY(r.ok());
-        QVERIFY2(r.devices[0].updateState.startsWith(QLatin1String("negotiated=1.0")), qPrintable(r.devices[0].updateState));
+        QVERIFY2(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.0")), qPrintable(r.devices[0].previousVersion));
     }
     void olderMinorPluginInNewerHost() {
         // A host offering 1.3 with a plugin built for 1.0: both use 1.0.
@@ -57,14 +57,14 @@ private slots:
         QCOMPARE(f.runner->info().hostMinor, 3);
         QCOMPARE(f.runner->info().negotiatedMinor, 0);
         CallResult r = f.call(Op::Inventory);
-        QVERIFY(r.devices[0].updateState.startsWith(QLatin1String("negotiated=1.0")));
+        QVERIFY(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.0")));
     }
     void newerMinorPluginInNewerHostUsesLowerMinor() {
         RunnerFixture f(testAgent(QStringLiteral("test-abi-newer.so")), {}, QStringLiteral(CONDUIT_RUNNER_MINOR3_PATH));
         QCOMPARE(f.start(), QString());
         QCOMPARE(f.runner->info().negotiatedMinor, 3);
         CallResult r = f.call(Op::Inventory);
-        QVERIFY2(r.devices[0].updateState.startsWith(QLatin1String("negotiated=1.3")), qPrintable(r.devices[0].updateState));
+        QVERIFY2(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.3")), qPrintable(r.devices[0].previousVersion));
     }
     void loadFailures_data() {
         QTest::addColumn<QString>("library");

@@ -45,6 +45,8 @@ private slots:
         QTest::newRow("struct too small") << dir + "test-abi-small.so" << QByteArray() << "entry table too small";
         QTest::newRow("crash during init") << dir + "test-fault.so" << QByteArray("crash@init") << "crashed during init";
         QTest::newRow("hang during init") << dir + "test-fault.so" << QByteArray("hang@init") << "hung during init";
+        QTest::newRow("update_state outside the ABI") << dir + "test-fault.so" << QByteArray("badstate@inventory")
+                                                     << "device fault-1 refused: update_state \"Activated\" is not one of idle, staged, activated, rolled-back";
         QTest::newRow("no such file") << dir + "nothing.so" << QByteArray() << "no such file";
     }
     void failures() {
