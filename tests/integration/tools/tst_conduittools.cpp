@@ -134,6 +134,28 @@ class TestConduitTools : public QObject {
         return out;
     }
 
+    // A bundle made by tar (not conduit-repo) whose `entry` is a symbolic
+    // link to /etc/shadow, verified against a fresh release. Setup failures
+    // show as exit code -2 with the reason in err.
+    Run verifyTarWithSymlink(const QString &label, const QString &entry)
+    {
+        const QString tar = QStandardPaths::findExecutable(QStringLiteral("tar"));
+        if (tar.isEmpty())
+            return {-2, {}, QStringLiteral("tar not installed (scripts/install-deps installs it)")};
+        makeRelease();
+        const QString tree = path(label);
+        QDir().mkpath(tree + QStringLiteral("/targets"));
+        if (!writeAll(tree + QStringLiteral("/bundle.json"), R"({"format":1,"created":"2030-01-01T00:00:00Z","contents":[]})")
+            || !QFile::link(QStringLiteral("/etc/shadow"), tree + u'/' + entry))
+            return {-2, {}, QStringLiteral("cannot build the tree in %1").arg(tree)};
+        const QString bundle = path(label + QStringLiteral(".bundle"));
+        const Run packed = run(tar, {QStringLiteral("--format=ustar"), QStringLiteral("-cf"), bundle, QStringLiteral("-C"), tree,
+                                     QStringLiteral("bundle.json"), entry});
+        if (packed.exitCode != 0)
+            return {-2, {}, QStringLiteral("tar failed: ") + describe(packed)};
+        return verify(bundle);
+    }
+
 private slots:
     void initTestCase()
     {
@@ -366,18 +388,7 @@ private slots:
 
     void bundleWithSymlinkFromTarIsRefused()
     {
-        const QString tar = QStandardPaths::findExecutable(QStringLiteral("tar"));
-        if (tar.isEmpty())
-            QSKIP("tar not installed");
-        makeRelease();
-        const QString tree = path(QStringLiteral("evil"));
-        QDir().mkpath(tree + QStringLiteral("/targets"));
-        QVERIFY(writeAll(tree + QStringLiteral("/bundle.json"), R"({"format":1,"created":"2030-01-01T00:00:00Z","contents":[]})"));
-        QVERIFY(QFile::link(QStringLiteral("/etc/shadow"), tree + QStringLiteral("/targets/gw.bin")));
-        const QString bundle = path(QStringLiteral("evil.bundle"));
-        EXPECT_OK(run(tar, {QStringLiteral("--format=ustar"), QStringLiteral("-cf"), bundle, QStringLiteral("-C"), tree,
-                            QStringLiteral("bundle.json"), QStringLiteral("targets/gw.bin")}));
-        const Run r = verify(bundle);
+        const Run r = verifyTarWithSymlink(QStringLiteral("evil"), QStringLiteral("targets/gw.bin"));
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(QStringLiteral("symbolic links are not allowed")) && r.err.contains(QStringLiteral("targets/gw.bin")),
                  qPrintable(describe(r)));
@@ -387,19 +398,7 @@ private slots:
     // sequence in an entry name once cleared the screen.
     void untrustedNamesAreEscaped()
     {
-        const QString tar = QStandardPaths::findExecutable(QStringLiteral("tar"));
-        if (tar.isEmpty())
-            QFAIL("tar not installed (scripts/install-deps installs it)");
-        makeRelease();
-        const QString tree = path(QStringLiteral("esc"));
-        QDir().mkpath(tree + QStringLiteral("/targets"));
-        QVERIFY(writeAll(tree + QStringLiteral("/bundle.json"), R"({"format":1,"created":"2030-01-01T00:00:00Z","contents":[]})"));
-        const QString name = QStringLiteral("targets/\x1b[2J\x1b[Hgw.bin\u202e");
-        QVERIFY(QFile::link(QStringLiteral("/etc/shadow"), tree + u'/' + name));
-        const QString bundle = path(QStringLiteral("esc.bundle"));
-        EXPECT_OK(run(tar, {QStringLiteral("--format=ustar"), QStringLiteral("-cf"), bundle, QStringLiteral("-C"), tree,
-                            QStringLiteral("bundle.json"), name}));
-        const Run r = verify(bundle);
+        const Run r = verifyTarWithSymlink(QStringLiteral("esc"), QStringLiteral("targets/\x1b[2J\x1b[Hgw.bin\u202e"));
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(!r.err.contains(QChar(0x1b)) && !r.err.contains(QChar(0x202e)), qPrintable(describe(r)));
         QVERIFY2(r.err.contains(QStringLiteral("targets/\\x1b[2J\\x1b[Hgw.bin\\u{202e}")), qPrintable(describe(r)));
