@@ -61,12 +61,17 @@ public:
     static void setError(const char *message) noexcept {
         if (auto *h = raw()) h->set_error(h, message);
     }
+    // [any-thread] Ask for Agent::onWakeup() on the agent thread soon (from
+    // a thread of the agent's own, e.g. a CAN listener). Coalesced.
+    static void requestWakeup() noexcept {
+        if (auto *h = raw()) h->request_wakeup(h);
+    }
 };
 
 struct Device {
     std::string id, type, hardwareId, currentVersion, previousVersion;
     uint32_t capabilities = 0;
-    std::string updateState = "idle";
+    std::string updateState = CONDUIT_UPDATE_STATE_IDLE; // a CONDUIT_UPDATE_STATE_* value
 };
 
 // The update a call is about; a view onto host-owned memory.
@@ -115,6 +120,13 @@ public:
     // [any-thread]
     virtual void cancel() noexcept {}
     virtual const void *extension(std::string_view) { return nullptr; }
+    // Capability flags (CONDUIT_CAP_*) for this one update, e.g. whether it
+    // needs a reboot. Not overridden: the inventory's capabilities apply.
+    virtual uint32_t query(const Update &) {
+        throw Error(CONDUIT_E_UNSUPPORTED, "no per-update capabilities");
+    }
+    // On the agent thread, after Host::requestWakeup().
+    virtual void onWakeup() {}
 };
 
 namespace detail {
@@ -180,6 +192,13 @@ struct Trampolines {
     CONDUIT_HPP_STEP(rollback, rollback)
 #undef CONDUIT_HPP_STEP
     static void cancel(conduit_agent *a) noexcept { self(a)->cancel(); }
+    static conduit_result query(conduit_agent *a, const conduit_update *u, uint32_t *caps) noexcept {
+        return guarded([&] { *caps = self(a)->query(Update{u}); });
+    }
+    static void wakeup(conduit_agent *a) noexcept {
+        // No result to carry an exception: it is logged and dropped.
+        if (guarded([&] { self(a)->onWakeup(); }) != CONDUIT_OK) Host::log(CONDUIT_LOG_ERROR, "onWakeup() threw");
+    }
     static const void *extension(conduit_agent *a, const char *id) noexcept {
         try {
             return self(a)->extension(id);
@@ -208,7 +227,9 @@ struct Trampolines {
             agent->commit = commit;
             agent->rollback = rollback;
             agent->cancel = cancel;
+            agent->query = query;
             agent->get_extension = extension;
+            agent->on_wakeup = wakeup;
             agent->destroy = destroy;
             *out = agent;
         });

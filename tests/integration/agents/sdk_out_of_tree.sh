@@ -7,6 +7,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/sdk" --component sdk >/dev/null
 test -f "$work/sdk/include/conduit/agent.h"
+test -f "$work/sdk/include/conduit/ext/data-capture.h"
 test -f "$work/sdk/lib/pkgconfig/conduit-agent.pc" || test -f "$work/sdk/lib/x86_64-linux-gnu/pkgconfig/conduit-agent.pc"
 cmake -S "$src/plugins/examples" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/sdk" >/dev/null
 cmake --build "$work/build" >/dev/null

@@ -113,6 +113,34 @@ private slots:
         QVERIFY(r.ok());
         QCOMPARE(r.devices.value(0).id, QStringLiteral("example-ecu-1"));
     }
+    // What C++ vendors reach through agent.hpp: a per-update capability
+    // query, and onWakeup() on the agent thread after requestWakeup() from a
+    // thread of the agent's own.
+    void cppHelperOffersQueryAndWakeup() {
+        qputenv("CONDUIT_TEST_FAULT", "wakeup@inventory");
+        RunnerFixture f(testAgent(QStringLiteral("test-fault.so")));
+        const QString started = f.start();
+        qunsetenv("CONDUIT_TEST_FAULT");
+        QCOMPARE(started, QString());
+        UpdateSpec u;
+        u.deviceId = QStringLiteral("fault-1");
+        u.version = QStringLiteral("2.0.0");
+        CallResult q = f.call(Op::Query, u);
+        QVERIFY2(q.ok(), qPrintable(q.message));
+        QCOMPARE(q.capabilities, quint32(CONDUIT_CAP_ROLLBACK | CONDUIT_CAP_NEEDS_REBOOT));
+        u.version = QStringLiteral("1.5.0");
+        QCOMPARE(f.call(Op::Query, u).capabilities, quint32(CONDUIT_CAP_ROLLBACK));
+        // The first inventory starts the waking thread; the wakeup runs
+        // between calls, so a later inventory sees it (bounded).
+        bool woken = false;
+        for (int i = 0; i < 50 && !woken; ++i) {
+            CallResult r = f.call(Op::Inventory);
+            QVERIFY2(r.ok(), qPrintable(r.message));
+            woken = r.devices.value(0).previousVersion == QLatin1String("woken");
+            if (!woken) QTest::qWait(20); // lets the runner's event loop take the wakeup
+        }
+        QVERIFY2(woken, "onWakeup() never ran");
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAbi)
