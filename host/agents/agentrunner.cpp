@@ -5,6 +5,8 @@
 
 #include <conduit/agent.h>
 
+#include <QDir>
+#include <QFile>
 #include <QIODevice>
 #include <QLoggingCategory>
 #include <QStringDecoder>
@@ -119,6 +121,21 @@ void AgentRunner::stop(int graceMs) {
     killTimer_.start(graceMs);
 }
 
+// conduit_update.staging_dir: "<state_dir>/staging", made on first use and
+// kept (the agent owns what is in it). Empty without a state dir.
+QString AgentRunner::stagingDir() {
+    if (stagingDir_.isEmpty() && !stateDir_.isEmpty()) {
+        const QString dir = stateDir_ + QStringLiteral("/staging");
+        if (QDir().mkpath(dir)) {
+            QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+            stagingDir_ = dir;
+        } else {
+            qCWarning(lcAgent).noquote() << "agent" << manifest_.id << "cannot create its staging directory" << dir;
+        }
+    }
+    return stagingDir_;
+}
+
 AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, const QString &name,
                              const QString &params) {
     auto *c = new AgentCall(op, this);
@@ -131,7 +148,7 @@ AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, con
         .putU64(Tag::Length, u.length)
         .put(Tag::Sha256, u.sha256.toStdString())
         .put(Tag::CustomJson, u.customJson.toStdString())
-        .put(Tag::StagingDir, u.stagingDir.toStdString());
+        .put(Tag::StagingDir, (u.stagingDir.isEmpty() ? stagingDir() : u.stagingDir).toStdString());
     if (!name.isEmpty()) c->fields_.put(Tag::Name, name.toStdString());
     if (!params.isEmpty()) c->fields_.put(Tag::Params, params.toStdString());
     queue_.push_back(c);

@@ -141,11 +141,12 @@ private:
     void pollMemory();
     void finishCall(AgentCall *c);
     void failAll(const QString &reason);
+    QString stagingDir();
 
     AgentManifest manifest_;
     RunnerProcess::Spec spec_;
     RunnerLimits limits_;
-    QString configJson_, stateDir_;
+    QString configJson_, stateDir_, stagingDir_;
     State state_ = State::Stopped;
     RunnerProcess *process_ = nullptr;
     AgentChannel *channel_ = nullptr;

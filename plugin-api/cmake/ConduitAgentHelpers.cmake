@@ -4,13 +4,35 @@
 #
 # Builds an agent plugin as a shared module that exports only
 # conduit_agent_entry, and writes its manifest <target>.json beside it.
+#
+# ABI defaults to the version of the agent.h it is built against (read from
+# CONDUIT_ABI_VERSION_MAJOR/MINOR), so the manifest always says what the
+# library was built for.
+
+# The header beside this file: in the source tree, or in an installed SDK
+# (<prefix>/lib[/<arch>]/cmake/ConduitAgent -> <prefix>/include).
+foreach(candidate ${CMAKE_CURRENT_LIST_DIR}/../include/conduit/agent.h
+                  ${CMAKE_CURRENT_LIST_DIR}/../../../include/conduit/agent.h
+                  ${CMAKE_CURRENT_LIST_DIR}/../../../../include/conduit/agent.h)
+  if(EXISTS ${candidate})
+    file(STRINGS ${candidate} abi_lines REGEX "^#define CONDUIT_ABI_VERSION_(MAJOR|MINOR) ")
+    string(REGEX REPLACE ".*MAJOR ([0-9]+).*" "\\1" abi_major "${abi_lines}")
+    string(REGEX REPLACE ".*MINOR ([0-9]+).*" "\\1" abi_minor "${abi_lines}")
+    set(CONDUIT_AGENT_HEADER_ABI "${abi_major}.${abi_minor}" CACHE INTERNAL "ABI version of conduit/agent.h")
+    break()
+  endif()
+endforeach()
+if(NOT CONDUIT_AGENT_HEADER_ABI MATCHES "^[0-9]+\\.[0-9]+$")
+  message(FATAL_ERROR "ConduitAgentHelpers: cannot read the ABI version from conduit/agent.h near ${CMAKE_CURRENT_LIST_DIR}")
+endif()
+
 function(conduit_add_agent target)
   cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY" "DEVICE_TYPES;SOURCES" ${ARGN})
   if(NOT A_ID OR NOT A_VERSION OR NOT A_DEVICE_TYPES OR NOT A_SOURCES)
     message(FATAL_ERROR "conduit_add_agent(${target}): ID, VERSION, DEVICE_TYPES and SOURCES are required")
   endif()
   if(NOT A_ABI)
-    set(A_ABI "1.0")
+    set(A_ABI "${CONDUIT_AGENT_HEADER_ABI}")
   endif()
   add_library(${target} MODULE ${A_SOURCES})
   target_link_libraries(${target} PRIVATE Conduit::AgentApi)

@@ -216,7 +216,9 @@ typedef struct conduit_update {
     uint64_t length;           /* exact verified length of the payload     */
     const char *sha256;        /* verified hash, lowercase hex             */
     const char *custom_json;   /* signed custom metadata, JSON object text */
-    const char *staging_dir;   /* writable directory private to the agent  */
+    const char *staging_dir;   /* writable directory private to the agent:
+                                  "<state_dir>/staging", made by the host,
+                                  mode 0700; its contents are the agent's */
 } conduit_update;
 
 /* A stream of verified-length payload bytes, pulled by the plugin during
