@@ -11,6 +11,19 @@ Q_DECLARE_LOGGING_CATEGORY(lcAgent)
 
 namespace conduit::agents {
 
+QString agentConfigJson(const RegistryConfig &config, const QString &agentId, QString *problem) {
+    if (config.agentConfigDir.isEmpty() || agentId.isEmpty()) return QStringLiteral("{}");
+    QFile f(QDir(config.agentConfigDir).filePath(agentId + QLatin1String(".json")));
+    if (!f.open(QIODevice::ReadOnly)) return QStringLiteral("{}");
+    const QByteArray bytes = f.readAll();
+    QJsonParseError pe;
+    if (!QJsonDocument::fromJson(bytes, &pe).isObject()) {
+        *problem = QStringLiteral("%1: not a JSON object (%2); agent %3 gets {}").arg(f.fileName(), pe.errorString(), agentId);
+        return QStringLiteral("{}");
+    }
+    return QString::fromUtf8(bytes);
+}
+
 AgentRegistry::AgentRegistry(RegistryConfig config, QObject *parent)
     : QObject(parent), config_(std::move(config)) {}
 
@@ -18,20 +31,9 @@ QStringList AgentRegistry::start() {
     QStringList problems;
     const QList<AgentManifest> manifests = AgentManifest::discover(config_.agentDirs, &problems);
     for (const AgentManifest &m : manifests) {
-        QString configJson = QStringLiteral("{}");
-        if (!config_.agentConfigDir.isEmpty()) {
-            QFile f(QDir(config_.agentConfigDir).filePath(m.id + QLatin1String(".json")));
-            if (f.open(QIODevice::ReadOnly)) {
-                const QByteArray bytes = f.readAll();
-                QJsonParseError pe;
-                if (QJsonDocument::fromJson(bytes, &pe).isObject()) {
-                    configJson = QString::fromUtf8(bytes);
-                } else {
-                    problems << QStringLiteral("%1: not a JSON object (%2); agent %3 gets {}")
-                                    .arg(f.fileName(), pe.errorString(), m.id);
-                }
-            }
-        }
+        QString problem;
+        const QString configJson = agentConfigJson(config_, m.id, &problem);
+        if (!problem.isEmpty()) problems << problem;
         const QString stateDir = QDir(config_.stateDir).filePath(QStringLiteral("agents/") + m.id);
         QDir().mkpath(stateDir);
         RunnerProcess::Spec spec{config_.runnerPath, m.library, config_.limits.memoryLimit, config_.inProcess};

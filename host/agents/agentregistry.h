@@ -24,6 +24,11 @@ struct RegistryConfig {
     int stableAfterMs = 60000;   // a runner up this long resets the backoff
 };
 
+// The agent's section of the host configuration: <agentConfigDir>/<id>.json
+// as JSON object text, "{}" when there is none; a file that is not a JSON
+// object gives "{}" and a one-line `problem`.
+QString agentConfigJson(const RegistryConfig &config, const QString &agentId, QString *problem);
+
 class AgentRegistry : public QObject {
     Q_OBJECT
 public:

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace conduit::daemon {
@@ -43,9 +44,36 @@ int fail(const QString &reason) {
     return 1;
 }
 
+void warn(QJsonArray &warnings, const QString &what) {
+    std::fprintf(stderr, "check-agent: WARNING: %s\n", conduit_printable(what));
+    warnings << what;
+}
+
+// What the manifest promises against what the library says (at ready) and
+// reports (at inventory): a host lists agents from manifests alone, so a
+// manifest that disagrees misleads it.
+void checkManifest(const AgentManifest &m, const agents::AgentInfo &i, QJsonArray &warnings) {
+    if (m.manifestPath.isEmpty()) return; // a bare library: nothing to compare
+    if (m.version != i.agentVersion)
+        warn(warnings, QStringLiteral("manifest says version %1, the library %2").arg(m.version, i.agentVersion));
+    QStringList declared = m.deviceTypes, offered = i.deviceTypes;
+    declared.sort();
+    offered.sort();
+    if (declared != offered)
+        warn(warnings, QStringLiteral("manifest declares device types [%1], the library [%2]")
+                           .arg(declared.join(QStringLiteral(", ")), offered.join(QStringLiteral(", "))));
+}
+
+void checkInventoryTypes(const AgentManifest &m, const agents::AgentInfo &i, const QList<agents::DeviceInfo> &devices,
+                         QJsonArray &warnings) {
+    for (const agents::DeviceInfo &d : devices)
+        if (!i.deviceTypes.contains(d.type) || (!m.manifestPath.isEmpty() && !m.deviceTypes.contains(d.type)))
+            warn(warnings, QStringLiteral("device %1 has type %2, which the agent does not declare").arg(d.id, d.type));
+}
+
 } // namespace
 
-int checkAgent(const QString &path, const agents::RegistryConfig &config) {
+int checkAgent(const QString &path, const agents::RegistryConfig &config, bool useStateDir) {
     QFileInfo fi(path);
     if (!fi.exists()) return fail(QStringLiteral("%1: no such file").arg(path));
     AgentManifest m;
@@ -57,12 +85,28 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config) {
     } else {
         m.library = fi.absoluteFilePath(); // id unknown: taken from the library
     }
-    QTemporaryDir state;
+    // The agent's own configuration (--config), and its real state dir only
+    // when asked (--state-dir): a check must not touch a vehicle's state.
+    QString problem;
+    const QString configJson = agentConfigJson(config, m.id, &problem);
+    if (!problem.isEmpty()) std::fprintf(stderr, "check-agent: %s\n", conduit_printable(problem));
+    QTemporaryDir scratch;
+    QString stateDir = scratch.path();
+    if (useStateDir) {
+        stateDir = QDir(config.stateDir).filePath(QStringLiteral("agents/") + (m.id.isEmpty() ? fi.completeBaseName() : m.id));
+        if (!QDir().mkpath(stateDir)) return fail(QStringLiteral("cannot create the state directory %1").arg(stateDir));
+    }
     agents::RunnerProcess::Spec spec{config.runnerPath, m.library, config.limits.memoryLimit, config.inProcess};
-    AgentRunner runner(m, spec, config.limits, QStringLiteral("{}"), state.path());
+    AgentRunner runner(m, spec, config.limits, configJson, stateDir);
 
     int exitCode = 1;
     QJsonObject report;
+    QJsonArray warnings;
+    // What the plugin logs is what a vendor needs most when a check fails.
+    QObject::connect(&runner, &AgentRunner::log, [](int level, const QString &message) {
+        static const char *const names[] = {"debug", "info", "warning", "error"};
+        std::fprintf(stderr, "check-agent: agent %s: %s\n", names[std::clamp(level, 0, 3)], conduit_printable(message));
+    });
     QObject::connect(&runner, &AgentRunner::failed, [&](const QString &reason) {
         exitCode = fail(reason);
         QCoreApplication::exit(exitCode);
@@ -82,6 +126,7 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config) {
                   {QStringLiteral("negotiated_abi"), QStringLiteral("%1.%2").arg(i.abiMajor).arg(i.negotiatedMinor)},
                   {QStringLiteral("device_types"), QJsonArray::fromStringList(i.deviceTypes)},
                   {QStringLiteral("start_ms"), runner.startLatencyMs()}};
+        checkManifest(m, i, warnings);
         auto *inv = runner.call(ipc::Op::Inventory);
         QObject::connect(inv, &agents::AgentCall::finished, [&](const CallResult &r) {
             if (!r.ok()) {
@@ -97,6 +142,7 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config) {
             QJsonArray devices;
             for (const auto &d : r.devices) devices << deviceJson(d);
             report.insert(QStringLiteral("devices"), devices);
+            checkInventoryTypes(m, runner.info(), r.devices, warnings);
             auto *probe = runner.call(ipc::Op::ProbeExtension, {}, nullptr, QStringLiteral(CONDUIT_EXT_DATA_CAPTURE));
             QObject::connect(probe, &agents::AgentCall::finished, [&](const CallResult &p) {
                 if (!p.ok()) {
@@ -106,6 +152,7 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config) {
                 }
                 report.insert(QStringLiteral("extensions"),
                               QJsonObject{{QStringLiteral(CONDUIT_EXT_DATA_CAPTURE), p.found}});
+                report.insert(QStringLiteral("warnings"), warnings);
                 report.insert(QStringLiteral("result"), QStringLiteral("ok"));
                 std::printf("%s", QJsonDocument(report).toJson(QJsonDocument::Indented).constData());
                 std::fflush(stdout);

@@ -7,7 +7,11 @@
 namespace conduit::daemon {
 
 // Returns the process exit code: 0 when the agent passed, 1 otherwise (with
-// a one-line reason on stderr).
-int checkAgent(const QString &path, const agents::RegistryConfig &config);
+// a one-line reason on stderr). The agent gets its section of the
+// configuration (config.agentConfigDir) and, with `useStateDir`, its state
+// dir under config.stateDir (else a temporary one). The plugin's log lines
+// and any disagreement between manifest and library go to stderr; stdout
+// holds the JSON report only.
+int checkAgent(const QString &path, const agents::RegistryConfig &config, bool useStateDir);
 
 } // namespace conduit::daemon

@@ -214,7 +214,7 @@ int main(int argc, char **argv) {
     if (p.isSet(checkOpt)) {
         if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
             QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false\nconduit.*.warning=false"));
-        return daemon::checkAgent(p.value(checkOpt), config.agents);
+        return daemon::checkAgent(p.value(checkOpt), config.agents, p.isSet(stateOpt));
     }
 
     daemon::Host host(config);

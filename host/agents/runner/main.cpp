@@ -10,6 +10,7 @@
 #include <string>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CONDUIT_ASAN 1
@@ -31,6 +32,10 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "conduit-agent-runner is started by conduitd; it is not meant to be run by hand\n");
         return 64;
     }
+    // The plugin's stdout is not the host's: conduitd --check-agent and
+    // --inventory --json print reports there, which a plugin must not be
+    // able to forge. Everything the plugin prints goes to stderr.
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) std::perror("conduit-agent-runner: dup2");
     // Die with the host: a runner must never outlive it.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     // A write to a closed socket must be an error, not a silent death.

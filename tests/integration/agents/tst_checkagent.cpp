@@ -3,7 +3,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonArray>
+#include <QFile>
+#include <QFileInfo>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 class TestCheckAgent : public QObject {
@@ -62,6 +65,44 @@ private slots:
         QVERIFY2(last.startsWith(QLatin1String("check-agent: FAIL: ")), r.err.constData());
         QVERIFY2(last.contains(reason), r.err.constData());
         QVERIFY(r.out.isEmpty());
+    }
+    // stdout is the report alone: a plugin printing there cannot forge one,
+    // and what it logs shows on stderr.
+    void pluginOutputStaysOutOfTheReport() {
+        qputenv("CONDUIT_TEST_FAULT", "print@inventory");
+        Run r = check(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json"));
+        qunsetenv("CONDUIT_TEST_FAULT");
+        QCOMPARE(r.exitCode, 0);
+        QJsonParseError pe;
+        const QJsonObject o = QJsonDocument::fromJson(r.out, &pe).object();
+        QVERIFY2(pe.error == QJsonParseError::NoError, r.out.constData());
+        QVERIFY(!o.contains(QStringLiteral("forged")));
+        QCOMPARE(o.value("agent_id").toString(), QStringLiteral("io.conduit.test.fault"));
+        QVERIFY2(r.err.contains("check-agent: agent info: hello from the test agent"), r.err.constData());
+        QVERIFY2(r.err.contains("\"forged\": true"), r.err.constData()); // still visible, on stderr
+    }
+    // A manifest that disagrees with its library passes with warnings.
+    void manifestDisagreementsAreWarned() {
+        QTemporaryDir dir;
+        const QString manifest = dir.filePath(QStringLiteral("fault.json"));
+        QFile f(manifest);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral(R"({"id": "io.conduit.test.fault", "version": "9.9.9", "abi": "1.0", "device_types": ["other"], "library": "%1"})")
+                    .arg(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.so")).toUtf8());
+        f.close();
+        Run r = check(manifest);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.contains("WARNING: manifest says version 9.9.9, the library 1.0.0"), r.err.constData());
+        QVERIFY2(r.err.contains("WARNING: manifest declares device types [other], the library [fault-test]"), r.err.constData());
+        QVERIFY2(r.err.contains("WARNING: device fault-1 has type fault-test, which the agent does not declare"), r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("warnings").toArray().size(), 3);
+    }
+    // --state-dir is honoured: the agent's state lands there.
+    void stateDirIsHonoured() {
+        QTemporaryDir dir;
+        Run r = check(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json"), {QStringLiteral("--state-dir"), dir.path()});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(QFileInfo(dir.filePath(QStringLiteral("agents/io.conduit.example.ecu"))).isDir(), r.err.constData());
     }
 };
 
