@@ -18,12 +18,6 @@
 
 namespace conduit::daemon {
 
-using agents::AgentManifest;
-using agents::AgentRunner;
-using agents::CallResult;
-
-namespace {
-
 QJsonObject deviceJson(const agents::DeviceInfo &d) {
     QJsonArray caps;
     if (d.capabilities & CONDUIT_CAP_ROLLBACK) caps << QStringLiteral("rollback");
@@ -38,6 +32,13 @@ QJsonObject deviceJson(const agents::DeviceInfo &d) {
             {QStringLiteral("update_state"), d.updateState},
             {QStringLiteral("capabilities"), caps}};
 }
+
+
+using agents::AgentManifest;
+using agents::AgentRunner;
+using agents::CallResult;
+
+namespace {
 
 int fail(const QString &reason) {
     std::fprintf(stderr, "check-agent: FAIL: %s\n", conduit_printable(reason));
@@ -130,7 +131,7 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
         auto *inv = runner.call(ipc::Op::Inventory);
         QObject::connect(inv, &agents::AgentCall::finished, [&](const CallResult &r) {
             if (!r.ok()) {
-                exitCode = fail(QStringLiteral("inventory failed (%1): %2").arg(r.code).arg(r.message));
+                exitCode = fail(QStringLiteral("inventory failed (%1): %2").arg(QString::fromStdString(ipc::resultText(r.code)), r.message));
                 QCoreApplication::exit(exitCode);
                 return;
             }

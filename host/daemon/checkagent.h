@@ -4,7 +4,14 @@
 
 #include "agents/agentregistry.h"
 
+#include <QJsonObject>
+
 namespace conduit::daemon {
+
+// One device as the JSON reports show it (--check-agent, --inventory --json):
+// id, type, hardware_id, current_version, previous_version, update_state,
+// capabilities.
+QJsonObject deviceJson(const agents::DeviceInfo &d);
 
 // Returns the process exit code: 0 when the agent passed, 1 otherwise (with
 // a one-line reason on stderr). The agent gets its section of the

@@ -62,13 +62,15 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
                     std::printf("  inventory failed: %s\n", conduit_printable(res.message));
                     exitCode = 1;
                 }
+                for (const QString &why : res.refusedDevices) {
+                    std::fprintf(stderr, "agent %s: %s\n", conduit_printable(r->info().agentId), conduit_printable(why));
+                    exitCode = 1;
+                }
                 for (const auto &d : res.devices) {
                     if (!json) std::printf("  device %-14s type %-10s hw %-16s version %-10s state %s\n", conduit_printable(d.id),
                                            conduit_printable(d.type), conduit_printable(d.hardwareId), conduit_printable(d.currentVersion),
                                            conduit_printable(d.updateState));
-                    devices.append(QJsonObject{{QStringLiteral("id"), d.id}, {QStringLiteral("type"), d.type},
-                                               {QStringLiteral("hardware_id"), d.hardwareId},
-                                               {QStringLiteral("version"), d.currentVersion}});
+                    devices.append(daemon::deviceJson(d));
                 }
                 out.append(QJsonObject{{QStringLiteral("agent"), r->info().agentId},
                                        {QStringLiteral("version"), r->info().agentVersion},

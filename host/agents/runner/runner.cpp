@@ -267,14 +267,14 @@ bool Runner::load(const Fields &init) {
 
     error_.clear();
     if (conduit_result rc = entry_->init(&h); rc != CONDUIT_OK) {
-        fail(rc, "agent init failed (" + std::to_string(rc) + "): " + error_);
+        fail(rc, "agent init failed (" + ipc::resultText(rc) + "): " + error_);
         return false;
     }
     const std::string config = init.strOr(Tag::ConfigJson, "{}");
     const std::string state = init.strOr(Tag::StateDir, "");
     conduit_agent_config cfg{sizeof(conduit_agent_config), config.c_str(), state.c_str()};
     if (conduit_result rc = entry_->create(&cfg, &agent_); rc != CONDUIT_OK || !agent_) {
-        fail(rc ? rc : CONDUIT_E_FAILED, "agent create failed (" + std::to_string(rc) + "): " + error_);
+        fail(rc ? rc : CONDUIT_E_FAILED, "agent create failed (" + ipc::resultText(rc) + "): " + error_);
         return false;
     }
     if (agent_->struct_size < kMinAgentSize || !agent_->inventory || !agent_->destroy) {

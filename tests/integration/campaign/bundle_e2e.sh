@@ -30,7 +30,7 @@ expect_versions() { # every ECU runs version $1
   for id in gw-1 ecu-1 ecu-2; do
     want=$1
     grep -q "\"id\": \"$id\"" <<< "$inv" || { echo "FAIL: $id missing from inventory"; exit 1; }
-    tr -d '\n ' <<< "$inv" | grep -q "\"hardware_id\":\"[a-z]*\",\"id\":\"$id\",\"type\":\"example-ecu\",\"version\":\"$want\"" ||
+    tr -d '\n ' <<< "$inv" | grep -q "\"current_version\":\"$want\",\"hardware_id\":\"[a-z]*\",\"id\":\"$id\",\"previous_version\":\"[^\"]*\",\"type\":\"example-ecu\",\"update_state\":\"idle\"" ||
       { echo "FAIL: $id is not on $want"; echo "$inv"; exit 1; }
   done
 }
