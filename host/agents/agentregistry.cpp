@@ -1,6 +1,8 @@
 #include "agentregistry.h"
 
 #include <QDateTime>
+#include <QEventLoop>
+#include <QTimer>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -59,8 +61,25 @@ QStringList AgentRegistry::start() {
     return problems;
 }
 
-void AgentRegistry::stop() {
-    for (AgentRunner *r : runners_) r->stop();
+void AgentRegistry::stop(int graceMs) {
+    // Every runner gets Shutdown at once and runs its plugin's destroy() and
+    // deinit(); the host waits for them (bounded by the grace, after which
+    // each is killed) so that they are not cut off by PR_SET_PDEATHSIG when
+    // conduitd exits right after.
+    QEventLoop loop;
+    int running = 0;
+    for (AgentRunner *r : runners_) {
+        if (!r->running()) continue;
+        ++running;
+        connect(r, &AgentRunner::stopped, &loop, [&] {
+            if (--running == 0) loop.quit();
+        });
+        r->stop(graceMs);
+    }
+    if (running == 0) return;
+    QTimer::singleShot(graceMs + 1000, &loop, &QEventLoop::quit); // the kill itself is bounded too
+    loop.exec();
+    if (running > 0) qCWarning(lcAgent) << running << "agent runner(s) did not stop within" << graceMs + 1000 << "ms";
 }
 
 AgentRunner *AgentRegistry::agent(const QString &id) const {

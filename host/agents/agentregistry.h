@@ -37,7 +37,9 @@ public:
     // Discovers manifests and starts a runner for each. Problems with single
     // manifests are returned, one line each; they do not stop the others.
     QStringList start();
-    void stop();
+    // Stops every runner gracefully and returns once all have exited (each
+    // killed after `graceMs` at the latest).
+    void stop(int graceMs = 2000);
 
     QList<AgentRunner *> agents() const { return runners_; }
     AgentRunner *agent(const QString &id) const;

@@ -457,10 +457,12 @@ void AgentRunner::onExited(const QString &description, bool crashed) {
     killTimer_.stop();
     if (channel_) channel_->close();
     QString reason = killReason_;
-    if (reason == QLatin1String("stopped by host") && !crashed) {
+    if (reason == QLatin1String("stopped by host")) {
+        // Killed at the grace (crashed) or gone by itself: stopped either way.
         state_ = State::Stopped;
-        lastFailure_ = reason;
+        lastFailure_ = crashed ? QStringLiteral("stopped by host: killed after the grace period") : reason;
         failAll(reason);
+        emit stopped();
         return;
     }
     if (reason.isEmpty()) {

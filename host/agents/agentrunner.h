@@ -98,7 +98,8 @@ public:
     ~AgentRunner() override;
 
     void start();
-    // Graceful stop: Shutdown, then SIGKILL after a grace period.
+    // Graceful stop: Shutdown (the plugin's destroy() and deinit() run),
+    // then SIGKILL after a grace period. stopped() follows either way.
     void stop(int graceMs = 2000);
 
     // Queues a call. `payload` (Transfer only) must deliver exactly
@@ -115,6 +116,7 @@ public:
     // (not a shared object, ABI mismatch, init refused).
     bool failurePermanent() const { return permanent_; }
     qint64 pid() const { return process_ ? process_->pid() : -1; }
+    bool running() const { return process_ && process_->running(); }
     quint64 peakRss() const { return peakRss_; }
     qint64 startLatencyMs() const { return startLatencyMs_; }
 
@@ -122,6 +124,8 @@ signals:
     void ready();
     // The runner is gone; every queued call has finished with runnerFailed.
     void failed(const QString &reason);
+    // The runner exited after stop() (gracefully or killed at the grace).
+    void stopped();
     void log(int level, const QString &message);
     void captureData(const QString &stream, const QByteArray &data, quint64 timestampNs);
     void captureEnded(const QString &stream, int reason);

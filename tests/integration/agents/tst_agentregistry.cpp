@@ -103,6 +103,21 @@ private slots:
         qunsetenv("CONDUIT_TEST_FAULT");
         reg.stop();
     }
+    // A normal shutdown runs every plugin's destroy() before stop() returns
+    // (the runners used to die by PR_SET_PDEATHSIG first).
+    void stopRunsDestroyBeforeReturning() {
+        AgentRegistry reg(config());
+        QVERIFY(reg.start().isEmpty());
+        QVERIFY(QTest::qWaitFor([&] { return reg.settled(); }, 10000));
+        AgentRunner *fault = reg.agent(QStringLiteral("io.conduit.test.fault"));
+        QVERIFY(fault && fault->state() == AgentRunner::State::Ready);
+        const QString marker = state_.filePath(QStringLiteral("agents/io.conduit.test.fault/destroyed"));
+        QFile::remove(marker);
+        reg.stop();
+        QVERIFY2(QFile::exists(marker), "destroy() did not run before stop() returned");
+        QVERIFY(!fault->running());
+        QCOMPARE(fault->state(), AgentRunner::State::Stopped);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAgentRegistry)
