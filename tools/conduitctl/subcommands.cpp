@@ -18,6 +18,7 @@ const std::vector<const Subcommand *> &subcommands()
         &vehicleSubcommand(),
         &verifySubcommand(),
         &provisionSubcommand(),
+        &tufSubcommand(),
     };
     return table;
 }
