@@ -4,6 +4,7 @@
 // leaves), its tampered copies, and repositories built here for what the
 // vectors cannot show (rollback, a root below threshold, partial progress).
 #include "devserverprocess.h"
+#include "toolrun.h"
 
 #include "trust/repositorybuilder.h"
 
@@ -14,34 +15,11 @@
 #include <QTest>
 
 using namespace conduit::trust;
+using namespace tooltest;
 
 namespace {
 
 const QString kVectors = QStringLiteral(CONDUIT_TUF_VECTORS);
-
-struct Run {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-QString describe(const Run &r)
-{
-    return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(r.exitCode).arg(r.out, r.err);
-}
-
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-bool writeAll(const QString &path, const QByteArray &bytes)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
-}
 
 // Every file under `dir`, hidden ones too, relative to it.
 QStringList filesUnder(const QString &dir)
@@ -92,22 +70,7 @@ class TestTufClient : public QObject {
     QString servedFile(const QString &name) const { return served + QStringLiteral("/metadata/") + name; }
     QString storedFile(const QString &role) const { return metadata + u'/' + role + QStringLiteral(".json"); }
 
-    Run tuf(QStringList args)
-    {
-        QProcess process;
-        process.start(QStringLiteral(CONDUITCTL_PATH), QStringList{QStringLiteral("tuf")} + args);
-        Run result;
-        if (!process.waitForFinished(60000)) {
-            process.kill();
-            process.waitForFinished();
-            result.err = QStringLiteral("timed out");
-            return result;
-        }
-        result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-        result.out = QString::fromUtf8(process.readAllStandardOutput());
-        result.err = QString::fromUtf8(process.readAllStandardError());
-        return result;
-    }
+    Run tuf(const QStringList &args) { return run(QStringLiteral(CONDUITCTL_PATH), QStringList{QStringLiteral("tuf")} + args, 60000); }
     Run initClient(const QString &root) { return tuf({QStringLiteral("--metadata-dir"), metadata, QStringLiteral("init"), root}); }
     Run refresh(const QStringList &extra = {})
     {
