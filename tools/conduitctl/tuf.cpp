@@ -131,6 +131,8 @@ std::optional<VerifiedRepository> refreshFrom(const char *verb, const TufMetadat
     RefreshProgress progress;
     auto verified = refreshRepository(QStringLiteral("TUF"), *trusted, source, now, RoleLimits{}, &progress);
     const Status persisted = dir.persist(*trusted, progress);
+    if (!persisted && !verified) // both matter: say the first here, the refusal below
+        std::fprintf(stderr, "conduitctl tuf: %s: %s\n", verb, qPrintable(describeRefusal(persisted.error())));
     if (!verified) {
         TrustError error = verified.error();
         if (error.kind == TrustErrorKind::Missing && !source.lastError().isEmpty())
