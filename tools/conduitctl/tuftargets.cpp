@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
+#include <QStorageInfo>
 
 #include <cstdio>
 #include <unistd.h>
@@ -24,7 +25,9 @@ Status verifyFile(const QString &path, const TargetFile &target)
         return trustError(TrustErrorKind::Storage, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
     ImageVerifier verifier(target.name, target.length, target.hashes);
     while (true) {
-        const QByteArray chunk = file.read(std::min<qint64>(verifier.remaining() + 1, 1 << 20));
+        // One byte past the signed length is enough to refuse it (and
+        // remaining() + 1 could overflow for a hostile length).
+        const QByteArray chunk = file.read(std::min<qint64>(verifier.remaining(), (1 << 20) - 1) + 1);
         if (chunk.isEmpty())
             break;
         if (auto added = verifier.addData(chunk); !added)
@@ -108,6 +111,13 @@ Result<TargetFetch> fetchTarget(const VerifiedRepository &repository, const Targ
     if (QFile::exists(finalPath) && verifyFile(finalPath, target))
         return TargetFetch::AlreadyVerified;
 
+    // Checked here, before any arithmetic on a hostile signed length.
+    const QStorageInfo storage(directory);
+    if (storage.isValid() && target.length > storage.bytesAvailable()) {
+        return trustError(TrustErrorKind::TooLarge, QStringLiteral("target %1 is signed as %2 bytes, %3 has %4 bytes free")
+                                                            .arg(target.name).arg(target.length).arg(directory)
+                                                            .arg(storage.bytesAvailable()));
+    }
     // Hidden, so that nothing looking for targets in the directory sees it.
     const QString partPath = QDir(directory).filePath(u'.' + targetFileName(target.name) + QStringLiteral(".part"));
     const QUrl url = targetUrl(baseUrl, repository.targetFilePath(target));

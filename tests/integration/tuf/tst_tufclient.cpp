@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <limits>
+
 using namespace conduit::trust;
 using namespace tooltest;
 
@@ -354,6 +356,23 @@ private slots:
         QVERIFY2(r.err.contains(QStringLiteral("ATTACK DETECTED (rollback)")), qPrintable(describe(r)));
         QVERIFY2(r.err.contains(QStringLiteral("timestamp version 1 < 2")), qPrintable(r.err));
         QCOMPARE(readAll(storedFile(QStringLiteral("timestamp"))), timestampV2);
+    }
+
+    // tools.tuf_hostile_length: a target signed as 2^63 - 1 bytes is
+    // refused at once, before a byte is fetched or written.
+    void hostileLength()
+    {
+        serve();
+        RepositoryBuilder builder(QStringLiteral("length"), QDateTime::currentDateTimeUtc());
+        publish(builder, {{QStringLiteral("huge.bin"), QByteArrayLiteral("small")}});
+        builder.targetFiles[QStringLiteral("huge.bin")].insert("length", JsonValue(std::numeric_limits<qint64>::max()));
+        publish(builder);
+        QVERIFY(writeAll(tmp->filePath(QStringLiteral("root.json")), builder.initialRoot()));
+        QCOMPARE(initClient(tmp->filePath(QStringLiteral("root.json"))).exitCode, 0);
+        const Run r = download(QStringLiteral("huge.bin"));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("is signed as 9223372036854775807 bytes")), qPrintable(describe(r)));
+        QCOMPARE(filesUnder(targets), QStringList());
     }
 
     // tools.tuf_progress: what a refresh verified before it failed is kept
