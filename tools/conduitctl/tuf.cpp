@@ -48,7 +48,7 @@ const QCommandLineOption timeOption(QStringLiteral("time"),
 const QCommandLineOption daysInFutureOption(QStringLiteral("days-in-future"),
                                             QStringLiteral("Check expiry N days after the reference time."), QStringLiteral("N"));
 const QCommandLineOption verboseOption(QStringLiteral("verbose"),
-                                       QStringLiteral("Log every metadata and target request (stderr)."));
+                                       QStringLiteral("Log every metadata and target request (stderr, conduit.tuf)."));
 
 void declare(QCommandLineParser &p)
 {
@@ -113,6 +113,23 @@ QString summary(const VerifiedRepository &repository)
             .arg(delegated.isEmpty() ? QString() : QStringLiteral(", delegated: ") + delegated.join(QStringLiteral(", ")));
 }
 
+// The repository's metadata over HTTP, each request logged (lcTuf).
+class LoggedHttpSource : public MetadataSource {
+public:
+    explicit LoggedHttpSource(const QUrl &url) : m_http(HttpSourceConfig{url, std::nullopt}) {}
+    std::optional<QByteArray> fetch(const QString &name, qint64 maxBytes) override
+    {
+        auto bytes = m_http.fetch(name, maxBytes);
+        qCInfo(lcTuf).noquote() << "metadata" << name << "->"
+                                << (bytes ? QStringLiteral("%1 bytes").arg(bytes->size()) : m_http.lastError());
+        return bytes;
+    }
+    QString lastError() const { return m_http.lastError(); }
+
+private:
+    HttpMetadataSource m_http;
+};
+
 // The TUF client workflow from the trusted metadata in the directory; what
 // was verified is persisted even when a later step fails (TUF 5.3.8 ff.).
 // Prints the reason and returns nullopt on failure.
@@ -127,7 +144,7 @@ std::optional<VerifiedRepository> refreshFrom(const char *verb, const TufMetadat
         failed(verb, describeRefusal(trusted.error()));
         return std::nullopt;
     }
-    HttpMetadataSource source(HttpSourceConfig{metadataUrl, std::nullopt});
+    LoggedHttpSource source(metadataUrl);
     RefreshProgress progress;
     auto verified = refreshRepository(QStringLiteral("TUF"), *trusted, source, now, RoleLimits{}, &progress);
     const Status persisted = dir.persist(*trusted, progress);

@@ -13,6 +13,8 @@
 
 namespace conduit::ctl {
 
+Q_LOGGING_CATEGORY(lcTuf, "conduit.tuf")
+
 using namespace trust;
 
 namespace {
@@ -62,6 +64,7 @@ Status download(const QUrl &url, const QString &path, const TargetFile &target)
     options.maxAttempts = 3;
     options.backoffMs = 200;
     options.backoffMaxMs = 2000;
+    qCInfo(lcTuf).noquote() << QStringLiteral("target %1 (%2 bytes) from %3").arg(target.name).arg(target.length).arg(url.toString());
     transfer::Download transfer(url, path, target.length, sha256->second, options);
     // Whether all signed bytes arrived: then a failure means they are not
     // the signed ones (the download drops them), else the transfer failed.

@@ -8,9 +8,13 @@
 
 #include "trust/repository.h"
 
+#include <QLoggingCategory>
 #include <QUrl>
 
 namespace conduit::ctl {
+
+// "conduit.tuf": each request of `conduitctl tuf` (info; `--verbose` shows it).
+Q_DECLARE_LOGGING_CATEGORY(lcTuf)
 
 // The target's file name in the target directory: its target path
 // percent-encoded into one flat name ("dir/a b" -> "dir%2Fa%20b"), so no

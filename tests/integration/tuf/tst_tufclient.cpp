@@ -186,6 +186,13 @@ private slots:
         QCOMPARE(filesUnder(targets), QStringList{QStringLiteral("delegatedrole%2Fartifact")});
         QCOMPARE(readAll(targets + QStringLiteral("/delegatedrole%2Fartifact")), artifact);
 
+        // --verbose shows each request.
+        r = refresh(atFakeTime() + QStringList{QStringLiteral("--verbose")});
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        QVERIFY2(r.err.contains(QStringLiteral("metadata 2.root.json -> ")) && r.err.contains(QStringLiteral("not found"))
+                         && r.err.contains(QStringLiteral("metadata timestamp.json -> 446 bytes")),
+                 qPrintable(r.err));
+
         // The next run starts from the stored metadata, and a target that
         // verifies on disk is not fetched again (the server no longer has it).
         QVERIFY(QDir(served + QStringLiteral("/targets")).removeRecursively());
