@@ -27,7 +27,7 @@ TrustError inRepository(const QString &repository, const TrustError &error)
     do {                                                  \
         auto trustStatus_ = (expr);                       \
         if (!trustStatus_)                                \
-            return inRepository(m_name, trustStatus_.error()); \
+            return trustStatus_.error();                  \
     } while (0)
 
 class Refresh {
@@ -40,28 +40,42 @@ public:
         m_out.state = trusted;
     }
 
-    Result<VerifiedRepository> run()
+    Result<VerifiedRepository> run(RefreshProgress *progress)
+    {
+        const Status status = steps();
+        if (progress) {
+            progress->state = m_out.state;
+            for (const auto &[role, trusted] : m_newTargets)
+                progress->state.targets[role] = trusted;
+            progress->files = m_verifiedFiles;
+        }
+        if (!status)
+            return inRepository(m_name, status.error());
+        return std::move(m_out);
+    }
+
+private:
+    Status steps()
     {
         TRUST_TRY(updateRoot());
         TRUST_TRY(updateTimestamp());
         TRUST_TRY(updateSnapshot());
         auto top = loadTargets(QStringLiteral("targets"), m_out.root.keys, m_out.root.roles.at(QStringLiteral("targets")));
         if (!top)
-            return inRepository(m_name, top.error());
+            return top.error();
         m_out.targets = std::move(*top);
         if (qsizetype(m_out.targets.delegations.size()) > m_limits.maxDelegations)
-            return inRepository(m_name, trustError(TrustErrorKind::TooLarge, QStringLiteral("too many delegations")));
+            return trustError(TrustErrorKind::TooLarge, QStringLiteral("too many delegations"));
         for (const DelegatedRole &role : m_out.targets.delegations) {
             auto delegated = loadTargets(role.name, m_out.targets.delegationKeys, role.keys);
             if (!delegated)
-                return inRepository(m_name, delegated.error());
+                return delegated.error();
             m_out.delegated.emplace(role.name, std::move(*delegated));
         }
-        m_out.state.targets = std::move(m_newTargets);
-        return std::move(m_out);
+        m_out.state.targets = m_newTargets;
+        return Ok{};
     }
 
-private:
     Status updateRoot()
     {
         auto md = parseSignedMetadata(m_out.state.root, QStringLiteral("root"), m_limits.root);
@@ -101,6 +115,7 @@ private:
             qCDebug(lcTrust) << m_name << "trusts root version" << next;
             current = std::move(nextRoot);
             m_out.state.root = *raw;
+            m_verifiedFiles[QStringLiteral("root")] = *raw;
         }
         auto fresh = checkNotExpired(current->metadata, QStringLiteral("root"), m_now);
         if (!fresh)
@@ -149,6 +164,7 @@ private:
         if (!fresh)
             return fresh.error();
         m_out.state.timestamp = TrustedRole{version, sha256Hex(*raw)};
+        m_verifiedFiles[QStringLiteral("timestamp")] = *raw;
         m_out.timestamp = std::move(*ts);
         return Ok{};
     }
@@ -204,6 +220,7 @@ private:
         m_out.state.snapshotMeta.clear();
         for (const auto &[name, file] : snapshot->files)
             m_out.state.snapshotMeta[name] = file.version;
+        m_verifiedFiles[QStringLiteral("snapshot")] = *raw;
         m_out.snapshot = std::move(*snapshot);
         return Ok{};
     }
@@ -253,6 +270,7 @@ private:
         if (!fresh)
             return fresh.error();
         m_newTargets[role] = TrustedRole{version, sha256Hex(*raw)};
+        m_verifiedFiles[role] = *raw;
         return targets;
     }
 
@@ -288,6 +306,7 @@ private:
     RoleLimits m_limits;
     VerifiedRepository m_out;
     std::map<QString, TrustedRole> m_newTargets;
+    std::map<QString, QByteArray> m_verifiedFiles; // for RefreshProgress
 };
 
 #undef TRUST_TRY
@@ -295,9 +314,10 @@ private:
 } // namespace
 
 Result<VerifiedRepository> refreshRepository(const QString &repositoryName, const RepositoryState &trusted,
-                                             MetadataSource &source, const QDateTime &now, const RoleLimits &limits)
+                                             MetadataSource &source, const QDateTime &now, const RoleLimits &limits,
+                                             RefreshProgress *progress)
 {
-    return Refresh(repositoryName, trusted, source, now, limits).run();
+    return Refresh(repositoryName, trusted, source, now, limits).run(progress);
 }
 
 std::optional<QByteArray> DirectorySource::fetch(const QString &name, qint64 maxBytes)

@@ -94,8 +94,20 @@ struct VerifiedRepository {
     QString targetFilePath(const TargetFile &target) const;
 };
 
+// What one refresh verified, also when a later step failed. TUF persists
+// each role as soon as it is verified (5.3.8, 5.4.5, 5.5.7, 5.6.6): a client
+// that stores metadata role by role (`conduitctl tuf`) keeps these, so that a
+// root rotation survives a bad timestamp. The host does not: it persists only
+// a fully successful update.
+struct RefreshProgress {
+    RepositoryState state;               // `trusted` with exactly the roles below applied
+    std::map<QString, QByteArray> files; // role ("root", "timestamp", "snapshot", "targets",
+                                         // delegated names) -> the verified file, as fetched
+};
+
+// `progress`, when given, is filled on success and on failure.
 Result<VerifiedRepository> refreshRepository(const QString &repositoryName, const RepositoryState &trusted,
                                              MetadataSource &source, const QDateTime &now,
-                                             const RoleLimits &limits = {});
+                                             const RoleLimits &limits = {}, RefreshProgress *progress = nullptr);
 
 } // namespace conduit::trust

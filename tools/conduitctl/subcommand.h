@@ -39,6 +39,7 @@ const Subcommand &cancelSubcommand();
 const Subcommand &installSubcommand();
 const Subcommand &watchSubcommand();
 const Subcommand &vehicleSubcommand();
+const Subcommand &tufSubcommand();
 
 // Output helpers: results on stdout, diagnostics on stderr.
 void printLine(const QString &line);

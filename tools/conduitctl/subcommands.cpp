@@ -20,6 +20,7 @@ const std::vector<const Subcommand *> &subcommands()
         &vehicleSubcommand(),
         &verifySubcommand(),
         &provisionSubcommand(),
+        &tufSubcommand(),
     };
     return table;
 }

@@ -3,6 +3,7 @@
 // without installing anything or saving the state. What a workshop runs on
 // a USB stick before plugging it into a car.
 #include "subcommand.h"
+#include "trustverdict.h"
 
 #include "trust/bundle.h"
 #include "trust/metadata.h"
@@ -33,30 +34,9 @@ void declare(QCommandLineParser &p)
     p.addPositionalArgument(QStringLiteral("BUNDLE"), QStringLiteral("The bundle file."));
 }
 
-// What an operator reads first: attack or broken input.
-QString verdict(TrustErrorKind kind)
-{
-    switch (kind) {
-    case TrustErrorKind::ArbitrarySoftware: return QStringLiteral("ATTACK DETECTED (arbitrary software)");
-    case TrustErrorKind::Rollback: return QStringLiteral("ATTACK DETECTED (rollback)");
-    case TrustErrorKind::Freeze: return QStringLiteral("ATTACK DETECTED (freeze)");
-    case TrustErrorKind::MixAndMatch: return QStringLiteral("ATTACK DETECTED (mix-and-match)");
-    case TrustErrorKind::EndlessData: return QStringLiteral("ATTACK DETECTED (endless data)");
-    case TrustErrorKind::ImageMismatch: return QStringLiteral("ATTACK DETECTED (image does not match its signed metadata)");
-    case TrustErrorKind::TooLarge: return QStringLiteral("REJECTED (over a size limit)");
-    case TrustErrorKind::Vehicle: return QStringLiteral("REJECTED (not for this vehicle)");
-    case TrustErrorKind::Missing: return QStringLiteral("REJECTED (missing)");
-    case TrustErrorKind::Unsupported: return QStringLiteral("REJECTED (unsupported)");
-    case TrustErrorKind::BadKey: return QStringLiteral("REJECTED (bad key)");
-    case TrustErrorKind::Storage: return QStringLiteral("ERROR");
-    case TrustErrorKind::Malformed: break;
-    }
-    return QStringLiteral("REJECTED (malformed)");
-}
-
 int rejected(const TrustError &error)
 {
-    return printError("verify", kExitRejected, QStringLiteral("%1: %2").arg(verdict(error.kind), error.message));
+    return printError("verify", kExitRejected, describeRefusal(error));
 }
 
 std::optional<Vehicle> vehicleFrom(const QCommandLineParser &p, QString &why)
