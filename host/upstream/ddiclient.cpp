@@ -1,5 +1,7 @@
 #include "ddiclient.h"
 
+#include "tlshint.h"
+
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -67,10 +69,12 @@ void DdiClient::get(const QUrl &url, std::function<void(int, const QByteArray &,
             error = reply->errorString();
             // With TLS 1.3 the server checks our certificate after our side
             // of the handshake is done: a refusal is merely a closed connection.
-            if (*handshakeDone && reply->error() == QNetworkReply::RemoteHostClosedError && config_.tls &&
-                !config_.tls->localCertificate().isNull())
+            const bool clientCertificate = config_.tls && !config_.tls->localCertificate().isNull();
+            if (*handshakeDone && reply->error() == QNetworkReply::RemoteHostClosedError && clientCertificate)
                 error += QStringLiteral(" right after the TLS handshake: the server refused our client certificate "
                                         "(check [ddi] cert_file and key_file, and which CA the server trusts)");
+            else
+                error = withTlsHint(error, clientCertificate);
         } else if (status != 200) {
             error = QStringLiteral("HTTP %1").arg(status);
         }
