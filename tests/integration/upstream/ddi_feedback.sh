@@ -16,6 +16,7 @@
 #     with the reason, once, nothing to deploymentBase
 #   - a deployment the host cannot read: closed/failure, once
 #   - an artifact no signed target names: ignored and listed (refused with strict_artifacts)
+#   - conduitctl watch attached after the question was asked shows it
 # Usage: ddi_feedback.sh BUILD_DIR
 set -euo pipefail
 source "$(dirname "$0")/../lib/ddi.sh"
@@ -23,7 +24,7 @@ ddi_private_bus "$@"
 ddi_setup "$1" conduit-ddi-feedback
 
 ddi_example_vehicle
-ddi_example_repo 11 2 3 4 5 6
+ddi_example_repo 11 2 3 4 5 6 7
 # What the Director signs now; forward only (a scenario run alone after
 # others keeps the newer release).
 release() { [ "${current:-0}" -ge "$1" ] || { ddi_example_release "$1"; current=$1; }; }
@@ -56,6 +57,14 @@ check_taken_and_last() {
   [ "$(deployment_records "$action" | grep -c "\"execution\":\"$last\"")" = 1 ] || fail "action $action: $last sent more than once"
 }
 
+# The driver accepts every question (and says so).
+accept_all() {
+  case "$1" in *'"event":"consent"'*)
+    kind=$(sed -n 's/.*"kind":"\([a-z]*\)".*/\1/p' <<< "$1")
+    echo "  the driver is asked: $kind" >&2
+    ctl consent accept "$kind" >/dev/null ;;
+  esac
+}
 no_consent() { case "$1" in *'"event":"consent"'*) echo "  the driver was asked: $1" >&2; exit 1 ;; esac; }
 
 scenario_download_only() {
@@ -148,13 +157,7 @@ scenario_confirmed_by_hand() {
   echo "== the driver confirms by hand: nothing at deploymentBase before the server offers the action there"
   release 5
   action=$(deploy "$current" '"confirmationRequired":true,"download":"attempt","update":"attempt",')
-  on_confirm() {
-    case "$1" in
-      *'"event":"consent"'*'"kind":"download"'*) ctl consent accept download >/dev/null ;;
-      *'"event":"consent"'*'"kind":"install"'*) ctl consent accept install >/dev/null ;;
-    esac
-  }
-  outcome=$(ddi_follow on_confirm)
+  outcome=$(ddi_follow accept_all)
   [ "$outcome" = success ] || fail "confirmed by hand: outcome '$outcome'"
   check_taken_and_last "$action" closed
   confirmation=$(records "$action" | grep '"channel":"confirmation"' || true)
@@ -229,8 +232,20 @@ scenario_extra_artifacts() {
   echo "  strict_artifacts = true: the same action closed/failure '…ecus-6.sig … refused as an attack'"
 }
 
+scenario_watch_after_question() {
+  echo "== conduitctl watch attaches after the driver was asked: it starts with the open question"
+  release 7
+  action=$(deploy "$current" '"download":"attempt","update":"attempt",')
+  asked() { ctl status --json | grep -q '"pending_consent": "download"'; }
+  ddi_wait_for 30 "the download question" asked
+  outcome=$(ddi_follow accept_all)
+  [ "$outcome" = success ] || fail "watch after the question: outcome '$outcome'"
+  check_taken_and_last "$action" closed
+  echo "  the question asked before watch attached was shown and answered; installed"
+}
+
 # DDI_FEEDBACK_SCENARIOS="a b" runs only those (e.g. to see one fail before a fix).
-all="download_only forced_outside_window corrupt_image cancel_while_downloading confirmed_by_hand refused_waiting_confirmation unreadable_deployment extra_artifacts"
+all="download_only forced_outside_window corrupt_image cancel_while_downloading confirmed_by_hand refused_waiting_confirmation unreadable_deployment extra_artifacts watch_after_question"
 scenarios=${DDI_FEEDBACK_SCENARIOS:-$all}
 for s in $scenarios; do "scenario_$s"; done
 
