@@ -6,6 +6,8 @@
 #include "transfer/download.h"
 #include "transfer/stagedreader.h"
 
+#include <conduit/agent.h>
+
 #include <QDir>
 #include <QFile>
 #include <QLoggingCategory>
@@ -14,6 +16,25 @@
 Q_DECLARE_LOGGING_CATEGORY(lcDdi)
 
 namespace conduit::upstream {
+
+namespace {
+
+// After a rollback that followed a trial boot, a device that switches on a
+// reboot is set back to its previous slot but still runs the new software
+// until the vehicle restarts: the server (and the workshop) must know.
+QStringList rebootNeeded(const QList<core::DeviceRecord> &devices, const QMap<QString, QString> &targetVersions) {
+    QStringList still;
+    for (const core::DeviceRecord &d : devices) {
+        const QString target = targetVersions.value(d.info.id);
+        if ((d.info.capabilities & CONDUIT_CAP_NEEDS_REBOOT) && !target.isEmpty() && d.info.currentVersion == target &&
+            d.info.updateState == QLatin1String("rolled-back"))
+            still << QStringLiteral("%1 still runs %2").arg(d.info.id, target);
+    }
+    if (still.isEmpty()) return {};
+    return {QStringLiteral("a reboot is needed: %1 until the next reboot (rolled back to the previous slot)").arg(still.join(QStringLiteral(", ")))};
+}
+
+} // namespace
 
 using core::CampaignEngine;
 using ddi::Execution;
@@ -154,6 +175,8 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         campaign->forced = !needsConfirmation && (downloadOnly_ || (d.download == ddi::Handling::Forced && d.update != ddi::Handling::Attempt));
         actionId_ = d.actionId;
         campaignId_ = campaign->id;
+        targetVersions_.clear();
+        for (const core::CampaignTarget &t : campaign->targets) targetVersions_.insert(t.deviceId, t.version);
         needsConfirmation_ = needsConfirmation;
         confirmationSent_ = false;
         awaitingDeploymentBase_ = needsConfirmation;
@@ -214,6 +237,8 @@ void DdiConnector::adoptRecovered() {
     if (finishedActions_.contains(c.origin.mid(prefix.size()))) return;
     actionId_ = c.origin.mid(prefix.size());
     campaignId_ = c.id;
+    targetVersions_.clear();
+    for (const core::CampaignTarget &t : c.targets) targetVersions_.insert(t.deviceId, t.version);
     qCInfo(lcDdi).noquote() << "resuming DDI action" << actionId_ << "after a restart";
 }
 
@@ -315,7 +340,13 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
         // there: however the rollback went, nothing more is said about it.
         QStringList details{r.reason};
         if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
-        client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details);
+        // What the devices run now decides whether a reboot is still needed.
+        gateway_->inventory([this, action = actionId_, details, versions = targetVersions_](const QList<core::DeviceRecord> &devices,
+                                                                                           const QString &) mutable {
+            const QStringList reboot = rebootNeeded(devices, versions);
+            if (!reboot.isEmpty()) qCWarning(lcDdi).noquote() << "action" << action << reboot.join(QLatin1Char(' '));
+            client_.sendFeedback(action, Execution::Closed, Finished::Failure, details + reboot);
+        });
     }
     if (!resumes) {
         finishedActions_.insert(actionId_);

@@ -99,6 +99,7 @@ private:
     bool awaitingDeploymentBase_ = false;
     bool downloadOnly_ = false; // update: skip without a maintenance window
     QList<QPointer<transfer::Download>> heldDownloads_;
+    QMap<QString, QString> targetVersions_; // device -> the version this action installs
     std::map<QString, ddi::Artifact> artifactOf_;      // target name -> artifact
     std::map<QString, trust::VerifiedTarget> verifiedTargets_;
     // How often `action` was interrupted by a restart and resumed (this one included).
