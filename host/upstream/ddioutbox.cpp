@@ -88,7 +88,8 @@ void FeedbackOutbox::pump(const QString &actionId, FeedbackChannel channel) {
     q.inFlight = true;
     q.lastSent.start();
     q.lastWasProgress = head.progressOnly;
-    send_(head, [this, actionId, channel](int status) {
+    const OutgoingFeedback message = head; // `done` may pop it before send_ returns
+    send_(message, [this, actionId, channel](int status) {
         Queue &q = queue(actionId, channel);
         q.inFlight = false;
         if (q.messages.empty()) return;
