@@ -112,6 +112,7 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     d.director.baseUrl = QUrl(s.value(QStringLiteral("ddi/director_url")).toString());
     d.image.baseUrl = QUrl(s.value(QStringLiteral("ddi/image_url")).toString());
     d.preferPlainHttp = s.value(QStringLiteral("ddi/plain_http"), false).toBool();
+    d.strictArtifacts = s.value(QStringLiteral("ddi/strict_artifacts"), false).toBool();
     d.vin = s.value(QStringLiteral("host/vin")).toString();
     const QString ca = s.value(QStringLiteral("ddi/ca_file")).toString(), cert = s.value(QStringLiteral("ddi/cert_file")).toString(),
                   key = s.value(QStringLiteral("ddi/key_file")).toString();

@@ -212,9 +212,13 @@ void Download::complete() {
     // its own copy right now (the kernel writes this one back later).
     const QString got = QString::fromLatin1(hash_.result().toHex());
     if (got != sha256_) {
-        // Not this file: drop it so that a retry starts clean.
+        // Not the signed image: an attack (or a corrupted server). The
+        // reason is set before the file is dropped (so that a retry starts
+        // clean), so that a reader sees this, not the emptied file.
+        fail(QStringLiteral("the server sent an image other than the signed one (sha256 %1, the verified target says %2): "
+                            "refused as an attack").arg(got, sha256_));
         truncate();
-        return fail(QStringLiteral("sha256 of the download is %1, the verified target says %2").arg(got, sha256_));
+        return;
     }
     finished_ = true;
     speedTimer_.stop();

@@ -1,5 +1,7 @@
 #include "ddiclient.h"
 
+#include "tlshint.h"
+
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -27,8 +29,15 @@ QList<QPair<QByteArray, QByteArray>> DdiConfig::authHeaders() const {
 }
 
 DdiClient::DdiClient(QNetworkAccessManager *network, DdiConfig config, QObject *parent)
-    : QObject(parent), network_(network), config_(std::move(config)) {
+    : QObject(parent), network_(network), config_(std::move(config)),
+      outbox_([this](const OutgoingFeedback &m, FeedbackOutbox::Done done) { post(m, std::move(done)); },
+              config_.progressFeedbackSeconds * 1000) {
     pollTimer_.setSingleShot(true);
+    connect(&outbox_, &FeedbackOutbox::gone, this, [this](const QString &action) {
+        // The action is over on the server: stop talking about it.
+        gone_.insert(action);
+        emit actionGone(action);
+    });
     connect(&pollTimer_, &QTimer::timeout, this, &DdiClient::pollNow);
 }
 
@@ -60,10 +69,12 @@ void DdiClient::get(const QUrl &url, std::function<void(int, const QByteArray &,
             error = reply->errorString();
             // With TLS 1.3 the server checks our certificate after our side
             // of the handshake is done: a refusal is merely a closed connection.
-            if (*handshakeDone && reply->error() == QNetworkReply::RemoteHostClosedError && config_.tls &&
-                !config_.tls->localCertificate().isNull())
+            const bool clientCertificate = config_.tls && !config_.tls->localCertificate().isNull();
+            if (*handshakeDone && reply->error() == QNetworkReply::RemoteHostClosedError && clientCertificate)
                 error += QStringLiteral(" right after the TLS handshake: the server refused our client certificate "
                                         "(check [ddi] cert_file and key_file, and which CA the server trusts)");
+            else
+                error = withTlsHint(error, clientCertificate);
         } else if (status != 200) {
             error = QStringLiteral("HTTP %1").arg(status);
         }
@@ -111,11 +122,20 @@ void DdiClient::onBase(int status, const QByteArray &body, const QString &error)
         });
     }
     auto fetchDeployment = [this](const QUrl &url, bool confirmation) {
-        get(url, [this, confirmation](int, const QByteArray &b, const QString &e) {
+        const QString linked = ddi::actionIdFromLink(url);
+        if (outbox_.isClosed(linked)) return; // our last word about it is said
+        get(url, [this, confirmation, linked](int, const QByteArray &b, const QString &e) {
             QString pe;
             auto d = e.isEmpty() ? ddi::parseDeployment(b, config_.controllerBase(), &pe) : std::nullopt;
-            if (d) emit deploymentOffered(*d, confirmation);
-            else qCWarning(lcDdi).noquote() << "deployment unreadable:" << (e.isEmpty() ? pe : e);
+            if (d && !confirmation) outbox_.markOpen(d->actionId);
+            if (d) return emit deploymentOffered(*d, confirmation);
+            qCWarning(lcDdi).noquote() << "deployment" << linked << "unreadable:" << (e.isEmpty() ? pe : e);
+            // A transport or HTTP error may pass; a document we cannot read
+            // will not: the server is told (once, by the connector).
+            if (e.isEmpty() && !linked.isEmpty()) {
+                if (!confirmation) outbox_.markOpen(linked);
+                emit deploymentUnreadable(linked, confirmation, pe);
+            }
         });
     };
     if (!base->deploymentBase.isEmpty()) fetchDeployment(base->deploymentBase, false);
@@ -138,64 +158,64 @@ void DdiClient::scheduleNext(bool failed) {
     pollTimer_.start(std::max(seconds, config_.minPollSeconds) * 1000);
 }
 
-void DdiClient::send(const QByteArray &verb, const QUrl &url, const QJsonObject &body, const QString &actionId) {
+void DdiClient::send(const QByteArray &verb, const QUrl &url, const QJsonObject &body, std::function<void(int)> done) {
     ++requests_;
     QNetworkRequest r = request(url);
     r.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     QNetworkReply *reply = network_->sendCustomRequest(r, verb, QJsonDocument(body).toJson(QJsonDocument::Compact));
-    connect(reply, &QNetworkReply::finished, this, [this, reply, actionId, url] {
+    connect(reply, &QNetworkReply::finished, this, [reply, url, verb, done] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 410 && !actionId.isEmpty()) {
-            // The action is over on the server: stop talking about it.
-            gone_.insert(actionId);
-            emit actionGone(actionId);
-        } else if (status != 200 && status != 201 && status != 204) {
-            qCWarning(lcDdi).noquote() << "feedback to" << url.path() << "answered" << status << reply->errorString();
-        }
+        if (status != 200 && status != 201 && status != 204 && status != 410)
+            qCWarning(lcDdi).noquote() << verb << url.path() << "answered" << status << reply->errorString();
+        if (done) done(status);
+    });
+}
+
+void DdiClient::post(const OutgoingFeedback &m, FeedbackOutbox::Done done) {
+    const QString resource = m.channel == FeedbackChannel::Cancel         ? QStringLiteral("cancelAction")
+                             : m.channel == FeedbackChannel::Confirmation ? QStringLiteral("confirmationBase")
+                                                                          : QStringLiteral("deploymentBase");
+    QUrl url = config_.controllerBase();
+    url.setPath(url.path() + QStringLiteral("/%1/%2/feedback").arg(resource, m.actionId));
+    // A confirmed action is offered under deploymentBase once the server
+    // took the confirmation: look for it then, not a poll interval later.
+    const bool confirmed = m.channel == FeedbackChannel::Confirmation &&
+                           m.body.value(QLatin1String("confirmation")).toString() == QLatin1String("confirmed");
+    send("POST", url, m.body, [this, done = std::move(done), confirmed](int status) {
+        done(status);
+        if (confirmed && status == 200) pollNow();
     });
 }
 
 void DdiClient::sendFeedback(const QString &actionId, ddi::Execution execution, ddi::Finished finished,
-                             const QStringList &details, std::optional<std::pair<int, int>> progress) {
+                             const QStringList &details, std::optional<std::pair<int, int>> progress, Kind kind) {
     if (gone_.contains(actionId)) return;
-    auto it = last_.find(actionId);
-    const bool sameExecution = it != last_.end() && it->execution == execution && finished == ddi::Finished::None;
-    if (sameExecution && it->sent.isValid() && it->sent.elapsed() < config_.progressFeedbackSeconds * 1000) return;
-    LastFeedback &l = last_[actionId];
-    l.execution = execution;
-    l.sent.start();
-    QUrl url = config_.controllerBase();
-    url.setPath(url.path() + QStringLiteral("/deploymentBase/%1/feedback").arg(actionId));
-    send("POST", url, ddi::feedback(execution, finished, details, progress), actionId);
-    if (execution == ddi::Execution::Closed) last_.remove(actionId);
+    outbox_.post({actionId, FeedbackChannel::Deployment, execution, ddi::feedback(execution, finished, details, progress),
+                  kind == Kind::Progress, kind == Kind::Last || execution == ddi::Execution::Closed});
 }
 
 void DdiClient::sendCancelFeedback(const QString &cancelId, bool accepted, const QStringList &details) {
-    QUrl url = config_.controllerBase();
-    url.setPath(url.path() + QStringLiteral("/cancelAction/%1/feedback").arg(cancelId));
-    send("POST", url,
-         ddi::feedback(accepted ? ddi::Execution::Closed : ddi::Execution::Rejected,
-                       accepted ? ddi::Finished::Success : ddi::Finished::Failure, details),
-         QString());
+    const ddi::Execution execution = accepted ? ddi::Execution::Closed : ddi::Execution::Rejected;
+    outbox_.post({cancelId, FeedbackChannel::Cancel, execution,
+                  ddi::feedback(execution, accepted ? ddi::Finished::Success : ddi::Finished::Failure, details), false, accepted});
 }
 
 void DdiClient::sendConfirmation(const QString &actionId, bool confirmed, const QStringList &details) {
-    QUrl url = config_.controllerBase();
-    url.setPath(url.path() + QStringLiteral("/confirmationBase/%1/feedback").arg(actionId));
-    send("POST", url, ddi::confirmation(confirmed, details), actionId);
+    OutgoingFeedback m{actionId, FeedbackChannel::Confirmation, ddi::Execution::Proceeding, ddi::confirmation(confirmed, details)};
+    outbox_.post(std::move(m));
 }
 
 void DdiClient::sendConfigData(const QMap<QString, QString> &attributes) {
     QUrl url = configDataUrl_.isEmpty() ? config_.controllerBase() : configDataUrl_;
     if (configDataUrl_.isEmpty()) url.setPath(url.path() + QStringLiteral("/configData"));
-    send("PUT", url, ddi::configData(attributes), QString());
+    send("PUT", url, ddi::configData(attributes));
 }
 
 void DdiClient::setAutoConfirm(bool on, const QString &initiator) {
     QUrl url = config_.controllerBase();
     url.setPath(url.path() + (on ? QStringLiteral("/confirmationBase/activateAutoConfirm") : QStringLiteral("/confirmationBase/deactivateAutoConfirm")));
-    send("POST", url, on ? QJsonObject{{QStringLiteral("initiator"), initiator}} : QJsonObject{}, QString());
+    send("POST", url, on ? QJsonObject{{QStringLiteral("initiator"), initiator}} : QJsonObject{});
 }
 
 } // namespace conduit::upstream

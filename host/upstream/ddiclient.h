@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ddimodel.h"
+#include "ddioutbox.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -48,12 +49,21 @@ public:
     int pollSeconds() const { return pollSeconds_; }
     const DdiConfig &config() const { return config_; }
 
-    // Feedback to deploymentBase/{action}/feedback. Progress-only updates
-    // (same execution as the last one sent) are throttled.
+    // How a message relates to the action (FeedbackOutbox): a step, an
+    // update of the current step's progress (coalesced, throttled), or the
+    // last word about the action (nothing is sent after it). `closed` is
+    // always the last word.
+    enum class Kind { Step, Progress, Last };
+    // Feedback to deploymentBase/{action}/feedback, in order, once the
+    // server shows the action under deploymentBase.
     void sendFeedback(const QString &actionId, ddi::Execution execution, ddi::Finished finished,
-                      const QStringList &details, std::optional<std::pair<int, int>> progress = std::nullopt);
+                      const QStringList &details, std::optional<std::pair<int, int>> progress = std::nullopt,
+                      Kind kind = Kind::Step);
+    // An accepted cancel is the last word about the action.
     void sendCancelFeedback(const QString &cancelId, bool accepted, const QStringList &details);
+    // A confirmed action is polled for at once (its deploymentBase).
     void sendConfirmation(const QString &actionId, bool confirmed, const QStringList &details);
+    FeedbackOutbox *outbox() { return &outbox_; }
     void sendConfigData(const QMap<QString, QString> &attributes);
     void setAutoConfirm(bool on, const QString &initiator = QStringLiteral("driver"));
     // True once the server answered 410 Gone for the action.
@@ -65,13 +75,17 @@ signals:
     void cancelRequested(const QString &cancelId, const QString &stopId);
     void configDataRequested();
     void actionGone(const QString &actionId);
+    // The server offers an action we cannot read (a 200 with a body that is
+    // not a valid deployment): `viaConfirmation` says which resource.
+    void deploymentUnreadable(const QString &actionId, bool viaConfirmation, const QString &reason);
     void pollFailed(const QString &reason);
     void polled();
 
 private:
     QNetworkRequest request(const QUrl &url) const;
     void get(const QUrl &url, std::function<void(int status, const QByteArray &body, const QString &error)> done);
-    void send(const QByteArray &verb, const QUrl &url, const QJsonObject &body, const QString &actionId);
+    void send(const QByteArray &verb, const QUrl &url, const QJsonObject &body, std::function<void(int status)> done = {});
+    void post(const OutgoingFeedback &message, FeedbackOutbox::Done done);
     void onBase(int status, const QByteArray &body, const QString &error);
     void scheduleNext(bool failed);
 
@@ -82,11 +96,7 @@ private:
     int failures_ = 0;
     bool polling_ = false;
     QSet<QString> gone_;
-    struct LastFeedback {
-        ddi::Execution execution;
-        QElapsedTimer sent;
-    };
-    QHash<QString, LastFeedback> last_;
+    FeedbackOutbox outbox_;
     QUrl configDataUrl_;
     int requests_ = 0;
 };

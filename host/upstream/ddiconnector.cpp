@@ -6,13 +6,35 @@
 #include "transfer/download.h"
 #include "transfer/stagedreader.h"
 
+#include <conduit/agent.h>
+
 #include <QDir>
 #include <QFile>
 #include <QLoggingCategory>
+#include <QTimer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcDdi)
 
 namespace conduit::upstream {
+
+namespace {
+
+// After a rollback that followed a trial boot, a device that switches on a
+// reboot is set back to its previous slot but still runs the new software
+// until the vehicle restarts: the server (and the workshop) must know.
+QStringList rebootNeeded(const QList<core::DeviceRecord> &devices, const QMap<QString, QString> &targetVersions) {
+    QStringList still;
+    for (const core::DeviceRecord &d : devices) {
+        const QString target = targetVersions.value(d.info.id);
+        if ((d.info.capabilities & CONDUIT_CAP_NEEDS_REBOOT) && !target.isEmpty() && d.info.currentVersion == target &&
+            d.info.updateState == QLatin1String("rolled-back"))
+            still << QStringLiteral("%1 still runs %2").arg(d.info.id, target);
+    }
+    if (still.isEmpty()) return {};
+    return {QStringLiteral("a reboot is needed: %1 until the next reboot (rolled back to the previous slot)").arg(still.join(QStringLiteral(", ")))};
+}
+
+} // namespace
 
 using core::CampaignEngine;
 using ddi::Execution;
@@ -26,6 +48,10 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
+    connect(&client_, &DdiClient::deploymentUnreadable, this, [this](const QString &action, bool viaConfirmation, const QString &why) {
+        if (finishedActions_.contains(action) || action == actionId_) return;
+        refuse(action, QStringLiteral("the deployment of action %1 cannot be read: %2").arg(action, why), viaConfirmation);
+    });
     connect(&client_, &DdiClient::actionGone, this, [this](const QString &action) {
         // The server closed the action (e.g. a download-only action once the
         // images are staged): nothing more is reported, and what has not been
@@ -47,7 +73,8 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
         const quint64 total = engine_->current().totalBytes();
         const int percent = total ? int(engine_->bytesDone() * 100 / total) : 0;
         client_.sendFeedback(actionId_, Execution::Downloading, Finished::None,
-                             {QStringLiteral("downloading and staging: %1 %").arg(percent)}, std::make_pair(percent, 100));
+                             {QStringLiteral("downloading and staging: %1 %").arg(percent)}, std::make_pair(percent, 100),
+                             DdiClient::Kind::Progress);
     });
 }
 
@@ -55,15 +82,19 @@ DdiConnector::~DdiConnector() = default;
 
 void DdiConnector::start() { client_.start(); }
 
-void DdiConnector::refuse(const QString &actionId, const QString &reason) {
+void DdiConnector::refuse(const QString &actionId, const QString &reason, bool waitsForConfirmation) {
+    if (finishedActions_.contains(actionId)) return;
     qCWarning(lcDdi).noquote() << "action" << actionId << "refused:" << reason;
-    client_.sendFeedback(actionId, Execution::Closed, Finished::Failure, {reason});
+    if (waitsForConfirmation) client_.sendConfirmation(actionId, false, {reason});
+    else client_.sendFeedback(actionId, Execution::Closed, Finished::Failure, {reason});
     finishedActions_.insert(actionId);
     emit actionRefused(actionId, reason);
 }
 
 void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation) {
     if (d.actionId == actionId_) {
+        if (needsConfirmation) return; // still waiting for the server to take the confirmation
+        if (awaitingDeploymentBase_) releaseDownloads();
         // The same action again: only the maintenance window may change.
         if (d.update != ddi::Handling::Skip)
             engine_->setInstallHold(d.maintenanceWindowAvailable.value_or(true) ? QString()
@@ -76,9 +107,10 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
     busyVerifying_ = true;
     gateway_->inventory([this, d, needsConfirmation](const QList<core::DeviceRecord> &devices, const QString &) {
         busyVerifying_ = false;
+        auto decline = [&](const QString &reason) { refuse(d.actionId, reason, needsConfirmation); };
         trust::TrustStore store(config_.trustStatePath);
         auto trusted = store.load();
-        if (!trusted) return refuse(d.actionId, QStringLiteral("no trusted state: %1").arg(trusted.error().message));
+        if (!trusted) return decline(QStringLiteral("no trusted state: %1").arg(trusted.error().message));
         trust::Vehicle vehicle;
         vehicle.vin = config_.vin;
         for (const core::DeviceRecord &r : devices) vehicle.ecus.push_back({r.info.id, r.info.hardwareId});
@@ -92,42 +124,62 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
             QString why = update.error().message;
             if (!director.lastError().isEmpty()) why += QStringLiteral(" (director: %1)").arg(director.lastError());
             if (!image.lastError().isEmpty()) why += QStringLiteral(" (image: %1)").arg(image.lastError());
-            return refuse(d.actionId, QStringLiteral("Uptane verification failed: %1").arg(why));
+            return decline(QStringLiteral("Uptane verification failed: %1").arg(why));
         }
-        // Every artifact must be a verified target (length and hash), and
-        // every verified target must be offered: anything else is refused.
+        // Every verified target must be offered, by length and hash. The
+        // Director decides what is installed: an artifact that matches no
+        // signed target (a detached signature, a changelog) is never
+        // downloaded nor installed, and refused only in strict mode or when
+        // it claims a signed target's name (docs/upstream.md, "DDI and Uptane").
         std::map<QString, ddi::Artifact> artifactOf;
         std::map<QString, trust::VerifiedTarget> verified;
+        QStringList ignored;
         for (const trust::VerifiedTarget &t : update->targets) verified.emplace(t.name, t);
         for (const ddi::Chunk &c : d.chunks) {
             for (const ddi::Artifact &a : c.artifacts) {
                 auto t = std::find_if(update->targets.begin(), update->targets.end(), [&](const trust::VerifiedTarget &v) {
                     return v.length == a.size && v.hashes.count(QStringLiteral("sha256")) && v.hashes.at(QStringLiteral("sha256")) == a.sha256;
                 });
-                if (t == update->targets.end())
-                    return refuse(d.actionId, QStringLiteral("artifact %1 (%2 bytes, sha256 %3) matches no target signed for this vehicle: refused as an attack")
-                                                  .arg(a.filename).arg(a.size).arg(a.sha256));
-                artifactOf[t->name] = a;
+                if (t != update->targets.end()) {
+                    artifactOf[t->name] = a;
+                    continue;
+                }
+                const QString what = QStringLiteral("artifact %1 (%2 bytes, sha256 %3)").arg(a.filename).arg(a.size).arg(a.sha256);
+                if (config_.strictArtifacts || verified.count(a.filename))
+                    return decline(QStringLiteral("%1 matches no target signed for this vehicle: refused as an attack").arg(what));
+                ignored << QStringLiteral("%1 in %2").arg(what, c.name.isEmpty() ? c.part : c.name);
             }
         }
         for (const trust::VerifiedTarget &t : update->targets)
             if (!artifactOf.count(t.name))
-                return refuse(d.actionId, QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it").arg(t.name, t.ecuSerial));
+                return decline(QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it%3")
+                                   .arg(t.name, t.ecuSerial,
+                                        ignored.isEmpty() ? QString() : QStringLiteral(" (offered instead: %1)").arg(ignored.join(QStringLiteral(", ")))));
+        if (!ignored.isEmpty())
+            qCInfo(lcDdi).noquote() << "action" << d.actionId << "ignores what no signed target names:" << ignored.join(QStringLiteral(", "));
         QString error;
         auto campaign = campaignFromUptane(*update, &error);
-        if (!campaign) return refuse(d.actionId, error);
+        if (!campaign) return decline(error);
         auto saved = store.save(update->state);
-        if (!saved) return refuse(d.actionId, saved.error().message);
+        if (!saved) return decline(saved.error().message);
         QStringList names;
         for (const ddi::Chunk &c : d.chunks) names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
         campaign->id = QStringLiteral("ddi-%1-%2").arg(d.actionId, campaign->id);
         campaign->name = names.join(QStringLiteral(", "));
         campaign->origin = QStringLiteral("ddi:action/%1").arg(d.actionId);
-        campaign->forced = d.update == ddi::Handling::Forced && !needsConfirmation;
+        // hawkBit's download type is `forced` for forced and download-only
+        // actions, and the update type equals it unless it is `skip`
+        // (download only, or outside the maintenance window): no question
+        // is asked then. A download-only action never installs.
+        downloadOnly_ = d.update == ddi::Handling::Skip && !d.maintenanceWindowAvailable.has_value();
+        campaign->forced = !needsConfirmation && (downloadOnly_ || (d.download == ddi::Handling::Forced && d.update != ddi::Handling::Attempt));
         actionId_ = d.actionId;
         campaignId_ = campaign->id;
+        targetVersions_.clear();
+        for (const core::CampaignTarget &t : campaign->targets) targetVersions_.insert(t.deviceId, t.version);
         needsConfirmation_ = needsConfirmation;
         confirmationSent_ = false;
+        awaitingDeploymentBase_ = needsConfirmation;
         artifactOf_ = std::move(artifactOf);
         verifiedTargets_ = std::move(verified);
         if (!d.maintenanceWindowAvailable.value_or(true))
@@ -137,9 +189,11 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         else
             engine_->setInstallHold(QString());
         // An action waiting for confirmation has no deploymentBase yet (404).
-        if (!needsConfirmation)
-            client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
-                                 {QStringLiteral("verified %1 target(s) with Uptane").arg(campaign->targets.size())});
+        if (!needsConfirmation) {
+            QStringList details{QStringLiteral("verified %1 target(s) with Uptane").arg(campaign->targets.size())};
+            for (const QString &i : ignored) details << QStringLiteral("ignored (no signed target, never downloaded): %1").arg(i);
+            client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, details);
+        }
         engine_->submit(*campaign);
     });
 }
@@ -161,8 +215,16 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
     auto *download = new transfer::Download(url, path, a->second.size, a->second.sha256, options, c);
     c->downloads_[target.targetName] = download;
     auto reader = std::make_unique<transfer::StagedReader>(download);
-    c->downloadQueue_.enqueue(download); // at most max_parallel connections at once
+    if (c->awaitingDeploymentBase_) c->heldDownloads_ << download; // its reader waits
+    else c->downloadQueue_.enqueue(download); // at most max_parallel connections at once
     return std::make_unique<VerifiedStream>(std::move(reader), trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
+}
+
+void DdiConnector::releaseDownloads() {
+    awaitingDeploymentBase_ = false;
+    qCInfo(lcDdi).noquote() << "action" << actionId_ << "confirmed by the server: downloads start";
+    for (const QPointer<transfer::Download> &d : std::exchange(heldDownloads_, {}))
+        if (d) downloadQueue_.enqueue(d);
 }
 
 void DdiConnector::adoptRecovered() {
@@ -175,15 +237,41 @@ void DdiConnector::adoptRecovered() {
     if (finishedActions_.contains(c.origin.mid(prefix.size()))) return;
     actionId_ = c.origin.mid(prefix.size());
     campaignId_ = c.id;
+    targetVersions_.clear();
+    for (const core::CampaignTarget &t : c.targets) targetVersions_.insert(t.deviceId, t.version);
     qCInfo(lcDdi).noquote() << "resuming DDI action" << actionId_ << "after a restart";
 }
 
 void DdiConnector::onEngineState(CampaignEngine::State s) {
     adoptRecovered();
     if (actionId_.isEmpty() || !owns(engine_->current().id)) return;
-    if (downloading_ && s != CampaignEngine::State::Downloading && s != CampaignEngine::State::RollingBack) {
+    // `downloaded` only when every image is downloaded, verified and
+    // staged (the engine went on towards the installation); a download
+    // that failed or was cancelled goes to RollingBack and is no success.
+    if (downloading_ && s != CampaignEngine::State::Downloading) {
         downloading_ = false;
-        client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None, {QStringLiteral("all images downloaded, verified and staged")});
+        const bool complete = s == CampaignEngine::State::AwaitingInstallConsent || s == CampaignEngine::State::WaitingForConditions ||
+                              s == CampaignEngine::State::Installing || s == CampaignEngine::State::Postponed;
+        if (complete && downloadOnly_) {
+            // hawkBit closes a download-only action with `downloaded`
+            // (DOWNLOADED): our last word, and nothing is installed.
+            client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None,
+                                 {QStringLiteral("all images downloaded, verified and staged; download only: not installed")},
+                                 std::nullopt, DdiClient::Kind::Last);
+            // Ended from the event loop, not inside the engine's signal.
+            QTimer::singleShot(0, this, [this, action = actionId_] {
+                if (action != actionId_) return;
+                QString error;
+                if (engine_->cancel(QStringLiteral("download only (action %1): the images are downloaded and verified; "
+                                                   "the server did not ask to install them").arg(action), &error))
+                    cancelAccepted_ = true;
+                else
+                    qCWarning(lcDdi).noquote() << "download-only action" << action << "could not be ended:" << error;
+            });
+            return;
+        }
+        if (complete)
+            client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None, {QStringLiteral("all images downloaded, verified and staged")});
     }
     switch (s) {
     case CampaignEngine::State::AwaitingDownloadConsent:
@@ -230,6 +318,7 @@ int DdiConnector::noteResume(const QString &action) {
 }
 
 void DdiConnector::onFinished(const CampaignEngine::Result &r) {
+    sendConfigData(); // whatever the campaign, the devices may run other versions now
     adoptRecovered();
     if (actionId_.isEmpty() || r.campaignId != campaignId_) return;
     // The host stopped (power cut, crash) before activation: nothing failed
@@ -251,7 +340,13 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
         // there: however the rollback went, nothing more is said about it.
         QStringList details{r.reason};
         if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
-        client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details);
+        // What the devices run now decides whether a reboot is still needed.
+        gateway_->inventory([this, action = actionId_, details, versions = targetVersions_](const QList<core::DeviceRecord> &devices,
+                                                                                           const QString &) mutable {
+            const QStringList reboot = rebootNeeded(devices, versions);
+            if (!reboot.isEmpty()) qCWarning(lcDdi).noquote() << "action" << action << reboot.join(QLatin1Char(' '));
+            client_.sendFeedback(action, Execution::Closed, Finished::Failure, details + reboot);
+        });
     }
     if (!resumes) {
         finishedActions_.insert(actionId_);
@@ -265,6 +360,8 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
         download->deleteLater();
     }
     downloads_.clear();
+    heldDownloads_.clear();
+    awaitingDeploymentBase_ = downloadOnly_ = false;
     engine_->setInstallHold(QString());
     actionId_.clear();
     campaignId_.clear();
@@ -294,9 +391,12 @@ void DdiConnector::onCancel(const QString &cancelId, const QString &stopId) {
 }
 
 void DdiConnector::sendConfigData() {
-    if (configDataSent_) return;
-    configDataSent_ = true;
+    // Whenever the server asks (its configData link) and after every
+    // campaign; one inventory at a time.
+    if (configDataPending_) return;
+    configDataPending_ = true;
     gateway_->inventory([this](const QList<core::DeviceRecord> &devices, const QString &) {
+        configDataPending_ = false;
         QMap<QString, QString> attributes;
         if (!config_.vin.isEmpty()) attributes.insert(QStringLiteral("VIN"), config_.vin);
         for (const core::DeviceRecord &d : devices) {

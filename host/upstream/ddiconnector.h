@@ -38,6 +38,11 @@ struct DdiConnectorConfig {
     bool preferPlainHttp = false;   // use download-http links (test servers)
     transfer::DownloadOptions download; // retries, speed guard, bandwidth limit (auth and TLS come from ddi)
     int maxParallelDownloads = 2;
+    // An artifact that matches no signed target: ignored (never downloaded
+    // or installed, listed in the feedback) unless strict, then the whole
+    // action is refused as an attack. One that claims a signed target's
+    // name with other bytes is refused either way.
+    bool strictArtifacts = false;
 };
 
 class DdiConnector : public QObject {
@@ -72,7 +77,12 @@ private:
     void onFinished(const core::CampaignEngine::Result &r);
     void sendConfigData();
     void adoptRecovered();
-    void refuse(const QString &actionId, const QString &reason);
+    // Says no to an action before it became a campaign: a denied
+    // confirmation while it waits for one (hawkBit has no deploymentBase
+    // for it yet), else closed/failure. Once per action.
+    void refuse(const QString &actionId, const QString &reason, bool waitsForConfirmation);
+    // The confirmed action is offered under deploymentBase: its downloads start.
+    void releaseDownloads();
 
     QNetworkAccessManager *network_;
     DdiConnectorConfig config_;
@@ -84,6 +94,12 @@ private:
     QString campaignId_;
     bool needsConfirmation_ = false;
     bool confirmationSent_ = false;
+    // Confirmed, but the server does not offer it under deploymentBase yet:
+    // downloads wait (hawkBit would answer 404 to their feedback).
+    bool awaitingDeploymentBase_ = false;
+    bool downloadOnly_ = false; // update: skip without a maintenance window
+    QList<QPointer<transfer::Download>> heldDownloads_;
+    QMap<QString, QString> targetVersions_; // device -> the version this action installs
     std::map<QString, ddi::Artifact> artifactOf_;      // target name -> artifact
     std::map<QString, trust::VerifiedTarget> verifiedTargets_;
     // How often `action` was interrupted by a restart and resumed (this one included).
@@ -95,7 +111,7 @@ private:
     bool busyVerifying_ = false;
     bool cancelAccepted_ = false;
     bool downloading_ = false;
-    bool configDataSent_ = false;
+    bool configDataPending_ = false; // an inventory for configData is under way
 };
 
 } // namespace conduit::upstream

@@ -83,6 +83,13 @@ QString stateName(ActionState state)
     return {};
 }
 
+QString Action::status() const
+{
+    if (state != ActionState::Finished)
+        return stateName(state);
+    return result == u"failure" ? QStringLiteral("ERROR") : result == u"downloaded" ? QStringLiteral("DOWNLOADED") : QStringLiteral("FINISHED");
+}
+
 Controller &ActionStore::controller(const QString &tenant, const QString &id)
 {
     auto &slot = controllers_[key(tenant, id)];
@@ -293,6 +300,40 @@ void ActionStore::record(Action &action, const QString &channel, int httpStatus,
     action.feedback.append(FeedbackRecord{nextSequence_++, channel, QDateTime::currentDateTimeUtc(), httpStatus, body});
 }
 
+void ActionStore::recordEvent(Action &action, const QString &what, const QString &detail)
+{
+    if (what == u"download")
+        for (const ServerEvent &e : action.events)
+            if (e.what == what && e.detail == detail)
+                return;
+    action.events.append(ServerEvent{nextSequence_++, what, detail});
+}
+
+Action *ActionStore::actionOfModule(const QString &tenant, const QString &controller, qint64 moduleId)
+{
+    Action *found = nullptr;
+    for (auto &[id, a] : actions_) {
+        if (a->tenant != tenant.toLower() || a->controller != controller)
+            continue;
+        for (const SoftwareModule &m : a->modules)
+            if (m.id == moduleId && (!found || a->isActive()))
+                found = a.get();
+    }
+    return found;
+}
+
+QJsonArray ActionStore::eventsJson(const Action &action) const
+{
+    QJsonArray out;
+    for (const ServerEvent &e : action.events) {
+        QJsonObject o{{QStringLiteral("sequence"), e.sequence}, {QStringLiteral("event"), e.what}};
+        if (!e.detail.isEmpty())
+            o.insert(QStringLiteral("detail"), e.detail);
+        out.append(o);
+    }
+    return out;
+}
+
 QJsonArray ActionStore::feedbackJson(const Action &action) const
 {
     QJsonArray out;
@@ -323,8 +364,8 @@ int ActionStore::deploymentFeedback(Action &action, const QString &execution, co
     } else if (execution == u"canceled") {
         action.state = ActionState::Canceled;
     } else if (execution == u"downloaded" && action.downloadOnly()) {
-        action.state = ActionState::Finished; // a download-only action ends when downloaded
-        action.result = QStringLiteral("success");
+        action.state = ActionState::Finished; // hawkBit: a download-only action ends DOWNLOADED
+        action.result = QStringLiteral("downloaded");
     }
     qCInfo(lcDevServer) << "action" << action.id << "feedback" << execution << finished << "->" << stateName(action.state);
     return 200;

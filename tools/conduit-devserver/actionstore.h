@@ -50,6 +50,15 @@ struct FeedbackRecord {
     QJsonValue body;        // parsed JSON, or the raw text if it was not JSON
 };
 
+// What the server itself did with an action, in the same sequence as the
+// feedback: hawkBit's "Target retrieved update action" and "Target
+// downloads …" entries.
+struct ServerEvent {
+    int sequence = 0;
+    QString what;           // "deploymentBase", "confirmationBase", "cancelAction", "download"
+    QString detail;         // the artifact of a download
+};
+
 struct Action {
     qint64 id = 0;
     QString tenant;         // lower-case key; hawkBit tenants are case-insensitive
@@ -59,11 +68,12 @@ struct Action {
     std::optional<bool> maintenanceAvailable; // nullopt: no maintenance window
     bool confirmationRequired = false;
     ActionState state = ActionState::Running;
-    QString result;         // "success" / "failure" once finished
+    QString result;         // "success" / "failure" once finished; "downloaded" for a download-only action
     int revision = 0;       // bumps the `c` parameter when the admin changes the action
     QList<SoftwareModule> modules;
     QStringList history;    // actionHistory messages, oldest first
     QList<FeedbackRecord> feedback;
+    QList<ServerEvent> events;
 
     bool isActive() const
     {
@@ -71,6 +81,11 @@ struct Action {
                || state == ActionState::Canceling;
     }
     bool downloadOnly() const { return update == u"skip"; }
+    // hawkBit's action status: RUNNING, WAIT_FOR_CONFIRMATION, CANCELING,
+    // CANCELED, FINISHED, ERROR or DOWNLOADED (a download-only action).
+    QString status() const;
+    // hawkBit's download type: forced for forced and download-only actions.
+    QString effectiveDownload() const { return downloadOnly() ? QStringLiteral("forced") : download; }
     // What the deployment resource says, hawkBit style: no install outside an open window.
     QString effectiveUpdate() const
     {
@@ -112,7 +127,11 @@ public:
     const SoftwareModule *module(const QString &tenant, const QString &controller, qint64 moduleId) const;
 
     void record(Action &action, const QString &channel, int httpStatus, const QJsonValue &body);
+    // The server handed out a resource of the action (first time per artifact for downloads).
+    void recordEvent(Action &action, const QString &what, const QString &detail = {});
+    Action *actionOfModule(const QString &tenant, const QString &controller, qint64 moduleId);
     QJsonArray feedbackJson(const Action &action) const;
+    QJsonArray eventsJson(const Action &action) const;
 
     // Transitions; each returns the HTTP status hawkBit would answer.
     int deploymentFeedback(Action &action, const QString &execution, const QString &finished, const QStringList &details);

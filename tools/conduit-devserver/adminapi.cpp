@@ -227,7 +227,9 @@ HttpResponse feedback(DevServer &server, const HttpRequest &request)
         out = server.store().feedbackJson(*a);
         return ok(QJsonObject{{QStringLiteral("action"), a->id},
                               {QStringLiteral("state"), stateName(a->state)},
-                              {QStringLiteral("feedback"), out}});
+                              {QStringLiteral("status"), a->status()},
+                              {QStringLiteral("feedback"), out},
+                              {QStringLiteral("server"), server.store().eventsJson(*a)}});
     }
     QList<QJsonObject> all;
     for (const Action *a : server.store().actions())
@@ -294,6 +296,7 @@ QJsonObject actionJson(const DevServer &server, const Action &a)
                   {QStringLiteral("tenant"), a.tenant},
                   {QStringLiteral("controller"), a.controller},
                   {QStringLiteral("state"), stateName(a.state)},
+                  {QStringLiteral("status"), a.status()},
                   {QStringLiteral("download"), a.download},
                   {QStringLiteral("update"), a.update},
                   {QStringLiteral("confirmationRequired"), a.confirmationRequired},

@@ -105,7 +105,7 @@ QJsonObject deploymentJson(const Route &r, const Action &a)
         }
         chunks.append(chunk);
     }
-    QJsonObject d{{QStringLiteral("download"), a.download},
+    QJsonObject d{{QStringLiteral("download"), a.effectiveDownload()},
                   {QStringLiteral("update"), a.effectiveUpdate()},
                   {QStringLiteral("chunks"), chunks}};
     if (a.maintenanceAvailable)
@@ -342,6 +342,8 @@ HttpResponse softwareModule(DdiContext &ctx, const HttpRequest &request, const R
     for (const ArtifactFile &a : m->artifacts) {
         if (a.filename != filename)
             continue;
+        if (Action *owner = ctx.store.actionOfModule(r.tenant, r.controller, m->id))
+            ctx.store.recordEvent(*owner, QStringLiteral("download"), a.filename);
         HttpResponse resp = fileResponse(request, a.path, a.size, '"' + a.sha1.toLatin1() + '"', "application/octet-stream");
         resp.setHeader("Content-Disposition", "attachment;filename=" + QUrl::toPercentEncoding(a.filename));
         if (resp.file)
@@ -444,6 +446,7 @@ HttpResponse handleDdi(DdiContext &ctx, const HttpRequest &request)
             return postActionFeedback(ctx, request, *a, QStringLiteral("deployment"));
         if (!a->isActive() || a->state == ActionState::Canceling || a->state == ActionState::WaitingConfirmation)
             return notFound(QStringLiteral("action %1 is not an open deployment").arg(a->id));
+        ctx.store.recordEvent(*a, QStringLiteral("deploymentBase"));
         return actionResource(request, r, *a, QStringLiteral("deployment"));
     }
     if (first == u"cancelAction") {
@@ -461,6 +464,7 @@ HttpResponse handleDdi(DdiContext &ctx, const HttpRequest &request)
             return confirmationFeedback(ctx, request, *a);
         if (a->state != ActionState::WaitingConfirmation)
             return notFound(QStringLiteral("action %1 is not waiting for confirmation").arg(a->id));
+        ctx.store.recordEvent(*a, QStringLiteral("confirmationBase"));
         return actionResource(request, r, *a, QStringLiteral("confirmation"));
     }
     // installedBase: finished actions only

@@ -29,7 +29,9 @@ void CampaignWatcher::endBar() {
 }
 
 void CampaignWatcher::onState(const QString &state) {
-    if (state == QLatin1String("Idle")) return;
+    if (state == QLatin1String("Idle") || state == lastState_) return;
+    lastState_ = state;
+    lastConsent_.clear(); // a new state may ask again
     if (json_) {
         std::printf("{\"event\":\"state\",\"state\":\"%s\"}\n", qPrintable(state));
     } else {
@@ -60,6 +62,8 @@ void CampaignWatcher::onProgress(qulonglong done, qulonglong total, int eta, con
 }
 
 void CampaignWatcher::onConsent(const QString &kind, const QString &campaignJson) {
+    if (kind == lastConsent_) return;
+    lastConsent_ = kind;
     if (json_) {
         std::printf("{\"event\":\"consent\",\"kind\":\"%s\",\"campaign\":%s}\n", qPrintable(kind), qPrintable(campaignJson));
     } else {
@@ -83,6 +87,7 @@ void CampaignWatcher::onConditions(const QStringList &unmet) {
 void CampaignWatcher::onFinished(const QString &resultJson) {
     const QJsonObject r = QJsonDocument::fromJson(resultJson.toUtf8()).object();
     outcome_ = r.value(QLatin1String("outcome")).toString();
+    lastState_.clear();
     if (json_) {
         std::printf("{\"event\":\"finished\",\"result\":%s}\n", qPrintable(resultJson));
     } else {

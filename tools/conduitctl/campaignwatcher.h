@@ -32,6 +32,9 @@ private:
     bool tty_ = false;
     bool barShown_ = false;
     QString outcome_;
+    // What was shown last: the signals queued while the current state was
+    // read repeat it, and are not shown twice.
+    QString lastState_, lastConsent_;
 };
 
 } // namespace conduit::ctl

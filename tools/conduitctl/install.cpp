@@ -6,6 +6,8 @@
 
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace conduit::ctl {
 
@@ -23,7 +25,15 @@ int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, 
         printLine(QStringLiteral("no campaign in progress (--follow waits for the next one)"));
         return kExitOk;
     } else {
+        // Start from the current state: a question asked, or a condition
+        // missing, before we attached is still open and is shown first.
         watcher.onState(host.property("State").toString());
+        const QStringList unmet = host.property("UnmetConditions").toStringList();
+        if (!unmet.isEmpty()) watcher.onConditions(unmet);
+        const QString pending = host.property("PendingConsent").toString();
+        QVariant campaign;
+        if (!pending.isEmpty() && callHost(host, name, QStringLiteral("GetCampaign"), {}, &campaign))
+            watcher.onConsent(pending, QString::fromUtf8(QJsonDocument(parseJsonReply(campaign).object()).toJson(QJsonDocument::Compact)));
     }
     QCoreApplication::exec();
     return watcher.outcome() == QLatin1String("success") || installPath.isEmpty() ? kExitOk : kExitRejected;
@@ -67,7 +77,9 @@ const Subcommand &installSubcommand() {
 }
 const Subcommand &watchSubcommand() {
     static const Subcommand c{"watch", "[--follow] [--json]", "Follow the campaign in progress: states, a progress bar, consent, conditions.",
-                              "Ends when the campaign finishes.", declareWatch, runWatch};
+                              "Starts from the current state: a consent question asked, or a condition missing,\n"
+                              "before it attached is shown first. Ends when the campaign finishes.",
+                              declareWatch, runWatch};
     return c;
 }
 

@@ -8,7 +8,10 @@
 # and installs phase by phase, reboots the head unit into its new slot and
 # commits; the server sees every step as DDI feedback. Then a second update
 # whose head-unit slot never comes up: the bootloader falls back and every
-# device rolls back. Prints what happens and checks it.
+# device rolls back. Then a third whose head unit boots its new slot while
+# ecu-2 comes back on its old software: every device rolls back, and the
+# server is told that the head unit runs the new slot until its next reboot.
+# Prints what happens and checks it.
 # Usage: ddi_e2e.sh BUILD_DIR
 set -euo pipefail
 source "$(dirname "$0")/../lib/ddi.sh"
@@ -38,6 +41,11 @@ cat > reboot.sh <<SH
 echo "  [vehicle] rebooting" >&2
 "$bin/flash-bootsim" file "$work/bootenv" >/dev/null
 if [ "\$(cat "$work/boot-mode")" = fail ]; then "$bin/flash-bootsim" file "$work/bootenv" >/dev/null; fi
+# ecu-2-old: the head unit boots its new slot, but ecu-2 comes back on its previous software.
+if [ "\$(cat "$work/boot-mode")" = ecu-2-old ]; then
+  f=\$(find "$work/state" -name ecu-2.state)
+  { sed -n 2p "\$f"; sed -n '2,\$p' "\$f"; } > "\$f.new" && mv "\$f.new" "\$f"
+fi
 kill -TERM "\$(cat "$work/conduitd.pid")"
 SH
 chmod +x reboot.sh
@@ -163,6 +171,18 @@ echo "devices: $(versions)"
 [ "$(versions)" = "ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
 [ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
 echo "server: action $action closed with failure: $(ddi_feedback "$action" | grep -o 'runs [^"]*' | tail -1)"
+if ddi_feedback "$action" | grep -q 'a reboot is needed'; then echo "FAIL: a reboot asked for although hu-1 fell back"; exit 1; fi
+
+echo
+echo "== update 4.0: the head unit boots its new slot, but ecu-2 comes back on 2.0: all roll back, and the head unit needs a reboot"
+release 4.0 4
+echo ecu-2-old > boot-mode
+action=$(deploy 4.0)
+drive
+[ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
+reboot=$(ddi_feedback "$action" | grep -o 'a reboot is needed: [^"]*' | tail -1)
+grep -q 'hu-1 still runs 4.0' <<< "$reboot" || { echo "FAIL: the server was not told that hu-1 needs a reboot: $(ddi_feedback "$action" | tail -c 600)"; exit 1; }
+echo "server: action $action closed with failure: $reboot"
 echo
 echo "history (conduitctl history):"
 ctl history

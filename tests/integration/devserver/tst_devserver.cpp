@@ -377,6 +377,16 @@ private slots:
         QCOMPARE(stored[1][u"channel"].toString(), QStringLiteral("confirmation"));
         QCOMPARE(stored[1][u"body"][u"confirmation"].toString(), QStringLiteral("denied"));
         QCOMPARE(stored[1][u"httpStatus"].toInt(), 200);
+        // What the server handed out, in the same sequence: the confirmation
+        // resource before the confirmation, deploymentBase only after it.
+        const QJsonObject recorded = get(server->url + QStringLiteral("/admin/feedback?action=%1").arg(id)).json();
+        const QJsonArray events = recorded[u"server"].toArray();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events[0][u"event"].toString(), QStringLiteral("confirmationBase"));
+        QVERIFY(events[0][u"sequence"].toInt() < stored[0][u"sequence"].toInt());
+        QCOMPARE(recorded[u"status"].toString(), QStringLiteral("FINISHED"));
+        // An action the controller does not have: 404, as hawkBit.
+        QCOMPARE(feedback(QStringLiteral("dev1"), 999999, QStringLiteral("proceeding"), QStringLiteral("none")).status, 404);
     }
 
     void maintenanceWindowAndDownloadOnly()
@@ -388,6 +398,14 @@ private slots:
         QCOMPARE(d[u"maintenanceWindow"].toString(), QStringLiteral("unavailable"));
         QCOMPARE(d[u"update"].toString(), QStringLiteral("skip")); // download now, install later
         QCOMPARE(d[u"download"].toString(), QStringLiteral("forced"));
+        // hawkBit's download type of a download-only action is forced, whatever was asked.
+        const qint64 only = simpleDeployment(QStringLiteral("dev2"), {{QStringLiteral("update"), QStringLiteral("skip")},
+                                                                       {QStringLiteral("download"), QStringLiteral("attempt")}})[u"id"].toInteger();
+        const QJsonObject onlyDeployment = get(links(QStringLiteral("dev2"))[u"deploymentBase"][u"href"].toString()).json()[u"deployment"].toObject();
+        QCOMPARE(onlyDeployment[u"download"].toString(), QStringLiteral("forced"));
+        QCOMPARE(onlyDeployment[u"update"].toString(), QStringLiteral("skip"));
+        QVERIFY(!onlyDeployment.contains(u"maintenanceWindow"));
+        QCOMPARE(feedback(QStringLiteral("dev2"), only, QStringLiteral("closed"), QStringLiteral("success")).status, 200);
         QCOMPARE(postJson(server->url + QStringLiteral("/admin/actions/%1/maintenance").arg(id),
                           {{QStringLiteral("maintenanceWindow"), QStringLiteral("available")}})
                          .status,
@@ -408,7 +426,14 @@ private slots:
         // Download only (update skip): "downloaded" ends the action.
         const qint64 dl = simpleDeployment(QStringLiteral("dev1"), {{QStringLiteral("update"), QStringLiteral("skip")}})[u"id"].toInteger();
         QCOMPARE(feedback(QStringLiteral("dev1"), dl, QStringLiteral("downloaded"), QStringLiteral("none")).status, 200);
-        QCOMPARE(get(server->url + QStringLiteral("/admin/actions/%1").arg(dl)).json()[u"state"].toString(), QStringLiteral("FINISHED"));
+        const QJsonObject done = get(server->url + QStringLiteral("/admin/actions/%1").arg(dl)).json();
+        QCOMPARE(done[u"state"].toString(), QStringLiteral("FINISHED"));
+        QCOMPARE(done[u"status"].toString(), QStringLiteral("DOWNLOADED")); // as hawkBit records it
+        QCOMPARE(done[u"result"].toString(), QStringLiteral("downloaded"));
+        QVERIFY(!links(QStringLiteral("dev1")).contains(u"installedBase")); // downloaded is not installed
+        // Over: a later closed/failure is refused with 410, and recorded so.
+        QCOMPARE(feedback(QStringLiteral("dev1"), dl, QStringLiteral("closed"), QStringLiteral("failure")).status, 410);
+        QCOMPARE(get(server->url + QStringLiteral("/admin/feedback?action=%1").arg(dl)).json()[u"feedback"][1][u"httpStatus"].toInt(), 410);
         QCOMPARE(postJson(server->url + QStringLiteral("/admin/deployments"), {{QStringLiteral("controller"), QStringLiteral("x")}}).status, 400);
     }
 

@@ -120,7 +120,7 @@ ddi_deploy() {
 ddi_feedback() { curl -sf "$admin/admin/feedback?action=$1"; }
 # The same, a line per record, in the order received:
 # {"action":N,"body":{...},"channel":"deployment"|"cancel"|"confirmation","httpStatus":S,...,"sequence":N}
-ddi_feedback_records() { ddi_feedback "$1" | sed 's/{"action":/\n&/g' | grep '"channel":' || true; }
+ddi_feedback_records() { ddi_feedback "$1" | sed 's/\],"server":\[.*//; s/{"action":/\n&/g' | grep '"channel":' || true; }
 
 # ddi_follow HANDLER [SECONDS]: runs HANDLER EVENT on each host event (one
 # JSON line of conduitctl watch) until the campaign ends, at most SECONDS
