@@ -6,6 +6,8 @@
 #include <QRandomGenerator>
 #include <QStorageInfo>
 
+#include <limits>
+
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcTransfer, "conduit.transfer")
@@ -49,7 +51,10 @@ void Download::start() {
         file_.resize(0);
         onDisk_ = 0;
     }
-    const qint64 needed = length_ - onDisk_ + kFreeSpaceMargin;
+    // A signed length near 2^63 must not overflow into a small "needed".
+    const qint64 missing = length_ - onDisk_;
+    const qint64 needed = missing > std::numeric_limits<qint64>::max() - kFreeSpaceMargin ? std::numeric_limits<qint64>::max()
+                                                                                           : missing + kFreeSpaceMargin;
     const QStorageInfo storage(QFileInfo(path_).absolutePath());
     if (storage.isValid() && storage.bytesAvailable() < needed)
         return fail(QStringLiteral("not enough space in %1: %2 MiB free, %3 MiB needed").arg(storage.rootPath())

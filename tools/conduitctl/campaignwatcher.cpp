@@ -1,6 +1,7 @@
 #include "campaignwatcher.h"
 
 #include "hostbus.h"
+#include "text/untrustedtext.h"
 
 #include <QDBusConnection>
 #include <QJsonArray>
@@ -36,7 +37,7 @@ void CampaignWatcher::onState(const QString &state) {
         std::printf("{\"event\":\"state\",\"state\":\"%s\"}\n", qPrintable(state));
     } else {
         endBar();
-        std::printf("state: %s\n", qPrintable(state));
+        std::printf("state: %s\n", conduit_printable(state));
     }
     std::fflush(stdout);
 }
@@ -52,10 +53,10 @@ void CampaignWatcher::onProgress(qulonglong done, qulonglong total, int eta, con
         const QString line = QStringLiteral("[%1] %2% %3 of %4%5").arg(bar).arg(total ? int(100.0 * double(done) / double(total)) : 0)
                                  .arg(humanBytes(done), humanBytes(total), eta >= 0 ? QStringLiteral(", %1 s left").arg(eta) : QString());
         if (tty_) {
-            std::printf("\r%s\033[K", qPrintable(line));
+            std::printf("\r%s\033[K", conduit_printable(line));
             barShown_ = true;
         } else {
-            std::printf("%s\n", qPrintable(line));
+            std::printf("%s\n", conduit_printable(line));
         }
     }
     std::fflush(stdout);
@@ -68,7 +69,7 @@ void CampaignWatcher::onConsent(const QString &kind, const QString &campaignJson
         std::printf("{\"event\":\"consent\",\"kind\":\"%s\",\"campaign\":%s}\n", qPrintable(kind), qPrintable(campaignJson));
     } else {
         endBar();
-        std::printf("consent needed: %s  (conduitctl consent accept|decline|postpone)\n", qPrintable(kind));
+        std::printf("consent needed: %s  (conduitctl consent accept|decline|postpone)\n", conduit_printable(kind));
     }
     std::fflush(stdout);
 }
@@ -79,7 +80,7 @@ void CampaignWatcher::onConditions(const QStringList &unmet) {
                     QJsonDocument(QJsonArray::fromStringList(unmet)).toJson(QJsonDocument::Compact).constData());
     } else {
         endBar();
-        for (const QString &u : unmet) std::printf("waiting: %s\n", qPrintable(u));
+        for (const QString &u : unmet) std::printf("waiting: %s\n", conduit_printable(u));
     }
     std::fflush(stdout);
 }
@@ -93,7 +94,7 @@ void CampaignWatcher::onFinished(const QString &resultJson) {
     } else {
         endBar();
         const QString reason = r.value(QLatin1String("reason")).toString();
-        std::printf("result: %s%s%s\n", qPrintable(outcome_), reason.isEmpty() ? "" : " - ", qPrintable(reason));
+        std::printf("result: %s%s%s\n", conduit_printable(outcome_), reason.isEmpty() ? "" : " - ", conduit_printable(reason));
     }
     std::fflush(stdout);
     emit done();

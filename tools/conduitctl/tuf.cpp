@@ -12,6 +12,7 @@
 #include "tufmetadatadir.h"
 #include "tuftargets.h"
 
+#include "text/untrustedtext.h"
 #include "trust/httpsource.h"
 
 #include <QDir>
@@ -139,7 +140,7 @@ std::optional<VerifiedRepository> refreshFrom(const char *verb, const TufMetadat
     QStringList notes;
     auto trusted = dir.load(&notes);
     for (const QString &note : notes)
-        std::fprintf(stderr, "conduitctl tuf: note: %s\n", qPrintable(note));
+        std::fprintf(stderr, "conduitctl tuf: note: %s\n", conduit_printable(note));
     if (!trusted) {
         failed(verb, describeRefusal(trusted.error()));
         return std::nullopt;
@@ -149,7 +150,7 @@ std::optional<VerifiedRepository> refreshFrom(const char *verb, const TufMetadat
     auto verified = refreshRepository(QStringLiteral("TUF"), *trusted, source, now, RoleLimits{}, &progress);
     const Status persisted = dir.persist(*trusted, progress);
     if (!persisted && !verified) // both matter: say the first here, the refusal below
-        std::fprintf(stderr, "conduitctl tuf: %s: %s\n", verb, qPrintable(describeRefusal(persisted.error())));
+        std::fprintf(stderr, "conduitctl tuf: %s: %s\n", verb, conduit_printable(describeRefusal(persisted.error())));
     if (!verified) {
         TrustError error = verified.error();
         if (error.kind == TrustErrorKind::Missing && !source.lastError().isEmpty())

@@ -25,6 +25,8 @@ using namespace devtest;
 #include <QSslKey>
 #include <QTest>
 
+#include <limits>
+
 using conduit::transfer::Download;
 using conduit::transfer::DownloadOptions;
 using conduit::transfer::StagedReader;
@@ -228,6 +230,17 @@ private slots:
         QVERIFY(!d->succeeded());
         QVERIFY2(d->error().contains(QLatin1String("more than the verified length")), qPrintable(d->error()));
         QVERIFY(d->bytesOnDisk() <= size_ - 1000);
+    }
+
+    // A signed length of 2^63-1 (a hostile or broken target) once overflowed
+    // the free-space check into a small number and the download ran.
+    void hugeSignedLengthIsRefusedForSpace() {
+        DownloadOptions o = fast();
+        o.headers = {{"Authorization", "TargetToken secret"}};
+        auto d = run(dir_.filePath(QStringLiteral("huge")), o, std::numeric_limits<qint64>::max());
+        QVERIFY(!d->succeeded());
+        QVERIFY2(d->error().contains(QLatin1String("not enough space")), qPrintable(d->error()));
+        QCOMPARE(d->attempts(), 0);
     }
 
     void readerPassesEveryByteOnWhileTheyArrive() {
