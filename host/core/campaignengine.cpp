@@ -93,6 +93,10 @@ CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, Payload
     connect(&postponeTimer_, &QTimer::timeout, this, [this] {
         if (state_ == State::Postponed) askConsent(pendingConsent_);
     });
+    commitRetryTimer_.setSingleShot(true);
+    connect(&commitRetryTimer_, &QTimer::timeout, this, [this] {
+        if (state_ == State::CommitPending) commit();
+    });
     connect(vehicle_, &VehicleState::changed, this, [this] {
         if (state_ == State::WaitingForConditions) waitForConditions();
     });
@@ -139,7 +143,8 @@ void CampaignEngine::startNext() {
     ++generation_;
     runs_.clear();
     phase_ = -1;
-    activationStarted_ = cancelRequested_ = rebooted_ = false;
+    activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = pendingReported_ = false;
+    commitAttempts_ = 0;
     deferrals_ = 0;
     unmet_.clear();
     recovered_.clear();
@@ -427,21 +432,47 @@ void CampaignEngine::verifyActivation() {
 
 void CampaignEngine::commit() {
     setState(State::Committing);
-    if (!journal(record(QStringLiteral("commit-begin")), true)) return fail(journalFailure());
+    // The commit point: without it durable nothing is confirmed (and nothing
+    // rolled back either: the devices run the verified new version).
+    if (!commitBegun_ && !journal(record(QStringLiteral("commit-begin")), true)) return commitPending(journalFailure());
+    commitBegun_ = true;
     QList<Run *> all;
     for (Run &r : runs_) all << &r;
     const quint64 gen = generation_;
     stepAll(Op::Commit, all, [this, gen](const Failure &failure) {
         if (gen != generation_) return;
+        for (Run &r : runs_) r.confirmed |= r.progress.error.isEmpty();
         // Past the commit point there is no going back: a device that does
-        // not confirm is reported and flagged, never hidden.
-        if (!failure.isEmpty()) {
-            QStringList flagged;
-            for (const Run &r : runs_) if (!r.progress.error.isEmpty()) flagged << r.target.deviceId;
-            return finish(QStringLiteral("failed"), failure, flagged);
-        }
+        // not confirm is reported and flagged, never hidden, and retried.
+        if (!failure.isEmpty()) return commitPending(failure);
         finish(QStringLiteral("success"), {});
-    });
+    }, [](const Run &r) { return r.confirmed; });
+}
+
+void CampaignEngine::commitPending(const Failure &why) {
+    QStringList flagged;
+    for (const Run &r : runs_) if (!r.confirmed) flagged << r.target.deviceId;
+    setState(State::CommitPending);
+    const int attempt = ++commitAttempts_;
+    const bool retry = attempt <= config_.commitRetryMs.size();
+    qCCritical(lcCampaign).noquote() << "commit pending on" << flagged.join(QStringLiteral(", ")) << "(attempt" << attempt << "):" << why.reason
+                                     << (retry ? QStringLiteral("- retried in %1 ms").arg(config_.commitRetryMs[attempt - 1]) : QStringLiteral("- retried at the next start"));
+    // Best effort on a full disk: commit-begin (or activate-begin) already
+    // makes the next start commit the rest; the journal is never compacted
+    // while a commit is pending.
+    QJsonObject pending{{QStringLiteral("devices"), QJsonArray::fromStringList(flagged)}, {QStringLiteral("attempt"), attempt}};
+    why.writeTo(pending);
+    journal(record(QStringLiteral("commit-pending"), pending), true);
+    if (retry) return commitRetryTimer_.start(config_.commitRetryMs[attempt - 1]);
+    if (pendingReported_) return; // an earlier life of the host reported it
+    pendingReported_ = true;
+    Failure f = why;
+    f.reason = QStringLiteral("%1; commit pending on %2: retried at the next start").arg(why.reason, flagged.join(QStringLiteral(", ")));
+    const Result r = resultOf(QStringLiteral("failed"), f, flagged);
+    keepInHistory(r);
+    // The engine stays in CommitPending: its devices are on trial, so no
+    // other campaign starts before the commit is made.
+    emit finished(r);
 }
 
 void CampaignEngine::rollback(const Failure &why, const QString &outcome) {
@@ -489,7 +520,7 @@ void CampaignEngine::rollback(const Failure &why, const QString &outcome) {
     (*step)(0);
 }
 
-void CampaignEngine::finish(const QString &outcome, const Failure &why, const QStringList &flagged) {
+CampaignEngine::Result CampaignEngine::resultOf(const QString &outcome, const Failure &why, const QStringList &flagged) const {
     Result r;
     r.campaignId = campaign_.id;
     r.name = campaign_.name;
@@ -500,12 +531,30 @@ void CampaignEngine::finish(const QString &outcome, const Failure &why, const QS
     r.failedDevice = why.device;
     r.failedStep = Failure::stepName(why.step);
     r.failureKind = Failure::kindName(why.kind);
-    journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
-    QString error;
-    if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+    return r;
+}
+
+bool CampaignEngine::keepInHistory(const Result &r) {
     history_.prepend(r);
     while (history_.size() > config_.historySize) history_.removeLast();
-    saveHistory();
+    QString error;
+    if (saveHistory(&error)) return true;
+    qCCritical(lcCampaign).noquote() << "campaign" << r.campaignId << "result not written to the history:" << error;
+    return false;
+}
+
+void CampaignEngine::finish(const QString &outcome, const Failure &why, const QStringList &flagged) {
+    const Result r = resultOf(outcome, why, flagged);
+    // At every instant the journal or the history holds the result: it is
+    // journaled, then written to the history, and only then is the journal
+    // emptied. (Should neither write succeed, the journal still holds the
+    // decisions that lead to it: the next start finishes the same way.)
+    journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
+    const bool kept = keepInHistory(r);
+    crashPoint("after-history");
+    QString error;
+    if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps campaign" << r.campaignId << "until its result is in the history";
+    else if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
     static const QHash<QString, State> terminal{{QStringLiteral("success"), State::Done},
                                                 {QStringLiteral("rolled-back"), State::RolledBack},
                                                 {QStringLiteral("declined"), State::RolledBack},
@@ -586,6 +635,7 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
         }
         r->touched = true;
         r->progress.step = QLatin1String(ipc::opName(op));
+        r->progress.error.clear();
         const QString device = r->target.deviceId;
         crashPoint("before-agent-step");
         gateway_->call(op, r->agentId, spec(*r), nullptr, [this, gen, device, op, failure, one](const CallResult &res) {
@@ -593,10 +643,11 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
             crashPoint("after-agent-step");
             for (Run &x : runs_) {
                 if (x.target.deviceId != device) continue;
-                if (!res.ok()) {
-                    x.progress.error = res.message;
-                    if (failure->isEmpty()) *failure = deviceError(device, op, res);
-                }
+                if (res.ok()) continue;
+                // Never empty: a failed device is flagged by its error.
+                const Failure f = deviceError(device, op, res);
+                x.progress.error = res.message.isEmpty() ? f.reason : res.message;
+                if (failure->isEmpty()) *failure = f;
             }
             emit progressChanged();
             one();
