@@ -25,7 +25,7 @@ QtObject {
 
     readonly property var consentStates: ["AwaitingDownloadConsent", "AwaitingInstallConsent", "Postponed"]
     readonly property var progressStates: ["Checking", "Downloading", "Installing", "Activating", "Verifying",
-                                           "Committing", "RollingBack", "Recovering", "Done", "RolledBack",
+                                           "Committing", "CommitPending", "RollingBack", "Recovering", "Done", "RolledBack",
                                            "Failed", "Cancelled"]
 
     function screenFor(available, state, consentKind, overlay, result) {

@@ -1,4 +1,5 @@
 #include "campaignengine.h"
+#include "campaignengine_p.h"
 
 #include <conduit/agent.h>
 
@@ -59,13 +60,6 @@ Step cancelledIn(CampaignEngine::State s) {
     }
 }
 
-Failure journalFailure() { return {Step::Journal, Kind::HostError, {}, QStringLiteral("journal not writable")}; }
-
-QJsonObject record(const QString &type, QJsonObject fields = {}) {
-    fields.insert(QStringLiteral("type"), type);
-    fields.insert(QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
-    return fields;
-}
 
 } // namespace
 
@@ -92,6 +86,10 @@ CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, Payload
     postponeTimer_.setSingleShot(true);
     connect(&postponeTimer_, &QTimer::timeout, this, [this] {
         if (state_ == State::Postponed) askConsent(pendingConsent_);
+    });
+    commitRetryTimer_.setSingleShot(true);
+    connect(&commitRetryTimer_, &QTimer::timeout, this, [this] {
+        if (state_ == State::CommitPending) commit();
     });
     connect(vehicle_, &VehicleState::changed, this, [this] {
         if (state_ == State::WaitingForConditions) waitForConditions();
@@ -139,7 +137,8 @@ void CampaignEngine::startNext() {
     ++generation_;
     runs_.clear();
     phase_ = -1;
-    activationStarted_ = cancelRequested_ = rebooted_ = false;
+    activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = pendingReported_ = false;
+    commitAttempts_ = 0;
     deferrals_ = 0;
     unmet_.clear();
     recovered_.clear();
@@ -425,25 +424,6 @@ void CampaignEngine::verifyActivation() {
     });
 }
 
-void CampaignEngine::commit() {
-    setState(State::Committing);
-    if (!journal(record(QStringLiteral("commit-begin")), true)) return fail(journalFailure());
-    QList<Run *> all;
-    for (Run &r : runs_) all << &r;
-    const quint64 gen = generation_;
-    stepAll(Op::Commit, all, [this, gen](const Failure &failure) {
-        if (gen != generation_) return;
-        // Past the commit point there is no going back: a device that does
-        // not confirm is reported and flagged, never hidden.
-        if (!failure.isEmpty()) {
-            QStringList flagged;
-            for (const Run &r : runs_) if (!r.progress.error.isEmpty()) flagged << r.target.deviceId;
-            return finish(QStringLiteral("failed"), failure, flagged);
-        }
-        finish(QStringLiteral("success"), {});
-    });
-}
-
 void CampaignEngine::rollback(const Failure &why, const QString &outcome) {
     if (state_ == State::RollingBack) return;
     setState(State::RollingBack);
@@ -487,37 +467,6 @@ void CampaignEngine::rollback(const Failure &why, const QString &outcome) {
         });
     };
     (*step)(0);
-}
-
-void CampaignEngine::finish(const QString &outcome, const Failure &why, const QStringList &flagged) {
-    Result r;
-    r.campaignId = campaign_.id;
-    r.name = campaign_.name;
-    r.outcome = outcome;
-    r.reason = why.reason;
-    r.finished = QDateTime::currentDateTimeUtc();
-    r.flaggedDevices = flagged;
-    r.failedDevice = why.device;
-    r.failedStep = Failure::stepName(why.step);
-    r.failureKind = Failure::kindName(why.kind);
-    journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
-    QString error;
-    if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
-    history_.prepend(r);
-    while (history_.size() > config_.historySize) history_.removeLast();
-    saveHistory();
-    static const QHash<QString, State> terminal{{QStringLiteral("success"), State::Done},
-                                                {QStringLiteral("rolled-back"), State::RolledBack},
-                                                {QStringLiteral("declined"), State::RolledBack},
-                                                {QStringLiteral("cancelled"), State::Cancelled},
-                                                {QStringLiteral("failed"), State::Failed}};
-    setState(terminal.value(outcome, State::Failed));
-    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcome << r.reason;
-    emit finished(r);
-    ++generation_;
-    state_ = State::Idle; // terminal states are reported, then the engine is free
-    emit stateChanged(state_);
-    QTimer::singleShot(0, this, &CampaignEngine::startNext);
 }
 
 bool CampaignEngine::cancel(const QString &why, QString *error) {
@@ -586,6 +535,7 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
         }
         r->touched = true;
         r->progress.step = QLatin1String(ipc::opName(op));
+        r->progress.error.clear();
         const QString device = r->target.deviceId;
         crashPoint("before-agent-step");
         gateway_->call(op, r->agentId, spec(*r), nullptr, [this, gen, device, op, failure, one](const CallResult &res) {
@@ -593,10 +543,11 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
             crashPoint("after-agent-step");
             for (Run &x : runs_) {
                 if (x.target.deviceId != device) continue;
-                if (!res.ok()) {
-                    x.progress.error = res.message;
-                    if (failure->isEmpty()) *failure = deviceError(device, op, res);
-                }
+                if (res.ok()) continue;
+                // Never empty: a failed device is flagged by its error.
+                const Failure f = deviceError(device, op, res);
+                x.progress.error = res.message.isEmpty() ? f.reason : res.message;
+                if (failure->isEmpty()) *failure = f;
             }
             emit progressChanged();
             one();

@@ -38,6 +38,7 @@ public:
         AwaitingReboot,
         Verifying,
         Committing,
+        CommitPending, // a commit could not be made durable: retried (docs/campaign-engine.md)
         Done,
         RollingBack,
         RolledBack,
@@ -58,6 +59,9 @@ public:
         bool autoConsentInstall = false;
         int historySize = 20;
         QString historyPath; // JSON file; empty: in memory only
+        // A commit that failed is retried after each of these delays, then
+        // reported (flagged) and retried once at every later start.
+        QList<int> commitRetryMs = {10000, 60000, 300000};
     };
 
     struct DeviceProgress {
@@ -130,6 +134,7 @@ private:
         QString fromVersion;
         quint32 capabilities = 0;
         bool touched = false;   // an agent step was started on it
+        bool confirmed = false; // its commit succeeded (or had already)
         DeviceProgress progress;
         // The device's first transfer report (transferClock_ ms, bytes): its
         // rate is measured from there, since devices of one agent may wait
@@ -149,8 +154,14 @@ private:
     void activate(int index);
     void verifyActivation();
     void commit();
+    // The commit of some device (or its journal record) failed: flag, retry.
+    void commitPending(const Failure &why);
     void rollback(const Failure &why, const QString &outcome);
     void finish(const QString &outcome, const Failure &why, const QStringList &flagged = {});
+    Result resultOf(const QString &outcome, const Failure &why, const QStringList &flagged) const;
+    // Adds r to the history and writes it; false (logged) when it could not
+    // be made durable.
+    bool keepInHistory(const Result &r);
     // A step that failed because a cancel interrupted it is the cancel's doing.
     void fail(const Failure &why) {
         cancelRequested_ ? rollback(cancelFailure_, QStringLiteral("cancelled")) : rollback(why, QStringLiteral("rolled-back"));
@@ -167,7 +178,7 @@ private:
                  std::function<bool(const Run &)> skip = {});
     static Result resultFromJson(const QJsonObject &o);
     void loadHistory();
-    void saveHistory();
+    bool saveHistory(QString *error);
 
     Journal *journal_;
     DeviceGateway *gateway_;
@@ -182,6 +193,10 @@ private:
     QList<int> phaseOrder_;
     bool activationStarted_ = false;
     bool rebooted_ = false; // the reboot after activation has happened
+    bool commitBegun_ = false; // commit-begin is durable
+    int commitAttempts_ = 0;   // failed commit attempts in this life of the host
+    bool pendingReported_ = false; // the pending commit is already in the history
+    QTimer commitRetryTimer_;
     bool cancelRequested_ = false;
     Failure cancelFailure_;
     QStringList unmet_;

@@ -2,6 +2,7 @@
 // undo or go on), and the history of finished campaigns. Split from
 // campaignengine.cpp, same class.
 #include "campaignengine.h"
+#include "durablefile.h"
 
 #include <conduit/agent.h>
 
@@ -10,7 +11,6 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMetaEnum>
-#include <QSaveFile>
 
 #include <algorithm>
 #include <memory>
@@ -49,15 +49,11 @@ void CampaignEngine::loadHistory() {
     for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) history_ << resultFromJson(v.toObject());
 }
 
-void CampaignEngine::saveHistory() {
-    if (config_.historyPath.isEmpty()) return;
+bool CampaignEngine::saveHistory(QString *error) {
+    if (config_.historyPath.isEmpty()) return true;
     QJsonArray a;
     for (const Result &r : history_) a << r.toJson();
-    QSaveFile f(config_.historyPath);
-    if (f.open(QIODevice::WriteOnly)) {
-        f.write(QJsonDocument(a).toJson());
-        f.commit();
-    }
+    return replaceFileDurably(config_.historyPath, QJsonDocument(a).toJson(), error);
 }
 
 namespace {
@@ -74,27 +70,33 @@ void CampaignEngine::recover() {
     for (int i = start + 1; !finished && i < records.size(); ++i) finished = typeOf(records[i]) == QLatin1String("finish");
     if (finished) {
         // The power went after the result was journaled but perhaps before
-        // it reached the history: the journal is the truth, copy it over.
+        // it reached the history: the journal is the truth, copy it over,
+        // and empty the journal only once the history holds it.
+        bool kept = true;
         for (int i = records.size() - 1; start >= 0 && i > start; --i) {
             if (typeOf(records[i]) != QLatin1String("finish")) continue;
             const Result r = resultFromJson(records[i].value(QLatin1String("result")).toObject());
             const bool known = std::any_of(history_.begin(), history_.end(), [&](const Result &h) {
                 return h.campaignId == r.campaignId && h.finished == r.finished;
             });
-            if (!known && !r.campaignId.isEmpty()) {
-                history_.prepend(r);
-                while (history_.size() > config_.historySize) history_.removeLast();
-                saveHistory();
-            }
+            if (!known && !r.campaignId.isEmpty()) kept = keepInHistory(r);
             break;
         }
-        if (!records.isEmpty() && !journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+        if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps the last result until it is in the history";
+        else if (!records.isEmpty() && !journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
         return;
     }
     campaign_ = Campaign::fromJson(records[start].value(QLatin1String("campaign")).toObject());
     ++generation_;
     runs_.clear();
-    activationStarted_ = cancelRequested_ = rebooted_ = false;
+    activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = false;
+    commitAttempts_ = 0;
+    commitRetryTimer_.stop();
+    // A commit left pending by an earlier life was reported then (its entry
+    // names the commit step): it is retried, not reported again.
+    pendingReported_ = std::any_of(history_.begin(), history_.end(), [this](const Result &h) {
+        return h.campaignId == campaign_.id && h.failedStep == Failure::stepName(Step::Commit);
+    });
     setState(State::Recovering);
     QJsonArray plan;
     QString decision, outcome;
@@ -138,7 +140,10 @@ void CampaignEngine::recover() {
         if (gen != generation_) return;
         for (const DeviceRecord &d : devices) recovered_.insert(d.info.id, d.info);
         if (decision == QLatin1String("rollback-begin")) return rollback(why, outcome.isEmpty() ? QStringLiteral("rolled-back") : outcome);
-        if (decision == QLatin1String("commit-begin")) return commit();
+        if (decision == QLatin1String("commit-begin")) {
+            activationStarted_ = commitBegun_ = true;
+            return commit();
+        }
         if (decision == QLatin1String("activate-begin")) {
             activationStarted_ = true;
             // After the reboot the devices run what they booted: verify

@@ -1,5 +1,7 @@
 #include "journal.h"
 
+#include "durablefile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -29,25 +31,6 @@ std::array<quint32, 256> makeCrcTable() {
 }
 
 QString errnoText() { return QString::fromLocal8Bit(strerror(errno)); }
-
-bool writeAll(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        p += w;
-        n -= size_t(w);
-    }
-    return true;
-}
-
-bool fsyncDir(const QString &file) {
-    int dfd = ::open(QFile::encodeName(QFileInfo(file).absolutePath()).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return false;
-    const bool ok = ::fsync(dfd) == 0;
-    ::close(dfd);
-    return ok;
-}
 
 qint64 g_crashAt = -1;
 qint64 g_crashCount = 0;
@@ -128,44 +111,37 @@ bool Journal::open(QString *error) {
             return false;
         }
     }
-    ::lseek(fd_, pos, SEEK_SET);
+    end_ = ::lseek(fd_, pos, SEEK_SET);
     return true;
 }
 
 bool Journal::append(const QJsonObject &record, bool durable, QString *error) {
     const QByteArray bytes = encode(record);
     crashPoint("journal-before-write");
-    if (!writeAll(fd_, bytes.constData(), size_t(bytes.size()))) {
-        *error = QStringLiteral("journal write failed: %1").arg(errnoText());
+    // A failed write (a full disk) may leave part of the record: cut it off,
+    // or every later record would sit behind a torn one and be dropped at
+    // the next start.
+    auto undo = [this](const char *what, QString *error) {
+        *error = QStringLiteral("journal %1 failed: %2").arg(QLatin1String(what), errnoText());
+        if (::ftruncate(fd_, end_) != 0 || ::lseek(fd_, end_, SEEK_SET) != end_)
+            *error += QStringLiteral(" (and cutting the partial record off failed: %1)").arg(errnoText());
         return false;
-    }
+    };
+    if (!writeFully(fd_, bytes.constData(), size_t(bytes.size()))) return undo("write", error);
+    if (durable && ::fdatasync(fd_) != 0) return undo("fsync", error);
+    if (durable) ++fsyncs_;
     bytesWritten_ += quint64(bytes.size());
-    if (durable) {
-        if (::fdatasync(fd_) != 0) {
-            *error = QStringLiteral("journal fsync failed: %1").arg(errnoText());
-            return false;
-        }
-        ++fsyncs_;
-    }
+    end_ += bytes.size();
     records_ << record;
     crashPoint("journal-after-write");
     return true;
 }
 
 bool Journal::compact(const QList<QJsonObject> &keep, QString *error) {
-    const QString tmp = path_ + QStringLiteral(".tmp");
-    int fd = ::open(QFile::encodeName(tmp).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        *error = QStringLiteral("cannot write %1: %2").arg(tmp, errnoText());
-        return false;
-    }
     QByteArray all;
     for (const QJsonObject &r : keep) all += encode(r);
-    const bool ok = writeAll(fd, all.constData(), size_t(all.size())) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(path_).constData()) != 0 ||
-        !fsyncDir(path_)) {
-        *error = QStringLiteral("journal compaction failed: %1").arg(errnoText());
+    if (!replaceFileDurably(path_, all, error)) {
+        *error = QStringLiteral("journal compaction failed: %1").arg(*error);
         return false;
     }
     ++fsyncs_;
@@ -175,7 +151,7 @@ bool Journal::compact(const QList<QJsonObject> &keep, QString *error) {
         *error = QStringLiteral("cannot reopen journal: %1").arg(errnoText());
         return false;
     }
-    ::lseek(fd_, 0, SEEK_END);
+    end_ = ::lseek(fd_, 0, SEEK_END);
     records_ = keep;
     return true;
 }

@@ -25,7 +25,8 @@ public:
     const QList<QJsonObject> &records() const { return records_; }
     qint64 tornBytes() const { return tornBytes_; }
 
-    // Appends one record; with `durable`, returns only after fsync.
+    // Appends one record; with `durable`, returns only after fsync. On a
+    // failure nothing of the record stays in the file.
     bool append(const QJsonObject &record, bool durable, QString *error);
     // Replaces the journal by `keep` (temp file, fsync, rename, dir fsync).
     bool compact(const QList<QJsonObject> &keep, QString *error);
@@ -42,6 +43,7 @@ private:
     int fd_ = -1;
     QList<QJsonObject> records_;
     qint64 tornBytes_ = 0;
+    qint64 end_ = 0; // where the last whole record ends
     quint64 bytesWritten_ = 0;
     quint64 fsyncs_ = 0;
 };

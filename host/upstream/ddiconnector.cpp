@@ -298,6 +298,7 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     case CampaignEngine::State::Activating:
     case CampaignEngine::State::Verifying:
     case CampaignEngine::State::Committing:
+    case CampaignEngine::State::CommitPending:
     case CampaignEngine::State::RollingBack:
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {CampaignEngine::stateName(s)});
         break;

@@ -70,17 +70,35 @@ static void state_path(const ecu_agent *a, const device *d, const char *ext, cha
     snprintf(out, size, "%s/%s.%s", a->state_dir, d->id, ext);
 }
 
+static conduit_result save_failed(const char *what, const char *path) {
+    char msg[1400];
+    snprintf(msg, sizeof msg, "cannot %s %s: %s", what, path, strerror(errno));
+    fail_msg(msg);
+    return CONDUIT_E_IO;
+}
+
 /* Persist a device's state atomically: write a temporary file, rename. */
-static int save(const ecu_agent *a, const device *d) {
+static conduit_result save(const ecu_agent *a, const device *d) {
     char path[1200], tmp[1210];
     FILE *f;
+    int flushed;
     state_path(a, d, "state", path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     f = fopen(tmp, "w");
-    if (!f) return CONDUIT_E_IO;
+    if (!f) return save_failed("create", tmp);
     fprintf(f, "%s\n%s\n%s\n%s\n", d->current, d->previous, d->staged, d->state);
-    if (fflush(f) != 0 || fclose(f) != 0) return CONDUIT_E_IO;
-    return rename(tmp, path) == 0 ? CONDUIT_OK : CONDUIT_E_IO;
+    flushed = fflush(f) == 0;
+    if (fclose(f) != 0 || !flushed) return save_failed("write", tmp);
+    return rename(tmp, path) == 0 ? CONDUIT_OK : save_failed("rename", tmp);
+}
+
+/* A step's new state takes effect only once it is saved: after a failed save
+ * the device is still what its file says (a retry, or the next start, sees
+ * the same state). */
+static conduit_result save_as(const ecu_agent *a, device *d, const device *next) {
+    conduit_result rc = save(a, next);
+    if (rc == CONDUIT_OK) *d = *next;
+    return rc;
 }
 
 static void read_line(FILE *f, char *out) {
@@ -187,7 +205,7 @@ static conduit_result begin_step(ecu_agent *a, const conduit_update *u, const ch
 
 static conduit_result transfer(conduit_agent *agent, const conduit_update *u, conduit_payload *p) {
     ecu_agent *a = self(agent);
-    device *d;
+    device *d, next;
     char path[1200], buf[65536];
     FILE *f;
     uint64_t total = 0;
@@ -209,11 +227,12 @@ static conduit_result transfer(conduit_agent *agent, const conduit_update *u, co
         total += (uint64_t)n;
         g_host->progress(g_host, d->id, total, p->length);
     }
-    if (fclose(f) != 0) return CONDUIT_E_IO;
+    if (fclose(f) != 0) return save_failed("write", path);
     if (n < 0) return (conduit_result)n;
-    snprintf(d->staged, FIELD, "%s", u->version);
-    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_STAGED);
-    return save(a, d);
+    next = *d;
+    snprintf(next.staged, FIELD, "%s", u->version);
+    snprintf(next.state, FIELD, "%s", CONDUIT_UPDATE_STATE_STAGED);
+    return save_as(a, d, &next);
 }
 
 #define SIMPLE_STEP(name, label)                                                \
@@ -227,7 +246,7 @@ SIMPLE_STEP(post_install, "post_install")
 
 static conduit_result activate(conduit_agent *agent, const conduit_update *u) {
     ecu_agent *a = self(agent);
-    device *d;
+    device *d, next;
     conduit_result rc = begin_step(a, u, "activate", &d);
     if (rc != CONDUIT_OK) return rc;
     if (strcmp(d->state, CONDUIT_UPDATE_STATE_ACTIVATED) == 0 && strcmp(d->current, u->version) == 0) return CONDUIT_OK;
@@ -235,15 +254,16 @@ static conduit_result activate(conduit_agent *agent, const conduit_update *u) {
         fail_msg("nothing staged for this version");
         return CONDUIT_E_STATE;
     }
-    snprintf(d->previous, FIELD, "%s", d->current);
-    snprintf(d->current, FIELD, "%s", u->version);
-    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_ACTIVATED);
-    return save(a, d);
+    next = *d;
+    snprintf(next.previous, FIELD, "%s", d->current);
+    snprintf(next.current, FIELD, "%s", u->version);
+    snprintf(next.state, FIELD, "%s", CONDUIT_UPDATE_STATE_ACTIVATED);
+    return save_as(a, d, &next);
 }
 
 static conduit_result commit(conduit_agent *agent, const conduit_update *u) {
     ecu_agent *a = self(agent);
-    device *d;
+    device *d, next;
     conduit_result rc = begin_step(a, u, "commit", &d);
     if (rc != CONDUIT_OK) return rc;
     if (strcmp(d->state, CONDUIT_UPDATE_STATE_IDLE) == 0 && strcmp(d->current, u->version) == 0) return CONDUIT_OK;
@@ -251,24 +271,26 @@ static conduit_result commit(conduit_agent *agent, const conduit_update *u) {
         fail_msg("commit without activation");
         return CONDUIT_E_STATE;
     }
-    d->staged[0] = '\0';
-    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
-    return save(a, d);
+    next = *d;
+    next.staged[0] = '\0';
+    snprintf(next.state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
+    return save_as(a, d, &next);
 }
 
 static conduit_result rollback(conduit_agent *agent, const conduit_update *u) {
     ecu_agent *a = self(agent);
-    device *d = find(a, u->device_id);
+    device *d = find(a, u->device_id), next;
     char path[1200];
     if (!d) return CONDUIT_E_NO_DEVICE;
+    next = *d;
     if (strcmp(d->state, CONDUIT_UPDATE_STATE_ACTIVATED) == 0) {
-        snprintf(d->current, FIELD, "%s", d->previous);
+        snprintf(next.current, FIELD, "%s", d->previous);
     }
     state_path(a, d, "staged", path, sizeof path);
     remove(path);
-    d->staged[0] = '\0';
-    snprintf(d->state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
-    return save(a, d);
+    next.staged[0] = '\0';
+    snprintf(next.state, FIELD, "%s", CONDUIT_UPDATE_STATE_IDLE);
+    return save_as(a, d, &next);
 }
 
 static void destroy(conduit_agent *agent) { free(agent); }

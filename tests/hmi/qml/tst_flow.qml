@@ -31,6 +31,7 @@ TestCase {
             { tag: "Activating", state: "Activating", consent: "", expected: "progress" },
             { tag: "Verifying", state: "Verifying", consent: "", expected: "progress" },
             { tag: "Committing", state: "Committing", consent: "", expected: "progress" },
+            { tag: "CommitPending", state: "CommitPending", consent: "", expected: "progress" },
             { tag: "RollingBack", state: "RollingBack", consent: "", expected: "progress" },
             { tag: "Recovering", state: "Recovering", consent: "", expected: "progress" },
             { tag: "Postponed download", state: "Postponed", consent: "download", expected: "postponed" },

@@ -6,6 +6,9 @@
 //   powercut_host --state DIR --agents DIR --agent-config DIR
 //                 --campaign FILE --payloads DIR [--crash-at N]
 //   powercut_host --state DIR ... --report
+// Exit: 0 done, 3 a result was lost (the devices run the new version but
+// no result is recorded), 4 the commit is pending (reported, retried at the
+// next start).
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
 #include "core/registrygateway.h"
@@ -69,9 +72,13 @@ int main(int argc, char **argv) {
             QFile h(QDir(state).filePath(QStringLiteral("history.json")));
             h.open(QIODevice::ReadOnly);
             const auto hist = QJsonDocument::fromJson(h.readAll()).array();
-            std::printf("devices %s\noutcome %s\nhistory %lld\nerror %s\n", qPrintable(v.join(QLatin1Char(' '))),
-                        qPrintable(hist.isEmpty() ? QStringLiteral("none") : hist.first().toObject().value(QLatin1String("outcome")).toString()),
-                        static_cast<long long>(hist.size()), qPrintable(error));
+            const QJsonObject last = hist.isEmpty() ? QJsonObject() : hist.first().toObject();
+            QStringList flagged;
+            for (const QJsonValue &d : last.value(QLatin1String("flagged_devices")).toArray()) flagged << d.toString();
+            std::printf("devices %s\noutcome %s\nhistory %lld\nflagged %s\nstep %s\nerror %s\n", qPrintable(v.join(QLatin1Char(' '))),
+                        qPrintable(hist.isEmpty() ? QStringLiteral("none") : last.value(QLatin1String("outcome")).toString()),
+                        static_cast<long long>(hist.size()), qPrintable(flagged.join(QLatin1Char(' '))),
+                        qPrintable(last.value(QLatin1String("failed_step")).toString()), qPrintable(error));
             registry.stop();
             QCoreApplication::exit(0);
         });
@@ -93,29 +100,43 @@ int main(int argc, char **argv) {
     core::CampaignEngine::Config ec;
     ec.autoConsentDownload = ec.autoConsentInstall = true;
     ec.historyPath = QDir(state).filePath(QStringLiteral("history.json"));
+    ec.commitRetryMs = {10, 10}; // the rule, not its real delays
     core::CampaignEngine engine(&journal, &gateway, &payloads, &vehicle, ec);
 
     QObject::connect(&engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
         std::printf("finished %s %s: %s\n", qPrintable(r.campaignId), qPrintable(r.outcome), qPrintable(r.reason));
     });
+    auto stop = [&](int code) {
+        std::printf("crash-points %lld\n", static_cast<long long>(core::crashPointCount()));
+        registry.stop();
+        QTimer::singleShot(0, [code] { QCoreApplication::exit(code); });
+    };
     // Once recovery is over: run the campaign unless an earlier life of this
-    // host already finished it; then stop.
+    // host already finished it; then stop. A campaign not in the history
+    // whose devices already run the new version lost its result (exit 3).
     bool submitted = false;
     auto proceed = [&] {
         if (engine.state() != core::CampaignEngine::State::Idle || engine.queued() > 0) return;
         bool ran = false;
         for (const auto &h : engine.history()) ran |= h.campaignId == campaign.id;
-        if (!ran && !submitted) {
-            submitted = true;
+        if (ran || submitted) return stop(0);
+        submitted = true;
+        gateway.inventory([&](const QList<core::DeviceRecord> &devices, const QString &) {
+            for (const auto &d : devices) {
+                if (d.info.currentVersion != campaign.targets.value(0).version) continue;
+                std::printf("lost: %s runs %s but no result is recorded\n", qPrintable(d.info.id), qPrintable(d.info.currentVersion));
+                return stop(3);
+            }
             engine.submit(campaign);
-            return;
-        }
-        std::printf("crash-points %lld\n", static_cast<long long>(core::crashPointCount()));
-        registry.stop();
-        QTimer::singleShot(0, [] { QCoreApplication::exit(0); });
+        });
     };
     QObject::connect(&engine, &core::CampaignEngine::stateChanged, [&](core::CampaignEngine::State s) {
         if (s == core::CampaignEngine::State::Idle) QTimer::singleShot(0, proceed);
+    });
+    // A commit still pending once its retries are spent is reported; this
+    // life ends there (the next start retries it).
+    QObject::connect(&engine, &core::CampaignEngine::finished, [&] {
+        if (engine.state() == core::CampaignEngine::State::CommitPending) stop(4);
     });
     engine.recover();
     QTimer::singleShot(0, proceed);

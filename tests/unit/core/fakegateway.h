@@ -10,6 +10,7 @@
 #include <conduit/agent.h>
 
 #include <QBuffer>
+#include <QHash>
 #include <QTimer>
 
 struct FakeDevice {
@@ -24,6 +25,7 @@ public:
     QSet<QString> failAt;          // "device:op"
     QSet<QString> silentFailAt;    // "device:op": fails with CONDUIT_E_IO and no message
     QSet<QString> timeoutAt;       // "device:op": the device does not answer in time
+    QHash<QString, int> diskFullAt; // "device:op": its next N calls fail like a full disk (CONDUIT_E_IO, no message)
     QStringList calls;             // "op:device" in call order
     bool holdTransfers = false;    // transfers wait for release()
     bool holdInstalls = false;     // installs wait for release()
@@ -59,6 +61,11 @@ public:
         auto finish = [this, op, name, u, payload, done, progress] {
             conduit::agents::CallResult r;
             FakeDevice &d = devices[u.deviceId];
+            if (int &full = diskFullAt[u.deviceId + QLatin1Char(':') + name]; full > 0) {
+                --full;
+                r.code = CONDUIT_E_IO;
+                return done(r);
+            }
             if (failAt.contains(u.deviceId + QLatin1Char(':') + name)) {
                 r.code = CONDUIT_E_FAILED;
                 r.message = QStringLiteral("injected %1 failure").arg(name);

@@ -1,90 +1,12 @@
 // The campaign engine's state machine and policy decisions, against a fake
 // gateway (real agents are exercised by the power-cut harness).
-#include "fakegateway.h"
-
-#include "core/campaignengine.h"
+#include "enginefixture.h"
 
 #include <QFile>
-#include <QJsonArray>
-#include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
-
-using namespace conduit::core;
-using State = CampaignEngine::State;
-
-Q_DECLARE_METATYPE(CampaignEngine::Result)
-
-namespace {
-// The structured failure (failure.h) as "device/step/kind", to compare at once.
-QString failureOf(const CampaignEngine::Result &r) {
-    return QStringList{r.failedDevice, r.failedStep, r.failureKind}.join(QLatin1Char('/'));
-}
-} // namespace
 
 class TestCampaignEngine : public QObject {
     Q_OBJECT
-
-    struct Fixture {
-        QTemporaryDir dir;
-        Journal journal{dir.filePath(QStringLiteral("journal"))};
-        FakeGateway gateway;
-        MemoryPayloads payloads;
-        VehicleState vehicle;
-        std::unique_ptr<CampaignEngine> engine;
-        bool opened = false;
-
-        explicit Fixture(bool autoConsent = true) {
-            QString error;
-            opened = journal.open(&error);
-            for (const char *d : {"ecu-a", "ecu-b", "gw"}) gateway.add(QLatin1String(d));
-            CampaignEngine::Config c;
-            c.autoConsentDownload = c.autoConsentInstall = autoConsent;
-            c.historyPath = dir.filePath(QStringLiteral("history.json"));
-            engine = std::make_unique<CampaignEngine>(&journal, &gateway, &payloads, &vehicle, c);
-        }
-        Campaign campaign() {
-            Campaign c;
-            c.id = QStringLiteral("c1");
-            c.name = QStringLiteral("Brakes 2.0");
-            int phase = 0;
-            for (const char *d : {"gw", "ecu-a", "ecu-b"}) {
-                CampaignTarget t;
-                t.deviceId = QLatin1String(d);
-                t.hardwareId = QStringLiteral("hw");
-                t.targetName = t.deviceId + QStringLiteral(".img");
-                t.version = QStringLiteral("2.0");
-                payloads.files[t.targetName] = QByteArray(1000 + phase, 'x');
-                t.length = quint64(payloads.files[t.targetName].size());
-                t.phase = phase == 0 ? 0 : 1; // gateway first, then both ECUs
-                ++phase;
-                c.targets << t;
-            }
-            return c;
-        }
-        CampaignEngine::Result run(const Campaign &c) {
-            if (!opened) return {};
-            QSignalSpy done(engine.get(), &CampaignEngine::finished);
-            engine->submit(c);
-            if (!done.wait(5000)) return {};
-            return done.first().first().value<CampaignEngine::Result>();
-        }
-        // Writes the journal a host leaves when it dies after `decisions`.
-        void journalUpTo(const Campaign &c, const QStringList &decisions) {
-            QString error;
-            journal.append({{"type", "start"}, {"campaign", c.toJson()}}, true, &error);
-            QJsonArray plan;
-            for (const CampaignTarget &t : c.targets)
-                plan << QJsonObject{{"device", t.deviceId}, {"agent", "fake.agent"}, {"from", "1.0"}, {"capabilities", 1}, {"phase", t.phase}};
-            journal.append({{"type", "plan"}, {"runs", plan}}, true, &error);
-            for (const QString &d : decisions) journal.append({{"type", d}}, true, &error);
-        }
-        QStringList versions() const {
-            QStringList v;
-            for (const FakeDevice &d : gateway.devices) v << d.current;
-            return v;
-        }
-    };
 
 private slots:
     void initTestCase() { qRegisterMetaType<CampaignEngine::Result>(); }
@@ -155,13 +77,14 @@ private slots:
     }
 
     void commitFailureIsReportedNotRolledBack() {
-        Fixture f;
+        Fixture f(true, [](CampaignEngine::Config &c) { c.commitRetryMs = {}; }); // retries: tst_campaigncommit
         f.gateway.failAt << QStringLiteral("gw:commit");
         const auto r = f.run(f.campaign());
         QCOMPARE(r.outcome, QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("gw")});
         QCOMPARE(failureOf(r), QStringLiteral("gw/commit/device-error"));
         QCOMPARE(f.gateway.count(QStringLiteral("rollback"), QStringLiteral("gw")), 0);
+        QCOMPARE(f.engine->state(), State::CommitPending);
     }
 
     // An agent that fails without a message: the reason names the result

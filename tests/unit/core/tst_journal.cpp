@@ -2,14 +2,52 @@
 #include "core/journal.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
+#include <sys/resource.h>
 
 using conduit::core::Journal;
 
 class TestJournal : public QObject {
     Q_OBJECT
 private slots:
+    // A full disk cuts a record in the middle: what reached the file is cut
+    // off, so the records appended once there is room again are not hidden
+    // behind a torn one at the next start.
+    void failedAppendLeavesNothingBehind() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("j"));
+        QString error;
+        {
+            Journal j(path);
+            QVERIFY(j.open(&error));
+            QVERIFY(j.append({{"type", "start"}}, true, &error));
+            const qint64 used = QFileInfo(path).size();
+            // The file may not grow past 100 more bytes: a 4 KiB record is
+            // written in part, then refused (EFBIG, like ENOSPC).
+            rlimit old{};
+            QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+            const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+            rlimit small = old;
+            small.rlim_cur = rlim_t(used + 100);
+            QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+            const bool appended = j.append({{"type", "commit-begin"}, {"pad", QString(4096, QLatin1Char('x'))}}, true, &error);
+            setrlimit(RLIMIT_FSIZE, &old);
+            std::signal(SIGXFSZ, oldHandler);
+            QVERIFY(!appended);
+            QVERIFY2(error.contains(QLatin1String("journal write failed")), qPrintable(error));
+            QCOMPARE(QFileInfo(path).size(), used);
+            QVERIFY(j.append({{"type", "finish"}}, true, &error));
+        }
+        Journal j(path);
+        QVERIFY(j.open(&error));
+        QCOMPARE(j.tornBytes(), qint64(0));
+        QCOMPARE(j.records().size(), 2);
+        QCOMPARE(j.records()[1].value("type").toString(), QStringLiteral("finish"));
+    }
     void appendAndReplay() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("j"));

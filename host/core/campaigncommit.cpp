@@ -1,0 +1,111 @@
+// How a campaign ends: the commit (and a commit that cannot be made durable,
+// which stays pending), the result, and its way into the history without a
+// moment where neither the journal nor the history holds it. Split from
+// campaignengine.cpp, same class (docs/campaign-engine.md).
+#include "campaignengine.h"
+#include "campaignengine_p.h"
+
+#include <QJsonArray>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
+
+namespace conduit::core {
+
+using ipc::Op;
+
+void CampaignEngine::commit() {
+    setState(State::Committing);
+    // The commit point: without it durable nothing is confirmed (and nothing
+    // rolled back either: the devices run the verified new version).
+    if (!commitBegun_ && !journal(record(QStringLiteral("commit-begin")), true)) return commitPending(journalFailure());
+    commitBegun_ = true;
+    QList<Run *> all;
+    for (Run &r : runs_) all << &r;
+    const quint64 gen = generation_;
+    stepAll(Op::Commit, all, [this, gen](const Failure &failure) {
+        if (gen != generation_) return;
+        for (Run &r : runs_) r.confirmed |= r.progress.error.isEmpty();
+        // Past the commit point there is no going back: a device that does
+        // not confirm is reported and flagged, never hidden, and retried.
+        if (!failure.isEmpty()) return commitPending(failure);
+        finish(QStringLiteral("success"), {});
+    }, [](const Run &r) { return r.confirmed; });
+}
+
+void CampaignEngine::commitPending(const Failure &why) {
+    QStringList flagged;
+    for (const Run &r : runs_) if (!r.confirmed) flagged << r.target.deviceId;
+    setState(State::CommitPending);
+    const int attempt = ++commitAttempts_;
+    const bool retry = attempt <= config_.commitRetryMs.size();
+    qCCritical(lcCampaign).noquote() << "commit pending on" << flagged.join(QStringLiteral(", ")) << "(attempt" << attempt << "):" << why.reason
+                                     << (retry ? QStringLiteral("- retried in %1 ms").arg(config_.commitRetryMs[attempt - 1]) : QStringLiteral("- retried at the next start"));
+    // Best effort on a full disk: commit-begin (or activate-begin) already
+    // makes the next start commit the rest; the journal is never compacted
+    // while a commit is pending.
+    QJsonObject pending{{QStringLiteral("devices"), QJsonArray::fromStringList(flagged)}, {QStringLiteral("attempt"), attempt}};
+    why.writeTo(pending);
+    journal(record(QStringLiteral("commit-pending"), pending), true);
+    if (retry) return commitRetryTimer_.start(config_.commitRetryMs[attempt - 1]);
+    if (pendingReported_) return; // an earlier life of the host reported it
+    pendingReported_ = true;
+    Failure f = why;
+    f.reason = QStringLiteral("%1; commit pending on %2: retried at the next start").arg(why.reason, flagged.join(QStringLiteral(", ")));
+    const Result r = resultOf(QStringLiteral("failed"), f, flagged);
+    keepInHistory(r);
+    // The engine stays in CommitPending: its devices are on trial, so no
+    // other campaign starts before the commit is made.
+    emit finished(r);
+}
+
+CampaignEngine::Result CampaignEngine::resultOf(const QString &outcome, const Failure &why, const QStringList &flagged) const {
+    Result r;
+    r.campaignId = campaign_.id;
+    r.name = campaign_.name;
+    r.outcome = outcome;
+    r.reason = why.reason;
+    r.finished = QDateTime::currentDateTimeUtc();
+    r.flaggedDevices = flagged;
+    r.failedDevice = why.device;
+    r.failedStep = Failure::stepName(why.step);
+    r.failureKind = Failure::kindName(why.kind);
+    return r;
+}
+
+bool CampaignEngine::keepInHistory(const Result &r) {
+    history_.prepend(r);
+    while (history_.size() > config_.historySize) history_.removeLast();
+    QString error;
+    if (saveHistory(&error)) return true;
+    qCCritical(lcCampaign).noquote() << "campaign" << r.campaignId << "result not written to the history:" << error;
+    return false;
+}
+
+void CampaignEngine::finish(const QString &outcome, const Failure &why, const QStringList &flagged) {
+    const Result r = resultOf(outcome, why, flagged);
+    // At every instant the journal or the history holds the result: it is
+    // journaled, then written to the history, and only then is the journal
+    // emptied. (Should neither write succeed, the journal still holds the
+    // decisions that lead to it: the next start finishes the same way.)
+    journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
+    const bool kept = keepInHistory(r);
+    crashPoint("after-history");
+    QString error;
+    if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps campaign" << r.campaignId << "until its result is in the history";
+    else if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+    static const QHash<QString, State> terminal{{QStringLiteral("success"), State::Done},
+                                                {QStringLiteral("rolled-back"), State::RolledBack},
+                                                {QStringLiteral("declined"), State::RolledBack},
+                                                {QStringLiteral("cancelled"), State::Cancelled},
+                                                {QStringLiteral("failed"), State::Failed}};
+    setState(terminal.value(outcome, State::Failed));
+    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcome << r.reason;
+    emit finished(r);
+    ++generation_;
+    state_ = State::Idle; // terminal states are reported, then the engine is free
+    emit stateChanged(state_);
+    QTimer::singleShot(0, this, &CampaignEngine::startNext);
+}
+
+} // namespace conduit::core
