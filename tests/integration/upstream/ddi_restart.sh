@@ -41,6 +41,12 @@ wait "$host_pid" 2>/dev/null || true
 host_pid=
 staged=$(du -cb state/downloads/* 2>/dev/null | tail -1 | cut -f1)
 echo "  on disk when it died: ${staged:-0} bytes of $((2 * mib << 20))"
+served_bytes() { curl -sf "$admin/admin/stats" | grep -o '"bytesSent":[0-9]*' | cut -d: -f2 | paste -sd+ | bc; }
+# What the server sent before the kill but never reached the disk (socket
+# buffers: several MiB per connection when the host is slow, e.g. under ASan)
+# is lost with the host; the second life must fetch only what is missing.
+sent_before=$(served_bytes)
+echo "  the server had sent $sent_before bytes"
 
 echo "== the host comes back: the campaign is resumed, not failed, and nothing is fetched twice"
 ddi_start_host conduit.conf
@@ -56,8 +62,9 @@ records=$(ddi_feedback_records "$action")
 grep -q '"execution":"resumed"' <<< "$records" || fail "no 'resumed' feedback: $records"
 grep '"channel":"deployment"' <<< "$records" | grep -q '"finished":"failure"' && fail "the interruption was reported as a failure: $records"
 curl -sf "$admin/admin/actions/$action" | grep -q '"state":"FINISHED"' || fail "the server's action is not FINISHED"
-sent=$(curl -sf "$admin/admin/stats" | grep -o '"bytesSent":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
-limit=$((2 * (mib << 20) * 105 / 100))
-echo "  served $sent bytes for $((2 * mib << 20)) bytes of images (limit $limit)"
-[ "$sent" -le "$limit" ] || fail "the restart fetched the images again: $sent bytes served"
+sent=$(($(served_bytes) - sent_before))
+missing=$((2 * (mib << 20) - ${staged:-0}))
+limit=$((missing + 2 * (mib << 20) / 100))
+echo "  after the restart: served $sent bytes for the $missing bytes not on disk (limit $limit)"
+[ "$sent" -le "$limit" ] || fail "the restart fetched the images again: $sent bytes served for $missing missing"
 echo "PASS"
