@@ -278,20 +278,16 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
         emit log(static_cast<int>(level), text);
         return;
     }
-    case FrameType::CaptureData: {
-        const msg::CaptureData m = msg::CaptureData::read(*f);
-        QString stream;
-        if (!utf8(m.stream, &stream) || stream.isEmpty())
-            return violation(QStringLiteral("capture frame without a valid stream name"));
-        emit captureData(stream, QByteArray(m.data.data(), static_cast<qsizetype>(m.data.size())), m.timestampNs);
-        return;
-    }
+    case FrameType::CaptureData:
     case FrameType::CaptureEnd: {
-        const msg::CaptureEnd m = msg::CaptureEnd::read(*f);
+        const bool data = type == FrameType::CaptureData;
+        const msg::CaptureData d = data ? msg::CaptureData::read(*f) : msg::CaptureData{};
+        const msg::CaptureEnd e = data ? msg::CaptureEnd{} : msg::CaptureEnd::read(*f);
         QString stream;
-        if (!utf8(m.stream, &stream) || stream.isEmpty())
+        if (!utf8(data ? d.stream : e.stream, &stream) || stream.isEmpty())
             return violation(QStringLiteral("capture frame without a valid stream name"));
-        emit captureEnded(stream, static_cast<int>(m.code));
+        if (data) emit captureData(stream, QByteArray(d.data.data(), static_cast<qsizetype>(d.data.size())), d.timestampNs);
+        else emit captureEnded(stream, static_cast<int>(e.code));
         return;
     }
     case FrameType::Hello:

@@ -17,18 +17,11 @@ class TestRegistryGateway : public QObject {
     Q_OBJECT
     QTemporaryDir manifests_, state_;
 
-    void writeManifest(const QString &id, const QString &library, const QString &type) {
-        QFile f(manifests_.filePath(id + QLatin1String(".json")));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QStringLiteral(R"({"id":"%1","version":"1.0.0","abi":"1.0","device_types":["%3"],"library":"%2"})")
-                    .arg(id, library, type).toUtf8());
-    }
-
 private slots:
     void inventoryDoesNotWaitForACrashLoopingAgent() {
-        writeManifest(QStringLiteral("io.conduit.example.ecu"), QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"),
+        writeManifest(manifests_, QStringLiteral("io.conduit.example.ecu"), QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"),
                       QStringLiteral("example-ecu"));
-        writeManifest(QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")),
+        writeManifest(manifests_, QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")),
                       QStringLiteral("fault-test"));
         // The fault agent crashes in create() every time it is started.
         qputenv("CONDUIT_TEST_FAULT", "crash@init");
