@@ -18,7 +18,7 @@ namespace conduit::agents {
 using ipc::Fields;
 using ipc::FrameType;
 using ipc::Op;
-using ipc::Tag;
+namespace msg = ipc::msg;
 
 namespace {
 
@@ -107,9 +107,7 @@ void AgentRunner::start() {
             killWith(reason);
     });
     connect(channel_, &AgentChannel::writable, this, &AgentRunner::pumpPayload);
-    Fields init;
-    init.put(Tag::ConfigJson, configJson_.toStdString()).put(Tag::StateDir, stateDir_.toStdString());
-    channel_->send(ipc::makeFrame(FrameType::Init, 0, init));
+    channel_->send(msg::frame(0, msg::Init{configJson_.toStdString(), stateDir_.toStdString()}));
     deadline_.start(limits_.initTimeoutMs);
     memoryTimer_.start(limits_.memoryPollBusyMs);
 }
@@ -141,16 +139,12 @@ AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, con
     auto *c = new AgentCall(op, this);
     c->request_ = nextRequest_++;
     c->payload_ = payload;
-    c->fields_.putU64(Tag::Op, static_cast<uint64_t>(op))
-        .put(Tag::DeviceId, u.deviceId.toStdString())
-        .put(Tag::TargetName, u.targetName.toStdString())
-        .put(Tag::Version, u.version.toStdString())
-        .putU64(Tag::Length, u.length)
-        .put(Tag::Sha256, u.sha256.toStdString())
-        .put(Tag::CustomJson, u.customJson.toStdString())
-        .put(Tag::StagingDir, (u.stagingDir.isEmpty() ? stagingDir() : u.stagingDir).toStdString());
-    if (!name.isEmpty()) c->fields_.put(Tag::Name, name.toStdString());
-    if (!params.isEmpty()) c->fields_.put(Tag::Params, params.toStdString());
+    c->call_.op = op;
+    c->call_.update = {u.deviceId.toStdString(), u.targetName.toStdString(), u.version.toStdString(),
+                       u.sha256.toStdString(),   u.customJson.toStdString(),
+                       (u.stagingDir.isEmpty() ? stagingDir() : u.stagingDir).toStdString(), u.length};
+    c->call_.name = name.toStdString();
+    c->call_.params = params.toStdString();
     queue_.push_back(c);
     if (state_ == State::Failed || state_ == State::Stopped) {
         // Report asynchronously, like every other outcome.
@@ -179,7 +173,7 @@ void AgentRunner::dispatchNext() {
     active_ = queue_.front();
     queue_.pop_front();
     devicesInCall_ = 0;
-    channel_->send(ipc::makeFrame(FrameType::Call, active_->request_, active_->fields_));
+    channel_->send(msg::frame(active_->request_, active_->call_));
     armDeadline();
     memoryTimer_.start(limits_.memoryPollBusyMs);
     if (active_->op() == Op::Transfer) {
@@ -218,14 +212,12 @@ void AgentRunner::pumpPayload() {
 void AgentRunner::pumpPayloadData() {
     AgentCall *c = active_;
     if (!c || c->op() != Op::Transfer || c->payloadEnded_ || !channel_ || !channel_->isOpen()) return;
-    const quint64 length = c->fields_.u64(Tag::Length).value_or(0);
+    const quint64 length = c->call_.update.length;
     QIODevice *src = c->payload_;
     while (c->sent_ - c->credited_ < limits_.creditWindow && channel_->pendingBytes() < (2u << 20)) {
         if (c->sent_ == length || !src) {
-            Fields end;
             const bool short_ = c->sent_ != length;
-            end.putI64(Tag::Code, short_ ? CONDUIT_E_PAYLOAD : 0);
-            channel_->send(ipc::makeFrame(FrameType::DataEnd, c->request_, end));
+            channel_->send(msg::frame(c->request_, msg::DataEnd{short_ ? CONDUIT_E_PAYLOAD : 0}));
             c->payloadEnded_ = true;
             return;
         }
@@ -237,9 +229,7 @@ void AgentRunner::pumpPayloadData() {
         const qint64 n = src->read(frame.data() + ipc::kHeaderSize, static_cast<qint64>(want));
         if (n < 0 || (n == 0 && (src->atEnd() && !src->isSequential()))) {
             // The source failed or ended short of the verified length.
-            Fields end;
-            end.putI64(Tag::Code, CONDUIT_E_PAYLOAD);
-            channel_->send(ipc::makeFrame(FrameType::DataEnd, c->request_, end));
+            channel_->send(msg::frame(c->request_, msg::DataEnd{CONDUIT_E_PAYLOAD}));
             c->payloadEnded_ = true;
             c->result_.message = QStringLiteral("payload source ended after %1 of %2 bytes: %3")
                                      .arg(c->sent_).arg(length).arg(src->errorString());
@@ -261,17 +251,19 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
     if (!f) return violation(QStringLiteral("malformed fields in frame %1: %2")
                                  .arg(static_cast<int>(type)).arg(QString::fromStdString(error)));
     if (state_ == State::Starting) {
-        if (type == FrameType::Hello) return onHello(*f);
+        if (type == FrameType::Hello) return onHello(msg::Hello::read(*f));
         if (type == FrameType::Fail) {
-            QString msg;
-            utf8(f->strOr(Tag::Message), &msg);
+            QString why;
+            utf8(msg::Fail::read(*f).message, &why);
             permanent_ = true;
-            return killWith(QStringLiteral("failed to load: %1").arg(msg));
+            return killWith(QStringLiteral("failed to load: %1").arg(why));
         }
         if (type == FrameType::Log) {
-            QString msg;
-            utf8(f->strOr(Tag::Message), &msg);
-            emit log(static_cast<int>(f->u64(Tag::Level).value_or(0)), msg);
+            // Before Hello the plugin's init() is logging: shown as it comes.
+            const msg::Log m = msg::Log::read(*f);
+            QString text;
+            utf8(m.message, &text);
+            emit log(static_cast<int>(m.level.value_or(0)), text);
             return;
         }
         return violation(QStringLiteral("frame %1 before hello").arg(static_cast<int>(type)));
@@ -279,25 +271,23 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
     if (state_ != State::Ready) return;
     switch (type) {
     case FrameType::Log: {
-        QString msg;
-        const uint64_t level = f->u64(Tag::Level).value_or(99);
-        if (level > CONDUIT_LOG_ERROR || !utf8(f->strOr(Tag::Message), &msg))
-            return violation(QStringLiteral("bad log frame"));
-        emit log(static_cast<int>(level), msg);
+        const msg::Log m = msg::Log::read(*f);
+        QString text;
+        const uint64_t level = m.level.value_or(99);
+        if (level > CONDUIT_LOG_ERROR || !utf8(m.message, &text)) return violation(QStringLiteral("bad log frame"));
+        emit log(static_cast<int>(level), text);
         return;
     }
     case FrameType::CaptureData:
     case FrameType::CaptureEnd: {
+        const bool data = type == FrameType::CaptureData;
+        const msg::CaptureData d = data ? msg::CaptureData::read(*f) : msg::CaptureData{};
+        const msg::CaptureEnd e = data ? msg::CaptureEnd{} : msg::CaptureEnd::read(*f);
         QString stream;
-        if (!utf8(f->strOr(Tag::Name), &stream) || stream.isEmpty())
+        if (!utf8(data ? d.stream : e.stream, &stream) || stream.isEmpty())
             return violation(QStringLiteral("capture frame without a valid stream name"));
-        if (type == FrameType::CaptureData) {
-            auto data = f->str(Tag::Data).value_or(std::string_view{});
-            emit captureData(stream, QByteArray(data.data(), static_cast<qsizetype>(data.size())),
-                             f->u64(Tag::Timestamp).value_or(0));
-        } else {
-            emit captureEnded(stream, static_cast<int>(f->i64(Tag::Code).value_or(0)));
-        }
+        if (data) emit captureData(stream, QByteArray(d.data.data(), static_cast<qsizetype>(d.data.size())), d.timestampNs);
+        else emit captureEnded(stream, static_cast<int>(e.code));
         return;
     }
     case FrameType::Hello:
@@ -316,30 +306,11 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
                              .arg(static_cast<int>(type)).arg(frame.header.request));
     switch (type) {
     case FrameType::Result:
-        return onResult(c, *f);
-    case FrameType::Device: {
-        if (c->op() != Op::Inventory || ++devicesInCall_ > kMaxDevicesPerAgent)
-            return violation(QStringLiteral("unexpected device frame"));
-        DeviceInfo d;
-        bool ok = utf8(f->strOr(Tag::DeviceId), &d.id) && utf8(f->strOr(Tag::DeviceType), &d.type) &&
-                  utf8(f->strOr(Tag::HardwareId), &d.hardwareId) &&
-                  utf8(f->strOr(Tag::CurrentVersion), &d.currentVersion) &&
-                  utf8(f->strOr(Tag::PreviousVersion), &d.previousVersion) &&
-                  utf8(f->strOr(Tag::UpdateState), &d.updateState);
-        if (!ok || d.id.isEmpty()) return violation(QStringLiteral("device frame with invalid or empty strings"));
-        d.capabilities = static_cast<quint32>(f->u64(Tag::Capabilities).value_or(0));
-        if (!parseUpdateState(d.updateState)) {
-            const QString why = QStringLiteral("device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
-                                    .arg(d.id, d.updateState, updateStateVocabulary());
-            qCWarning(lcAgent).noquote() << "agent" << manifest_.id << why;
-            c->result_.refusedDevices << why;
-            return;
-        }
-        c->result_.devices << d;
-        return;
-    }
+        return onResult(c, msg::Result::read(*f));
+    case FrameType::Device:
+        return onDevice(c, msg::Device::read(*f));
     case FrameType::Credit: {
-        const uint64_t bytes = f->u64(Tag::Bytes).value_or(0);
+        const uint64_t bytes = msg::Credit::read(*f).bytes;
         if (c->op() != Op::Transfer || bytes == 0 || bytes > c->sent_ - c->credited_)
             return violation(QStringLiteral("credit for %1 bytes, but only %2 are in flight")
                                  .arg(bytes).arg(c->sent_ - c->credited_));
@@ -349,16 +320,17 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
         return;
     }
     case FrameType::Progress: {
+        const msg::Progress m = msg::Progress::read(*f);
         QString dev;
-        if (!utf8(f->strOr(Tag::DeviceId), &dev)) return violation(QStringLiteral("bad progress frame"));
-        emit c->progress(dev, f->u64(Tag::Done).value_or(0), f->u64(Tag::Total).value_or(0));
+        if (!utf8(m.deviceId, &dev)) return violation(QStringLiteral("bad progress frame"));
+        emit c->progress(dev, m.done, m.total);
         return;
     }
     case FrameType::Status: {
-        QString dev, msg;
-        if (!utf8(f->strOr(Tag::DeviceId), &dev) || !utf8(f->strOr(Tag::Message), &msg))
-            return violation(QStringLiteral("bad status frame"));
-        emit c->status(dev, msg);
+        const msg::Status m = msg::Status::read(*f);
+        QString dev, text;
+        if (!utf8(m.deviceId, &dev) || !utf8(m.message, &text)) return violation(QStringLiteral("bad status frame"));
+        emit c->status(dev, text);
         return;
     }
     default:
@@ -366,23 +338,44 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
     }
 }
 
-void AgentRunner::onHello(const Fields &f) {
+void AgentRunner::onDevice(AgentCall *c, const msg::Device &m) {
+    if (c->op() != Op::Inventory || ++devicesInCall_ > kMaxDevicesPerAgent)
+        return violation(QStringLiteral("unexpected device frame"));
+    DeviceInfo d;
+    const bool ok = utf8(m.deviceId, &d.id) && utf8(m.deviceType, &d.type) && utf8(m.hardwareId, &d.hardwareId) &&
+                    utf8(m.currentVersion, &d.currentVersion) && utf8(m.previousVersion, &d.previousVersion) &&
+                    utf8(m.updateState, &d.updateState);
+    if (!ok || d.id.isEmpty()) return violation(QStringLiteral("device frame with invalid or empty strings"));
+    d.capabilities = static_cast<quint32>(m.capabilities);
+    if (!parseUpdateState(d.updateState)) {
+        const QString why = QStringLiteral("device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
+                                .arg(d.id, d.updateState, updateStateVocabulary());
+        qCWarning(lcAgent).noquote() << "agent" << manifest_.id << why;
+        c->result_.refusedDevices << why;
+        return;
+    }
+    c->result_.devices << d;
+}
+
+void AgentRunner::onHello(const msg::Hello &h) {
     AgentInfo i;
-    bool ok = utf8(f.strOr(Tag::AgentId), &i.agentId) && utf8(f.strOr(Tag::AgentVersion), &i.agentVersion);
-    QString types;
-    ok = ok && utf8(f.strOr(Tag::DeviceTypes), &types);
+    bool ok = utf8(h.agentId, &i.agentId) && utf8(h.agentVersion, &i.agentVersion);
+    for (const std::string &t : h.deviceTypes) {
+        QString type;
+        ok = ok && utf8(t, &type);
+        i.deviceTypes << type;
+    }
     if (!ok) return violation(QStringLiteral("hello with invalid UTF-8"));
-    if (f.u64(Tag::ProtocolVersion).value_or(0) != ipc::kProtocolVersion)
+    if (h.protocolVersion != ipc::kProtocolVersion)
         return violation(QStringLiteral("runner speaks another IPC protocol version"));
-    i.abiMajor = static_cast<int>(f.u64(Tag::AbiMajor).value_or(0));
-    i.abiMinor = static_cast<int>(f.u64(Tag::AbiMinor).value_or(0) & 0xffff);
-    i.abiPatch = static_cast<int>(f.u64(Tag::AbiPatch).value_or(0) & 0xffff);
-    i.negotiatedMinor = static_cast<int>(f.u64(Tag::NegotiatedMinor).value_or(0) & 0xffff);
-    i.hostMinor = static_cast<int>(f.u64(Tag::HostMinor).value_or(0) & 0xffff);
-    i.deviceTypes = types.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    i.pid = static_cast<qint64>(f.u64(Tag::Pid).value_or(0));
+    i.abiMajor = static_cast<int>(h.abiMajor);
+    i.abiMinor = static_cast<int>(h.abiMinor & 0xffff);
+    i.abiPatch = static_cast<int>(h.abiPatch & 0xffff);
+    i.negotiatedMinor = static_cast<int>(h.negotiatedMinor & 0xffff);
+    i.hostMinor = static_cast<int>(h.hostMinor.value_or(0) & 0xffff);
+    i.pid = static_cast<qint64>(h.pid);
     if (i.abiMajor != CONDUIT_ABI_VERSION_MAJOR ||
-        i.negotiatedMinor != std::min(i.abiMinor, int(f.u64(Tag::HostMinor).value_or(0xffff))))
+        i.negotiatedMinor != std::min(i.abiMinor, int(h.hostMinor.value_or(0xffff))))
         return violation(QStringLiteral("hello with an inconsistent ABI negotiation"));
     if (!manifest_.id.isEmpty() && i.agentId != manifest_.id) {
         permanent_ = true;
@@ -400,19 +393,19 @@ void AgentRunner::onHello(const Fields &f) {
     dispatchNext();
 }
 
-void AgentRunner::onResult(AgentCall *c, const Fields &f) {
+void AgentRunner::onResult(AgentCall *c, const msg::Result &m) {
     CallResult &r = c->result_;
-    r.code = static_cast<int>(f.i64(Tag::Code).value_or(CONDUIT_E_FAILED));
-    QString msg;
-    if (!utf8(f.strOr(Tag::Message), &msg)) return violation(QStringLiteral("result with invalid UTF-8"));
+    r.code = static_cast<int>(m.code);
+    QString text;
+    if (!utf8(m.message, &text)) return violation(QStringLiteral("result with invalid UTF-8"));
     // A host-side cause (e.g. the payload source failed) comes first; the
     // agent's own words follow.
-    if (r.message.isEmpty()) r.message = msg;
-    else if (!msg.isEmpty()) r.message += QStringLiteral(" (agent: %1)").arg(msg);
-    r.consent = static_cast<int>(f.u64(Tag::Consent).value_or(0));
+    if (r.message.isEmpty()) r.message = text;
+    else if (!text.isEmpty()) r.message += QStringLiteral(" (agent: %1)").arg(text);
+    r.consent = static_cast<int>(m.consent);
     if (r.consent > CONDUIT_CONSENT_POSTPONE) return violation(QStringLiteral("result with an unknown consent value"));
-    r.capabilities = static_cast<quint32>(f.u64(Tag::Capabilities).value_or(0));
-    r.found = f.u64(Tag::Found).value_or(0) != 0;
+    r.capabilities = static_cast<quint32>(m.capabilities);
+    r.found = m.found;
     r.payloadBytes = c->sent_;
     deadline_.stop();
     memoryTimer_.start(limits_.memoryPollIdleMs);

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "agentmanifest.h"
-#include "ipc/wire.h"
+#include "ipc/messages.h"
 #include "runnerprocess.h"
 
 #include <QElapsedTimer>
@@ -80,7 +80,7 @@ private:
     AgentCall(ipc::Op op, QObject *parent) : QObject(parent), op_(op) {}
     ipc::Op op_;
     uint32_t request_ = 0;
-    ipc::Fields fields_;
+    ipc::msg::Call call_;
     QPointer<QIODevice> payload_;
     quint64 sent_ = 0, credited_ = 0;
     bool payloadEnded_ = false;
@@ -132,8 +132,9 @@ signals:
 
 private:
     void onFrame(const ipc::FrameReader::Frame &frame);
-    void onHello(const ipc::Fields &f);
-    void onResult(AgentCall *c, const ipc::Fields &f);
+    void onHello(const ipc::msg::Hello &h);
+    void onResult(AgentCall *c, const ipc::msg::Result &r);
+    void onDevice(AgentCall *c, const ipc::msg::Device &m);
     void violation(const QString &what);
     void killWith(const QString &reason);
     void onExited(const QString &description, bool crashed);

@@ -15,10 +15,12 @@ using agents::CallResult;
 RegistryGateway::RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs, QObject *parent)
     : DeviceGateway(parent), registry_(registry), readyWaitMs_(readyWaitMs) {}
 
-void RegistryGateway::whenReady(AgentRunner *runner, std::function<void(bool)> then) {
+void RegistryGateway::whenReady(AgentRunner *runner, Wait wait, std::function<void(bool)> then) {
     if (runner->state() == AgentRunner::State::Ready) return then(true);
-    if (runner->state() == AgentRunner::State::Failed && runner->failurePermanent()) return then(false);
-    // Starting, or failed and about to be restarted by the registry.
+    const bool failed = runner->state() == AgentRunner::State::Failed || runner->state() == AgentRunner::State::Stopped;
+    if (failed && (runner->failurePermanent() || wait == Wait::ForStart)) return then(false);
+    // Starting, or (Wait::ForRestart) failed and about to be restarted by
+    // the registry.
     auto fired = std::make_shared<bool>(false);
     auto *ctx = new QObject(this);
     auto fire = [fired, ctx, then](bool ok) {
@@ -28,8 +30,8 @@ void RegistryGateway::whenReady(AgentRunner *runner, std::function<void(bool)> t
         then(ok);
     };
     connect(runner, &AgentRunner::ready, ctx, [fire] { fire(true); });
-    connect(runner, &AgentRunner::failed, ctx, [runner, fire] {
-        if (runner->failurePermanent()) fire(false);
+    connect(runner, &AgentRunner::failed, ctx, [runner, wait, fire] {
+        if (runner->failurePermanent() || wait == Wait::ForStart) fire(false);
     });
     QTimer::singleShot(readyWaitMs_, ctx, [fire] { fire(false); });
 }
@@ -47,8 +49,10 @@ void RegistryGateway::inventory(InventoryDone done) {
         auto one = [acc, done] {
             if (--acc->pending == 0) done(acc->devices, acc->errors.join(QStringLiteral("; ")));
         };
+        // Only a start under way is waited for (it ends in ms), never a
+        // restart: a crash-looping agent must not hold up its neighbours.
         for (AgentRunner *r : runners) {
-            whenReady(r, [this, r, acc, one](bool ready) {
+            whenReady(r, Wait::ForStart, [this, r, acc, one](bool ready) {
                 if (!ready) {
                     acc->errors << QStringLiteral("agent %1 not running: %2").arg(r->manifest().id, r->lastFailure());
                     return one();
@@ -82,7 +86,7 @@ void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::Upd
         QTimer::singleShot(0, this, [done, res] { done(res); });
         return;
     }
-    whenReady(r, [this, r, op, update, payload, done, progress](bool ready) {
+    whenReady(r, Wait::ForRestart, [this, r, op, update, payload, done, progress](bool ready) {
         if (!ready) {
             CallResult res;
             res.code = CONDUIT_E_FAILED;

@@ -13,6 +13,8 @@ class RegistryGateway : public DeviceGateway {
     Q_OBJECT
 public:
     // `readyWaitMs`: how long a call waits for an agent that is (re)starting.
+    // An inventory waits only for a start already under way, never for a
+    // failed agent's restart: it answers for the agents that are up.
     explicit RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs = 15000, QObject *parent = nullptr);
 
     void inventory(InventoryDone done) override;
@@ -21,7 +23,10 @@ public:
     void cancelAll() override;
 
 private:
-    void whenReady(agents::AgentRunner *runner, std::function<void(bool ready)> then);
+    // ForStart: until a start under way ends. ForRestart: also while a
+    // failed agent awaits its restart. Bounded by readyWaitMs either way.
+    enum class Wait { ForStart, ForRestart };
+    void whenReady(agents::AgentRunner *runner, Wait wait, std::function<void(bool ready)> then);
 
     agents::AgentRegistry *registry_;
     int readyWaitMs_;

@@ -1,7 +1,7 @@
 #include "runner.h"
 
 #include "payloadqueue.h"
-#include "../ipc/wire.h"
+#include "../ipc/messages.h"
 
 #include <conduit/agent.h>
 
@@ -30,7 +30,6 @@ namespace conduit::runner {
 using ipc::Fields;
 using ipc::FrameType;
 using ipc::Op;
-using ipc::Tag;
 
 namespace {
 
@@ -61,7 +60,7 @@ struct HostTable {
 struct Task {
     enum Kind { Call, Wakeup, Shutdown } kind;
     uint32_t request = 0;
-    Fields fields;
+    ipc::msg::Call call;
 };
 
 struct CaptureSink {
@@ -76,8 +75,9 @@ public:
     int run();
 
     // Host callbacks
-    void send(FrameType type, uint32_t request, const Fields &f) {
-        sendRaw(ipc::makeFrame(type, request, f));
+    template <class Message>
+    void send(uint32_t request, const Message &m) {
+        sendRaw(ipc::msg::frame(request, m));
     }
     void sendRaw(const std::string &frame) {
         std::lock_guard lock(writeMutex_);
@@ -102,7 +102,7 @@ public:
     uint32_t currentRequest() const { return current_.load(); }
 
 private:
-    bool load(const Fields &init);
+    bool load(const ipc::msg::Init &init);
     void fail(conduit_result code, const std::string &message);
     void ioLoop();
     void push(Task t) {
@@ -112,9 +112,9 @@ private:
         }
         taskCv_.notify_one();
     }
-    void execute(uint32_t request, const Fields &f);
-    conduit_result dispatch(uint32_t request, Op op, const Fields &f, const conduit_update &u,
-                            Fields &result);
+    void execute(uint32_t request, const ipc::msg::Call &call);
+    conduit_result dispatch(uint32_t request, const ipc::msg::Call &call, const conduit_update &u,
+                            ipc::msg::Result &result);
 
     Options opts_;
     void *library_ = nullptr;
@@ -139,23 +139,17 @@ Runner *runnerOf(const conduit_host *h) {
 }
 
 void hostLog(const conduit_host *h, conduit_log_level level, const char *message) {
-    Fields f;
-    f.putU64(Tag::Level, static_cast<uint64_t>(level)).put(Tag::Message, message ? message : "");
-    runnerOf(h)->send(FrameType::Log, 0, f);
+    runnerOf(h)->send(0, ipc::msg::Log{static_cast<uint64_t>(level), message ? message : ""});
 }
 
 void hostProgress(const conduit_host *h, const char *device, uint64_t done, uint64_t total) {
     Runner *r = runnerOf(h);
-    Fields f;
-    f.put(Tag::DeviceId, device ? device : "").putU64(Tag::Done, done).putU64(Tag::Total, total);
-    r->send(FrameType::Progress, r->currentRequest(), f);
+    r->send(r->currentRequest(), ipc::msg::Progress{device ? device : "", done, total});
 }
 
 void hostStatus(const conduit_host *h, const char *device, const char *message) {
     Runner *r = runnerOf(h);
-    Fields f;
-    f.put(Tag::DeviceId, device ? device : "").put(Tag::Message, message ? message : "");
-    r->send(FrameType::Status, r->currentRequest(), f);
+    r->send(r->currentRequest(), ipc::msg::Status{device ? device : "", message ? message : ""});
 }
 
 void hostSetError(const conduit_host *h, const char *message) { runnerOf(h)->setError(message); }
@@ -183,39 +177,27 @@ int64_t payloadRead(conduit_payload *p, void *buffer, size_t size) {
     auto *h = reinterpret_cast<PayloadHandle *>(p);
     uint64_t credit = 0;
     int64_t n = h->queue->read(buffer, size, &credit);
-    if (credit > 0) {
-        Fields f;
-        f.putU64(Tag::Bytes, credit);
-        h->runner->send(FrameType::Credit, h->request, f);
-    }
+    if (credit > 0) h->runner->send(h->request, ipc::msg::Credit{credit});
     return n;
 }
 
 conduit_result sinkWrite(const conduit_data_sink *s, const void *data, size_t size, uint64_t ts) {
     if (size > ipc::kMaxPayload - 4096) return CONDUIT_E_INVALID_ARGUMENT;
     CaptureSink *c = reinterpret_cast<CaptureSink *>(const_cast<conduit_data_sink *>(s));
-    Fields f;
-    f.put(Tag::Name, c->stream)
-        .put(Tag::Data, std::string_view(static_cast<const char *>(data), size))
-        .putU64(Tag::Timestamp, ts);
-    c->runner->send(FrameType::CaptureData, 0, f);
+    c->runner->send(0, ipc::msg::CaptureData{c->stream, std::string(static_cast<const char *>(data), size), ts});
     return CONDUIT_OK;
 }
 
 void sinkEnd(const conduit_data_sink *s, conduit_result reason) {
     CaptureSink *c = reinterpret_cast<CaptureSink *>(const_cast<conduit_data_sink *>(s));
-    Fields f;
-    f.put(Tag::Name, c->stream).putI64(Tag::Code, reason);
-    c->runner->send(FrameType::CaptureEnd, 0, f);
+    c->runner->send(0, ipc::msg::CaptureEnd{c->stream, reason});
 }
 
 void Runner::fail(conduit_result code, const std::string &message) {
-    Fields f;
-    f.putI64(Tag::Code, code).put(Tag::Message, message);
-    send(FrameType::Fail, 0, f);
+    send(0, ipc::msg::Fail{code, message});
 }
 
-bool Runner::load(const Fields &init) {
+bool Runner::load(const ipc::msg::Init &init) {
     dlerror();
     library_ = dlopen(opts_.library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!library_) {
@@ -270,9 +252,7 @@ bool Runner::load(const Fields &init) {
         fail(rc, "agent init failed (" + ipc::resultText(rc) + "): " + error_);
         return false;
     }
-    const std::string config = init.strOr(Tag::ConfigJson, "{}");
-    const std::string state = init.strOr(Tag::StateDir, "");
-    conduit_agent_config cfg{sizeof(conduit_agent_config), config.c_str(), state.c_str()};
+    conduit_agent_config cfg{sizeof(conduit_agent_config), init.configJson.c_str(), init.stateDir.c_str()};
     if (conduit_result rc = entry_->create(&cfg, &agent_); rc != CONDUIT_OK || !agent_) {
         fail(rc ? rc : CONDUIT_E_FAILED, "agent create failed (" + ipc::resultText(rc) + "): " + error_);
         return false;
@@ -281,23 +261,18 @@ bool Runner::load(const Fields &init) {
         fail(CONDUIT_E_ABI, "agent instance table too small or without inventory/destroy");
         return false;
     }
-    std::string types;
-    for (const char *const *t = entry_->device_types; *t; ++t) {
-        if (!types.empty()) types += '\n';
-        types += *t;
-    }
-    Fields hello;
-    hello.putU64(Tag::ProtocolVersion, ipc::kProtocolVersion)
-        .put(Tag::AgentId, entry_->agent_id)
-        .put(Tag::AgentVersion, entry_->agent_version)
-        .putU64(Tag::AbiMajor, v.major)
-        .putU64(Tag::AbiMinor, v.minor)
-        .putU64(Tag::AbiPatch, v.patch)
-        .putU64(Tag::NegotiatedMinor, minor)
-        .putU64(Tag::HostMinor, CONDUIT_RUNNER_ABI_MINOR)
-        .put(Tag::DeviceTypes, types)
-        .putU64(Tag::Pid, static_cast<uint64_t>(getpid()));
-    send(FrameType::Hello, 0, hello);
+    ipc::msg::Hello hello;
+    hello.protocolVersion = ipc::kProtocolVersion;
+    hello.agentId = entry_->agent_id;
+    hello.agentVersion = entry_->agent_version;
+    hello.abiMajor = v.major;
+    hello.abiMinor = v.minor;
+    hello.abiPatch = v.patch;
+    hello.negotiatedMinor = minor;
+    hello.hostMinor = CONDUIT_RUNNER_ABI_MINOR;
+    for (const char *const *t = entry_->device_types; *t; ++t) hello.deviceTypes.emplace_back(*t);
+    hello.pid = static_cast<uint64_t>(getpid());
+    send(0, hello);
     return true;
 }
 
@@ -316,8 +291,8 @@ void Runner::ioLoop() {
             payload_.push(h.request, std::move(payload));
             break;
         case FrameType::DataEnd: {
-            auto f = Fields::decode(payload, nullptr);
-            payload_.end(h.request, f ? f->i64(Tag::Code).value_or(0) : CONDUIT_E_PAYLOAD);
+            auto end = ipc::msg::decode<ipc::msg::DataEnd>(payload, nullptr);
+            payload_.end(h.request, end ? end->code : int64_t{CONDUIT_E_PAYLOAD});
             break;
         }
         case FrameType::Cancel:
@@ -328,14 +303,14 @@ void Runner::ioLoop() {
             }
             break;
         case FrameType::Call: {
+            std::string error = "malformed call";
             auto f = Fields::decode(payload, nullptr);
-            if (!f) {
-                Fields r;
-                r.putI64(Tag::Code, CONDUIT_E_INVALID_ARGUMENT).put(Tag::Message, "malformed call");
-                send(FrameType::Result, h.request, r);
+            auto call = f ? ipc::msg::Call::read(*f, &error) : std::nullopt;
+            if (!call) {
+                send(h.request, ipc::msg::Result{CONDUIT_E_INVALID_ARGUMENT, error});
                 break;
             }
-            push(Task{Task::Call, h.request, std::move(*f)});
+            push(Task{Task::Call, h.request, std::move(*call)});
             break;
         }
         case FrameType::Shutdown:
@@ -352,28 +327,24 @@ void Runner::ioLoop() {
     push(Task{Task::Shutdown, 0, {}});
 }
 
-void Runner::execute(uint32_t request, const Fields &f) {
-    const std::string device = f.strOr(Tag::DeviceId), target = f.strOr(Tag::TargetName),
-                      version = f.strOr(Tag::Version), sha = f.strOr(Tag::Sha256),
-                      custom = f.strOr(Tag::CustomJson, "{}"), staging = f.strOr(Tag::StagingDir);
-    conduit_update u{sizeof(conduit_update), device.c_str(), target.c_str(), version.c_str(),
-                     f.u64(Tag::Length).value_or(0), sha.c_str(), custom.c_str(), staging.c_str()};
-    const uint64_t rawOp = f.u64(Tag::Op).value_or(0);
-    Fields result;
-    error_.clear();
-    conduit_result rc;
-    if (rawOp == 0 || rawOp > ipc::kMaxOp) {
-        rc = CONDUIT_E_INVALID_ARGUMENT;
-        error_ = "unknown operation " + std::to_string(rawOp);
-    } else {
-        rc = dispatch(request, static_cast<Op>(rawOp), f, u, result);
-    }
-    result.putI64(Tag::Code, rc).put(Tag::Message, error_);
-    send(FrameType::Result, request, result);
+// The ABI view of the wire update; points into `w`, valid while it lives.
+conduit_update abiUpdate(const ipc::msg::Update &w) {
+    return {sizeof(conduit_update), w.deviceId.c_str(), w.targetName.c_str(), w.version.c_str(),
+            w.length,               w.sha256.c_str(),   w.customJson.c_str(), w.stagingDir.c_str()};
 }
 
-conduit_result Runner::dispatch(uint32_t request, Op op, const Fields &f, const conduit_update &u,
-                                Fields &result) {
+void Runner::execute(uint32_t request, const ipc::msg::Call &call) {
+    const conduit_update u = abiUpdate(call.update);
+    ipc::msg::Result result;
+    error_.clear();
+    result.code = dispatch(request, call, u, result);
+    result.message = error_;
+    send(request, result);
+}
+
+conduit_result Runner::dispatch(uint32_t request, const ipc::msg::Call &call, const conduit_update &u,
+                                ipc::msg::Result &result) {
+    const Op op = call.op;
     auto step = [&](conduit_result (*fn)(conduit_agent *, const conduit_update *)) {
         if (!fn) {
             error_ = std::string(ipc::opName(op)) + " not offered by this agent";
@@ -394,16 +365,10 @@ conduit_result Runner::dispatch(uint32_t request, Op op, const Fields &f, const 
                 ++x->bad;
                 return;
             }
-            auto s = [](const char *p) { return std::string_view(p ? p : ""); };
-            Fields df;
-            df.put(Tag::DeviceId, s(d->device_id))
-                .put(Tag::DeviceType, s(d->device_type))
-                .put(Tag::HardwareId, s(d->hardware_id))
-                .put(Tag::CurrentVersion, s(d->current_version))
-                .put(Tag::PreviousVersion, s(d->previous_version))
-                .putU64(Tag::Capabilities, d->capabilities)
-                .put(Tag::UpdateState, s(d->update_state));
-            x->r->send(FrameType::Device, x->req, df);
+            auto s = [](const char *p) { return std::string(p ? p : ""); };
+            x->r->send(x->req, ipc::msg::Device{s(d->device_id), s(d->device_type), s(d->hardware_id),
+                                                s(d->current_version), s(d->previous_version),
+                                                s(d->update_state), d->capabilities});
         };
         conduit_result rc = agent_->inventory(agent_, cb, &ctx);
         if (rc == CONDUIT_OK && ctx.bad) {
@@ -416,7 +381,7 @@ conduit_result Runner::dispatch(uint32_t request, Op op, const Fields &f, const 
         conduit_consent c = CONDUIT_CONSENT_ACCEPT;
         conduit_result rc = agent_->download_consent ? agent_->download_consent(agent_, &u, &c)
                                                      : CONDUIT_OK;
-        result.putU64(Tag::Consent, static_cast<uint64_t>(c));
+        result.consent = static_cast<uint64_t>(c);
         return rc;
     }
     case Op::Transfer: {
@@ -442,13 +407,12 @@ conduit_result Runner::dispatch(uint32_t request, Op op, const Fields &f, const 
         uint32_t caps = 0;
         if (!agent_->query) return step(nullptr);
         conduit_result rc = agent_->query(agent_, &u, &caps);
-        result.putU64(Tag::Capabilities, caps);
+        result.capabilities = caps;
         return rc;
     }
     case Op::ProbeExtension: {
-        const std::string id = f.strOr(Tag::Name);
-        const void *ext = agent_->get_extension ? agent_->get_extension(agent_, id.c_str()) : nullptr;
-        result.putU64(Tag::Found, ext ? 1 : 0);
+        const void *ext = agent_->get_extension ? agent_->get_extension(agent_, call.name.c_str()) : nullptr;
+        result.found = ext != nullptr;
         return CONDUIT_OK;
     }
     case Op::CaptureStart:
@@ -456,7 +420,7 @@ conduit_result Runner::dispatch(uint32_t request, Op op, const Fields &f, const 
         auto *cap = static_cast<const conduit_data_capture *>(
             agent_->get_extension ? agent_->get_extension(agent_, CONDUIT_EXT_DATA_CAPTURE) : nullptr);
         if (!cap) return step(nullptr);
-        const std::string stream = f.strOr(Tag::Name);
+        const std::string &stream = call.name;
         if (op == Op::CaptureStop) {
             conduit_result rc = cap->stop(agent_, stream.c_str());
             sinks_.erase(stream);
@@ -466,8 +430,9 @@ conduit_result Runner::dispatch(uint32_t request, Op op, const Fields &f, const 
         sink->sink = {sizeof(conduit_data_sink), sinkWrite, sinkEnd};
         sink->runner = this;
         sink->stream = stream;
-        const std::string params = f.strOr(Tag::Params, "{}");
-        conduit_result rc = cap->start(agent_, stream.c_str(), params.c_str(), &sink->sink);
+        // No parameters cross as none: the agent sees an empty JSON object.
+        const char *params = call.params.empty() ? "{}" : call.params.c_str();
+        conduit_result rc = cap->start(agent_, stream.c_str(), params, &sink->sink);
         if (rc == CONDUIT_OK) sinks_[stream] = std::move(sink);
         return rc;
     }
@@ -484,7 +449,7 @@ int Runner::run() {
     }
     std::string payload(h.length, '\0');
     if (h.length && !readExact(opts_.fd, payload.data(), h.length)) return 2;
-    auto init = Fields::decode(payload, nullptr);
+    auto init = ipc::msg::decode<ipc::msg::Init>(payload, nullptr);
     if (!init || !load(*init)) return 2;
 
     std::thread io([this] { ioLoop(); });
@@ -504,7 +469,7 @@ int Runner::run() {
         }
         cancelled_ = false;
         current_ = t.request;
-        execute(t.request, t.fields);
+        execute(t.request, t.call);
         current_ = 0;
     }
     for (auto &[stream, sink] : sinks_) {

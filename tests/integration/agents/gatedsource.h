@@ -4,6 +4,7 @@
 
 #include "agents/agentrunner.h"
 
+#include <QFile>
 #include <QIODevice>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -34,6 +35,15 @@ private:
 
 inline QString testAgent(const QString &name) {
     return QStringLiteral(CONDUIT_TEST_AGENT_DIR "/") + name;
+}
+
+// Writes <dir>/<id>.json: a manifest for agent `id` in `library`, with one
+// device type.
+inline void writeManifest(const QTemporaryDir &dir, const QString &id, const QString &library, const QString &type) {
+    QFile f(dir.filePath(id + QLatin1String(".json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QStringLiteral(R"({"id":"%1","version":"1.0.0","abi":"1.0","device_types":["%3"],"library":"%2"})")
+                .arg(id, library, type).toUtf8());
 }
 
 struct RunnerFixture {

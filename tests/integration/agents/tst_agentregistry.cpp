@@ -14,13 +14,6 @@ class TestAgentRegistry : public QObject {
     Q_OBJECT
     QTemporaryDir manifests_, state_;
 
-    void writeManifest(const QString &id, const QString &library, const QString &type) {
-        QFile f(manifests_.filePath(id + QLatin1String(".json")));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QStringLiteral(R"({"id":"%1","version":"1.0.0","abi":"1.0","device_types":["%3"],"library":"%2"})")
-                    .arg(id, library, type).toUtf8());
-    }
-
     RegistryConfig config() {
         RegistryConfig c;
         c.agentDirs = {manifests_.path()};
@@ -34,9 +27,9 @@ class TestAgentRegistry : public QObject {
 private slots:
     void initTestCase() {
         qRegisterMetaType<CallResult>();
-        writeManifest(QStringLiteral("io.conduit.example.ecu"), QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), QStringLiteral("example-ecu"));
-        writeManifest(QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")), QStringLiteral("fault-test"));
-        writeManifest(QStringLiteral("io.conduit.test.abi"), testAgent(QStringLiteral("test-abi-major2.so")), QStringLiteral("abi-test"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.example.ecu"), QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), QStringLiteral("example-ecu"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")), QStringLiteral("fault-test"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.test.abi"), testAgent(QStringLiteral("test-abi-major2.so")), QStringLiteral("abi-test"));
     }
 
     void crashedAgentRestartsOthersUnaffected() {
