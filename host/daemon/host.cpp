@@ -1,7 +1,6 @@
 #include "host.h"
 
 #include "api/controlservice.h"
-#include "trust/trustedstate.h"
 #include "upstream/bundlecampaign.h"
 #include "upstream/ddiconnector.h"
 
@@ -106,21 +105,11 @@ bool Host::startControlApi(QString *error) {
 }
 
 void Host::installBundle(const QString &path, std::function<void(const QString &)> done) {
-    trust::TrustStore store(config_.trustStatePath);
-    if (!store.exists()) {
-        return done(QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(config_.trustStatePath));
-    }
-    auto trusted = store.load();
-    if (!trusted) return done(trusted.error().message);
-    gateway_.inventory([this, path, done, store, state = *trusted](const QList<core::DeviceRecord> &devices, const QString &invError) {
+    gateway_.inventory([this, path, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
         if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
         QString error;
-        auto bundle = upstream::BundleCampaign::open(path, state, devices, QDateTime::currentDateTimeUtc(), &error);
+        auto bundle = upstream::BundleCampaign::admit(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
         if (!bundle) return done(error);
-        // Verified metadata is trusted from now on, whatever the install
-        // brings: versions and release counters never go back.
-        auto saved = store.save(bundle->verifiedState());
-        if (!saved) return done(saved.error().message);
         const core::Campaign campaign = bundle->campaign();
         bundles_[campaign.id] = std::move(bundle);
         engine_->submit(campaign);

@@ -1,46 +1,54 @@
 #include "bundlecampaign.h"
 
-#include "uptanecampaign.h"
+#include "admission.h"
 #include "verifiedstream.h"
 
 #include <QFileInfo>
 
 namespace conduit::upstream {
 
+// The bundle's metadata, and its images bound by target name: each must be
+// there at exactly its signed length (the same refusal as `conduitctl
+// verify`); the hashes are checked while it streams.
+class BundleCampaign::Offer : public UpdateOffer {
+public:
+    Offer(std::shared_ptr<trust::BundleReader> reader, Payloads *payloads)
+        : reader_(std::move(reader)), director_(reader_->metadataSource(QStringLiteral("director"))),
+          image_(reader_->metadataSource(QStringLiteral("image"))), payloads_(payloads) {}
+    trust::MetadataSource &director() override { return *director_; }
+    trust::MetadataSource &image() override { return *image_; }
+    std::optional<QString> bindPayloads(const std::vector<trust::VerifiedTarget> &targets) override {
+        for (const trust::VerifiedTarget &t : targets) {
+            if (auto entry = trust::bundledImage(*reader_, t); !entry) return entry.error().message;
+            payloads_->targets.emplace(t.name, t);
+        }
+        payloads_->reader = reader_;
+        return std::nullopt;
+    }
 
-std::unique_ptr<BundleCampaign> BundleCampaign::open(const QString &path, const trust::TrustedState &trusted,
-                                                     const QList<core::DeviceRecord> &devices, const QDateTime &now,
-                                                     QString *error) {
+private:
+    std::shared_ptr<trust::BundleReader> reader_;
+    std::unique_ptr<trust::MetadataSource> director_, image_;
+    Payloads *payloads_;
+};
+
+std::unique_ptr<BundleCampaign> BundleCampaign::admit(const QString &path, const QString &trustStatePath,
+                                                      const QList<core::DeviceRecord> &devices, const QDateTime &now,
+                                                      QString *error) {
     auto reader = trust::BundleReader::open(path);
     if (!reader) {
         *error = reader.error().message;
         return nullptr;
     }
-    trust::Vehicle vehicle;
-    for (const core::DeviceRecord &d : devices) vehicle.ecus.push_back({d.info.id, d.info.hardwareId});
-    auto director = reader->metadataSource(QStringLiteral("director"));
-    auto image = reader->metadataSource(QStringLiteral("image"));
-    auto update = trust::verifyUptane(trusted, *director, *image, vehicle, now);
-    if (!update) {
-        *error = update.error().message;
+    auto bc = std::unique_ptr<BundleCampaign>(new BundleCampaign);
+    Offer offer(std::make_shared<trust::BundleReader>(std::move(*reader)), &bc->payloads_);
+    auto admitted = upstream::admit(trustStatePath, vehicleOf(devices), offer, now);
+    if (auto *refusal = std::get_if<AdmissionRefusal>(&admitted)) {
+        *error = refusal->message;
         return nullptr;
     }
-    auto bc = std::unique_ptr<BundleCampaign>(new BundleCampaign);
-    bc->state_ = update->state;
-    bc->payloads_.reader = std::make_shared<trust::BundleReader>(std::move(*reader));
-    for (const trust::VerifiedTarget &t : update->targets) {
-        // The same refusal as `conduitctl verify`: an entry longer (or
-        // shorter) than its signed length is refused before anything runs.
-        if (auto image = trust::bundledImage(*bc->payloads_.reader, t); !image) {
-            *error = image.error().message;
-            return nullptr;
-        }
-        bc->payloads_.targets.emplace(t.name, t);
-    }
-    auto campaign = campaignFromUptane(*update, error);
-    if (!campaign) return nullptr;
     core::Campaign &c = bc->campaign_;
-    c = *campaign;
+    c = std::move(std::get<Admitted>(admitted).campaign);
     c.origin = QStringLiteral("bundle:%1").arg(QFileInfo(path).absoluteFilePath());
     c.name = QFileInfo(path).completeBaseName();
     return bc;
@@ -48,7 +56,7 @@ std::unique_ptr<BundleCampaign> BundleCampaign::open(const QString &path, const 
 
 std::unique_ptr<QIODevice> BundleCampaign::Payloads::open(const core::CampaignTarget &target, QString *error) {
     auto it = targets.find(target.targetName);
-    const trust::BundleEntry *entry = reader->target(target.targetName);
+    const trust::BundleEntry *entry = reader ? reader->target(target.targetName) : nullptr;
     if (it == targets.end() || !entry) {
         *error = QStringLiteral("target %1 is not in the bundle").arg(target.targetName);
         return nullptr;
