@@ -96,7 +96,6 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
                            core::DeviceGateway *gateway, QObject *parent)
     : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
       client_(network, config_.ddi, this), downloadQueue_(config_.maxParallelDownloads) {
-    payloads_.self = this;
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
@@ -188,8 +187,7 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         needsConfirmation_ = needsConfirmation;
         confirmationSent_ = false;
         awaitingDeploymentBase_ = needsConfirmation;
-        artifactOf_ = std::move(offer.artifactOf);
-        verifiedTargets_ = std::move(offer.verified);
+        campaign->payloads = std::make_shared<Payloads>(this, std::move(offer.artifactOf), std::move(offer.verified));
         if (!d.maintenanceWindowAvailable.value_or(true))
             engine_->setInstallHold(QStringLiteral("Waiting for the maintenance window"));
         else if (d.update == ddi::Handling::Skip)
@@ -207,10 +205,10 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
 }
 
 std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarget &target, QString *error) {
-    DdiConnector *c = self;
-    auto a = c->artifactOf_.find(target.targetName);
-    auto v = c->verifiedTargets_.find(target.targetName);
-    if (a == c->artifactOf_.end() || v == c->verifiedTargets_.end()) {
+    DdiConnector *c = connector_;
+    auto a = artifactOf_.find(target.targetName);
+    auto v = verified_.find(target.targetName);
+    if (!c || a == artifactOf_.end() || v == verified_.end()) {
         *error = QStringLiteral("no artifact for target %1").arg(target.targetName);
         return nullptr;
     }
