@@ -38,18 +38,20 @@ noop() { :; }
 versions() { ddi_example_versions; }
 downloads() { ddi_feedback "$1" | sed 's/.*"server":\[//; s/\].*//; s/},{/}\n{/g' | grep -c '"event":"download"' || true; }
 
+# install VERSION ARTIFACT EXPECTED_VERSIONS: one chunk with one artifact.
+install() {
+  local action outcome
+  action=$(ddi_deploy "{\"controller\":\"car-s\",\"chunks\":[{\"part\":\"brakes\",\"version\":\"$1\",\"artifacts\":[\"$work/images/$2\"]}]}")
+  outcome=$(ddi_follow noop)
+  [ "$outcome" = success ] || fail "version $1: outcome '$outcome' ($(ctl history | head -1))"
+  [ "$(versions)" = "$3" ] || fail "version $1: $(versions)"
+  echo "  success: $(versions); $(downloads "$action") download request(s) at the server"
+}
+
 echo "== one target name for both ECUs: installed on both"
-action=$(ddi_deploy "{\"controller\":\"car-s\",\"chunks\":[{\"part\":\"brakes\",\"version\":\"2\",\"artifacts\":[\"$work/images/brake-2.img\"]}]}")
-outcome=$(ddi_follow noop)
-[ "$outcome" = success ] || fail "one name: outcome '$outcome' ($(ctl history | head -1))"
-[ "$(versions)" = "ecu-1=brake-2.img ecu-2=brake-2.img " ] || fail "one name: $(versions)"
-echo "  success: $(versions); $(downloads "$action") download request(s) at the server"
+install 2 brake-2.img "ecu-1=brake-2.img ecu-2=brake-2.img "
 
 echo "== two target names with the same bytes, one artifact: installed on both"
 release ecu-1=brake-3a.img ecu-2=brake-3b.img
-action=$(ddi_deploy "{\"controller\":\"car-s\",\"chunks\":[{\"part\":\"brakes\",\"version\":\"3\",\"artifacts\":[\"$work/images/brake-3a.img\"]}]}")
-outcome=$(ddi_follow noop)
-[ "$outcome" = success ] || fail "two names: outcome '$outcome' ($(ctl history | head -1))"
-[ "$(versions)" = "ecu-1=brake-3a.img ecu-2=brake-3b.img " ] || fail "two names: $(versions)"
-echo "  success: $(versions); $(downloads "$action") download request(s) at the server"
+install 3 brake-3a.img "ecu-1=brake-3a.img ecu-2=brake-3b.img "
 echo "PASS"
