@@ -8,7 +8,11 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
+
 namespace conduit::core {
+
+class PayloadStore; // devicegateway.h
 
 // Vehicle-state conditions from the signed policy (docs/metadata.md).
 struct Conditions {
@@ -50,6 +54,10 @@ struct Campaign {
     // "continue", or "rollback".
     QString onConditionBreak = QStringLiteral("pause");
     QString origin;        // "bundle:/path", "ddi:action/42", ...
+    // Where this campaign's payloads come from (its bundle, its DDI
+    // action). Not journaled: a campaign resumed after a restart has none,
+    // and the engine's own store answers for it.
+    std::shared_ptr<PayloadStore> payloads;
 
     quint64 totalBytes() const;
     // Estimates from the targets' signed figures. Phases run one after

@@ -277,7 +277,7 @@ void CampaignEngine::download() {
     auto payloads = std::make_shared<QHash<QString, std::shared_ptr<QIODevice>>>();
     for (Run *r : all) {
         QString error;
-        std::unique_ptr<QIODevice> dev = payloads_->open(r->target, &error);
+        std::unique_ptr<QIODevice> dev = (campaign_.payloads ? campaign_.payloads.get() : payloads_)->open(r->target, &error);
         if (!dev)
             return fail({Step::Transfer, Kind::PayloadUnavailable, r->target.deviceId,
                          QStringLiteral("device %1: payload %2 not available: %3").arg(r->target.deviceId, r->target.targetName, error)});

@@ -83,6 +83,8 @@ public:
         QJsonObject toJson() const;
     };
 
+    // `payloads` serves a campaign that carries no source of its own
+    // (Campaign::payloads), i.e. one resumed after a restart.
     CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads, VehicleState *vehicle,
                    Config config, QObject *parent = nullptr);
 

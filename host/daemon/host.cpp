@@ -1,7 +1,6 @@
 #include "host.h"
 
 #include "api/controlservice.h"
-#include "trust/trustedstate.h"
 #include "upstream/bundlecampaign.h"
 #include "upstream/ddiconnector.h"
 
@@ -16,29 +15,20 @@ Q_DECLARE_LOGGING_CATEGORY(lcHost)
 
 namespace conduit::daemon {
 
-// Hands each campaign's payload requests to the source of that campaign.
-class Host::PayloadRouter : public core::PayloadStore {
+// Every campaign carries its payload source (Campaign::payloads); one
+// resumed after a restart lost it with the process.
+class Host::NoPayloadSource : public core::PayloadStore {
 public:
-    explicit PayloadRouter(Host *host) : host_(host) {}
-    std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override {
-        const QString id = host_->engine_->current().id;
-        if (host_->ddi_ && host_->ddi_->owns(id)) return host_->ddi_->payloads()->open(target, error);
-        auto it = host_->bundles_.find(id);
-        if (it == host_->bundles_.end()) {
-            *error = QStringLiteral("the source of campaign %1 is no longer available (host restarted); it must be offered again").arg(id);
-            return nullptr;
-        }
-        return it->second->payloads()->open(target, error);
+    std::unique_ptr<QIODevice> open(const core::CampaignTarget &, QString *error) override {
+        *error = QStringLiteral("the source of this campaign is no longer available (host restarted); it must be offered again");
+        return nullptr;
     }
-
-private:
-    Host *host_;
 };
 
 Host::Host(HostConfig config, QObject *parent)
     : QObject(parent), config_(std::move(config)), registry_(config_.agents), gateway_(&registry_),
       journal_(QDir(config_.agents.stateDir).filePath(QStringLiteral("campaign.journal"))),
-      payloads_(std::make_unique<PayloadRouter>(this)) {
+      payloads_(std::make_unique<NoPayloadSource>()) {
     core::CampaignEngine::Config ec = config_.campaign;
     ec.historyPath = QDir(config_.agents.stateDir).filePath(QStringLiteral("history.json"));
     engine_ = std::make_unique<core::CampaignEngine>(&journal_, &gateway_, payloads_.get(), &vehicle_, ec);
@@ -49,9 +39,6 @@ Host::Host(HostConfig config, QObject *parent)
         }
         qCInfo(lcHost).noquote() << "reboot required: running" << config_.rebootCommand;
         QProcess::startDetached(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), config_.rebootCommand});
-    });
-    connect(engine_.get(), &core::CampaignEngine::finished, this, [this](const core::CampaignEngine::Result &r) {
-        bundles_.erase(r.campaignId);
     });
 }
 
@@ -106,24 +93,12 @@ bool Host::startControlApi(QString *error) {
 }
 
 void Host::installBundle(const QString &path, std::function<void(const QString &)> done) {
-    trust::TrustStore store(config_.trustStatePath);
-    if (!store.exists()) {
-        return done(QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(config_.trustStatePath));
-    }
-    auto trusted = store.load();
-    if (!trusted) return done(trusted.error().message);
-    gateway_.inventory([this, path, done, store, state = *trusted](const QList<core::DeviceRecord> &devices, const QString &invError) {
+    gateway_.inventory([this, path, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
         if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
         QString error;
-        auto bundle = upstream::BundleCampaign::open(path, state, devices, QDateTime::currentDateTimeUtc(), &error);
-        if (!bundle) return done(error);
-        // Verified metadata is trusted from now on, whatever the install
-        // brings: versions and release counters never go back.
-        auto saved = store.save(bundle->verifiedState());
-        if (!saved) return done(saved.error().message);
-        const core::Campaign campaign = bundle->campaign();
-        bundles_[campaign.id] = std::move(bundle);
-        engine_->submit(campaign);
+        auto campaign = upstream::admitBundle(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
+        if (!campaign) return done(error);
+        engine_->submit(*campaign);
         done({});
     });
 }

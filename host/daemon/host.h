@@ -15,7 +15,6 @@
 class QNetworkAccessManager;
 
 namespace conduit::upstream {
-class BundleCampaign;
 class DdiConnector;
 }
 
@@ -56,14 +55,12 @@ private:
     core::Journal journal_;
     core::VehicleState vehicle_;
     std::unique_ptr<core::CampaignEngine> engine_;
-    // Payloads of the campaigns in flight, by campaign id.
-    std::map<QString, std::unique_ptr<upstream::BundleCampaign>> bundles_;
     QDBusConnection bus_{QString()};
     QObject *busObject_ = nullptr;
     std::unique_ptr<QNetworkAccessManager> network_;
     std::unique_ptr<upstream::DdiConnector> ddi_;
-    class PayloadRouter;
-    std::unique_ptr<PayloadRouter> payloads_;
+    class NoPayloadSource;
+    std::unique_ptr<NoPayloadSource> payloads_;
 };
 
 } // namespace conduit::daemon

@@ -1,60 +1,82 @@
 #include "bundlecampaign.h"
 
-#include "uptanecampaign.h"
+#include "admission.h"
 #include "verifiedstream.h"
+
+#include "trust/bundle.h"
 
 #include <QFileInfo>
 
+#include <map>
+
 namespace conduit::upstream {
 
+namespace {
 
-std::unique_ptr<BundleCampaign> BundleCampaign::open(const QString &path, const trust::TrustedState &trusted,
-                                                     const QList<core::DeviceRecord> &devices, const QDateTime &now,
-                                                     QString *error) {
+// The images of one bundle, by target name.
+class BundlePayloads : public core::PayloadStore {
+public:
+    std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override {
+        auto it = targets.find(target.targetName);
+        const trust::BundleEntry *entry = reader ? reader->target(target.targetName) : nullptr;
+        if (it == targets.end() || !entry) {
+            *error = QStringLiteral("target %1 is not in the bundle").arg(target.targetName);
+            return nullptr;
+        }
+        return std::make_unique<VerifiedStream>(reader->openEntry(*entry),
+                                                trust::ImageVerifier(it->second.name, it->second.length, it->second.hashes));
+    }
+    std::shared_ptr<trust::BundleReader> reader;
+    std::map<QString, trust::VerifiedTarget> targets;
+};
+
+// The bundle's metadata, and its images bound by target name: each must be
+// there at exactly its signed length (the same refusal as `conduitctl
+// verify`); the hashes are checked while it streams.
+class BundleOffer : public UpdateOffer {
+public:
+    explicit BundleOffer(std::shared_ptr<trust::BundleReader> reader)
+        : reader_(std::move(reader)), director_(reader_->metadataSource(QStringLiteral("director"))),
+          image_(reader_->metadataSource(QStringLiteral("image"))) {}
+    trust::MetadataSource &director() override { return *director_; }
+    trust::MetadataSource &image() override { return *image_; }
+    std::optional<QString> bindPayloads(const std::vector<trust::VerifiedTarget> &targets) override {
+        auto bound = std::make_shared<BundlePayloads>();
+        for (const trust::VerifiedTarget &t : targets) {
+            if (auto entry = trust::bundledImage(*reader_, t); !entry) return entry.error().message;
+            bound->targets.emplace(t.name, t);
+        }
+        bound->reader = reader_;
+        payloads = std::move(bound);
+        return std::nullopt;
+    }
+    std::shared_ptr<BundlePayloads> payloads; // once bound
+
+private:
+    std::shared_ptr<trust::BundleReader> reader_;
+    std::unique_ptr<trust::MetadataSource> director_, image_;
+};
+
+} // namespace
+
+std::optional<core::Campaign> admitBundle(const QString &path, const QString &trustStatePath,
+                                          const QList<core::DeviceRecord> &devices, const QDateTime &now, QString *error) {
     auto reader = trust::BundleReader::open(path);
     if (!reader) {
         *error = reader.error().message;
-        return nullptr;
+        return std::nullopt;
     }
-    trust::Vehicle vehicle;
-    for (const core::DeviceRecord &d : devices) vehicle.ecus.push_back({d.info.id, d.info.hardwareId});
-    auto director = reader->metadataSource(QStringLiteral("director"));
-    auto image = reader->metadataSource(QStringLiteral("image"));
-    auto update = trust::verifyUptane(trusted, *director, *image, vehicle, now);
-    if (!update) {
-        *error = update.error().message;
-        return nullptr;
+    BundleOffer offer(std::make_shared<trust::BundleReader>(std::move(*reader)));
+    auto admitted = admit(trustStatePath, vehicleOf(devices), offer, now);
+    if (auto *refusal = std::get_if<AdmissionRefusal>(&admitted)) {
+        *error = refusal->message;
+        return std::nullopt;
     }
-    auto bc = std::unique_ptr<BundleCampaign>(new BundleCampaign);
-    bc->state_ = update->state;
-    bc->payloads_.reader = std::make_shared<trust::BundleReader>(std::move(*reader));
-    for (const trust::VerifiedTarget &t : update->targets) {
-        // The same refusal as `conduitctl verify`: an entry longer (or
-        // shorter) than its signed length is refused before anything runs.
-        if (auto image = trust::bundledImage(*bc->payloads_.reader, t); !image) {
-            *error = image.error().message;
-            return nullptr;
-        }
-        bc->payloads_.targets.emplace(t.name, t);
-    }
-    auto campaign = campaignFromUptane(*update, error);
-    if (!campaign) return nullptr;
-    core::Campaign &c = bc->campaign_;
-    c = *campaign;
+    core::Campaign c = std::move(std::get<Admitted>(admitted).campaign);
     c.origin = QStringLiteral("bundle:%1").arg(QFileInfo(path).absoluteFilePath());
     c.name = QFileInfo(path).completeBaseName();
-    return bc;
-}
-
-std::unique_ptr<QIODevice> BundleCampaign::Payloads::open(const core::CampaignTarget &target, QString *error) {
-    auto it = targets.find(target.targetName);
-    const trust::BundleEntry *entry = reader->target(target.targetName);
-    if (it == targets.end() || !entry) {
-        *error = QStringLiteral("target %1 is not in the bundle").arg(target.targetName);
-        return nullptr;
-    }
-    return std::make_unique<VerifiedStream>(reader->openEntry(*entry),
-                                            trust::ImageVerifier(it->second.name, it->second.length, it->second.hashes));
+    c.payloads = offer.payloads;
+    return c;
 }
 
 } // namespace conduit::upstream

@@ -1,6 +1,7 @@
 #include "ddiconnector.h"
 
-#include "uptanecampaign.h"
+#include "admission.h"
+#include "artifactmatch.h"
 #include "verifiedstream.h"
 
 #include "transfer/download.h"
@@ -34,6 +35,57 @@ QStringList rebootNeeded(const QList<core::DeviceRecord> &devices, const QMap<QS
     return {QStringLiteral("a reboot is needed: %1 until the next reboot (rolled back to the previous slot)").arg(still.join(QStringLiteral(", ")))};
 }
 
+// A DDI action's offer: the online repositories' metadata, and the
+// action's artifacts matched to the verified targets (artifactmatch.h).
+// HttpMetadataSource fetches synchronously (a local event loop, bounded by
+// its timeouts): other events are served meanwhile.
+class DdiOffer : public UpdateOffer {
+public:
+    DdiOffer(const DdiConnectorConfig &config, const ddi::Deployment &d)
+        : director_(config.director), image_(config.image),
+          policy_(config.strictArtifacts ? ArtifactPolicy::RefuseUnsigned : ArtifactPolicy::IgnoreUnsigned) {
+        for (const ddi::Chunk &c : d.chunks) {
+            for (const ddi::Artifact &a : c.artifacts) {
+                artifacts_ << a;
+                offered_ << OfferedArtifact{a.filename, a.size, a.sha256, c.name.isEmpty() ? c.part : c.name};
+            }
+        }
+    }
+    trust::MetadataSource &director() override { return director_; }
+    trust::MetadataSource &image() override { return image_; }
+    std::optional<QString> bindPayloads(const std::vector<trust::VerifiedTarget> &targets) override {
+        auto match = matchArtifacts(targets, offered_, policy_);
+        if (auto *refusal = std::get_if<ArtifactRefusal>(&match)) return refusal->message;
+        const ArtifactMatch &m = std::get<ArtifactMatch>(match);
+        for (const trust::VerifiedTarget &t : targets) verified.emplace(t.name, t);
+        for (const auto &[target, index] : m.artifactOf) artifactOf.emplace(target, artifacts_.at(index));
+        for (const IgnoredArtifact &i : m.ignored) {
+            const QString what = describeArtifact(offered_.at(i.artifact));
+            ignored << (i.why == IgnoredArtifact::Why::Duplicate
+                            ? QStringLiteral("ignored (the image of target %1 again, downloaded once): %2").arg(i.target, what)
+                            : QStringLiteral("ignored (no signed target, never downloaded): %1").arg(what));
+        }
+        return std::nullopt;
+    }
+    // What the repositories said, with a failed verification's reason.
+    QString uptaneFailure(const QString &why) const {
+        QString full = why;
+        if (!director_.lastError().isEmpty()) full += QStringLiteral(" (director: %1)").arg(director_.lastError());
+        if (!image_.lastError().isEmpty()) full += QStringLiteral(" (image: %1)").arg(image_.lastError());
+        return QStringLiteral("Uptane verification failed: %1").arg(full);
+    }
+
+    std::map<QString, ddi::Artifact> artifactOf;  // target name -> its artifact
+    std::map<QString, trust::VerifiedTarget> verified;
+    QStringList ignored; // feedback lines
+
+private:
+    trust::HttpMetadataSource director_, image_;
+    ArtifactPolicy policy_;
+    QList<ddi::Artifact> artifacts_;
+    QList<OfferedArtifact> offered_;
+};
+
 } // namespace
 
 using core::CampaignEngine;
@@ -44,7 +96,6 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
                            core::DeviceGateway *gateway, QObject *parent)
     : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
       client_(network, config_.ddi, this), downloadQueue_(config_.maxParallelDownloads) {
-    payloads_.self = this;
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
@@ -108,60 +159,16 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
     gateway_->inventory([this, d, needsConfirmation](const QList<core::DeviceRecord> &devices, const QString &) {
         busyVerifying_ = false;
         auto decline = [&](const QString &reason) { refuse(d.actionId, reason, needsConfirmation); };
-        trust::TrustStore store(config_.trustStatePath);
-        auto trusted = store.load();
-        if (!trusted) return decline(QStringLiteral("no trusted state: %1").arg(trusted.error().message));
-        trust::Vehicle vehicle;
-        vehicle.vin = config_.vin;
-        for (const core::DeviceRecord &r : devices) vehicle.ecus.push_back({r.info.id, r.info.hardwareId});
-        // HttpMetadataSource fetches synchronously (a local event loop, bounded
-        // by its timeouts): other events are served meanwhile. busyVerifying_
-        // keeps a second offer out; a bundle installed in the meantime simply
-        // queues ahead of this campaign in the engine.
-        trust::HttpMetadataSource director(config_.director), image(config_.image);
-        auto update = trust::verifyUptane(*trusted, director, image, vehicle, QDateTime::currentDateTimeUtc());
-        if (!update) {
-            QString why = update.error().message;
-            if (!director.lastError().isEmpty()) why += QStringLiteral(" (director: %1)").arg(director.lastError());
-            if (!image.lastError().isEmpty()) why += QStringLiteral(" (image: %1)").arg(image.lastError());
-            return decline(QStringLiteral("Uptane verification failed: %1").arg(why));
-        }
-        // Every verified target must be offered, by length and hash. The
-        // Director decides what is installed: an artifact that matches no
-        // signed target (a detached signature, a changelog) is never
-        // downloaded nor installed, and refused only in strict mode or when
-        // it claims a signed target's name (docs/upstream.md, "DDI and Uptane").
-        std::map<QString, ddi::Artifact> artifactOf;
-        std::map<QString, trust::VerifiedTarget> verified;
-        QStringList ignored;
-        for (const trust::VerifiedTarget &t : update->targets) verified.emplace(t.name, t);
-        for (const ddi::Chunk &c : d.chunks) {
-            for (const ddi::Artifact &a : c.artifacts) {
-                auto t = std::find_if(update->targets.begin(), update->targets.end(), [&](const trust::VerifiedTarget &v) {
-                    return v.length == a.size && v.hashes.count(QStringLiteral("sha256")) && v.hashes.at(QStringLiteral("sha256")) == a.sha256;
-                });
-                if (t != update->targets.end()) {
-                    artifactOf[t->name] = a;
-                    continue;
-                }
-                const QString what = QStringLiteral("artifact %1 (%2 bytes, sha256 %3)").arg(a.filename).arg(a.size).arg(a.sha256);
-                if (config_.strictArtifacts || verified.count(a.filename))
-                    return decline(QStringLiteral("%1 matches no target signed for this vehicle: refused as an attack").arg(what));
-                ignored << QStringLiteral("%1 in %2").arg(what, c.name.isEmpty() ? c.part : c.name);
-            }
-        }
-        for (const trust::VerifiedTarget &t : update->targets)
-            if (!artifactOf.count(t.name))
-                return decline(QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it%3")
-                                   .arg(t.name, t.ecuSerial,
-                                        ignored.isEmpty() ? QString() : QStringLiteral(" (offered instead: %1)").arg(ignored.join(QStringLiteral(", ")))));
-        if (!ignored.isEmpty())
-            qCInfo(lcDdi).noquote() << "action" << d.actionId << "ignores what no signed target names:" << ignored.join(QStringLiteral(", "));
-        QString error;
-        auto campaign = campaignFromUptane(*update, &error);
-        if (!campaign) return decline(error);
-        auto saved = store.save(update->state);
-        if (!saved) return decline(saved.error().message);
+        // The repositories are fetched meanwhile: busyVerifying_ keeps a
+        // second offer out; a bundle installed in the meantime simply queues
+        // ahead of this campaign in the engine.
+        DdiOffer offer(config_, d);
+        auto admitted = admit(config_.trustStatePath, vehicleOf(devices, config_.vin), offer, QDateTime::currentDateTimeUtc());
+        if (auto *refusal = std::get_if<AdmissionRefusal>(&admitted))
+            return decline(refusal->step == AdmissionRefusal::Step::Uptane ? offer.uptaneFailure(refusal->message) : refusal->message);
+        if (!offer.ignored.isEmpty())
+            qCInfo(lcDdi).noquote() << "action" << d.actionId << offer.ignored.join(QStringLiteral("; "));
+        core::Campaign *campaign = &std::get<Admitted>(admitted).campaign;
         QStringList names;
         for (const ddi::Chunk &c : d.chunks) names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
         campaign->id = QStringLiteral("ddi-%1-%2").arg(d.actionId, campaign->id);
@@ -180,8 +187,7 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         needsConfirmation_ = needsConfirmation;
         confirmationSent_ = false;
         awaitingDeploymentBase_ = needsConfirmation;
-        artifactOf_ = std::move(artifactOf);
-        verifiedTargets_ = std::move(verified);
+        campaign->payloads = std::make_shared<Payloads>(this, std::move(offer.artifactOf), std::move(offer.verified));
         if (!d.maintenanceWindowAvailable.value_or(true))
             engine_->setInstallHold(QStringLiteral("Waiting for the maintenance window"));
         else if (d.update == ddi::Handling::Skip)
@@ -191,7 +197,7 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         // An action waiting for confirmation has no deploymentBase yet (404).
         if (!needsConfirmation) {
             QStringList details{QStringLiteral("verified %1 target(s) with Uptane").arg(campaign->targets.size())};
-            for (const QString &i : ignored) details << QStringLiteral("ignored (no signed target, never downloaded): %1").arg(i);
+            details << offer.ignored;
             client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, details);
         }
         engine_->submit(*campaign);
@@ -199,10 +205,10 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
 }
 
 std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarget &target, QString *error) {
-    DdiConnector *c = self;
-    auto a = c->artifactOf_.find(target.targetName);
-    auto v = c->verifiedTargets_.find(target.targetName);
-    if (a == c->artifactOf_.end() || v == c->verifiedTargets_.end()) {
+    DdiConnector *c = connector_;
+    auto a = artifactOf_.find(target.targetName);
+    auto v = verified_.find(target.targetName);
+    if (!c || a == artifactOf_.end() || v == verified_.end()) {
         *error = QStringLiteral("no artifact for target %1").arg(target.targetName);
         return nullptr;
     }

@@ -54,9 +54,6 @@ public:
 
     void start();
     DdiClient *client() { return &client_; }
-    // The payload source of the campaign of `actionId` (the host routes the
-    // engine's payload requests here).
-    core::PayloadStore *payloads() { return &payloads_; }
     bool owns(const QString &campaignId) const { return campaignId == campaignId_; }
     QString currentAction() const { return actionId_; }
 
@@ -65,10 +62,19 @@ signals:
     void actionRefused(const QString &actionId, const QString &reason);
 
 private:
+    // The payload source of one action's campaign (Campaign::payloads): its
+    // artifacts, downloaded as the engine opens them.
     class Payloads : public core::PayloadStore {
     public:
+        Payloads(DdiConnector *connector, std::map<QString, ddi::Artifact> artifactOf,
+                 std::map<QString, trust::VerifiedTarget> verified)
+            : connector_(connector), artifactOf_(std::move(artifactOf)), verified_(std::move(verified)) {}
         std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override;
-        DdiConnector *self = nullptr;
+
+    private:
+        QPointer<DdiConnector> connector_;
+        std::map<QString, ddi::Artifact> artifactOf_;       // target name -> artifact
+        std::map<QString, trust::VerifiedTarget> verified_; // by target name
     };
 
     void onDeployment(const ddi::Deployment &d, bool needsConfirmation);
@@ -89,7 +95,6 @@ private:
     core::CampaignEngine *engine_;
     core::DeviceGateway *gateway_;
     DdiClient client_;
-    Payloads payloads_;
     QString actionId_;      // the action being worked on
     QString campaignId_;
     bool needsConfirmation_ = false;
@@ -100,8 +105,6 @@ private:
     bool downloadOnly_ = false; // update: skip without a maintenance window
     QList<QPointer<transfer::Download>> heldDownloads_;
     QMap<QString, QString> targetVersions_; // device -> the version this action installs
-    std::map<QString, ddi::Artifact> artifactOf_;      // target name -> artifact
-    std::map<QString, trust::VerifiedTarget> verifiedTargets_;
     // How often `action` was interrupted by a restart and resumed (this one included).
     int noteResume(const QString &action);
     static constexpr int kMaxResumes = 3;
