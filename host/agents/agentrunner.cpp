@@ -321,20 +321,23 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
         if (c->op() != Op::Inventory || ++devicesInCall_ > kMaxDevicesPerAgent)
             return violation(QStringLiteral("unexpected device frame"));
         DeviceInfo d;
+        QString updateState;
         bool ok = utf8(f->strOr(Tag::DeviceId), &d.id) && utf8(f->strOr(Tag::DeviceType), &d.type) &&
                   utf8(f->strOr(Tag::HardwareId), &d.hardwareId) &&
                   utf8(f->strOr(Tag::CurrentVersion), &d.currentVersion) &&
                   utf8(f->strOr(Tag::PreviousVersion), &d.previousVersion) &&
-                  utf8(f->strOr(Tag::UpdateState), &d.updateState);
+                  utf8(f->strOr(Tag::UpdateState), &updateState);
         if (!ok || d.id.isEmpty()) return violation(QStringLiteral("device frame with invalid or empty strings"));
         d.capabilities = static_cast<quint32>(f->u64(Tag::Capabilities).value_or(0));
-        if (!parseUpdateState(d.updateState)) {
+        const std::optional<UpdateState> state = parseUpdateState(updateState);
+        if (!state) {
             const QString why = QStringLiteral("device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
-                                    .arg(d.id, d.updateState, updateStateVocabulary());
+                                    .arg(d.id, updateState, updateStateVocabulary());
             qCWarning(lcAgent).noquote() << "agent" << manifest_.id << why;
             c->result_.refusedDevices << why;
             return;
         }
+        d.updateState = *state;
         c->result_.devices << d;
         return;
     }

@@ -41,7 +41,7 @@ std::unique_ptr<BundleCampaign> BundleCampaign::open(const QString &path, const 
     if (!campaign) return nullptr;
     core::Campaign &c = bc->campaign_;
     c = *campaign;
-    c.origin = QStringLiteral("bundle:%1").arg(QFileInfo(path).absoluteFilePath());
+    c.origin = core::CampaignOrigin::bundle(QFileInfo(path).absoluteFilePath());
     c.name = QFileInfo(path).completeBaseName();
     return bc;
 }
