@@ -623,6 +623,14 @@
         <source>Details for the workshop</source>
         <translation>Details für die Werkstatt</translation>
     </message>
+    <message>
+        <source>The update could not be completed. Every device was set back to its previous software; some return to it only when the vehicle restarts.</source>
+        <translation>Das Update konnte nicht abgeschlossen werden. Alle Steuergeräte wurden auf ihre vorherige Software zurückgesetzt; einige kehren erst nach einem Neustart des Fahrzeugs zu ihr zurück.</translation>
+    </message>
+    <message>
+        <source>Please restart the vehicle: %1 still run the new software until the next restart.</source>
+        <translation>Bitte starten Sie das Fahrzeug neu: %1 führen bis zum nächsten Neustart noch die neue Software aus.</translation>
+    </message>
 </context>
 <context>
     <name>ScheduleScreen</name>

@@ -623,6 +623,14 @@
         <source>Details for the workshop</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>The update could not be completed. Every device was set back to its previous software; some return to it only when the vehicle restarts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please restart the vehicle: %1 still run the new software until the next restart.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ScheduleScreen</name>

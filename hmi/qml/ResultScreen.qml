@@ -11,6 +11,9 @@ ScreenFrame {
     readonly property var result: flow.result ? flow.result : ({})
     readonly property bool success: result.outcome === "success"
     readonly property var flagged: result.flagged_devices ? result.flagged_devices : []
+    // Set back to their previous slot, but running the new software until
+    // the vehicle restarts (absent in results of older hosts).
+    readonly property var rebootNeeded: result.reboot_needed ? result.reboot_needed : []
 
     objectName: "screen_result"
     glyph: success ? "✓" : (result.outcome === "rolled-back" ? "↺" : "!")
@@ -31,7 +34,9 @@ ScreenFrame {
         text: {
             switch (screen.result.outcome) {
             case "success": return qsTr("All devices run the new software. The vehicle is ready to drive.")
-            case "rolled-back": return qsTr("The update could not be completed. Every device was returned to its previous software; the vehicle is ready to drive.")
+            case "rolled-back": return screen.rebootNeeded.length > 0
+                                       ? qsTr("The update could not be completed. Every device was set back to its previous software; some return to it only when the vehicle restarts.")
+                                       : qsTr("The update could not be completed. Every device was returned to its previous software; the vehicle is ready to drive.")
             case "declined": return qsTr("The update was not installed. Nothing was changed.")
             case "cancelled": return qsTr("The update was stopped. Every device keeps its previous software.")
             }
@@ -39,6 +44,13 @@ ScreenFrame {
                     ? qsTr("The update failed and could not be undone on: %1. Please contact a workshop.").arg(screen.flagged.join(", "))
                     : qsTr("The update failed. The vehicle keeps its previous software.")
         }
+    }
+    HmiText {
+        objectName: "resultRebootNeeded"
+        visible: screen.rebootNeeded.length > 0
+        Layout.fillWidth: true
+        font.bold: true
+        text: qsTr("Please restart the vehicle: %1 still run the new software until the next restart.").arg(screen.rebootNeeded.join(", "))
     }
     Fact {
         visible: (screen.result.finished || "") !== ""

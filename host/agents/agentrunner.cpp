@@ -342,18 +342,21 @@ void AgentRunner::onDevice(AgentCall *c, const msg::Device &m) {
     if (c->op() != Op::Inventory || ++devicesInCall_ > kMaxDevicesPerAgent)
         return violation(QStringLiteral("unexpected device frame"));
     DeviceInfo d;
+    QString updateState;
     const bool ok = utf8(m.deviceId, &d.id) && utf8(m.deviceType, &d.type) && utf8(m.hardwareId, &d.hardwareId) &&
                     utf8(m.currentVersion, &d.currentVersion) && utf8(m.previousVersion, &d.previousVersion) &&
-                    utf8(m.updateState, &d.updateState);
+                    utf8(m.updateState, &updateState);
     if (!ok || d.id.isEmpty()) return violation(QStringLiteral("device frame with invalid or empty strings"));
     d.capabilities = static_cast<quint32>(m.capabilities);
-    if (!parseUpdateState(d.updateState)) {
+    const std::optional<UpdateState> state = parseUpdateState(updateState);
+    if (!state) {
         const QString why = QStringLiteral("device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
-                                .arg(d.id, d.updateState, updateStateVocabulary());
+                                .arg(d.id, updateState, updateStateVocabulary());
         qCWarning(lcAgent).noquote() << "agent" << manifest_.id << why;
         c->result_.refusedDevices << why;
         return;
     }
+    d.updateState = *state;
     c->result_.devices << d;
 }
 

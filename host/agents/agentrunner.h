@@ -7,6 +7,7 @@
 #include "agentmanifest.h"
 #include "ipc/messages.h"
 #include "runnerprocess.h"
+#include "updatestate.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -23,7 +24,8 @@ namespace conduit::agents {
 class AgentChannel;
 
 struct DeviceInfo {
-    QString id, type, hardwareId, currentVersion, previousVersion, updateState;
+    QString id, type, hardwareId, currentVersion, previousVersion;
+    UpdateState updateState = UpdateState::Idle; // checked where the runner reports it
     quint32 capabilities = 0;
 };
 

@@ -196,7 +196,7 @@ QString ControlService::GetInventory() {
                              {QStringLiteral("type"), d.info.type}, {QStringLiteral("hardware_id"), d.info.hardwareId},
                              {QStringLiteral("version"), d.info.currentVersion},
                              {QStringLiteral("previous_version"), d.info.previousVersion},
-                             {QStringLiteral("update_state"), d.info.updateState}};
+                             {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)}};
         conn.send(msg.createReply(json(QJsonObject{{QStringLiteral("devices"), a}, {QStringLiteral("error"), error}})));
     });
     return {};

@@ -1,5 +1,7 @@
 #include "campaign.h"
 
+#include "vocabulary.h"
+
 #include <QJsonArray>
 
 #include <algorithm>
@@ -98,8 +100,8 @@ QJsonObject Campaign::toJson() const {
                   {QStringLiteral("targets"), targetsJson},
                   {QStringLiteral("forced"), forced},
                   {QStringLiteral("max_deferrals"), maxDeferrals},
-                  {QStringLiteral("on_condition_break"), onConditionBreak},
-                  {QStringLiteral("origin"), origin}};
+                  {QStringLiteral("on_condition_break"), conditionBreakName(onConditionBreak)},
+                  {QStringLiteral("origin"), origin.toString()}};
     // Derived from the targets (fromJson does not read them back); absent
     // when no target states a figure, as the control API promises.
     if (const qint64 s = installSeconds(); s >= 0) o.insert(QStringLiteral("install_seconds"), double(s));
@@ -116,9 +118,38 @@ Campaign Campaign::fromJson(const QJsonObject &o) {
     for (const QJsonValue &t : o.value(QLatin1String("targets")).toArray()) c.targets << CampaignTarget::fromJson(t.toObject());
     c.forced = o.value(QLatin1String("forced")).toBool();
     c.maxDeferrals = o.value(QLatin1String("max_deferrals")).toInt(-1);
-    c.onConditionBreak = o.value(QLatin1String("on_condition_break")).toString(QStringLiteral("pause"));
-    c.origin = o.value(QLatin1String("origin")).toString();
+    // A rule this host does not know is not obeyed as "continue": pause.
+    c.onConditionBreak = conditionBreakFromName(o.value(QLatin1String("on_condition_break")).toString()).value_or(ConditionBreak::Pause);
+    c.origin = CampaignOrigin::fromString(o.value(QLatin1String("origin")).toString());
     return c;
+}
+
+namespace {
+
+constexpr std::array<Named<ConditionBreak>, 3> kConditionBreaks{{
+    {ConditionBreak::Continue, "continue"},
+    {ConditionBreak::Pause, "pause"},
+    {ConditionBreak::Rollback, "rollback"},
+}};
+
+constexpr std::array<Named<CampaignOrigin::Kind>, 2> kOriginPrefixes{{
+    {CampaignOrigin::Kind::Bundle, "bundle:"},
+    {CampaignOrigin::Kind::DdiAction, "ddi:action/"},
+}};
+
+} // namespace
+
+QString conditionBreakName(ConditionBreak rule) { return nameOf(kConditionBreaks, rule); }
+std::optional<ConditionBreak> conditionBreakFromName(QStringView name) { return valueOf(kConditionBreaks, name); }
+
+QString CampaignOrigin::toString() const {
+    return kind == Kind::Unknown ? ref : nameOf(kOriginPrefixes, kind) + ref;
+}
+
+CampaignOrigin CampaignOrigin::fromString(const QString &text) {
+    for (const Named<Kind> &p : kOriginPrefixes)
+        if (text.startsWith(QLatin1String(p.name))) return {p.value, text.mid(qsizetype(qstrlen(p.name)))};
+    return {Kind::Unknown, text};
 }
 
 QMap<QString, QString> mergeReleaseNotes(const QList<QMap<QString, QString>> &perTarget) {

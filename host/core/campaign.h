@@ -9,10 +9,39 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 
 namespace conduit::core {
 
 class PayloadStore; // devicegateway.h
+
+// Signed policy: what to do when a vehicle condition breaks once the
+// installation has started, from the least to the most careful (the most
+// careful rule of a package's targets applies). Wire names: "continue",
+// "pause", "rollback" (docs/metadata.md).
+enum class ConditionBreak { Continue, Pause, Rollback };
+QString conditionBreakName(ConditionBreak rule);
+std::optional<ConditionBreak> conditionBreakFromName(QStringView name);
+
+// The two consent gates of a campaign, and how one was passed.
+enum class ConsentKind { Download, Install };
+enum class ConsentAnswer { Policy, Accept, Decline };
+
+// Where a campaign came from: journaled with it, so that after a restart
+// the DDI connector knows its action again. As text ("bundle:/abs/path",
+// "ddi:action/42") only in JSON: the journal, GetCampaign.
+struct CampaignOrigin {
+    enum class Kind { Unknown, Bundle, DdiAction };
+    Kind kind = Kind::Unknown;
+    QString ref; // the bundle's absolute path, the DDI action id; Unknown: the text as read
+
+    static CampaignOrigin bundle(const QString &absolutePath) { return {Kind::Bundle, absolutePath}; }
+    static CampaignOrigin ddiAction(const QString &actionId) { return {Kind::DdiAction, actionId}; }
+    QString toString() const;
+    // Any text reads: one this host does not know stays Unknown, as written.
+    static CampaignOrigin fromString(const QString &text);
+    bool operator==(const CampaignOrigin &) const = default;
+};
 
 // Vehicle-state conditions from the signed policy (docs/metadata.md).
 struct Conditions {
@@ -49,11 +78,10 @@ struct Campaign {
     QList<CampaignTarget> targets;
     bool forced = false;   // server-side "forced": consent not asked
     int maxDeferrals = -1; // signed policy: how often the driver may postpone (-1: no limit)
-    // Signed policy: what to do when a vehicle condition breaks once the
-    // installation has started: "pause" (wait until it holds again),
-    // "continue", or "rollback".
-    QString onConditionBreak = QStringLiteral("pause");
-    QString origin;        // "bundle:/path", "ddi:action/42", ...
+    // Signed policy: a condition that breaks once the installation has
+    // started pauses it (until it holds again), is ignored, or rolls back.
+    ConditionBreak onConditionBreak = ConditionBreak::Pause;
+    CampaignOrigin origin;
     // Where this campaign's payloads come from (its bundle, its DDI
     // action). Not journaled: a campaign resumed after a restart has none,
     // and the engine's own store answers for it.

@@ -5,7 +5,6 @@
 #include "campaignengine.h"
 #include "campaignengine_p.h"
 
-#include <QJsonArray>
 #include <QLoggingCategory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
@@ -14,11 +13,27 @@ namespace conduit::core {
 
 using ipc::Op;
 
+namespace {
+
+CampaignEngine::State terminalState(Outcome outcome) {
+    using State = CampaignEngine::State;
+    switch (outcome) {
+    case Outcome::Success: return State::Done;
+    case Outcome::RolledBack:
+    case Outcome::Declined: return State::RolledBack;
+    case Outcome::Cancelled: return State::Cancelled;
+    case Outcome::Failed: break;
+    }
+    return State::Failed;
+}
+
+} // namespace
+
 void CampaignEngine::commit() {
     setState(State::Committing);
     // The commit point: without it durable nothing is confirmed (and nothing
     // rolled back either: the devices run the verified new version).
-    if (!commitBegun_ && !journal(record(QStringLiteral("commit-begin")), true)) return commitPending(journalFailure());
+    if (!commitBegun_ && !journal(JournalRecord::marker(RecordType::CommitBegin), true)) return commitPending(journalFailure());
     commitBegun_ = true;
     QList<Run *> all;
     for (Run &r : runs_) all << &r;
@@ -29,7 +44,7 @@ void CampaignEngine::commit() {
         // Past the commit point there is no going back: a device that does
         // not confirm is reported and flagged, never hidden, and retried.
         if (!failure.isEmpty()) return commitPending(failure);
-        finish(QStringLiteral("success"), {});
+        finish(Outcome::Success, {});
     }, [](const Run &r) { return r.confirmed; });
 }
 
@@ -44,32 +59,27 @@ void CampaignEngine::commitPending(const Failure &why) {
     // Best effort on a full disk: commit-begin (or activate-begin) already
     // makes the next start commit the rest; the journal is never compacted
     // while a commit is pending.
-    QJsonObject pending{{QStringLiteral("devices"), QJsonArray::fromStringList(flagged)}, {QStringLiteral("attempt"), attempt}};
-    why.writeTo(pending);
-    journal(record(QStringLiteral("commit-pending"), pending), true);
+    journal(JournalRecord::commitPending(flagged, attempt, why), true);
     if (retry) return commitRetryTimer_.start(config_.commitRetryMs[attempt - 1]);
     if (pendingReported_) return; // an earlier life of the host reported it
     pendingReported_ = true;
     Failure f = why;
     f.reason = QStringLiteral("%1; commit pending on %2: retried at the next start").arg(why.reason, flagged.join(QStringLiteral(", ")));
-    const Result r = resultOf(QStringLiteral("failed"), f, flagged);
+    const Result r = resultOf(Outcome::Failed, f, flagged);
     keepInHistory(r);
     // The engine stays in CommitPending: its devices are on trial, so no
     // other campaign starts before the commit is made.
     emit finished(r);
 }
 
-CampaignEngine::Result CampaignEngine::resultOf(const QString &outcome, const Failure &why, const QStringList &flagged) const {
+CampaignEngine::Result CampaignEngine::resultOf(Outcome outcome, const Failure &why, const QStringList &flagged) const {
     Result r;
     r.campaignId = campaign_.id;
     r.name = campaign_.name;
     r.outcome = outcome;
-    r.reason = why.reason;
+    r.failure = why;
     r.finished = QDateTime::currentDateTimeUtc();
     r.flaggedDevices = flagged;
-    r.failedDevice = why.device;
-    r.failedStep = Failure::stepName(why.step);
-    r.failureKind = Failure::kindName(why.kind);
     return r;
 }
 
@@ -82,25 +92,21 @@ bool CampaignEngine::keepInHistory(const Result &r) {
     return false;
 }
 
-void CampaignEngine::finish(const QString &outcome, const Failure &why, const QStringList &flagged) {
-    const Result r = resultOf(outcome, why, flagged);
+void CampaignEngine::finish(Outcome outcome, const Failure &why, const QStringList &flagged, const QStringList &rebootNeeded) {
+    Result r = resultOf(outcome, why, flagged);
+    r.rebootNeeded = rebootNeeded;
     // At every instant the journal or the history holds the result: it is
     // journaled, then written to the history, and only then is the journal
     // emptied. (Should neither write succeed, the journal still holds the
     // decisions that lead to it: the next start finishes the same way.)
-    journal(record(QStringLiteral("finish"), {{QStringLiteral("result"), r.toJson()}}), true);
+    journal(JournalRecord::finish(r), true);
     const bool kept = keepInHistory(r);
     crashPoint("after-history");
     QString error;
     if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps campaign" << r.campaignId << "until its result is in the history";
     else if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
-    static const QHash<QString, State> terminal{{QStringLiteral("success"), State::Done},
-                                                {QStringLiteral("rolled-back"), State::RolledBack},
-                                                {QStringLiteral("declined"), State::RolledBack},
-                                                {QStringLiteral("cancelled"), State::Cancelled},
-                                                {QStringLiteral("failed"), State::Failed}};
-    setState(terminal.value(outcome, State::Failed));
-    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcome << r.reason;
+    setState(terminalState(outcome));
+    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcomeName(outcome) << r.failure.reason;
     emit finished(r);
     ++generation_;
     state_ = State::Idle; // terminal states are reported, then the engine is free

@@ -44,39 +44,10 @@ Failure deviceError(const QString &device, Op op, const CallResult &r) {
             QStringLiteral("device %1: %2 failed: %3").arg(device, QLatin1String(ipc::opName(op)), detail)};
 }
 
-// What the campaign was doing when a cancel stopped it (the states a
-// cancel can still reach).
-Step cancelledIn(CampaignEngine::State s) {
-    using State = CampaignEngine::State;
-    switch (s) {
-    case State::Checking: return Step::Check;
-    case State::AwaitingDownloadConsent:
-    case State::AwaitingInstallConsent:
-    case State::Postponed: return Step::Consent;
-    case State::Downloading: return Step::Transfer;
-    case State::WaitingForConditions: return Step::Conditions;
-    case State::Installing: return Step::Install;
-    default: return Step::None;
-    }
-}
-
-
 } // namespace
 
 QString CampaignEngine::stateName(State s) {
     return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(s)));
-}
-
-QJsonObject CampaignEngine::Result::toJson() const {
-    return {{QStringLiteral("campaign"), campaignId},
-            {QStringLiteral("name"), name},
-            {QStringLiteral("outcome"), outcome},
-            {QStringLiteral("reason"), reason},
-            {QStringLiteral("failed_device"), failedDevice},
-            {QStringLiteral("failed_step"), failedStep},
-            {QStringLiteral("failure_kind"), failureKind},
-            {QStringLiteral("finished"), finished.toString(Qt::ISODate)},
-            {QStringLiteral("flagged_devices"), QJsonArray::fromStringList(flaggedDevices)}};
 }
 
 CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads,
@@ -116,9 +87,9 @@ void CampaignEngine::setState(State s) {
     emit stateChanged(s);
 }
 
-bool CampaignEngine::journal(const QJsonObject &r, bool durable) {
+bool CampaignEngine::journal(const JournalRecord &r, bool durable) {
     QString error;
-    if (journal_->append(r, durable, &error)) return true;
+    if (journal_->append(r.toJson(), durable, &error)) return true;
     // Without a journal nothing irreversible may happen: stop here. The
     // next start replays what was durable and undoes the rest.
     qCCritical(lcCampaign).noquote() << error;
@@ -142,8 +113,7 @@ void CampaignEngine::startNext() {
     deferrals_ = 0;
     unmet_.clear();
     recovered_.clear();
-    if (!journal(record(QStringLiteral("start"), {{QStringLiteral("campaign"), campaign_.toJson()}}), true))
-        return finish(QStringLiteral("failed"), journalFailure());
+    if (!journal(JournalRecord::start(campaign_), true)) return finish(Outcome::Failed, journalFailure());
     check();
 }
 
@@ -197,16 +167,12 @@ void CampaignEngine::check() {
         }
         if (campaign_.targets.isEmpty()) problem({}, QStringLiteral("the campaign has no targets"));
         if (!problems.isEmpty())
-            return finish(QStringLiteral("failed"), {Step::Check, Kind::NotInstallable, firstDevice, problems.join(QStringLiteral("; "))});
+            return finish(Outcome::Failed, {Step::Check, Kind::NotInstallable, firstDevice, problems.join(QStringLiteral("; "))});
         phaseOrder_ = phases();
         showPlannedPhases();
-        QJsonArray plan;
-        for (const Run &r : runs_)
-            plan << QJsonObject{{QStringLiteral("device"), r.target.deviceId}, {QStringLiteral("agent"), r.agentId},
-                                {QStringLiteral("from"), r.fromVersion}, {QStringLiteral("capabilities"), int(r.capabilities)},
-                                {QStringLiteral("phase"), r.target.phase}};
-        if (!journal(record(QStringLiteral("plan"), {{QStringLiteral("runs"), plan}}), true))
-            return finish(QStringLiteral("failed"), journalFailure());
+        QList<PlannedRun> plan;
+        for (const Run &r : runs_) plan << PlannedRun{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
+        if (!journal(JournalRecord::planned(plan), true)) return finish(Outcome::Failed, journalFailure());
         afterConsent_ = [this] { download(); };
         askConsent(ConsentKind::Download);
     });
@@ -217,8 +183,7 @@ void CampaignEngine::askConsent(ConsentKind kind) {
     const bool automatic = campaign_.forced || (kind == ConsentKind::Download ? config_.autoConsentDownload
                                                                                : config_.autoConsentInstall);
     if (automatic) {
-        journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install")},
-                                                   {QStringLiteral("answer"), QStringLiteral("policy")}}), false);
+        journal(JournalRecord::consent(kind, ConsentAnswer::Policy), false);
         if (afterConsent_) afterConsent_();
         return;
     }
@@ -235,20 +200,19 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
                      .arg(kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install"), stateName(state_));
         return false;
     }
-    const QString kindName = kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install");
     switch (answer) {
     case Answer::Accept:
-        journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kindName}, {QStringLiteral("answer"), QStringLiteral("accept")}}), false);
+        journal(JournalRecord::consent(kind, ConsentAnswer::Accept), false);
         QTimer::singleShot(0, this, [this, gen = generation_] {
             if (gen == generation_ && afterConsent_) afterConsent_();
         });
         return true;
     case Answer::Decline:
-        journal(record(QStringLiteral("consent"), {{QStringLiteral("kind"), kindName}, {QStringLiteral("answer"), QStringLiteral("decline")}}), false);
+        journal(JournalRecord::consent(kind, ConsentAnswer::Decline), false);
         if (kind == ConsentKind::Download)
-            finish(QStringLiteral("declined"), {Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the download")});
+            finish(Outcome::Declined, {Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the download")});
         else
-            rollback({Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the installation")}, QStringLiteral("declined"));
+            rollback({Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the installation")}, Outcome::Declined);
         return true;
     case Answer::Postpone: {
         const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -300,11 +264,11 @@ void CampaignEngine::download() {
                     if (failure->isEmpty()) *failure = deviceError(device, Op::Transfer, res);
                 } else {
                     run->progress.done = run->progress.total;
-                    journal(record(QStringLiteral("staged"), {{QStringLiteral("device"), device}}), false);
+                    journal(JournalRecord::staged(device), false);
                 }
                 emit progressChanged();
                 if (--*pending > 0) return;
-                if (cancelRequested_) return rollback(cancelFailure_, QStringLiteral("cancelled"));
+                if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
                 if (!failure->isEmpty()) return fail(*failure);
                 afterConsent_ = [this] { waitForConditions(); };
                 askConsent(ConsentKind::Install);
@@ -338,10 +302,10 @@ void CampaignEngine::waitForConditions() {
     }
     if (!unmet.isEmpty() && phase_ > 0) {
         // The installation has started: the signed plan decides.
-        if (campaign_.onConditionBreak == QLatin1String("rollback"))
+        if (campaign_.onConditionBreak == ConditionBreak::Rollback)
             return fail({Step::Install, Kind::ConditionsNotMet, {},
                          QStringLiteral("vehicle condition broken during the installation: %1").arg(unmet.join(QStringLiteral("; ")))});
-        if (campaign_.onConditionBreak == QLatin1String("continue")) unmet.clear();
+        if (campaign_.onConditionBreak == ConditionBreak::Continue) unmet.clear();
     }
     if (!unmet.isEmpty()) {
         setState(State::WaitingForConditions);
@@ -370,7 +334,7 @@ void CampaignEngine::installPhase(int index) {
             stepAll(Op::PostInstall, runs, [this, gen, runs, index](const Failure &f3) {
                 if (gen != generation_) return;
                 if (!f3.isEmpty()) return fail(f3);
-                for (Run *r : runs) journal(record(QStringLiteral("installed"), {{QStringLiteral("device"), r->target.deviceId}}), false);
+                for (Run *r : runs) journal(JournalRecord::installed(r->target.deviceId), false);
                 phase_ = index + 1;
                 // Conditions are checked again between phases: a broken
                 // condition pauses the installation until it holds again.
@@ -383,15 +347,15 @@ void CampaignEngine::installPhase(int index) {
 void CampaignEngine::activate(int index) {
     if (index == 0) {
         setState(State::Activating);
-        if (cancelRequested_) return rollback(cancelFailure_, QStringLiteral("cancelled"));
+        if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
         // The point after which a power cut resumes forward, not back.
-        if (!activationStarted_ && !journal(record(QStringLiteral("activate-begin")), true)) return fail(journalFailure());
+        if (!activationStarted_ && !journal(JournalRecord::marker(RecordType::ActivateBegin), true)) return fail(journalFailure());
         activationStarted_ = true;
     }
     if (index >= phaseOrder_.size()) {
         const bool needsReboot = std::any_of(runs_.begin(), runs_.end(), [](const Run &r) { return r.capabilities & CONDUIT_CAP_NEEDS_REBOOT; });
         if (needsReboot && !rebooted_) {
-            journal(record(QStringLiteral("reboot-pending")), true);
+            journal(JournalRecord::marker(RecordType::RebootPending), true);
             setState(State::AwaitingReboot);
             emit rebootRequested();
             return;
@@ -422,71 +386,6 @@ void CampaignEngine::verifyActivation() {
         }
         commit();
     });
-}
-
-void CampaignEngine::rollback(const Failure &why, const QString &outcome) {
-    if (state_ == State::RollingBack) return;
-    setState(State::RollingBack);
-    qCWarning(lcCampaign).noquote() << "rolling back:" << why.reason;
-    // The whole failure, so that a rollback finished after a power cut
-    // still explains itself.
-    QJsonObject begin{{QStringLiteral("outcome"), outcome}};
-    why.writeTo(begin);
-    journal(record(QStringLiteral("rollback-begin"), begin), true);
-    QList<Run *> touched;
-    for (Run &r : runs_) {
-        r.progress.error.clear();
-        if (r.touched) touched << &r;
-    }
-    // Reverse phase order: what was installed last is undone first.
-    auto order = std::make_shared<QList<int>>(phaseOrder_);
-    std::reverse(order->begin(), order->end());
-    auto flagged = std::make_shared<QStringList>();
-    // Phases are undone one after the other; the pending step callback
-    // keeps the chain alive, the chain itself holds only a weak reference.
-    auto step = std::make_shared<std::function<void(int)>>();
-    std::weak_ptr<std::function<void(int)>> weakStep = step;
-    const quint64 gen = generation_;
-    *step = [this, gen, order, touched, flagged, weakStep, why, outcome](int i) {
-        if (gen != generation_) return;
-        if (i >= order->size()) {
-            if (flagged->isEmpty()) return finish(outcome, why);
-            // Still the cause's device, step and kind; the flagged devices
-            // are reported beside them.
-            Failure f = why;
-            f.reason = QStringLiteral("%1; rollback failed on %2: device needs service").arg(why.reason, flagged->join(QStringLiteral(", ")));
-            return finish(QStringLiteral("failed"), f, *flagged);
-        }
-        QList<Run *> inPhase;
-        for (Run *r : touched) if (r->target.phase == order->at(i)) inPhase << r;
-        auto next = weakStep.lock();
-        stepAll(Op::Rollback, inPhase, [this, gen, inPhase, flagged, next, i](const Failure &) {
-            if (gen != generation_) return;
-            for (Run *r : inPhase) if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
-            (*next)(i + 1);
-        });
-    };
-    (*step)(0);
-}
-
-bool CampaignEngine::cancel(const QString &why, QString *error) {
-    if (state_ == State::Idle || state_ == State::Recovering) {
-        *error = QStringLiteral("no campaign is running");
-        return false;
-    }
-    if (activationStarted_ || state_ == State::RollingBack) {
-        *error = QStringLiteral("too late to cancel: %1").arg(state_ == State::RollingBack ? QStringLiteral("already rolling back")
-                                                                                          : QStringLiteral("devices are being activated"));
-        return false;
-    }
-    cancelRequested_ = true;
-    cancelFailure_ = {cancelledIn(state_), Kind::Cancelled, {}, QStringLiteral("cancelled: %1").arg(why)};
-    if (state_ == State::Downloading || state_ == State::Installing) {
-        gateway_->cancelAll(); // the running steps fail with CANCELLED, then roll back
-    } else {
-        rollback(cancelFailure_, QStringLiteral("cancelled"));
-    }
-    return true;
 }
 
 QList<int> CampaignEngine::phases() const {
@@ -554,35 +453,6 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
         });
     }
     one();
-}
-
-QList<CampaignEngine::DeviceProgress> CampaignEngine::deviceProgress() const {
-    QList<DeviceProgress> out;
-    const qint64 now = state_ == State::Downloading && transferClock_.isValid() ? transferClock_.elapsed() : -1;
-    for (const Run &r : runs_) {
-        out << r.progress;
-        // Remaining bytes at the rate measured since the device's first
-        // report; unknown until 200 ms of it (too noisy before).
-        const qint64 ms = now - r.firstReportMs;
-        const quint64 moved = r.progress.done - std::min(r.progress.done, r.firstReportBytes);
-        if (now >= 0 && r.firstReportMs >= 0 && ms >= 200 && moved > 0 && r.progress.done < r.progress.total)
-            out.last().etaSeconds = int((r.progress.total - r.progress.done) * quint64(ms) / moved / 1000);
-    }
-    return out;
-}
-
-quint64 CampaignEngine::bytesDone() const {
-    quint64 n = 0;
-    for (const Run &r : runs_) n += r.progress.done;
-    return n;
-}
-
-int CampaignEngine::etaSeconds() const {
-    if (state_ != State::Downloading || !transferClock_.isValid()) return -1;
-    const quint64 done = bytesDone(), total = campaign_.totalBytes();
-    const qint64 ms = transferClock_.elapsed();
-    if (done == 0 || ms < 200) return -1;
-    return int((total - std::min(done, total)) * ms / done / 1000);
 }
 
 } // namespace conduit::core

@@ -7,9 +7,11 @@
 #pragma once
 
 #include "campaign.h"
+#include "campaignresult.h"
 #include "devicegateway.h"
 #include "failure.h"
 #include "journal.h"
+#include "journalrecord.h"
 #include "vehiclestate.h"
 
 #include <QDateTime>
@@ -50,8 +52,7 @@ public:
     Q_ENUM(State)
     static QString stateName(State s);
 
-    enum class ConsentKind { Download, Install };
-    Q_ENUM(ConsentKind)
+    using ConsentKind = core::ConsentKind;
     enum class Answer { Accept, Decline, Postpone };
 
     struct Config {
@@ -71,17 +72,7 @@ public:
         int etaSeconds = -1; // this device's transfer time left, -1 when unknown
     };
 
-    struct Result {
-        QString campaignId, name;
-        QString outcome;      // "success", "rolled-back", "failed", "cancelled", "declined"
-        QString reason;       // empty on success; technical: names the device and why
-        QDateTime finished;
-        QStringList flaggedDevices; // rollback failed: needs service
-        // The same failure, structured for the driver's language (failure.h,
-        // by wire name); empty on success and in entries of older hosts.
-        QString failedDevice, failedStep, failureKind;
-        QJsonObject toJson() const;
-    };
+    using Result = CampaignResult;
 
     // `payloads` serves a campaign that carries no source of its own
     // (Campaign::payloads), i.e. one resumed after a restart.
@@ -147,7 +138,7 @@ private:
 
     void setState(State s);
     void startNext();
-    bool journal(const QJsonObject &record, bool durable);
+    bool journal(const JournalRecord &record, bool durable);
     void check();
     void askConsent(ConsentKind kind);
     void download();
@@ -158,15 +149,18 @@ private:
     void commit();
     // The commit of some device (or its journal record) failed: flag, retry.
     void commitPending(const Failure &why);
-    void rollback(const Failure &why, const QString &outcome);
-    void finish(const QString &outcome, const Failure &why, const QStringList &flagged = {});
-    Result resultOf(const QString &outcome, const Failure &why, const QStringList &flagged) const;
+    void rollback(const Failure &why, Outcome outcome);
+    // The rollback is over: asks the devices that switch on a reboot what
+    // they run, then finishes.
+    void rolledBack(const Failure &why, Outcome outcome, const QStringList &flagged);
+    void finish(Outcome outcome, const Failure &why, const QStringList &flagged = {}, const QStringList &rebootNeeded = {});
+    Result resultOf(Outcome outcome, const Failure &why, const QStringList &flagged) const;
     // Adds r to the history and writes it; false (logged) when it could not
     // be made durable.
     bool keepInHistory(const Result &r);
     // A step that failed because a cancel interrupted it is the cancel's doing.
     void fail(const Failure &why) {
-        cancelRequested_ ? rollback(cancelFailure_, QStringLiteral("cancelled")) : rollback(why, QStringLiteral("rolled-back"));
+        cancelRequested_ ? rollback(cancelFailure_, Outcome::Cancelled) : rollback(why, Outcome::RolledBack);
     }
     bool alreadyDone(ipc::Op op, const Run &r) const;
     QList<int> phases() const;
@@ -178,7 +172,8 @@ private:
     // the first failure (empty when all succeeded).
     void stepAll(ipc::Op op, QList<Run *> runs, std::function<void(const Failure &failure)> done,
                  std::function<bool(const Run &)> skip = {});
-    static Result resultFromJson(const QJsonObject &o);
+    // Recovery found a record it cannot read: see campaignrecovery.cpp.
+    void refuseRecovery(const QJsonObject &startRecord, const QList<PlannedRun> &plan, const QString &why);
     void loadHistory();
     bool saveHistory(QString *error);
 

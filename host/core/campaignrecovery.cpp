@@ -4,13 +4,10 @@
 #include "campaignengine.h"
 #include "durablefile.h"
 
-#include <conduit/agent.h>
-
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
-#include <QMetaEnum>
 
 #include <algorithm>
 #include <memory>
@@ -19,6 +16,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
 
 namespace conduit::core {
 
+using agents::UpdateState;
 using ipc::Op;
 
 namespace {
@@ -26,27 +24,16 @@ using Step = Failure::Step;
 using Kind = Failure::Kind;
 } // namespace
 
-CampaignEngine::Result CampaignEngine::resultFromJson(const QJsonObject &o) {
-    auto text = [&o](const char *key) { return o.value(QLatin1String(key)).toString(); };
-    Result r;
-    r.campaignId = text("campaign");
-    r.name = text("name");
-    r.outcome = text("outcome");
-    r.reason = text("reason");
-    r.finished = QDateTime::fromString(text("finished"), Qt::ISODate);
-    for (const QJsonValue &d : o.value(QLatin1String("flagged_devices")).toArray()) r.flaggedDevices << d.toString();
-    // As written, not through Failure: history keeps what the host said.
-    r.failedDevice = text("failed_device");
-    r.failedStep = text("failed_step");
-    r.failureKind = text("failure_kind");
-    return r;
-}
-
 void CampaignEngine::loadHistory() {
     if (config_.historyPath.isEmpty()) return;
     QFile f(config_.historyPath);
     if (!f.open(QIODevice::ReadOnly)) return;
-    for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) history_ << resultFromJson(v.toObject());
+    const QJsonArray entries = QJsonDocument::fromJson(f.readAll()).array();
+    for (int i = 0; i < entries.size(); ++i) {
+        QString error;
+        if (std::optional<Result> r = Result::fromJson(entries[i].toObject(), &error)) history_ << *r;
+        else qCWarning(lcCampaign).noquote() << "history" << config_.historyPath << "entry" << i + 1 << "not read:" << error;
+    }
 }
 
 bool CampaignEngine::saveHistory(QString *error) {
@@ -56,37 +43,43 @@ bool CampaignEngine::saveHistory(QString *error) {
     return replaceFileDurably(config_.historyPath, QJsonDocument(a).toJson(), error);
 }
 
-namespace {
-QString typeOf(const QJsonObject &r) { return r.value(QLatin1String("type")).toString(); }
-} // namespace
-
 void CampaignEngine::recover() {
-    const QList<QJsonObject> records = journal_->records();
+    const QList<QJsonObject> raw = journal_->records();
+    // The last campaign's records start at its `start`; what is before it
+    // is over.
     int start = -1;
-    for (int i = 0; i < records.size(); ++i)
-        if (typeOf(records[i]) == QLatin1String("start")) start = i;
+    for (int i = 0; i < raw.size(); ++i)
+        if (recordTypeFromName(raw[i].value(QLatin1String("type")).toString()) == RecordType::Start) start = i;
     QString error;
-    bool finished = start < 0;
-    for (int i = start + 1; !finished && i < records.size(); ++i) finished = typeOf(records[i]) == QLatin1String("finish");
-    if (finished) {
+    if (start < 0) {
+        if (raw.isEmpty()) return;
+        qCWarning(lcCampaign).noquote() << "journal holds" << raw.size() << "record(s) of no campaign: dropped";
+        if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+        return;
+    }
+    QList<JournalRecord> records;
+    QList<PlannedRun> plan;
+    for (int i = start; i < raw.size(); ++i) {
+        std::optional<JournalRecord> r = JournalRecord::fromJson(raw[i], &error);
+        if (!r) return refuseRecovery(raw[start], plan, QStringLiteral("record %1 of %2: %3").arg(i + 1).arg(raw.size()).arg(error));
+        if (r->type == RecordType::Plan) plan = r->plan;
+        records << *r;
+    }
+    auto finish = std::find_if(records.rbegin(), records.rend(), [](const JournalRecord &r) { return r.type == RecordType::Finish; });
+    if (finish != records.rend()) {
         // The power went after the result was journaled but perhaps before
         // it reached the history: the journal is the truth, copy it over,
         // and empty the journal only once the history holds it.
-        bool kept = true;
-        for (int i = records.size() - 1; start >= 0 && i > start; --i) {
-            if (typeOf(records[i]) != QLatin1String("finish")) continue;
-            const Result r = resultFromJson(records[i].value(QLatin1String("result")).toObject());
-            const bool known = std::any_of(history_.begin(), history_.end(), [&](const Result &h) {
-                return h.campaignId == r.campaignId && h.finished == r.finished;
-            });
-            if (!known && !r.campaignId.isEmpty()) kept = keepInHistory(r);
-            break;
-        }
+        const Result &r = finish->result;
+        const bool known = std::any_of(history_.begin(), history_.end(), [&](const Result &h) {
+            return h.campaignId == r.campaignId && h.finished == r.finished;
+        });
+        const bool kept = known || r.campaignId.isEmpty() || keepInHistory(r);
         if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps the last result until it is in the history";
-        else if (!records.isEmpty() && !journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+        else if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
         return;
     }
-    campaign_ = Campaign::fromJson(records[start].value(QLatin1String("campaign")).toObject());
+    campaign_ = records.first().campaign;
     ++generation_;
     runs_.clear();
     activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = false;
@@ -95,39 +88,35 @@ void CampaignEngine::recover() {
     // A commit left pending by an earlier life was reported then (its entry
     // names the commit step): it is retried, not reported again.
     pendingReported_ = std::any_of(history_.begin(), history_.end(), [this](const Result &h) {
-        return h.campaignId == campaign_.id && h.failedStep == Failure::stepName(Step::Commit);
+        return h.campaignId == campaign_.id && h.failure.step == Step::Commit;
     });
     setState(State::Recovering);
-    QJsonArray plan;
-    QString decision, outcome;
+    std::optional<RecordType> decision;
     Failure why; // of a rollback that was under way
-    for (int i = start + 1; i < records.size(); ++i) {
-        const QString t = typeOf(records[i]);
-        if (t == QLatin1String("plan")) plan = records[i].value(QLatin1String("runs")).toArray();
-        if (t == QLatin1String("reboot-pending")) rebooted_ = true; // we are after that reboot
-        if (t == QLatin1String("activate-begin") || t == QLatin1String("commit-begin") || t == QLatin1String("rollback-begin")) {
-            decision = t;
-            why = Failure::fromJson(records[i]);
-            outcome = records[i].value(QLatin1String("outcome")).toString();
+    Outcome outcome = Outcome::RolledBack;
+    for (const JournalRecord &r : records) {
+        if (r.type == RecordType::RebootPending) rebooted_ = true; // we are after that reboot
+        if (r.type == RecordType::ActivateBegin || r.type == RecordType::CommitBegin || r.type == RecordType::RollbackBegin) {
+            decision = r.type;
+            why = r.failure;
+            outcome = r.outcome;
         }
     }
     qCWarning(lcCampaign).noquote() << "recovering campaign" << campaign_.id << "after an interruption; last decision:"
-                                    << (decision.isEmpty() ? QStringLiteral("none") : decision);
+                                    << (decision ? recordTypeName(*decision) : QStringLiteral("none"));
     if (plan.isEmpty())
-        return finish(QStringLiteral("failed"), {Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before any device was touched")});
-    for (const QJsonValue &v : plan) {
-        const QJsonObject o = v.toObject();
-        const QString device = o.value(QLatin1String("device")).toString();
-        auto t = std::find_if(campaign_.targets.begin(), campaign_.targets.end(), [&](const CampaignTarget &x) { return x.deviceId == device; });
+        return this->finish(Outcome::Failed, {Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before any device was touched")});
+    for (const PlannedRun &p : plan) {
+        auto t = std::find_if(campaign_.targets.begin(), campaign_.targets.end(), [&](const CampaignTarget &x) { return x.deviceId == p.device; });
         if (t == campaign_.targets.end()) continue;
         Run r;
         r.target = *t;
-        r.target.phase = o.value(QLatin1String("phase")).toInt();
-        r.agentId = o.value(QLatin1String("agent")).toString();
-        r.fromVersion = o.value(QLatin1String("from")).toString();
-        r.capabilities = quint32(o.value(QLatin1String("capabilities")).toInt());
+        r.target.phase = p.phase;
+        r.agentId = p.agent;
+        r.fromVersion = p.fromVersion;
+        r.capabilities = p.capabilities;
         r.touched = true; // rollback is idempotent: undo wherever it may have reached
-        r.progress.deviceId = device;
+        r.progress.deviceId = p.device;
         r.progress.total = r.target.length;
         runs_ << r;
     }
@@ -139,12 +128,12 @@ void CampaignEngine::recover() {
     gateway_->inventory([this, gen, decision, why, outcome](const QList<DeviceRecord> &devices, const QString &) {
         if (gen != generation_) return;
         for (const DeviceRecord &d : devices) recovered_.insert(d.info.id, d.info);
-        if (decision == QLatin1String("rollback-begin")) return rollback(why, outcome.isEmpty() ? QStringLiteral("rolled-back") : outcome);
-        if (decision == QLatin1String("commit-begin")) {
+        if (decision == RecordType::RollbackBegin) return rollback(why, outcome);
+        if (decision == RecordType::CommitBegin) {
             activationStarted_ = commitBegun_ = true;
             return commit();
         }
-        if (decision == QLatin1String("activate-begin")) {
+        if (decision == RecordType::ActivateBegin) {
             activationStarted_ = true;
             // After the reboot the devices run what they booted: verify
             // (a device that fell back fails it and everything rolls back).
@@ -152,8 +141,34 @@ void CampaignEngine::recover() {
             setState(State::Activating);
             return activate(0);
         }
-        rollback({Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before activation")}, QStringLiteral("rolled-back"));
+        rollback({Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before activation")}, Outcome::RolledBack);
     });
+}
+
+void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<PlannedRun> &plan, const QString &why) {
+    // A record this host cannot read may be any decision (a newer host's,
+    // or damage the checksum did not catch): going on could activate what
+    // was undone, undoing could roll back past the commit point. So the
+    // devices are left as they are, every one of them flagged for service,
+    // the campaign ends failed (reported, in the history), and the journal
+    // is kept beside for the workshop before it is emptied.
+    campaign_ = Campaign::fromJson(startRecord.value(QLatin1String("campaign")).toObject());
+    ++generation_;
+    runs_.clear();
+    activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = pendingReported_ = false;
+    QStringList devices;
+    for (const PlannedRun &p : plan) devices << p.device;
+    if (devices.isEmpty())
+        for (const CampaignTarget &t : campaign_.targets) devices << t.deviceId;
+    const QString copy = journal_->path() + QStringLiteral(".unreadable-") +
+                         QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddTHHmmssZ"));
+    const QString kept = QFile::copy(journal_->path(), copy) ? QStringLiteral("journal kept as %1").arg(copy)
+                                                             : QStringLiteral("the journal could not be kept as %1").arg(copy);
+    Failure f{Step::Journal, Kind::HostError, {},
+              QStringLiteral("journal unreadable, %1; campaign %2 was neither resumed nor rolled back: its devices are left as they are "
+                             "and need service (%3)").arg(why, campaign_.id, kept)};
+    qCCritical(lcCampaign).noquote() << f.reason;
+    finish(Outcome::Failed, f, devices);
 }
 
 bool CampaignEngine::alreadyDone(Op op, const Run &r) const {
@@ -162,12 +177,11 @@ bool CampaignEngine::alreadyDone(Op op, const Run &r) const {
     const agents::DeviceInfo &d = *it;
     switch (op) {
     case Op::Activate:
-        return d.currentVersion == r.target.version && d.updateState == QLatin1String("activated");
+        return d.currentVersion == r.target.version && d.updateState == UpdateState::Activated;
     case Op::Commit:
-        return d.currentVersion == r.target.version && d.updateState == QLatin1String("idle");
+        return d.currentVersion == r.target.version && d.updateState == UpdateState::Idle;
     case Op::Rollback:
-        return d.currentVersion == r.fromVersion &&
-               (d.updateState == QLatin1String("idle") || d.updateState == QLatin1String("rolled-back"));
+        return d.currentVersion == r.fromVersion && (d.updateState == UpdateState::Idle || d.updateState == UpdateState::RolledBack);
     default:
         return false;
     }

@@ -1,14 +1,13 @@
 #include "failure.h"
 
-#include <array>
-#include <utility>
+#include "vocabulary.h"
 
 namespace conduit::core {
 
 namespace {
 
 // The wire names, in one place: docs/dbus-api.md lists the same.
-constexpr std::array<std::pair<Failure::Step, const char *>, 9> kSteps{{
+constexpr std::array<Named<Failure::Step>, 9> kSteps{{
     {Failure::Step::Check, "check"},
     {Failure::Step::Consent, "consent"},
     {Failure::Step::Transfer, "transfer"},
@@ -20,7 +19,7 @@ constexpr std::array<std::pair<Failure::Step, const char *>, 9> kSteps{{
     {Failure::Step::Journal, "journal"},
 }};
 
-constexpr std::array<std::pair<Failure::Kind, const char *>, 10> kKinds{{
+constexpr std::array<Named<Failure::Kind>, 10> kKinds{{
     {Failure::Kind::DeviceError, "device-error"},
     {Failure::Kind::Timeout, "timeout"},
     {Failure::Kind::Verification, "verification"},
@@ -33,26 +32,12 @@ constexpr std::array<std::pair<Failure::Kind, const char *>, 10> kKinds{{
     {Failure::Kind::HostError, "host-error"},
 }};
 
-template <typename E, std::size_t N>
-QString nameOf(const std::array<std::pair<E, const char *>, N> &table, E value) {
-    for (const auto &[v, name] : table)
-        if (v == value) return QLatin1String(name);
-    return {};
-}
-
-template <typename E, std::size_t N>
-E valueOf(const std::array<std::pair<E, const char *>, N> &table, const QString &name) {
-    for (const auto &[v, n] : table)
-        if (name == QLatin1String(n)) return v;
-    return E::None;
-}
-
 } // namespace
 
 QString Failure::stepName(Step s) { return nameOf(kSteps, s); }
 QString Failure::kindName(Kind k) { return nameOf(kKinds, k); }
-Failure::Step Failure::stepFromName(const QString &name) { return valueOf(kSteps, name); }
-Failure::Kind Failure::kindFromName(const QString &name) { return valueOf(kKinds, name); }
+Failure::Step Failure::stepFromName(const QString &name) { return valueOf(kSteps, name).value_or(Step::None); }
+Failure::Kind Failure::kindFromName(const QString &name) { return valueOf(kKinds, name).value_or(Kind::None); }
 
 void Failure::writeTo(QJsonObject &o) const {
     o.insert(QStringLiteral("reason"), reason);

@@ -2,7 +2,8 @@
 // record is made durable (fsync) before the step it announces takes effect,
 // so after a power cut the host knows exactly how far a campaign got.
 //
-// File format (docs/journal.md): repeated records of
+// File format (docs/campaign-engine.md, "Journal"; the records themselves:
+// journalrecord.h): repeated records of
 //   u32 length | u32 crc32(payload) | payload (compact JSON object)
 // little-endian. Replay stops at the first torn or corrupt record (a write
 // cut by a power loss) and truncates the file there.

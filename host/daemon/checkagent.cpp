@@ -29,7 +29,7 @@ QJsonObject deviceJson(const agents::DeviceInfo &d) {
             {QStringLiteral("hardware_id"), d.hardwareId},
             {QStringLiteral("current_version"), d.currentVersion},
             {QStringLiteral("previous_version"), d.previousVersion},
-            {QStringLiteral("update_state"), d.updateState},
+            {QStringLiteral("update_state"), agents::updateStateName(d.updateState)},
             {QStringLiteral("capabilities"), caps}};
 }
 

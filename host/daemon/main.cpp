@@ -69,7 +69,7 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
                 for (const auto &d : res.devices) {
                     if (!json) std::printf("  device %-14s type %-10s hw %-16s version %-10s state %s\n", conduit_printable(d.id),
                                            conduit_printable(d.type), conduit_printable(d.hardwareId), conduit_printable(d.currentVersion),
-                                           conduit_printable(d.updateState));
+                                           conduit_printable(agents::updateStateName(d.updateState)));
                     devices.append(daemon::deviceJson(d));
                 }
                 out.append(QJsonObject{{QStringLiteral("agent"), r->info().agentId},
@@ -116,8 +116,9 @@ int installBundle(daemon::Host &host, const QString &bundle) {
         QCoreApplication::exit(3);
     });
     QObject::connect(engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
-        std::printf("result: %s%s%s\n", conduit_printable(r.outcome), r.reason.isEmpty() ? "" : " - ", conduit_printable(r.reason));
-        exitCode = r.outcome == QLatin1String("success") ? 0 : 1;
+        std::printf("result: %s%s%s\n", conduit_printable(core::outcomeName(r.outcome)), r.failure.reason.isEmpty() ? "" : " - ",
+                    conduit_printable(r.failure.reason));
+        exitCode = r.outcome == core::Outcome::Success ? 0 : 1;
     });
     auto submit = [&] {
         if (submitted || engine->state() != core::CampaignEngine::State::Idle) return;

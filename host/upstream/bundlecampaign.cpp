@@ -73,7 +73,7 @@ std::optional<core::Campaign> admitBundle(const QString &path, const QString &tr
         return std::nullopt;
     }
     core::Campaign c = std::move(std::get<Admitted>(admitted).campaign);
-    c.origin = QStringLiteral("bundle:%1").arg(QFileInfo(path).absoluteFilePath());
+    c.origin = core::CampaignOrigin::bundle(QFileInfo(path).absoluteFilePath());
     c.name = QFileInfo(path).completeBaseName();
     c.payloads = offer.payloads;
     return c;

@@ -22,15 +22,11 @@ namespace {
 
 // After a rollback that followed a trial boot, a device that switches on a
 // reboot is set back to its previous slot but still runs the new software
-// until the vehicle restarts: the server (and the workshop) must know.
-QStringList rebootNeeded(const QList<core::DeviceRecord> &devices, const QMap<QString, QString> &targetVersions) {
+// until the vehicle restarts (the result says which): the server (and the
+// workshop) must know.
+QStringList rebootNeeded(const QStringList &devices, const QMap<QString, QString> &targetVersions) {
     QStringList still;
-    for (const core::DeviceRecord &d : devices) {
-        const QString target = targetVersions.value(d.info.id);
-        if ((d.info.capabilities & CONDUIT_CAP_NEEDS_REBOOT) && !target.isEmpty() && d.info.currentVersion == target &&
-            d.info.updateState == QLatin1String("rolled-back"))
-            still << QStringLiteral("%1 still runs %2").arg(d.info.id, target);
-    }
+    for (const QString &d : devices) still << QStringLiteral("%1 still runs %2").arg(d, targetVersions.value(d));
     if (still.isEmpty()) return {};
     return {QStringLiteral("a reboot is needed: %1 until the next reboot (rolled back to the previous slot)").arg(still.join(QStringLiteral(", ")))};
 }
@@ -173,7 +169,7 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         for (const ddi::Chunk &c : d.chunks) names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
         campaign->id = QStringLiteral("ddi-%1-%2").arg(d.actionId, campaign->id);
         campaign->name = names.join(QStringLiteral(", "));
-        campaign->origin = QStringLiteral("ddi:action/%1").arg(d.actionId);
+        campaign->origin = core::CampaignOrigin::ddiAction(d.actionId);
         // hawkBit's download type is `forced` for forced and download-only
         // actions, and the update type equals it unless it is `skip`
         // (download only, or outside the maintenance window): no question
@@ -238,10 +234,9 @@ void DdiConnector::adoptRecovered() {
     // cut) the engine resumes a campaign from its journal: if it came from
     // a DDI action, keep reporting to that action.
     const core::Campaign &c = engine_->current();
-    static const QString prefix = QStringLiteral("ddi:action/");
-    if (!actionId_.isEmpty() || !c.origin.startsWith(prefix) || engine_->state() == CampaignEngine::State::Idle) return;
-    if (finishedActions_.contains(c.origin.mid(prefix.size()))) return;
-    actionId_ = c.origin.mid(prefix.size());
+    if (!actionId_.isEmpty() || c.origin.kind != core::CampaignOrigin::Kind::DdiAction || engine_->state() == CampaignEngine::State::Idle) return;
+    if (finishedActions_.contains(c.origin.ref)) return;
+    actionId_ = c.origin.ref;
     campaignId_ = c.id;
     targetVersions_.clear();
     for (const core::CampaignTarget &t : c.targets) targetVersions_.insert(t.deviceId, t.version);
@@ -333,27 +328,21 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
     // stays open: the next poll offers it again and the downloads resume
     // where they stopped. (Bounded: a host that dies every time reports a
     // failure after kMaxResumes.)
-    const bool resumes = r.failureKind == QLatin1String("interrupted") && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes;
+    const bool resumes = r.failure.kind == core::Failure::Kind::Interrupted && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes;
     if (resumes) {
         client_.sendFeedback(actionId_, Execution::Resumed, Finished::None,
-                             {QStringLiteral("the vehicle restarted before activation (%1); resuming the downloads").arg(r.reason)});
+                             {QStringLiteral("the vehicle restarted before activation (%1); resuming the downloads").arg(r.failure.reason)});
         qCInfo(lcDdi).noquote() << "action" << actionId_ << "interrupted before activation: offered again at the next poll";
-    } else if (r.outcome == QLatin1String("success")) {
+    } else if (r.outcome == core::Outcome::Success) {
         client_.sendFeedback(actionId_, Execution::Closed, Finished::Success, {QStringLiteral("all devices updated and committed")});
-    } else if (r.outcome == QLatin1String("declined") && needsConfirmation_ && !confirmationSent_) {
-        client_.sendConfirmation(actionId_, false, {r.reason});
+    } else if (r.outcome == core::Outcome::Declined && needsConfirmation_ && !confirmationSent_) {
+        client_.sendConfirmation(actionId_, false, {r.failure.reason});
     } else if (!cancelAccepted_) {
         // Once the server was told the cancel is accepted, the action is over
         // there: however the rollback went, nothing more is said about it.
-        QStringList details{r.reason};
+        QStringList details{r.failure.reason};
         if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
-        // What the devices run now decides whether a reboot is still needed.
-        gateway_->inventory([this, action = actionId_, details, versions = targetVersions_](const QList<core::DeviceRecord> &devices,
-                                                                                           const QString &) mutable {
-            const QStringList reboot = rebootNeeded(devices, versions);
-            if (!reboot.isEmpty()) qCWarning(lcDdi).noquote() << "action" << action << reboot.join(QLatin1Char(' '));
-            client_.sendFeedback(action, Execution::Closed, Finished::Failure, details + reboot);
-        });
+        client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details + rebootNeeded(r.rebootNeeded, targetVersions_));
     }
     if (!resumes) {
         finishedActions_.insert(actionId_);
@@ -363,7 +352,7 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
     // resumed action); after a success they are of no further use.
     for (auto &[name, download] : downloads_) {
         if (!download) continue;
-        if (r.outcome == QLatin1String("success")) QFile::remove(download->path());
+        if (r.outcome == core::Outcome::Success) QFile::remove(download->path());
         download->deleteLater();
     }
     downloads_.clear();

@@ -87,13 +87,12 @@ std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &upda
         // Of the targets' condition-break rules, the most careful applies.
         const trust::JsonValue *onBreak = conduitField(t, "on_condition_break");
         if (onBreak && onBreak->isString()) {
-            static const QStringList order{QStringLiteral("continue"), QStringLiteral("pause"), QStringLiteral("rollback")};
-            const QString rule = onBreak->toString();
-            if (!order.contains(rule)) {
+            const std::optional<core::ConditionBreak> rule = core::conditionBreakFromName(onBreak->toString());
+            if (!rule) {
                 *error = QStringLiteral("target %1: on_condition_break must be continue, pause or rollback").arg(t.name);
                 return std::nullopt;
             }
-            if (order.indexOf(rule) > order.indexOf(c.onConditionBreak)) c.onConditionBreak = rule;
+            c.onConditionBreak = std::max(c.onConditionBreak, *rule); // declared from the least careful
         }
         // What the driver is told: checked strictly although signed.
         auto info = releaseInfoOf(t, error);

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
         QElapsedTimer t;
         QObject::connect(&engine, &CampaignEngine::finished, [&](const CampaignEngine::Result &r) {
             total.push_back(t.nsecsElapsed() / 1e6);
-            if (r.outcome != QLatin1String("success")) std::fprintf(stderr, "campaign failed: %s\n", qPrintable(r.reason));
+            if (r.outcome != Outcome::Success) std::fprintf(stderr, "campaign failed: %s\n", qPrintable(r.failure.reason));
             QCoreApplication::exit(0);
         });
         t.start();

@@ -243,6 +243,26 @@ Item {
             verify(findChild(details, "factValue").font.pixelSize < failure.font.pixelSize)
         }
 
+        // A rollback after a trial boot: the devices still on their new slot
+        // need the vehicle restarted; a result without the field (an older
+        // host) says nothing about it.
+        function test_resultAsksForARestart() {
+            make(1280)
+            host.campaignFinished({ name: "update-7", outcome: "rolled-back", reason: "device ecu-2 runs 1.0 after activation, expected 2.0",
+                                    failed_device: "ecu-2", failed_step: "verify", failure_kind: "verification",
+                                    finished: "2030-01-01T10:00:00Z", flagged_devices: [], reboot_needed: ["hu-1", "gw-1"] })
+            const reboot = findChild(root.currentScreen, "resultRebootNeeded")
+            verify(reboot.visible)
+            const expected = { "en": "Please restart the vehicle: hu-1, gw-1 still run the new software until the next restart.",
+                               "de": "Bitte starten Sie das Fahrzeug neu: hu-1, gw-1 führen bis zum nächsten Neustart noch die neue Software aus." }
+            compare(reboot.text, expected[lang()])
+            verify(findChild(root.currentScreen, "resultExplanation").text.indexOf(lang() === "de" ? "Neustart" : "restarts") >= 0)
+            mouseClick(button("dismissButton"))
+            show("result")
+            verify(!findChild(root.currentScreen, "resultRebootNeeded").visible)
+            verify(findChild(root.currentScreen, "resultExplanation").text.indexOf(lang() === "de" ? "fahrbereit" : "ready to drive") >= 0)
+        }
+
         function test_successExplainsNothing() {
             make(1280)
             host.campaignFinished({ name: "update-7", outcome: "success", reason: "", failed_device: "", failed_step: "",

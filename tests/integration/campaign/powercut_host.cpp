@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     if (p.isSet(QStringLiteral("report"))) {
         gateway.inventory([&](const QList<core::DeviceRecord> &devices, const QString &error) {
             QStringList v;
-            for (const auto &d : devices) v << d.info.id + QLatin1Char('=') + d.info.currentVersion + QLatin1Char('/') + d.info.updateState;
+            for (const auto &d : devices) v << d.info.id + QLatin1Char('=') + d.info.currentVersion + QLatin1Char('/') + conduit::agents::updateStateName(d.info.updateState);
             std::sort(v.begin(), v.end());
             QFile h(QDir(state).filePath(QStringLiteral("history.json")));
             h.open(QIODevice::ReadOnly);
@@ -104,7 +104,7 @@ int main(int argc, char **argv) {
     core::CampaignEngine engine(&journal, &gateway, &payloads, &vehicle, ec);
 
     QObject::connect(&engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
-        std::printf("finished %s %s: %s\n", qPrintable(r.campaignId), qPrintable(r.outcome), qPrintable(r.reason));
+        std::printf("finished %s %s: %s\n", qPrintable(r.campaignId), qPrintable(conduit::core::outcomeName(r.outcome)), qPrintable(r.failure.reason));
     });
     auto stop = [&](int code) {
         std::printf("crash-points %lld\n", static_cast<long long>(core::crashPointCount()));

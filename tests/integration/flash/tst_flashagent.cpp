@@ -173,7 +173,7 @@ private slots:
         QCOMPARE(info.id, QStringLiteral("hu-1"));
         QCOMPARE(info.hardwareId, QStringLiteral("hu-imx8"));
         QCOMPARE(info.currentVersion, QStringLiteral("1.0.0"));
-        QCOMPARE(info.updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(info.updateState), QStringLiteral("idle"));
         QCOMPARE(info.capabilities & (CONDUIT_CAP_ROLLBACK | CONDUIT_CAP_NEEDS_REBOOT),
                  quint32(CONDUIT_CAP_ROLLBACK | CONDUIT_CAP_NEEDS_REBOOT));
         QCOMPARE(d.env().value(QStringLiteral("conduit_primary")), QStringLiteral("A"));
@@ -196,7 +196,7 @@ private slots:
         QVERIFY2(r.ok(), qPrintable(r.message));
         QCOMPARE(r.payloadBytes, quint64(image.size()));
         QCOMPARE(readAll(d.slotB()), image);
-        QCOMPARE(a.inventory().updateState, QStringLiteral("staged"));
+        QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("staged"));
         for (Op op : {Op::PrepareInstall, Op::Install, Op::PostInstall, Op::Activate}) {
             r = a.call(op, u);
             QVERIFY2(r.ok(), qPrintable(r.message));
@@ -214,11 +214,11 @@ private slots:
         QCOMPARE(d.reboot(), QStringLiteral("B"));
         Agent after(d); // the device came up on B, and so did the host
         QCOMPARE(after.inventory().currentVersion, QStringLiteral("2.0.0"));
-        QCOMPARE(after.inventory().updateState, QStringLiteral("activated"));
+        QCOMPARE(conduit::agents::updateStateName(after.inventory().updateState), QStringLiteral("activated"));
         r = after.call(Op::Commit, u);
         QVERIFY2(r.ok(), qPrintable(r.message));
         const DeviceInfo info = after.inventory();
-        QCOMPARE(info.updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(info.updateState), QStringLiteral("idle"));
         QCOMPARE(info.currentVersion, QStringLiteral("2.0.0"));
         QCOMPARE(info.previousVersion, QStringLiteral("1.0.0"));
         QCOMPARE(d.env().value(QStringLiteral("conduit_primary")), QStringLiteral("B"));
@@ -242,7 +242,7 @@ private slots:
         QCOMPARE(d.reboot(), QStringLiteral("A"));
         Agent after(d);
         const DeviceInfo info = after.inventory();
-        QCOMPARE(info.updateState, QStringLiteral("rolled-back"));
+        QCOMPARE(conduit::agents::updateStateName(info.updateState), QStringLiteral("rolled-back"));
         QCOMPARE(info.currentVersion, QStringLiteral("1.0.0"));
         const CallResult r = after.call(Op::Commit, u);
         QCOMPARE(r.code, int(CONDUIT_E_STATE));
@@ -264,7 +264,7 @@ private slots:
         QVERIFY(a.call(Op::Rollback, u).ok()); // idempotent
         QCOMPARE(d.env().value(QStringLiteral("conduit_trial")), QString());
         QCOMPARE(d.env().value(QStringLiteral("conduit_primary")), QStringLiteral("A"));
-        QCOMPARE(a.inventory().updateState, QStringLiteral("rolled-back"));
+        QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("rolled-back"));
         QCOMPARE(d.reboot(), QStringLiteral("A"));
         QCOMPARE(readAll(d.slotA()), d.factory);
     }
@@ -292,7 +292,7 @@ private slots:
         CallResult r = a.transfer(u, tampered);
         QCOMPARE(r.code, int(CONDUIT_E_VERIFY));
         QVERIFY2(r.message.contains(QLatin1String("has sha256")), qPrintable(r.message)); // found as it streamed
-        QCOMPARE(a.inventory().updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("idle"));
         QCOMPARE(a.call(Op::Activate, u).code, int(CONDUIT_E_STATE));
         QCOMPARE(d.env().value(QStringLiteral("conduit_trial")), QString());
     }
@@ -342,7 +342,7 @@ private slots:
             QVERIFY2(r.message.contains(reason.contains(QLatin1String("%1")) ? reason.arg(d.slotB()) : reason),
                      qPrintable(r.message));
             QCOMPARE(readAll(d.slotB()).at(at), char(image.at(at) ^ 0xff)); // the fault did hit the slot
-            QCOMPARE(a.inventory().updateState, QStringLiteral("idle"));
+            QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("idle"));
             QCOMPARE(a.call(Op::Activate, u).code, int(CONDUIT_E_STATE));
             QCOMPARE(d.env().value(QStringLiteral("conduit_trial")), QString());
         }
@@ -368,7 +368,7 @@ private slots:
         const CallResult r = a.transfer(u, payload);
         QVERIFY2(r.ok(), qPrintable(r.message));
         QCOMPARE(sha(readAll(d.slotB())), sha(image));
-        QCOMPARE(a.inventory().updateState, QStringLiteral("staged"));
+        QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("staged"));
         QVERIFY(a.call(Op::Activate, u).ok());
         QCOMPARE(d.reboot(), QStringLiteral("B"));
         QVERIFY(a.call(Op::Commit, u).ok());
@@ -393,7 +393,7 @@ private slots:
         QCOMPARE(r.code, int(CONDUIT_E_VERIFY));
         QVERIFY2(r.message.contains(QLatin1String("delta base mismatch")), qPrintable(r.message));
         QCOMPARE(readAll(d.slotB()), before); // nothing written
-        QCOMPARE(a.inventory().updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("idle"));
     }
 
     // Power cut while the image streams in: the runner _exit()s at the N-th
@@ -420,7 +420,7 @@ private slots:
         }
         CHECK_BOOTABLE(d, image);
         Agent after(d);
-        if (dies) QCOMPARE(after.inventory().updateState, QStringLiteral("idle")); // partial slot not trusted
+        if (dies) QCOMPARE(conduit::agents::updateStateName(after.inventory().updateState), QStringLiteral("idle")); // partial slot not trusted
         QVERIFY(after.transfer(u, image).ok());
         QVERIFY(after.call(Op::Activate, u).ok());
         CHECK_BOOTABLE(d, image);
@@ -463,7 +463,7 @@ private slots:
             Agent after(d);
             QCOMPARE(after.startFailure, QString());
             const DeviceInfo info = after.inventory();
-            const QString st = info.updateState;
+            const QString st = conduit::agents::updateStateName(info.updateState);
             if (st == QLatin1String("idle") && d.env().value(QStringLiteral("conduit_primary")) == QLatin1String("B")) {
                 QCOMPARE(info.currentVersion, QStringLiteral("2.0.0")); // cut after the commit landed
                 continue;
@@ -505,7 +505,7 @@ private slots:
         }
         CHECK_BOOTABLE(d, image);
         Agent after(d);
-        QCOMPARE(after.inventory().updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(after.inventory().updateState), QStringLiteral("idle"));
         const CallResult r = after.transfer(u, payload);
         QVERIFY2(r.ok(), qPrintable(r.message));
         QCOMPARE(readAll(d.slotB()), image);
@@ -527,7 +527,7 @@ private slots:
         const CallResult r = done.first().first().value<CallResult>();
         QCOMPARE(r.code, int(CONDUIT_E_CANCELLED));
         QVERIFY(!r.runnerFailed);
-        QCOMPARE(a.inventory().updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(a.inventory().updateState), QStringLiteral("idle"));
         QCOMPARE(a.call(Op::Activate, u).code, int(CONDUIT_E_STATE));
         CHECK_BOOTABLE(d, image);
         QVERIFY(a.transfer(u, image).ok());
@@ -593,7 +593,7 @@ private slots:
         }
         CHECK_BOOTABLE(d, image);
         Agent after(d);
-        QCOMPARE(after.inventory().updateState, QStringLiteral("idle"));
+        QCOMPARE(conduit::agents::updateStateName(after.inventory().updateState), QStringLiteral("idle"));
         QVERIFY(after.transfer(u, image).ok());
     }
 };

@@ -22,7 +22,7 @@ Q_DECLARE_METATYPE(CampaignEngine::Result)
 
 // The structured failure (failure.h) as "device/step/kind", to compare at once.
 inline QString failureOf(const CampaignEngine::Result &r) {
-    return QStringList{r.failedDevice, r.failedStep, r.failureKind}.join(QLatin1Char('/'));
+    return QStringList{r.failure.device, Failure::stepName(r.failure.step), Failure::kindName(r.failure.kind)}.join(QLatin1Char('/'));
 }
 
 struct Fixture {

@@ -15,8 +15,11 @@
 
 struct FakeDevice {
     QString id, hardwareId = QStringLiteral("hw"), current = QStringLiteral("1.0"), previous, staged;
-    QString state = QStringLiteral("idle");
+    conduit::agents::UpdateState state = conduit::agents::UpdateState::Idle;
     quint32 caps = CONDUIT_CAP_ROLLBACK;
+    // A/B slots like the flash agent: a rollback after activation sets the
+    // previous slot back, which the device only runs after the next reboot.
+    bool abSlots = false;
 };
 
 class FakeGateway : public conduit::core::DeviceGateway {
@@ -27,6 +30,7 @@ public:
     QSet<QString> timeoutAt;       // "device:op": the device does not answer in time
     QHash<QString, int> diskFullAt; // "device:op": its next N calls fail like a full disk (CONDUIT_E_IO, no message)
     QStringList calls;             // "op:device" in call order
+    int inventories = 0;
     bool holdTransfers = false;    // transfers wait for release()
     bool holdInstalls = false;     // installs wait for release()
     QList<std::function<void()>> held;
@@ -40,6 +44,7 @@ public:
     int count(const QString &op, const QString &device) const { return int(calls.count(op + QLatin1Char(':') + device)); }
 
     void inventory(InventoryDone done) override {
+        ++inventories;
         QList<conduit::core::DeviceRecord> out;
         for (const FakeDevice &d : devices) {
             conduit::agents::DeviceInfo i;
@@ -96,28 +101,32 @@ public:
                 }
                 if (progress) progress(quint64(all.size()), u.length);
                 d.staged = u.version;
-                d.state = QStringLiteral("staged");
+                d.state = conduit::agents::UpdateState::Staged;
                 break;
             }
             case conduit::ipc::Op::Activate:
-                if (d.state != QLatin1String("staged") && !(d.state == QLatin1String("activated") && d.current == u.version)) {
+                if (d.state != conduit::agents::UpdateState::Staged && !(d.state == conduit::agents::UpdateState::Activated && d.current == u.version)) {
                     r.code = CONDUIT_E_STATE;
                     r.message = QStringLiteral("nothing staged");
                     return done(r);
                 }
-                if (d.state == QLatin1String("staged")) {
+                if (d.state == conduit::agents::UpdateState::Staged) {
                     d.previous = d.current;
                     d.current = u.version;
                 }
-                d.state = QStringLiteral("activated");
+                d.state = conduit::agents::UpdateState::Activated;
                 break;
             case conduit::ipc::Op::Commit:
-                if (d.state == QLatin1String("activated")) d.state = QStringLiteral("idle");
+                if (d.state == conduit::agents::UpdateState::Activated) d.state = conduit::agents::UpdateState::Idle;
                 break;
             case conduit::ipc::Op::Rollback:
-                if (d.state == QLatin1String("activated")) d.current = d.previous;
                 d.staged.clear();
-                d.state = QStringLiteral("idle");
+                if (d.abSlots && d.state == conduit::agents::UpdateState::Activated) {
+                    d.state = conduit::agents::UpdateState::RolledBack;
+                    break;
+                }
+                if (d.state == conduit::agents::UpdateState::Activated) d.current = d.previous;
+                d.state = conduit::agents::UpdateState::Idle;
                 break;
             default:
                 break;

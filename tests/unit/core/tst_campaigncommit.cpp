@@ -39,7 +39,7 @@ private slots:
             history = QFileInfo(c.historyPath).absolutePath() + QStringLiteral("/later/history.json");
             c.historyPath = history;
         });
-        QCOMPARE(f.run(f.campaign()).outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(f.run(f.campaign()).outcome), QStringLiteral("success"));
         QVERIFY2(types(f.journal).endsWith(QStringLiteral("finish")), qPrintable(types(f.journal).join(QLatin1Char(' '))));
         QVERIFY(QDir().mkpath(QFileInfo(history).absolutePath()));
         Restart r(f, history);
@@ -47,7 +47,7 @@ private slots:
         QVERIFY(r.journal.open(&error));
         r.engine.recover();
         QCOMPARE(r.engine.history().size(), 1);
-        QCOMPARE(r.engine.history()[0].outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(r.engine.history()[0].outcome), QStringLiteral("success"));
         QVERIFY(r.journal.records().isEmpty());
         Restart again(f, history);
         QCOMPARE(again.engine.history().size(), 1); // durable, not only in memory
@@ -60,7 +60,7 @@ private slots:
         f.gateway.diskFullAt[QStringLiteral("ecu-a:commit")] = 1;
         QSignalSpy states(f.engine.get(), &CampaignEngine::stateChanged);
         const auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("success"));
         QVERIFY(states.contains(QVariantList{QVariant::fromValue(State::CommitPending)}));
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("ecu-a")), 2);
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("gw")), 1); // confirmed once is enough
@@ -75,14 +75,14 @@ private slots:
         Fixture f(true, [](CampaignEngine::Config &c) { c.commitRetryMs = {10}; });
         f.gateway.diskFullAt[QStringLiteral("ecu-a:commit")] = 2;
         const auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("failed"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("ecu-a")});
         QCOMPARE(failureOf(r), QStringLiteral("ecu-a/commit/device-error"));
-        QVERIFY2(r.reason.contains(QLatin1String("commit pending on ecu-a")), qPrintable(r.reason));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("commit pending on ecu-a")), qPrintable(r.failure.reason));
         QCOMPARE(f.engine->state(), State::CommitPending);
         QVERIFY(types(f.journal).contains(QStringLiteral("commit-begin")));
         QVERIFY(!types(f.journal).contains(QStringLiteral("finish")));
-        QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].state, QStringLiteral("activated"));
+        QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].state, conduit::agents::UpdateState::Activated);
         // Nothing else starts while its devices are on trial.
         f.engine->submit(f.campaign());
         QCoreApplication::processEvents();
@@ -97,11 +97,11 @@ private slots:
         QSignalSpy done(&next.engine, &CampaignEngine::finished);
         next.engine.recover();
         QVERIFY(done.wait());
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
-        QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].state, QStringLiteral("idle"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
+        QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].state, conduit::agents::UpdateState::Idle);
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("ecu-b")), 1);
         QCOMPARE(next.engine.history().size(), 2);
-        QCOMPARE(next.engine.history()[0].outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(next.engine.history()[0].outcome), QStringLiteral("success"));
         QVERIFY(next.journal.records().isEmpty());
     }
 

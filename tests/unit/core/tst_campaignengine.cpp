@@ -14,7 +14,7 @@ private slots:
     void successInstallsInPhasesThenActivatesThenCommits() {
         Fixture f;
         const auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("success"));
         QCOMPARE(f.versions(), QStringList({"2.0", "2.0", "2.0"}));
         const QStringList &c = f.gateway.calls;
         // Everything is staged before anything is installed; the gateway
@@ -33,7 +33,7 @@ private slots:
         QVERIFY(c.indexOf(QStringLiteral("post_install:gw")) < c.indexOf(QStringLiteral("prepare_install:ecu-a")));
         QVERIFY(last(QStringLiteral("post_install:")) < first(QStringLiteral("activate:")));
         QVERIFY(last(QStringLiteral("activate:")) < first(QStringLiteral("commit:")));
-        QCOMPARE(f.engine->history().value(0).outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(f.engine->history().value(0).outcome), QStringLiteral("success"));
         QVERIFY(f.journal.records().isEmpty()); // compacted after finishing
         QVERIFY(f.journal.fsyncs() >= 4);
     }
@@ -55,11 +55,11 @@ private slots:
         Fixture f;
         f.gateway.failAt << device + QLatin1Char(':') + op;
         const auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
-        QVERIFY2(r.reason.startsWith(QStringLiteral("device %1: %2 failed").arg(device, op)), qPrintable(r.reason));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
+        QVERIFY2(r.failure.reason.startsWith(QStringLiteral("device %1: %2 failed").arg(device, op)), qPrintable(r.failure.reason));
         QCOMPARE(failureOf(r), QStringLiteral("%1/%2/device-error").arg(device, step));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
-        for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, QStringLiteral("idle"));
+        for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, conduit::agents::UpdateState::Idle);
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), device), 0);
     }
 
@@ -67,9 +67,9 @@ private slots:
         Fixture f;
         f.gateway.failAt << QStringLiteral("ecu-b:activate") << QStringLiteral("ecu-a:rollback");
         const auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("failed"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("ecu-a")});
-        QVERIFY2(r.reason.contains(QLatin1String("rollback failed on ecu-a: device needs service")), qPrintable(r.reason));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("rollback failed on ecu-a: device needs service")), qPrintable(r.failure.reason));
         QCOMPARE(failureOf(r), QStringLiteral("ecu-b/activate/device-error")); // the cause, not the rollback
         // Nothing lied about: ecu-a really is still on 2.0.
         QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].current, QStringLiteral("2.0"));
@@ -80,7 +80,7 @@ private slots:
         Fixture f(true, [](CampaignEngine::Config &c) { c.commitRetryMs = {}; }); // retries: tst_campaigncommit
         f.gateway.failAt << QStringLiteral("gw:commit");
         const auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("failed"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("gw")});
         QCOMPARE(failureOf(r), QStringLiteral("gw/commit/device-error"));
         QCOMPARE(f.gateway.count(QStringLiteral("rollback"), QStringLiteral("gw")), 0);
@@ -93,8 +93,8 @@ private slots:
         Fixture f;
         f.gateway.silentFailAt << QStringLiteral("ecu-a:install");
         const auto r = f.run(f.campaign());
-        QVERIFY2(r.reason.contains(QLatin1String("device ecu-a: install failed: CONDUIT_E_IO (read/write failure on the device)")),
-                 qPrintable(r.reason));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("device ecu-a: install failed: CONDUIT_E_IO (read/write failure on the device)")),
+                 qPrintable(r.failure.reason));
     }
 
     // A device that does not answer in time, and a payload that cannot be
@@ -103,7 +103,7 @@ private slots:
         Fixture f;
         f.gateway.timeoutAt << QStringLiteral("ecu-a:install");
         auto r = f.run(f.campaign());
-        QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
         QCOMPARE(failureOf(r), QStringLiteral("ecu-a/install/timeout"));
         Fixture g;
         const Campaign c = g.campaign();
@@ -136,8 +136,8 @@ private slots:
         case 4: c.targets[2].deviceId = QStringLiteral("ecu-a"); break;
         }
         const auto r = f.run(c);
-        QCOMPARE(r.outcome, QStringLiteral("failed"));
-        QVERIFY2(r.reason.contains(reason), qPrintable(r.reason));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("failed"));
+        QVERIFY2(r.failure.reason.contains(reason), qPrintable(r.failure.reason));
         QCOMPARE(failureOf(r), device + QStringLiteral("/check/not-installable"));
         QVERIFY(f.gateway.calls.isEmpty());
     }
@@ -148,7 +148,7 @@ private slots:
         Campaign c = f.campaign();
         c.targets[0].allowNoRollback = true;
         const auto r = f.run(c);
-        QCOMPARE(r.outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("success"));
         QVERIFY(f.gateway.calls.indexOf(QStringLiteral("activate:gw")) > f.gateway.calls.indexOf(QStringLiteral("activate:ecu-b")));
     }
 
@@ -190,7 +190,7 @@ private slots:
         QCOMPARE(f.gateway.count(QStringLiteral("install"), QStringLiteral("gw")), 0);
         QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
         QVERIFY(done.wait());
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
     }
 
     void downloadDeclinedTouchesNothing() {
@@ -202,7 +202,7 @@ private slots:
         QString error;
         QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Decline, {}, &error));
         QCOMPARE(done.size(), 1);
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("declined"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("declined"));
         QCOMPARE(failureOf(done.first().first().value<CampaignEngine::Result>()), QStringLiteral("/consent/declined"));
         QVERIFY(f.gateway.calls.isEmpty());
     }
@@ -218,10 +218,10 @@ private slots:
         QVERIFY(asked.wait());
         f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Decline, {}, &error);
         QVERIFY(done.wait());
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("declined"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("declined"));
         QCOMPARE(failureOf(done.first().first().value<CampaignEngine::Result>()), QStringLiteral("/consent/declined"));
         for (const FakeDevice &d : f.gateway.devices) {
-            QCOMPARE(d.state, QStringLiteral("idle"));
+            QCOMPARE(d.state, conduit::agents::UpdateState::Idle);
             QVERIFY(d.staged.isEmpty());
         }
     }
@@ -253,7 +253,7 @@ private slots:
         QFETCH(QString, outcome);
         Fixture f;
         Campaign c = f.campaign();
-        c.onConditionBreak = rule;
+        c.onConditionBreak = conditionBreakFromName(rule).value();
         for (CampaignTarget &t : c.targets) t.conditions.requireParked = true;
         QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
         QString error;
@@ -269,9 +269,9 @@ private slots:
         QVERIFY(done.wait(5000));
         const auto r = done.first().first().value<CampaignEngine::Result>();
         QVERIFY(shifted); // the condition really broke mid-installation
-        QCOMPARE(r.outcome, outcome);
+        QCOMPARE(outcomeName(r.outcome), outcome);
         if (rule == QLatin1String("rollback")) {
-            QVERIFY2(r.reason.contains(QLatin1String("vehicle condition broken during the installation: Shift to P")), qPrintable(r.reason));
+            QVERIFY2(r.failure.reason.contains(QLatin1String("vehicle condition broken during the installation: Shift to P")), qPrintable(r.failure.reason));
             QCOMPARE(failureOf(r), QStringLiteral("/install/conditions-not-met"));
         } else {
             QCOMPARE(failureOf(r), QStringLiteral("//")); // success: nothing to explain
@@ -314,7 +314,7 @@ private slots:
         QCOMPARE(f.engine->state(), State::WaitingForConditions);
         QVERIFY(f.vehicle.set(vss::BatterySoc, 55, &error));
         QVERIFY(done.wait());
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
         QVERIFY(!f.vehicle.set(QStringLiteral("Vehicle.Nope"), 1, &error));
         QVERIFY(error.contains(QLatin1String("unknown signal")));
     }
@@ -330,7 +330,7 @@ private slots:
         QVERIFY(f.engine->cancel(QStringLiteral("server cancelled the action"), &error));
         QVERIFY(done.wait());
         const auto r = done.first().first().value<CampaignEngine::Result>();
-        QCOMPARE(r.outcome, QStringLiteral("cancelled"));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("cancelled"));
         QCOMPARE(failureOf(r), QStringLiteral("/transfer/cancelled"));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
@@ -349,8 +349,8 @@ private slots:
         QVERIFY2(f.engine->cancel(QStringLiteral("driver"), &error), qPrintable(error));
         QVERIFY(done.wait());
         const auto r = done.first().first().value<CampaignEngine::Result>();
-        QCOMPARE(r.outcome, QStringLiteral("cancelled"));
-        QVERIFY2(r.reason.contains(QLatin1String("cancelled: driver")), qPrintable(r.reason));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("cancelled"));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("cancelled: driver")), qPrintable(r.failure.reason));
         QCOMPARE(failureOf(r), QStringLiteral("/install/cancelled")); // not the interrupted step's device error
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
@@ -370,7 +370,7 @@ private slots:
         QVERIFY(done.wait());
         QVERIFY(tried);
         QVERIFY2(error.contains(QLatin1String("too late to cancel")), qPrintable(error));
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
     }
 
     void campaignsQueueOneAtATime() {
@@ -409,7 +409,7 @@ private slots:
         if (fellBack) {
             FakeDevice &gw = f.gateway.devices[QStringLiteral("gw")];
             gw.current = gw.previous;
-            gw.state = QStringLiteral("rolled-back");
+            gw.state = conduit::agents::UpdateState::RolledBack;
         }
         f.engine.reset();
         Journal journal(f.dir.filePath(QStringLiteral("journal")));
@@ -423,12 +423,12 @@ private slots:
         QVERIFY(again.isEmpty()); // the reboot happened: no second one
         const auto r = done.first().first().value<CampaignEngine::Result>();
         if (fellBack) {
-            QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
-            QVERIFY2(r.reason.contains(QLatin1String("device gw runs 1.0 after activation")), qPrintable(r.reason));
+            QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
+            QVERIFY2(r.failure.reason.contains(QLatin1String("device gw runs 1.0 after activation")), qPrintable(r.failure.reason));
             QCOMPARE(failureOf(r), QStringLiteral("gw/verify/verification"));
             QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
         } else {
-            QCOMPARE(r.outcome, QStringLiteral("success"));
+            QCOMPARE(outcomeName(r.outcome), QStringLiteral("success"));
             QCOMPARE(f.gateway.count(QStringLiteral("activate"), QStringLiteral("gw")), 1); // not repeated
             QCOMPARE(f.versions(), QStringList({"2.0", "2.0", "2.0"}));
         }
@@ -444,16 +444,16 @@ private slots:
         f.journalUpTo(c, {});
         for (FakeDevice &d : f.gateway.devices) {
             d.staged = QStringLiteral("2.0");
-            d.state = QStringLiteral("staged");
+            d.state = conduit::agents::UpdateState::Staged;
         }
         QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
         f.engine->recover();
         QVERIFY(done.wait());
         const auto r = done.first().first().value<CampaignEngine::Result>();
-        QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
-        QVERIFY(r.reason.contains(QLatin1String("power loss before activation")));
+        QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
+        QVERIFY(r.failure.reason.contains(QLatin1String("power loss before activation")));
         QCOMPARE(failureOf(r), QStringLiteral("//interrupted"));
-        for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, QStringLiteral("idle"));
+        for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, conduit::agents::UpdateState::Idle);
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
     }
 
@@ -464,16 +464,16 @@ private slots:
         // gw had been activated when the power went; the ECUs were staged.
         for (FakeDevice &d : f.gateway.devices) {
             d.staged = QStringLiteral("2.0");
-            d.state = QStringLiteral("staged");
+            d.state = conduit::agents::UpdateState::Staged;
         }
         FakeDevice &gw = f.gateway.devices[QStringLiteral("gw")];
         gw.previous = gw.current;
         gw.current = QStringLiteral("2.0");
-        gw.state = QStringLiteral("activated");
+        gw.state = conduit::agents::UpdateState::Activated;
         QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
         f.engine->recover();
         QVERIFY(done.wait());
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
         QCOMPARE(f.gateway.count(QStringLiteral("activate"), QStringLiteral("gw")), 0);
         QCOMPARE(f.gateway.count(QStringLiteral("activate"), QStringLiteral("ecu-a")), 1);
         QCOMPARE(f.versions(), QStringList({"2.0", "2.0", "2.0"}));
@@ -486,13 +486,13 @@ private slots:
         for (FakeDevice &d : f.gateway.devices) {
             d.previous = d.current;
             d.current = QStringLiteral("2.0");
-            d.state = QStringLiteral("activated");
+            d.state = conduit::agents::UpdateState::Activated;
         }
-        f.gateway.devices[QStringLiteral("gw")].state = QStringLiteral("idle"); // already committed
+        f.gateway.devices[QStringLiteral("gw")].state = conduit::agents::UpdateState::Idle; // already committed
         QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
         f.engine->recover();
         QVERIFY(done.wait());
-        QCOMPARE(done.first().first().value<CampaignEngine::Result>().outcome, QStringLiteral("success"));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("gw")), 0);
         QCOMPARE(f.gateway.count(QStringLiteral("commit"), QStringLiteral("ecu-b")), 1);
     }
@@ -513,7 +513,7 @@ private slots:
         QVERIFY(f.journal.records().isEmpty());
         QCOMPARE(f.engine->history().size(), 1);
         QCOMPARE(f.engine->history()[0].campaignId, QStringLiteral("c1"));
-        QCOMPARE(f.engine->history()[0].outcome, QStringLiteral("rolled-back"));
+        QCOMPARE(outcomeName(f.engine->history()[0].outcome), QStringLiteral("rolled-back"));
         QCOMPARE(failureOf(f.engine->history()[0]), QStringLiteral("gw/activate/device-error"));
     }
 
@@ -544,8 +544,8 @@ private slots:
             engine.recover();
             QVERIFY(done.wait());
             const auto r = done.first().first().value<CampaignEngine::Result>();
-            QCOMPARE(r.outcome, QStringLiteral("rolled-back"));
-            QCOMPARE(r.reason, before.reason);
+            QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
+            QCOMPARE(r.failure.reason, before.failure.reason);
             QCOMPARE(failureOf(r), failureOf(before));
             recovered = r.toJson();
         }
