@@ -118,23 +118,23 @@ void AgentChannel::readAvailable(int maxRounds) {
         while (auto frame = reader_.next()) {
             if (!ipc::isRunnerToHost(frame->header.type)) {
                 fail(QStringLiteral("protocol violation: frame type %1 not allowed from a runner")
-                         .arg(static_cast<int>(frame->header.type)));
+                         .arg(static_cast<int>(frame->header.type)), true);
                 return;
             }
             emit frameReceived(*frame);
             if (!self || fd_ < 0) return;
         }
         if (!reader_.error().empty()) {
-            fail(QStringLiteral("protocol violation: %1").arg(QString::fromStdString(reader_.error())));
+            fail(QStringLiteral("protocol violation: %1").arg(QString::fromStdString(reader_.error())), true);
             return;
         }
         if (static_cast<size_t>(n) < sizeof buf) break;
     }
 }
 
-void AgentChannel::fail(const QString &reason) {
+void AgentChannel::fail(const QString &reason, bool violation) {
     close();
-    emit broken(reason);
+    emit broken(reason, violation);
 }
 
 } // namespace conduit::agents

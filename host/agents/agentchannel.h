@@ -33,8 +33,10 @@ public:
 
 signals:
     void frameReceived(const conduit::ipc::FrameReader::Frame &frame);
-    // End of stream or a malformed frame; no frames follow.
-    void broken(const QString &reason);
+    // End of stream or a malformed frame; no frames follow. `violation`:
+    // the runner broke the protocol (garbage, a frame it may not send), as
+    // opposed to the connection ending or failing.
+    void broken(const QString &reason, bool violation);
     // The write queue drained after the socket had been full.
     void writable();
 
@@ -43,7 +45,7 @@ private:
     void readAvailable(int maxRounds);
     void onWritable();
     void flush();
-    void fail(const QString &reason);
+    void fail(const QString &reason, bool violation = false);
 
     int fd_;
     QSocketNotifier *readNotifier_;

@@ -51,13 +51,13 @@ AgentRunner::AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, Runne
     spec_.memoryLimit = limits_.memoryLimit;
     deadline_.setSingleShot(true);
     connect(&deadline_, &QTimer::timeout, this, [this] {
-        killedForTime_ = killReason_.isEmpty() && active_ != nullptr;
+        killedForTime_ = killCause_ == KillCause::None && active_ != nullptr;
         if (state_ == State::Starting) {
-            killWith(QStringLiteral("hung during init: no answer within %1 ms").arg(limits_.initTimeoutMs));
+            killWith(KillCause::Hung, QStringLiteral("hung during init: no answer within %1 ms").arg(limits_.initTimeoutMs));
         } else if (active_ && active_->op() == Op::Transfer) {
-            killWith(QStringLiteral("hung: transfer made no progress for %1 ms").arg(limits_.stallTimeoutMs));
+            killWith(KillCause::Hung, QStringLiteral("hung: transfer made no progress for %1 ms").arg(limits_.stallTimeoutMs));
         } else if (active_) {
-            killWith(QStringLiteral("hung: %1 did not finish within %2 ms")
+            killWith(KillCause::Hung, QStringLiteral("hung: %1 did not finish within %2 ms")
                          .arg(QLatin1String(ipc::opName(active_->op())))
                          .arg(deadline_.interval()));
         }
@@ -84,6 +84,7 @@ void AgentRunner::start() {
     channel_ = nullptr;
     delete process_;
     process_ = new RunnerProcess(this);
+    killCause_ = KillCause::None;
     killReason_.clear();
     killedForTime_ = false;
     permanent_ = false;
@@ -101,10 +102,9 @@ void AgentRunner::start() {
     connect(process_, &RunnerProcess::exited, this, &AgentRunner::onExited);
     channel_ = new AgentChannel(process_->socketFd(), this);
     connect(channel_, &AgentChannel::frameReceived, this, &AgentRunner::onFrame);
-    connect(channel_, &AgentChannel::broken, this, [this](const QString &reason) {
+    connect(channel_, &AgentChannel::broken, this, [this](const QString &reason, bool violation) {
         // EOF is normal when the runner exits; the exit status says why.
-        if (killReason_.isEmpty() && reason.startsWith(QLatin1String("protocol violation")))
-            killWith(reason);
+        if (violation) killWith(KillCause::ProtocolViolation, reason);
     });
     connect(channel_, &AgentChannel::writable, this, &AgentRunner::pumpPayload);
     channel_->send(msg::frame(0, msg::Init{configJson_.toStdString(), stateDir_.toStdString()}));
@@ -114,6 +114,7 @@ void AgentRunner::start() {
 
 void AgentRunner::stop(int graceMs) {
     if (!process_ || !process_->running()) return;
+    killCause_ = KillCause::Stopped;
     killReason_ = QStringLiteral("stopped by host");
     if (channel_ && channel_->isOpen()) channel_->send(ipc::makeFrame(FrameType::Shutdown, 0, std::string_view{}));
     killTimer_.start(graceMs);
@@ -256,7 +257,7 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
             QString why;
             utf8(msg::Fail::read(*f).message, &why);
             permanent_ = true;
-            return killWith(QStringLiteral("failed to load: %1").arg(why));
+            return killWith(KillCause::LoadFailed, QStringLiteral("failed to load: %1").arg(why));
         }
         if (type == FrameType::Log) {
             // Before Hello the plugin's init() is logging: shown as it comes.
@@ -382,7 +383,7 @@ void AgentRunner::onHello(const msg::Hello &h) {
         return violation(QStringLiteral("hello with an inconsistent ABI negotiation"));
     if (!manifest_.id.isEmpty() && i.agentId != manifest_.id) {
         permanent_ = true;
-        return killWith(QStringLiteral("failed to load: library says agent id \"%1\", manifest says \"%2\"")
+        return killWith(KillCause::LoadFailed, QStringLiteral("failed to load: library says agent id \"%1\", manifest says \"%2\"")
                             .arg(i.agentId, manifest_.id));
     }
     info_ = i;
@@ -424,12 +425,12 @@ void AgentRunner::finishCall(AgentCall *c) {
 }
 
 void AgentRunner::violation(const QString &what) {
-    killWith(what.startsWith(QLatin1String("protocol violation")) ? what
-                                                                   : QStringLiteral("protocol violation: %1").arg(what));
+    killWith(KillCause::ProtocolViolation, QStringLiteral("protocol violation: %1").arg(what));
 }
 
-void AgentRunner::killWith(const QString &reason) {
-    if (!killReason_.isEmpty()) return;
+void AgentRunner::killWith(KillCause cause, const QString &reason) {
+    if (killCause_ != KillCause::None) return;
+    killCause_ = cause;
     killReason_ = reason;
     qCWarning(lcAgent).noquote() << "agent" << manifest_.id << "runner killed:" << reason;
     if (channel_) channel_->close();
@@ -441,7 +442,7 @@ void AgentRunner::pollMemory() {
     const quint64 rss = process_->rssBytes();
     peakRss_ = std::max(peakRss_, rss);
     if (limits_.memoryLimit && rss > limits_.memoryLimit)
-        killWith(QStringLiteral("memory limit exceeded: resident %1 MiB > limit %2 MiB")
+        killWith(KillCause::MemoryLimit, QStringLiteral("memory limit exceeded: resident %1 MiB > limit %2 MiB")
                      .arg(rss >> 20).arg(limits_.memoryLimit >> 20));
 }
 
@@ -453,7 +454,7 @@ void AgentRunner::onExited(const QString &description, bool crashed) {
     killTimer_.stop();
     if (channel_) channel_->close();
     QString reason = killReason_;
-    if (reason == QLatin1String("stopped by host")) {
+    if (killCause_ == KillCause::Stopped) {
         // Killed at the grace (crashed) or gone by itself: stopped either way.
         state_ = State::Stopped;
         lastFailure_ = crashed ? QStringLiteral("stopped by host: killed after the grace period") : reason;

@@ -138,7 +138,10 @@ private:
     void onResult(AgentCall *c, const ipc::msg::Result &r);
     void onDevice(AgentCall *c, const ipc::msg::Device &m);
     void violation(const QString &what);
-    void killWith(const QString &reason);
+    // Why the host killed (or stopped) the runner: decides what its exit
+    // means (onExited) and whether the active call timed out.
+    enum class KillCause { None, Stopped, Hung, ProtocolViolation, LoadFailed, MemoryLimit };
+    void killWith(KillCause cause, const QString &reason);
     void onExited(const QString &description, bool crashed);
     void dispatchNext();
     void pumpPayload();
@@ -165,8 +168,9 @@ private:
     QTimer memoryTimer_;
     QTimer killTimer_;
     QElapsedTimer startClock_;
+    KillCause killCause_ = KillCause::None;
     QString killReason_;
-    bool killedForTime_ = false; // the deadline killed it: the active call timed out
+    bool killedForTime_ = false; // the deadline killed it during a call: that call timed out
     QString lastFailure_;
     bool permanent_ = false;
     quint64 peakRss_ = 0;

@@ -32,7 +32,11 @@ void CampaignWatcher::endBar() {
 void CampaignWatcher::onState(const QString &state) {
     if (state == QLatin1String("Idle") || state == lastState_) return;
     lastState_ = state;
-    lastConsent_.clear(); // a new state may ask again
+    // A question is shown once until it is answered: the state that asks it
+    // (Awaiting…Consent) can arrive after the question itself when the
+    // watcher starts from the current state, and must not show it again.
+    // Any other state means it was answered (or postponed): the next one is new.
+    if (!state.endsWith(QLatin1String("Consent"))) lastConsent_.clear();
     if (json_) {
         std::printf("{\"event\":\"state\",\"state\":\"%s\"}\n", qPrintable(state));
     } else {
