@@ -1,6 +1,7 @@
 # conduit_add_agent(<target>
 #     ID <reverse-dns id> VERSION <version> DEVICE_TYPES <type>...
-#     SOURCES <file>... [ABI <major.minor>] [OUTPUT_DIRECTORY <dir>])
+#     SOURCES <file>... [ABI <major.minor>] [OUTPUT_DIRECTORY <dir>]
+#     [HEADERS <dir>])
 #
 # Builds an agent plugin as a shared module that exports only
 # conduit_agent_entry, and writes its manifest <target>.json beside it.
@@ -8,6 +9,21 @@
 # ABI defaults to the version of the agent.h it is built against (read from
 # CONDUIT_ABI_VERSION_MAJOR/MINOR), so the manifest always says what the
 # library was built for.
+#
+# HEADERS builds against <dir>/conduit/agent.h instead of this SDK's header
+# (which is then not on the include path): the host's tests keep a frozen
+# copy of an older agent.h to prove that plugins built against it still work.
+
+# Reads CONDUIT_ABI_VERSION_MAJOR/MINOR of `header` into `out` ("1.0").
+function(conduit_agent_header_abi header out)
+  file(STRINGS ${header} abi_lines REGEX "^#define CONDUIT_ABI_VERSION_(MAJOR|MINOR) ")
+  string(REGEX REPLACE ".*MAJOR ([0-9]+).*" "\\1" abi_major "${abi_lines}")
+  string(REGEX REPLACE ".*MINOR ([0-9]+).*" "\\1" abi_minor "${abi_lines}")
+  if(NOT "${abi_major}.${abi_minor}" MATCHES "^[0-9]+\\.[0-9]+$")
+    message(FATAL_ERROR "ConduitAgentHelpers: cannot read the ABI version from ${header}")
+  endif()
+  set(${out} "${abi_major}.${abi_minor}" PARENT_SCOPE)
+endfunction()
 
 # The header beside this file: in the source tree, or in an installed SDK
 # (<prefix>/lib[/<arch>]/cmake/ConduitAgent -> <prefix>/include).
@@ -15,27 +31,32 @@ foreach(candidate ${CMAKE_CURRENT_LIST_DIR}/../include/conduit/agent.h
                   ${CMAKE_CURRENT_LIST_DIR}/../../../include/conduit/agent.h
                   ${CMAKE_CURRENT_LIST_DIR}/../../../../include/conduit/agent.h)
   if(EXISTS ${candidate})
-    file(STRINGS ${candidate} abi_lines REGEX "^#define CONDUIT_ABI_VERSION_(MAJOR|MINOR) ")
-    string(REGEX REPLACE ".*MAJOR ([0-9]+).*" "\\1" abi_major "${abi_lines}")
-    string(REGEX REPLACE ".*MINOR ([0-9]+).*" "\\1" abi_minor "${abi_lines}")
-    set(CONDUIT_AGENT_HEADER_ABI "${abi_major}.${abi_minor}" CACHE INTERNAL "ABI version of conduit/agent.h")
+    conduit_agent_header_abi(${candidate} abi)
+    set(CONDUIT_AGENT_HEADER_ABI "${abi}" CACHE INTERNAL "ABI version of conduit/agent.h")
     break()
   endif()
 endforeach()
-if(NOT CONDUIT_AGENT_HEADER_ABI MATCHES "^[0-9]+\\.[0-9]+$")
-  message(FATAL_ERROR "ConduitAgentHelpers: cannot read the ABI version from conduit/agent.h near ${CMAKE_CURRENT_LIST_DIR}")
+if(NOT CONDUIT_AGENT_HEADER_ABI)
+  message(FATAL_ERROR "ConduitAgentHelpers: no conduit/agent.h near ${CMAKE_CURRENT_LIST_DIR}")
 endif()
 
 function(conduit_add_agent target)
-  cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY" "DEVICE_TYPES;SOURCES" ${ARGN})
+  cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY;HEADERS" "DEVICE_TYPES;SOURCES" ${ARGN})
   if(NOT A_ID OR NOT A_VERSION OR NOT A_DEVICE_TYPES OR NOT A_SOURCES)
     message(FATAL_ERROR "conduit_add_agent(${target}): ID, VERSION, DEVICE_TYPES and SOURCES are required")
+  endif()
+  add_library(${target} MODULE ${A_SOURCES})
+  if(A_HEADERS)
+    target_include_directories(${target} PRIVATE ${A_HEADERS})
+    if(NOT A_ABI)
+      conduit_agent_header_abi(${A_HEADERS}/conduit/agent.h A_ABI)
+    endif()
+  else()
+    target_link_libraries(${target} PRIVATE Conduit::AgentApi)
   endif()
   if(NOT A_ABI)
     set(A_ABI "${CONDUIT_AGENT_HEADER_ABI}")
   endif()
-  add_library(${target} MODULE ${A_SOURCES})
-  target_link_libraries(${target} PRIVATE Conduit::AgentApi)
   set_target_properties(${target} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${target} PRIVATE "LINKER:--version-script=${CONDUIT_AGENT_VERSION_SCRIPT}"

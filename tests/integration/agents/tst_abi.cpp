@@ -4,8 +4,57 @@
 
 #include <conduit/agent.h>
 
+#include <QBuffer>
+
 using namespace conduit::agents;
 using conduit::ipc::Op;
+
+namespace {
+// The agent built against the frozen ABI 1.0 header
+// (tests/fixtures/agents/abi-1.0), and an update for its one device.
+QString abi10Agent() { return testAgent(QStringLiteral("test-abi10.so")); }
+UpdateSpec abi10Update(quint64 length = 0) {
+    UpdateSpec u;
+    u.deviceId = QStringLiteral("abi10-ecu-1");
+    u.targetName = QStringLiteral("abi10-ecu-2.0.0.bin");
+    u.version = QStringLiteral("2.0.0");
+    u.length = length;
+    return u;
+}
+// The ABI 1.0 agent's device as "version/previous/state".
+QString abi10Device(RunnerFixture &f) {
+    const CallResult r = f.call(Op::Inventory);
+    if (!r.ok() || r.devices.size() != 1) return QStringLiteral("inventory failed: ") + r.message;
+    const DeviceInfo &d = r.devices[0];
+    return d.currentVersion + u'/' + d.previousVersion + u'/' + updateStateName(d.updateState);
+}
+// Not one repeated byte, so a short or reordered copy shows.
+QByteArray abi10Payload() {
+    QByteArray data(3 << 20, Qt::Uninitialized);
+    for (int i = 0; i < data.size(); ++i) data[i] = char((i * 131) >> 7);
+    return data;
+}
+CallResult abi10Transfer(RunnerFixture &f, const QByteArray &data) {
+    QBuffer source;
+    source.setData(data);
+    source.open(QIODevice::ReadOnly);
+    return f.call(Op::Transfer, abi10Update(quint64(data.size())), &source);
+}
+// Runs each step on the ABI 1.0 agent; an empty string when all succeed.
+QString abi10Steps(RunnerFixture &f, std::initializer_list<Op> ops) {
+    for (Op op : ops) {
+        const CallResult r = f.call(op, abi10Update());
+        if (!r.ok()) return QString::fromLatin1(conduit::ipc::opName(op)) + QStringLiteral(": ") + r.message;
+    }
+    return {};
+}
+void restart(RunnerFixture &f) {
+    QSignalSpy stopped(f.runner.get(), &AgentRunner::stopped);
+    f.runner->stop();
+    QVERIFY(stopped.wait(10000));
+    QCOMPARE(f.start(), QString());
+}
+} // namespace
 
 class TestAbi : public QObject {
     Q_OBJECT
@@ -140,6 +189,63 @@ private slots:
             if (!woken) QTest::qWait(20); // lets the runner's event loop take the wakeup
         }
         QVERIFY2(woken, "onWakeup() never ran");
+    }
+
+    // A plugin built against the ABI 1.0 agent.h, frozen as vendors got it,
+    // loads in today's host and in one offering a newer minor, and goes
+    // through a whole install; its state survives a restart.
+    void abi10PluginInstalls_data() {
+        QTest::addColumn<QString>("runner");
+        QTest::newRow("host 1.0") << QStringLiteral(CONDUIT_RUNNER_PATH);
+        QTest::newRow("host 1.3") << QStringLiteral(CONDUIT_RUNNER_MINOR3_PATH);
+    }
+    void abi10PluginInstalls() {
+        QFETCH(QString, runner);
+        RunnerFixture f(abi10Agent(), {}, runner);
+        QCOMPARE(f.start(), QString());
+        QCOMPARE(f.runner->info().agentId, QStringLiteral("io.conduit.test.abi10"));
+        QCOMPARE(f.runner->info().abiMinor, 0);
+        QCOMPARE(f.runner->info().negotiatedMinor, 0);
+        QCOMPARE(abi10Device(f), QStringLiteral("1.0.0//idle"));
+
+        const QByteArray data = abi10Payload();
+        CallResult r = abi10Transfer(f, data);
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(r.payloadBytes, quint64(data.size()));
+        QFile staged(f.state.filePath(QStringLiteral("abi10-ecu-1.staged")));
+        QVERIFY2(staged.open(QIODevice::ReadOnly), qPrintable(staged.fileName()));
+        QVERIFY(staged.readAll() == data);
+        QCOMPARE(abi10Device(f), QStringLiteral("1.0.0//staged"));
+
+        QCOMPARE(abi10Steps(f, {Op::PrepareInstall, Op::Install, Op::PostInstall, Op::Activate}), QString());
+        QCOMPARE(abi10Device(f), QStringLiteral("2.0.0/1.0.0/activated"));
+        restart(f);
+        QCOMPARE(abi10Device(f), QStringLiteral("2.0.0/1.0.0/activated"));
+        QCOMPARE(abi10Steps(f, {Op::Commit}), QString());
+        QCOMPARE(abi10Device(f), QStringLiteral("2.0.0/1.0.0/idle"));
+    }
+    // Rollback of an activated trial: back on 1.0.0, "rolled-back"; of a
+    // staged image: still 1.0.0, "idle", the staging gone.
+    void abi10PluginRollsBack() {
+        RunnerFixture f(abi10Agent());
+        QCOMPARE(f.start(), QString());
+        CallResult r = abi10Transfer(f, abi10Payload());
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(abi10Steps(f, {Op::PrepareInstall, Op::Install, Op::PostInstall, Op::Activate}), QString());
+        QCOMPARE(abi10Device(f), QStringLiteral("2.0.0/1.0.0/activated"));
+        QCOMPARE(abi10Steps(f, {Op::Rollback}), QString());
+        QCOMPARE(abi10Device(f), QStringLiteral("1.0.0/1.0.0/rolled-back"));
+
+        r = abi10Transfer(f, abi10Payload());
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(abi10Device(f), QStringLiteral("1.0.0/1.0.0/staged"));
+        QCOMPARE(abi10Steps(f, {Op::Rollback}), QString());
+        QCOMPARE(abi10Device(f), QStringLiteral("1.0.0/1.0.0/idle"));
+        QVERIFY(!QFile::exists(f.state.filePath(QStringLiteral("abi10-ecu-1.staged"))));
+        // A commit now has nothing to commit: the agent's own error arrives.
+        r = f.call(Op::Commit, abi10Update());
+        QCOMPARE(r.code, int(CONDUIT_E_STATE));
+        QCOMPARE(r.message, QStringLiteral("commit without activation"));
     }
 };
 

@@ -27,15 +27,26 @@ class TestCheckAgent : public QObject {
     }
 
 private slots:
+    // The example agent, and one built against the frozen ABI 1.0 header
+    // (tests/fixtures/agents/abi-1.0), pass without warnings.
+    void passingAgentPrintsJsonReport_data() {
+        QTest::addColumn<QString>("manifest");
+        QTest::addColumn<QString>("agentId");
+        QTest::newRow("example") << QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json") << "io.conduit.example.ecu";
+        QTest::newRow("built against ABI 1.0") << QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-abi10.json") << "io.conduit.test.abi10";
+    }
     void passingAgentPrintsJsonReport() {
-        Run r = check(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json"));
+        QFETCH(QString, manifest);
+        QFETCH(QString, agentId);
+        Run r = check(manifest);
         QCOMPARE(r.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value("result").toString(), QStringLiteral("ok"));
-        QCOMPARE(o.value("agent_id").toString(), QStringLiteral("io.conduit.example.ecu"));
+        QCOMPARE(o.value("agent_id").toString(), agentId);
         QCOMPARE(o.value("negotiated_abi").toString(), QStringLiteral("1.0"));
         QCOMPARE(o.value("devices").toArray().size(), 1);
         QVERIFY(o.value("start_ms").toInt() >= 0);
+        QVERIFY2(!r.err.contains("WARNING"), r.err.constData());
     }
     void failures_data() {
         QTest::addColumn<QString>("path");
