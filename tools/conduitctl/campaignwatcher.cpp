@@ -14,8 +14,9 @@
 
 namespace conduit::ctl {
 
-bool CampaignWatcher::attach(QDBusInterface &host, bool json) {
+bool CampaignWatcher::attach(QDBusInterface &host, bool json, bool outliveHost) {
     host_ = &host;
+    outliveHost_ = outliveHost;
     json_ = json;
     tty_ = !json && ::isatty(STDOUT_FILENO);
     QDBusConnection bus = host.connection();
@@ -36,6 +37,12 @@ bool CampaignWatcher::attach(QDBusInterface &host, bool json) {
 }
 
 void CampaignWatcher::onHostGone() {
+    if (outliveHost_) { // its signals come back with the next conduitd
+        endBar();
+        std::fflush(stdout);
+        std::fprintf(stderr, "conduitctl: conduitd left the bus; waiting for it to come back\n");
+        return;
+    }
     if (hostLost_) return;
     hostLost_ = true;
     endBar();

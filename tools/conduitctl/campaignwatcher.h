@@ -16,8 +16,9 @@ class CampaignWatcher : public QObject {
 public:
     // Emits done() at the first CampaignFinished, or when the host leaves
     // the bus (hostLost()). Returns false when the signals cannot be
-    // subscribed. `host` must outlive the watcher.
-    bool attach(QDBusInterface &host, bool json);
+    // subscribed. `host` must outlive the watcher. `outliveHost`: keep
+    // following when the host leaves (a restart, a reboot), no done().
+    bool attach(QDBusInterface &host, bool json, bool outliveHost = false);
     QString outcome() const { return outcome_; }
     bool hostLost() const { return hostLost_; }
     // For the error once the host is gone: the last state and campaign seen.
@@ -39,7 +40,7 @@ private slots:
 private:
     void endBar();
     QDBusInterface *host_ = nullptr;
-    bool hostLost_ = false;
+    bool hostLost_ = false, outliveHost_ = false;
     QString knownState_, knownCampaign_;
     bool json_ = false;
     bool tty_ = false;

@@ -21,7 +21,7 @@ bool hostAlive(QDBusInterface &host) {
 
 int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, const QString &installPath) {
     CampaignWatcher watcher;
-    if (!watcher.attach(host, p.isSet(QStringLiteral("json")))) return printError(name, kExitError, QStringLiteral("cannot subscribe to the host's signals"));
+    if (!watcher.attach(host, p.isSet(QStringLiteral("json")), installPath.isEmpty() && p.isSet(QStringLiteral("follow")))) return printError(name, kExitError, QStringLiteral("cannot subscribe to the host's signals"));
     QObject::connect(&watcher, &CampaignWatcher::done, [] { QCoreApplication::exit(0); });
     if (!installPath.isEmpty()) {
         if (!callHost(host, name, QStringLiteral("InstallBundle"), {installPath}))
@@ -90,7 +90,8 @@ const Subcommand &watchSubcommand() {
     static const Subcommand c{"watch", "[--follow] [--json]", "Follow the campaign in progress: states, a progress bar, consent, conditions.",
                               "Starts from the current state: a consent question asked, or a condition missing,\n"
                               "before it attached is shown first. Ends when the campaign finishes; exits 3 (with\n"
-                              "the last state and campaign seen) when conduitd leaves the bus.",
+                              "the last state and campaign seen) when conduitd leaves the bus; with --follow it\n"
+                              "waits for conduitd to come back (a restart, a reboot).",
                               declareWatch, runWatch};
     return c;
 }
