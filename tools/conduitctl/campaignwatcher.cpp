@@ -4,6 +4,8 @@
 #include "text/untrustedtext.h"
 
 #include <QDBusConnection>
+#include <QDBusConnectionInterface>
+#include <QDBusServiceWatcher>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -12,16 +14,45 @@
 
 namespace conduit::ctl {
 
-bool CampaignWatcher::attach(QDBusInterface &host, bool json) {
+bool CampaignWatcher::attach(QDBusInterface &host, bool json, bool outliveHost) {
+    host_ = &host;
+    outliveHost_ = outliveHost;
     json_ = json;
     tty_ = !json && ::isatty(STDOUT_FILENO);
     QDBusConnection bus = host.connection();
     const QString s = host.service(), p = host.path(), i = host.interface();
-    return bus.connect(s, p, i, QStringLiteral("StateChanged"), this, SLOT(onState(QString))) &&
-           bus.connect(s, p, i, QStringLiteral("Progress"), this, SLOT(onProgress(qulonglong,qulonglong,int,QString))) &&
-           bus.connect(s, p, i, QStringLiteral("ConsentRequested"), this, SLOT(onConsent(QString,QString))) &&
-           bus.connect(s, p, i, QStringLiteral("ConditionsChanged"), this, SLOT(onConditions(QStringList))) &&
-           bus.connect(s, p, i, QStringLiteral("CampaignFinished"), this, SLOT(onFinished(QString)));
+    auto *names = new QDBusServiceWatcher(s, bus, QDBusServiceWatcher::WatchForUnregistration, this);
+    connect(names, &QDBusServiceWatcher::serviceUnregistered, this, &CampaignWatcher::onHostGone);
+    const bool subscribed =
+        bus.connect(s, p, i, QStringLiteral("StateChanged"), this, SLOT(onState(QString))) &&
+        bus.connect(s, p, i, QStringLiteral("Progress"), this, SLOT(onProgress(qulonglong,qulonglong,int,QString))) &&
+        bus.connect(s, p, i, QStringLiteral("ConsentRequested"), this, SLOT(onConsent(QString,QString))) &&
+        bus.connect(s, p, i, QStringLiteral("ConditionsChanged"), this, SLOT(onConditions(QStringList))) &&
+        bus.connect(s, p, i, QStringLiteral("CampaignFinished"), this, SLOT(onFinished(QString)));
+    // The bus answers in order: a host that left before the watch was set
+    // up is seen here, one that leaves later by the watcher.
+    if (subscribed && !bus.interface()->isServiceRegistered(s).value())
+        QMetaObject::invokeMethod(this, &CampaignWatcher::onHostGone, Qt::QueuedConnection);
+    return subscribed;
+}
+
+void CampaignWatcher::onHostGone() {
+    if (outliveHost_) { // its signals come back with the next conduitd
+        endBar();
+        std::fflush(stdout);
+        std::fprintf(stderr, "conduitctl: conduitd left the bus; waiting for it to come back\n");
+        return;
+    }
+    if (hostLost_) return;
+    hostLost_ = true;
+    endBar();
+    std::fflush(stdout);
+    emit done();
+}
+
+QString CampaignWatcher::lastKnown() const {
+    return QStringLiteral("state %1, %2").arg(knownState_.isEmpty() ? QStringLiteral("unknown") : knownState_,
+                                               knownCampaign_.isEmpty() ? QStringLiteral("no campaign") : QStringLiteral("campaign %1").arg(knownCampaign_));
 }
 
 void CampaignWatcher::endBar() {
@@ -30,6 +61,15 @@ void CampaignWatcher::endBar() {
 }
 
 void CampaignWatcher::onState(const QString &state) {
+    if (state != knownState_ && !state.isEmpty()) {
+        knownState_ = state;
+        // Read once per state change, kept for the error if the host dies.
+        const QString id = host_ ? host_->property("CampaignId").toString() : QString();
+        if (!id.isEmpty()) {
+            const QString name = host_->property("CampaignName").toString();
+            knownCampaign_ = name.isEmpty() || name == id ? id : QStringLiteral("%1 (%2)").arg(name, id);
+        }
+    }
     if (state == QLatin1String("Idle") || state == lastState_) return;
     lastState_ = state;
     // A question is shown once until it is answered: the state that asks it

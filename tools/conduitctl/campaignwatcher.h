@@ -1,6 +1,9 @@
 // Follows the host's campaign through its D-Bus signals and draws it on a
 // terminal: state lines, a progress bar (redrawn in place on a TTY),
-// consent prompts and conditions. Used by `watch` and `install`.
+// consent prompts and conditions. Used by `watch` and `install`. Also
+// watches the host's bus name: when conduitd leaves the bus (killed,
+// crashed, stopped) the watch ends instead of waiting for signals that
+// will never come.
 #pragma once
 
 #include <QDBusInterface>
@@ -11,10 +14,15 @@ namespace conduit::ctl {
 class CampaignWatcher : public QObject {
     Q_OBJECT
 public:
-    // `untilFinished`: stop at the first CampaignFinished (else run until
-    // interrupted). Returns false when the signals cannot be subscribed.
-    bool attach(QDBusInterface &host, bool json);
+    // Emits done() at the first CampaignFinished, or when the host leaves
+    // the bus (hostLost()). Returns false when the signals cannot be
+    // subscribed. `host` must outlive the watcher. `outliveHost`: keep
+    // following when the host leaves (a restart, a reboot), no done().
+    bool attach(QDBusInterface &host, bool json, bool outliveHost = false);
     QString outcome() const { return outcome_; }
+    bool hostLost() const { return hostLost_; }
+    // For the error once the host is gone: the last state and campaign seen.
+    QString lastKnown() const;
 
 signals:
     void done();
@@ -26,8 +34,14 @@ public slots:
     void onConditions(const QStringList &unmet);
     void onFinished(const QString &resultJson);
 
+private slots:
+    void onHostGone();
+
 private:
     void endBar();
+    QDBusInterface *host_ = nullptr;
+    bool hostLost_ = false, outliveHost_ = false;
+    QString knownState_, knownCampaign_;
     bool json_ = false;
     bool tty_ = false;
     bool barShown_ = false;
