@@ -14,6 +14,7 @@
 // is never unset: power-cut safety rests on that.
 #pragma once
 
+#include "json.h"
 #include "durablefile.h"
 
 #include <memory>
@@ -22,7 +23,7 @@
 
 namespace conduit::flash {
 
-class Json;
+using plugin::Json;
 
 struct BootState {
     std::string primary, trial, booted;

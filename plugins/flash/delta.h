@@ -7,6 +7,7 @@
 //     "base_sha256":"…","base_length":N,"target_sha256":"…","target_length":M}}}
 #pragma once
 
+#include "json.h"
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,7 +18,7 @@ struct ZSTD_DCtx_s;
 
 namespace conduit::flash {
 
-class Json;
+using plugin::Json;
 
 struct DeltaSpec {
     std::string baseSha256, targetSha256;

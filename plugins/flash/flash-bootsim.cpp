@@ -17,10 +17,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     try {
-        conduit::flash::Json config;
+        conduit::plugin::Json config;
         std::string error;
         const std::string text = std::string("{\"backend\":\"") + argv[1] + "\",\"path\":\"" + argv[2] + "\"}";
-        if (!conduit::flash::Json::parse(text, config, error)) {
+        if (!conduit::plugin::Json::parse(text, config, error)) {
             std::fprintf(stderr, "flash-bootsim: bad arguments\n");
             return 2;
         }

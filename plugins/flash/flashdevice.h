@@ -25,6 +25,8 @@
 
 namespace conduit::flash {
 
+using plugin::Json;
+
 struct SlotConfig {
     std::string name, path, initialVersion;
     SlotKind kind = SlotKind::Auto; // "kind": file, block, ubi; detected when absent

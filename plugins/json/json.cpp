@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-namespace conduit::flash {
+namespace conduit::plugin {
 
 namespace {
 const Json &nullJson() {
@@ -223,4 +223,4 @@ const Json &Json::operator[](std::string_view key) const {
     return it == members_.end() ? nullJson() : it->second;
 }
 
-} // namespace conduit::flash
+} // namespace conduit::plugin

@@ -1,4 +1,4 @@
-// A small JSON reader for the flash agent's configuration and the signed
+// A small JSON reader for agents: their configuration and the signed
 // custom metadata of an update. Plugins stay free of Qt and third-party
 // JSON libraries (see docs/flash-agent.md); this covers RFC 8259 input
 // except that numbers are kept as double and their source text.
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace conduit::flash {
+namespace conduit::plugin {
 
 class Json {
 public:
@@ -45,4 +45,4 @@ private:
     std::map<std::string, Json, std::less<>> members_;
 };
 
-} // namespace conduit::flash
+} // namespace conduit::plugin
