@@ -36,7 +36,7 @@ conduit_result resultFor(const UdsError &e) {
 }
 
 Bytes be(uint64_t v, int bytes) {
-    Bytes out(size_t(bytes));
+    Bytes out(static_cast<size_t>(bytes));
     for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[size_t(i)] = uint8_t(v);
     return out;
 }

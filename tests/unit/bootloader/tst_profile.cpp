@@ -2,6 +2,8 @@
 // profiles, and a clear refusal naming the field for every bad value.
 #include "profile.h"
 
+#include <conduit/agent.hpp>
+
 #include <QTest>
 
 using namespace conduit::bootloader;
