@@ -1,10 +1,12 @@
 #include "ecudevice.h"
 
 #include "durable.h"
+#include "image/imageparser.h"
 
 #include <openssl/evp.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
@@ -82,24 +84,10 @@ private:
     int fd_;
 };
 
-Bytes readWhole(const std::string &path, uint64_t limit) {
-    File f(path, O_RDONLY);
-    Bytes out;
-    struct stat st {};
-    if (::fstat(f.fd(), &st) == 0) {
-        if (uint64_t(st.st_size) > limit)
-            throw conduit::Error(CONDUIT_E_NO_SPACE, path + " is larger than the ECU's memory");
-        out.reserve(size_t(st.st_size));
-    }
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(f.fd(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) ioError("cannot read " + path);
-        if (n == 0) break;
-        out.insert(out.end(), buf, buf + n);
-    }
-    return out;
+std::string hexAddress(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
+    return buf;
 }
 
 const char *reported(const std::string &internal) {
@@ -161,7 +149,7 @@ Sequence EcuDevice::sequence(const StepServices &s) {
     o.status = s.status;
     o.log = s.log;
     o.cancelled = s.cancelled;
-    return Sequence(config_, open_(config_), key_, std::move(o));
+    return Sequence(config_, [this]() -> UdsClient & { return open_(config_); }, key_, std::move(o));
 }
 
 EcuDevice::Report EcuDevice::report(const StepServices &s) {
@@ -184,22 +172,39 @@ EcuDevice::Report EcuDevice::report(const StepServices &s) {
 
 std::vector<Segment> EcuDevice::segments(const std::string &path, const std::string &customJson) const {
     const ImageSpec spec = parseImageSpec(customJson);
+    image::ImageLimits limits;
     uint64_t capacity = 0;
     for (const MemoryRegion &m : config_.profile.memory) capacity += m.size;
-    const Bytes bytes = readWhole(path, capacity ? capacity * 3 + 4096 : (256ull << 20)); // text formats are ~2.5x the binary
-    std::vector<Segment> out = parseImageSegments(spec, bytes);
-    for (const Segment &s : out) {
+    if (capacity) limits.maxBytes = capacity;
+    image::ImageFormat format = image::ImageFormat::Raw;
+    if (spec.format) {
+        format = *spec.format;
+    } else {
+        File f(path, O_RDONLY);
+        uint8_t head[512];
+        const ssize_t n = ::read(f.fd(), head, sizeof head);
+        if (n < 0) ioError("cannot read " + path);
+        format = image::detectImageFormatFromContent(std::span<const uint8_t>(head, size_t(n)));
+        if (format == image::ImageFormat::Raw)
+            throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
+                                 "ECU " + config_.id + ": a raw image needs bootloader.format and bootloader.address "
+                                 "in the signed custom metadata");
+    }
+    image::Image img;
+    if (auto e = image::readImageFile(path, format, limits, spec.address.value_or(0), img))
+        throw conduit::Error(e->kind == image::ImageErrorKind::Io ? CONDUIT_E_IO : CONDUIT_E_INVALID_ARGUMENT,
+                             "ECU " + config_.id + ": " + image::imageFormatName(format) + " image: " + e->message);
+    for (const Segment &s : img.segments) {
         if (config_.profile.memory.empty()) continue;
         bool inside = false;
         for (const MemoryRegion &m : config_.profile.memory)
-            inside = inside || (s.address >= m.address && s.address + s.data.size() <= m.address + m.size);
+            inside = inside || (s.address >= m.address && s.end() <= m.address + m.size);
         if (!inside)
             throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
-                                 "ECU " + config_.id + ": image segment at " + std::to_string(s.address) + " (" +
-                                     std::to_string(s.data.size()) + " bytes) is outside the ECU's memory regions");
+                                 "ECU " + config_.id + ": image segment at " + hexAddress(s.address) + " (" +
+                                     std::to_string(s.data.size()) + " bytes) is outside the ECU's memory");
     }
-    if (out.empty()) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + config_.id + ": the image holds no data");
-    return out;
+    return std::move(img.segments);
 }
 
 void EcuDevice::transfer(const UpdateInfo &u, const StepServices &s) {

@@ -202,19 +202,18 @@ ImageSpec parseImageSpec(const std::string &customJson) {
     if (!Json::parse(customJson, root, error))
         throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "signed custom metadata: " + error);
     const Json &b = root["bootloader"];
-    const std::string format = b["format"].string();
-    if (format == "raw") spec.format = ImageFormat::Raw;
-    else if (format == "ihex") spec.format = ImageFormat::IntelHex;
-    else if (format == "srec") spec.format = ImageFormat::SRecord;
-    else if (!format.empty())
-        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
-                             "signed custom metadata: bootloader.format \"" + format + "\" is not raw, ihex or srec");
+    if (b["format"].kind() != Json::Kind::Null) {
+        spec.format = image::parseImageFormatName(b["format"].string());
+        if (!spec.format)
+            throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "signed custom metadata: bootloader.format \"" +
+                                                                 b["format"].string() + "\" is not raw, ihex or srec");
+    }
     try {
         if (auto a = unsignedValue(b["address"], "address", 0xFFFFFFFFull)) spec.address = *a;
     } catch (const conduit::Error &e) {
         throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, std::string("signed custom metadata: bootloader.") + e.what());
     }
-    if (spec.format == ImageFormat::Raw && !spec.address)
+    if (spec.format == image::ImageFormat::Raw && !spec.address)
         throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "signed custom metadata: a raw image needs bootloader.address");
     return spec;
 }

@@ -5,6 +5,7 @@
 // that follow common practice.
 #pragma once
 
+#include "image/image.h"
 #include "udsclient.h"
 
 #include <chrono>
@@ -81,10 +82,9 @@ AgentConfig parseAgentConfig(const std::string &json);
 
 // Where an image goes when its format has no addresses (raw), and how to
 // read it: the "bootloader" object of the update's signed custom metadata.
-enum class ImageFormat { Auto, Raw, IntelHex, SRecord };
 struct ImageSpec {
-    ImageFormat format = ImageFormat::Auto;
-    std::optional<uint64_t> address; // required for raw
+    std::optional<image::ImageFormat> format; // absent: from the content
+    std::optional<uint64_t> address;          // required for raw
 };
 ImageSpec parseImageSpec(const std::string &customJson);
 

@@ -60,8 +60,8 @@ uint32_t crc32(const Bytes &data) {
     return c ^ 0xFFFFFFFFu;
 }
 
-Sequence::Sequence(const EcuConfig &ecu, UdsClient &uds, KeyFunction key, SequenceObserver observer)
-    : ecu_(ecu), profile_(ecu.profile), uds_(uds), key_(std::move(key)), observer_(std::move(observer)) {}
+Sequence::Sequence(const EcuConfig &ecu, UdsSource uds, KeyFunction key, SequenceObserver observer)
+    : ecu_(ecu), profile_(ecu.profile), uds_(std::move(uds)), key_(std::move(key)), observer_(std::move(observer)) {}
 
 void Sequence::say(const std::string &status) const {
     if (observer_.status) observer_.status(status);
@@ -74,7 +74,7 @@ void Sequence::checkCancelled(const std::string &before) const {
 }
 
 UdsResult Sequence::step(const std::string &what, const Bytes &request, milliseconds deadline) {
-    UdsResult r = uds_.request(request, Clock::now() + deadline);
+    UdsResult r = uds_().request(request, Clock::now() + deadline);
     if (!r.ok())
         throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": " + what + ": " + r.error->message);
     return r;
@@ -99,17 +99,17 @@ EcuIdentity Sequence::identify() {
 
 void Sequence::enterProgramming() {
     say("entering the extended session");
-    UdsResult r = uds_.startSession(profile_.extendedSession, Clock::now() + profile_.timing.p2Star);
+    UdsResult r = uds_().startSession(profile_.extendedSession, Clock::now() + profile_.timing.p2Star);
     if (!r.ok()) throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": extended session: " + r.error->message);
-    uds_.setTesterPresent(true);
+    uds_().setTesterPresent(true);
     if (profile_.precondition) routine("precondition check", *profile_.precondition, {}, true);
     // Functional, reply suppressed: every ECU of the network stops setting
     // DTCs and sending normal messages while one of them is reprogrammed.
-    if (profile_.dtcSettingOff) uds_.requestFunctional(uds::controlDtcSetting(0x02, true));
-    if (profile_.communicationControl) uds_.requestFunctional(uds::communicationControl(0x03, 0x01, true));
+    if (profile_.dtcSettingOff) uds_().requestFunctional(uds::controlDtcSetting(0x02, true));
+    if (profile_.communicationControl) uds_().requestFunctional(uds::communicationControl(0x03, 0x01, true));
     checkCancelled("the programming session");
     say("entering the programming session");
-    r = uds_.startSession(profile_.programmingSession, Clock::now() + profile_.timing.p2Star);
+    r = uds_().startSession(profile_.programmingSession, Clock::now() + profile_.timing.p2Star);
     if (!r.ok())
         throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": programming session: " + r.error->message);
 }
@@ -118,7 +118,7 @@ void Sequence::unlock() {
     if (profile_.securityLevel == 0) return;
     const uint8_t level = profile_.securityLevel;
     for (int attempt = 0;; ++attempt) {
-        UdsResult r = uds_.request(uds::securityAccessRequestSeed(level), Clock::now() + profile_.timing.p2Star);
+        UdsResult r = uds_().request(uds::securityAccessRequestSeed(level), Clock::now() + profile_.timing.p2Star);
         if (!r.ok()) {
             // requiredTimeDelayNotExpired: the ECU's delay timer runs (after a
             // power cycle or earlier wrong keys); wait it out once.
@@ -128,7 +128,7 @@ void Sequence::unlock() {
                 const auto until = Clock::now() + profile_.securityDelay;
                 while (Clock::now() < until) {
                     checkCancelled("security access");
-                    if (auto e = uds_.keepAlive())
+                    if (auto e = uds_().keepAlive())
                         throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
                     std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(200), until - Clock::now()));
                 }
@@ -149,7 +149,7 @@ void Sequence::unlock() {
         if (!key_ || !key_(*seed, level, key, error))
             throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": seed/key: " +
                                                        (key_ ? error : std::string("no seed/key library configured")));
-        r = uds_.request(uds::securityAccessSendKey(level, key), Clock::now() + profile_.timing.p2Star);
+        r = uds_().request(uds::securityAccessSendKey(level, key), Clock::now() + profile_.timing.p2Star);
         if (!r.ok())
             throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": security access (send key, level " +
                                                           hex(level + 1, 2) + "): " + r.error->message);
@@ -197,7 +197,7 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
     const std::optional<uint64_t> maxBlock = uds::parseDownloadReply(std::span<const uint8_t>(r.response).subspan(1), error);
     if (!maxBlock) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": request download: " + error);
     // maxNumberOfBlockLength counts the whole 0x36 request: SID and counter too.
-    const uint64_t limit = std::min<uint64_t>(*maxBlock, uds_.link().maxMessageSize());
+    const uint64_t limit = std::min<uint64_t>(*maxBlock, uds_().link().maxMessageSize());
     if (limit < 3) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": maxNumberOfBlockLength " + std::to_string(*maxBlock) + " leaves no room for data");
     const size_t perBlock = size_t(limit - 2);
     say("downloading " + where + " in blocks of " + std::to_string(perBlock) + " bytes");
@@ -211,7 +211,7 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
         // repeated block positively without writing it twice.
         UdsResult br;
         for (int attempt = 0; attempt < 3; ++attempt) {
-            br = uds_.request(block, Clock::now() + profile_.blockDeadline);
+            br = uds_().request(block, Clock::now() + profile_.blockDeadline);
             if (br.ok() || br.error->kind != UdsError::Kind::Timeout) break;
             if (observer_.log) observer_.log(ecu_.id + ": no reply to block " + std::to_string(counter) + ", repeating it");
         }
@@ -224,7 +224,7 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
         counter = uds::nextBlockCounter(counter);
         done += n;
         if (observer_.progress) observer_.progress(done, total);
-        if (auto e = uds_.keepAlive()) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
+        if (auto e = uds_().keepAlive()) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
     }
     step("request transfer exit " + where, uds::requestTransferExit(), profile_.timing.p2Star);
     if (profile_.checkMemory) {
@@ -256,14 +256,19 @@ void Sequence::switchBank(int bank) {
 
 std::string Sequence::resetAndWait(const std::string &version) {
     say("resetting");
-    uds_.setTesterPresent(false);
+    uds_().setTesterPresent(false);
     step("ECU reset", uds::ecuReset(profile_.resetType), profile_.timing.p2Star);
     const auto deadline = Clock::now() + profile_.resetDeadline;
     std::string reported, lastError = "no answer";
     for (;;) {
         checkCancelled("the version check after reset");
-        UdsResult r = uds_.request(uds::readDataByIdentifier(profile_.softwareVersionDid),
-                                   std::min(deadline, Clock::now() + profile_.timing.p2Star));
+        UdsResult r;
+        try { // an ECU that is a DoIP node itself drops the connection when it resets
+            r = uds_().request(uds::readDataByIdentifier(profile_.softwareVersionDid),
+                               std::min(deadline, Clock::now() + profile_.timing.p2Star));
+        } catch (const conduit::Error &e) {
+            r.error = UdsError{UdsError::Kind::Transport, std::nullopt, e.what()};
+        }
         if (r.ok()) {
             std::string error;
             if (auto v = uds::parseReadDataReply(std::span<const uint8_t>(r.response).subspan(1), profile_.softwareVersionDid, error)) {
@@ -283,8 +288,8 @@ std::string Sequence::resetAndWait(const std::string &version) {
         std::this_thread::sleep_for(milliseconds(100)); // the ECU is booting: poll, bounded by the deadline
     }
     // Back to normal communication on the whole network.
-    if (profile_.communicationControl) uds_.requestFunctional(uds::communicationControl(0x00, 0x01, true));
-    if (profile_.dtcSettingOff) uds_.requestFunctional(uds::controlDtcSetting(0x01, true));
+    if (profile_.communicationControl) uds_().requestFunctional(uds::communicationControl(0x00, 0x01, true));
+    if (profile_.dtcSettingOff) uds_().requestFunctional(uds::controlDtcSetting(0x01, true));
     say("running " + reported);
     return reported;
 }

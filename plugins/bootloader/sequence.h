@@ -12,6 +12,7 @@
 //               DTC setting back on
 #pragma once
 
+#include "image/image.h"
 #include "profile.h"
 #include "udsclient.h"
 
@@ -22,10 +23,7 @@
 
 namespace conduit::bootloader {
 
-struct Segment {
-    uint64_t address = 0;
-    Bytes data;
-};
+using Segment = image::Segment;
 
 // What a sequence reports while it runs; every member optional.
 struct SequenceObserver {
@@ -45,7 +43,10 @@ struct EcuIdentity {
 
 class Sequence {
 public:
-    Sequence(const EcuConfig &ecu, UdsClient &uds, KeyFunction key, SequenceObserver observer = {});
+    // `uds` gives the ECU's UDS client for each request: the same one while
+    // its connection lives, a reconnected one after a reset dropped it.
+    using UdsSource = std::function<UdsClient &()>;
+    Sequence(const EcuConfig &ecu, UdsSource uds, KeyFunction key, SequenceObserver observer = {});
 
     // Reads the version DIDs in the default session. Throws conduit::Error
     // (CONDUIT_E_IO) when the ECU does not answer.
@@ -76,7 +77,7 @@ private:
 
     const EcuConfig &ecu_;
     const Profile &profile_;
-    UdsClient &uds_;
+    UdsSource uds_;
     KeyFunction key_;
     SequenceObserver observer_;
 };

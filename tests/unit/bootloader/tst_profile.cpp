@@ -102,12 +102,12 @@ private slots:
     }
 
     void imageSpecFromSignedMetadata() {
-        QVERIFY(parseImageSpec("").format == ImageFormat::Auto);
+        QVERIFY(!parseImageSpec("").format);
         const ImageSpec raw = parseImageSpec(R"({"conduit":{"version":"2.0"},"bootloader":{"format":"raw","address":"0x10000"}})");
-        QVERIFY(raw.format == ImageFormat::Raw);
+        QVERIFY(raw.format == image::ImageFormat::Raw);
         QCOMPARE(*raw.address, uint64_t(0x10000));
-        QVERIFY(parseImageSpec(R"({"bootloader":{"format":"srec"}})").format == ImageFormat::SRecord);
-        QVERIFY(parseImageSpec(R"({"bootloader":{"format":"ihex"}})").format == ImageFormat::IntelHex);
+        QVERIFY(parseImageSpec(R"({"bootloader":{"format":"srec"}})").format == image::ImageFormat::SRecord);
+        QVERIFY(parseImageSpec(R"({"bootloader":{"format":"ihex"}})").format == image::ImageFormat::IntelHex);
         QVERIFY_THROWS_EXCEPTION(conduit::Error, parseImageSpec(R"({"bootloader":{"format":"raw"}})"));
         QVERIFY_THROWS_EXCEPTION(conduit::Error, parseImageSpec(R"({"bootloader":{"format":"elf"}})"));
         QVERIFY_THROWS_EXCEPTION(conduit::Error, parseImageSpec("{"));
