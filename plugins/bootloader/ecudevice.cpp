@@ -256,7 +256,15 @@ void EcuDevice::install(const UpdateInfo &u, const StepServices &s) {
     if (fileSha256(imagePath("pending")) != get("pending_sha256"))
         throw conduit::Error(CONDUIT_E_VERIFY, "ECU " + config_.id + ": the staged image changed on disk");
     save({{"state", "programming"}});
-    program(imagePath("pending"), get("pending_custom"), s);
+    try {
+        program(imagePath("pending"), get("pending_custom"), s);
+    } catch (const conduit::Error &e) {
+        // A lost connection or a silent ECU: once more from the start (the
+        // ECU is still in, or back in, its bootloader).
+        if (e.code() != CONDUIT_E_IO) throw;
+        if (s.log) s.log("ECU " + config_.id + ": " + e.what() + "; programming again");
+        program(imagePath("pending"), get("pending_custom"), s);
+    }
     save({{"state", "programmed"}});
 }
 

@@ -43,6 +43,11 @@ Bytes be(uint64_t v, int bytes) {
 
 uint8_t bcd(int v) { return uint8_t(((v / 10) << 4) | (v % 10)); }
 
+// A 0x73 wrongBlockSequenceCounter: the segment's download is over.
+struct WrongCounter {
+    std::string message;
+};
+
 } // namespace
 
 uint32_t crc32(const Bytes &data) {
@@ -215,6 +220,9 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
             if (br.ok() || br.error->kind != UdsError::Kind::Timeout) break;
             if (observer_.log) observer_.log(ecu_.id + ": no reply to block " + std::to_string(counter) + ", repeating it");
         }
+        if (!br.ok() && br.error->nrc == uds::Nrc::WrongBlockSequenceCounter)
+            throw WrongCounter{"ECU " + ecu_.id + ": transfer data block " + std::to_string(counter) + " at " +
+                               hex(s.address + offset, 8) + ": " + br.error->message};
         if (!br.ok())
             throw conduit::Error(resultFor(*br.error), "ECU " + ecu_.id + ": transfer data block " + std::to_string(counter) +
                                                            " at " + hex(s.address + offset, 8) + ": " + br.error->message);
@@ -241,7 +249,22 @@ void Sequence::program(const std::vector<Segment> &segments) {
     writeFingerprint();
     uint64_t done = 0;
     if (observer_.progress) observer_.progress(0, total);
-    for (const Segment &s : segments) downloadSegment(s, done, total);
+    for (const Segment &s : segments) {
+        const uint64_t before = done;
+        try {
+            downloadSegment(s, done, total);
+        } catch (const WrongCounter &e) {
+            // The ECU lost track of the blocks (ISO 14229-1: 0x73 ends the
+            // download). Erase and download the segment once more.
+            if (observer_.log) observer_.log(e.message + "; downloading the segment again");
+            done = before;
+            try {
+                downloadSegment(s, done, total);
+            } catch (const WrongCounter &again) {
+                throw conduit::Error(CONDUIT_E_FAILED, again.message + " (twice)");
+            }
+        }
+    }
     if (profile_.checkDependencies) routine("checking dependencies", *profile_.checkDependencies, {}, true);
     say("programmed " + sizeText(total) + " in " + std::to_string(segments.size()) + " segment(s)");
 }
