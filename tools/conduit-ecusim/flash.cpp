@@ -231,7 +231,8 @@ std::string Flash::version(uint8_t bank) const {
     const auto it = std::search(c.begin(), c.end(), kMarker.begin(), kMarker.end());
     if (it == c.end()) return "unknown";
     std::string v;
-    for (auto p = it + long(kMarker.size()); p != c.end() && *p != 0 && v.size() < 32; ++p) v.push_back(char(*p));
+    for (auto p = it + long(kMarker.size()); p != c.end() && *p >= 0x20 && *p < 0x7F && v.size() < 32; ++p)
+        v.push_back(char(*p));
     return v;
 }
 

@@ -51,7 +51,8 @@ public:
 
     bool isErased(uint8_t bank, uint64_t offset, uint64_t size) const;
     uint32_t crc32(uint8_t bank, uint64_t offset, uint64_t size) const;
-    // The text after the first "CNDT-SWV:" in the bank (up to NUL or 32 chars); "unknown" without one.
+    // The text after the first "CNDT-SWV:" in the bank, up to NUL (or any byte that is not
+    // printable ASCII, such as erased 0xFF) or 32 characters; "unknown" without a marker.
     std::string version(uint8_t bank) const;
 
 private:
