@@ -1,8 +1,7 @@
 #include "controlservice.h"
 
-#include "upstream/ddiconnector.h"
-
-#include "daemon/host.h"
+#include "core/campaignengine.h"
+#include "upstream/ddiclient.h"
 
 #include <QDBusConnection>
 #include <QDBusMessage>
@@ -55,9 +54,9 @@ bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
 
 } // namespace
 
-ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBusAbstractAdaptor(parent), host_(host) {
+ControlService::ControlService(ControlObject *parent, ControlParts parts) : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
     setAutoRelaySignals(false);
-    CampaignEngine *e = host_->engine();
+    CampaignEngine *e = parts_.campaigns;
     connect(e, &CampaignEngine::stateChanged, this, [this](CampaignEngine::State s) {
         if (s != CampaignEngine::State::AwaitingDownloadConsent && s != CampaignEngine::State::AwaitingInstallConsent &&
             s != CampaignEngine::State::Postponed)
@@ -79,14 +78,14 @@ ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBu
     connect(e, &CampaignEngine::finished, this, [this](const CampaignEngine::Result &r) {
         emit CampaignFinished(json(r.toJson()));
     });
-    if (upstream::DdiConnector *ddi = host_->ddi()) {
+    if (upstream::DdiClient *fleet = parts_.fleet) {
         auto setUpstream = [this](const QString &status) {
             if (status == upstream_) return;
             upstream_ = status;
             propertiesChanged({QStringLiteral("Upstream")});
         };
-        connect(ddi->client(), &upstream::DdiClient::polled, this, [setUpstream] { setUpstream(QStringLiteral("ok")); });
-        connect(ddi->client(), &upstream::DdiClient::pollFailed, this,
+        connect(fleet, &upstream::DdiClient::polled, this, [setUpstream] { setUpstream(QStringLiteral("ok")); });
+        connect(fleet, &upstream::DdiClient::pollFailed, this,
                 [setUpstream](const QString &why) { setUpstream(QStringLiteral("error: %1").arg(why)); });
     }
     // Progress is coalesced: a long transfer must not flood the bus.
@@ -109,21 +108,21 @@ ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBu
     });
 }
 
-QString ControlService::state() const { return CampaignEngine::stateName(host_->engine()->state()); }
-QString ControlService::campaignId() const { return host_->engine()->state() == CampaignEngine::State::Idle ? QString() : host_->engine()->current().id; }
-QString ControlService::campaignName() const { return host_->engine()->state() == CampaignEngine::State::Idle ? QString() : host_->engine()->current().name; }
-int ControlService::phase() const { return host_->engine()->phase(); }
-qulonglong ControlService::bytesDone() const { return host_->engine()->bytesDone(); }
-qulonglong ControlService::bytesTotal() const { return host_->engine()->state() == CampaignEngine::State::Idle ? 0 : host_->engine()->current().totalBytes(); }
-int ControlService::etaSeconds() const { return host_->engine()->etaSeconds(); }
-QStringList ControlService::unmetConditions() const { return host_->engine()->unmetConditions(); }
+QString ControlService::state() const { return CampaignEngine::stateName(parts_.campaigns->state()); }
+QString ControlService::campaignId() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().id; }
+QString ControlService::campaignName() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name; }
+int ControlService::phase() const { return parts_.campaigns->phase(); }
+qulonglong ControlService::bytesDone() const { return parts_.campaigns->bytesDone(); }
+qulonglong ControlService::bytesTotal() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes(); }
+int ControlService::etaSeconds() const { return parts_.campaigns->etaSeconds(); }
+QStringList ControlService::unmetConditions() const { return parts_.campaigns->unmetConditions(); }
 QString ControlService::pendingConsent() const { return pendingConsent_; }
-bool ControlService::autoConsent() const { return host_->engine()->autoConsent(); }
+bool ControlService::autoConsent() const { return parts_.campaigns->autoConsent(); }
 QString ControlService::version() const { return QStringLiteral(CONDUIT_HOST_VERSION); }
 
 void ControlService::publishProgress() {
     progressDirty_ = false;
-    CampaignEngine *e = host_->engine();
+    CampaignEngine *e = parts_.campaigns;
     emit Progress(e->bytesDone(), e->current().totalBytes(), e->etaSeconds(), json(devicesJson(*e)));
     if (lcApiTiming().isDebugEnabled())
         qCDebug(lcApiTiming).noquote() << QStringLiteral("progress seq=%1 done=%2 first_change_ns=%3 last_change_ns=%4 sent_ns=%5")
@@ -139,37 +138,37 @@ void ControlService::Accept(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
 }
 
 void ControlService::Decline(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
 }
 
 void ControlService::Postpone(const QString &kind, qlonglong until) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Postpone, QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Postpone, QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
         fail(QStringLiteral("NotAsked"), error);
 }
 
 void ControlService::Cancel(const QString &reason) {
     QString error;
-    if (!host_->engine()->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
+    if (!parts_.campaigns->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
         fail(QStringLiteral("Refused"), error);
 }
 
 void ControlService::SetAutoConsent(bool enabled) {
-    host_->setAutoConsent(enabled);
+    parts_.host->setAutoConsent(enabled);
     propertiesChanged({QStringLiteral("AutoConsent")});
 }
 
 QString ControlService::GetCampaign() {
-    const CampaignEngine *e = host_->engine();
+    const CampaignEngine *e = parts_.campaigns;
     if (e->state() == CampaignEngine::State::Idle) return QStringLiteral("{}");
     QJsonObject c = e->current().toJson();
     c.insert(QStringLiteral("state"), state());
@@ -181,7 +180,7 @@ QString ControlService::GetCampaign() {
 
 QString ControlService::GetHistory() {
     QJsonArray a;
-    for (const auto &r : host_->engine()->history()) a << r.toJson();
+    for (const auto &r : parts_.campaigns->history()) a << r.toJson();
     return json(a);
 }
 
@@ -189,7 +188,7 @@ QString ControlService::GetInventory() {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
-    host_->gateway()->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
+    parts_.devices->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
         QJsonArray a;
         for (const auto &d : devices)
             a << QJsonObject{{QStringLiteral("agent"), d.agentId}, {QStringLiteral("id"), d.info.id},
@@ -203,19 +202,19 @@ QString ControlService::GetInventory() {
 }
 
 QString ControlService::GetVehicleState() {
-    return json(QJsonObject::fromVariantMap(host_->vehicle()->values()));
+    return json(QJsonObject::fromVariantMap(parts_.vehicle->values()));
 }
 
 void ControlService::SetVehicleSignal(const QString &signal, const QString &value) {
     QString error;
-    if (!host_->vehicle()->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
+    if (!parts_.vehicle->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
 }
 
 void ControlService::InstallBundle(const QString &path) {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
-    host_->installBundle(path, [msg, conn](const QString &error) mutable {
+    parts_.host->installBundle(path, [msg, conn](const QString &error) mutable {
         if (error.isEmpty()) conn.send(msg.createReply());
         else conn.send(msg.createErrorReply(kErrorPrefix + QStringLiteral("Refused"), error));
     });
@@ -227,7 +226,7 @@ void ControlService::propertiesChanged(const QStringList &names) {
     QDBusMessage signal = QDBusMessage::createSignal(QLatin1String(kPath), QStringLiteral("org.freedesktop.DBus.Properties"),
                                                      QStringLiteral("PropertiesChanged"));
     signal << QString::fromLatin1(kInterface) << changed << QStringList();
-    host_->busConnection().send(signal);
+    parts_.bus.send(signal);
 }
 
 } // namespace conduit::api

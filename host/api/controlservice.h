@@ -6,14 +6,23 @@
 // policy (data/dbus/io.conduit.Host.conf), not here.
 #pragma once
 
+#include "hostactions.h"
+
 #include <QDBusAbstractAdaptor>
+#include <QDBusConnection>
 #include <QDBusContext>
 #include <QStringList>
 #include <QTimer>
 #include <QVariantMap>
 
-namespace conduit::daemon {
-class Host;
+namespace conduit::core {
+class CampaignEngine;
+class DeviceGateway;
+class VehicleState;
+} // namespace conduit::core
+
+namespace conduit::upstream {
+class DdiClient;
 }
 
 namespace conduit::api {
@@ -24,6 +33,17 @@ class ControlObject : public QObject, public QDBusContext {
     Q_OBJECT
 public:
     using QObject::QObject;
+};
+
+// The parts of the host the control API reads and drives. All but `fleet`
+// are required; each outlives the service.
+struct ControlParts {
+    core::CampaignEngine *campaigns = nullptr; // state, progress, consent, cancel, history
+    core::DeviceGateway *devices = nullptr;    // GetInventory
+    core::VehicleState *vehicle = nullptr;     // GetVehicleState, SetVehicleSignal
+    upstream::DdiClient *fleet = nullptr;      // the Upstream property; null without a fleet server
+    HostActions *host = nullptr;               // SetAutoConsent, InstallBundle
+    QDBusConnection bus{QString()};            // where PropertiesChanged goes
 };
 
 class ControlService : public QDBusAbstractAdaptor {
@@ -50,8 +70,8 @@ public:
     static constexpr const char *kPath = "/io/conduit/Host";
     static constexpr const char *kInterface = "io.conduit.Host1";
 
-    // `parent` is the object registered at kPath; `host` provides the engine.
-    ControlService(ControlObject *parent, daemon::Host *host);
+    // `parent` is the object registered at kPath.
+    ControlService(ControlObject *parent, ControlParts parts);
 
     QString state() const;
     QString campaignId() const;
@@ -95,7 +115,7 @@ private:
     QDBusContext *ctx() const { return static_cast<ControlObject *>(parent()); }
     void publishProgress();
 
-    daemon::Host *host_;
+    ControlParts parts_;
     QString pendingConsent_;
     QString upstream_;
     QTimer progressTimer_;

@@ -79,7 +79,7 @@ bool Host::startControlApi(QString *error) {
     }
     auto *object = new api::ControlObject(this);
     busObject_ = object;
-    new api::ControlService(object, this);
+    new api::ControlService(object, {engine_.get(), &gateway_, &vehicle_, ddi_ ? ddi_->client() : nullptr, this, bus_});
     if (!bus_.registerObject(QLatin1String(api::ControlService::kPath), busObject_)) {
         *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::ControlService::kPath));
         return false;
