@@ -5,9 +5,9 @@
 #pragma once
 
 #include "agentmanifest.h"
+#include "device.h"
 #include "ipc/messages.h"
 #include "runnerprocess.h"
-#include "updatestate.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -22,30 +22,6 @@ class QIODevice;
 namespace conduit::agents {
 
 class AgentChannel;
-
-struct DeviceInfo {
-    QString id, type, hardwareId, currentVersion, previousVersion;
-    UpdateState updateState = UpdateState::Idle; // checked where the runner reports it
-    quint32 capabilities = 0;
-};
-
-struct UpdateSpec {
-    QString deviceId, targetName, version, sha256, customJson = QStringLiteral("{}"), stagingDir;
-    quint64 length = 0;
-};
-
-struct CallResult {
-    int code = 0;            // conduit_result
-    QString message;
-    bool runnerFailed = false; // the runner died or was killed during the call
-    int consent = 0;         // conduit_consent, for DownloadConsent
-    quint32 capabilities = 0;
-    bool found = false;      // ProbeExtension
-    QList<DeviceInfo> devices;
-    QStringList refusedDevices; // Inventory: why a reported device was left out
-    quint64 payloadBytes = 0; // bytes streamed, for Transfer
-    bool ok() const { return code == 0 && !runnerFailed; }
-};
 
 struct AgentInfo {
     QString agentId, agentVersion;

@@ -1,8 +1,10 @@
-// How the campaign engine reaches devices: through their agents. The real
-// gateway drives AgentRunners; tests use fakes behind the same interface.
+// How the campaign engine reaches devices: through their agents. Only the
+// plain device and call types (agents/device.h) cross here; the real
+// gateway over the agents' runners is daemon/registrygateway.h, and tests
+// use fakes behind the same interface.
 #pragma once
 
-#include "agents/agentrunner.h"
+#include "agents/device.h"
 
 #include <QObject>
 

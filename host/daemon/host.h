@@ -6,8 +6,9 @@
 #include "hostconfig.h"
 
 #include "api/hostactions.h"
+#include "registrygateway.h"
+
 #include "core/campaignengine.h"
-#include "core/registrygateway.h"
 
 #include <QDBusConnection>
 
@@ -52,7 +53,7 @@ public:
 private:
     HostConfig config_;
     agents::AgentRegistry registry_;
-    core::RegistryGateway gateway_;
+    RegistryGateway gateway_;
     core::Journal journal_;
     core::VehicleState vehicle_;
     std::unique_ptr<core::CampaignEngine> engine_;

@@ -1,15 +1,16 @@
-// The DeviceGateway over the real agents (AgentRegistry's runners).
+// The DeviceGateway over the real agents (AgentRegistry's runners): the
+// adapter between the campaign engine and the agents, assembled by the
+// daemon so that neither of them knows the other.
 #pragma once
 
-#include "devicegateway.h"
-
 #include "agents/agentregistry.h"
+#include "core/devicegateway.h"
 
 #include <QPointer>
 
-namespace conduit::core {
+namespace conduit::daemon {
 
-class RegistryGateway : public DeviceGateway {
+class RegistryGateway : public core::DeviceGateway {
     Q_OBJECT
 public:
     // `readyWaitMs`: how long a call waits for an agent that is (re)starting.
@@ -33,4 +34,4 @@ private:
     QList<QPointer<agents::AgentCall>> active_;
 };
 
-} // namespace conduit::core
+} // namespace conduit::daemon

@@ -6,11 +6,12 @@
 
 #include <memory>
 
-namespace conduit::core {
+namespace conduit::daemon {
 
 using agents::AgentCall;
 using agents::AgentRunner;
 using agents::CallResult;
+using core::DeviceRecord;
 
 RegistryGateway::RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs, QObject *parent)
     : DeviceGateway(parent), registry_(registry), readyWaitMs_(readyWaitMs) {}
@@ -111,4 +112,4 @@ void RegistryGateway::cancelAll() {
     }
 }
 
-} // namespace conduit::core
+} // namespace conduit::daemon
