@@ -27,7 +27,7 @@ private:
     // ForStart: until a start under way ends. ForRestart: also while a
     // failed agent awaits its restart. Bounded by readyWaitMs either way.
     enum class Wait { ForStart, ForRestart };
-    void whenReady(agents::AgentRunner *runner, Wait wait, std::function<void(bool ready)> then);
+    void whenReady(agents::AgentProxy *runner, Wait wait, std::function<void(bool ready)> then);
 
     agents::AgentRegistry *registry_;
     int readyWaitMs_;

@@ -1,7 +1,9 @@
-// The host's handle on one agent: starts its runner, sends lifecycle calls
-// one at a time, streams payloads with credit-based backpressure, and
-// supervises it (deadlines, memory, protocol). Everything the runner sends is
-// untrusted and checked; any violation kills the runner with a clear reason.
+// AgentProxy: the host's stand-in for one agent, whose plugin runs in a
+// runner (RunnerProcess: its own process, or a thread for debugging). It
+// starts the runner, sends lifecycle calls one at a time, streams payloads
+// with credit-based backpressure, and supervises it (deadlines, memory,
+// protocol). Everything the runner sends is untrusted and checked; any
+// violation kills the runner with a clear reason.
 #pragma once
 
 #include "agentmanifest.h"
@@ -41,7 +43,7 @@ struct RunnerLimits {
     quint64 creditWindow = 8ull << 20;
 };
 
-// One call in flight or queued. Owned by the AgentRunner; deleted after
+// One call in flight or queued. Owned by the AgentProxy; deleted after
 // finished() was emitted (use QPointer or connect to finished only).
 class AgentCall : public QObject {
     Q_OBJECT
@@ -54,7 +56,7 @@ signals:
     void finished(const conduit::agents::CallResult &result);
 
 private:
-    friend class AgentRunner;
+    friend class AgentProxy;
     AgentCall(ipc::Op op, QObject *parent) : QObject(parent), op_(op) {}
     ipc::Op op_;
     uint32_t request_ = 0;
@@ -65,15 +67,15 @@ private:
     CallResult result_;
 };
 
-class AgentRunner : public QObject {
+class AgentProxy : public QObject {
     Q_OBJECT
 public:
     enum class State { Stopped, Starting, Ready, Failed };
     Q_ENUM(State)
 
-    AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
+    AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
                 QString configJson, QString stateDir, QObject *parent = nullptr);
-    ~AgentRunner() override;
+    ~AgentProxy() override;
 
     void start();
     // Graceful stop: Shutdown (the plugin's destroy() and deinit() run),
