@@ -50,7 +50,7 @@ QString CampaignEngine::stateName(State s) {
     return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(s)));
 }
 
-CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads,
+CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadSource *payloads,
                                VehicleState *vehicle, Config config, QObject *parent)
     : QObject(parent), journal_(journal), gateway_(gateway), payloads_(payloads), vehicle_(vehicle),
       config_(std::move(config)) {

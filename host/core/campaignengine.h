@@ -76,7 +76,7 @@ public:
 
     // `payloads` serves a campaign that carries no source of its own
     // (Campaign::payloads), i.e. one resumed after a restart.
-    CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads, VehicleState *vehicle,
+    CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadSource *payloads, VehicleState *vehicle,
                    Config config, QObject *parent = nullptr);
 
     // Replays the journal: finishes or rolls back an interrupted campaign.
@@ -181,7 +181,7 @@ private:
 
     Journal *journal_;
     DeviceGateway *gateway_;
-    PayloadStore *payloads_;
+    PayloadSource *payloads_;
     VehicleState *vehicle_;
     Config config_;
     State state_ = State::Idle;

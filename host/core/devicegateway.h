@@ -38,9 +38,9 @@ public:
 
 // Opens the verified payload of a target (from a bundle, a download
 // staging area, ...), as a stream the gateway reads once.
-class PayloadStore {
+class PayloadSource {
 public:
-    virtual ~PayloadStore() = default;
+    virtual ~PayloadSource() = default;
     virtual std::unique_ptr<QIODevice> open(const struct CampaignTarget &target, QString *error) = 0;
 };
 

@@ -17,7 +17,7 @@ namespace conduit::daemon {
 
 // Every campaign carries its payload source (Campaign::payloads); one
 // resumed after a restart lost it with the process.
-class Host::NoPayloadSource : public core::PayloadStore {
+class Host::NoPayloadSource : public core::PayloadSource {
 public:
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &, QString *error) override {
         *error = QStringLiteral("the source of this campaign is no longer available (host restarted); it must be offered again");

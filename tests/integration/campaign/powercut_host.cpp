@@ -28,7 +28,7 @@ using namespace conduit;
 
 namespace {
 
-class DirectoryPayloads : public core::PayloadStore {
+class DirectoryPayloads : public core::PayloadSource {
 public:
     explicit DirectoryPayloads(QString dir) : dir_(std::move(dir)) {}
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &t, QString *error) override {
