@@ -1,4 +1,4 @@
-// What the control API needs from the assembled host beyond the parts it
+// What the control API (api/host1adaptor.h) needs from the assembled host beyond the parts it
 // reads directly (the campaign engine, the device gateway, the vehicle
 // state, the DDI client): the actions that span several of them. Declared
 // here, implemented by conduitd (daemon::Host), so that the API never

@@ -1,4 +1,4 @@
-#include "controlservice.h"
+#include "host1adaptor.h"
 
 #include "core/campaignengine.h"
 #include "upstream/ddiclient.h"
@@ -54,7 +54,7 @@ bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
 
 } // namespace
 
-ControlService::ControlService(ControlObject *parent, ControlParts parts) : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
+Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
     setAutoRelaySignals(false);
     CampaignEngine *e = parts_.campaigns;
     connect(e, &CampaignEngine::stateChanged, this, [this](CampaignEngine::State s) {
@@ -108,19 +108,19 @@ ControlService::ControlService(ControlObject *parent, ControlParts parts) : QDBu
     });
 }
 
-QString ControlService::state() const { return CampaignEngine::stateName(parts_.campaigns->state()); }
-QString ControlService::campaignId() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().id; }
-QString ControlService::campaignName() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name; }
-int ControlService::phase() const { return parts_.campaigns->phase(); }
-qulonglong ControlService::bytesDone() const { return parts_.campaigns->bytesDone(); }
-qulonglong ControlService::bytesTotal() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes(); }
-int ControlService::etaSeconds() const { return parts_.campaigns->etaSeconds(); }
-QStringList ControlService::unmetConditions() const { return parts_.campaigns->unmetConditions(); }
-QString ControlService::pendingConsent() const { return pendingConsent_; }
-bool ControlService::autoConsent() const { return parts_.campaigns->autoConsent(); }
-QString ControlService::version() const { return QStringLiteral(CONDUIT_HOST_VERSION); }
+QString Host1Adaptor::state() const { return CampaignEngine::stateName(parts_.campaigns->state()); }
+QString Host1Adaptor::campaignId() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().id; }
+QString Host1Adaptor::campaignName() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name; }
+int Host1Adaptor::phase() const { return parts_.campaigns->phase(); }
+qulonglong Host1Adaptor::bytesDone() const { return parts_.campaigns->bytesDone(); }
+qulonglong Host1Adaptor::bytesTotal() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes(); }
+int Host1Adaptor::etaSeconds() const { return parts_.campaigns->etaSeconds(); }
+QStringList Host1Adaptor::unmetConditions() const { return parts_.campaigns->unmetConditions(); }
+QString Host1Adaptor::pendingConsent() const { return pendingConsent_; }
+bool Host1Adaptor::autoConsent() const { return parts_.campaigns->autoConsent(); }
+QString Host1Adaptor::version() const { return QStringLiteral(CONDUIT_HOST_VERSION); }
 
-void ControlService::publishProgress() {
+void Host1Adaptor::publishProgress() {
     progressDirty_ = false;
     CampaignEngine *e = parts_.campaigns;
     emit Progress(e->bytesDone(), e->current().totalBytes(), e->etaSeconds(), json(devicesJson(*e)));
@@ -130,25 +130,25 @@ void ControlService::publishProgress() {
     propertiesChanged({QStringLiteral("BytesDone"), QStringLiteral("EtaSeconds")});
 }
 
-void ControlService::fail(const QString &name, const QString &message) {
+void Host1Adaptor::fail(const QString &name, const QString &message) {
     ctx()->sendErrorReply(kErrorPrefix + name, message);
 }
 
-void ControlService::Accept(const QString &kind) {
+void Host1Adaptor::Accept(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
     if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
 }
 
-void ControlService::Decline(const QString &kind) {
+void Host1Adaptor::Decline(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
     if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
 }
 
-void ControlService::Postpone(const QString &kind, qlonglong until) {
+void Host1Adaptor::Postpone(const QString &kind, qlonglong until) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
@@ -156,18 +156,18 @@ void ControlService::Postpone(const QString &kind, qlonglong until) {
         fail(QStringLiteral("NotAsked"), error);
 }
 
-void ControlService::Cancel(const QString &reason) {
+void Host1Adaptor::Cancel(const QString &reason) {
     QString error;
     if (!parts_.campaigns->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
         fail(QStringLiteral("Refused"), error);
 }
 
-void ControlService::SetAutoConsent(bool enabled) {
+void Host1Adaptor::SetAutoConsent(bool enabled) {
     parts_.host->setAutoConsent(enabled);
     propertiesChanged({QStringLiteral("AutoConsent")});
 }
 
-QString ControlService::GetCampaign() {
+QString Host1Adaptor::GetCampaign() {
     const CampaignEngine *e = parts_.campaigns;
     if (e->state() == CampaignEngine::State::Idle) return QStringLiteral("{}");
     QJsonObject c = e->current().toJson();
@@ -178,13 +178,13 @@ QString ControlService::GetCampaign() {
     return json(c);
 }
 
-QString ControlService::GetHistory() {
+QString Host1Adaptor::GetHistory() {
     QJsonArray a;
     for (const auto &r : parts_.campaigns->history()) a << r.toJson();
     return json(a);
 }
 
-QString ControlService::GetInventory() {
+QString Host1Adaptor::GetInventory() {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
@@ -201,16 +201,16 @@ QString ControlService::GetInventory() {
     return {};
 }
 
-QString ControlService::GetVehicleState() {
+QString Host1Adaptor::GetVehicleState() {
     return json(QJsonObject::fromVariantMap(parts_.vehicle->values()));
 }
 
-void ControlService::SetVehicleSignal(const QString &signal, const QString &value) {
+void Host1Adaptor::SetVehicleSignal(const QString &signal, const QString &value) {
     QString error;
     if (!parts_.vehicle->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
 }
 
-void ControlService::InstallBundle(const QString &path) {
+void Host1Adaptor::InstallBundle(const QString &path) {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
@@ -220,7 +220,7 @@ void ControlService::InstallBundle(const QString &path) {
     });
 }
 
-void ControlService::propertiesChanged(const QStringList &names) {
+void Host1Adaptor::propertiesChanged(const QStringList &names) {
     QVariantMap changed;
     for (const QString &n : names) changed.insert(n, property(n.toLatin1().constData()));
     QDBusMessage signal = QDBusMessage::createSignal(QLatin1String(kPath), QStringLiteral("org.freedesktop.DBus.Properties"),

@@ -27,16 +27,17 @@ class DdiClient;
 
 namespace conduit::api {
 
-// The object registered at kPath. Qt sets the D-Bus call context on it (not
-// on its adaptor), so it carries QDBusContext for the adaptor to use.
-class ControlObject : public QObject, public QDBusContext {
+// The object conduitd registers at kPath; Host1Adaptor is its
+// io.conduit.Host1 interface. Qt sets the D-Bus call context on the object
+// (not on its adaptor), so it carries QDBusContext for the adaptor to use.
+class BusObject : public QObject, public QDBusContext {
     Q_OBJECT
 public:
     using QObject::QObject;
 };
 
 // The parts of the host the control API reads and drives. All but `fleet`
-// are required; each outlives the service.
+// are required; each outlives the adaptor.
 struct ControlParts {
     core::CampaignEngine *campaigns = nullptr; // state, progress, consent, cancel, history
     core::DeviceGateway *devices = nullptr;    // GetInventory
@@ -46,7 +47,9 @@ struct ControlParts {
     QDBusConnection bus{QString()};            // where PropertiesChanged goes
 };
 
-class ControlService : public QDBusAbstractAdaptor {
+// The adaptor implementing io.conduit.Host1 on a BusObject: it translates
+// between the bus and the host's parts, the work stays in them.
+class Host1Adaptor : public QDBusAbstractAdaptor {
     Q_OBJECT
     Q_CLASSINFO("D-Bus Interface", "io.conduit.Host1")
     Q_PROPERTY(QString State READ state)
@@ -71,7 +74,7 @@ public:
     static constexpr const char *kInterface = "io.conduit.Host1";
 
     // `parent` is the object registered at kPath.
-    ControlService(ControlObject *parent, ControlParts parts);
+    Host1Adaptor(BusObject *parent, ControlParts parts);
 
     QString state() const;
     QString campaignId() const;
@@ -112,7 +115,7 @@ signals:
 private:
     void propertiesChanged(const QStringList &names);
     void fail(const QString &name, const QString &message);
-    QDBusContext *ctx() const { return static_cast<ControlObject *>(parent()); }
+    QDBusContext *ctx() const { return static_cast<BusObject *>(parent()); }
     void publishProgress();
 
     ControlParts parts_;
