@@ -21,19 +21,17 @@ class BootloaderAgent : public conduit::Agent {
 public:
     BootloaderAgent(const std::string &configJson, const std::string &stateDir)
         : config_(parseAgentConfig(configJson)), gateways_(config_) {
+        SecurityKeys keys;
         if (!config_.seedKey.library.empty()) {
-            std::string error;
-            seedKey_ = SeedKeyLibrary::load(config_.seedKey.library, error);
-            if (!seedKey_) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "bootloader config: seed_key: " + error);
+            SeedKeyError error;
+            seedKey_ = SeedKeyLibrary::open(config_.seedKey.library, error);
+            if (!seedKey_) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "bootloader config: seed_key: " + error.message);
+            conduit::Host::log(CONDUIT_LOG_INFO, "seed/key library " + seedKey_->describe());
+            keys = SecurityKeys{seedKey_.get(), config_.seedKey.variant, config_.seedKey.options};
         }
-        KeyFunction key;
-        if (seedKey_)
-            key = [this](const Bytes &seed, uint8_t level, Bytes &out, std::string &error) {
-                return seedKey_->generate(seed, level, config_.seedKey.variant, config_.seedKey.options, out, error);
-            };
         for (const EcuConfig &e : config_.ecus)
             devices_.push_back(std::make_unique<EcuDevice>(
-                e, stateDir, [this](const EcuConfig &c) -> UdsClient & { return gateways_.uds(c); }, key));
+                e, stateDir, [this](const EcuConfig &c) -> UdsClient & { return gateways_.uds(c); }, keys));
     }
 
     std::vector<conduit::Device> inventory() override {

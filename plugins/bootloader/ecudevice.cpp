@@ -113,9 +113,9 @@ std::string fileSha256(const std::string &path) {
     return h.hex();
 }
 
-EcuDevice::EcuDevice(EcuConfig config, const std::string &stateDir, UdsOpener open, KeyFunction key)
+EcuDevice::EcuDevice(EcuConfig config, const std::string &stateDir, UdsOpener open, SecurityKeys keys)
     : config_(std::move(config)), statePath_(stateDir + "/" + safeName(config_.id) + ".state"),
-      imageDir_(stateDir + "/images/" + safeName(config_.id)), open_(std::move(open)), key_(std::move(key)) {
+      imageDir_(stateDir + "/images/" + safeName(config_.id)), open_(std::move(open)), keys_(std::move(keys)) {
     try {
         if (auto text = plugin::readSmallFile(statePath_)) state_ = plugin::parseKeyValues(*text);
     } catch (const plugin::DurableError &e) {
@@ -149,7 +149,7 @@ Sequence EcuDevice::sequence(const StepServices &s) {
     o.status = s.status;
     o.log = s.log;
     o.cancelled = s.cancelled;
-    return Sequence(config_, [this]() -> UdsClient & { return open_(config_); }, key_, std::move(o));
+    return Sequence(config_, [this]() -> UdsClient & { return open_(config_); }, keys_, std::move(o));
 }
 
 EcuDevice::Report EcuDevice::report(const StepServices &s) {

@@ -24,6 +24,7 @@
 #include <conduit/agent.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -48,7 +49,7 @@ using UdsOpener = std::function<UdsClient &(const EcuConfig &)>;
 
 class EcuDevice {
 public:
-    EcuDevice(EcuConfig config, const std::string &stateDir, UdsOpener open, KeyFunction key);
+    EcuDevice(EcuConfig config, const std::string &stateDir, UdsOpener open, SecurityKeys keys);
     const EcuConfig &config() const { return config_; }
 
     struct Report {
@@ -76,7 +77,7 @@ private:
     EcuConfig config_;
     std::string statePath_, imageDir_;
     UdsOpener open_;
-    KeyFunction key_;
+    SecurityKeys keys_;
     std::map<std::string, std::string> state_;
 };
 

@@ -1,5 +1,7 @@
 #include "sequence.h"
 
+#include "securityaccess.h"
+
 #include <conduit/agent.hpp>
 
 #include <algorithm>
@@ -65,8 +67,8 @@ uint32_t crc32(const Bytes &data) {
     return c ^ 0xFFFFFFFFu;
 }
 
-Sequence::Sequence(const EcuConfig &ecu, UdsSource uds, KeyFunction key, SequenceObserver observer)
-    : ecu_(ecu), profile_(ecu.profile), uds_(std::move(uds)), key_(std::move(key)), observer_(std::move(observer)) {}
+Sequence::Sequence(const EcuConfig &ecu, UdsSource uds, SecurityKeys keys, SequenceObserver observer)
+    : ecu_(ecu), profile_(ecu.profile), uds_(std::move(uds)), keys_(std::move(keys)), observer_(std::move(observer)) {}
 
 void Sequence::say(const std::string &status) const {
     if (observer_.status) observer_.status(status);
@@ -91,7 +93,7 @@ EcuIdentity Sequence::identify() {
         const UdsResult r = step("read " + hex(did, 4), uds::readDataByIdentifier(did), profile_.timing.p2Star);
         std::string error;
         const std::optional<Bytes> value =
-            uds::parseReadDataReply(std::span<const uint8_t>(r.response).subspan(1), did, error);
+            uds::parseReadDataReply(r.response, did, error);
         if (!value) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": DID " + hex(did, 4) + ": " + error);
         out.assign(value->begin(), value->end());
         while (!out.empty() && (out.back() == '\0' || out.back() == ' ')) out.pop_back();
@@ -121,46 +123,34 @@ void Sequence::enterProgramming() {
 
 void Sequence::unlock() {
     if (profile_.securityLevel == 0) return;
-    const uint8_t level = profile_.securityLevel;
-    for (int attempt = 0;; ++attempt) {
-        UdsResult r = uds_().request(uds::securityAccessRequestSeed(level), Clock::now() + profile_.timing.p2Star);
-        if (!r.ok()) {
-            // requiredTimeDelayNotExpired: the ECU's delay timer runs (after a
-            // power cycle or earlier wrong keys); wait it out once.
-            if (attempt == 0 && r.error->nrc == uds::Nrc::RequiredTimeDelayNotExpired) {
-                say("security access delayed by the ECU, waiting " +
-                    std::to_string(profile_.securityDelay.count() / 1000) + " s");
-                const auto until = Clock::now() + profile_.securityDelay;
-                while (Clock::now() < until) {
-                    checkCancelled("security access");
-                    if (auto e = uds_().keepAlive())
-                        throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
-                    std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(200), until - Clock::now()));
-                }
-                continue;
-            }
-            throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": security access (request seed, level " +
-                                                          hex(level, 2) + "): " + r.error->message);
+    if (!keys_.library)
+        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + ecu_.id + ": security access level " +
+                                                             hex(profile_.securityLevel, 2) +
+                                                             " needs a seed/key library (\"seed_key\" in the agent config)");
+    SecurityAccessConfig c;
+    c.level = profile_.securityLevel;
+    c.variant = keys_.variant;
+    c.options = keys_.options;
+    c.delay = profile_.securityDelay;
+    c.requestTimeout = profile_.timing.p2Star;
+    // The ECU's delay timer is real time: wait it out, keeping the session alive.
+    const auto wait = [this](milliseconds duration, const std::function<void()> &keepAlive) {
+        say("security access delayed by the ECU, waiting " + std::to_string(duration.count() / 1000) + " s");
+        const auto until = Clock::now() + duration;
+        while (Clock::now() < until) {
+            if (observer_.cancelled && observer_.cancelled()) return false;
+            keepAlive();
+            std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(200), until - Clock::now()));
         }
-        std::string error;
-        const std::optional<Bytes> seed =
-            uds::parseSeedReply(std::span<const uint8_t>(r.response).subspan(1), level, error);
-        if (!seed) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": security access: " + error);
-        if (std::all_of(seed->begin(), seed->end(), [](uint8_t b) { return b == 0; })) {
-            say("security access: already unlocked");
-            return;
-        }
-        Bytes key;
-        if (!key_ || !key_(*seed, level, key, error))
-            throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": seed/key: " +
-                                                       (key_ ? error : std::string("no seed/key library configured")));
-        r = uds_().request(uds::securityAccessSendKey(level, key), Clock::now() + profile_.timing.p2Star);
-        if (!r.ok())
-            throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": security access (send key, level " +
-                                                          hex(level + 1, 2) + "): " + r.error->message);
-        say("security access granted (level " + hex(level, 2) + ")");
-        return;
-    }
+        return true;
+    };
+    SecurityAccess access(uds_(), *keys_.library, c, wait);
+    UnlockOutcome outcome{};
+    if (auto e = access.unlock(outcome))
+        throw conduit::Error(e->kind == SecurityAccessError::Kind::Link ? CONDUIT_E_IO : CONDUIT_E_FAILED,
+                             "ECU " + ecu_.id + ": security access: " + e->message);
+    say(outcome == UnlockOutcome::AlreadyUnlocked ? "security access: already unlocked"
+                                                  : "security access granted (level " + hex(c.level, 2) + ")");
 }
 
 void Sequence::writeFingerprint() {
@@ -179,7 +169,7 @@ void Sequence::routine(const std::string &what, const RoutineStep &r, const Byte
     say(what);
     const UdsResult res = step(what + " (routine " + hex(r.id, 4) + ")", uds::routineControl(0x01, r.id, options), r.deadline);
     std::string error;
-    const auto reply = uds::parseRoutineReply(std::span<const uint8_t>(res.response).subspan(1), 0x01, r.id, error);
+    const auto reply = uds::parseRoutineReply(res.response, 0x01, r.id, error);
     if (!reply) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": " + what + ": " + error);
     if (statusMustBeZero && !reply->status.empty() && reply->status[0] != 0)
         throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": " + what + " failed (routine " + hex(r.id, 4) +
@@ -199,7 +189,7 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
     const Bytes request = uds::requestDownload(profile_.dataFormat, profile_.downloadAlfid, s.address, s.data.size(), error);
     if (request.empty()) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + ecu_.id + ": segment " + where + ": " + error);
     const UdsResult r = step("request download " + where, request, profile_.timing.p2Star);
-    const std::optional<uint64_t> maxBlock = uds::parseDownloadReply(std::span<const uint8_t>(r.response).subspan(1), error);
+    const std::optional<uint64_t> maxBlock = uds::parseDownloadReply(r.response, error);
     if (!maxBlock) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": request download: " + error);
     // maxNumberOfBlockLength counts the whole 0x36 request: SID and counter too.
     const uint64_t limit = std::min<uint64_t>(*maxBlock, uds_().link().maxMessageSize());
@@ -244,25 +234,20 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
 void Sequence::program(const std::vector<Segment> &segments) {
     uint64_t total = 0;
     for (const Segment &s : segments) total += s.data.size();
-    enterProgramming();
-    unlock();
-    writeFingerprint();
-    uint64_t done = 0;
-    if (observer_.progress) observer_.progress(0, total);
-    for (const Segment &s : segments) {
-        const uint64_t before = done;
+    for (int attempt = 1;; ++attempt) {
         try {
-            downloadSegment(s, done, total);
+            enterProgramming();
+            unlock();
+            writeFingerprint();
+            uint64_t done = 0;
+            if (observer_.progress) observer_.progress(0, total);
+            for (const Segment &s : segments) downloadSegment(s, done, total);
+            break;
         } catch (const WrongCounter &e) {
-            // The ECU lost track of the blocks (ISO 14229-1: 0x73 ends the
-            // download). Erase and download the segment once more.
-            if (observer_.log) observer_.log(e.message + "; downloading the segment again");
-            done = before;
-            try {
-                downloadSegment(s, done, total);
-            } catch (const WrongCounter &again) {
-                throw conduit::Error(CONDUIT_E_FAILED, again.message + " (twice)");
-            }
+            // The ECU lost track of the blocks; ISO 14229-1 gives no way to
+            // resume that download. A session change ends it: start over once.
+            if (attempt == 2) throw conduit::Error(CONDUIT_E_FAILED, e.message + " (again after starting over)");
+            if (observer_.log) observer_.log(e.message + "; starting the programming over");
         }
     }
     if (profile_.checkDependencies) routine("checking dependencies", *profile_.checkDependencies, {}, true);
@@ -294,7 +279,7 @@ std::string Sequence::resetAndWait(const std::string &version) {
         }
         if (r.ok()) {
             std::string error;
-            if (auto v = uds::parseReadDataReply(std::span<const uint8_t>(r.response).subspan(1), profile_.softwareVersionDid, error)) {
+            if (auto v = uds::parseReadDataReply(r.response, profile_.softwareVersionDid, error)) {
                 reported.assign(v->begin(), v->end());
                 while (!reported.empty() && (reported.back() == '\0' || reported.back() == ' ')) reported.pop_back();
                 if (version.empty() || reported == version) break;

@@ -14,6 +14,7 @@
 
 #include "image/image.h"
 #include "profile.h"
+#include "seedkeylibrary.h"
 #include "udsclient.h"
 
 #include <cstdint>
@@ -33,9 +34,11 @@ struct SequenceObserver {
     std::function<bool()> cancelled;                             // checked between blocks and steps
 };
 
-// Computes the key for a seed (the OEM library, seedkey.h); empty
-// optional + message on failure.
-using KeyFunction = std::function<bool(const Bytes &seed, uint8_t level, Bytes &key, std::string &error)>;
+// The OEM's seed/key library and what the profile passes to it.
+struct SecurityKeys {
+    const SeedKeyLibrary *library = nullptr; // owned by the agent; null: none configured
+    std::string variant, options;
+};
 
 struct EcuIdentity {
     std::string softwareVersion, hardwareNumber, serialNumber;
@@ -46,7 +49,7 @@ public:
     // `uds` gives the ECU's UDS client for each request: the same one while
     // its connection lives, a reconnected one after a reset dropped it.
     using UdsSource = std::function<UdsClient &()>;
-    Sequence(const EcuConfig &ecu, UdsSource uds, KeyFunction key, SequenceObserver observer = {});
+    Sequence(const EcuConfig &ecu, UdsSource uds, SecurityKeys keys, SequenceObserver observer = {});
 
     // Reads the version DIDs in the default session. Throws conduit::Error
     // (CONDUIT_E_IO) when the ECU does not answer.
@@ -78,7 +81,7 @@ private:
     const EcuConfig &ecu_;
     const Profile &profile_;
     UdsSource uds_;
-    KeyFunction key_;
+    SecurityKeys keys_;
     SequenceObserver observer_;
 };
 
