@@ -294,7 +294,8 @@ private slots:
         auto span = [&](const QString &ecu) {
             qsizetype first = -1, last = -1;
             for (qsizetype i = 0; i < lines.size(); ++i) {
-                if (!lines[i].contains(ecu + QLatin1String(" <- "))) continue;
+                // Its own requests; functional ones reach every ECU.
+                if (!lines[i].contains(ecu + QLatin1String(" <- ")) || lines[i].contains(QLatin1String("(functional)"))) continue;
                 if (first < 0) first = i;
                 if (lines[i].contains(QLatin1String("<- TransferData"))) last = i;
             }
