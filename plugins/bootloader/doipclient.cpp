@@ -69,6 +69,7 @@ void DoipConnection::close() {
     stopping_ = true;
     stream_->wake();
     if (reader_.joinable() && reader_.get_id() != std::this_thread::get_id()) reader_.join();
+    stream_->shutdown();
     fail({TransportErrorKind::ConnectionLost, "DoIP connection to " + peer() + " closed by the tester"});
 }
 
