@@ -69,14 +69,18 @@ void DoipConnection::close() {
     stopping_ = true;
     stream_->wake();
     if (reader_.joinable() && reader_.get_id() != std::this_thread::get_id()) reader_.join();
-    stream_->shutdown();
     fail({TransportErrorKind::ConnectionLost, "DoIP connection to " + peer() + " closed by the tester"});
 }
 
+// The first failure is the connection's: the stream is shut (after a bad
+// header or a partial write nothing on it can be trusted) and every waiter told.
 void DoipConnection::fail(TransportError error) {
-    std::lock_guard lock(mutex_);
-    if (!failure_) failure_ = std::move(error);
-    changed_.notify_all();
+    {
+        std::lock_guard lock(mutex_);
+        if (!failure_) failure_ = std::move(error);
+        changed_.notify_all();
+    }
+    stream_->shutdown();
 }
 
 std::optional<TransportError> DoipConnection::failure() const {
