@@ -295,6 +295,11 @@ std::optional<TransportError> DoipStream::write(std::span<const uint8_t> bytes, 
 
 DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> deadline, std::string &error) {
     uint8_t buf[65536];
+    // A reader comes here when what it waits for has not arrived: on plain
+    // TCP, poll first (a recv would mostly say EAGAIN). TLS must ask OpenSSL
+    // first, which may hold decrypted bytes already.
+    bool woken = false;
+    if (!ssl_ && !waitFor(POLLIN, deadline, woken)) return woken ? Read::Woken : Read::Timeout;
     for (;;) {
         size_t got = 0;
         bool wantRead = true, closed = false;
@@ -337,7 +342,6 @@ DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> d
             error = "DoIP connection to " + peer_ + ": " + error;
             return Read::Closed;
         }
-        bool woken = false;
         if (!waitFor(wantRead ? POLLIN : POLLOUT, deadline, woken)) return woken ? Read::Woken : Read::Timeout;
     }
 }

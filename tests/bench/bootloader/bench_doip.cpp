@@ -7,7 +7,9 @@
 //          entity in this process (diagnostic ACK, then the 0x76 reply).
 // Runs the two interleaved, RUNS times, and prints MiB/s, the ratio and
 // the process CPU per MiB (both sides of the loopback: tester and entity).
-// Usage: bench_doip [SIZE_MIB=16] [BLOCK=4095] [RUNS=5]
+// Usage: bench_doip [SIZE_MIB=16] [BLOCK=4095] [RUNS=5] [coalesce]
+// ("coalesce": the entity writes its ACK and the response in one segment,
+// which shows what the ACK's own segment costs).
 #include "doipclient.h"
 #include "udsclient.h"
 
@@ -22,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -115,7 +118,7 @@ Run floorRun(size_t total, size_t block) {
 
 // A DoIP entity that activates routing, then ACKs every diagnostic message
 // and answers a TransferData with its positive response.
-void entity(int listener) {
+void entity(int listener, bool coalesce) {
     using namespace doip;
     const int c = acceptOne(listener);
     StreamParser parser(1u << 20);
@@ -138,19 +141,27 @@ void entity(int listener) {
         } else if (auto d = m.type == static_cast<uint16_t>(PayloadType::DiagnosticMessage)
                                 ? decodeDiagnostic(m.payload, error)
                                 : std::nullopt) {
-            writeAll(c, encode(Version::Iso2012, PayloadType::DiagnosticAck,
-                               encodeDiagnosticAck({d->target, d->source, 0x00, {}})));
+            Bytes ack = encode(Version::Iso2012, PayloadType::DiagnosticAck,
+                               encodeDiagnosticAck({d->target, d->source, 0x00, {}}));
             const Bytes reply{static_cast<uint8_t>(d->userData[0] + 0x40), d->userData.size() > 1 ? d->userData[1] : uint8_t(0)};
-            writeAll(c, encode(Version::Iso2012, PayloadType::DiagnosticMessage, encodeDiagnostic({d->target, d->source, reply})));
+            const Bytes response =
+                encode(Version::Iso2012, PayloadType::DiagnosticMessage, encodeDiagnostic({d->target, d->source, reply}));
+            if (coalesce) { // ACK and response in one segment
+                ack.insert(ack.end(), response.begin(), response.end());
+                writeAll(c, ack);
+            } else { // as an entity that forwards to the ECU: the ACK first, the response after
+                writeAll(c, ack);
+                writeAll(c, response);
+            }
         }
     }
     ::close(c);
 }
 
-Run doipRun(size_t total, size_t block) {
+Run doipRun(size_t total, size_t block, bool coalesce) {
     uint16_t port = 0;
     const int listener = listenLoopback(port);
-    std::thread server(entity, listener);
+    std::thread server(entity, listener, coalesce);
     DoipConfig config;
     config.port = port;
     config.maxDataSize = block;
@@ -187,6 +198,7 @@ int main(int argc, char **argv) {
     const size_t mib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 16;
     const size_t block = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 4095;
     const int runs = argc > 3 ? std::atoi(argv[3]) : 5;
+    const bool coalesce = argc > 4 && std::string(argv[4]) == "coalesce";
     if (block < 3 || runs < 1) {
         std::fprintf(stderr, "usage: bench_doip [SIZE_MIB] [BLOCK>=3] [RUNS>=1]\n");
         return 2;
@@ -195,7 +207,7 @@ int main(int argc, char **argv) {
     std::vector<double> floorRate, doipRate, floorCpu, doipCpu, ratio;
     try {
         for (int i = 0; i < runs; ++i) {
-            const Run f = floorRun(total, block), d = doipRun(total, block);
+            const Run f = floorRun(total, block), d = doipRun(total, block, coalesce);
             floorRate.push_back(double(mib) / f.seconds);
             doipRate.push_back(double(mib) / d.seconds);
             floorCpu.push_back(f.cpu * 1000 / double(mib));
@@ -208,7 +220,8 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "bench_doip: %s\n", e.what());
         return 1;
     }
-    std::printf("%zu MiB in blocks of %zu bytes (maxNumberOfBlockLength), %d runs, medians:\n", mib, block, runs);
+    std::printf("%zu MiB in blocks of %zu bytes (maxNumberOfBlockLength), %d runs%s, medians:\n", mib, block, runs,
+                coalesce ? ", ACK and response coalesced" : "");
     std::printf("  floor (TCP ping-pong): %.1f MiB/s, CPU %.1f ms/MiB (both ends)\n", median(floorRate), median(floorCpu));
     std::printf("  doip (client + UDS):   %.1f MiB/s, CPU %.1f ms/MiB (both ends)\n", median(doipRate), median(doipCpu));
     std::printf("  doip/floor: %.2f\n", median(ratio));
