@@ -188,6 +188,23 @@ private slots:
         QCOMPARE(answers, (std::vector<std::optional<uint16_t>>{0x0E00, 0x0E00}));
     }
 
+    // Nobody waits on the connection: the background reader answers.
+    void aliveCheckWhileIdle() {
+        std::optional<Message> answer;
+        Peer peer({[&](Conn &c) {
+            c.route();
+            c.write(PayloadType::AliveCheckRequest, {});
+            answer = c.read();
+        }});
+        std::optional<TransportError> error;
+        auto connection = DoipConnection::open(configFor(peer), error);
+        QVERIFY(connection);
+        peer.join(); // returns once the entity has its answer (or after its 5 s read limit)
+        QVERIFY(answer);
+        QCOMPARE(answer->type, uint16_t(0x0008));
+        QCOMPARE(answer->payload, (Bytes{0x0E, 0x00}));
+    }
+
     // The routing response coalesced with an alive check; an ACK and two
     // replies in one segment; then a reply split byte by byte.
     void coalescedAndSplit() {
