@@ -42,6 +42,17 @@ std::string peerName(const Peer &peer) { return "127.0.0.1:" + std::to_string(pe
         QVERIFY2(!e_, e_ ? e_->message.c_str() : "");                                                                \
     } while (0)
 
+// Opens a connection to the peer and a Link to `target` on it; nullptr
+// (with the reason printed) when either fails.
+std::unique_ptr<Link> openLink(const Peer &peer, uint16_t target, std::shared_ptr<DoipConnection> &connection) {
+    std::optional<TransportError> error;
+    connection = DoipConnection::open(configFor(peer), error);
+    std::string why;
+    auto link = connection ? connection->link(target, why) : nullptr;
+    if (!link) qWarning("%s", error ? error->message.c_str() : why.c_str());
+    return link;
+}
+
 Bytes reply(uint16_t from, const Bytes &uds) { return encodeDiagnostic({from, 0x0E00, uds}); }
 
 } // namespace
@@ -137,11 +148,9 @@ private slots:
             c.write(PayloadType::GenericNack, encodeGenericNack(GenericNackCode::MessageTooLarge));
             c.read();
         }});
-        std::optional<TransportError> error;
-        auto connection = DoipConnection::open(configFor(peer), error);
-        QVERIFY(connection);
-        std::string why;
-        auto link = connection->link(0x1009, why);
+        std::shared_ptr<DoipConnection> connection;
+        auto link = openLink(peer, 0x1009, connection);
+        QVERIFY(link);
         auto e = link->send({0x10, 0x02});
         QVERIFY(e);
         QCOMPARE(e->kind, TransportErrorKind::Refused);
@@ -173,11 +182,9 @@ private slots:
             c.write(PayloadType::DiagnosticMessage, reply(0x1001, {0x7E, 0x00}));
             c.read();
         }});
-        std::optional<TransportError> error;
-        auto connection = DoipConnection::open(configFor(peer), error);
-        QVERIFY2(connection, error ? error->message.c_str() : "");
-        std::string why;
-        auto link = connection->link(0x1001, why);
+        std::shared_ptr<DoipConnection> connection;
+        auto link = openLink(peer, 0x1001, connection);
+        QVERIFY(link);
         QVERIFY_OK(link->send({0x3E, 0x00})); // the entity answers it after its second alive check
         Bytes message;
         QVERIFY_OK(link->receive(message, Clock::now() + 5s));
@@ -229,11 +236,9 @@ private slots:
             for (uint8_t b : r2) c.writeRaw({b});
             c.read();
         }});
-        std::optional<TransportError> error;
-        auto connection = DoipConnection::open(configFor(peer), error);
-        QVERIFY2(connection, error ? error->message.c_str() : "");
-        std::string why;
-        auto link = connection->link(0x1001, why);
+        std::shared_ptr<DoipConnection> connection;
+        auto link = openLink(peer, 0x1001, connection);
+        QVERIFY(link);
         QVERIFY_OK(link->send({0x10, 0x02}));
         Bytes message;
         for (int i = 0; i < 2; ++i) {
@@ -303,11 +308,9 @@ private slots:
             patternNack = c.read();
             c.read();
         }});
-        std::optional<TransportError> error;
-        auto connection = DoipConnection::open(configFor(peer), error);
-        QVERIFY(connection);
-        std::string why;
-        auto link = connection->link(0x1001, why);
+        std::shared_ptr<DoipConnection> connection;
+        auto link = openLink(peer, 0x1001, connection);
+        QVERIFY(link);
         QVERIFY_OK(link->send({0x3E, 0x00}));
         Bytes message;
         QVERIFY_OK(link->receive(message, Clock::now() + 5s)); // delivered before the bad header
