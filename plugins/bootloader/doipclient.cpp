@@ -35,17 +35,6 @@ TransportError protocolError(const std::string &peer, const std::string &what) {
 
 } // namespace
 
-const char *transportErrorName(TransportErrorKind kind) {
-    switch (kind) {
-    case TransportErrorKind::Timeout: return "timeout";
-    case TransportErrorKind::ConnectionLost: return "connection lost";
-    case TransportErrorKind::Refused: return "refused";
-    case TransportErrorKind::Protocol: return "protocol error";
-    case TransportErrorKind::Configuration: return "configuration error";
-    }
-    return "unknown transport error";
-}
-
 DoipConnection::DoipConnection(DoipConfig config, std::unique_ptr<DoipStream> stream)
     : config_(std::move(config)), stream_(std::move(stream)), parser_(config_.maxReceivePayload) {}
 
