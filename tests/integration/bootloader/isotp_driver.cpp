@@ -6,6 +6,7 @@
 //     recv MS           receive one message within MS ms; prints "received N: HH HH ..."
 //     functional HH..   send a functional request; prints "sent-functional N"
 //     request N MS      send N bytes, then receive the reply within MS ms (an echo peer)
+//     repeat N COUNT    send COUNT messages of N bytes; prints the time and the rate
 // Errors print "error <kind>: <message>" and exit 1; usage errors exit 2.
 #include "isotplink.h"
 
@@ -14,23 +15,14 @@
 #include <cstring>
 #include <string>
 
+#include <chrono>
+
 using namespace conduit::bootloader;
 
 namespace {
 
-const char *kindName(TransportErrorKind kind) {
-    switch (kind) {
-    case TransportErrorKind::Timeout: return "timeout";
-    case TransportErrorKind::ConnectionLost: return "connection-lost";
-    case TransportErrorKind::Refused: return "refused";
-    case TransportErrorKind::Protocol: return "protocol";
-    case TransportErrorKind::Configuration: return "configuration";
-    }
-    return "?";
-}
-
 int fail(const TransportError &e) {
-    std::printf("error %s: %s\n", kindName(e.kind), e.message.c_str());
+    std::printf("error %s: %s\n", transportErrorName(e.kind), e.message.c_str());
     return 1;
 }
 
@@ -106,6 +98,17 @@ int main(int argc, char **argv) {
         std::printf("reply %s\n", reply == m ? "matches" : "differs");
         printMessage("received", reply);
         return reply == m ? 0 : 1;
+    }
+    if (command == "repeat" && nargs == 2) {
+        const Bytes m = pattern(std::strtoul(args[0], nullptr, 10));
+        const long count = std::atol(args[1]);
+        const auto start = Clock::now();
+        for (long k = 0; k < count; ++k)
+            if (auto e = link->send(m)) return fail(*e);
+        const double s = std::chrono::duration<double>(Clock::now() - start).count();
+        std::printf("repeat: %ld x %zu bytes in %.0f ms, %.1f KiB/s\n", count, m.size(), s * 1000,
+                    double(count) * double(m.size()) / 1024 / s);
+        return 0;
     }
     return usage();
 }

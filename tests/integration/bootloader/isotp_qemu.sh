@@ -164,8 +164,32 @@ check "driver received 5000 bytes over CAN FD (beyond classic 4095)" same /tmp/r
 
 # Functional: one single frame to 0x7df (TesterPresent, suppressed reply).
 check "functional send" sh -c "$D vcan0 7e0 7e8 functional 3E 80 > /tmp/out6"
-
+# The functional frame is the last one sent: once candump logged it, it has logged all.
+for _ in $(seq 250); do grep -q " vcan0 7DF#" /tmp/can.log && break; usleep 20000; done
 kill $CANDUMP; wait $CANDUMP 2>/dev/null
+
+# Throughput (information, not a pass mark): 20 messages of 4095 bytes from
+# IsoTpLink and from isotpsend (one process per message) to isotprecv -l.
+uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+for mode in classic fd; do
+    ll=""; fd=""
+    [ $mode = fd ] && { ll="-L 72:64:0"; fd="--fd"; }
+    isotprecv -l -s 7e8 -d 7e0 $ll vcan0 > /tmp/bench-driver &
+    R=$!
+    ready 7e0
+    $D $fd vcan0 7e0 7e8 repeat 4095 20 > /tmp/bench-out || fail "throughput run ($mode)"
+    echo "throughput $mode IsoTpLink: $(cat /tmp/bench-out)"
+    pattern 4095 > /tmp/bench-msg
+    t0=$(uptime_ms)
+    for _ in $(seq 20); do isotpsend -b -s 7e0 -d 7e8 $ll vcan0 < /tmp/bench-msg || fail "isotpsend ($mode)"; done
+    t1=$(uptime_ms)
+    # isotprecv prints each message after it is reassembled: wait (bounded) for all 40.
+    for _ in $(seq 250); do [ "$(grep -c . /tmp/bench-driver)" -ge 40 ] && break; usleep 20000; done
+    kill $R; wait $R 2>/dev/null
+    ms=$((t1 - t0)); [ $ms -gt 0 ] || ms=1
+    echo "throughput $mode isotpsend: 20 x 4095 bytes in $ms ms, $((20 * 4095 * 1000 / 1024 / ms)) KiB/s"
+    check "throughput ($mode): isotprecv got all 40 messages" [ "$(grep -c . /tmp/bench-driver)" = 40 ]
+done
 check "functional frame on the bus, padded" grep -q " vcan0 7DF#023E80CCCCCCCCCC$" /tmp/can.log
 check "every classic frame of the driver padded to 8 bytes" \
     sh -c "! grep ' vcan0 7E0#[0-9A-F]' /tmp/can.log | grep -v '#[0-9A-F]\{16\}$'"
@@ -180,12 +204,12 @@ ready 7e8
 cansend vcan0 7E8#100A010203040506 # first frame of 10 bytes
 cansend vcan0 7E8#2207080910CCCCCC # sequence number 2, 1 expected
 wait $R
-check "wrong sequence number: protocol error" grep -q "^error protocol: .*wrong sequence number" /tmp/e2
+check "wrong sequence number: protocol error" grep -q "^error protocol error: .*wrong sequence number" /tmp/e2
 $D vcan0 7e0 7e8 recv 300 > /tmp/e3
 check "nothing received: timeout" grep -q "^error timeout: .*no message from the ECU before the deadline" /tmp/e3
 ip link set vcan0 down
 $D vcan0 7e0 7e8 send 4 > /tmp/e4
-check "interface down: connection lost" grep -q "^error connection-lost: .*vcan0 is down" /tmp/e4
+check "interface down: connection lost" grep -q "^error connection lost: .*vcan0 is down" /tmp/e4
 ip link set up vcan0
 $D vcan0 7e0 7e8 recv 5000 > /tmp/e5 &
 R=$!
@@ -193,9 +217,9 @@ ready 7e8
 ip link del vcan0
 wait $R
 # Removing an interface takes it down first: the waiting socket hears ENETDOWN.
-check "interface removed while waiting: connection lost" grep -qE "^error connection-lost: .*vcan0 is (down|gone)" /tmp/e5
+check "interface removed while waiting: connection lost" grep -qE "^error connection lost: .*vcan0 is (down|gone)" /tmp/e5
 $D vcan9 7e0 7e8 send 4 > /tmp/e6
-check "no such interface: configuration" grep -q "^error configuration: CAN interface vcan9: No such device" /tmp/e6
+check "no such interface: configuration" grep -q "^error configuration error: CAN interface vcan9: No such device" /tmp/e6
 for f in /tmp/e1 /tmp/e2 /tmp/e3 /tmp/e4 /tmp/e5 /tmp/e6; do echo "driver said: $(cat $f)"; done
 
 echo "CANDUMP-BEGIN"
@@ -241,7 +265,7 @@ fi
 grep -q "Linux version" "$log" 2>/dev/null || { (boot -accel tcg); qrc=$?; }
 set -e
 tr -d '\r' < "$log" > "$work/console.txt"
-grep -E "^(ok:|ISOTP-CHECK|ISOTP-TEST|driver said:)" "$work/console.txt" || true
+grep -E "^(ok:|ISOTP-CHECK|ISOTP-TEST|driver said:|throughput )" "$work/console.txt" || true
 if ! grep -q "ISOTP-TEST: PASS" "$work/console.txt"; then
     echo "FAIL (qemu exit $qrc); console:"; sed "/^CANDUMP-BEGIN$/,/^CANDUMP-END$/d" "$work/console.txt" | tail -n 60
     exit 1
