@@ -154,6 +154,9 @@ wait $R
 check "wrong sequence number: protocol error" grep -q "^error protocol error: .*wrong sequence number" /tmp/e2
 $D vcan0 7e0 7e8 recv 300 > /tmp/e3
 check "nothing received: timeout" grep -q "^error timeout: .*no message from the ECU before the deadline" /tmp/e3
+$D vcan0 7e0 7e8 functional 01 02 03 04 05 06 07 08 > /tmp/e7
+check "functional request longer than a single frame refused" \
+    grep -q "^error protocol error: .*functional requests are single frames of 1..7 bytes" /tmp/e7
 ip link set vcan0 down
 $D vcan0 7e0 7e8 send 4 > /tmp/e4
 check "interface down: connection lost" grep -q "^error connection lost: .*vcan0 is down" /tmp/e4
@@ -167,7 +170,7 @@ wait $R
 check "interface removed while waiting: connection lost" grep -qE "^error connection lost: .*vcan0 is (down|gone)" /tmp/e5
 $D vcan9 7e0 7e8 send 4 > /tmp/e6
 check "no such interface: configuration" grep -q "^error configuration error: CAN interface vcan9: No such device" /tmp/e6
-for f in /tmp/e1 /tmp/e2 /tmp/e3 /tmp/e4 /tmp/e5 /tmp/e6; do echo "driver said: $(cat $f)"; done
+for f in /tmp/e1 /tmp/e2 /tmp/e3 /tmp/e4 /tmp/e5 /tmp/e7 /tmp/e6; do echo "driver said: $(cat $f)"; done
 
 echo "CANDUMP-BEGIN"
 cat /tmp/can.log
