@@ -57,6 +57,8 @@ Gateways::Gateway &Gateways::gateway(const std::string &id) {
 
 UdsClient &Gateways::uds(const EcuConfig &ecu) {
     const std::lock_guard<std::mutex> lock(mutex_);
+    auto gw = gateways_.find(ecu.gateway);
+    if (gw != gateways_.end() && gw->second.config.transport == TransportKind::IsoTp) return isoTp(gw->second.config, ecu);
     Gateway &g = gateway(ecu.gateway);
     Ecu &e = ecus_[ecu.id];
     if (e.connection != g.connection || !e.uds) {
@@ -68,6 +70,25 @@ UdsClient &Gateways::uds(const EcuConfig &ecu) {
         e.uds = std::make_unique<UdsClient>(*e.link, ecu.profile.timing);
         e.connection = g.connection;
     }
+    return *e.uds;
+}
+
+UdsClient &Gateways::isoTp(const GatewayConfig &g, const EcuConfig &ecu) {
+    Ecu &e = ecus_[ecu.id];
+    if (e.uds) return *e.uds;
+    IsoTpConfig c;
+    c.interface = g.interface;
+    c.txId = ecu.txCanId;
+    c.rxId = ecu.rxCanId;
+    c.functionalId = g.functionalCanId;
+    c.extendedIds = g.extendedIds;
+    c.canFd = g.canFd;
+    c.padding = g.padding;
+    TransportError error{TransportErrorKind::Configuration, {}};
+    std::unique_ptr<IsoTpLink> link = IsoTpLink::open(c, error);
+    if (!link) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu.id + ": " + error.message);
+    e.link = std::move(link);
+    e.uds = std::make_unique<UdsClient>(*e.link, ecu.profile.timing);
     return *e.uds;
 }
 

@@ -1,10 +1,12 @@
-// The agent's connections: one DoIP connection per gateway, opened when an
-// ECU behind it is first needed and again after it broke; one Link and UDS
-// client per ECU on it. Thread-safe: ECUs are programmed in parallel, each
+// The agent's connections: one DoIP connection per DoIP gateway, opened
+// when an ECU behind it is first needed and again after it broke; one Link
+// and UDS client per ECU on it (on ISO-TP, the ECU's own pair of CAN_ISOTP
+// sockets on the gateway's CAN interface). Thread-safe: ECUs are programmed in parallel, each
 // by one thread using its own ECU's client.
 #pragma once
 
 #include "doipclient.h"
+#include "isotplink.h"
 #include "profile.h"
 #include "udsclient.h"
 
@@ -41,6 +43,7 @@ private:
         std::unique_ptr<UdsClient> uds;
     };
     Gateway &gateway(const std::string &id);
+    UdsClient &isoTp(const GatewayConfig &g, const EcuConfig &ecu);
 
     std::map<std::string, Gateway> gateways_;
     std::map<std::string, Ecu> ecus_;

@@ -142,6 +142,15 @@ AgentConfig parseAgentConfig(const std::string &text) {
         GatewayConfig gw;
         gw.id = g["id"].string();
         if (gw.id.empty()) bad(w, "needs an \"id\"");
+        const std::string transport = g["transport"].string("doip");
+        if (transport == "isotp") gw.transport = TransportKind::IsoTp;
+        else if (transport != "doip") bad(w + ".transport", "\"" + transport + "\" is not doip or isotp");
+        gw.interface = g["interface"].string(gw.interface);
+        readInto(g["functional_can_id"], w + ".functional_can_id", gw.functionalCanId, 0x1FFFFFFF);
+        if (g["can_fd"].kind() == Json::Kind::Bool) gw.canFd = g["can_fd"].boolean();
+        if (g["extended_ids"].kind() == Json::Kind::Bool) gw.extendedIds = g["extended_ids"].boolean();
+        if (g["padding"].kind() == Json::Kind::Bool && !g["padding"].boolean()) gw.padding.reset();
+        else if (auto p = unsignedValue(g["padding"], w + ".padding", 0xFF)) gw.padding = uint8_t(*p);
         gw.host = g["host"].string(gw.host);
         readInto(g["port"], w + ".port", gw.port, 0xFFFF);
         readInto(g["tester_address"], w + ".tester_address", gw.testerAddress, 0xFFFF);
@@ -172,8 +181,19 @@ AgentConfig parseAgentConfig(const std::string &text) {
         bool found = false;
         for (const GatewayConfig &g : c.gateways) found = found || g.id == ecu.gateway;
         if (!found) bad(w + ".gateway", "no gateway \"" + ecu.gateway + "\"");
-        if (!unsignedValue(e["logical_address"], w + ".logical_address", 0xFFFF)) bad(w, "needs a \"logical_address\"");
-        readInto(e["logical_address"], w + ".logical_address", ecu.logicalAddress, 0xFFFF);
+        const GatewayConfig *gw = nullptr;
+        for (const GatewayConfig &g : c.gateways)
+            if (g.id == ecu.gateway) gw = &g;
+        if (gw->transport == TransportKind::Doip) {
+            if (!unsignedValue(e["logical_address"], w + ".logical_address", 0xFFFF)) bad(w, "needs a \"logical_address\"");
+            readInto(e["logical_address"], w + ".logical_address", ecu.logicalAddress, 0xFFFF);
+        } else {
+            const uint32_t maxId = gw->extendedIds ? 0x1FFFFFFF : 0x7FF;
+            if (!unsignedValue(e["tx_can_id"], w + ".tx_can_id", maxId) || !unsignedValue(e["rx_can_id"], w + ".rx_can_id", maxId))
+                bad(w, "an ECU on ISO-TP needs \"tx_can_id\" and \"rx_can_id\"");
+            readInto(e["tx_can_id"], w + ".tx_can_id", ecu.txCanId, maxId);
+            readInto(e["rx_can_id"], w + ".rx_can_id", ecu.rxCanId, maxId);
+        }
         readInto(e["banks"], w + ".banks", ecu.banks, 2);
         if (ecu.banks < 1) bad(w + ".banks", "1 or 2");
         Profile base;

@@ -49,18 +49,31 @@ struct Profile {
     std::vector<MemoryRegion> memory; // where images may go; empty = anywhere
 };
 
+// How the agent reaches the ECUs of one "gateway": a DoIP entity (an
+// Ethernet gateway or a DoIP ECU), or a CAN interface with ISO-TP.
+enum class TransportKind { Doip, IsoTp };
+
 struct GatewayConfig {
-    std::string id, host = "127.0.0.1";
+    std::string id;
+    TransportKind transport = TransportKind::Doip;
+    // DoIP
+    std::string host = "127.0.0.1";
     uint16_t port = 13400;
     uint16_t testerAddress = 0x0E00, functionalAddress = 0xE400;
     uint8_t protocolVersion = 0x02;
     bool tls = false;
     std::string tlsPinSha256; // hex SHA-256 of the server certificate's DER
+    // ISO-TP on SocketCAN
+    std::string interface = "can0";
+    uint32_t functionalCanId = 0x7DF;
+    bool canFd = false, extendedIds = false;
+    std::optional<uint8_t> padding = uint8_t(0xCC);
 };
 
 struct EcuConfig {
     std::string id, type = "ecu", hardwareId, gateway;
-    uint16_t logicalAddress = 0;
+    uint16_t logicalAddress = 0; // DoIP
+    uint32_t txCanId = 0, rxCanId = 0; // ISO-TP: tester -> ECU, ECU -> tester
     int banks = 1;
     Profile profile;
 };

@@ -77,6 +77,25 @@ private slots:
         QVERIFY(c.ecus[1].profile.checkDependencies); // untouched default
     }
 
+    void isoTpGateway() {
+        const AgentConfig c = parseAgentConfig(R"({"gateways":[{"id":"can","transport":"isotp","interface":"vcan0",
+            "can_fd":true,"padding":false}],
+          "ecus":[{"id":"bcm","tx_can_id":"0x7e0","rx_can_id":"0x7e8"}]})");
+        QVERIFY(c.gateways[0].transport == TransportKind::IsoTp);
+        QCOMPARE(c.gateways[0].interface, std::string("vcan0"));
+        QVERIFY(c.gateways[0].canFd);
+        QVERIFY(!c.gateways[0].padding);
+        QCOMPARE(c.gateways[0].functionalCanId, uint32_t(0x7DF));
+        QCOMPARE(c.ecus[0].txCanId, uint32_t(0x7E0));
+        QCOMPARE(c.ecus[0].rxCanId, uint32_t(0x7E8));
+        QVERIFY(refusal(R"({"gateways":[{"id":"can","transport":"isotp"}],"ecus":[{"id":"x","tx_can_id":"0x7e0"}]})")
+                    .contains("tx_can_id\" and \"rx_can_id"));
+        QVERIFY(refusal(R"({"gateways":[{"id":"can","transport":"isotp"}],"ecus":[{"id":"x","tx_can_id":"0x800","rx_can_id":1}]})")
+                    .contains("ecus[0].tx_can_id"));
+        QVERIFY(refusal(R"({"gateways":[{"id":"x","transport":"flexray"}],"ecus":[{"id":"x","logical_address":1}]})")
+                    .contains("not doip or isotp"));
+    }
+
     void refusesBadValuesNamingTheField() {
         QVERIFY(refusal("{").contains("document"));
         QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[]})").contains("no ECUs"));
