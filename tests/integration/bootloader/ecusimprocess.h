@@ -13,6 +13,8 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <openssl/ssl.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -116,9 +118,26 @@ public:
         const int one = 1;
         setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    ~Tester() { ::close(fd_); }
+    ~Tester() {
+        if (ssl_) SSL_free(ssl_);
+        if (ctx_) SSL_CTX_free(ctx_);
+        ::close(fd_);
+    }
 
-    void sendRaw(const Bytes &b) { (void)::send(fd_, b.data(), b.size(), MSG_NOSIGNAL); }
+    // TLS over the connection, the server's certificate pinned (it is its own CA here).
+    bool startTls(const QString &caFile) {
+        ctx_ = SSL_CTX_new(TLS_client_method());
+        if (!ctx_ || SSL_CTX_load_verify_locations(ctx_, caFile.toLocal8Bit().constData(), nullptr) != 1) return false;
+        SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+        ssl_ = SSL_new(ctx_);
+        SSL_set_fd(ssl_, fd_);
+        return SSL_connect(ssl_) == 1;
+    }
+
+    void sendRaw(const Bytes &b) {
+        if (ssl_) (void)SSL_write(ssl_, b.data(), int(b.size()));
+        else (void)::send(fd_, b.data(), b.size(), MSG_NOSIGNAL);
+    }
     void send(doip::PayloadType type, const Bytes &payload, doip::Version v = doip::Version::Iso2012) {
         sendRaw(doip::encode(v, type, payload));
     }
@@ -131,9 +150,10 @@ public:
             const auto status = parser_.next(m, nack);
             if (status == doip::StreamParser::Status::Message) return m;
             if (status != doip::StreamParser::Status::NeedMore) return std::nullopt;
-            if (deadline.hasExpired() || !readable(fd_, int(deadline.remainingTime()))) return std::nullopt;
+            const bool buffered = ssl_ && SSL_pending(ssl_) > 0;
+            if (!buffered && (deadline.hasExpired() || !readable(fd_, int(deadline.remainingTime())))) return std::nullopt;
             uint8_t buffer[65536];
-            const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+            const ssize_t n = ssl_ ? SSL_read(ssl_, buffer, sizeof buffer) : ::recv(fd_, buffer, sizeof buffer, 0);
             if (n <= 0) {
                 closed = true;
                 return std::nullopt;
@@ -181,6 +201,8 @@ public:
 
 private:
     int fd_ = -1;
+    SSL_CTX *ctx_ = nullptr;
+    SSL *ssl_ = nullptr;
     doip::StreamParser parser_;
 };
 

@@ -362,6 +362,39 @@ private slots:
         QCOMPARE(content.mid(9 * 512, 512), QByteArray(512, char(0xFF)));
     }
 
+    void tlsWithPlainRoutingRefused() {
+        const QString key = dir_.filePath(QStringLiteral("tls.key")), cert = dir_.filePath(QStringLiteral("tls.crt"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"),
+                       QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+                       QStringLiteral("-subj"), QStringLiteral("/CN=ecusim"), QStringLiteral("-days"), QStringLiteral("1"),
+                       QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+        QVERIFY2(openssl.waitForFinished(30000) && openssl.exitCode() == 0, openssl.readAllStandardError().constData());
+        const QString path = dir_.filePath(QStringLiteral("tls.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"entity": {"routing": "tlsRequired"}})");
+        f.close();
+        SimProcess sim;
+        QString error;
+        QVERIFY2(sim.start(dir_.filePath(QStringLiteral("state-tls")),
+                           {QStringLiteral("--config"), path, QStringLiteral("--tls-port"), QStringLiteral("0"),
+                            QStringLiteral("--cert"), cert, QStringLiteral("--key"), key}, &error), qPrintable(error));
+        QVERIFY(sim.tlsPort);
+        Tester plain(sim.tcpPort);
+        QCOMPARE(plain.activate()->code, uint8_t(doip::RoutingCode::TlsRequired));
+        QVERIFY(!plain.next(5000) && plain.closed);
+        Tester secure(sim.tlsPort);
+        QVERIFY(secure.startTls(cert));
+        const auto r = secure.activate();
+        QVERIFY2(r, qPrintable(sim.log()));
+        QCOMPARE(r->code, uint8_t(doip::RoutingCode::Success));
+        QCOMPARE(hex(secure.uds(kEcu, {0x22, 0xF1, 0x89})), QByteArray("62f189") + ascii("1.0.0"));
+        // A big request through TLS arrives whole.
+        QCOMPARE(hex(secure.uds(kEcu, Bytes(4000, 0x22))), QByteArray("7f2213"));
+    }
+
     void routingPolicies() {
         for (const char *policy : {"confirmationRequired", "missingAuthentication"}) {
             const QString path = dir_.filePath(QStringLiteral("%1.json").arg(QLatin1String(policy)));
