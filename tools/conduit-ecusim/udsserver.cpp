@@ -95,6 +95,7 @@ Outcome UdsServer::handle(std::span<const uint8_t> r, TimePoint now, bool functi
                   b[2] == uint8_t(Nrc::ServiceNotSupportedInActiveSession)))
             out.reply.reset();
     }
+    lastRequest_ = now + out.delay; // S3 runs from the (final) reply
     return out;
 }
 

@@ -179,6 +179,16 @@ private slots:
         QCOMPARE(b.call("22f186"), QByteArray("62f18602")); // S3 falls back to programming: no application
     }
 
+    void s3StartsWhenALongReplyIsSent() {
+        EcuConfig c = small();
+        c.eraseMinMs = 6000; // longer than S3
+        Bench b(c);
+        QVERIFY(b.unlock());
+        QCOMPARE(b.send(bytes("3101ff00440001000000004000")).delay.count(), qint64(6000));
+        // The reply goes out 6 s later; the tester's next request 1 s after it is within S3.
+        QCOMPARE(b.call("3400440001000000000010", 7000), QByteArray("74200012"));
+    }
+
     void dualBankSwitchAndBack() {
         Bench b(small(2));
         QVERIFY(b.unlock());
