@@ -145,7 +145,8 @@ int DoipEntity::run() {
             const auto it = connections_.find(ids[i - first]);
             if (it == connections_.end() || !fds[i].revents) continue;
             Connection &c = *it->second;
-            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) readConnection(c);
+            // TLS may need the socket writable to go on reading (a handshake in progress).
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR) || (c.tls && c.tls->wantsWrite())) readConnection(c);
             if (connections_.count(ids[i - first])) flush(c);
         }
     }

@@ -1,7 +1,7 @@
 // The simulator's configuration: the DoIP entity, the ECUs behind it and
-// the faults injected into each. Read from JSON (docs: README.md beside
-// this file); every field has the default of docs/bootloader-agent.md's
-// conventions, so `{}` is a valid configuration (one single-bank ECU).
+// the faults injected into each. Read from JSON (docs/ecu-simulator.md);
+// every field defaults to the conventions the bootloader agent shares with
+// the simulator, so `{}` is a valid configuration (one single-bank ECU).
 #pragma once
 
 #include <array>

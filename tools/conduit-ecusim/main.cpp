@@ -1,4 +1,4 @@
-// conduit-ecusim: simulated ECUs behind a DoIP entity (README.md).
+// conduit-ecusim: simulated ECUs behind a DoIP entity (docs/ecu-simulator.md).
 #include "doipentity.h"
 
 #include <csignal>
@@ -13,7 +13,7 @@ namespace {
 
 const char kUsage[] =
     "usage: conduit-ecusim [--config FILE] [options]\n"
-    "  --config FILE         JSON configuration (README.md); without it one single-bank ECU 0x1001\n"
+    "  --config FILE         JSON configuration (docs/ecu-simulator.md); without it one single-bank ECU 0x1001\n"
     "  --state-dir DIR       where the flash is kept (default ./ecusim-state)\n"
     "  --bind ADDR           IPv4 address to bind (default 127.0.0.1)\n"
     "  --port N              TCP port (13400; 0 picks one)\n"

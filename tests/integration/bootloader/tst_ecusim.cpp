@@ -275,6 +275,31 @@ private slots:
         QVERIFY(sim.log().contains(QLatin1String("TransferData")));
     }
 
+    void oneBusyEcuDoesNotHoldTheOthers() {
+        SimProcess sim;
+        QVERIFY(startSim(sim));
+        Tester t(sim.tcpPort);
+        QVERIFY(t.activate());
+        QVERIFY(unlock(t, kEcu));
+        // The erase keeps 0x1001 busy for 512 ms; 0x1002 answers meanwhile.
+        t.send(doip::PayloadType::DiagnosticMessage,
+               doip::encodeDiagnostic({0x0E00, kEcu, uds::routineControl(0x01, 0xFF00, cat({0x44}, cat(be32(0x10000), be32(0x40000))))}));
+        t.send(doip::PayloadType::DiagnosticMessage, doip::encodeDiagnostic({0x0E00, kDual, {0x3E, 0x00}}));
+        std::vector<QByteArray> order;
+        std::string error;
+        for (int i = 0; i < 50 && (order.empty() || order.back() != "1001:7101ff0000"); ++i) {
+            const auto m = t.next();
+            QVERIFY(m);
+            if (m->type != uint16_t(doip::PayloadType::DiagnosticMessage)) continue;
+            const auto d = doip::decodeDiagnostic(m->payload, error);
+            QVERIFY(d);
+            order.push_back(QByteArray::number(d->source, 16) + ":" + hex(d->userData));
+        }
+        QCOMPARE(order.front(), QByteArray("1001:7f3178"));
+        QCOMPARE(order.at(1), QByteArray("1002:7e00"));
+        QCOMPARE(order.back(), QByteArray("1001:7101ff0000"));
+    }
+
     void dualBankSwitch() {
         SimProcess sim;
         QVERIFY(startSim(sim));
