@@ -100,6 +100,20 @@ class TestEcusim : public QObject {
         return hex(exit) == "77" ? QByteArray() : "exit: " + hex(exit);
     }
 
+    // Check memory (correct), check dependencies, the bank switch when asked, reset. "" or what went wrong.
+    static QByteArray install(Tester &t, uint16_t target, const Bytes &data, std::optional<uint8_t> bank = std::nullopt) {
+        const QByteArray check = hex(t.uds(target, uds::routineControl(0x01, 0x0202, be32(crc32(data)))));
+        if (check != "7101020200") return "check memory: " + check;
+        const QByteArray deps = hex(t.uds(target, uds::routineControl(0x01, 0xFF01)));
+        if (deps != "7101ff0100") return "check dependencies: " + deps;
+        if (bank) {
+            const QByteArray sw = hex(t.uds(target, uds::routineControl(0x01, 0x0210, Bytes{*bank})));
+            if (sw != "7101021000") return "bank switch: " + sw;
+        }
+        const QByteArray reset = hex(t.uds(target, uds::ecuReset(0x01)));
+        return reset == "5101" ? QByteArray() : "reset: " + reset;
+    }
+
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
@@ -268,9 +282,7 @@ private slots:
         QVERIFY2(t.pendings >= 2, qPrintable(QString::number(t.pendings))); // 512 ms erase, 0x78 every 200 ms
         // 200 KiB in 512-byte blocks: 400 blocks, the counter went 0xff -> 0x00 once.
         QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0x0202, be32(crc32(data) ^ 0x80)))), QByteArray("7101020201"));
-        QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0x0202, be32(crc32(data))))), QByteArray("7101020200"));
-        QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0xFF01))), QByteArray("7101ff0100"));
-        QCOMPARE(hex(t.uds(kEcu, uds::ecuReset(0x01))), QByteArray("5101"));
+        QCOMPARE(install(t, kEcu, data), QByteArray());
         QCOMPARE(hex(t.uds(kEcu, {0x22, 0xF1, 0x89, 0xF1, 0x86})), QByteArray("62f189") + ascii("2.0.0") + "f18601");
         QVERIFY(sim.log().contains(QLatin1String("TransferData")));
     }
@@ -309,11 +321,8 @@ private slots:
         const Bytes data = image(0x10000, "3.0.0");
         const QByteArray failure = download(t, kDual, data, 0x10000);
         QVERIFY2(failure.isEmpty(), failure.constData());
-        QCOMPARE(hex(t.uds(kDual, uds::routineControl(0x01, 0x0202, be32(crc32(data))))), QByteArray("7101020200"));
-        QCOMPARE(hex(t.uds(kDual, uds::routineControl(0x01, 0xFF01))), QByteArray("7101ff0100"));
-        QCOMPARE(hex(t.uds(kDual, uds::routineControl(0x01, 0x0210, Bytes{0x01}))), QByteArray("7101021000"));
-        QCOMPARE(hex(t.uds(kDual, {0x22, 0xF1, 0x89})), QByteArray("62f189") + ascii("1.0.0"));
-        QCOMPARE(hex(t.uds(kDual, uds::ecuReset(0x01))), QByteArray("5101"));
+        QCOMPARE(hex(t.uds(kDual, {0x22, 0xF1, 0x89})), QByteArray("62f189") + ascii("1.0.0")); // bank 0 runs
+        QCOMPARE(install(t, kDual, data, 1), QByteArray());
         QCOMPARE(hex(t.uds(kDual, {0x22, 0xF1, 0x89})), QByteArray("62f189") + ascii("3.0.0"));
         // Rollback: switch back to bank 0, which was never touched.
         QVERIFY(unlock(t, kDual));
@@ -353,9 +362,7 @@ private slots:
         QVERIFY(unlock(t, kEcu));
         const QByteArray failure = download(t, kEcu, data, 0x40000);
         QVERIFY2(failure.isEmpty(), failure.constData());
-        QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0x0202, be32(crc32(data))))), QByteArray("7101020200"));
-        QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0xFF01))), QByteArray("7101ff0100"));
-        QCOMPARE(hex(t.uds(kEcu, uds::ecuReset(0x01))), QByteArray("5101"));
+        QCOMPARE(install(t, kEcu, data), QByteArray());
         QCOMPARE(hex(t.uds(kEcu, {0x22, 0xF1, 0x89})), QByteArray("62f189") + ascii("4.0.0"));
     }
 
