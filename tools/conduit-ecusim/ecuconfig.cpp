@@ -36,7 +36,7 @@ public:
         bool ok = false;
         if (v.isNumber()) {
             const double d = v.number();
-            ok = d >= 0 && d <= 18446744073709551615.0 && std::floor(d) == d;
+            ok = d >= 0 && d < 18446744073709551616.0 && std::floor(d) == d; // 2^64 itself would overflow
             value = ok ? static_cast<uint64_t>(d) : 0;
         } else if (v.isString()) {
             ok = parseUnsigned(v.string(), value);

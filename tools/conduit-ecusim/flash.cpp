@@ -141,9 +141,13 @@ bool Flash::open(const std::string &dir, const EcuConfig &config, std::string &e
     plugin::Json state;
     if (!plugin::Json::parse(std::string_view(reinterpret_cast<const char *>(text.data()), text.size()), state, error))
         return (error = statePath + ": " + error), false;
-    active_ = uint8_t(state["active"].number());
-    next_ = uint8_t(state["next"].number());
-    attempts_ = uint8_t(state["attempts"].number());
+    auto byte = [](const plugin::Json &v) { // out of range (a damaged file) reads as 0xFF: refused below or saturated
+        const double d = v.number(-1);
+        return d >= 0 && d <= 255 ? uint8_t(d) : uint8_t(0xFF);
+    };
+    active_ = byte(state["active"]);
+    next_ = byte(state["next"]);
+    attempts_ = byte(state["attempts"]);
     const auto &valid = state["valid"].items();
     for (size_t b = 0; b < 2 && b < valid.size(); ++b) valid_[b] = valid[b].boolean();
     if (active_ >= banks() || next_ >= banks()) return (error = statePath + ": bank out of range"), false;
