@@ -76,6 +76,7 @@ bool DoipEntity::start(std::string &error) {
         Ecu ecu;
         ecu.config = c;
         ecu.flash = std::make_unique<Flash>();
+        ecu.flash->setSyncWrites(config_.syncWrites);
         if (!ecu.flash->open(config_.stateDir + "/" + c.name, c, error)) return (error = c.name + ": " + error), false;
         ecu.server = std::make_unique<UdsServer>(c, *ecu.flash);
         ecu.server->start(Clock::now());

@@ -172,7 +172,7 @@ bool parseConfig(std::string_view json, Config &out, std::string &error) {
           r.text(doc, "certificate", out.certificate, "config") && r.text(doc, "privateKey", out.privateKey, "config") &&
           r.text(doc, "announceAddress", out.announceAddress, "config") &&
           r.number(doc, "announcePort", out.announcePort, 0xFFFF, "config") &&
-          r.text(doc, "stateDir", out.stateDir, "config") && r.flag(doc, "quiet", out.quiet, "config") &&
+          r.text(doc, "stateDir", out.stateDir, "config") && r.flag(doc, "syncWrites", out.syncWrites, "config") && r.flag(doc, "quiet", out.quiet, "config") &&
           readEntity(doc["entity"], out.entity, r)))
         return false;
     if (doc["tlsPort"].kind() != Json::Kind::Null) out.tlsPort = tls;

@@ -87,6 +87,7 @@ struct Config {
     std::string announceAddress; // empty: broadcast of the bind address (127.255.255.255 on loopback)
     uint16_t announcePort = 13400;
     std::string stateDir = "ecusim-state";
+    bool syncWrites = true; // fdatasync each flash write before acknowledging it (off: benchmarks)
     bool quiet = false;
     EntityConfig entity;
     std::vector<EcuConfig> ecus{EcuConfig{}};

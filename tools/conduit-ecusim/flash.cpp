@@ -181,7 +181,7 @@ bool Flash::sync(uint8_t bank, uint64_t offset, uint64_t size, std::string &erro
         if (n < 0) return (error = sysError("cannot write", path)), false;
         done += uint64_t(n);
     }
-    if (::fdatasync(fds_[bank]) != 0) return (error = sysError("cannot fdatasync", path)), false;
+    if (syncWrites_ && ::fdatasync(fds_[bank]) != 0) return (error = sysError("cannot fdatasync", path)), false;
     return true;
 }
 

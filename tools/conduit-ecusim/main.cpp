@@ -23,6 +23,7 @@ const char kUsage[] =
     "  --fault [ECU:]SPEC    inject a fault into one ECU (name or logical address) or all:\n"
     "                        nrc=SID[/SUB]/OCCURRENCE/NRC  drop-after=N  slow=MS\n"
     "                        wrong-counter=N  power-loss=N  reject-key\n"
+    "  --no-sync             no fdatasync per flash write (benchmarks; a killed process still keeps them)\n"
     "  --quiet               no log on stderr\n"
     "The first line on stdout is \"listening tcp=<port> udp=<port>[ tls=<port>]\".\n";
 
@@ -74,6 +75,10 @@ int main(int argc, char **argv) {
         }
         if (a == "--quiet") {
             config.quiet = true;
+            continue;
+        }
+        if (a == "--no-sync") {
+            config.syncWrites = false;
             continue;
         }
         if (i + 1 >= args.size()) return fail(a + ": unknown option or missing value\n" + kUsage);
