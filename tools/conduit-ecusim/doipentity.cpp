@@ -106,8 +106,21 @@ bool DoipEntity::start(std::string &error) {
     return true;
 }
 
+TimePoint DoipEntity::inactivityDeadline(const Connection &c) const {
+    return c.lastActivity + Milliseconds(c.tester ? config_.entity.generalInactivityMs : config_.entity.initialInactivityMs);
+}
+
+void DoipEntity::closeInactive(TimePoint now) {
+    std::vector<uint64_t> idle;
+    for (const auto &[id, c] : connections_)
+        if (now >= inactivityDeadline(*c)) idle.push_back(id);
+    for (uint64_t id : idle)
+        close(id, connections_[id]->tester ? "general inactivity timeout" : "no routing activation in time (initial inactivity)");
+}
+
 int DoipEntity::pollTimeoutMs(TimePoint now) const {
     TimePoint next = now + Milliseconds(60000);
+    for (const auto &entry : connections_) next = std::min(next, inactivityDeadline(*entry.second));
     if (announcementsLeft_) next = std::min(next, nextAnnouncement_);
     for (const Ecu &e : ecus_) {
         if (e.busy) next = std::min({next, e.busy->deadline, e.busy->nextPending});
@@ -121,6 +134,7 @@ int DoipEntity::run() {
         const TimePoint now = Clock::now();
         if (announcementsLeft_ && now >= nextAnnouncement_) announce();
         pumpEcus(now);
+        closeInactive(now);
         std::vector<pollfd> fds{{signalFd_, POLLIN, 0}, {tcpFd_, POLLIN, 0}, {udpFd_, POLLIN, 0}};
         if (tlsFd_ >= 0) fds.push_back({tlsFd_, POLLIN, 0});
         std::vector<uint64_t> ids;
@@ -167,6 +181,7 @@ void DoipEntity::accept(int listener, bool tls) {
     c->id = nextId_++;
     c->fd = fd;
     c->version = doip::Version(config_.entity.protocolVersion);
+    c->lastActivity = Clock::now();
     std::string error;
     if (tls && !(c->tls = tlsServer_->wrap(fd, error))) {
         log("tls: " + error);

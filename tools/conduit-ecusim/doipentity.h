@@ -55,6 +55,7 @@ private:
         std::optional<uint16_t> tester; // the routed source address
         doip::Version version = doip::Version::Iso2012;
         bool closing = false; // close once `out` is flushed
+        TimePoint lastActivity;  // acceptance, then each message received
         explicit Connection(uint32_t maxPayload) : parser(maxPayload) {}
     };
     struct Job {
@@ -87,6 +88,8 @@ private:
     void pumpEcus(TimePoint now);
     void answer(Ecu &ecu, const Job &job, const Bytes &reply, bool pending);
     int pollTimeoutMs(TimePoint now) const;
+    TimePoint inactivityDeadline(const Connection &c) const;
+    void closeInactive(TimePoint now);
     Bytes announcement(doip::Version version) const;
     Bytes entityStatus(doip::Version version) const;
 

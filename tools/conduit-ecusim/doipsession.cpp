@@ -12,6 +12,7 @@ std::string hex16(uint16_t v) {
 
 void DoipEntity::send(Connection &c, doip::PayloadType type, const Bytes &payload) {
     const Bytes m = doip::encode(c.version, type, payload);
+    c.lastActivity = Clock::now();
     c.out.insert(c.out.end(), m.begin(), m.end());
 }
 
@@ -32,6 +33,7 @@ void DoipEntity::onMessage(Connection &c, const doip::Message &m) {
     if (m.version != doip::Version::Iso2012 && m.version != doip::Version::Iso2019 && m.version != doip::Version::Iso2010)
         return nack(c, doip::GenericNackCode::IncorrectPattern, true);
     c.version = m.version;
+    c.lastActivity = Clock::now();
     switch (doip::PayloadType(m.type)) {
     case doip::PayloadType::RoutingActivationRequest: return onRoutingActivation(c, m);
     case doip::PayloadType::DiagnosticMessage: return onDiagnostic(c, m);

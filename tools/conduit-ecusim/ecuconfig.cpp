@@ -146,7 +146,9 @@ bool readEntity(const Json &d, EntityConfig &out, Reader &r) {
           r.number(d, "testerAddressMax", out.testerMax, 0xFFFF, where) &&
           r.number(d, "functionalAddress", out.functionalAddress, 0xFFFF, where) &&
           r.number(d, "announceCount", out.announceCount, 100, where) &&
-          r.number(d, "announceIntervalMs", out.announceIntervalMs, 60000, where) && r.text(d, "routing", routing, where)))
+          r.number(d, "announceIntervalMs", out.announceIntervalMs, 60000, where) &&
+          r.number(d, "initialInactivityMs", out.initialInactivityMs, 3600000, where) &&
+          r.number(d, "generalInactivityMs", out.generalInactivityMs, 86400000, where) && r.text(d, "routing", routing, where)))
         return false;
     if (routing.empty() || routing == "accept") out.routing = RoutingPolicy::Accept;
     else if (routing == "confirmationRequired") out.routing = RoutingPolicy::ConfirmationRequired;

@@ -76,6 +76,8 @@ struct EntityConfig {
     RoutingPolicy routing = RoutingPolicy::Accept; // on the plain TCP port; TLS connections always Accept
     uint32_t announceCount = 3;
     uint32_t announceIntervalMs = 500;
+    uint32_t initialInactivityMs = 2000;   // a connection without routing activation is closed after this
+    uint32_t generalInactivityMs = 300000; // a routed connection silent this long is closed
 };
 
 struct Config {

@@ -14,7 +14,7 @@ namespace {
 constexpr uint16_t kEcu = 0x1001, kDual = 0x1002;
 
 const char kConfig[] = R"({
-  "entity": {"announceIntervalMs": 100},
+  "entity": {"announceIntervalMs": 100, "initialInactivityMs": 1000},
   "ecus": [
     {"name": "single", "logicalAddress": "0x1001", "regions": [{"address": "0x00010000", "size": "0x40000"}],
      "maxBlockLength": "0x0202", "securityDelayMs": 1500, "pendingIntervalMs": 200},
@@ -208,6 +208,18 @@ private slots:
         QVERIFY(unrouted.uds(kEcu, {0x3E, 0x00}).empty());
         QCOMPARE(unrouted.nackCode, std::optional<uint8_t>(uint8_t(doip::DiagnosticNackCode::InvalidSourceAddress)));
         QVERIFY(!unrouted.next(5000) && unrouted.closed);
+    }
+
+    void initialInactivityCloses() {
+        SimProcess sim;
+        QVERIFY(startSim(sim));
+        QElapsedTimer elapsed;
+        Tester idle(sim.tcpPort);
+        elapsed.start();
+        QVERIFY(idle.connected);
+        QVERIFY(!idle.next(10000) && idle.closed);
+        QVERIFY2(elapsed.elapsed() >= 900, qPrintable(QString::number(elapsed.elapsed())));
+        QVERIFY(sim.log().contains(QLatin1String("initial inactivity")));
     }
 
     void genericNacks() {
