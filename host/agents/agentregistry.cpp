@@ -39,15 +39,15 @@ QStringList AgentRegistry::start() {
         const QString stateDir = QDir(config_.stateDir).filePath(QStringLiteral("agents/") + m.id);
         QDir().mkpath(stateDir);
         RunnerProcess::Spec spec{config_.runnerPath, m.library, config_.limits.memoryLimit, config_.inProcess};
-        auto *r = new AgentRunner(m, spec, config_.limits, configJson, stateDir, this);
+        auto *r = new AgentProxy(m, spec, config_.limits, configJson, stateDir, this);
         runners_ << r;
-        connect(r, &AgentRunner::ready, this, [this, r] {
+        connect(r, &AgentProxy::ready, this, [this, r] {
             readyAt_[r->manifest().id] = QDateTime::currentMSecsSinceEpoch();
             emit agentReady(r->manifest().id);
             emit settledChanged();
         });
-        connect(r, &AgentRunner::failed, this, [this, r](const QString &reason) { onFailed(r, reason); });
-        connect(r, &AgentRunner::log, this, [r](int level, const QString &msg) {
+        connect(r, &AgentProxy::failed, this, [this, r](const QString &reason) { onFailed(r, reason); });
+        connect(r, &AgentProxy::log, this, [r](int level, const QString &msg) {
             const QString id = r->manifest().id;
             switch (level) {
             case 0: qCDebug(lcAgent).noquote() << id << msg; break;
@@ -68,10 +68,10 @@ void AgentRegistry::stop(int graceMs) {
     // conduitd exits right after.
     QEventLoop loop;
     int running = 0;
-    for (AgentRunner *r : runners_) {
+    for (AgentProxy *r : runners_) {
         if (!r->running()) continue;
         ++running;
-        connect(r, &AgentRunner::stopped, &loop, [&] {
+        connect(r, &AgentProxy::stopped, &loop, [&] {
             if (--running == 0) loop.quit();
         });
         r->stop(graceMs);
@@ -82,25 +82,25 @@ void AgentRegistry::stop(int graceMs) {
     if (running > 0) qCWarning(lcAgent) << running << "agent runner(s) did not stop within" << graceMs + 1000 << "ms";
 }
 
-AgentRunner *AgentRegistry::agent(const QString &id) const {
-    for (AgentRunner *r : runners_)
+AgentProxy *AgentRegistry::agent(const QString &id) const {
+    for (AgentProxy *r : runners_)
         if (r->manifest().id == id) return r;
     return nullptr;
 }
 
-AgentRunner *AgentRegistry::agentForDeviceType(const QString &type) const {
-    for (AgentRunner *r : runners_)
+AgentProxy *AgentRegistry::agentForDeviceType(const QString &type) const {
+    for (AgentProxy *r : runners_)
         if (r->manifest().deviceTypes.contains(type)) return r;
     return nullptr;
 }
 
 bool AgentRegistry::settled() const {
-    for (AgentRunner *r : runners_)
-        if (r->state() != AgentRunner::State::Ready && !failedOnce_.value(r->manifest().id)) return false;
+    for (AgentProxy *r : runners_)
+        if (r->state() != AgentProxy::State::Ready && !failedOnce_.value(r->manifest().id)) return false;
     return true;
 }
 
-void AgentRegistry::onFailed(AgentRunner *r, const QString &reason) {
+void AgentRegistry::onFailed(AgentProxy *r, const QString &reason) {
     const QString id = r->manifest().id;
     failedOnce_[id] = true;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();

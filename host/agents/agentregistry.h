@@ -3,7 +3,7 @@
 // load failure that a restart cannot fix).
 #pragma once
 
-#include "agentrunner.h"
+#include "agentproxy.h"
 
 #include <QHash>
 #include <QObject>
@@ -41,9 +41,9 @@ public:
     // killed after `graceMs` at the latest).
     void stop(int graceMs = 2000);
 
-    QList<AgentRunner *> agents() const { return runners_; }
-    AgentRunner *agent(const QString &id) const;
-    AgentRunner *agentForDeviceType(const QString &type) const;
+    QList<AgentProxy *> agents() const { return runners_; }
+    AgentProxy *agent(const QString &id) const;
+    AgentProxy *agentForDeviceType(const QString &type) const;
     // True once every agent is Ready or has failed at least once.
     bool settled() const;
     int restarts(const QString &id) const { return restarts_.value(id); }
@@ -54,10 +54,10 @@ signals:
     void settledChanged();
 
 private:
-    void onFailed(AgentRunner *r, const QString &reason);
+    void onFailed(AgentProxy *r, const QString &reason);
 
     RegistryConfig config_;
-    QList<AgentRunner *> runners_;
+    QList<AgentProxy *> runners_;
     QHash<QString, int> restarts_;
     QHash<QString, int> backoffStep_;
     QHash<QString, qint64> readyAt_;

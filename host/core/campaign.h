@@ -13,7 +13,7 @@
 
 namespace conduit::core {
 
-class PayloadStore; // devicegateway.h
+class PayloadSource; // devicegateway.h
 
 // Signed policy: what to do when a vehicle condition breaks once the
 // installation has started, from the least to the most careful (the most
@@ -85,7 +85,7 @@ struct Campaign {
     // Where this campaign's payloads come from (its bundle, its DDI
     // action). Not journaled: a campaign resumed after a restart has none,
     // and the engine's own store answers for it.
-    std::shared_ptr<PayloadStore> payloads;
+    std::shared_ptr<PayloadSource> payloads;
 
     quint64 totalBytes() const;
     // Estimates from the targets' signed figures. Phases run one after

@@ -35,22 +35,22 @@ void CampaignEngine::commit() {
     // rolled back either: the devices run the verified new version).
     if (!commitBegun_ && !journal(JournalRecord::marker(RecordType::CommitBegin), true)) return commitPending(journalFailure());
     commitBegun_ = true;
-    QList<Run *> all;
-    for (Run &r : runs_) all << &r;
+    QList<DeviceUpdate *> all;
+    for (DeviceUpdate &r : updates_) all << &r;
     const quint64 gen = generation_;
     stepAll(Op::Commit, all, [this, gen](const Failure &failure) {
         if (gen != generation_) return;
-        for (Run &r : runs_) r.confirmed |= r.progress.error.isEmpty();
+        for (DeviceUpdate &r : updates_) r.confirmed |= r.progress.error.isEmpty();
         // Past the commit point there is no going back: a device that does
         // not confirm is reported and flagged, never hidden, and retried.
         if (!failure.isEmpty()) return commitPending(failure);
         finish(Outcome::Success, {});
-    }, [](const Run &r) { return r.confirmed; });
+    }, [](const DeviceUpdate &r) { return r.confirmed; });
 }
 
 void CampaignEngine::commitPending(const Failure &why) {
     QStringList flagged;
-    for (const Run &r : runs_) if (!r.confirmed) flagged << r.target.deviceId;
+    for (const DeviceUpdate &r : updates_) if (!r.confirmed) flagged << r.target.deviceId;
     setState(State::CommitPending);
     const int attempt = ++commitAttempts_;
     const bool retry = attempt <= config_.commitRetryMs.size();

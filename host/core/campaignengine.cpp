@@ -50,7 +50,7 @@ QString CampaignEngine::stateName(State s) {
     return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(s)));
 }
 
-CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads,
+CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadSource *payloads,
                                VehicleState *vehicle, Config config, QObject *parent)
     : QObject(parent), journal_(journal), gateway_(gateway), payloads_(payloads), vehicle_(vehicle),
       config_(std::move(config)) {
@@ -106,7 +106,7 @@ void CampaignEngine::startNext() {
     campaign_ = queue_.front();
     queue_.pop_front();
     ++generation_;
-    runs_.clear();
+    updates_.clear();
     phase_ = -1;
     activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = pendingReported_ = false;
     commitAttempts_ = 0;
@@ -143,24 +143,24 @@ void CampaignEngine::check() {
                 problem(t.deviceId, QStringLiteral("device %1: hardware id %2 does not match target's %3").arg(t.deviceId, d.info.hardwareId, t.hardwareId));
             if (!(d.info.capabilities & CONDUIT_CAP_ROLLBACK) && !t.allowNoRollback)
                 problem(t.deviceId, QStringLiteral("device %1 cannot roll back and the package does not allow that").arg(t.deviceId));
-            Run r;
+            DeviceUpdate r;
             r.target = t;
             r.agentId = d.agentId;
             r.fromVersion = d.info.currentVersion;
             r.capabilities = d.info.capabilities;
             r.progress.deviceId = t.deviceId;
             r.progress.total = t.length;
-            runs_ << r;
+            updates_ << r;
         }
         // Devices that cannot roll back go last, after every other phase.
         int maxPhase = 0;
-        for (const Run &r : runs_) maxPhase = std::max(maxPhase, r.target.phase);
-        for (Run &r : runs_)
+        for (const DeviceUpdate &r : updates_) maxPhase = std::max(maxPhase, r.target.phase);
+        for (DeviceUpdate &r : updates_)
             if (!(r.capabilities & CONDUIT_CAP_ROLLBACK)) r.target.phase = maxPhase + 1;
-        for (const Run &r : runs_) {
+        for (const DeviceUpdate &r : updates_) {
             for (const QString &dep : r.target.dependencies) {
-                auto it = std::find_if(runs_.begin(), runs_.end(), [&](const Run &o) { return o.target.deviceId == dep; });
-                if (it == runs_.end()) problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not in the package").arg(r.target.deviceId, dep));
+                auto it = std::find_if(updates_.begin(), updates_.end(), [&](const DeviceUpdate &o) { return o.target.deviceId == dep; });
+                if (it == updates_.end()) problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not in the package").arg(r.target.deviceId, dep));
                 else if (it->target.phase >= r.target.phase)
                     problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not installed in an earlier phase").arg(r.target.deviceId, dep));
             }
@@ -170,8 +170,8 @@ void CampaignEngine::check() {
             return finish(Outcome::Failed, {Step::Check, Kind::NotInstallable, firstDevice, problems.join(QStringLiteral("; "))});
         phaseOrder_ = phases();
         showPlannedPhases();
-        QList<PlannedRun> plan;
-        for (const Run &r : runs_) plan << PlannedRun{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
+        QList<PlannedUpdate> plan;
+        for (const DeviceUpdate &r : updates_) plan << PlannedUpdate{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
         if (!journal(JournalRecord::planned(plan), true)) return finish(Outcome::Failed, journalFailure());
         afterConsent_ = [this] { download(); };
         askConsent(ConsentKind::Download);
@@ -236,10 +236,10 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
 void CampaignEngine::download() {
     setState(State::Downloading);
     transferClock_.start();
-    QList<Run *> all;
-    for (Run &r : runs_) all << &r;
+    QList<DeviceUpdate *> all;
+    for (DeviceUpdate &r : updates_) all << &r;
     auto payloads = std::make_shared<QHash<QString, std::shared_ptr<QIODevice>>>();
-    for (Run *r : all) {
+    for (DeviceUpdate *r : all) {
         QString error;
         std::unique_ptr<QIODevice> dev = (campaign_.payloads ? campaign_.payloads.get() : payloads_)->open(r->target, &error);
         if (!dev)
@@ -250,15 +250,15 @@ void CampaignEngine::download() {
     const quint64 gen = generation_;
     auto pending = std::make_shared<int>(int(all.size()));
     auto failure = std::make_shared<Failure>();
-    for (Run *r : all) {
+    for (DeviceUpdate *r : all) {
         r->touched = true;
         r->progress.step = QStringLiteral("transfer");
         const QString device = r->target.deviceId;
         gateway_->call(Op::Transfer, r->agentId, spec(*r), payloads->value(device).get(),
             [this, gen, device, pending, failure, payloads](const CallResult &res) {
                 if (gen != generation_) return;
-                Run *run = nullptr;
-                for (Run &x : runs_) if (x.target.deviceId == device) run = &x;
+                DeviceUpdate *run = nullptr;
+                for (DeviceUpdate &x : updates_) if (x.target.deviceId == device) run = &x;
                 if (!res.ok()) {
                     run->progress.error = res.message;
                     if (failure->isEmpty()) *failure = deviceError(device, Op::Transfer, res);
@@ -275,7 +275,7 @@ void CampaignEngine::download() {
             },
             [this, gen, device](quint64 done, quint64) {
                 if (gen != generation_) return;
-                for (Run &x : runs_) {
+                for (DeviceUpdate &x : updates_) {
                     if (x.target.deviceId != device) continue;
                     x.progress.done = done;
                     if (x.firstReportMs < 0) {
@@ -290,7 +290,7 @@ void CampaignEngine::download() {
 
 void CampaignEngine::waitForConditions() {
     Conditions all;
-    for (const Run &r : runs_) {
+    for (const DeviceUpdate &r : updates_) {
         all.requireParked |= r.target.conditions.requireParked;
         all.minBatterySoc = std::max(all.minBatterySoc, r.target.conditions.minBatterySoc);
     }
@@ -323,7 +323,7 @@ void CampaignEngine::installPhase(int index) {
     if (index >= phaseOrder_.size()) return activate(0);
     setState(State::Installing);
     emit phaseChanged(index, int(phaseOrder_.size()));
-    QList<Run *> runs = runsInPhase(phaseOrder_[index]);
+    QList<DeviceUpdate *> runs = updatesInPhase(phaseOrder_[index]);
     const quint64 gen = generation_;
     stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const Failure &f1) {
         if (gen != generation_) return;
@@ -334,7 +334,7 @@ void CampaignEngine::installPhase(int index) {
             stepAll(Op::PostInstall, runs, [this, gen, runs, index](const Failure &f3) {
                 if (gen != generation_) return;
                 if (!f3.isEmpty()) return fail(f3);
-                for (Run *r : runs) journal(JournalRecord::installed(r->target.deviceId), false);
+                for (DeviceUpdate *r : runs) journal(JournalRecord::installed(r->target.deviceId), false);
                 phase_ = index + 1;
                 // Conditions are checked again between phases: a broken
                 // condition pauses the installation until it holds again.
@@ -353,7 +353,7 @@ void CampaignEngine::activate(int index) {
         activationStarted_ = true;
     }
     if (index >= phaseOrder_.size()) {
-        const bool needsReboot = std::any_of(runs_.begin(), runs_.end(), [](const Run &r) { return r.capabilities & CONDUIT_CAP_NEEDS_REBOOT; });
+        const bool needsReboot = std::any_of(updates_.begin(), updates_.end(), [](const DeviceUpdate &r) { return r.capabilities & CONDUIT_CAP_NEEDS_REBOOT; });
         if (needsReboot && !rebooted_) {
             journal(JournalRecord::marker(RecordType::RebootPending), true);
             setState(State::AwaitingReboot);
@@ -363,7 +363,7 @@ void CampaignEngine::activate(int index) {
         return verifyActivation();
     }
     const quint64 gen = generation_;
-    stepAll(Op::Activate, runsInPhase(phaseOrder_[index]), [this, gen, index](const Failure &failure) {
+    stepAll(Op::Activate, updatesInPhase(phaseOrder_[index]), [this, gen, index](const Failure &failure) {
         if (gen != generation_) return;
         if (!failure.isEmpty()) return fail(failure);
         activate(index + 1);
@@ -375,7 +375,7 @@ void CampaignEngine::verifyActivation() {
     const quint64 gen = generation_;
     gateway_->inventory([this, gen](const QList<DeviceRecord> &devices, const QString &) {
         if (gen != generation_) return;
-        for (const Run &r : runs_) {
+        for (const DeviceUpdate &r : updates_) {
             auto it = std::find_if(devices.begin(), devices.end(), [&](const DeviceRecord &d) { return d.info.id == r.target.deviceId; });
             const QString &device = r.target.deviceId;
             if (it == devices.end())
@@ -390,7 +390,7 @@ void CampaignEngine::verifyActivation() {
 
 QList<int> CampaignEngine::phases() const {
     QList<int> p;
-    for (const Run &r : runs_) if (!p.contains(r.target.phase)) p << r.target.phase;
+    for (const DeviceUpdate &r : updates_) if (!p.contains(r.target.phase)) p << r.target.phase;
     std::sort(p.begin(), p.end());
     return p;
 }
@@ -398,17 +398,17 @@ QList<int> CampaignEngine::phases() const {
 void CampaignEngine::showPlannedPhases() {
     // Devices that cannot roll back were moved to a last phase of their own.
     for (CampaignTarget &t : campaign_.targets)
-        for (const Run &r : runs_)
+        for (const DeviceUpdate &r : updates_)
             if (r.target.deviceId == t.deviceId) t.phase = r.target.phase;
 }
 
-QList<CampaignEngine::Run *> CampaignEngine::runsInPhase(int phase) {
-    QList<Run *> out;
-    for (Run &r : runs_) if (r.target.phase == phase) out << &r;
+QList<CampaignEngine::DeviceUpdate *> CampaignEngine::updatesInPhase(int phase) {
+    QList<DeviceUpdate *> out;
+    for (DeviceUpdate &r : updates_) if (r.target.phase == phase) out << &r;
     return out;
 }
 
-agents::UpdateSpec CampaignEngine::spec(const Run &r) const {
+agents::UpdateSpec CampaignEngine::spec(const DeviceUpdate &r) const {
     agents::UpdateSpec u;
     u.deviceId = r.target.deviceId;
     u.targetName = r.target.targetName;
@@ -419,15 +419,15 @@ agents::UpdateSpec CampaignEngine::spec(const Run &r) const {
     return u;
 }
 
-void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const Failure &)> done,
-                             std::function<bool(const Run &)> skip) {
+void CampaignEngine::stepAll(Op op, QList<DeviceUpdate *> runs, std::function<void(const Failure &)> done,
+                             std::function<bool(const DeviceUpdate &)> skip) {
     auto pending = std::make_shared<int>(int(runs.size()) + 1);
     auto failure = std::make_shared<Failure>();
     auto one = [pending, failure, done] {
         if (--*pending == 0) done(*failure);
     };
     const quint64 gen = generation_;
-    for (Run *r : runs) {
+    for (DeviceUpdate *r : runs) {
         if ((skip && skip(*r)) || alreadyDone(op, *r)) {
             one();
             continue;
@@ -440,7 +440,7 @@ void CampaignEngine::stepAll(Op op, QList<Run *> runs, std::function<void(const 
         gateway_->call(op, r->agentId, spec(*r), nullptr, [this, gen, device, op, failure, one](const CallResult &res) {
             if (gen != generation_) return;
             crashPoint("after-agent-step");
-            for (Run &x : runs_) {
+            for (DeviceUpdate &x : updates_) {
                 if (x.target.deviceId != device) continue;
                 if (res.ok()) continue;
                 // Never empty: a failed device is flagged by its error.

@@ -76,7 +76,7 @@ public:
 
     // `payloads` serves a campaign that carries no source of its own
     // (Campaign::payloads), i.e. one resumed after a restart.
-    CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadStore *payloads, VehicleState *vehicle,
+    CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadSource *payloads, VehicleState *vehicle,
                    Config config, QObject *parent = nullptr);
 
     // Replays the journal: finishes or rolls back an interrupted campaign.
@@ -121,7 +121,9 @@ signals:
     void finished(const conduit::core::CampaignEngine::Result &result);
 
 private:
-    struct Run {
+    // One device's part in the current campaign: its target, the agent
+    // that updates it, what it ran before and how far it got.
+    struct DeviceUpdate {
         CampaignTarget target;
         QString agentId;
         QString fromVersion;
@@ -162,29 +164,29 @@ private:
     void fail(const Failure &why) {
         cancelRequested_ ? rollback(cancelFailure_, Outcome::Cancelled) : rollback(why, Outcome::RolledBack);
     }
-    bool alreadyDone(ipc::Op op, const Run &r) const;
+    bool alreadyDone(ipc::Op op, const DeviceUpdate &r) const;
     QList<int> phases() const;
-    QList<Run *> runsInPhase(int phase);
+    QList<DeviceUpdate *> updatesInPhase(int phase);
     // The campaign shown (control API, durations) follows the plan's order.
     void showPlannedPhases();
-    agents::UpdateSpec spec(const Run &r) const;
-    // Runs `op` on every run in `runs` (all in parallel), then `done` with
+    agents::UpdateSpec spec(const DeviceUpdate &r) const;
+    // Runs `op` on every device in `runs` (all in parallel), then `done` with
     // the first failure (empty when all succeeded).
-    void stepAll(ipc::Op op, QList<Run *> runs, std::function<void(const Failure &failure)> done,
-                 std::function<bool(const Run &)> skip = {});
+    void stepAll(ipc::Op op, QList<DeviceUpdate *> runs, std::function<void(const Failure &failure)> done,
+                 std::function<bool(const DeviceUpdate &)> skip = {});
     // Recovery found a record it cannot read: see campaignrecovery.cpp.
-    void refuseRecovery(const QJsonObject &startRecord, const QList<PlannedRun> &plan, const QString &why);
+    void refuseRecovery(const QJsonObject &startRecord, const QList<PlannedUpdate> &plan, const QString &why);
     void loadHistory();
     bool saveHistory(QString *error);
 
     Journal *journal_;
     DeviceGateway *gateway_;
-    PayloadStore *payloads_;
+    PayloadSource *payloads_;
     VehicleState *vehicle_;
     Config config_;
     State state_ = State::Idle;
     Campaign campaign_;
-    QList<Run> runs_;
+    QList<DeviceUpdate> updates_;
     std::deque<Campaign> queue_;
     int phase_ = -1;
     QList<int> phaseOrder_;

@@ -10,7 +10,7 @@ namespace conduit::core {
 QList<CampaignEngine::DeviceProgress> CampaignEngine::deviceProgress() const {
     QList<DeviceProgress> out;
     const qint64 now = state_ == State::Downloading && transferClock_.isValid() ? transferClock_.elapsed() : -1;
-    for (const Run &r : runs_) {
+    for (const DeviceUpdate &r : updates_) {
         out << r.progress;
         // Remaining bytes at the rate measured since the device's first
         // report; unknown until 200 ms of it (too noisy before).
@@ -24,7 +24,7 @@ QList<CampaignEngine::DeviceProgress> CampaignEngine::deviceProgress() const {
 
 quint64 CampaignEngine::bytesDone() const {
     quint64 n = 0;
-    for (const Run &r : runs_) n += r.progress.done;
+    for (const DeviceUpdate &r : updates_) n += r.progress.done;
     return n;
 }
 

@@ -58,7 +58,7 @@ void CampaignEngine::recover() {
         return;
     }
     QList<JournalRecord> records;
-    QList<PlannedRun> plan;
+    QList<PlannedUpdate> plan;
     for (int i = start; i < raw.size(); ++i) {
         std::optional<JournalRecord> r = JournalRecord::fromJson(raw[i], &error);
         if (!r) return refuseRecovery(raw[start], plan, QStringLiteral("record %1 of %2: %3").arg(i + 1).arg(raw.size()).arg(error));
@@ -81,7 +81,7 @@ void CampaignEngine::recover() {
     }
     campaign_ = records.first().campaign;
     ++generation_;
-    runs_.clear();
+    updates_.clear();
     activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = false;
     commitAttempts_ = 0;
     commitRetryTimer_.stop();
@@ -106,10 +106,10 @@ void CampaignEngine::recover() {
                                     << (decision ? recordTypeName(*decision) : QStringLiteral("none"));
     if (plan.isEmpty())
         return this->finish(Outcome::Failed, {Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before any device was touched")});
-    for (const PlannedRun &p : plan) {
+    for (const PlannedUpdate &p : plan) {
         auto t = std::find_if(campaign_.targets.begin(), campaign_.targets.end(), [&](const CampaignTarget &x) { return x.deviceId == p.device; });
         if (t == campaign_.targets.end()) continue;
-        Run r;
+        DeviceUpdate r;
         r.target = *t;
         r.target.phase = p.phase;
         r.agentId = p.agent;
@@ -118,7 +118,7 @@ void CampaignEngine::recover() {
         r.touched = true; // rollback is idempotent: undo wherever it may have reached
         r.progress.deviceId = p.device;
         r.progress.total = r.target.length;
-        runs_ << r;
+        updates_ << r;
     }
     phaseOrder_ = phases();
     showPlannedPhases();
@@ -145,7 +145,7 @@ void CampaignEngine::recover() {
     });
 }
 
-void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<PlannedRun> &plan, const QString &why) {
+void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<PlannedUpdate> &plan, const QString &why) {
     // A record this host cannot read may be any decision (a newer host's,
     // or damage the checksum did not catch): going on could activate what
     // was undone, undoing could roll back past the commit point. So the
@@ -154,10 +154,10 @@ void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<
     // is kept beside for the workshop before it is emptied.
     campaign_ = Campaign::fromJson(startRecord.value(QLatin1String("campaign")).toObject());
     ++generation_;
-    runs_.clear();
+    updates_.clear();
     activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = pendingReported_ = false;
     QStringList devices;
-    for (const PlannedRun &p : plan) devices << p.device;
+    for (const PlannedUpdate &p : plan) devices << p.device;
     if (devices.isEmpty())
         for (const CampaignTarget &t : campaign_.targets) devices << t.deviceId;
     const QString copy = journal_->path() + QStringLiteral(".unreadable-") +
@@ -171,7 +171,7 @@ void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<
     finish(Outcome::Failed, f, devices);
 }
 
-bool CampaignEngine::alreadyDone(Op op, const Run &r) const {
+bool CampaignEngine::alreadyDone(Op op, const DeviceUpdate &r) const {
     auto it = recovered_.find(r.target.deviceId);
     if (it == recovered_.end()) return false;
     const agents::DeviceInfo &d = *it;

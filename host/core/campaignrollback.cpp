@@ -46,8 +46,8 @@ void CampaignEngine::rollback(const Failure &why, Outcome outcome) {
     setState(State::RollingBack);
     qCWarning(lcCampaign).noquote() << "rolling back:" << why.reason;
     journal(JournalRecord::rollbackBegin(outcome, why), true);
-    QList<Run *> touched;
-    for (Run &r : runs_) {
+    QList<DeviceUpdate *> touched;
+    for (DeviceUpdate &r : updates_) {
         r.progress.error.clear();
         if (r.touched) touched << &r;
     }
@@ -63,12 +63,12 @@ void CampaignEngine::rollback(const Failure &why, Outcome outcome) {
     *step = [this, gen, order, touched, flagged, weakStep, why, outcome](int i) {
         if (gen != generation_) return;
         if (i >= order->size()) return rolledBack(why, outcome, *flagged);
-        QList<Run *> inPhase;
-        for (Run *r : touched) if (r->target.phase == order->at(i)) inPhase << r;
+        QList<DeviceUpdate *> inPhase;
+        for (DeviceUpdate *r : touched) if (r->target.phase == order->at(i)) inPhase << r;
         auto next = weakStep.lock();
         stepAll(Op::Rollback, inPhase, [this, gen, inPhase, flagged, next, i](const Failure &) {
             if (gen != generation_) return;
-            for (Run *r : inPhase) if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
+            for (DeviceUpdate *r : inPhase) if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
             (*next)(i + 1);
         });
     };
@@ -103,7 +103,7 @@ void CampaignEngine::rolledBack(const Failure &why, Outcome outcome, const QStri
         f.reason = QStringLiteral("%1; rollback failed on %2: device needs service").arg(why.reason, flagged.join(QStringLiteral(", ")));
         outcome = Outcome::Failed;
     }
-    const bool switchesOnReboot = std::any_of(runs_.begin(), runs_.end(), [](const Run &r) {
+    const bool switchesOnReboot = std::any_of(updates_.begin(), updates_.end(), [](const DeviceUpdate &r) {
         return r.touched && (r.capabilities & CONDUIT_CAP_NEEDS_REBOOT);
     });
     if (!switchesOnReboot) return finish(outcome, f, flagged);
@@ -113,7 +113,7 @@ void CampaignEngine::rolledBack(const Failure &why, Outcome outcome, const QStri
     gateway_->inventory([this, gen, f, outcome, flagged](const QList<DeviceRecord> &devices, const QString &) {
         if (gen != generation_) return;
         QStringList rebootNeeded;
-        for (const Run &r : runs_) {
+        for (const DeviceUpdate &r : updates_) {
             if (!r.touched || !(r.capabilities & CONDUIT_CAP_NEEDS_REBOOT)) continue;
             auto d = std::find_if(devices.begin(), devices.end(), [&](const DeviceRecord &x) { return x.info.id == r.target.deviceId; });
             if (d != devices.end() && d->info.currentVersion == r.target.version && d->info.updateState == agents::UpdateState::RolledBack)

@@ -1,8 +1,10 @@
-// How the campaign engine reaches devices: through their agents. The real
-// gateway drives AgentRunners; tests use fakes behind the same interface.
+// How the campaign engine reaches devices: through their agents. Only the
+// plain device and call types (agents/device.h) cross here; the real
+// gateway over the agents' runners is daemon/registrygateway.h, and tests
+// use fakes behind the same interface.
 #pragma once
 
-#include "agents/agentrunner.h"
+#include "agents/device.h"
 
 #include <QObject>
 
@@ -36,9 +38,9 @@ public:
 
 // Opens the verified payload of a target (from a bundle, a download
 // staging area, ...), as a stream the gateway reads once.
-class PayloadStore {
+class PayloadSource {
 public:
-    virtual ~PayloadStore() = default;
+    virtual ~PayloadSource() = default;
     virtual std::unique_ptr<QIODevice> open(const struct CampaignTarget &target, QString *error) = 0;
 };
 

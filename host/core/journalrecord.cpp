@@ -79,14 +79,14 @@ struct Reader {
     }
 };
 
-std::optional<PlannedRun> plannedRun(const QJsonValue &v, QString *error) {
+std::optional<PlannedUpdate> plannedUpdate(const QJsonValue &v, QString *error) {
     if (!v.isObject()) {
         *error = QStringLiteral("a run is not an object");
         return std::nullopt;
     }
     const QJsonObject o = v.toObject();
     Reader in{o, error};
-    PlannedRun r;
+    PlannedUpdate r;
     r.device = in.text("device", false);
     r.agent = in.text("agent", false);
     r.fromVersion = in.text("from", true);
@@ -108,7 +108,7 @@ JournalRecord JournalRecord::start(const Campaign &c) {
     return r;
 }
 
-JournalRecord JournalRecord::planned(const QList<PlannedRun> &runs) {
+JournalRecord JournalRecord::planned(const QList<PlannedUpdate> &runs) {
     JournalRecord r = marker(RecordType::Plan);
     r.plan = runs;
     return r;
@@ -166,7 +166,7 @@ QJsonObject JournalRecord::toJson() const {
     case RecordType::Start: o.insert(QStringLiteral("campaign"), campaign.toJson()); break;
     case RecordType::Plan: {
         QJsonArray runs;
-        for (const PlannedRun &p : plan)
+        for (const PlannedUpdate &p : plan)
             runs << QJsonObject{{QStringLiteral("device"), p.device}, {QStringLiteral("agent"), p.agent},
                                 {QStringLiteral("from"), p.fromVersion}, {QStringLiteral("capabilities"), int(p.capabilities)},
                                 {QStringLiteral("phase"), p.phase}};
@@ -220,7 +220,7 @@ std::optional<JournalRecord> JournalRecord::fromJson(const QJsonObject &o, QStri
     case RecordType::Plan:
         for (const QJsonValue &v : in.array("runs")) {
             QString runError;
-            const std::optional<PlannedRun> p = plannedRun(v, &runError);
+            const std::optional<PlannedUpdate> p = plannedUpdate(v, &runError);
             if (!p) {
                 in.fail(QStringLiteral("run %1: %2").arg(r.plan.size()).arg(runError));
                 break;

@@ -38,7 +38,7 @@ enum class RecordType {
 QString recordTypeName(RecordType type);
 std::optional<RecordType> recordTypeFromName(QStringView name);
 
-struct PlannedRun {
+struct PlannedUpdate {
     QString device, agent, fromVersion;
     quint32 capabilities = 0;
     int phase = 0;
@@ -48,7 +48,7 @@ struct PlannedRun {
 struct JournalRecord {
     RecordType type = RecordType::Start;
     Campaign campaign;              // Start
-    QList<PlannedRun> plan;         // Plan
+    QList<PlannedUpdate> plan;         // Plan
     ConsentKind consentKind = ConsentKind::Download; // Consent
     ConsentAnswer consentAnswer = ConsentAnswer::Policy;
     QString device;                 // Staged, Installed
@@ -59,7 +59,7 @@ struct JournalRecord {
     CampaignResult result;          // Finish
 
     static JournalRecord start(const Campaign &c);
-    static JournalRecord planned(const QList<PlannedRun> &runs);
+    static JournalRecord planned(const QList<PlannedUpdate> &runs);
     static JournalRecord consent(ConsentKind kind, ConsentAnswer answer);
     static JournalRecord staged(const QString &device);
     static JournalRecord installed(const QString &device);

@@ -35,7 +35,7 @@ QJsonObject deviceJson(const agents::DeviceInfo &d) {
 
 
 using agents::AgentManifest;
-using agents::AgentRunner;
+using agents::AgentProxy;
 using agents::CallResult;
 
 namespace {
@@ -98,21 +98,21 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
         if (!QDir().mkpath(stateDir)) return fail(QStringLiteral("cannot create the state directory %1").arg(stateDir));
     }
     agents::RunnerProcess::Spec spec{config.runnerPath, m.library, config.limits.memoryLimit, config.inProcess};
-    AgentRunner runner(m, spec, config.limits, configJson, stateDir);
+    AgentProxy runner(m, spec, config.limits, configJson, stateDir);
 
     int exitCode = 1;
     QJsonObject report;
     QJsonArray warnings;
     // What the plugin logs is what a vendor needs most when a check fails.
-    QObject::connect(&runner, &AgentRunner::log, [](int level, const QString &message) {
+    QObject::connect(&runner, &AgentProxy::log, [](int level, const QString &message) {
         static const char *const names[] = {"debug", "info", "warning", "error"};
         std::fprintf(stderr, "check-agent: agent %s: %s\n", names[std::clamp(level, 0, 3)], conduit_printable(message));
     });
-    QObject::connect(&runner, &AgentRunner::failed, [&](const QString &reason) {
+    QObject::connect(&runner, &AgentProxy::failed, [&](const QString &reason) {
         exitCode = fail(reason);
         QCoreApplication::exit(exitCode);
     });
-    QObject::connect(&runner, &AgentRunner::ready, [&] {
+    QObject::connect(&runner, &AgentProxy::ready, [&] {
         const agents::AgentInfo &i = runner.info();
         if (!m.id.isEmpty() && (i.abiMajor != m.abiMajor || i.abiMinor != m.abiMinor)) {
             exitCode = fail(QStringLiteral("manifest says ABI %1.%2, library was built for %3.%4")

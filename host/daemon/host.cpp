@@ -1,6 +1,6 @@
 #include "host.h"
 
-#include "api/controlservice.h"
+#include "api/host1adaptor.h"
 #include "upstream/bundlecampaign.h"
 #include "upstream/ddiconnector.h"
 
@@ -17,7 +17,7 @@ namespace conduit::daemon {
 
 // Every campaign carries its payload source (Campaign::payloads); one
 // resumed after a restart lost it with the process.
-class Host::NoPayloadSource : public core::PayloadStore {
+class Host::NoPayloadSource : public core::PayloadSource {
 public:
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &, QString *error) override {
         *error = QStringLiteral("the source of this campaign is no longer available (host restarted); it must be offered again");
@@ -77,16 +77,16 @@ bool Host::startControlApi(QString *error) {
         *error = QStringLiteral("no D-Bus %1 bus: %2").arg(config_.bus, bus_.lastError().message());
         return false;
     }
-    auto *object = new api::ControlObject(this);
+    auto *object = new api::BusObject(this);
     busObject_ = object;
-    new api::ControlService(object, this);
-    if (!bus_.registerObject(QLatin1String(api::ControlService::kPath), busObject_)) {
-        *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::ControlService::kPath));
+    new api::Host1Adaptor(object, {engine_.get(), &gateway_, &vehicle_, ddi_ ? ddi_->client() : nullptr, this, bus_});
+    if (!bus_.registerObject(QLatin1String(api::Host1Adaptor::kPath), busObject_)) {
+        *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::Host1Adaptor::kPath));
         return false;
     }
-    if (!bus_.registerService(QLatin1String(api::ControlService::kService))) {
+    if (!bus_.registerService(QLatin1String(api::Host1Adaptor::kService))) {
         *error = QStringLiteral("cannot own %1 on the %2 bus: %3 (another conduitd running, or the bus policy does not allow it)")
-                     .arg(QLatin1String(api::ControlService::kService), config_.bus, bus_.lastError().message());
+                     .arg(QLatin1String(api::Host1Adaptor::kService), config_.bus, bus_.lastError().message());
         return false;
     }
     return true;

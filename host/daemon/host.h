@@ -5,8 +5,10 @@
 
 #include "hostconfig.h"
 
+#include "api/hostactions.h"
+#include "registrygateway.h"
+
 #include "core/campaignengine.h"
-#include "core/registrygateway.h"
 
 #include <QDBusConnection>
 
@@ -20,7 +22,7 @@ class DdiConnector;
 
 namespace conduit::daemon {
 
-class Host : public QObject {
+class Host : public QObject, public api::HostActions {
     Q_OBJECT
 public:
     explicit Host(HostConfig config, QObject *parent = nullptr);
@@ -37,10 +39,10 @@ public:
 
     // Verifies a bundle for this vehicle and queues its campaign.
     // `done` gets "" on success or the reason it was refused.
-    void installBundle(const QString &path, std::function<void(const QString &error)> done);
+    void installBundle(const QString &path, std::function<void(const QString &error)> done) override;
 
     // The driver's auto-confirm switch: engine policy and, with DDI, the server's.
-    void setAutoConsent(bool on);
+    void setAutoConsent(bool on) override;
     upstream::DdiConnector *ddi() { return ddi_.get(); }
     agents::AgentRegistry *registry() { return &registry_; }
     core::DeviceGateway *gateway() { return &gateway_; }
@@ -51,7 +53,7 @@ public:
 private:
     HostConfig config_;
     agents::AgentRegistry registry_;
-    core::RegistryGateway gateway_;
+    RegistryGateway gateway_;
     core::Journal journal_;
     core::VehicleState vehicle_;
     std::unique_ptr<core::CampaignEngine> engine_;

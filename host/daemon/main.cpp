@@ -44,8 +44,8 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
             QCoreApplication::exit(1);
             return;
         }
-        for (agents::AgentRunner *r : registry.agents()) {
-            if (r->state() != agents::AgentRunner::State::Ready) {
+        for (agents::AgentProxy *r : registry.agents()) {
+            if (r->state() != agents::AgentProxy::State::Ready) {
                 std::fprintf(stderr, "agent %s: FAILED: %s\n", conduit_printable(r->manifest().id), conduit_printable(r->lastFailure()));
                 out.append(QJsonObject{{QStringLiteral("agent"), r->manifest().id}, {QStringLiteral("error"), r->lastFailure()}});
                 exitCode = 1;

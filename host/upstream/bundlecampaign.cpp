@@ -14,7 +14,7 @@ namespace conduit::upstream {
 namespace {
 
 // The images of one bundle, by target name.
-class BundlePayloads : public core::PayloadStore {
+class BundlePayloads : public core::PayloadSource {
 public:
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override {
         auto it = targets.find(target.targetName);

@@ -64,7 +64,7 @@ signals:
 private:
     // The payload source of one action's campaign (Campaign::payloads): its
     // artifacts, downloaded as the engine opens them.
-    class Payloads : public core::PayloadStore {
+    class Payloads : public core::PayloadSource {
     public:
         Payloads(DdiConnector *connector, std::map<QString, ddi::Artifact> artifactOf,
                  std::map<QString, trust::VerifiedTarget> verified)

@@ -1,6 +1,6 @@
 // Fuzz target: the host's parser of runner frames (the runner is untrusted).
 // Splits the input into frames at input-chosen boundaries and decodes every
-// frame's fields, as AgentChannel and AgentRunner do.
+// frame's fields, as AgentChannel and AgentProxy do.
 #include "ipc/wire.h"
 
 #include <cstddef>

@@ -9,7 +9,7 @@
 // They apply the defaults of an absent field, so that every reader sees the
 // same values. They do not judge content: the host, which treats the runner
 // as untrusted, checks what it acts on (UTF-8, empty ids, value ranges, the
-// update_state vocabulary) at its edge, in AgentRunner.
+// update_state vocabulary) at its edge, in AgentProxy.
 //
 // Round trip: for every payload a decoder accepts, decoding the encoding of
 // the result gives the same message again (the fuzz target checks it).

@@ -49,12 +49,12 @@ bool readExact(int fd, void *buf, size_t size) {
     return true;
 }
 
-class Runner;
+class RunnerLoop;
 
-// conduit_host handed to the plugin; the Runner is found from it.
+// conduit_host handed to the plugin; the RunnerLoop is found from it.
 struct HostTable {
     conduit_host host;
-    Runner *runner;
+    RunnerLoop *runner;
 };
 
 struct Task {
@@ -65,13 +65,13 @@ struct Task {
 
 struct CaptureSink {
     conduit_data_sink sink;
-    Runner *runner;
+    RunnerLoop *runner;
     std::string stream;
 };
 
-class Runner {
+class RunnerLoop {
 public:
-    explicit Runner(const Options &o) : opts_(o) {}
+    explicit RunnerLoop(const Options &o) : opts_(o) {}
     int run();
 
     // Host callbacks
@@ -134,7 +134,7 @@ private:
     std::map<std::string, std::unique_ptr<CaptureSink>> sinks_;
 };
 
-Runner *runnerOf(const conduit_host *h) {
+RunnerLoop *runnerOf(const conduit_host *h) {
     return reinterpret_cast<const HostTable *>(h)->runner;
 }
 
@@ -143,12 +143,12 @@ void hostLog(const conduit_host *h, conduit_log_level level, const char *message
 }
 
 void hostProgress(const conduit_host *h, const char *device, uint64_t done, uint64_t total) {
-    Runner *r = runnerOf(h);
+    RunnerLoop *r = runnerOf(h);
     r->send(r->currentRequest(), ipc::msg::Progress{device ? device : "", done, total});
 }
 
 void hostStatus(const conduit_host *h, const char *device, const char *message) {
-    Runner *r = runnerOf(h);
+    RunnerLoop *r = runnerOf(h);
     r->send(r->currentRequest(), ipc::msg::Status{device ? device : "", message ? message : ""});
 }
 
@@ -169,7 +169,7 @@ const char *payloadFilePath(conduit_payload *) { return nullptr; }
 struct PayloadHandle {
     conduit_payload payload;
     PayloadQueue *queue;
-    Runner *runner;
+    RunnerLoop *runner;
     uint32_t request;
 };
 
@@ -193,11 +193,11 @@ void sinkEnd(const conduit_data_sink *s, conduit_result reason) {
     c->runner->send(0, ipc::msg::CaptureEnd{c->stream, reason});
 }
 
-void Runner::fail(conduit_result code, const std::string &message) {
+void RunnerLoop::fail(conduit_result code, const std::string &message) {
     send(0, ipc::msg::Fail{code, message});
 }
 
-bool Runner::load(const ipc::msg::Init &init) {
+bool RunnerLoop::load(const ipc::msg::Init &init) {
     dlerror();
     library_ = dlopen(opts_.library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!library_) {
@@ -276,7 +276,7 @@ bool Runner::load(const ipc::msg::Init &init) {
     return true;
 }
 
-void Runner::ioLoop() {
+void RunnerLoop::ioLoop() {
     for (;;) {
         unsigned char head[ipc::kHeaderSize];
         ipc::FrameHeader h;
@@ -333,7 +333,7 @@ conduit_update abiUpdate(const ipc::msg::Update &w) {
             w.length,               w.sha256.c_str(),   w.customJson.c_str(), w.stagingDir.c_str()};
 }
 
-void Runner::execute(uint32_t request, const ipc::msg::Call &call) {
+void RunnerLoop::execute(uint32_t request, const ipc::msg::Call &call) {
     const conduit_update u = abiUpdate(call.update);
     ipc::msg::Result result;
     error_.clear();
@@ -342,7 +342,7 @@ void Runner::execute(uint32_t request, const ipc::msg::Call &call) {
     send(request, result);
 }
 
-conduit_result Runner::dispatch(uint32_t request, const ipc::msg::Call &call, const conduit_update &u,
+conduit_result RunnerLoop::dispatch(uint32_t request, const ipc::msg::Call &call, const conduit_update &u,
                                 ipc::msg::Result &result) {
     const Op op = call.op;
     auto step = [&](conduit_result (*fn)(conduit_agent *, const conduit_update *)) {
@@ -355,7 +355,7 @@ conduit_result Runner::dispatch(uint32_t request, const ipc::msg::Call &call, co
     switch (op) {
     case Op::Inventory: {
         struct Ctx {
-            Runner *r;
+            RunnerLoop *r;
             uint32_t req;
             int bad = 0;
         } ctx{this, request};
@@ -440,7 +440,7 @@ conduit_result Runner::dispatch(uint32_t request, const ipc::msg::Call &call, co
     return CONDUIT_E_INVALID_ARGUMENT;
 }
 
-int Runner::run() {
+int RunnerLoop::run() {
     unsigned char head[ipc::kHeaderSize];
     ipc::FrameHeader h;
     if (!readExact(opts_.fd, head, sizeof head) || ipc::decodeHeader(head, h) != ipc::HeaderError::None ||
@@ -490,7 +490,7 @@ int Runner::run() {
 } // namespace
 
 int serve(const Options &options) {
-    Runner r(options);
+    RunnerLoop r(options);
     return r.run();
 }
 

@@ -2,7 +2,7 @@
 //   bench_agents throughput FILE   stream FILE host -> runner -> sink agent
 //   bench_agents start N           N x (spawn runner + negotiate + inventory)
 // Prints one "key=value" line per figure.
-#include "agents/agentrunner.h"
+#include "agents/agentproxy.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -18,12 +18,12 @@ using conduit::ipc::Op;
 
 namespace {
 
-std::unique_ptr<AgentRunner> makeRunner(const QString &lib, const QString &state) {
+std::unique_ptr<AgentProxy> makeRunner(const QString &lib, const QString &state) {
     AgentManifest m;
     m.library = QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/") + lib;
     RunnerLimits limits;
     RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-    return std::make_unique<AgentRunner>(m, spec, limits, QStringLiteral("{}"), state);
+    return std::make_unique<AgentProxy>(m, spec, limits, QStringLiteral("{}"), state);
 }
 
 int throughput(const QString &path) {
@@ -36,11 +36,11 @@ int throughput(const QString &path) {
     }
     int rc = 1;
     QElapsedTimer t;
-    QObject::connect(runner.get(), &AgentRunner::failed, [](const QString &r) {
+    QObject::connect(runner.get(), &AgentProxy::failed, [](const QString &r) {
         std::fprintf(stderr, "runner failed: %s\n", qPrintable(r));
         QCoreApplication::exit(1);
     });
-    QObject::connect(runner.get(), &AgentRunner::ready, [&] {
+    QObject::connect(runner.get(), &AgentProxy::ready, [&] {
         UpdateSpec u;
         u.deviceId = QStringLiteral("sink-1");
         u.version = QStringLiteral("2");
@@ -76,8 +76,8 @@ int startLatency(int n) {
         auto runner = makeRunner(QStringLiteral("example-ecu.so"), state.path());
         QElapsedTimer t;
         bool ok = false;
-        QObject::connect(runner.get(), &AgentRunner::failed, [] { QCoreApplication::exit(1); });
-        QObject::connect(runner.get(), &AgentRunner::ready, [&] {
+        QObject::connect(runner.get(), &AgentProxy::failed, [] { QCoreApplication::exit(1); });
+        QObject::connect(runner.get(), &AgentProxy::ready, [&] {
             auto *c = runner->call(Op::Inventory);
             QObject::connect(c, &AgentCall::finished, [&](const CallResult &r) {
                 ms.push_back(t.nsecsElapsed() / 1e6);

@@ -5,7 +5,7 @@
 // delta when CUSTOM_JSON_FILE holds conduit-delta's metadata) and prints key=value figures: total
 // transfer time (write + read-back verify), the part spent writing, and the
 // runner's peak RSS (VmHWM) and the host's.
-#include "agents/agentrunner.h"
+#include "agents/agentproxy.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     RunnerLimits limits;
     limits.memoryLimit = 1ull << 30; // measure, do not enforce
     RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-    AgentRunner runner(m, spec, limits, config, dir);
+    AgentProxy runner(m, spec, limits, config, dir);
 
     QFile file(image);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
@@ -55,11 +55,11 @@ int main(int argc, char **argv) {
     int rc = 1;
     QElapsedTimer t;
     qint64 writeMs = -1;
-    QObject::connect(&runner, &AgentRunner::failed, [](const QString &r) {
+    QObject::connect(&runner, &AgentProxy::failed, [](const QString &r) {
         std::fprintf(stderr, "runner failed: %s\n", qPrintable(r));
         QCoreApplication::exit(1);
     });
-    QObject::connect(&runner, &AgentRunner::ready, [&] {
+    QObject::connect(&runner, &AgentProxy::ready, [&] {
         UpdateSpec u;
         u.deviceId = QStringLiteral("dev");
         u.version = QStringLiteral("2");

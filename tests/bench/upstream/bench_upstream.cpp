@@ -2,12 +2,12 @@
 // from the dev server over loopback (transfer::Download into staging),
 // read while it arrives (StagedReader), verified while it streams
 // (VerifiedStream + ImageVerifier) and staged by an agent in its runner
-// (AgentRunner Transfer): the sink agent, or the flash agent into a file
+// (AgentProxy Transfer): the sink agent, or the flash agent into a file
 // slot (with its fdatasync and read-back).
 //   bench_upstream URL SHA256 LENGTH sink|flash|download [SLOT_DIR]
 // BANDWIDTH_LIMIT=bytes/s sets the download's limit.
 // Prints seconds and peak RSS of this process (the host side) and of the runner.
-#include "agents/agentrunner.h"
+#include "agents/agentproxy.h"
 #include "transfer/download.h"
 #include "transfer/stagedreader.h"
 #include "upstream/verifiedstream.h"
@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
         config = QStringLiteral(R"({"devices":[{"id":"hu-1","hardware_id":"hu","slots":{"A":{"path":"%1/a.img","version":"1"},"B":{"path":"%1/b.img"}},"boot":{"backend":"file","path":"%1/bootenv"}}]})").arg(slotDir);
     }
     agents::RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-    agents::AgentRunner runner(m, spec, limits, config, state.path());
+    agents::AgentProxy runner(m, spec, limits, config, state.path());
     QNetworkAccessManager network;
     QDir(state.path()).mkpath(QStringLiteral("staging"));
     transfer::DownloadOptions options;
@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     transfer::Download download(url, state.filePath(QStringLiteral("staging/artifact")), length, sha, options);
     QElapsedTimer t;
     int rc = 1;
-    QObject::connect(&runner, &agents::AgentRunner::failed, [](const QString &r) {
+    QObject::connect(&runner, &agents::AgentProxy::failed, [](const QString &r) {
         std::fprintf(stderr, "runner failed: %s\n", qPrintable(r));
         QCoreApplication::exit(1);
     });
@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
         download.start();
         return QCoreApplication::exec();
     }
-    QObject::connect(&runner, &agents::AgentRunner::ready, [&] {
+    QObject::connect(&runner, &agents::AgentProxy::ready, [&] {
         agents::UpdateSpec u;
         u.deviceId = flash ? QStringLiteral("hu-1") : QStringLiteral("sink-1");
         u.version = QStringLiteral("2");

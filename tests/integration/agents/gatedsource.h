@@ -2,7 +2,7 @@
 // (so a transfer can be held mid-way), and runner construction.
 #pragma once
 
-#include "agents/agentrunner.h"
+#include "agents/agentproxy.h"
 
 #include <QFile>
 #include <QIODevice>
@@ -48,20 +48,20 @@ inline void writeManifest(const QTemporaryDir &dir, const QString &id, const QSt
 
 struct RunnerFixture {
     QTemporaryDir state;
-    std::unique_ptr<conduit::agents::AgentRunner> runner;
+    std::unique_ptr<conduit::agents::AgentProxy> runner;
 
     RunnerFixture(const QString &library, conduit::agents::RunnerLimits limits = {},
                   const QString &runnerPath = QStringLiteral(CONDUIT_RUNNER_PATH), bool inProcess = false) {
         conduit::agents::AgentManifest m;
         m.library = library;
         conduit::agents::RunnerProcess::Spec spec{runnerPath, library, limits.memoryLimit, inProcess};
-        runner = std::make_unique<conduit::agents::AgentRunner>(m, spec, limits, QStringLiteral("{}"), state.path());
+        runner = std::make_unique<conduit::agents::AgentProxy>(m, spec, limits, QStringLiteral("{}"), state.path());
     }
     // Starts the runner and waits for ready or failed; returns the failure
     // reason, empty on success.
     QString start() {
-        QSignalSpy ready(runner.get(), &conduit::agents::AgentRunner::ready);
-        QSignalSpy failed(runner.get(), &conduit::agents::AgentRunner::failed);
+        QSignalSpy ready(runner.get(), &conduit::agents::AgentProxy::ready);
+        QSignalSpy failed(runner.get(), &conduit::agents::AgentProxy::failed);
         runner->start();
         if (ready.isEmpty() && failed.isEmpty()) (void)QTest::qWaitFor([&] { return !ready.isEmpty() || !failed.isEmpty(); }, 20000);
         if (!failed.isEmpty()) return failed.first().first().toString();

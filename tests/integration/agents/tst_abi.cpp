@@ -49,7 +49,7 @@ QString abi10Steps(RunnerFixture &f, std::initializer_list<Op> ops) {
     return {};
 }
 void restart(RunnerFixture &f) {
-    QSignalSpy stopped(f.runner.get(), &AgentRunner::stopped);
+    QSignalSpy stopped(f.runner.get(), &AgentProxy::stopped);
     f.runner->stop();
     QVERIFY(stopped.wait(10000));
     QCOMPARE(f.start(), QString());
@@ -146,7 +146,7 @@ private slots:
         QCOMPARE(r.code, int(CONDUIT_E_FAILED));
         QVERIFY(!r.runnerFailed);
         QCOMPARE(r.message, QStringLiteral("exception thrown by the test agent"));
-        QCOMPARE(f.runner->state(), AgentRunner::State::Ready);
+        QCOMPARE(f.runner->state(), AgentProxy::State::Ready);
     }
     void unsupportedStepIsReported() {
         RunnerFixture f(testAgent(QStringLiteral("test-abi.so")));

@@ -47,7 +47,7 @@ private slots:
         QVERIFY(failures[0][1].toString().contains(QLatin1String("ABI major mismatch")));
         QCOMPARE(failures[0][2].toBool(), false);
 
-        AgentRunner *fault = reg.agentForDeviceType(QStringLiteral("fault-test"));
+        AgentProxy *fault = reg.agentForDeviceType(QStringLiteral("fault-test"));
         QVERIFY(fault);
         QByteArray data(4 << 20, 'q');
         QBuffer src(&data);
@@ -61,13 +61,13 @@ private slots:
         QVERIFY(done.first().first().value<CallResult>().runnerFailed);
 
         // While it restarts, the ECU agent answers.
-        AgentRunner *ecu = reg.agent(QStringLiteral("io.conduit.example.ecu"));
+        AgentProxy *ecu = reg.agent(QStringLiteral("io.conduit.example.ecu"));
         auto *inv = ecu->call(Op::Inventory);
         QSignalSpy invDone(inv, &AgentCall::finished);
         QVERIFY(invDone.wait(10000));
         QVERIFY(invDone.first().first().value<CallResult>().ok());
 
-        QVERIFY(QTest::qWaitFor([&] { return fault->state() == AgentRunner::State::Ready; }, 10000));
+        QVERIFY(QTest::qWaitFor([&] { return fault->state() == AgentProxy::State::Ready; }, 10000));
         QCOMPARE(reg.restarts(QStringLiteral("io.conduit.test.fault")), 1);
         QCOMPARE(reg.restarts(QStringLiteral("io.conduit.test.abi")), 0);
         QCOMPARE(failures.size(), 2);
@@ -102,14 +102,14 @@ private slots:
         AgentRegistry reg(config());
         QVERIFY(reg.start().isEmpty());
         QVERIFY(QTest::qWaitFor([&] { return reg.settled(); }, 10000));
-        AgentRunner *fault = reg.agent(QStringLiteral("io.conduit.test.fault"));
-        QVERIFY(fault && fault->state() == AgentRunner::State::Ready);
+        AgentProxy *fault = reg.agent(QStringLiteral("io.conduit.test.fault"));
+        QVERIFY(fault && fault->state() == AgentProxy::State::Ready);
         const QString marker = state_.filePath(QStringLiteral("agents/io.conduit.test.fault/destroyed"));
         QFile::remove(marker);
         reg.stop();
         QVERIFY2(QFile::exists(marker), "destroy() did not run before stop() returned");
         QVERIFY(!fault->running());
-        QCOMPARE(fault->state(), AgentRunner::State::Stopped);
+        QCOMPARE(fault->state(), AgentProxy::State::Stopped);
     }
 };
 

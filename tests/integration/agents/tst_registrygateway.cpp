@@ -4,14 +4,14 @@
 #include "gatedsource.h"
 
 #include "agents/agentregistry.h"
-#include "core/registrygateway.h"
+#include "daemon/registrygateway.h"
 
 #include <QElapsedTimer>
 #include <QFile>
 
 using namespace conduit::agents;
 using conduit::core::DeviceRecord;
-using conduit::core::RegistryGateway;
+using conduit::daemon::RegistryGateway;
 
 class TestRegistryGateway : public QObject {
     Q_OBJECT

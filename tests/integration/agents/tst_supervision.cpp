@@ -74,7 +74,7 @@ private slots:
         RunnerFixture f(testAgent(QStringLiteral("test-fault.so")), testLimits());
         const QString failure = f.start();
         QVERIFY2(failure.startsWith(reason), qPrintable(failure));
-        QCOMPARE(f.runner->state(), AgentRunner::State::Failed);
+        QCOMPARE(f.runner->state(), AgentProxy::State::Failed);
         QVERIFY(!f.runner->failurePermanent()); // worth a restart
         neighbourStillServes();
     }
@@ -98,7 +98,7 @@ private slots:
         QByteArray data(64 << 20, 'x'); // far more than the 8 MiB credit window
         QBuffer source(&data);
         source.open(QIODevice::ReadOnly);
-        QSignalSpy failed(f.runner.get(), &AgentRunner::failed);
+        QSignalSpy failed(f.runner.get(), &AgentProxy::failed);
         CallResult r = f.call(Op::Transfer, update(quint64(data.size())), &source);
         QVERIFY(r.runnerFailed);
         QVERIFY2(r.message.startsWith(reason), qPrintable(r.message));
@@ -167,7 +167,7 @@ private slots:
         const CallResult r = done.first().first().value<CallResult>();
         QVERIFY(r.runnerFailed);
         QVERIFY2(r.message.startsWith(reason), qPrintable(r.message));
-        QCOMPARE(f.runner->state(), AgentRunner::State::Failed);
+        QCOMPARE(f.runner->state(), AgentProxy::State::Failed);
         neighbourStillServes();
         // A restart brings the agent back.
         QCOMPARE(f.start(), QString());

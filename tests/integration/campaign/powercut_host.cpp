@@ -11,7 +11,7 @@
 // next start).
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
-#include "core/registrygateway.h"
+#include "daemon/registrygateway.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -28,7 +28,7 @@ using namespace conduit;
 
 namespace {
 
-class DirectoryPayloads : public core::PayloadStore {
+class DirectoryPayloads : public core::PayloadSource {
 public:
     explicit DirectoryPayloads(QString dir) : dir_(std::move(dir)) {}
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &t, QString *error) override {
@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     rc.runnerPath = p.value(QStringLiteral("runner"));
     agents::AgentRegistry registry(rc);
     registry.start();
-    core::RegistryGateway gateway(&registry);
+    daemon::RegistryGateway gateway(&registry);
 
     if (p.isSet(QStringLiteral("report"))) {
         gateway.inventory([&](const QList<core::DeviceRecord> &devices, const QString &error) {

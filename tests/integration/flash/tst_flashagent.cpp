@@ -92,7 +92,7 @@ struct Agent : RunnerFixture {
         RunnerLimits limits;
         limits.memoryLimit = 96ull << 20;
         RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-        runner = std::make_unique<AgentRunner>(m, spec, limits, d.config(), d.stateDir());
+        runner = std::make_unique<AgentProxy>(m, spec, limits, d.config(), d.stateDir());
         // The runner inherits the fault plan; bootsim and later runners do not.
         if (!fault.isEmpty()) qputenv("CONDUIT_FLASH_FAULT", fault);
         startFailure = start();

@@ -153,7 +153,7 @@ private:
     bool cancelled_ = false;
 };
 
-class MemoryPayloads : public conduit::core::PayloadStore {
+class MemoryPayloads : public conduit::core::PayloadSource {
 public:
     QMap<QString, QByteArray> files; // target name -> bytes
     std::unique_ptr<QIODevice> open(const conduit::core::CampaignTarget &t, QString *error) override {

@@ -34,7 +34,7 @@ struct Drained {
     QString error;
 };
 
-// Reads like AgentRunner::pumpPayloadData: chunks of at most `chunk`, never
+// Reads like AgentProxy::pumpPayloadData: chunks of at most `chunk`, never
 // past `owed` bytes in all; a bounded number of reads, so a stream that
 // neither delivers nor ends fails the test instead of hanging it.
 Drained drain(QIODevice &stream, qint64 owed, qint64 chunk)

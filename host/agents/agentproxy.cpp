@@ -1,4 +1,4 @@
-#include "agentrunner.h"
+#include "agentproxy.h"
 
 #include "agentchannel.h"
 #include "updatestate.h"
@@ -43,7 +43,7 @@ bool isLongOp(Op op) {
 
 } // namespace
 
-AgentRunner::AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
+AgentProxy::AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
                          QString configJson, QString stateDir, QObject *parent)
     : QObject(parent), manifest_(std::move(manifest)), spec_(std::move(spec)), limits_(limits),
       configJson_(std::move(configJson)), stateDir_(std::move(stateDir)) {
@@ -62,14 +62,14 @@ AgentRunner::AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, Runne
                          .arg(deadline_.interval()));
         }
     });
-    connect(&memoryTimer_, &QTimer::timeout, this, &AgentRunner::pollMemory);
+    connect(&memoryTimer_, &QTimer::timeout, this, &AgentProxy::pollMemory);
     killTimer_.setSingleShot(true);
     connect(&killTimer_, &QTimer::timeout, this, [this] {
         if (process_) process_->kill();
     });
 }
 
-AgentRunner::~AgentRunner() {
+AgentProxy::~AgentProxy() {
     failAll(QStringLiteral("host shutting down"));
     // The socket first: an in-process runner thread ends when it closes.
     delete channel_;
@@ -78,7 +78,7 @@ AgentRunner::~AgentRunner() {
     process_ = nullptr;
 }
 
-void AgentRunner::start() {
+void AgentProxy::start() {
     if (state_ == State::Starting || state_ == State::Ready) return;
     delete channel_;
     channel_ = nullptr;
@@ -99,20 +99,20 @@ void AgentRunner::start() {
         return;
     }
     state_ = State::Starting;
-    connect(process_, &RunnerProcess::exited, this, &AgentRunner::onExited);
+    connect(process_, &RunnerProcess::exited, this, &AgentProxy::onExited);
     channel_ = new AgentChannel(process_->socketFd(), this);
-    connect(channel_, &AgentChannel::frameReceived, this, &AgentRunner::onFrame);
+    connect(channel_, &AgentChannel::frameReceived, this, &AgentProxy::onFrame);
     connect(channel_, &AgentChannel::broken, this, [this](const QString &reason, bool violation) {
         // EOF is normal when the runner exits; the exit status says why.
         if (violation) killWith(KillCause::ProtocolViolation, reason);
     });
-    connect(channel_, &AgentChannel::writable, this, &AgentRunner::pumpPayload);
+    connect(channel_, &AgentChannel::writable, this, &AgentProxy::pumpPayload);
     channel_->send(msg::frame(0, msg::Init{configJson_.toStdString(), stateDir_.toStdString()}));
     deadline_.start(limits_.initTimeoutMs);
     memoryTimer_.start(limits_.memoryPollBusyMs);
 }
 
-void AgentRunner::stop(int graceMs) {
+void AgentProxy::stop(int graceMs) {
     if (!process_ || !process_->running()) return;
     killCause_ = KillCause::Stopped;
     killReason_ = QStringLiteral("stopped by host");
@@ -122,7 +122,7 @@ void AgentRunner::stop(int graceMs) {
 
 // conduit_update.staging_dir: "<state_dir>/staging", made on first use and
 // kept (the agent owns what is in it). Empty without a state dir.
-QString AgentRunner::stagingDir() {
+QString AgentProxy::stagingDir() {
     if (stagingDir_.isEmpty() && !stateDir_.isEmpty()) {
         const QString dir = stateDir_ + QStringLiteral("/staging");
         if (QDir().mkpath(dir)) {
@@ -135,7 +135,7 @@ QString AgentRunner::stagingDir() {
     return stagingDir_;
 }
 
-AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, const QString &name,
+AgentCall *AgentProxy::call(Op op, const UpdateSpec &u, QIODevice *payload, const QString &name,
                              const QString &params) {
     auto *c = new AgentCall(op, this);
     c->request_ = nextRequest_++;
@@ -151,12 +151,12 @@ AgentCall *AgentRunner::call(Op op, const UpdateSpec &u, QIODevice *payload, con
         // Report asynchronously, like every other outcome.
         QTimer::singleShot(0, this, [this] { failAll(QStringLiteral("agent not running: %1").arg(lastFailure_)); });
     } else {
-        QTimer::singleShot(0, this, &AgentRunner::dispatchNext);
+        QTimer::singleShot(0, this, &AgentProxy::dispatchNext);
     }
     return c;
 }
 
-void AgentRunner::cancel(AgentCall *c) {
+void AgentProxy::cancel(AgentCall *c) {
     if (!c) return;
     auto it = std::find(queue_.begin(), queue_.end(), c);
     if (it != queue_.end()) {
@@ -169,7 +169,7 @@ void AgentRunner::cancel(AgentCall *c) {
     if (c == active_ && channel_) channel_->send(ipc::makeFrame(FrameType::Cancel, c->request_, std::string_view{}));
 }
 
-void AgentRunner::dispatchNext() {
+void AgentProxy::dispatchNext() {
     if (state_ != State::Ready || active_ || queue_.empty()) return;
     active_ = queue_.front();
     queue_.pop_front();
@@ -179,14 +179,14 @@ void AgentRunner::dispatchNext() {
     memoryTimer_.start(limits_.memoryPollBusyMs);
     if (active_->op() == Op::Transfer) {
         if (active_->payload_) {
-            connect(active_->payload_, &QIODevice::readyRead, this, &AgentRunner::pumpPayload);
-            connect(active_->payload_, &QIODevice::readChannelFinished, this, &AgentRunner::pumpPayload);
+            connect(active_->payload_, &QIODevice::readyRead, this, &AgentProxy::pumpPayload);
+            connect(active_->payload_, &QIODevice::readChannelFinished, this, &AgentProxy::pumpPayload);
         }
         pumpPayload();
     }
 }
 
-void AgentRunner::armDeadline() {
+void AgentProxy::armDeadline() {
     if (!active_) return;
     if (active_->op() == Op::Transfer) return updateStallDeadline(false);
     deadline_.start(isLongOp(active_->op()) ? limits_.installTimeoutMs : limits_.callTimeoutMs);
@@ -195,7 +195,7 @@ void AgentRunner::armDeadline() {
 // A transfer is only "stalled" when the agent holds bytes it does not
 // consume (or does not answer after the end): a slow source is the
 // download's business, not a sign of a hung agent.
-void AgentRunner::updateStallDeadline(bool progressed) {
+void AgentProxy::updateStallDeadline(bool progressed) {
     AgentCall *c = active_;
     if (!c || c->op() != Op::Transfer) return;
     if (c->sent_ == c->credited_ && !c->payloadEnded_) {
@@ -205,12 +205,12 @@ void AgentRunner::updateStallDeadline(bool progressed) {
     }
 }
 
-void AgentRunner::pumpPayload() {
+void AgentProxy::pumpPayload() {
     pumpPayloadData();
     updateStallDeadline(false);
 }
 
-void AgentRunner::pumpPayloadData() {
+void AgentProxy::pumpPayloadData() {
     AgentCall *c = active_;
     if (!c || c->op() != Op::Transfer || c->payloadEnded_ || !channel_ || !channel_->isOpen()) return;
     const quint64 length = c->call_.update.length;
@@ -245,7 +245,7 @@ void AgentRunner::pumpPayloadData() {
     }
 }
 
-void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
+void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
     std::string error;
     const FrameType type = frame.header.type;
     auto f = Fields::decode(frame.payload, &error);
@@ -339,7 +339,7 @@ void AgentRunner::onFrame(const ipc::FrameReader::Frame &frame) {
     }
 }
 
-void AgentRunner::onDevice(AgentCall *c, const msg::Device &m) {
+void AgentProxy::onDevice(AgentCall *c, const msg::Device &m) {
     if (c->op() != Op::Inventory || ++devicesInCall_ > kMaxDevicesPerAgent)
         return violation(QStringLiteral("unexpected device frame"));
     DeviceInfo d;
@@ -361,7 +361,7 @@ void AgentRunner::onDevice(AgentCall *c, const msg::Device &m) {
     c->result_.devices << d;
 }
 
-void AgentRunner::onHello(const msg::Hello &h) {
+void AgentProxy::onHello(const msg::Hello &h) {
     AgentInfo i;
     bool ok = utf8(h.agentId, &i.agentId) && utf8(h.agentVersion, &i.agentVersion);
     for (const std::string &t : h.deviceTypes) {
@@ -397,7 +397,7 @@ void AgentRunner::onHello(const msg::Hello &h) {
     dispatchNext();
 }
 
-void AgentRunner::onResult(AgentCall *c, const msg::Result &m) {
+void AgentProxy::onResult(AgentCall *c, const msg::Result &m) {
     CallResult &r = c->result_;
     r.code = static_cast<int>(m.code);
     QString text;
@@ -418,17 +418,17 @@ void AgentRunner::onResult(AgentCall *c, const msg::Result &m) {
     dispatchNext();
 }
 
-void AgentRunner::finishCall(AgentCall *c) {
+void AgentProxy::finishCall(AgentCall *c) {
     if (c->payload_) disconnect(c->payload_, nullptr, this, nullptr);
     emit c->finished(c->result_);
     c->deleteLater();
 }
 
-void AgentRunner::violation(const QString &what) {
+void AgentProxy::violation(const QString &what) {
     killWith(KillCause::ProtocolViolation, QStringLiteral("protocol violation: %1").arg(what));
 }
 
-void AgentRunner::killWith(KillCause cause, const QString &reason) {
+void AgentProxy::killWith(KillCause cause, const QString &reason) {
     if (killCause_ != KillCause::None) return;
     killCause_ = cause;
     killReason_ = reason;
@@ -437,7 +437,7 @@ void AgentRunner::killWith(KillCause cause, const QString &reason) {
     if (process_) process_->kill();
 }
 
-void AgentRunner::pollMemory() {
+void AgentProxy::pollMemory() {
     if (!process_ || !process_->running()) return;
     const quint64 rss = process_->rssBytes();
     peakRss_ = std::max(peakRss_, rss);
@@ -446,7 +446,7 @@ void AgentRunner::pollMemory() {
                      .arg(rss >> 20).arg(limits_.memoryLimit >> 20));
 }
 
-void AgentRunner::onExited(const QString &description, bool crashed) {
+void AgentProxy::onExited(const QString &description, bool crashed) {
     // Hear the runner's last frames (e.g. Fail with the load error) first.
     if (channel_ && channel_->isOpen()) channel_->drain();
     deadline_.stop();
@@ -474,7 +474,7 @@ void AgentRunner::onExited(const QString &description, bool crashed) {
     emit failed(reason);
 }
 
-void AgentRunner::failAll(const QString &reason) {
+void AgentProxy::failAll(const QString &reason) {
     std::deque<AgentCall *> calls;
     if (active_) calls.push_back(active_);
     // The call the deadline caught is reported as a timeout (a campaign

@@ -1,8 +1,7 @@
-#include "controlservice.h"
+#include "host1adaptor.h"
 
-#include "upstream/ddiconnector.h"
-
-#include "daemon/host.h"
+#include "core/campaignengine.h"
+#include "upstream/ddiclient.h"
 
 #include <QDBusConnection>
 #include <QDBusMessage>
@@ -55,9 +54,9 @@ bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
 
 } // namespace
 
-ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBusAbstractAdaptor(parent), host_(host) {
+Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
     setAutoRelaySignals(false);
-    CampaignEngine *e = host_->engine();
+    CampaignEngine *e = parts_.campaigns;
     connect(e, &CampaignEngine::stateChanged, this, [this](CampaignEngine::State s) {
         if (s != CampaignEngine::State::AwaitingDownloadConsent && s != CampaignEngine::State::AwaitingInstallConsent &&
             s != CampaignEngine::State::Postponed)
@@ -79,14 +78,14 @@ ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBu
     connect(e, &CampaignEngine::finished, this, [this](const CampaignEngine::Result &r) {
         emit CampaignFinished(json(r.toJson()));
     });
-    if (upstream::DdiConnector *ddi = host_->ddi()) {
+    if (upstream::DdiClient *fleet = parts_.fleet) {
         auto setUpstream = [this](const QString &status) {
             if (status == upstream_) return;
             upstream_ = status;
             propertiesChanged({QStringLiteral("Upstream")});
         };
-        connect(ddi->client(), &upstream::DdiClient::polled, this, [setUpstream] { setUpstream(QStringLiteral("ok")); });
-        connect(ddi->client(), &upstream::DdiClient::pollFailed, this,
+        connect(fleet, &upstream::DdiClient::polled, this, [setUpstream] { setUpstream(QStringLiteral("ok")); });
+        connect(fleet, &upstream::DdiClient::pollFailed, this,
                 [setUpstream](const QString &why) { setUpstream(QStringLiteral("error: %1").arg(why)); });
     }
     // Progress is coalesced: a long transfer must not flood the bus.
@@ -109,21 +108,21 @@ ControlService::ControlService(ControlObject *parent, daemon::Host *host) : QDBu
     });
 }
 
-QString ControlService::state() const { return CampaignEngine::stateName(host_->engine()->state()); }
-QString ControlService::campaignId() const { return host_->engine()->state() == CampaignEngine::State::Idle ? QString() : host_->engine()->current().id; }
-QString ControlService::campaignName() const { return host_->engine()->state() == CampaignEngine::State::Idle ? QString() : host_->engine()->current().name; }
-int ControlService::phase() const { return host_->engine()->phase(); }
-qulonglong ControlService::bytesDone() const { return host_->engine()->bytesDone(); }
-qulonglong ControlService::bytesTotal() const { return host_->engine()->state() == CampaignEngine::State::Idle ? 0 : host_->engine()->current().totalBytes(); }
-int ControlService::etaSeconds() const { return host_->engine()->etaSeconds(); }
-QStringList ControlService::unmetConditions() const { return host_->engine()->unmetConditions(); }
-QString ControlService::pendingConsent() const { return pendingConsent_; }
-bool ControlService::autoConsent() const { return host_->engine()->autoConsent(); }
-QString ControlService::version() const { return QStringLiteral(CONDUIT_HOST_VERSION); }
+QString Host1Adaptor::state() const { return CampaignEngine::stateName(parts_.campaigns->state()); }
+QString Host1Adaptor::campaignId() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().id; }
+QString Host1Adaptor::campaignName() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name; }
+int Host1Adaptor::phase() const { return parts_.campaigns->phase(); }
+qulonglong Host1Adaptor::bytesDone() const { return parts_.campaigns->bytesDone(); }
+qulonglong Host1Adaptor::bytesTotal() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes(); }
+int Host1Adaptor::etaSeconds() const { return parts_.campaigns->etaSeconds(); }
+QStringList Host1Adaptor::unmetConditions() const { return parts_.campaigns->unmetConditions(); }
+QString Host1Adaptor::pendingConsent() const { return pendingConsent_; }
+bool Host1Adaptor::autoConsent() const { return parts_.campaigns->autoConsent(); }
+QString Host1Adaptor::version() const { return QStringLiteral(CONDUIT_HOST_VERSION); }
 
-void ControlService::publishProgress() {
+void Host1Adaptor::publishProgress() {
     progressDirty_ = false;
-    CampaignEngine *e = host_->engine();
+    CampaignEngine *e = parts_.campaigns;
     emit Progress(e->bytesDone(), e->current().totalBytes(), e->etaSeconds(), json(devicesJson(*e)));
     if (lcApiTiming().isDebugEnabled())
         qCDebug(lcApiTiming).noquote() << QStringLiteral("progress seq=%1 done=%2 first_change_ns=%3 last_change_ns=%4 sent_ns=%5")
@@ -131,45 +130,45 @@ void ControlService::publishProgress() {
     propertiesChanged({QStringLiteral("BytesDone"), QStringLiteral("EtaSeconds")});
 }
 
-void ControlService::fail(const QString &name, const QString &message) {
+void Host1Adaptor::fail(const QString &name, const QString &message) {
     ctx()->sendErrorReply(kErrorPrefix + name, message);
 }
 
-void ControlService::Accept(const QString &kind) {
+void Host1Adaptor::Accept(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
 }
 
-void ControlService::Decline(const QString &kind) {
+void Host1Adaptor::Decline(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
 }
 
-void ControlService::Postpone(const QString &kind, qlonglong until) {
+void Host1Adaptor::Postpone(const QString &kind, qlonglong until) {
     CampaignEngine::ConsentKind k;
     QString error;
     if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!host_->engine()->answerConsent(k, CampaignEngine::Answer::Postpone, QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Postpone, QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
         fail(QStringLiteral("NotAsked"), error);
 }
 
-void ControlService::Cancel(const QString &reason) {
+void Host1Adaptor::Cancel(const QString &reason) {
     QString error;
-    if (!host_->engine()->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
+    if (!parts_.campaigns->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
         fail(QStringLiteral("Refused"), error);
 }
 
-void ControlService::SetAutoConsent(bool enabled) {
-    host_->setAutoConsent(enabled);
+void Host1Adaptor::SetAutoConsent(bool enabled) {
+    parts_.host->setAutoConsent(enabled);
     propertiesChanged({QStringLiteral("AutoConsent")});
 }
 
-QString ControlService::GetCampaign() {
-    const CampaignEngine *e = host_->engine();
+QString Host1Adaptor::GetCampaign() {
+    const CampaignEngine *e = parts_.campaigns;
     if (e->state() == CampaignEngine::State::Idle) return QStringLiteral("{}");
     QJsonObject c = e->current().toJson();
     c.insert(QStringLiteral("state"), state());
@@ -179,17 +178,17 @@ QString ControlService::GetCampaign() {
     return json(c);
 }
 
-QString ControlService::GetHistory() {
+QString Host1Adaptor::GetHistory() {
     QJsonArray a;
-    for (const auto &r : host_->engine()->history()) a << r.toJson();
+    for (const auto &r : parts_.campaigns->history()) a << r.toJson();
     return json(a);
 }
 
-QString ControlService::GetInventory() {
+QString Host1Adaptor::GetInventory() {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
-    host_->gateway()->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
+    parts_.devices->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
         QJsonArray a;
         for (const auto &d : devices)
             a << QJsonObject{{QStringLiteral("agent"), d.agentId}, {QStringLiteral("id"), d.info.id},
@@ -202,32 +201,32 @@ QString ControlService::GetInventory() {
     return {};
 }
 
-QString ControlService::GetVehicleState() {
-    return json(QJsonObject::fromVariantMap(host_->vehicle()->values()));
+QString Host1Adaptor::GetVehicleState() {
+    return json(QJsonObject::fromVariantMap(parts_.vehicle->values()));
 }
 
-void ControlService::SetVehicleSignal(const QString &signal, const QString &value) {
+void Host1Adaptor::SetVehicleSignal(const QString &signal, const QString &value) {
     QString error;
-    if (!host_->vehicle()->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
+    if (!parts_.vehicle->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
 }
 
-void ControlService::InstallBundle(const QString &path) {
+void Host1Adaptor::InstallBundle(const QString &path) {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
-    host_->installBundle(path, [msg, conn](const QString &error) mutable {
+    parts_.host->installBundle(path, [msg, conn](const QString &error) mutable {
         if (error.isEmpty()) conn.send(msg.createReply());
         else conn.send(msg.createErrorReply(kErrorPrefix + QStringLiteral("Refused"), error));
     });
 }
 
-void ControlService::propertiesChanged(const QStringList &names) {
+void Host1Adaptor::propertiesChanged(const QStringList &names) {
     QVariantMap changed;
     for (const QString &n : names) changed.insert(n, property(n.toLatin1().constData()));
     QDBusMessage signal = QDBusMessage::createSignal(QLatin1String(kPath), QStringLiteral("org.freedesktop.DBus.Properties"),
                                                      QStringLiteral("PropertiesChanged"));
     signal << QString::fromLatin1(kInterface) << changed << QStringList();
-    host_->busConnection().send(signal);
+    parts_.bus.send(signal);
 }
 
 } // namespace conduit::api

@@ -1,13 +1,15 @@
-// The host's handle on one agent: starts its runner, sends lifecycle calls
-// one at a time, streams payloads with credit-based backpressure, and
-// supervises it (deadlines, memory, protocol). Everything the runner sends is
-// untrusted and checked; any violation kills the runner with a clear reason.
+// AgentProxy: the host's stand-in for one agent, whose plugin runs in a
+// runner (RunnerProcess: its own process, or a thread for debugging). It
+// starts the runner, sends lifecycle calls one at a time, streams payloads
+// with credit-based backpressure, and supervises it (deadlines, memory,
+// protocol). Everything the runner sends is untrusted and checked; any
+// violation kills the runner with a clear reason.
 #pragma once
 
 #include "agentmanifest.h"
+#include "device.h"
 #include "ipc/messages.h"
 #include "runnerprocess.h"
-#include "updatestate.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -22,30 +24,6 @@ class QIODevice;
 namespace conduit::agents {
 
 class AgentChannel;
-
-struct DeviceInfo {
-    QString id, type, hardwareId, currentVersion, previousVersion;
-    UpdateState updateState = UpdateState::Idle; // checked where the runner reports it
-    quint32 capabilities = 0;
-};
-
-struct UpdateSpec {
-    QString deviceId, targetName, version, sha256, customJson = QStringLiteral("{}"), stagingDir;
-    quint64 length = 0;
-};
-
-struct CallResult {
-    int code = 0;            // conduit_result
-    QString message;
-    bool runnerFailed = false; // the runner died or was killed during the call
-    int consent = 0;         // conduit_consent, for DownloadConsent
-    quint32 capabilities = 0;
-    bool found = false;      // ProbeExtension
-    QList<DeviceInfo> devices;
-    QStringList refusedDevices; // Inventory: why a reported device was left out
-    quint64 payloadBytes = 0; // bytes streamed, for Transfer
-    bool ok() const { return code == 0 && !runnerFailed; }
-};
 
 struct AgentInfo {
     QString agentId, agentVersion;
@@ -65,7 +43,7 @@ struct RunnerLimits {
     quint64 creditWindow = 8ull << 20;
 };
 
-// One call in flight or queued. Owned by the AgentRunner; deleted after
+// One call in flight or queued. Owned by the AgentProxy; deleted after
 // finished() was emitted (use QPointer or connect to finished only).
 class AgentCall : public QObject {
     Q_OBJECT
@@ -78,7 +56,7 @@ signals:
     void finished(const conduit::agents::CallResult &result);
 
 private:
-    friend class AgentRunner;
+    friend class AgentProxy;
     AgentCall(ipc::Op op, QObject *parent) : QObject(parent), op_(op) {}
     ipc::Op op_;
     uint32_t request_ = 0;
@@ -89,15 +67,15 @@ private:
     CallResult result_;
 };
 
-class AgentRunner : public QObject {
+class AgentProxy : public QObject {
     Q_OBJECT
 public:
     enum class State { Stopped, Starting, Ready, Failed };
     Q_ENUM(State)
 
-    AgentRunner(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
+    AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
                 QString configJson, QString stateDir, QObject *parent = nullptr);
-    ~AgentRunner() override;
+    ~AgentProxy() override;
 
     void start();
     // Graceful stop: Shutdown (the plugin's destroy() and deinit() run),

@@ -6,27 +6,50 @@
 // policy (data/dbus/io.conduit.Host.conf), not here.
 #pragma once
 
+#include "hostactions.h"
+
 #include <QDBusAbstractAdaptor>
+#include <QDBusConnection>
 #include <QDBusContext>
 #include <QStringList>
 #include <QTimer>
 #include <QVariantMap>
 
-namespace conduit::daemon {
-class Host;
+namespace conduit::core {
+class CampaignEngine;
+class DeviceGateway;
+class VehicleState;
+} // namespace conduit::core
+
+namespace conduit::upstream {
+class DdiClient;
 }
 
 namespace conduit::api {
 
-// The object registered at kPath. Qt sets the D-Bus call context on it (not
-// on its adaptor), so it carries QDBusContext for the adaptor to use.
-class ControlObject : public QObject, public QDBusContext {
+// The object conduitd registers at kPath; Host1Adaptor is its
+// io.conduit.Host1 interface. Qt sets the D-Bus call context on the object
+// (not on its adaptor), so it carries QDBusContext for the adaptor to use.
+class BusObject : public QObject, public QDBusContext {
     Q_OBJECT
 public:
     using QObject::QObject;
 };
 
-class ControlService : public QDBusAbstractAdaptor {
+// The parts of the host the control API reads and drives. All but `fleet`
+// are required; each outlives the adaptor.
+struct ControlParts {
+    core::CampaignEngine *campaigns = nullptr; // state, progress, consent, cancel, history
+    core::DeviceGateway *devices = nullptr;    // GetInventory
+    core::VehicleState *vehicle = nullptr;     // GetVehicleState, SetVehicleSignal
+    upstream::DdiClient *fleet = nullptr;      // the Upstream property; null without a fleet server
+    HostActions *host = nullptr;               // SetAutoConsent, InstallBundle
+    QDBusConnection bus{QString()};            // where PropertiesChanged goes
+};
+
+// The adaptor implementing io.conduit.Host1 on a BusObject: it translates
+// between the bus and the host's parts, the work stays in them.
+class Host1Adaptor : public QDBusAbstractAdaptor {
     Q_OBJECT
     Q_CLASSINFO("D-Bus Interface", "io.conduit.Host1")
     Q_PROPERTY(QString State READ state)
@@ -50,8 +73,8 @@ public:
     static constexpr const char *kPath = "/io/conduit/Host";
     static constexpr const char *kInterface = "io.conduit.Host1";
 
-    // `parent` is the object registered at kPath; `host` provides the engine.
-    ControlService(ControlObject *parent, daemon::Host *host);
+    // `parent` is the object registered at kPath.
+    Host1Adaptor(BusObject *parent, ControlParts parts);
 
     QString state() const;
     QString campaignId() const;
@@ -92,10 +115,10 @@ signals:
 private:
     void propertiesChanged(const QStringList &names);
     void fail(const QString &name, const QString &message);
-    QDBusContext *ctx() const { return static_cast<ControlObject *>(parent()); }
+    QDBusContext *ctx() const { return static_cast<BusObject *>(parent()); }
     void publishProgress();
 
-    daemon::Host *host_;
+    ControlParts parts_;
     QString pendingConsent_;
     QString upstream_;
     QTimer progressTimer_;

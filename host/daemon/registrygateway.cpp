@@ -6,18 +6,19 @@
 
 #include <memory>
 
-namespace conduit::core {
+namespace conduit::daemon {
 
 using agents::AgentCall;
-using agents::AgentRunner;
+using agents::AgentProxy;
 using agents::CallResult;
+using core::DeviceRecord;
 
 RegistryGateway::RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs, QObject *parent)
     : DeviceGateway(parent), registry_(registry), readyWaitMs_(readyWaitMs) {}
 
-void RegistryGateway::whenReady(AgentRunner *runner, Wait wait, std::function<void(bool)> then) {
-    if (runner->state() == AgentRunner::State::Ready) return then(true);
-    const bool failed = runner->state() == AgentRunner::State::Failed || runner->state() == AgentRunner::State::Stopped;
+void RegistryGateway::whenReady(AgentProxy *runner, Wait wait, std::function<void(bool)> then) {
+    if (runner->state() == AgentProxy::State::Ready) return then(true);
+    const bool failed = runner->state() == AgentProxy::State::Failed || runner->state() == AgentProxy::State::Stopped;
     if (failed && (runner->failurePermanent() || wait == Wait::ForStart)) return then(false);
     // Starting, or (Wait::ForRestart) failed and about to be restarted by
     // the registry.
@@ -29,8 +30,8 @@ void RegistryGateway::whenReady(AgentRunner *runner, Wait wait, std::function<vo
         ctx->deleteLater();
         then(ok);
     };
-    connect(runner, &AgentRunner::ready, ctx, [fire] { fire(true); });
-    connect(runner, &AgentRunner::failed, ctx, [runner, wait, fire] {
+    connect(runner, &AgentProxy::ready, ctx, [fire] { fire(true); });
+    connect(runner, &AgentProxy::failed, ctx, [runner, wait, fire] {
         if (runner->failurePermanent() || wait == Wait::ForStart) fire(false);
     });
     QTimer::singleShot(readyWaitMs_, ctx, [fire] { fire(false); });
@@ -38,7 +39,7 @@ void RegistryGateway::whenReady(AgentRunner *runner, Wait wait, std::function<vo
 
 void RegistryGateway::inventory(InventoryDone done) {
     auto run = [this, done] {
-        const QList<AgentRunner *> runners = registry_->agents();
+        const QList<AgentProxy *> runners = registry_->agents();
         struct Acc {
             QList<DeviceRecord> devices;
             QStringList errors;
@@ -51,7 +52,7 @@ void RegistryGateway::inventory(InventoryDone done) {
         };
         // Only a start under way is waited for (it ends in ms), never a
         // restart: a crash-looping agent must not hold up its neighbours.
-        for (AgentRunner *r : runners) {
+        for (AgentProxy *r : runners) {
             whenReady(r, Wait::ForStart, [this, r, acc, one](bool ready) {
                 if (!ready) {
                     acc->errors << QStringLiteral("agent %1 not running: %2").arg(r->manifest().id, r->lastFailure());
@@ -78,7 +79,7 @@ void RegistryGateway::inventory(InventoryDone done) {
 
 void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::UpdateSpec &update, QIODevice *payload,
                            CallDone done, Progress progress) {
-    AgentRunner *r = registry_->agent(agentId);
+    AgentProxy *r = registry_->agent(agentId);
     if (!r) {
         CallResult res;
         res.code = CONDUIT_E_NO_DEVICE;
@@ -107,8 +108,8 @@ void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::Upd
 void RegistryGateway::cancelAll() {
     for (const QPointer<AgentCall> &c : active_) {
         if (!c) continue;
-        if (auto *r = qobject_cast<AgentRunner *>(c->parent())) r->cancel(c);
+        if (auto *r = qobject_cast<AgentProxy *>(c->parent())) r->cancel(c);
     }
 }
 
-} // namespace conduit::core
+} // namespace conduit::daemon

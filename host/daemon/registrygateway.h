@@ -1,15 +1,16 @@
-// The DeviceGateway over the real agents (AgentRegistry's runners).
+// The DeviceGateway over the real agents (AgentRegistry's runners): the
+// adapter between the campaign engine and the agents, assembled by the
+// daemon so that neither of them knows the other.
 #pragma once
 
-#include "devicegateway.h"
-
 #include "agents/agentregistry.h"
+#include "core/devicegateway.h"
 
 #include <QPointer>
 
-namespace conduit::core {
+namespace conduit::daemon {
 
-class RegistryGateway : public DeviceGateway {
+class RegistryGateway : public core::DeviceGateway {
     Q_OBJECT
 public:
     // `readyWaitMs`: how long a call waits for an agent that is (re)starting.
@@ -26,11 +27,11 @@ private:
     // ForStart: until a start under way ends. ForRestart: also while a
     // failed agent awaits its restart. Bounded by readyWaitMs either way.
     enum class Wait { ForStart, ForRestart };
-    void whenReady(agents::AgentRunner *runner, Wait wait, std::function<void(bool ready)> then);
+    void whenReady(agents::AgentProxy *runner, Wait wait, std::function<void(bool ready)> then);
 
     agents::AgentRegistry *registry_;
     int readyWaitMs_;
     QList<QPointer<agents::AgentCall>> active_;
 };
 
-} // namespace conduit::core
+} // namespace conduit::daemon

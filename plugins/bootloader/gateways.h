@@ -1,0 +1,48 @@
+// The agent's connections: one DoIP connection per gateway, opened when an
+// ECU behind it is first needed and again after it broke; one Link and UDS
+// client per ECU on it. [agent-thread] only.
+#pragma once
+
+#include "doipclient.h"
+#include "profile.h"
+#include "udsclient.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace conduit::bootloader {
+
+class Gateways {
+public:
+    explicit Gateways(const AgentConfig &config);
+    ~Gateways();
+
+    // The UDS client of `ecu`, connected. Throws conduit::Error (CONDUIT_E_IO)
+    // naming the gateway when it cannot connect or activate routing.
+    UdsClient &uds(const EcuConfig &ecu);
+
+    // Within one inventory a gateway that could not be reached is not
+    // tried again for each ECU behind it.
+    void beginInventory();
+    void endInventory();
+
+private:
+    struct Gateway {
+        GatewayConfig config;
+        std::shared_ptr<DoipConnection> connection;
+        std::string unreachable; // this inventory's connect error
+    };
+    struct Ecu {
+        std::shared_ptr<DoipConnection> connection; // the one link/uds belong to
+        std::unique_ptr<Link> link;
+        std::unique_ptr<UdsClient> uds;
+    };
+    Gateway &gateway(const std::string &id);
+
+    std::map<std::string, Gateway> gateways_;
+    std::map<std::string, Ecu> ecus_;
+    bool inventory_ = false;
+};
+
+} // namespace conduit::bootloader
