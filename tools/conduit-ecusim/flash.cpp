@@ -3,13 +3,13 @@
 #include "json.h"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fcntl.h>
 #include <string_view>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace conduit::ecusim {
 
@@ -17,19 +17,6 @@ namespace {
 
 std::string sysError(const std::string &what, const std::string &path) {
     return what + " " + path + ": " + std::strerror(errno);
-}
-
-const std::array<uint32_t, 256> &crcTable() {
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t i = 0; i < 256; ++i) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    return table;
 }
 
 bool readWhole(const std::string &path, std::vector<uint8_t> &out, std::string &error) {
@@ -57,10 +44,13 @@ constexpr std::string_view kMarker = "CNDT-SWV:";
 } // namespace
 
 uint32_t crc32(std::span<const uint8_t> data, uint32_t crc) {
-    const auto &t = crcTable();
-    crc = ~crc;
-    for (uint8_t b : data) crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    uLong c = crc;
+    for (size_t at = 0; at < data.size();) { // zlib counts in uInt
+        const size_t n = std::min<size_t>(data.size() - at, 1u << 30);
+        c = ::crc32(c, data.data() + at, uInt(n));
+        at += n;
+    }
+    return uint32_t(c);
 }
 
 bool writeFileDurably(const std::string &path, std::span<const uint8_t> data, std::string &error) {

@@ -73,7 +73,7 @@ private:
     bool syncWrites_ = true;
 };
 
-// CRC-32 (IEEE 802.3, the polynomial and conventions of zlib's crc32()).
+// CRC-32 (IEEE 802.3): zlib's crc32(), continued from `crc`.
 uint32_t crc32(std::span<const uint8_t> data, uint32_t crc = 0);
 // Writes `path` whole: temporary file, fsync, rename, fsync of the directory.
 bool writeFileDurably(const std::string &path, std::span<const uint8_t> data, std::string &error);
