@@ -162,8 +162,11 @@ int DoipEntity::run() {
             Connection &c = *it->second;
             // TLS may need the socket writable to go on reading (a handshake in progress).
             if (fds[i].revents & (POLLIN | POLLHUP | POLLERR) || (c.tls && c.tls->wantsWrite())) readConnection(c);
-            if (connections_.count(ids[i - first])) flush(c);
         }
+        // The requests just read are answered before anything is written, so that a
+        // diagnostic ACK and an immediate reply leave in one segment; then every
+        // connection with bytes waiting is flushed.
+        pumpEcus(Clock::now());
     }
 }
 
