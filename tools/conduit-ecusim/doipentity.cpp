@@ -384,6 +384,7 @@ void DoipEntity::pumpEcus(TimePoint now) {
                 close(job.connection, "dropped (fault)");
                 continue;
             }
+            if (out.action == Action::Reset) ecu.bootedAt = now + out.delay + Milliseconds(ecu.config.resetMs);
             if (!out.reply) continue;
             if (out.delay.count() > 0) {
                 ecu.busy = Busy{job, now + out.delay, now, *out.reply};

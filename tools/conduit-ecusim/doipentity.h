@@ -75,6 +75,7 @@ private:
         std::unique_ptr<UdsServer> server;
         std::deque<Job> queue;
         std::optional<Busy> busy;
+        TimePoint bootedAt{}; // after a reset with resetMs: unreachable until then
     };
 
     // doipentity.cpp: sockets, the loop, UDP, the ECUs' queues.

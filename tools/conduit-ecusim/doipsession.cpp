@@ -120,6 +120,10 @@ void DoipEntity::onDiagnostic(Connection &c, const doip::Message &m) {
     if (d->userData.empty()) {
         return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TransportProtocolError));
     }
+    if (ecu && Clock::now() < ecu->bootedAt) {
+        log("tcp#" + std::to_string(c.id) + ": " + ecu->config.name + " is booting after its reset: NACK target unreachable");
+        return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TargetUnreachable));
+    }
     constexpr size_t kMaxQueued = 64; // a tester waits for its replies; more is a flood
     for (const Ecu &e : ecus_)
         if ((functional || &e == ecu) && e.queue.size() >= kMaxQueued)
@@ -127,7 +131,9 @@ void DoipEntity::onDiagnostic(Connection &c, const doip::Message &m) {
     ack(doip::PayloadType::DiagnosticAck, 0x00);
     const Job job{c.id, d->source, d->userData, functional};
     if (functional) {
-        for (Ecu &e : ecus_) e.queue.push_back(job);
+        const TimePoint now = Clock::now();
+        for (Ecu &e : ecus_)
+            if (now >= e.bootedAt) e.queue.push_back(job); // a booting ECU does not hear it
     } else {
         ecu->queue.push_back(job);
     }

@@ -113,6 +113,7 @@ bool readEcu(const Json &e, EcuConfig &out, Reader &r, const std::string &where)
           r.number(e, "eraseMsPerKiB", out.eraseMsPerKiB, 100000, where) &&
           r.number(e, "eraseMinMs", out.eraseMinMs, 600000, where) &&
           r.number(e, "pendingIntervalMs", out.pendingIntervalMs, 60000, where) &&
+          r.number(e, "resetMs", out.resetMs, 600000, where) &&
           r.number(e, "p2Ms", out.p2Ms, 0xFFFF, where) && r.number(e, "p2StarMs", out.p2StarMs, 655350, where) &&
           r.number(e, "s3Ms", out.s3Ms, 600000, where) && r.number(e, "maxAttempts", out.maxAttempts, 255, where) &&
           r.number(e, "securityDelayMs", out.securityDelayMs, 3600000, where) &&

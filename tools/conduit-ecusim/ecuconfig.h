@@ -48,6 +48,7 @@ struct EcuConfig {
     uint32_t eraseMsPerKiB = 2;
     uint32_t eraseMinMs = 300;
     uint32_t pendingIntervalMs = 2000; // 0x78 every this long
+    uint32_t resetMs = 0; // after an EcuReset reply the ECU boots this long: the gateway NACKs 0x06 meanwhile
     uint16_t p2Ms = 50;
     uint32_t p2StarMs = 5000;
     uint32_t s3Ms = 5000;

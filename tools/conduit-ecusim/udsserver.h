@@ -34,6 +34,7 @@ enum class Action {
     None,
     DropConnection, // close the tester's connection without replying
     PowerLoss,      // the whole simulator stops at once (only what was persisted remains)
+    Reset,          // the reply was the last word before a reset: the ECU is away for its boot time
 };
 
 struct Outcome {
