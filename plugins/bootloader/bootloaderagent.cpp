@@ -11,7 +11,11 @@
 
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace {
 
@@ -56,6 +60,7 @@ public:
 
     void transfer(const conduit::Update &u, conduit::Payload &p) override {
         EcuDevice &d = device(u);
+        drop(d.config().id);
         cancelled_ = false;
         StepServices s = services(d.config().id);
         s.read = [&p](void *buf, size_t n) -> int64_t {
@@ -67,19 +72,44 @@ public:
         };
         d.transfer(info(u), s);
     }
-    void prepareInstall(const conduit::Update &u) override { device(u).checkStaged(info(u)); }
+    void prepareInstall(const conduit::Update &u) override {
+        EcuDevice &d = device(u);
+        drop(d.config().id);
+        d.checkStaged(info(u));
+        prepared_[d.config().id] = info(u);
+    }
+    // The host asks every device of a phase to prepare, then to install,
+    // one call at a time on this thread. The first install starts the
+    // programming of every prepared ECU at once, up to "parallel" per
+    // gateway; each install then waits for its own ECU's.
     void install(const conduit::Update &u) override {
         EcuDevice &d = device(u);
-        d.install(info(u), services(d.config().id));
+        const std::string id = d.config().id;
+        const UpdateInfo update = info(u);
+        auto job = jobs_.find(id);
+        if (job != jobs_.end() && job->second.version != update.version) drop(id);
+        prepared_[id] = update;
+        for (const auto &[pid, p] : prepared_) start(pid, p);
+        prepared_.clear();
+        job = jobs_.find(id);
+        std::future<void> done = std::move(job->second.done);
+        jobs_.erase(job);
+        done.get(); // rethrows the ECU's error here, on the agent thread
     }
     void postInstall(const conduit::Update &u) override { device(u).checkStaged(info(u)); }
     void activate(const conduit::Update &u) override {
         EcuDevice &d = device(u);
+        drop(d.config().id);
         d.activate(info(u), services(d.config().id));
     }
-    void commit(const conduit::Update &u) override { device(u).commit(info(u)); }
+    void commit(const conduit::Update &u) override {
+        EcuDevice &d = device(u);
+        drop(d.config().id);
+        d.commit(info(u));
+    }
     void rollback(const conduit::Update &u) override {
         EcuDevice &d = device(u);
+        drop(d.config().id);
         cancelled_ = false; // a rollback after a cancel must run to its end
         StepServices s = services(d.config().id);
         s.cancelled = [] { return false; };
@@ -87,7 +117,56 @@ public:
     }
     void cancel() noexcept override { cancelled_ = true; }
 
+    ~BootloaderAgent() override {
+        cancelled_ = true;
+        for (auto &[id, job] : jobs_) job.done.wait();
+    }
+
 private:
+    // Programs `id` on a thread of its own once its gateway has a free slot.
+    void start(const std::string &id, const UpdateInfo &update) {
+        if (jobs_.count(id)) return;
+        EcuDevice *d = &deviceById(id);
+        Slots &slots = slots_[d->config().gateway];
+        jobs_[id].version = update.version;
+        jobs_[id].done = std::async(std::launch::async, [this, d, update, &slots] {
+            slots.acquire(config_.parallel);
+            struct Release {
+                Slots &s;
+                ~Release() { s.release(); }
+            } release{slots};
+            d->install(update, services(d->config().id));
+        });
+    }
+    // Any other step on `id`: a programming started ahead of its install
+    // call is waited for and forgotten (its install call, if it comes,
+    // programs again or finds the ECU programmed).
+    void drop(const std::string &id) {
+        prepared_.erase(id);
+        auto job = jobs_.find(id);
+        if (job == jobs_.end()) return;
+        job->second.done.wait();
+        jobs_.erase(job);
+    }
+    // How many ECUs of one gateway are programmed at once.
+    struct Slots {
+        std::mutex mutex;
+        std::condition_variable freed;
+        int busy = 0;
+        void acquire(int limit) {
+            std::unique_lock<std::mutex> lock(mutex);
+            freed.wait(lock, [&] { return busy < limit; });
+            ++busy;
+        }
+        void release() {
+            {
+                const std::lock_guard<std::mutex> lock(mutex);
+                --busy;
+            }
+            freed.notify_one();
+        }
+    };
+
     StepServices services(const std::string &id) {
         StepServices s;
         s.progress = [id](uint64_t done, uint64_t total) { conduit::Host::progress(id, done, total); };
@@ -106,10 +185,12 @@ private:
         return r;
     }
     EcuDevice &device(const conduit::Update &u) {
-        const std::string_view id = u.raw->device_id ? u.deviceId() : std::string_view();
+        return deviceById(u.raw->device_id ? std::string(u.deviceId()) : std::string());
+    }
+    EcuDevice &deviceById(const std::string &id) {
         for (auto &d : devices_)
             if (d->config().id == id) return *d;
-        throw conduit::Error(CONDUIT_E_NO_DEVICE, "unknown ECU \"" + std::string(id) + "\"");
+        throw conduit::Error(CONDUIT_E_NO_DEVICE, "unknown ECU \"" + id + "\"");
     }
 
     AgentConfig config_;
@@ -117,6 +198,13 @@ private:
     std::unique_ptr<SeedKeyLibrary> seedKey_;
     std::vector<std::unique_ptr<EcuDevice>> devices_;
     std::atomic<bool> cancelled_{false};
+    std::map<std::string, UpdateInfo> prepared_;        // prepared, not yet programming
+    struct Job {
+        std::string version;
+        std::future<void> done;
+    };
+    std::map<std::string, Job> jobs_;                   // programming, by ECU id
+    std::map<std::string, Slots> slots_;                // by gateway id
 };
 
 } // namespace

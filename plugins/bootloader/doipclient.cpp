@@ -35,17 +35,6 @@ TransportError protocolError(const std::string &peer, const std::string &what) {
 
 } // namespace
 
-const char *transportErrorName(TransportErrorKind kind) {
-    switch (kind) {
-    case TransportErrorKind::Timeout: return "timeout";
-    case TransportErrorKind::ConnectionLost: return "connection lost";
-    case TransportErrorKind::Refused: return "refused";
-    case TransportErrorKind::Protocol: return "protocol error";
-    case TransportErrorKind::Configuration: return "configuration error";
-    }
-    return "unknown transport error";
-}
-
 DoipConnection::DoipConnection(DoipConfig config, std::unique_ptr<DoipStream> stream)
     : config_(std::move(config)), stream_(std::move(stream)), parser_(config_.maxReceivePayload) {}
 
@@ -59,23 +48,35 @@ std::shared_ptr<DoipConnection> DoipConnection::open(const DoipConfig &config, s
     if (!stream) return nullptr;
     std::shared_ptr<DoipConnection> c(new DoipConnection(config, std::move(stream)));
     if ((error = c->activateRouting())) return nullptr;
-    c->reader_ = std::thread([raw = c.get()] { raw->readLoop(); });
+    c->reader_ = std::thread([raw = c.get()] { raw->background(); });
     return c;
 }
 
 DoipConnection::~DoipConnection() { close(); }
 
 void DoipConnection::close() {
-    stopping_ = true;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        backgroundCv_.notify_all();
+        if (!failure_) failure_ = TransportError{TransportErrorKind::ConnectionLost,
+                                                 "DoIP connection to " + peer() + " closed by the tester"};
+        changed_.notify_all();
+    }
+    stream_->shutdown(); // every read, the background's included, returns now
     stream_->wake();
     if (reader_.joinable() && reader_.get_id() != std::this_thread::get_id()) reader_.join();
-    fail({TransportErrorKind::ConnectionLost, "DoIP connection to " + peer() + " closed by the tester"});
 }
 
+// The first failure is the connection's: the stream is shut (after a bad
+// header or a partial write nothing on it can be trusted) and every waiter told.
 void DoipConnection::fail(TransportError error) {
-    std::lock_guard lock(mutex_);
-    if (!failure_) failure_ = std::move(error);
-    changed_.notify_all();
+    {
+        std::lock_guard lock(mutex_);
+        if (!failure_) failure_ = std::move(error);
+        changed_.notify_all();
+    }
+    stream_->shutdown();
 }
 
 std::optional<TransportError> DoipConnection::failure() const {
@@ -172,14 +173,37 @@ std::optional<TransportError> DoipConnection::activateRouting() {
     }
 }
 
-void DoipConnection::readLoop() {
+// The background reader waits this long after the last waiter left before it
+// takes the role, so back-to-back requests keep reading in their own thread.
+constexpr auto kIdleGrace = std::chrono::milliseconds(20);
+
+void DoipConnection::background() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_ && !failure_) {
+        // Not woken by waiters coming and going (that would cost a context
+        // switch per request): it looks again after each grace period.
+        if (waiters_ > 0 || reading_ || Clock::now() < idleSince_ + kIdleGrace) {
+            backgroundCv_.wait_for(lock, kIdleGrace);
+        } else {
+            backgroundReading_ = true;
+            pump(lock, std::nullopt);
+            backgroundReading_ = false;
+        }
+    }
+}
+
+void DoipConnection::pump(std::unique_lock<std::mutex> &lock, std::optional<Clock::time_point> deadline) {
+    reading_ = true;
+    lock.unlock();
     Bytes chunk;
-    while (!stopping_) {
+    bool delivered = false;
+    for (;;) {
         Message m;
         GenericNackCode nack{};
         const auto status = parser_.next(m, nack);
         if (status == StreamParser::Status::Message) {
-            if (!dispatch(m)) return;
+            if (!dispatch(m)) break;
+            delivered = true;
             continue;
         }
         if (status == StreamParser::Status::Skipped) {
@@ -189,17 +213,37 @@ void DoipConnection::readLoop() {
         if (status == StreamParser::Status::Fatal) {
             sendNack(nack);
             fail(protocolError(peer(), "sent a bad DoIP header (pattern or version); connection closed"));
-            return;
+            break;
         }
+        if (delivered) break; // let the waiters look before reading on
         chunk.clear();
         std::string why;
-        const auto r = stream_->read(chunk, std::nullopt, why);
+        const auto r = stream_->read(chunk, deadline, why);
         if (r == DoipStream::Read::Closed) {
             fail({TransportErrorKind::ConnectionLost, why});
-            return;
+            break;
         }
-        if (r == DoipStream::Read::Data) parser_.feed(chunk);
+        if (r != DoipStream::Read::Data) break; // deadline, or woken to give the role up
+        parser_.feed(chunk);
     }
+    lock.lock();
+    reading_ = false;
+    changed_.notify_all();
+}
+
+template <typename Done>
+void DoipConnection::await(std::unique_lock<std::mutex> &lock, Clock::time_point deadline, Done done) {
+    ++waiters_;
+    while (!done() && !failure_ && Clock::now() < deadline) {
+        if (!reading_) {
+            pump(lock, deadline);
+            continue;
+        }
+        if (backgroundReading_) stream_->wake(); // it gives the role up for us
+        changed_.wait_until(lock, deadline);
+    }
+    if (--waiters_ == 0) idleSince_ = Clock::now();
+    changed_.notify_all();
 }
 
 bool DoipConnection::dispatch(const Message &m) {
@@ -284,7 +328,7 @@ std::optional<TransportError> DoipConnection::sendDiagnostic(uint16_t target, co
     }
     std::unique_lock lock(mutex_);
     auto &queue = acks_[target];
-    changed_.wait_until(lock, deadline, [&] { return failure_ || !queue.empty() || genericNacks_ != nacksBefore; });
+    await(lock, deadline, [&] { return !queue.empty() || genericNacks_ != nacksBefore; });
     if (!queue.empty()) {
         const Ack ack = queue.front();
         queue.pop_front();
@@ -312,7 +356,7 @@ std::optional<TransportError> DoipConnection::receiveFrom(uint16_t source, Bytes
     if (it == replies_.end())
         return TransportError{TransportErrorKind::Configuration, "no link to " + hex4(source) + " on " + peer()};
     auto &queue = it->second;
-    changed_.wait_until(lock, deadline, [&] { return failure_ || !queue.empty(); });
+    await(lock, deadline, [&] { return !queue.empty(); });
     if (!queue.empty()) { // what arrived before a failure is still delivered
         message = std::move(queue.front());
         queue.pop_front();

@@ -2,13 +2,17 @@
 // entity (a gateway or an ECU), routing activated for the tester address,
 // shared by a DoipLink per ECU behind the entity.
 //
-// A reader thread owns the receiving side: it answers the entity's alive
-// check requests at once, demultiplexes diagnostic messages into a queue
-// per source address, hands diagnostic ACKs/NACKs to the sender waiting for
-// them, and NACKs what the entity sends wrong (generic NACK, then closes
-// for a bad header or a payload of the wrong length, as ISO 13400-2 §7.1.2
-// says). Senders share the socket under a mutex, so several threads may
-// each use their own Link of one connection.
+// Whoever waits reads: a thread waiting for an ACK or a reply takes the
+// reader role when it is free and reads the socket itself (no hand-off
+// between threads on the transfer path); with nobody waiting, a background
+// thread takes it after a short idle time, so the entity's alive checks are
+// answered at any moment. The reader answers alive check requests at once,
+// demultiplexes diagnostic messages into a queue per source address, hands
+// diagnostic ACKs/NACKs to the sender waiting for them, and NACKs what the
+// entity sends wrong (generic NACK, then closes for a bad header or a
+// payload of the wrong length, as ISO 13400-2 §7.1.2 says). Senders share
+// the socket under a mutex, so several threads may each use their own Link
+// of one connection.
 #pragma once
 
 #include "doipstream.h"
@@ -75,7 +79,13 @@ public:
 private:
     DoipConnection(DoipConfig config, std::unique_ptr<DoipStream> stream);
     std::optional<TransportError> activateRouting();
-    void readLoop();
+    void background();
+    // [mutex_ held, reader role free] Takes the role, reads what arrives (up
+    // to `deadline`), dispatches it, gives the role back.
+    void pump(std::unique_lock<std::mutex> &lock, std::optional<Clock::time_point> deadline);
+    // [mutex_ held] Until `done` or `deadline`, reading when the role is free.
+    template <typename Done>
+    void await(std::unique_lock<std::mutex> &lock, Clock::time_point deadline, Done done);
     // Handles one message from the entity; false when the connection must close.
     bool dispatch(const doip::Message &message);
     void sendNack(doip::GenericNackCode code);
@@ -89,7 +99,8 @@ private:
     uint16_t entityAddress_ = 0;
 
     mutable std::mutex mutex_; // everything below
-    std::condition_variable changed_;
+    std::condition_variable changed_;      // for waiters: a queue, the role or the failure changed
+    std::condition_variable backgroundCv_; // for the background thread: stop
     std::optional<TransportError> failure_;
     std::map<uint16_t, std::deque<Bytes>> replies_; // by ECU (source) address, for registered Links only
     struct Ack { bool positive; uint8_t code; };
@@ -98,6 +109,11 @@ private:
     uint8_t lastGenericNack_ = 0;
     Counters counters_;
     std::mutex functionalMutex_; // one functional request awaiting its ACK at a time
+
+    bool reading_ = false;           // the reader role is taken
+    bool backgroundReading_ = false; // ... by the background thread (a waiter wakes it to take over)
+    int waiters_ = 0;
+    Clock::time_point idleSince_{};  // when the last waiter left
 
     std::atomic<bool> stopping_{false};
     std::thread reader_;

@@ -117,6 +117,7 @@ std::vector<DiscoveredEntity> DoipDiscovery::collect(Clock::time_point deadline)
     const in_addr unicast = *resolve4(options_.address);
     const bool isUnicast = unicast.s_addr != htonl(INADDR_BROADCAST);
     uint8_t buf[1500];
+    bool answered = false;
     while (found.size() < options_.maxEntities) {
         pollfd p[2] = {{requestFd_, POLLIN, 0}, {announceFd_, POLLIN, 0}};
         const int rc = ::poll(p, announceFd_ >= 0 ? 2 : 1, msUntil(deadline));
@@ -150,8 +151,9 @@ std::vector<DiscoveredEntity> DoipDiscovery::collect(Clock::time_point deadline)
                 return e.address == text && e.announcement.logicalAddress == a->logicalAddress;
             });
             if (!seen) found.push_back({text, header->version, std::move(*a)});
-            if (isUnicast && i == 0 && from.sin_addr.s_addr == unicast.s_addr) return found;
+            answered = answered || (isUnicast && i == 0 && from.sin_addr.s_addr == unicast.s_addr);
         }
+        if (answered) break; // after both sockets were read: what came with the answer is kept
     }
     return found;
 }

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -61,14 +62,41 @@ std::string normalizePin(const std::string &pin) {
     return out;
 }
 
+SigpipeBlock::SigpipeBlock() {
+    sigset_t pipe, pending;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigpending(&pending);
+    pendingBefore_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe, &old_);
+}
+
+SigpipeBlock::~SigpipeBlock() {
+    if (!pendingBefore_) {
+        sigset_t pipe, pending;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE) == 1) {
+            const timespec now{0, 0};
+            while (sigtimedwait(&pipe, nullptr, &now) < 0 && errno == EINTR) {
+            }
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+}
+
+bool validPin(const std::string &pin) {
+    const std::string p = normalizePin(pin);
+    return p.size() == 64 && p.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 DoipStream::DoipStream(int fd, std::string peer)
     : fd_(fd), wakeFd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), peer_(std::move(peer)) {}
 
 DoipStream::~DoipStream() {
-    if (ssl_) {
-        SSL_shutdown(ssl_); // best effort close_notify on a non-blocking socket
-        SSL_free(ssl_);
-    }
+    shutdown();
+    if (ssl_) SSL_free(ssl_);
     if (ctx_) SSL_CTX_free(ctx_);
     if (fd_ >= 0) ::close(fd_);
     if (wakeFd_ >= 0) ::close(wakeFd_);
@@ -79,6 +107,12 @@ std::unique_ptr<DoipStream> DoipStream::connect(const std::string &host, uint16_
                                                 std::optional<TransportError> &error) {
     const std::string peer = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                              std::to_string(port);
+    if (tls && !validPin(tls->sha256)) {
+        error = TransportError{TransportErrorKind::Configuration,
+                               "DoIP TLS to " + peer + ": the certificate pin must be 64 hex digits (SHA-256 of the "
+                               "server certificate's DER), got \"" + tls->sha256 + "\""};
+        return nullptr;
+    }
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -142,10 +176,6 @@ std::unique_ptr<DoipStream> DoipStream::connect(const std::string &host, uint16_
 
 std::optional<TransportError> DoipStream::handshake(const TlsPin &pin, Clock::time_point deadline) {
     const std::string want = normalizePin(pin.sha256);
-    if (want.size() != 64 || want.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return TransportError{TransportErrorKind::Configuration,
-                              "DoIP TLS to " + peer_ + ": the certificate pin must be 64 hex digits (SHA-256 of the "
-                              "server certificate's DER), got \"" + pin.sha256 + "\""};
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (!ctx_ || !SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION))
         return TransportError{TransportErrorKind::Configuration, "DoIP TLS context: " + sslErrors()};
@@ -157,6 +187,7 @@ std::optional<TransportError> DoipStream::handshake(const TlsPin &pin, Clock::ti
     SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     for (;;) {
         ERR_clear_error();
+        SigpipeBlock quiet;
         const int rc = SSL_connect(ssl_);
         if (rc == 1) break;
         const int e = SSL_get_error(ssl_, rc);
@@ -206,6 +237,17 @@ bool DoipStream::waitFor(short events, std::optional<Clock::time_point> deadline
     }
 }
 
+void DoipStream::shutdown() {
+    std::lock_guard session(sslMutex_);
+    if (closed_) return;
+    closed_ = true;
+    if (ssl_) {
+        SigpipeBlock quiet;
+        SSL_shutdown(ssl_); // best effort close_notify on a non-blocking socket
+    }
+    ::shutdown(fd_, SHUT_RDWR);
+}
+
 void DoipStream::wake() {
     const uint64_t one = 1;
     (void)!::write(wakeFd_, &one, sizeof one);
@@ -220,6 +262,7 @@ std::optional<TransportError> DoipStream::write(std::span<const uint8_t> bytes, 
         std::string why;
         if (ssl_) {
             std::lock_guard session(sslMutex_);
+            SigpipeBlock quiet;
             ERR_clear_error();
             const int rc = SSL_write(ssl_, bytes.data() + done, static_cast<int>(std::min<size_t>(bytes.size() - done, 1 << 30)));
             n = rc;
@@ -252,11 +295,17 @@ std::optional<TransportError> DoipStream::write(std::span<const uint8_t> bytes, 
 
 DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> deadline, std::string &error) {
     uint8_t buf[65536];
+    // A reader comes here when what it waits for has not arrived: on plain
+    // TCP, poll first (a recv would mostly say EAGAIN). TLS must ask OpenSSL
+    // first, which may hold decrypted bytes already.
+    bool woken = false;
+    if (!ssl_ && !waitFor(POLLIN, deadline, woken)) return woken ? Read::Woken : Read::Timeout;
     for (;;) {
         size_t got = 0;
         bool wantRead = true, closed = false;
         if (ssl_) {
             std::lock_guard session(sslMutex_);
+            SigpipeBlock quiet; // a read may write (TLS 1.3 key update, alerts)
             // Drain everything OpenSSL has decrypted, so poll() never waits on data already buffered.
             for (;;) {
                 ERR_clear_error();
@@ -293,7 +342,6 @@ DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> d
             error = "DoIP connection to " + peer_ + ": " + error;
             return Read::Closed;
         }
-        bool woken = false;
         if (!waitFor(wantRead ? POLLIN : POLLOUT, deadline, woken)) return woken ? Read::Woken : Read::Timeout;
     }
 }

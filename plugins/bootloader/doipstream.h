@@ -8,6 +8,7 @@
 
 #include "transport.h"
 
+#include <csignal>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,8 @@ public:
     Read read(Bytes &out, std::optional<Clock::time_point> deadline, std::string &error);
     // [thread-safe] Makes a pending or the next read() return Woken.
     void wake();
+    // [thread-safe] Ends the connection (TLS close_notify, then TCP FIN); later calls fail.
+    void shutdown();
 
     const std::string &peer() const { return peer_; } // "127.0.0.1:13400"
     bool tls() const { return ssl_ != nullptr; }
@@ -60,9 +63,26 @@ private:
     SSL_CTX *ctx_ = nullptr;
     SSL *ssl_ = nullptr;
     std::mutex writeMutex_, sslMutex_;
+    bool closed_ = false; // under sslMutex_
+};
+
+// Blocks SIGPIPE in the calling thread while it lives, and discards one it
+// raised: OpenSSL writes to the socket with write(), which would kill the
+// process when the peer has gone (send(MSG_NOSIGNAL) covers plain TCP).
+class SigpipeBlock {
+public:
+    SigpipeBlock();
+    ~SigpipeBlock();
+    SigpipeBlock(const SigpipeBlock &) = delete;
+    SigpipeBlock &operator=(const SigpipeBlock &) = delete;
+
+private:
+    sigset_t old_;
+    bool pendingBefore_ = false;
 };
 
 // "ab:CD:01..." -> "abcd01..."; used to compare pins.
 std::string normalizePin(const std::string &pin);
+bool validPin(const std::string &pin); // 64 hex digits once normalized
 
 } // namespace conduit::bootloader

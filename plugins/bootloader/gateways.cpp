@@ -15,11 +15,15 @@ Gateways::~Gateways() {
 }
 
 void Gateways::beginInventory() {
+    const std::lock_guard<std::mutex> lock(mutex_);
     inventory_ = true;
     for (auto &[id, g] : gateways_) g.unreachable.clear();
 }
 
-void Gateways::endInventory() { inventory_ = false; }
+void Gateways::endInventory() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    inventory_ = false;
+}
 
 Gateways::Gateway &Gateways::gateway(const std::string &id) {
     auto it = gateways_.find(id);
@@ -52,6 +56,7 @@ Gateways::Gateway &Gateways::gateway(const std::string &id) {
 }
 
 UdsClient &Gateways::uds(const EcuConfig &ecu) {
+    const std::lock_guard<std::mutex> lock(mutex_);
     Gateway &g = gateway(ecu.gateway);
     Ecu &e = ecus_[ecu.id];
     if (e.connection != g.connection || !e.uds) {

@@ -1,6 +1,7 @@
 // The agent's connections: one DoIP connection per gateway, opened when an
 // ECU behind it is first needed and again after it broke; one Link and UDS
-// client per ECU on it. [agent-thread] only.
+// client per ECU on it. Thread-safe: ECUs are programmed in parallel, each
+// by one thread using its own ECU's client.
 #pragma once
 
 #include "doipclient.h"
@@ -9,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace conduit::bootloader {
@@ -43,6 +45,7 @@ private:
     std::map<std::string, Gateway> gateways_;
     std::map<std::string, Ecu> ecus_;
     bool inventory_ = false;
+    std::mutex mutex_; // the maps and each gateway's connection
 };
 
 } // namespace conduit::bootloader

@@ -14,9 +14,9 @@
  * prefers GenerateKeyExOpt. A library written for Conduit may also export
  * conduit_seedkey_version(), which the agent logs and checks.
  *
- * Threads: the agent calls one function at a time per loaded library, from
- * the thread that runs that ECU's reprogramming sequence; several ECUs may
- * run in parallel, so a library keeps no unsynchronised global state.
+ * Threads: the agent never calls a loaded library concurrently: one call at
+ * a time, from the thread of the ECU being reprogrammed (ECUs programmed in
+ * parallel take turns), so a library written for one tester thread works.
  * The library must not keep any pointer it is given beyond the call.
  * It is loaded with RTLD_LOCAL: its symbols do not leak into the agent.
  */

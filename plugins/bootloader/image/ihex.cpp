@@ -18,13 +18,9 @@ ImageError syntax(size_t line, const std::string &what) {
 } // namespace
 
 IntelHexParser::IntelHexParser(const ImageLimits &limits)
-    : segments_(limits), lines_(kMaxLine, [this](std::string_view l, size_t n) { return record(l, n); }) {}
+    : RecordParser(limits, kMaxLine, ImageFormat::IntelHex, "end-of-file record (:00000001FF)") {}
 
 std::optional<ImageError> IntelHexParser::record(std::string_view line, size_t n) {
-    if (line.empty()) return std::nullopt;
-    if (eofLine_)
-        return ImageError{ImageErrorKind::Structure, n,
-                          linePrefix(n) + "data after the end-of-file record of line " + std::to_string(eofLine_)};
     if (line[0] != ':') return syntax(n, "a record starts with ':'");
     if (auto e = decodeHex(line.substr(1), n, 2, bytes_)) return e;
     if (bytes_.size() < 5) return syntax(n, "record too short (" + std::to_string(bytes_.size()) + " bytes, at least 5)");
@@ -58,7 +54,7 @@ std::optional<ImageError> IntelHexParser::record(std::string_view line, size_t n
         return segments_.add(uint64_t(base_) + offset, data, n);
     case EndOfFile:
         if (auto e = needCount(0, "end-of-file")) return e;
-        eofLine_ = n;
+        endLine_ = n;
         return std::nullopt;
     case ExtendedSegmentAddress:
     case ExtendedLinearAddress: {
@@ -87,26 +83,6 @@ std::optional<ImageError> IntelHexParser::record(std::string_view line, size_t n
         return ImageError{ImageErrorKind::UnknownRecord, n,
                           linePrefix(n) + "record type " + hexByte(type) + " is not an Intel HEX record type (00-05)"};
     }
-}
-
-std::optional<ImageError> IntelHexParser::feed(std::span<const uint8_t> chunk) {
-    if (!failed_) failed_ = lines_.feed(chunk);
-    return failed_;
-}
-
-std::optional<ImageError> IntelHexParser::finish(Image &out) {
-    if (!failed_) failed_ = lines_.finish();
-    if (!failed_ && !eofLine_)
-        failed_ = ImageError{ImageErrorKind::Structure, 0,
-                             "no end-of-file record (:00000001FF) after " + std::to_string(lines_.lines()) +
-                                 " lines: the file is truncated"};
-    if (!failed_) {
-        out = Image{};
-        out.format = ImageFormat::IntelHex;
-        out.start = start_;
-        failed_ = segments_.finish(out.segments);
-    }
-    return failed_;
 }
 
 } // namespace conduit::bootloader::image

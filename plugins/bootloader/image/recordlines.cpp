@@ -73,4 +73,38 @@ std::optional<ImageError> decodeHex(std::string_view text, size_t line, size_t f
     return std::nullopt;
 }
 
+RecordParser::RecordParser(const ImageLimits &limits, size_t maxLine, ImageFormat format, std::string endRecord)
+    : segments_(limits), lines_(maxLine, [this](std::string_view l, size_t n) { return line(l, n); }), format_(format),
+      endRecord_(std::move(endRecord)) {}
+
+std::optional<ImageError> RecordParser::line(std::string_view text, size_t n) {
+    if (text.empty()) return std::nullopt;
+    if (endLine_)
+        return ImageError{ImageErrorKind::Structure, n,
+                          linePrefix(n) + "data after the " + endRecord_.substr(0, endRecord_.find(" (")) + " of line " +
+                              std::to_string(endLine_)};
+    return record(text, n);
+}
+
+std::optional<ImageError> RecordParser::feed(std::span<const uint8_t> chunk) {
+    if (!failed_) failed_ = lines_.feed(chunk);
+    return failed_;
+}
+
+std::optional<ImageError> RecordParser::finish(Image &out) {
+    if (!failed_) failed_ = lines_.finish();
+    if (!failed_ && !endLine_)
+        failed_ = ImageError{ImageErrorKind::Structure, 0,
+                             "no " + endRecord_ + " after " + std::to_string(lines_.lines()) +
+                                 " lines: the file is truncated"};
+    if (!failed_) {
+        out = Image{};
+        out.format = format_;
+        out.start = start_;
+        out.header = header_;
+        failed_ = segments_.finish(out.segments);
+    }
+    return failed_;
+}
+
 } // namespace conduit::bootloader::image

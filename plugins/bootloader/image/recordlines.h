@@ -2,7 +2,8 @@
 // bounded lines (LF or CRLF) and decoding a record's hex digits.
 #pragma once
 
-#include "image.h"
+#include "imageparser.h"
+#include "segmentset.h"
 
 #include <functional>
 #include <span>
@@ -35,6 +36,35 @@ private:
 // or an odd count returns an error naming the line and the column
 // (`firstColumn` is the 1-based column of text[0] in the line).
 std::optional<ImageError> decodeHex(std::string_view text, size_t line, size_t firstColumn, Bytes &out);
+
+// What Intel HEX and S-record parsing share: lines in, one record per
+// non-empty line, the first error kept, nothing but empty lines after the end
+// record, and the end record required. A format implements record().
+class RecordParser : public ImageParser {
+public:
+    std::optional<ImageError> feed(std::span<const uint8_t> chunk) final;
+    std::optional<ImageError> finish(Image &out) final;
+
+protected:
+    // `endRecord` names the format's end record in errors ("end-of-file
+    // record (:00000001FF)").
+    RecordParser(const ImageLimits &limits, size_t maxLine, ImageFormat format, std::string endRecord);
+    // One non-empty line before the end record.
+    virtual std::optional<ImageError> record(std::string_view line, size_t number) = 0;
+
+    SegmentSet segments_;
+    Bytes bytes_;           // the current record, decoded
+    size_t endLine_ = 0;    // the line of the end record, 0 before it
+    std::optional<StartAddress> start_;
+    std::string header_;
+
+private:
+    std::optional<ImageError> line(std::string_view text, size_t number);
+    LineSplitter lines_;
+    ImageFormat format_;
+    std::string endRecord_;
+    std::optional<ImageError> failed_;
+};
 
 std::string linePrefix(size_t line); // "line 12: "
 std::string hexByte(unsigned value);  // "0x3c"

@@ -11,13 +11,9 @@ constexpr size_t kAddressBytes[10] = {2, 2, 3, 4, 0, 2, 3, 4, 3, 2};
 } // namespace
 
 SRecordParser::SRecordParser(const ImageLimits &limits)
-    : segments_(limits), lines_(kMaxLine, [this](std::string_view l, size_t n) { return record(l, n); }) {}
+    : RecordParser(limits, kMaxLine, ImageFormat::SRecord, "termination record (S7, S8 or S9)") {}
 
 std::optional<ImageError> SRecordParser::record(std::string_view line, size_t n) {
-    if (line.empty()) return std::nullopt;
-    if (endLine_)
-        return ImageError{ImageErrorKind::Structure, n,
-                          linePrefix(n) + "data after the termination record of line " + std::to_string(endLine_)};
     if (line.size() < 2 || line[0] != 'S' || line[1] < '0' || line[1] > '9')
         return syntax(n, "a record starts with 'S' and a type digit");
     const int type = line[1] - '0';
@@ -75,27 +71,6 @@ std::optional<ImageError> SRecordParser::record(std::string_view line, size_t n)
         endLine_ = n;
         return std::nullopt;
     }
-}
-
-std::optional<ImageError> SRecordParser::feed(std::span<const uint8_t> chunk) {
-    if (!failed_) failed_ = lines_.feed(chunk);
-    return failed_;
-}
-
-std::optional<ImageError> SRecordParser::finish(Image &out) {
-    if (!failed_) failed_ = lines_.finish();
-    if (!failed_ && !endLine_)
-        failed_ = ImageError{ImageErrorKind::Structure, 0,
-                             "no termination record (S7, S8 or S9) after " + std::to_string(lines_.lines()) +
-                                 " lines: the file is truncated"};
-    if (!failed_) {
-        out = Image{};
-        out.format = ImageFormat::SRecord;
-        out.start = start_;
-        out.header = header_;
-        failed_ = segments_.finish(out.segments);
-    }
-    return failed_;
 }
 
 } // namespace conduit::bootloader::image

@@ -93,6 +93,9 @@ std::optional<SeedKeyError> SeedKeyLibrary::generateKey(std::span<const uint8_t>
                                 "\" cannot be given to it"};
     key.assign(maxKeySize, 0);
     unsigned size = 0;
+    // conduit/seedkey.h promises a library one call at a time; ECUs may be
+    // programmed in parallel.
+    const std::lock_guard<std::mutex> lock(callMutex_);
     const int code = withOptions_ ? withOptions_(seed.data(), unsigned(seed.size()), level, variant.c_str(),
                                                  options.c_str(), key.data(), maxKeySize, &size)
                                   : plain_(seed.data(), unsigned(seed.size()), level, variant.c_str(), key.data(),

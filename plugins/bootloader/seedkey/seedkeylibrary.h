@@ -1,14 +1,16 @@
 // The OEM's seed/key library (conduit/seedkey.h), loaded by path from the
 // ECU profile with dlopen(RTLD_NOW | RTLD_LOCAL). GenerateKeyExOpt is used
-// when exported, else GenerateKeyEx. Not thread-safe per object (one ECU's
-// sequence uses it at a time); the library itself stays loaded until the
-// object is destroyed.
+// when exported, else GenerateKeyEx. generateKey() may be called from
+// several threads (ECUs programmed in parallel): the library is called one
+// call at a time, as conduit/seedkey.h promises it. The library stays loaded
+// until the object is destroyed.
 #pragma once
 
 #include <conduit/seedkey.h>
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -60,6 +62,7 @@ private:
     conduit_generate_key_ex_fn plain_ = nullptr;
     conduit_generate_key_ex_opt_fn withOptions_ = nullptr;
     std::optional<unsigned> version_;
+    mutable std::mutex callMutex_;
 };
 
 } // namespace conduit::bootloader

@@ -266,6 +266,48 @@ private slots:
         installCommit(a, tcu, QStringLiteral("2.0.1"), 8);
     }
 
+    // The host prepares every device of a phase, then asks each to install:
+    // the agent programs the ECUs behind one gateway at the same time.
+    void ecusBehindOneGatewayAreProgrammedInParallel() {
+        Simulator sim;
+        sim.faults << QStringLiteral("ecm:slow=30"); // ecm's download lasts longer than bcm's
+        START(sim);
+        QTemporaryDir state;
+        Agent a(sim, state.path());
+        QCOMPARE(a.startFailure, QString());
+        const QByteArray ecmImage = hexImage(QStringLiteral("2.0.0"), 23, 120), bcmImage = hexImage(QStringLiteral("2.0.0"), 24, 120);
+        const UpdateSpec ecm = update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), ecmImage);
+        const UpdateSpec bcm = update(QStringLiteral("bcm-1"), QStringLiteral("2.0.0"), bcmImage);
+        VERIFY_OK(a.transfer(ecm, ecmImage));
+        VERIFY_OK(a.transfer(bcm, bcmImage));
+        VERIFY_OK(a.call(Op::PrepareInstall, ecm));
+        VERIFY_OK(a.call(Op::PrepareInstall, bcm));
+        VERIFY_OK(a.call(Op::Install, ecm));
+        VERIFY_OK(a.call(Op::Install, bcm));
+        VERIFY_OK(a.call(Op::Activate, ecm));
+        VERIFY_OK(a.call(Op::Activate, bcm));
+        QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("2.0.0"));
+        QCOMPARE(a.device(QStringLiteral("bcm-1")).currentVersion, QStringLiteral("2.0.0"));
+        sim.stop();
+        // Each ECU's programming (first request to last block) overlaps the other's.
+        const QStringList lines = sim.log.split(QLatin1Char('\n'));
+        auto span = [&](const QString &ecu) {
+            qsizetype first = -1, last = -1;
+            for (qsizetype i = 0; i < lines.size(); ++i) {
+                // Its own requests; functional ones reach every ECU.
+                if (!lines[i].contains(ecu + QLatin1String(" <- ")) || lines[i].contains(QLatin1String("(functional)"))) continue;
+                if (first < 0) first = i;
+                if (lines[i].contains(QLatin1String("<- TransferData"))) last = i;
+            }
+            return std::make_pair(first, last);
+        };
+        const auto [e0, e1] = span(QStringLiteral("0x1001"));
+        const auto [b0, b1] = span(QStringLiteral("0x1003"));
+        QVERIFY2(e1 >= 0 && b1 >= 0, "no TransferData in the simulator's log");
+        QVERIFY2(b0 < e1 && e0 < b1, qPrintable(QStringLiteral("ecm programmed at lines %1..%2, bcm at %3..%4: one after the other")
+                                                     .arg(e0).arg(e1).arg(b0).arg(b1)));
+    }
+
     void nrcAtEraseIsNamedAndRollsBack() {
         Simulator sim;
         sim.faults << QStringLiteral("ecm:nrc=0x31/0xff00/1/0x72"); // generalProgrammingFailure at the first erase

@@ -17,3 +17,6 @@ target_compile_definitions(tst_seedkey PRIVATE
   SEEDKEY_PLAIN="$<TARGET_FILE:seedkey-fixture-plain>"
   SEEDKEY_WRONG_NAME="$<TARGET_FILE:seedkey-fixture-wrong-name>"
   SEEDKEY_VERSION_ZERO="$<TARGET_FILE:seedkey-fixture-version-zero>")
+conduit_qt_test(bootloader securityaccess LIBS conduit_bl_seedkey)
+add_dependencies(tst_securityaccess conduit-seedkey-example)
+target_compile_definitions(tst_securityaccess PRIVATE SEEDKEY_EXAMPLE="$<TARGET_FILE:conduit-seedkey-example>")
