@@ -76,6 +76,7 @@ bool DoipEntity::start(std::string &error) {
         Ecu ecu;
         ecu.config = c;
         ecu.flash = std::make_unique<Flash>();
+        ecu.flash->setSyncWrites(config_.syncWrites);
         if (!ecu.flash->open(config_.stateDir + "/" + c.name, c, error)) return (error = c.name + ": " + error), false;
         ecu.server = std::make_unique<UdsServer>(c, *ecu.flash);
         ecu.server->start(Clock::now());
@@ -105,8 +106,21 @@ bool DoipEntity::start(std::string &error) {
     return true;
 }
 
+TimePoint DoipEntity::inactivityDeadline(const Connection &c) const {
+    return c.lastActivity + Milliseconds(c.tester ? config_.entity.generalInactivityMs : config_.entity.initialInactivityMs);
+}
+
+void DoipEntity::closeInactive(TimePoint now) {
+    std::vector<uint64_t> idle;
+    for (const auto &[id, c] : connections_)
+        if (now >= inactivityDeadline(*c)) idle.push_back(id);
+    for (uint64_t id : idle)
+        close(id, connections_[id]->tester ? "general inactivity timeout" : "no routing activation in time (initial inactivity)");
+}
+
 int DoipEntity::pollTimeoutMs(TimePoint now) const {
     TimePoint next = now + Milliseconds(60000);
+    for (const auto &entry : connections_) next = std::min(next, inactivityDeadline(*entry.second));
     if (announcementsLeft_) next = std::min(next, nextAnnouncement_);
     for (const Ecu &e : ecus_) {
         if (e.busy) next = std::min({next, e.busy->deadline, e.busy->nextPending});
@@ -120,6 +134,7 @@ int DoipEntity::run() {
         const TimePoint now = Clock::now();
         if (announcementsLeft_ && now >= nextAnnouncement_) announce();
         pumpEcus(now);
+        closeInactive(now);
         std::vector<pollfd> fds{{signalFd_, POLLIN, 0}, {tcpFd_, POLLIN, 0}, {udpFd_, POLLIN, 0}};
         if (tlsFd_ >= 0) fds.push_back({tlsFd_, POLLIN, 0});
         std::vector<uint64_t> ids;
@@ -145,9 +160,13 @@ int DoipEntity::run() {
             const auto it = connections_.find(ids[i - first]);
             if (it == connections_.end() || !fds[i].revents) continue;
             Connection &c = *it->second;
-            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) readConnection(c);
-            if (connections_.count(ids[i - first])) flush(c);
+            // TLS may need the socket writable to go on reading (a handshake in progress).
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR) || (c.tls && c.tls->wantsWrite())) readConnection(c);
         }
+        // The requests just read are answered before anything is written, so that a
+        // diagnostic ACK and an immediate reply leave in one segment; then every
+        // connection with bytes waiting is flushed.
+        pumpEcus(Clock::now());
     }
 }
 
@@ -165,6 +184,7 @@ void DoipEntity::accept(int listener, bool tls) {
     c->id = nextId_++;
     c->fd = fd;
     c->version = doip::Version(config_.entity.protocolVersion);
+    c->lastActivity = Clock::now();
     std::string error;
     if (tls && !(c->tls = tlsServer_->wrap(fd, error))) {
         log("tls: " + error);
@@ -364,6 +384,7 @@ void DoipEntity::pumpEcus(TimePoint now) {
                 close(job.connection, "dropped (fault)");
                 continue;
             }
+            if (out.action == Action::Reset) ecu.bootedAt = now + out.delay + Milliseconds(ecu.config.resetMs);
             if (!out.reply) continue;
             if (out.delay.count() > 0) {
                 ecu.busy = Busy{job, now + out.delay, now, *out.reply};

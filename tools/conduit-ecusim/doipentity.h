@@ -55,6 +55,7 @@ private:
         std::optional<uint16_t> tester; // the routed source address
         doip::Version version = doip::Version::Iso2012;
         bool closing = false; // close once `out` is flushed
+        TimePoint lastActivity;  // acceptance, then each message received
         explicit Connection(uint32_t maxPayload) : parser(maxPayload) {}
     };
     struct Job {
@@ -74,6 +75,7 @@ private:
         std::unique_ptr<UdsServer> server;
         std::deque<Job> queue;
         std::optional<Busy> busy;
+        TimePoint bootedAt{}; // after a reset with resetMs: unreachable until then
     };
 
     // doipentity.cpp: sockets, the loop, UDP, the ECUs' queues.
@@ -87,6 +89,8 @@ private:
     void pumpEcus(TimePoint now);
     void answer(Ecu &ecu, const Job &job, const Bytes &reply, bool pending);
     int pollTimeoutMs(TimePoint now) const;
+    TimePoint inactivityDeadline(const Connection &c) const;
+    void closeInactive(TimePoint now);
     Bytes announcement(doip::Version version) const;
     Bytes entityStatus(doip::Version version) const;
 

@@ -12,6 +12,7 @@ std::string hex16(uint16_t v) {
 
 void DoipEntity::send(Connection &c, doip::PayloadType type, const Bytes &payload) {
     const Bytes m = doip::encode(c.version, type, payload);
+    c.lastActivity = Clock::now();
     c.out.insert(c.out.end(), m.begin(), m.end());
 }
 
@@ -32,6 +33,7 @@ void DoipEntity::onMessage(Connection &c, const doip::Message &m) {
     if (m.version != doip::Version::Iso2012 && m.version != doip::Version::Iso2019 && m.version != doip::Version::Iso2010)
         return nack(c, doip::GenericNackCode::IncorrectPattern, true);
     c.version = m.version;
+    c.lastActivity = Clock::now();
     switch (doip::PayloadType(m.type)) {
     case doip::PayloadType::RoutingActivationRequest: return onRoutingActivation(c, m);
     case doip::PayloadType::DiagnosticMessage: return onDiagnostic(c, m);
@@ -118,6 +120,10 @@ void DoipEntity::onDiagnostic(Connection &c, const doip::Message &m) {
     if (d->userData.empty()) {
         return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TransportProtocolError));
     }
+    if (ecu && Clock::now() < ecu->bootedAt) {
+        log("tcp#" + std::to_string(c.id) + ": " + ecu->config.name + " is booting after its reset: NACK target unreachable");
+        return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TargetUnreachable));
+    }
     constexpr size_t kMaxQueued = 64; // a tester waits for its replies; more is a flood
     for (const Ecu &e : ecus_)
         if ((functional || &e == ecu) && e.queue.size() >= kMaxQueued)
@@ -125,7 +131,9 @@ void DoipEntity::onDiagnostic(Connection &c, const doip::Message &m) {
     ack(doip::PayloadType::DiagnosticAck, 0x00);
     const Job job{c.id, d->source, d->userData, functional};
     if (functional) {
-        for (Ecu &e : ecus_) e.queue.push_back(job);
+        const TimePoint now = Clock::now();
+        for (Ecu &e : ecus_)
+            if (now >= e.bootedAt) e.queue.push_back(job); // a booting ECU does not hear it
     } else {
         ecu->queue.push_back(job);
     }

@@ -36,7 +36,7 @@ public:
         bool ok = false;
         if (v.isNumber()) {
             const double d = v.number();
-            ok = d >= 0 && d <= 18446744073709551615.0 && std::floor(d) == d;
+            ok = d >= 0 && d < 18446744073709551616.0 && std::floor(d) == d; // 2^64 itself would overflow
             value = ok ? static_cast<uint64_t>(d) : 0;
         } else if (v.isString()) {
             ok = parseUnsigned(v.string(), value);
@@ -113,6 +113,7 @@ bool readEcu(const Json &e, EcuConfig &out, Reader &r, const std::string &where)
           r.number(e, "eraseMsPerKiB", out.eraseMsPerKiB, 100000, where) &&
           r.number(e, "eraseMinMs", out.eraseMinMs, 600000, where) &&
           r.number(e, "pendingIntervalMs", out.pendingIntervalMs, 60000, where) &&
+          r.number(e, "resetMs", out.resetMs, 600000, where) &&
           r.number(e, "p2Ms", out.p2Ms, 0xFFFF, where) && r.number(e, "p2StarMs", out.p2StarMs, 655350, where) &&
           r.number(e, "s3Ms", out.s3Ms, 600000, where) && r.number(e, "maxAttempts", out.maxAttempts, 255, where) &&
           r.number(e, "securityDelayMs", out.securityDelayMs, 3600000, where) &&
@@ -146,7 +147,9 @@ bool readEntity(const Json &d, EntityConfig &out, Reader &r) {
           r.number(d, "testerAddressMax", out.testerMax, 0xFFFF, where) &&
           r.number(d, "functionalAddress", out.functionalAddress, 0xFFFF, where) &&
           r.number(d, "announceCount", out.announceCount, 100, where) &&
-          r.number(d, "announceIntervalMs", out.announceIntervalMs, 60000, where) && r.text(d, "routing", routing, where)))
+          r.number(d, "announceIntervalMs", out.announceIntervalMs, 60000, where) &&
+          r.number(d, "initialInactivityMs", out.initialInactivityMs, 3600000, where) &&
+          r.number(d, "generalInactivityMs", out.generalInactivityMs, 86400000, where) && r.text(d, "routing", routing, where)))
         return false;
     if (routing.empty() || routing == "accept") out.routing = RoutingPolicy::Accept;
     else if (routing == "confirmationRequired") out.routing = RoutingPolicy::ConfirmationRequired;
@@ -172,7 +175,7 @@ bool parseConfig(std::string_view json, Config &out, std::string &error) {
           r.text(doc, "certificate", out.certificate, "config") && r.text(doc, "privateKey", out.privateKey, "config") &&
           r.text(doc, "announceAddress", out.announceAddress, "config") &&
           r.number(doc, "announcePort", out.announcePort, 0xFFFF, "config") &&
-          r.text(doc, "stateDir", out.stateDir, "config") && r.flag(doc, "quiet", out.quiet, "config") &&
+          r.text(doc, "stateDir", out.stateDir, "config") && r.flag(doc, "syncWrites", out.syncWrites, "config") && r.flag(doc, "quiet", out.quiet, "config") &&
           readEntity(doc["entity"], out.entity, r)))
         return false;
     if (doc["tlsPort"].kind() != Json::Kind::Null) out.tlsPort = tls;

@@ -1,7 +1,7 @@
 // The simulator's configuration: the DoIP entity, the ECUs behind it and
-// the faults injected into each. Read from JSON (docs: README.md beside
-// this file); every field has the default of docs/bootloader-agent.md's
-// conventions, so `{}` is a valid configuration (one single-bank ECU).
+// the faults injected into each. Read from JSON (docs/ecu-simulator.md);
+// every field defaults to the conventions the bootloader agent shares with
+// the simulator, so `{}` is a valid configuration (one single-bank ECU).
 #pragma once
 
 #include <array>
@@ -48,6 +48,7 @@ struct EcuConfig {
     uint32_t eraseMsPerKiB = 2;
     uint32_t eraseMinMs = 300;
     uint32_t pendingIntervalMs = 2000; // 0x78 every this long
+    uint32_t resetMs = 0; // after an EcuReset reply the ECU boots this long: the gateway NACKs 0x06 meanwhile
     uint16_t p2Ms = 50;
     uint32_t p2StarMs = 5000;
     uint32_t s3Ms = 5000;
@@ -76,6 +77,8 @@ struct EntityConfig {
     RoutingPolicy routing = RoutingPolicy::Accept; // on the plain TCP port; TLS connections always Accept
     uint32_t announceCount = 3;
     uint32_t announceIntervalMs = 500;
+    uint32_t initialInactivityMs = 2000;   // a connection without routing activation is closed after this
+    uint32_t generalInactivityMs = 300000; // a routed connection silent this long is closed
 };
 
 struct Config {
@@ -87,6 +90,7 @@ struct Config {
     std::string announceAddress; // empty: broadcast of the bind address (127.255.255.255 on loopback)
     uint16_t announcePort = 13400;
     std::string stateDir = "ecusim-state";
+    bool syncWrites = true; // fdatasync each flash write before acknowledging it (off: benchmarks)
     bool quiet = false;
     EntityConfig entity;
     std::vector<EcuConfig> ecus{EcuConfig{}};

@@ -3,13 +3,13 @@
 #include "json.h"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fcntl.h>
 #include <string_view>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace conduit::ecusim {
 
@@ -17,19 +17,6 @@ namespace {
 
 std::string sysError(const std::string &what, const std::string &path) {
     return what + " " + path + ": " + std::strerror(errno);
-}
-
-const std::array<uint32_t, 256> &crcTable() {
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t i = 0; i < 256; ++i) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    return table;
 }
 
 bool readWhole(const std::string &path, std::vector<uint8_t> &out, std::string &error) {
@@ -57,10 +44,13 @@ constexpr std::string_view kMarker = "CNDT-SWV:";
 } // namespace
 
 uint32_t crc32(std::span<const uint8_t> data, uint32_t crc) {
-    const auto &t = crcTable();
-    crc = ~crc;
-    for (uint8_t b : data) crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    uLong c = crc;
+    for (size_t at = 0; at < data.size();) { // zlib counts in uInt
+        const size_t n = std::min<size_t>(data.size() - at, 1u << 30);
+        c = ::crc32(c, data.data() + at, uInt(n));
+        at += n;
+    }
+    return uint32_t(c);
 }
 
 bool writeFileDurably(const std::string &path, std::span<const uint8_t> data, std::string &error) {
@@ -141,9 +131,13 @@ bool Flash::open(const std::string &dir, const EcuConfig &config, std::string &e
     plugin::Json state;
     if (!plugin::Json::parse(std::string_view(reinterpret_cast<const char *>(text.data()), text.size()), state, error))
         return (error = statePath + ": " + error), false;
-    active_ = uint8_t(state["active"].number());
-    next_ = uint8_t(state["next"].number());
-    attempts_ = uint8_t(state["attempts"].number());
+    auto byte = [](const plugin::Json &v) { // out of range (a damaged file) reads as 0xFF: refused below or saturated
+        const double d = v.number(-1);
+        return d >= 0 && d <= 255 ? uint8_t(d) : uint8_t(0xFF);
+    };
+    active_ = byte(state["active"]);
+    next_ = byte(state["next"]);
+    attempts_ = byte(state["attempts"]);
     const auto &valid = state["valid"].items();
     for (size_t b = 0; b < 2 && b < valid.size(); ++b) valid_[b] = valid[b].boolean();
     if (active_ >= banks() || next_ >= banks()) return (error = statePath + ": bank out of range"), false;
@@ -177,7 +171,7 @@ bool Flash::sync(uint8_t bank, uint64_t offset, uint64_t size, std::string &erro
         if (n < 0) return (error = sysError("cannot write", path)), false;
         done += uint64_t(n);
     }
-    if (::fdatasync(fds_[bank]) != 0) return (error = sysError("cannot fdatasync", path)), false;
+    if (syncWrites_ && ::fdatasync(fds_[bank]) != 0) return (error = sysError("cannot fdatasync", path)), false;
     return true;
 }
 

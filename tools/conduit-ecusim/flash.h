@@ -28,6 +28,10 @@ public:
     // Opens the flash kept in `dir` (created, with `initialVersion` in bank 0, when absent).
     bool open(const std::string &dir, const EcuConfig &config, std::string &error);
 
+    // false: block writes and erases skip fdatasync (benchmarks). A killed process
+    // still keeps them (they are in the kernel's page cache); only a host crash may not.
+    void setSyncWrites(bool sync) { syncWrites_ = sync; }
+
     uint8_t banks() const { return static_cast<uint8_t>(content_.size()); }
     uint8_t activeBank() const { return active_; }
     uint8_t nextBank() const { return next_; }
@@ -66,9 +70,10 @@ private:
     std::vector<int> fds_;
     uint8_t active_ = 0, next_ = 0, attempts_ = 0;
     bool valid_[2] = {false, false};
+    bool syncWrites_ = true;
 };
 
-// CRC-32 (IEEE 802.3, the polynomial and conventions of zlib's crc32()).
+// CRC-32 (IEEE 802.3): zlib's crc32(), continued from `crc`.
 uint32_t crc32(std::span<const uint8_t> data, uint32_t crc = 0);
 // Writes `path` whole: temporary file, fsync, rename, fsync of the directory.
 bool writeFileDurably(const std::string &path, std::span<const uint8_t> data, std::string &error);

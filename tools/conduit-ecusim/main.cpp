@@ -1,4 +1,4 @@
-// conduit-ecusim: simulated ECUs behind a DoIP entity (README.md).
+// conduit-ecusim: simulated ECUs behind a DoIP entity (docs/ecu-simulator.md).
 #include "doipentity.h"
 
 #include <csignal>
@@ -13,7 +13,7 @@ namespace {
 
 const char kUsage[] =
     "usage: conduit-ecusim [--config FILE] [options]\n"
-    "  --config FILE         JSON configuration (README.md); without it one single-bank ECU 0x1001\n"
+    "  --config FILE         JSON configuration (docs/ecu-simulator.md); without it one single-bank ECU 0x1001\n"
     "  --state-dir DIR       where the flash is kept (default ./ecusim-state)\n"
     "  --bind ADDR           IPv4 address to bind (default 127.0.0.1)\n"
     "  --port N              TCP port (13400; 0 picks one)\n"
@@ -23,6 +23,7 @@ const char kUsage[] =
     "  --fault [ECU:]SPEC    inject a fault into one ECU (name or logical address) or all:\n"
     "                        nrc=SID[/SUB]/OCCURRENCE/NRC  drop-after=N  slow=MS\n"
     "                        wrong-counter=N  power-loss=N  reject-key\n"
+    "  --no-sync             no fdatasync per flash write (benchmarks; a killed process still keeps them)\n"
     "  --quiet               no log on stderr\n"
     "The first line on stdout is \"listening tcp=<port> udp=<port>[ tls=<port>]\".\n";
 
@@ -74,6 +75,10 @@ int main(int argc, char **argv) {
         }
         if (a == "--quiet") {
             config.quiet = true;
+            continue;
+        }
+        if (a == "--no-sync") {
+            config.syncWrites = false;
             continue;
         }
         if (i + 1 >= args.size()) return fail(a + ": unknown option or missing value\n" + kUsage);

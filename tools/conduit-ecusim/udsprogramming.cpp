@@ -182,11 +182,12 @@ Outcome UdsServer::requestDownload(std::span<const uint8_t> r) {
         out.note = hex(range->address) + "+" + hex(range->size) + " is not erased";
         return out;
     }
-    download_.emplace();
-    download_->bank = bank;
-    download_->address = range->address;
-    download_->offset = *offset;
-    download_->size = range->size;
+    Download d;
+    d.bank = bank;
+    d.address = range->address;
+    d.offset = *offset;
+    d.size = range->size;
+    download_ = d;
     segments_.erase(range->address);
     lastSegment_.reset();
     Outcome out = reply(uds::downloadReply(config_.maxBlockLength));

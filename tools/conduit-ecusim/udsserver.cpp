@@ -95,6 +95,7 @@ Outcome UdsServer::handle(std::span<const uint8_t> r, TimePoint now, bool functi
                   b[2] == uint8_t(Nrc::ServiceNotSupportedInActiveSession)))
             out.reply.reset();
     }
+    lastRequest_ = now + out.delay; // S3 runs from the (final) reply
     return out;
 }
 
@@ -166,6 +167,7 @@ Outcome UdsServer::ecuReset(std::span<const uint8_t> r, TimePoint now) {
     const uint8_t type = r[1] & 0x7F;
     if (type != 0x01 && type != 0x02 && type != 0x03) return refuse(r[0], Nrc::SubFunctionNotSupported);
     Outcome out = reply({uint8_t(r[0] + uds::kPositiveOffset), type});
+    out.action = Action::Reset;
     std::string error;
     if (!flash_.boot(error)) return refuse(r[0], Nrc::GeneralProgrammingFailure);
     start(now);

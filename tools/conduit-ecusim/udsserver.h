@@ -4,8 +4,8 @@
 // tests. Long steps (an erase, the "slow" fault) come back with a delay:
 // the transport sends 0x7F <sid> 0x78 (responsePending) until it elapses,
 // then the reply. Application and bootloader modes, sessions, security
-// access, DIDs, the routines and the download of docs/bootloader-agent.md's
-// conventions; faults from the ECU's configuration.
+// access, DIDs, the routines and the download of the conventions shared
+// with the bootloader agent (docs/ecu-simulator.md); faults from the ECU's configuration.
 #pragma once
 
 #include "ecuconfig.h"
@@ -34,6 +34,7 @@ enum class Action {
     None,
     DropConnection, // close the tester's connection without replying
     PowerLoss,      // the whole simulator stops at once (only what was persisted remains)
+    Reset,          // the reply was the last word before a reset: the ECU is away for its boot time
 };
 
 struct Outcome {

@@ -138,6 +138,22 @@ private slots:
         QVERIFY2(error.find("configuration changed") != std::string::npos, error.c_str());
     }
 
+    void damagedStateFileIsRefused() {
+        QTemporaryDir dir;
+        std::string error;
+        {
+            Flash f;
+            QVERIFY(f.open(dir.path().toStdString(), twoRegions(2), error));
+        }
+        QFile state(dir.filePath(QStringLiteral("state.json")));
+        QVERIFY(state.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        state.write(R"({"active": 1e10, "next": 0, "valid": [true, false], "attempts": 0})");
+        state.close();
+        Flash f;
+        QVERIFY(!f.open(dir.path().toStdString(), twoRegions(2), error));
+        QVERIFY2(error.find("bank out of range") != std::string::npos, error.c_str());
+    }
+
     void configParsesEveryFieldAndRejectsNonsense() {
         Config c;
         std::string error;
@@ -164,7 +180,8 @@ private slots:
                                 R"({"entity": {"vin": "short"}})", R"({"entity": {"routing": "maybe"}})",
                                 R"({"ecus": [{"regions": [{"address": "0xffffff00", "size": 512}]}]})",
                                 R"({"ecus": [{"regions": [{"address": 0, "size": 16}, {"address": 8, "size": 16}]}]})",
-                                R"({"tlsPort": 3496})", "[1]", "{"}) {
+                                R"({"tlsPort": 3496})", R"({"udpPort": 18446744073709551616})", R"({"udpPort": 1e300})",
+                                R"({"udpPort": -1})", R"({"udpPort": 1.5})", "[1]", "{"}) {
             Config d;
             QVERIFY2(!parseConfig(bad, d, error), bad);
             QVERIFY(!error.empty());
