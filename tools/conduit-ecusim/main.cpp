@@ -1,11 +1,16 @@
 // conduit-ecusim: simulated ECUs behind a DoIP entity (docs/ecu-simulator.md).
 #include "doipentity.h"
+#include "isotpfront.h"
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace conduit::ecusim;
 
@@ -23,9 +28,12 @@ const char kUsage[] =
     "  --fault [ECU:]SPEC    inject a fault into one ECU (name or logical address) or all:\n"
     "                        nrc=SID[/SUB]/OCCURRENCE/NRC  drop-after=N  slow=MS\n"
     "                        wrong-counter=N  power-loss=N  reject-key\n"
+    "  --isotp ECU:IFACE:RXID:TXID[:FUNCID]  the ECU on CAN with ISO-TP instead of behind the DoIP entity\n"
+    "                        (ids in hex; the ECU receives on RXID, the tester's tx id, e.g. vcan0:7e0:7e8)\n"
     "  --no-sync             no fdatasync per flash write (benchmarks; a killed process still keeps them)\n"
     "  --quiet               no log on stderr\n"
-    "The first line on stdout is \"listening tcp=<port> udp=<port>[ tls=<port>]\".\n";
+    "The first line on stdout is \"listening tcp=<port> udp=<port>[ tls=<port>][ isotp=<ecu>@<if>,...]\"\n"
+    "(\"listening isotp=...\" alone when every ECU is on ISO-TP).\n";
 
 bool readFile(const std::string &path, std::string &out) {
     std::ifstream in(path, std::ios::binary);
@@ -59,13 +67,15 @@ int main(int argc, char **argv) {
     std::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
     Config config;
+    std::map<std::string, IsoTpEndpoint> isotp; // by ECU name
     std::string error;
     // The configuration first, then the options over it.
     for (size_t i = 0; i + 1 < args.size(); ++i) {
         if (args[i] != "--config") continue;
         std::string text;
         if (!readFile(args[i + 1], text)) return fail("cannot read " + args[i + 1]);
-        if (!parseConfig(text, config, error)) return fail(args[i + 1] + ": " + error);
+        if (!parseConfig(text, config, error) || !parseIsoTpConfig(text, config, isotp, error))
+            return fail(args[i + 1] + ": " + error);
     }
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
@@ -112,19 +122,51 @@ int main(int argc, char **argv) {
                 matched = true;
             }
             if (!matched) return fail("--fault: no ECU \"" + who + "\"");
+        } else if (a == "--isotp") {
+            if (!parseIsoTpOption(v, config, isotp, error)) return fail(error);
         } else {
             return fail(a + ": unknown option\n" + kUsage);
         }
     }
     if (!validateConfig(config, error)) return fail(error);
     const bool quiet = config.quiet;
-    DoipEntity entity(config, [quiet](const std::string &line) {
+    const auto logLine = [quiet](const std::string &line) {
         if (!quiet) std::fprintf(stderr, "ecusim: %s\n", line.c_str());
-    });
+    };
+    // ECUs on ISO-TP are served by the ISO-TP front, the others by the DoIP entity.
+    IsoTpFront front(config, logLine);
+    std::vector<EcuConfig> all = std::move(config.ecus);
+    for (const EcuConfig &e : all) {
+        const auto it = isotp.find(e.name);
+        if (it == isotp.end()) config.ecus.push_back(e);
+        else if (!front.add(e, it->second, error)) return fail(error);
+    }
+    if (config.ecus.empty()) { // ISO-TP only
+        sigset_t signals;
+        sigemptyset(&signals);
+        sigaddset(&signals, SIGTERM);
+        sigaddset(&signals, SIGINT);
+        sigprocmask(SIG_BLOCK, &signals, nullptr);
+        const int stop = signalfd(-1, &signals, SFD_CLOEXEC);
+        std::printf("listening isotp=%s\n", front.describe().c_str());
+        std::fflush(stdout);
+        return front.run(stop);
+    }
+    DoipEntity entity(config, logLine);
     if (!entity.start(error)) return fail(error);
     std::printf("listening tcp=%u udp=%u", entity.tcpPort(), entity.udpPort());
     if (entity.tlsPort()) std::printf(" tls=%u", *entity.tlsPort());
+    if (!front.empty()) std::printf(" isotp=%s", front.describe().c_str());
     std::printf("\n");
     std::fflush(stdout);
-    return entity.run();
+    if (front.empty()) return entity.run();
+    // The front's thread starts after entity.start() blocked SIGTERM/SIGINT: the entity's signalfd hears them.
+    const int stop = eventfd(0, EFD_CLOEXEC);
+    int frontExit = 0;
+    std::thread thread([&] { frontExit = front.run(stop); });
+    const int entityExit = entity.run();
+    const uint64_t one = 1;
+    if (::write(stop, &one, sizeof one) != sizeof one) return fail("cannot stop the ISO-TP front");
+    thread.join();
+    return entityExit ? entityExit : frontExit;
 }

@@ -1,18 +1,18 @@
 #!/bin/sh
 # UBI volume slots on a real UBI stack: boots Debian's kernel in qemu (KVM
 # when usable, else TCG) from an initramfs holding busybox, the mtd/nand/
-# nandsim/ubi modules, mtd-utils, the flash agent and flashstep (which drives
+# nandsim/ubi modules, mtd-utils, the flash agent and agentstep (which drives
 # the agent through the C ABI). In the guest: a simulated 128 MiB NAND, UBI,
 # volumes A and B; an install into B read back and activated; an update cut
 # off mid-stream that leaves B marked corrupt and A intact, then redone; a
 # volume too small refused before anything is written; a configured UBI slot
 # that is missing refused, not created as a file.
 #
-#   ubi_qemu.sh FLASH_SO FLASHSTEP   (as root; exits 77 = skipped otherwise)
+#   ubi_qemu.sh FLASH_SO AGENTSTEP   (as root; exits 77 = skipped otherwise)
 set -eu
 
 FLASH_SO=$1
-FLASHSTEP=$2
+AGENTSTEP=$2
 TIMEOUT=${UBI_QEMU_TIMEOUT:-420}
 
 . "$(dirname "$0")/../lib/qemu_guest.sh"
@@ -25,7 +25,7 @@ guest_root
 guest_modules nandsim ubi
 for tool in ubiattach ubimkvol ubiupdatevol; do copy_with_libs "$(command -v $tool)" "$root/bin/$tool"; done
 copy_with_libs "$FLASH_SO" "$root/test/flash.so"
-copy_with_libs "$FLASHSTEP" "$root/test/flashstep"
+copy_with_libs "$AGENTSTEP" "$root/test/agentstep"
 
 cat > "$work/init" <<'EOF'
 #!/bin/busybox sh
@@ -78,7 +78,7 @@ cat > /tmp/agent.json <<JSON
  {"id":"gone","slots":{"A":{"path":"/dev/ubi0_0","version":"1.0.0"},"B":{"path":"/dev/ubi0_9","kind":"ubi"}},
   "boot":{"backend":"file","path":"/tmp/state/gone.bootenv"}}]}
 JSON
-step() { /test/flashstep /test/flash.so /tmp/agent.json /tmp/state "$@" > /tmp/out 2>/tmp/err; rc=$?; cat /tmp/out; return $rc; }
+step() { /test/agentstep /test/flash.so /tmp/agent.json /tmp/state "$@" > /tmp/out 2>/tmp/err; rc=$?; cat /tmp/out; return $rc; }
 state() { step inventory >/dev/null; grep "^device $1 " /tmp/out | sed 's/.*state=\([^ ]*\) current=\(.*\)/\1 \2/'; }
 marker() { cat /sys/class/ubi/$1/upd_marker; }
 

@@ -1,9 +1,11 @@
-/* flashstep: runs one step of an agent plugin through the C ABI alone
+/* agentstep: runs one step of an agent plugin through the C ABI alone
  * (dlopen, conduit_agent_entry, create, one call, destroy), for test
- * environments without the runner or Qt — the UBI test's qemu guest.
+ * environments without the runner or Qt — the qemu guests of the UBI test
+ * (flash agent) and of the ISO-TP agent test (bootloader agent).
  *
- *   flashstep AGENT.so CONFIG.json STATE_DIR inventory
- *   flashstep AGENT.so CONFIG.json STATE_DIR transfer|activate|commit|rollback DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]
+ *   agentstep AGENT.so CONFIG.json STATE_DIR inventory
+ *   agentstep AGENT.so CONFIG.json STATE_DIR STEP DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]
+ *     STEP: transfer (needs IMAGE and SHA256), prepare, install, post_install, activate, commit, rollback
  *
  * Prints "device <id> state=<update_state> current=<version>" per device for
  * inventory, and "result <step> <code> <message>" for every step; exits 0
@@ -93,7 +95,7 @@ int main(int argc, char **argv) {
     static conduit_host host;
     host.struct_size = sizeof host;
     host.abi_version = (conduit_version)CONDUIT_ABI_VERSION_INIT;
-    host.host_name = "flashstep";
+    host.host_name = "agentstep";
     host.host_version = "1";
     host.log = host_log;
     host.progress = host_progress;
@@ -141,6 +143,12 @@ int main(int argc, char **argv) {
         p.base.file_path = payload_path;
         rc = agent->transfer(agent, &update, &p.base);
         fclose(p.file);
+    } else if (strcmp(step, "prepare") == 0 && agent->prepare_install) {
+        rc = agent->prepare_install(agent, &update);
+    } else if (strcmp(step, "install") == 0 && agent->install) {
+        rc = agent->install(agent, &update);
+    } else if (strcmp(step, "post_install") == 0 && agent->post_install) {
+        rc = agent->post_install(agent, &update);
     } else if (strcmp(step, "activate") == 0) {
         rc = agent->activate(agent, &update);
     } else if (strcmp(step, "commit") == 0) {
