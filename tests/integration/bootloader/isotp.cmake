@@ -9,6 +9,8 @@ set_tests_properties(bootloader.isotp_qemu PROPERTIES SKIP_RETURN_CODE 77 TIMEOU
 
 # The bootloader agent over ISO-TP on real kernel CAN (same guest): conduit-ecusim's
 # ISO-TP front, agentstep through the C ABI, tshark decoding UDS inside ISO-TP.
+# With the benchmarks built, the run also measures TransferData against its floor (isotp_pingpong).
 add_test(NAME bootloader.isotp_agent_qemu COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/isotp_agent_qemu.sh
-  $<TARGET_FILE:conduit-ecusim> $<TARGET_FILE:bootloader> $<TARGET_FILE:conduit-seedkey-example> $<TARGET_FILE:agentstep>)
+  $<TARGET_FILE:conduit-ecusim> $<TARGET_FILE:bootloader> $<TARGET_FILE:conduit-seedkey-example> $<TARGET_FILE:agentstep>
+  $<$<BOOL:${CONDUIT_BUILD_BENCH}>:$<TARGET_FILE:isotp_pingpong>>)
 set_tests_properties(bootloader.isotp_agent_qemu PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL ON)

@@ -11,12 +11,21 @@
 # errors, every TransferData counter in order from 1 after each 0x74, and a
 # responsePending (0x78) during the erases.
 #
-#   isotp_agent_qemu.sh ECUSIM BOOTLOADER_SO SEEDKEY_SO AGENTSTEP   (as root; exits 77 = skipped otherwise)
-# ISOTP_AGENT_IMAGE_KIB (default 48) sizes the images: a longer run, e.g. 1024.
+# Throughput (information, docs/benchmarks.md): with PINGPONG, the same
+# number of 4095-byte blocks as one download goes through isotp_pingpong (the
+# same ping-pong on bare CAN_ISOTP sockets, on ids 0x6e0/0x6e8) while candump
+# runs; both are timed off the candump log, from the reply to the first block
+# to the reply to the last full one.
+#
+#   isotp_agent_qemu.sh ECUSIM BOOTLOADER_SO SEEDKEY_SO AGENTSTEP [PINGPONG]   (as root; exits 77 = skipped otherwise)
+# ISOTP_AGENT_IMAGE_KIB (default 48, at most 1000: the ECU has 1 MiB of flash) sizes
+# the images; a longer run for the throughput: ISOTP_AGENT_IMAGE_KIB=1000.
 set -eu
 
-ECUSIM=$1 AGENT=$2 SEEDKEY=$3 AGENTSTEP=$4
+ECUSIM=$1 AGENT=$2 SEEDKEY=$3 AGENTSTEP=$4 PINGPONG=${5:-}
 KIB=${ISOTP_AGENT_IMAGE_KIB:-48}
+[ "$KIB" -ge 1 ] && [ "$KIB" -le 1000 ] || { echo "ISOTP_AGENT_IMAGE_KIB: 1 to 1000"; exit 2; }
+BLOCKS=$(( ((KIB << 10) + 13 + 4092) / 4093 )) # one download: the image and its 13-byte version marker
 TIMEOUT=${ISOTP_QEMU_TIMEOUT:-420}
 
 . "$(dirname "$0")/../lib/qemu_guest.sh"
@@ -32,6 +41,8 @@ copy_with_libs "$ECUSIM" "$root/test/conduit-ecusim"
 copy_with_libs "$AGENT" "$root/test/bootloader.so"
 copy_with_libs "$SEEDKEY" "$root/test/libseedkey.so"
 copy_with_libs "$AGENTSTEP" "$root/test/agentstep"
+[ -z "$PINGPONG" ] || copy_with_libs "$PINGPONG" "$root/test/isotp_pingpong"
+echo "$BLOCKS" > "$root/test/blocks"
 
 # Application images carry their version ("CNDT-SWV:<version>\0"), as Intel HEX at 0x10000.
 for v in 2.0 3.0; do
@@ -40,13 +51,14 @@ for v in 2.0 3.0; do
     sha256sum "$root/test/v$v.hex" | cut -d' ' -f1 > "$root/test/v$v.sha256"
 done
 cat > "$root/test/sim.json" <<'JSON'
-{"ecus": [{"name": "bcm", "initialVersion": "1.0.0",
+{"ecus": [{"name": "bcm", "initialVersion": "1.0.0", "regions": [{"address": "0x10000", "size": "0x100000"}],
            "isotp": {"interface": "vcan0", "rxId": "0x7e0", "txId": "0x7e8", "functionalId": "0x7df"}}]}
 JSON
 cat > "$root/test/agent.json" <<'JSON'
 {"gateways": [{"id": "body-can", "transport": "isotp", "interface": "vcan0", "functional_can_id": "0x7DF"}],
  "seed_key": {"library": "/test/libseedkey.so", "variant": "conduit-example"},
- "ecus": [{"id": "bcm-1", "hardware_id": "bcm-v2", "gateway": "body-can", "tx_can_id": "0x7E0", "rx_can_id": "0x7E8"}]}
+ "ecus": [{"id": "bcm-1", "hardware_id": "bcm-v2", "gateway": "body-can", "tx_can_id": "0x7E0", "rx_can_id": "0x7E8",
+           "profile": {"memory": [{"address": "0x10000", "size": "0x100000"}]}}]}
 JSON
 
 cat > "$work/init" <<'EOF'
@@ -98,6 +110,15 @@ expect activated 3.0
 step rollback bcm-1 3.0
 expect rolled-back 2.0
 
+if [ -x /test/isotp_pingpong ]; then
+    n=$(cat /test/blocks)
+    /test/isotp_pingpong ecu vcan0 6e0 6e8 $n &
+    PP=$!
+    for _ in $(seq 250); do grep -qi " 0*6e0 .*isotp" /proc/net/can/rcvlist_sff 2>/dev/null && break; usleep 20000; done
+    /test/isotp_pingpong tester vcan0 6e0 6e8 $n 4095 || fail "isotp_pingpong"
+    wait $PP || fail "isotp_pingpong ecu"
+fi
+
 kill $SIM; wait $SIM
 echo "simulator exited $? (0: stopped on its signal)"
 grep -c "<- TransferData" /tmp/sim.log | sed 's/^/simulator: TransferData requests: /'
@@ -116,7 +137,7 @@ EOF
 started=$(date +%s)
 guest_boot "$work/init"
 tr -d '\r' < "$log" > "$work/console.txt"
-grep -E "^(ok:|step |AGENT-|simulator)" "$work/console.txt" || true
+grep -E "^(ok:|step |AGENT-|simulator|pingpong:)" "$work/console.txt" || true
 echo "guest run: $(( $(date +%s) - started )) s"
 if ! grep -q "AGENT-TEST: PASS" "$work/console.txt"; then
     echo "FAIL (qemu exit $qrc); console:"; sed "/^CANDUMP-BEGIN$/,/^CANDUMP-END$/d" "$work/console.txt" | tail -n 80
@@ -132,7 +153,8 @@ tshark -r "$work/can.log" $decode -Y "_ws.malformed || _ws.expert.severity >= er
     -T fields -e frame.number -e _ws.expert.message > "$work/bad.txt" 2>/dev/null
 if [ -s "$work/bad.txt" ]; then echo "tshark: malformed frames or expert errors:"; head "$work/bad.txt"; bad=1; fi
 tshark -r "$work/can.log" $decode -Y uds -T fields -E separator=';' \
-    -e uds.sid -e uds.reply -e uds.td.block_sequence_counter -e uds.err.code > "$work/uds.txt" 2>/dev/null
+    -e uds.sid -e uds.reply -e uds.td.block_sequence_counter -e uds.err.code -e can.id -e frame.time_relative \
+    > "$work/uds.txt" 2>/dev/null
 # Per download: TransferData requests numbered 1, 2, ... (wrapping 0xff -> 0x00) after each 0x74.
 awk -F';' -v kib="$KIB" '
     function num(s,   v, i) { # "0x36" or "54" (mawk has no strtonum)
@@ -141,7 +163,13 @@ awk -F';' -v kib="$KIB" '
         for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
         return v
     }
-    { sid = num($1); reply = num($2) }
+    { sid = num($1); reply = num($2); id = num($5) }
+    # Timing, agent (0x7e8) and floor (0x6e8) alike: the replies to TransferData, per download.
+    sid == 54 && reply && (id == 2024 || id == 1768) {
+        k = id == 2024 ? downloads : "floor"
+        n[k]++; t[k, n[k]] = $6
+    }
+    id != 2016 && id != 2024 { next } # the agent and the ECU only from here: 0x7e0, 0x7e8
     sid == 52 && reply { downloads++; expected = 1 }
     sid == 54 && !reply {
         blocks++
@@ -152,6 +180,11 @@ awk -F';' -v kib="$KIB" '
     num($4) == 120 { pending++ } # hex literals are not portable awk: 0x34, 0x36, 0x78
     END {
         printf "tshark: %d UDS messages, %d downloads, %d TransferData blocks, %d responsePending\n", NR, downloads, blocks, pending
+        for (k in n) if (n[k] >= 3) { # blocks 2 .. N-1 between the first reply and the one before the last (full blocks)
+            ms = (t[k, n[k] - 1] - t[k, 1]) * 1000
+            if (ms > 0) printf "throughput %s: %d blocks of 4093 data bytes in %.1f ms, %.1f KiB/s\n",
+                k == "floor" ? "floor (isotp_pingpong)" : "agent download " k, n[k] - 2, ms, (n[k] - 2) * 4093 / 1.024 / ms
+        }
         # v2.0, v3.0, then v2.0 again (the rollback reflash), each of at least KIB/4 blocks of 4093 bytes.
         if (downloads != 3 || blocks < 3 * int(kib / 4) || pending < 3) bad = 1
         exit bad
