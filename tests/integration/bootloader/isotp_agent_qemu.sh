@@ -61,13 +61,8 @@ cat > "$root/test/agent.json" <<'JSON'
            "profile": {"memory": [{"address": "0x10000", "size": "0x100000"}]}}]}
 JSON
 
-cat > "$work/init" <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/sbin:/usr/bin:/bin
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
-fails=0
-fail() { echo "AGENT-CHECK FAILED: $*"; fails=$((fails + 1)); }
+guest_init AGENT
+cat >> "$work/init" <<'EOF'
 uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 for m in $(cat /lib/mod/order); do insmod /lib/mod/$m || fail "insmod $m"; done
 ip link add dev vcan0 type vcan || fail "ip link add vcan0"

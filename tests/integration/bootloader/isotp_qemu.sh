@@ -28,17 +28,8 @@ copy_with_libs "$(command -v ip)" "$root/sbin/ip"
 for tool in isotpsend isotprecv cansend candump; do copy_with_libs "$(command -v $tool)" "$root/usr/bin/$tool"; done
 copy_with_libs "$DRIVER" "$root/test/isotp_driver"
 
-cat > "$work/init" <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/sbin:/usr/bin:/bin
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
-fails=0
-fail() { echo "ISOTP-CHECK FAILED: $*"; fails=$((fails + 1)); }
-check() { # description, command...
-    what=$1; shift
-    if "$@"; then echo "ok: $what"; else fail "$what"; fi
-}
+guest_init ISOTP
+cat >> "$work/init" <<'EOF'
 for m in $(cat /lib/mod/order); do insmod /lib/mod/$m || fail "insmod $m"; done
 ip link add dev vcan0 type vcan || fail "ip link add vcan0"
 ip link set vcan0 mtu 72 || fail "vcan0 mtu 72 (CAN FD)"

@@ -9,6 +9,8 @@
 #   guest_root                           $work, $root: a fresh tree with busybox
 #   guest_modules MODULE...              the modules with their dependencies, in load order (/lib/mod/order)
 #   copy_with_libs FILE [DEST]           a program and its shared libraries
+#   guest_init TAG                       $work/init begun: busybox, mounts, fail() ("TAG-CHECK FAILED: ...",
+#                                        counted in $fails) and check(); the suite appends its own lines
 #   guest_boot INIT                      boot with INIT as /init; $log is the console, $qrc qemu's exit
 # MODULE is a module's name as in modules.dep ("ubi", "can-isotp").
 
@@ -86,6 +88,21 @@ copy_with_libs() {
     for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
         [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
     done
+}
+
+guest_init() {
+    cat > "$work/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/sbin:/usr/bin:/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+fails=0
+fail() { echo "$1-CHECK FAILED: \$*"; fails=\$((fails + 1)); }
+check() { # description, command...
+    what=\$1; shift
+    if "\$@"; then echo "ok: \$what"; else fail "\$what"; fi
+}
+EOF
 }
 
 guest_qemu() { # accelerator options; execs: run it in a subshell
