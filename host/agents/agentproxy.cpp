@@ -1,4 +1,5 @@
 #include "agentproxy.h"
+#include "agentlog.h"
 
 #include "agentchannel.h"
 #include "updatestate.h"
@@ -10,8 +11,6 @@
 #include <QIODevice>
 #include <QLoggingCategory>
 #include <QStringDecoder>
-
-Q_LOGGING_CATEGORY(lcAgent, "conduit.agents")
 
 namespace conduit::agents {
 

@@ -1,4 +1,5 @@
 #include "agentregistry.h"
+#include "agentlog.h"
 
 #include <QDateTime>
 #include <QEventLoop>
@@ -8,8 +9,6 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
-
-Q_DECLARE_LOGGING_CATEGORY(lcAgent)
 
 namespace conduit::agents {
 

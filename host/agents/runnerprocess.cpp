@@ -1,4 +1,5 @@
 #include "runnerprocess.h"
+#include "agentlog.h"
 
 #include "runner/runner.h"
 
@@ -18,8 +19,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-Q_LOGGING_CATEGORY(lcRunner, "conduit.agents.runner")
 
 namespace conduit::agents {
 

@@ -3,11 +3,10 @@
 // moment where neither the journal nor the history holds it. Split from
 // campaignengine.cpp, same class (docs/campaign-engine.md).
 #include "campaignengine.h"
+#include "campaignlog.h"
 #include "campaignengine_p.h"
 
 #include <QLoggingCategory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
 
 namespace conduit::core {
 

@@ -1,4 +1,5 @@
 #include "campaignengine.h"
+#include "campaignlog.h"
 #include "campaignengine_p.h"
 #include "campaignplan.h"
 
@@ -13,8 +14,6 @@
 
 #include <algorithm>
 #include <memory>
-
-Q_LOGGING_CATEGORY(lcCampaign, "conduit.campaign")
 
 namespace conduit::core {
 

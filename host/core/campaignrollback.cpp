@@ -3,6 +3,7 @@
 // (one that switches on a reboot may still run its new slot). Split from
 // campaignengine.cpp, same class (docs/campaign-engine.md).
 #include "campaignengine.h"
+#include "campaignlog.h"
 #include "campaignengine_p.h"
 
 #include <conduit/agent.h>
@@ -11,8 +12,6 @@
 
 #include <algorithm>
 #include <memory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
 
 namespace conduit::core {
 

@@ -1,4 +1,5 @@
 #include "host.h"
+#include "hostlog.h"
 
 #include "api/host1adaptor.h"
 #include "upstream/bundlecampaign.h"
@@ -10,8 +11,6 @@
 #include <QDBusError>
 #include <QDir>
 #include <QLoggingCategory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcHost)
 
 namespace conduit::daemon {
 

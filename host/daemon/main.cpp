@@ -1,5 +1,6 @@
 // conduitd: the Conduit host.
 #include "checkagent.h"
+#include "hostlog.h"
 #include "hostconfig.h"
 #include "host.h"
 #include "unixsignals.h"
@@ -19,9 +20,8 @@
 
 #include <cstdio>
 
-Q_LOGGING_CATEGORY(lcHost, "conduit.host")
-
 using namespace conduit;
+using daemon::lcHost;
 
 namespace {
 

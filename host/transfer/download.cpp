@@ -1,4 +1,5 @@
 #include "download.h"
+#include "transferlog.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -9,8 +10,6 @@
 #include <limits>
 
 #include <unistd.h>
-
-Q_LOGGING_CATEGORY(lcTransfer, "conduit.transfer")
 
 namespace conduit::transfer {
 

@@ -1,4 +1,5 @@
 #include "ddiclient.h"
+#include "ddilog.h"
 
 #include "tlshint.h"
 
@@ -9,8 +10,6 @@
 #include <QRandomGenerator>
 
 #include <memory>
-
-Q_LOGGING_CATEGORY(lcDdi, "conduit.ddi")
 
 namespace conduit::upstream {
 

@@ -1,4 +1,5 @@
 #include "ddiconnector.h"
+#include "ddilog.h"
 
 #include "admission.h"
 #include "artifactmatch.h"
@@ -13,8 +14,6 @@
 #include <QFile>
 #include <QLoggingCategory>
 #include <QTimer>
-
-Q_DECLARE_LOGGING_CATEGORY(lcDdi)
 
 namespace conduit::upstream {
 

@@ -1,8 +1,7 @@
 #include "ddioutbox.h"
+#include "ddilog.h"
 
 #include <QLoggingCategory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcDdi)
 
 namespace conduit::upstream {
 
