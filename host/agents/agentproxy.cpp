@@ -1,7 +1,7 @@
 #include "agentproxy.h"
-#include "agentlog.h"
 
 #include "agentchannel.h"
+#include "agentlog.h"
 #include "updatestate.h"
 
 #include <conduit/agent.h>

@@ -1,4 +1,5 @@
 #include "agentregistry.h"
+
 #include "agentlog.h"
 
 #include <QDateTime>

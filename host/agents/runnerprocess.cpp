@@ -1,6 +1,6 @@
 #include "runnerprocess.h"
-#include "agentlog.h"
 
+#include "agentlog.h"
 #include "runner/runner.h"
 
 #include <QFile>

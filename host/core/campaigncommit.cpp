@@ -3,8 +3,8 @@
 // moment where neither the journal nor the history holds it. Split from
 // campaignengine.cpp, same class (docs/campaign-engine.md).
 #include "campaignengine.h"
-#include "campaignlog.h"
 #include "campaignengine_p.h"
+#include "campaignlog.h"
 
 #include <QLoggingCategory>
 

@@ -1,6 +1,6 @@
 #include "campaignengine.h"
-#include "campaignlog.h"
 #include "campaignengine_p.h"
+#include "campaignlog.h"
 #include "campaignplan.h"
 
 #include <conduit/agent.h>

@@ -3,8 +3,8 @@
 // (one that switches on a reboot may still run its new slot). Split from
 // campaignengine.cpp, same class (docs/campaign-engine.md).
 #include "campaignengine.h"
-#include "campaignlog.h"
 #include "campaignengine_p.h"
+#include "campaignlog.h"
 
 #include <conduit/agent.h>
 

@@ -1,7 +1,7 @@
 #include "host.h"
-#include "hostlog.h"
 
 #include "api/host1adaptor.h"
+#include "hostlog.h"
 #include "upstream/bundlecampaign.h"
 #include "upstream/ddiconnector.h"
 

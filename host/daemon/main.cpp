@@ -1,8 +1,8 @@
 // conduitd: the Conduit host.
 #include "checkagent.h"
-#include "hostlog.h"
-#include "hostconfig.h"
 #include "host.h"
+#include "hostconfig.h"
+#include "hostlog.h"
 #include "unixsignals.h"
 
 #include <conduit/agent.h>

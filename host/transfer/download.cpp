@@ -1,4 +1,5 @@
 #include "download.h"
+
 #include "transferlog.h"
 
 #include <QDir>

@@ -1,6 +1,6 @@
 #include "ddiclient.h"
-#include "ddilog.h"
 
+#include "ddilog.h"
 #include "tlshint.h"
 
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 #include "ddiconnector.h"
-#include "ddilog.h"
 
 #include "admission.h"
 #include "artifactmatch.h"
+#include "ddilog.h"
 #include "verifiedstream.h"
 
 #include "transfer/download.h"

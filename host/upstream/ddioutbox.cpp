@@ -1,4 +1,5 @@
 #include "ddioutbox.h"
+
 #include "ddilog.h"
 
 #include <QLoggingCategory>
