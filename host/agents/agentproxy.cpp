@@ -300,6 +300,9 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
     AgentCall *c = active_;
     if (type == FrameType::Progress || type == FrameType::Status) {
         if (frame.header.request == 0) return; // outside a call: nothing to attribute it to
+        // From a thread of the agent's own (the ABI allows it) a report may
+        // race the result of the call it was made in: late, not wrong.
+        if ((!c || frame.header.request != c->request_) && frame.header.request < nextRequest_) return;
     }
     if (!c || frame.header.request != c->request_)
         return violation(QStringLiteral("frame %1 for request %2, which is not in flight")

@@ -25,6 +25,7 @@ struct UdsTiming {
     std::chrono::milliseconds s3{5000};       // session kept alive by TesterPresent after this gap (minus margin)
     int busyRetries = 3;                      // 0x21 repeats before giving up
     std::chrono::milliseconds busyDelay{100}; // wait before each repeat
+    std::chrono::milliseconds margin{20};     // added to P2/P2* waits for the transport's own latency
 };
 
 // How a request failed. `nrc` is set for a negative response.
@@ -48,10 +49,14 @@ public:
     // One request; waits for its positive response (or none with
     // `suppressed`, where the suppress-positive-response bit is set by the
     // caller). `deadline` bounds the whole exchange including 0x78s.
+    // A suppressed request still waits P2 for a negative response (and,
+    // after a 0x78, for the final response the ECU then owes).
+    // Replies of other services (late, unsolicited) are skipped.
     UdsResult request(const Bytes &request, Clock::time_point deadline, bool suppressed = false);
     UdsResult requestFunctional(const Bytes &request); // no reply awaited
 
-    // DiagnosticSessionControl (0x10); takes P2/P2* from the reply.
+    // DiagnosticSessionControl (0x10); takes P2/P2* from the reply and turns
+    // TesterPresent on for a non-default session, off for the default one.
     UdsResult startSession(uint8_t session, Clock::time_point deadline);
 
     // Sends TesterPresent when the link has been quiet for longer than

@@ -1,7 +1,6 @@
-// Durable small files: the agent's state and the file/GRUB boot backends.
-// A write replaces the file atomically (temp file, fsync, rename, directory
-// fsync), so after a power cut a reader sees either the old or the new
-// content, never a mix.
+// Durable small files for the agent's state and the file/GRUB boot
+// backends: plugins/durable with the flash agent's error type (CONDUIT_E_IO)
+// and its power-cut fault points around the rename.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +10,7 @@
 
 namespace conduit::flash {
 
-using KeyValues = std::map<std::string, std::string>;
+using KeyValues = std::map<std::string, std::string>; // as plugin::KeyValues
 
 // Reads the whole file; nullopt when it does not exist. Throws on I/O errors.
 std::optional<std::string> readSmallFile(const std::string &path);

@@ -81,6 +81,10 @@ enum class DiagnosticNackCode : uint8_t {
     TransportProtocolError = 0x08,
 };
 std::string diagnosticNackName(uint8_t code);
+// Names for messages: "missing authentication (0x04)"; unknown codes "reserved (0x0a)" (the code once).
+std::string describeRoutingCode(uint8_t code);
+std::string describeGenericNack(uint8_t code);
+std::string describeDiagnosticNack(uint8_t code);
 
 struct Header {
     Version version = Version::Iso2012;
@@ -150,6 +154,16 @@ std::optional<EntityStatus> decodeEntityStatus(std::span<const uint8_t>, std::st
 std::optional<DiagnosticMessage> decodeDiagnostic(std::span<const uint8_t>, std::string &error);
 std::optional<DiagnosticAck> decodeDiagnosticAck(std::span<const uint8_t>, std::string &error);
 std::optional<uint8_t> decodeGenericNack(std::span<const uint8_t>, std::string &error);
+
+// Vehicle identification requests with EID (6 bytes) or VIN (17 characters); the plain
+// request, the alive check request, the entity status and power mode requests carry nothing.
+Bytes encodeIdentificationRequestByEid(const std::array<uint8_t, 6> &eid);
+std::optional<std::array<uint8_t, 6>> decodeIdentificationRequestByEid(std::span<const uint8_t>, std::string &error);
+Bytes encodeIdentificationRequestByVin(const std::string &vin);
+std::optional<std::string> decodeIdentificationRequestByVin(std::span<const uint8_t>, std::string &error);
+std::optional<uint8_t> decodePowerModeResponse(std::span<const uint8_t>, std::string &error);
+// For the payload types that carry nothing: refuses a non-empty payload.
+bool checkEmpty(std::span<const uint8_t>, PayloadType type, std::string &error);
 
 // Splits a TCP byte stream into messages. Survives messages coalesced in
 // one read and split across many (down to one byte per read). A message

@@ -87,6 +87,10 @@ enum class Nrc : uint8_t {
 std::string nrcName(uint8_t code);
 // "RequestDownload" for a known service, "service 0xab" otherwise.
 std::string sidName(uint8_t sid);
+// For messages, the code once: "requestOutOfRange (0x31)", "reserved (0x3a)";
+// "RequestDownload (0x34)", "service 0xab".
+std::string describeNrc(uint8_t code);
+std::string describeSid(uint8_t sid);
 
 // A reply split into what it is.
 struct Reply {
@@ -99,6 +103,9 @@ struct Reply {
 std::optional<Reply> parseReply(std::span<const uint8_t> reply, std::string &error);
 
 // ---- requests and the replies they get (encoders used by the client, decoders by both)
+// Every parse*Reply takes `positive`, the whole positive response starting
+// with SID+0x40 (UdsResult::response), and checks that byte and the echoed
+// fields (session, DID, level, routine type and id).
 
 struct SessionTiming { uint16_t p2Ms = 0; uint32_t p2StarMs = 0; }; // from the 0x50 reply (P2* sent in 10 ms units)
 Bytes sessionControl(uint8_t session, bool suppress = false);

@@ -128,6 +128,20 @@ private slots:
         QCOMPARE(r.payloadBytes, quint64(data.size()));
     }
 
+    // The ABI lets an agent's own threads report progress at any time; a
+    // report that races the result of its call is late, not a violation.
+    void reportsFromTheAgentsThreadAcrossCallsAreKept() {
+        FaultEnv env("reports@inventory");
+        RunnerFixture f(testAgent(QStringLiteral("test-fault.so")), testLimits());
+        QCOMPARE(f.start(), QString());
+        QSignalSpy failed(f.runner.get(), &AgentProxy::failed);
+        for (int i = 0; i < 200; ++i) {
+            const CallResult r = f.call(Op::Inventory);
+            QVERIFY2(r.ok(), qPrintable(QStringLiteral("inventory %1: %2").arg(i).arg(r.message)));
+        }
+        QCOMPARE(failed.size(), 0);
+    }
+
     void slowCallPastDeadlineIsKilled() {
         FaultEnv env("slow@inventory");
         RunnerLimits l = testLimits();

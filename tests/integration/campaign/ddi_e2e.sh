@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: a fleet server (conduit-devserver:
 # hawkBit DDI + the Uptane Director and Image repositories) deploys an update
-# to a vehicle with four devices: a gateway and two brake ECUs (the example
-# ECU agent) and a head unit with A/B partitions (the flash agent, file
-# slots, trial boot). conduitd polls the server, verifies everything with
+# to a vehicle with six devices: a gateway and two brake ECUs (the example
+# ECU agent), an engine ECU (single bank) and a transmission ECU (dual bank)
+# reprogrammed over DoIP by the bootloader agent (UDS, seed/key, Intel HEX
+# and S-record images, behind conduit-ecusim's simulated DoIP gateway), and
+# a head unit with A/B partitions (the flash agent, file slots, trial boot). conduitd polls the server, verifies everything with
 # Uptane, asks the driver (conduitctl, over D-Bus) for consent, downloads
 # and installs phase by phase, reboots the head unit into its new slot and
 # commits; the server sees every step as DDI feedback. Then a second update
 # whose head-unit slot never comes up: the bootloader falls back and every
-# device rolls back. Then a third whose head unit boots its new slot while
+# device rolls back (the engine ECU is reflashed with its kept 2.0 image,
+# the transmission ECU switches back to its other bank). Then a third whose head unit boots its new slot while
 # ecu-2 comes back on its old software: every device rolls back, and the
 # server is told that the head unit runs the new slot until its next reboot.
 # Prints what happens and checks it.
 # Usage: ddi_e2e.sh BUILD_DIR
 set -euo pipefail
 source "$(dirname "$0")/../lib/ddi.sh"
+source "$(dirname "$0")/../lib/ecusim.sh"
 ddi_private_bus "$@" # conduitd publishes its control API on a private session bus
 ddi_setup "$1" conduit-ddi
 ddi_before_cleanup() {
   touch "$work/stop"
   [ -f "$work/conduitd.pid" ] && kill "$(cat "$work/conduitd.pid")" 2>/dev/null || true
-  kill "${vehicle_pid:-}" "${hmi_pid:-}" 2>/dev/null || true
+  kill "${vehicle_pid:-}" "${hmi_pid:-}" "${ecusim_pid:-}" 2>/dev/null || true
 }
 mkdir -p state agent-config images slots
 
@@ -28,6 +32,20 @@ mkdir -p state agent-config images slots
 head -c $((8 << 20)) /dev/urandom > slots/hu-a.img
 : > slots/hu-b.img
 echo '{"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"}' > agent-config/io.conduit.example.ecu.json
+# Two ECUs behind a DoIP gateway (conduit-ecusim), both running 1.0 from the factory.
+cat > ecusim.json <<JSON
+{"entity":{"announceCount":0},"ecus":[
+ {"name":"ecm","logicalAddress":4097,"banks":1,"initialVersion":"1.0","hardwareNumber":"ECM-V3"},
+ {"name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0","hardwareNumber":"TCU-V1"}]}
+JSON
+ecusim_start ecusim.json ecusim-flash
+cat > agent-config/io.conduit.bootloader.json <<JSON
+{"gateways":[{"id":"gw","host":"127.0.0.1","port":$ecusim_port}],
+ "seed_key":{"library":"$agents/libconduit-seedkey-example.so","variant":"conduit-example"},
+ "profiles":{"body":{"memory":[{"address":"0x10000","size":"0x40000"}]}},
+ "ecus":[{"id":"ecm-1","hardware_id":"ecm","logical_address":"0x1001","profile":"body"},
+         {"id":"tcu-1","hardware_id":"tcu","logical_address":"0x1002","banks":2,"profile":"body"}]}
+JSON
 cat > agent-config/io.conduit.flash.json <<JSON
 {"devices":[{"id":"hu-1","hardware_id":"hu-sim","slots":{
   "A":{"path":"$work/slots/hu-a.img","version":"1.0"},
@@ -61,6 +79,10 @@ release() { # version counter
   printf 'Gateway %s: schnellerer Start, verst\xc3\xa4ndlichere Fehlercodes f\xc3\xbcr die Werkstatt.\n' "$1" > notes/gateway-de.txt
   printf 'Brakes %s: smoother braking at low speed.\n' "$1" > notes/brake-en.txt
   printf 'Bremsen %s: sanfteres Bremsen bei niedriger Geschwindigkeit.\n' "$1" > notes/brake-de.txt
+  printf 'Engine %s: cleaner cold start.\n' "$1" > notes/ecm-en.txt
+  printf 'Motor %s: sauberer Kaltstart.\n' "$1" > notes/ecm-de.txt
+  printf 'Transmission %s: smoother shifts.\n' "$1" > notes/tcu-en.txt
+  printf 'Getriebe %s: sanftere Gangwechsel.\n' "$1" > notes/tcu-de.txt
   printf 'Head unit %s: new navigation maps, faster route planning.\n' "$1" > notes/hu-sim-en.txt
   printf 'Infotainment %s: neue Navigationskarten, schnellere Routenplanung.\n' "$1" > notes/hu-sim-de.txt
   for dev in gw-1:gateway:0:2:120:120 ecu-1:brake:1:2:300:300 ecu-2:brake:1:2:240:240 hu-1:hu-sim:2:16:600:90; do
@@ -72,6 +94,16 @@ release() { # version counter
       --release-notes "en=notes/$hw-en.txt" --release-notes "de=notes/$hw-de.txt" >/dev/null
     "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.img" >/dev/null
   done
+  # The DoIP ECUs' images: Intel HEX for the engine, S-record for the transmission.
+  for dev in ecm-1:ecm:ihex:hex tcu-1:tcu:srec:s19; do
+    IFS=: read -r id hw format ext <<< "$dev"
+    ecusim_image "$1" "$2" "$format" "images/$id-$1.$ext"
+    "$bin/conduit-repo" add-target --repo repo "images/$id-$1.$ext" --hardware-id "$hw" \
+      --release-counter "$2" --phase 1 --require-parked --version "$1" \
+      --install-seconds 60 --unusable-seconds 60 \
+      --release-notes "en=notes/$hw-en.txt" --release-notes "de=notes/$hw-de.txt" >/dev/null
+    "$bin/conduit-repo" assign --repo repo --ecu "$id" --target "$id-$1.$ext" >/dev/null
+  done
   "$bin/conduit-repo" sign --repo repo >/dev/null
   rm -rf www && "$bin/conduit-repo" publish --repo repo --out www >/dev/null
 }
@@ -79,10 +111,11 @@ deploy() { # version
   ddi_deploy "{\"controller\":\"vin-0042\",\"download\":\"attempt\",\"update\":\"attempt\",\"chunks\":[
     {\"part\":\"gateway\",\"version\":\"$1\",\"name\":\"gateway\",\"artifacts\":[\"$work/images/gw-1-$1.img\"]},
     {\"part\":\"brake\",\"version\":\"$1\",\"name\":\"brakes\",\"artifacts\":[\"$work/images/ecu-1-$1.img\",\"$work/images/ecu-2-$1.img\"]},
+    {\"part\":\"powertrain\",\"version\":\"$1\",\"name\":\"powertrain\",\"artifacts\":[\"$work/images/ecm-1-$1.hex\",\"$work/images/tcu-1-$1.s19\"]},
     {\"part\":\"head-unit\",\"version\":\"$1\",\"name\":\"head unit\",\"artifacts\":[\"$work/images/hu-1-$1.img\"]}]}"
 }
 
-echo "== release engineer: keys, repositories, update 2.0 for gw-1, ecu-1, ecu-2 and the head unit hu-1"
+echo "== release engineer: keys, repositories, update 2.0 for gw-1, ecu-1, ecu-2, the DoIP ECUs ecm-1 and tcu-1, and the head unit hu-1"
 "$bin/conduit-repo" init --repo repo --seed 42 >/dev/null
 release 2.0 2
 "$bin/conduitctl" provision --state state/trust.json \
@@ -157,7 +190,7 @@ echo
 echo "== server deploys update 2.0 (action $(deploy 2.0)); the driver consents in the HMI (here: conduitctl)"
 drive
 echo "devices: $(versions)"
-[ "$(versions)" = "ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 " ] || { echo "FAIL: not all on 2.0"; exit 1; }
+[ "$(versions)" = "ecm-1=2.0 ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 tcu-1=2.0 " ] || { echo "FAIL: not all on 2.0"; exit 1; }
 [ "$(server_result 1)" = '"finished":"success"' ] || { echo "FAIL: server did not see success"; exit 1; }
 echo "server: action 1 closed with success"
 
@@ -168,7 +201,7 @@ echo fail > boot-mode
 action=$(deploy 3.0)
 drive
 echo "devices: $(versions)"
-[ "$(versions)" = "ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
+[ "$(versions)" = "ecm-1=2.0 ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 tcu-1=2.0 " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
 [ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
 echo "server: action $action closed with failure: $(ddi_feedback "$action" | grep -o 'runs [^"]*' | tail -1)"
 if ddi_feedback "$action" | grep -q 'a reboot is needed'; then echo "FAIL: a reboot asked for although hu-1 fell back"; exit 1; fi

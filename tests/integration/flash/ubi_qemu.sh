@@ -15,73 +15,19 @@ FLASH_SO=$1
 FLASHSTEP=$2
 TIMEOUT=${UBI_QEMU_TIMEOUT:-420}
 
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: needs root (apt, kernel image)"; exit 77
-fi
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-need=""
+. "$(dirname "$0")/../lib/qemu_guest.sh"
+guest_need_root
 # busybox-static: the guest has no libc of its own for busybox.
-for p in qemu-system-x86 busybox-static mtd-utils cpio; do installed $p || need="$need $p"; done
-ls /lib/modules/*/kernel/drivers/mtd/nand/raw/nandsim.ko* >/dev/null 2>&1 || need="$need linux-image-amd64"
-if [ -n "$need" ]; then
-    echo "installing:$need"
-    apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need >/dev/null
-fi
-
-# The newest kernel whose modules include nandsim and ubi.
-KVER=""
-for m in $(ls -d /lib/modules/* | sort -V); do
-    v=${m##*/}
-    [ -f "/boot/vmlinuz-$v" ] && ls "$m"/kernel/drivers/mtd/ubi/ubi.ko* >/dev/null 2>&1 && KVER=$v
-done
-[ -n "$KVER" ] || { echo "FAIL: no kernel with ubi modules in /boot"; exit 1; }
-MODDIR=/lib/modules/$KVER
-
-work=$(mktemp -d /tmp/ubi-qemu.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-root=$work/root
-mkdir -p "$root/bin" "$root/lib/mod" "$root/test" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
-cp /bin/busybox "$root/bin/busybox"
-
-# Modules with their dependencies, dependencies first (modules.dep lists
-# each module's dependencies, the deepest last).
-order=""
-add_module() { # relative path in modules.dep
-    case " $order " in *" $1 "*) return ;; esac
-    deps=$(grep "^$1:" "$MODDIR/modules.dep" | cut -d: -f2)
-    for d in $(echo $deps | tr ' ' '\n' | tac); do add_module "$d"; done
-    order="$order $1"
-}
-for name in nandsim ubi; do
-    add_module "$(grep -o "^[^:]*/$name\.ko[^:]*" "$MODDIR/modules.dep")"
-done
-: > "$root/lib/mod/order"
-for rel in $order; do
-    base=$(basename "$rel")
-    case "$base" in
-    *.xz) xz -dc "$MODDIR/$rel" > "$root/lib/mod/${base%.xz}"; base=${base%.xz} ;;
-    *.zst) zstd -qdc "$MODDIR/$rel" > "$root/lib/mod/${base%.zst}"; base=${base%.zst} ;;
-    *) cp "$MODDIR/$rel" "$root/lib/mod/$base" ;;
-    esac
-    echo "$base" >> "$root/lib/mod/order"
-done
-
-# Programs and their shared libraries at their usual paths.
-copy_with_libs() { # file [dest]
-    dest=${2:-$root$1}
-    mkdir -p "$(dirname "$dest")"
-    cp -L "$1" "$dest"
-    for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
-        [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
-    done
-}
+guest_install qemu-system-x86 busybox-static mtd-utils cpio
+ls /lib/modules/*/kernel/drivers/mtd/nand/raw/nandsim.ko* >/dev/null 2>&1 || guest_install linux-image-amd64
+guest_kernel nandsim ubi
+guest_root
+guest_modules nandsim ubi
 for tool in ubiattach ubimkvol ubiupdatevol; do copy_with_libs "$(command -v $tool)" "$root/bin/$tool"; done
 copy_with_libs "$FLASH_SO" "$root/test/flash.so"
 copy_with_libs "$FLASHSTEP" "$root/test/flashstep"
 
-cat > "$root/init" <<'EOF'
+cat > "$work/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -187,41 +133,7 @@ if [ $fails = 0 ]; then echo "UBI-TEST: PASS"; else echo "UBI-TEST: FAIL ($fails
 sync
 poweroff -f
 EOF
-chmod +x "$root/init"
-
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
-
-log=$work/console.log
-boot() { # accelerator options; execs: run it in a subshell
-    echo "booting $KVER ($*) ..."
-    rm -f "$log"
-    exec timeout "$TIMEOUT" qemu-system-x86_64 "$@" -m 512 -smp 1 -nodefaults -no-reboot \
-        -display none -serial "file:$log" -monitor none \
-        -kernel "/boot/vmlinuz-$KVER" -initrd "$work/initrd.gz" \
-        -append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init"
-}
-set +e
-qrc=1
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    # Some (nested) KVM hosts hang before the kernel prints anything: give
-    # KVM 30 s to reach the kernel banner, else stop it and emulate.
-    rm -f "$log"
-    (boot -enable-kvm -cpu host) &
-    qemu=$! # timeout(1), which passes a TERM on to qemu
-    for _ in $(seq 30); do
-        grep -q "Linux version" "$log" 2>/dev/null && break
-        kill -0 $qemu 2>/dev/null || break
-        sleep 1
-    done
-    if grep -q "Linux version" "$log" 2>/dev/null; then
-        wait $qemu; qrc=$?
-    else
-        echo "KVM did not start the kernel within 30 s; falling back to TCG"
-        kill $qemu 2>/dev/null; wait $qemu
-    fi
-fi
-grep -q "Linux version" "$log" 2>/dev/null || { (boot -accel tcg); qrc=$?; }
-set -e
+guest_boot "$work/init"
 grep -E "^(ok:|UBI-CHECK|UBI-TEST|result )" "$log" || true
 if grep -q "UBI-TEST: PASS" "$log"; then echo PASS; exit 0; fi
 echo "FAIL (qemu exit $qrc); console:"; tail -n 60 "$log"

@@ -2,7 +2,7 @@
 
 #include <QTest>
 
-using conduit::flash::Json;
+using conduit::plugin::Json;
 
 class TestJson : public QObject {
     Q_OBJECT

@@ -1,0 +1,229 @@
+// DoIP transfer benchmark and its floor (issue 14, "Benchmarks"): moves
+// SIZE bytes in blocks as TransferData requests, each answered before the
+// next goes out, over loopback.
+//   floor: a plain TCP socket, the same request size, a 2-byte answer
+//          (request/response ping-pong, nothing else);
+//   doip:  DoipConnection + DoipLink + UdsClient against a minimal DoIP
+//          entity in this process (diagnostic ACK, then the 0x76 reply).
+// Runs the two interleaved, RUNS times, and prints MiB/s, the ratio and
+// the process CPU per MiB (both sides of the loopback: tester and entity).
+// Usage: bench_doip [SIZE_MIB=16] [BLOCK=4095] [RUNS=5] [coalesce]
+// ("coalesce": the entity writes its ACK and the response in one segment,
+// which shows what the ACK's own segment costs).
+#include "doipclient.h"
+#include "udsclient.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace conduit::bootloader;
+using Seconds = std::chrono::duration<double>;
+
+namespace {
+
+int listenLoopback(uint16_t &port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&sa), len) < 0 || ::listen(fd, 1) < 0)
+        throw std::runtime_error("cannot listen on 127.0.0.1");
+    getsockname(fd, reinterpret_cast<sockaddr *>(&sa), &len);
+    port = ntohs(sa.sin_port);
+    return fd;
+}
+
+int acceptOne(int listener) {
+    const int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    const int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::close(listener);
+    return c;
+}
+
+bool readExactly(int fd, uint8_t *p, size_t n) {
+    while (n > 0) {
+        const ssize_t r = ::recv(fd, p, n, 0);
+        if (r <= 0) return false;
+        p += r;
+        n -= static_cast<size_t>(r);
+    }
+    return true;
+}
+
+void writeAll(int fd, const Bytes &b) {
+    size_t done = 0;
+    while (done < b.size()) {
+        const ssize_t n = ::send(fd, b.data() + done, b.size() - done, MSG_NOSIGNAL);
+        if (n <= 0) return;
+        done += static_cast<size_t>(n);
+    }
+}
+
+double cpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct Run {
+    double seconds = 0, cpu = 0;
+};
+
+// The floor: request of `block` bytes, answer of 2 bytes, one at a time.
+Run floorRun(size_t total, size_t block) {
+    uint16_t port = 0;
+    const int listener = listenLoopback(port);
+    std::thread server([listener, block] {
+        const int c = acceptOne(listener);
+        std::vector<uint8_t> buf(block);
+        const Bytes answer{0x76, 0x01};
+        while (readExactly(c, buf.data(), block)) writeAll(c, answer);
+        ::close(c);
+    });
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa) < 0) throw std::runtime_error("floor: connect");
+    Bytes request(block, 0x5A);
+    uint8_t answer[2];
+    const double cpu0 = cpuSeconds();
+    const auto t0 = Clock::now();
+    for (size_t sent = 0; sent < total; sent += block - 2) {
+        writeAll(fd, request);
+        if (!readExactly(fd, answer, 2)) throw std::runtime_error("floor: server gone");
+    }
+    Run r{Seconds(Clock::now() - t0).count(), cpuSeconds() - cpu0};
+    ::close(fd);
+    server.join();
+    return r;
+}
+
+// A DoIP entity that activates routing, then ACKs every diagnostic message
+// and answers a TransferData with its positive response.
+void entity(int listener, bool coalesce) {
+    using namespace doip;
+    const int c = acceptOne(listener);
+    StreamParser parser(1u << 20);
+    std::vector<uint8_t> buf(65536);
+    for (;;) {
+        Message m;
+        GenericNackCode nack{};
+        const auto s = parser.next(m, nack);
+        if (s == StreamParser::Status::NeedMore) {
+            const ssize_t n = ::recv(c, buf.data(), buf.size(), 0);
+            if (n <= 0) break;
+            parser.feed(std::span(buf.data(), static_cast<size_t>(n)));
+            continue;
+        }
+        if (s != StreamParser::Status::Message) break;
+        std::string error;
+        if (m.type == static_cast<uint16_t>(PayloadType::RoutingActivationRequest)) {
+            writeAll(c, encode(Version::Iso2012, PayloadType::RoutingActivationResponse,
+                               encodeRoutingResponse({0x0E00, 0x1000, 0x10, {}})));
+        } else if (auto d = m.type == static_cast<uint16_t>(PayloadType::DiagnosticMessage)
+                                ? decodeDiagnostic(m.payload, error)
+                                : std::nullopt) {
+            Bytes ack = encode(Version::Iso2012, PayloadType::DiagnosticAck,
+                               encodeDiagnosticAck({d->target, d->source, 0x00, {}}));
+            const Bytes reply{static_cast<uint8_t>(d->userData[0] + 0x40), d->userData.size() > 1 ? d->userData[1] : uint8_t(0)};
+            const Bytes response =
+                encode(Version::Iso2012, PayloadType::DiagnosticMessage, encodeDiagnostic({d->target, d->source, reply}));
+            if (coalesce) { // ACK and response in one segment
+                ack.insert(ack.end(), response.begin(), response.end());
+                writeAll(c, ack);
+            } else { // as an entity that forwards to the ECU: the ACK first, the response after
+                writeAll(c, ack);
+                writeAll(c, response);
+            }
+        }
+    }
+    ::close(c);
+}
+
+Run doipRun(size_t total, size_t block, bool coalesce) {
+    uint16_t port = 0;
+    const int listener = listenLoopback(port);
+    std::thread server(entity, listener, coalesce);
+    DoipConfig config;
+    config.port = port;
+    config.maxDataSize = block;
+    std::optional<TransportError> error;
+    auto connection = DoipConnection::open(config, error);
+    if (!connection) throw std::runtime_error("doip: " + error->message);
+    std::string why;
+    auto link = connection->link(0x1001, why);
+    UdsClient uds(*link);
+    const Bytes data(block - 2, 0x5A);
+    uint8_t counter = 0x01;
+    const double cpu0 = cpuSeconds();
+    const auto t0 = Clock::now();
+    for (size_t sent = 0; sent < total; sent += data.size()) {
+        const auto r = uds.request(uds::transferData(counter, data), Clock::now() + std::chrono::seconds(5));
+        if (!r.ok()) throw std::runtime_error("doip: " + r.error->message);
+        counter = uds::nextBlockCounter(counter);
+    }
+    Run r{Seconds(Clock::now() - t0).count(), cpuSeconds() - cpu0};
+    link.reset();
+    connection->close();
+    server.join();
+    return r;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    const size_t mib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 16;
+    const size_t block = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 4095;
+    const int runs = argc > 3 ? std::atoi(argv[3]) : 5;
+    const bool coalesce = argc > 4 && std::string(argv[4]) == "coalesce";
+    if (block < 3 || runs < 1) {
+        std::fprintf(stderr, "usage: bench_doip [SIZE_MIB] [BLOCK>=3] [RUNS>=1]\n");
+        return 2;
+    }
+    const size_t total = mib << 20;
+    std::vector<double> floorRate, doipRate, floorCpu, doipCpu, ratio;
+    try {
+        for (int i = 0; i < runs; ++i) {
+            const Run f = floorRun(total, block), d = doipRun(total, block, coalesce);
+            floorRate.push_back(double(mib) / f.seconds);
+            doipRate.push_back(double(mib) / d.seconds);
+            floorCpu.push_back(f.cpu * 1000 / double(mib));
+            doipCpu.push_back(d.cpu * 1000 / double(mib));
+            ratio.push_back(f.seconds / d.seconds);
+            std::printf("run %d: floor %.1f MiB/s, doip %.1f MiB/s, doip/floor %.2f\n", i + 1, floorRate.back(),
+                        doipRate.back(), ratio.back());
+        }
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "bench_doip: %s\n", e.what());
+        return 1;
+    }
+    std::printf("%zu MiB in blocks of %zu bytes (maxNumberOfBlockLength), %d runs%s, medians:\n", mib, block, runs,
+                coalesce ? ", ACK and response coalesced" : "");
+    std::printf("  floor (TCP ping-pong): %.1f MiB/s, CPU %.1f ms/MiB (both ends)\n", median(floorRate), median(floorCpu));
+    std::printf("  doip (client + UDS):   %.1f MiB/s, CPU %.1f ms/MiB (both ends)\n", median(doipRate), median(doipCpu));
+    std::printf("  doip/floor: %.2f\n", median(ratio));
+    return 0;
+}

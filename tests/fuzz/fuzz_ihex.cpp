@@ -1,0 +1,6 @@
+// Fuzz target: the bootloader agent's Intel HEX parser (see fuzz_image.h).
+#include "fuzz_image.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzzTextImage(conduit::bootloader::image::ImageFormat::IntelHex, data, size);
+}
