@@ -1,6 +1,7 @@
 #include "agentproxy.h"
 
 #include "agentchannel.h"
+#include "agentlog.h"
 #include "updatestate.h"
 
 #include <conduit/agent.h>
@@ -10,8 +11,6 @@
 #include <QIODevice>
 #include <QLoggingCategory>
 #include <QStringDecoder>
-
-Q_LOGGING_CATEGORY(lcAgent, "conduit.agents")
 
 namespace conduit::agents {
 

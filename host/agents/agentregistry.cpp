@@ -1,5 +1,7 @@
 #include "agentregistry.h"
 
+#include "agentlog.h"
+
 #include <QDateTime>
 #include <QEventLoop>
 #include <QTimer>
@@ -8,8 +10,6 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
-
-Q_DECLARE_LOGGING_CATEGORY(lcAgent)
 
 namespace conduit::agents {
 

@@ -1,5 +1,6 @@
 #include "runnerprocess.h"
 
+#include "agentlog.h"
 #include "runner/runner.h"
 
 #include <QFile>
@@ -18,8 +19,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-Q_LOGGING_CATEGORY(lcRunner, "conduit.agents.runner")
 
 namespace conduit::agents {
 

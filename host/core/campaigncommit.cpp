@@ -4,10 +4,9 @@
 // campaignengine.cpp, same class (docs/campaign-engine.md).
 #include "campaignengine.h"
 #include "campaignengine_p.h"
+#include "campaignlog.h"
 
 #include <QLoggingCategory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
 
 namespace conduit::core {
 

@@ -1,5 +1,7 @@
 #include "campaignengine.h"
 #include "campaignengine_p.h"
+#include "campaignlog.h"
+#include "campaignplan.h"
 
 #include <conduit/agent.h>
 
@@ -12,8 +14,6 @@
 
 #include <algorithm>
 #include <memory>
-
-Q_LOGGING_CATEGORY(lcCampaign, "conduit.campaign")
 
 namespace conduit::core {
 
@@ -122,57 +122,24 @@ void CampaignEngine::check() {
     const quint64 gen = generation_;
     gateway_->inventory([this, gen](const QList<DeviceRecord> &devices, const QString &error) {
         if (gen != generation_) return;
-        QHash<QString, DeviceRecord> byId;
-        for (const DeviceRecord &d : devices) byId.insert(d.info.id, d);
-        QStringList problems;
-        QString firstDevice; // the device of the first problem: the one the driver is told about
-        auto problem = [&](const QString &device, const QString &text) {
-            if (problems.isEmpty()) firstDevice = device;
-            problems << text;
-        };
-        QSet<QString> seen;
-        for (const CampaignTarget &t : campaign_.targets) {
-            if (seen.contains(t.deviceId)) problem(t.deviceId, QStringLiteral("device %1 appears twice").arg(t.deviceId));
-            seen.insert(t.deviceId);
-            if (!byId.contains(t.deviceId)) {
-                problem(t.deviceId, QStringLiteral("device %1 is not in this vehicle%2").arg(t.deviceId, error.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(error)));
-                continue;
-            }
-            const DeviceRecord &d = byId[t.deviceId];
-            if (!t.hardwareId.isEmpty() && d.info.hardwareId != t.hardwareId)
-                problem(t.deviceId, QStringLiteral("device %1: hardware id %2 does not match target's %3").arg(t.deviceId, d.info.hardwareId, t.hardwareId));
-            if (!(d.info.capabilities & CONDUIT_CAP_ROLLBACK) && !t.allowNoRollback)
-                problem(t.deviceId, QStringLiteral("device %1 cannot roll back and the package does not allow that").arg(t.deviceId));
+        const CampaignPlan plan = planCampaign(campaign_.targets, devices, error);
+        for (const CampaignPlan::Device &p : plan.devices) {
             DeviceUpdate r;
-            r.target = t;
-            r.agentId = d.agentId;
-            r.fromVersion = d.info.currentVersion;
-            r.capabilities = d.info.capabilities;
-            r.progress.deviceId = t.deviceId;
-            r.progress.total = t.length;
+            r.target = p.target;
+            r.agentId = p.agentId;
+            r.fromVersion = p.fromVersion;
+            r.capabilities = p.capabilities;
+            r.progress.deviceId = p.target.deviceId;
+            r.progress.total = p.target.length;
             updates_ << r;
         }
-        // Devices that cannot roll back go last, after every other phase.
-        int maxPhase = 0;
-        for (const DeviceUpdate &r : updates_) maxPhase = std::max(maxPhase, r.target.phase);
-        for (DeviceUpdate &r : updates_)
-            if (!(r.capabilities & CONDUIT_CAP_ROLLBACK)) r.target.phase = maxPhase + 1;
-        for (const DeviceUpdate &r : updates_) {
-            for (const QString &dep : r.target.dependencies) {
-                auto it = std::find_if(updates_.begin(), updates_.end(), [&](const DeviceUpdate &o) { return o.target.deviceId == dep; });
-                if (it == updates_.end()) problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not in the package").arg(r.target.deviceId, dep));
-                else if (it->target.phase >= r.target.phase)
-                    problem(r.target.deviceId, QStringLiteral("device %1 depends on %2, which is not installed in an earlier phase").arg(r.target.deviceId, dep));
-            }
-        }
-        if (campaign_.targets.isEmpty()) problem({}, QStringLiteral("the campaign has no targets"));
-        if (!problems.isEmpty())
-            return finish(Outcome::Failed, {Step::Check, Kind::NotInstallable, firstDevice, problems.join(QStringLiteral("; "))});
+        if (!plan.installable())
+            return finish(Outcome::Failed, {Step::Check, Kind::NotInstallable, plan.firstDevice, plan.problems.join(QStringLiteral("; "))});
         phaseOrder_ = phases();
         showPlannedPhases();
-        QList<PlannedUpdate> plan;
-        for (const DeviceUpdate &r : updates_) plan << PlannedUpdate{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
-        if (!journal(JournalRecord::planned(plan), true)) return finish(Outcome::Failed, journalFailure());
+        QList<PlannedUpdate> planned;
+        for (const DeviceUpdate &r : updates_) planned << PlannedUpdate{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
+        if (!journal(JournalRecord::planned(planned), true)) return finish(Outcome::Failed, journalFailure());
         afterConsent_ = [this] { download(); };
         askConsent(ConsentKind::Download);
     });

@@ -2,6 +2,7 @@
 // undo or go on), and the history of finished campaigns. Split from
 // campaignengine.cpp, same class.
 #include "campaignengine.h"
+#include "campaignlog.h"
 #include "durablefile.h"
 
 #include <QFile>
@@ -11,8 +12,6 @@
 
 #include <algorithm>
 #include <memory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
 
 namespace conduit::core {
 

@@ -4,6 +4,7 @@
 // campaignengine.cpp, same class (docs/campaign-engine.md).
 #include "campaignengine.h"
 #include "campaignengine_p.h"
+#include "campaignlog.h"
 
 #include <conduit/agent.h>
 
@@ -11,8 +12,6 @@
 
 #include <algorithm>
 #include <memory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcCampaign)
 
 namespace conduit::core {
 

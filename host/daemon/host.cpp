@@ -1,6 +1,7 @@
 #include "host.h"
 
 #include "api/host1adaptor.h"
+#include "hostlog.h"
 #include "upstream/bundlecampaign.h"
 #include "upstream/ddiconnector.h"
 
@@ -10,8 +11,6 @@
 #include <QDBusError>
 #include <QDir>
 #include <QLoggingCategory>
-
-Q_DECLARE_LOGGING_CATEGORY(lcHost)
 
 namespace conduit::daemon {
 

@@ -1,7 +1,8 @@
 // conduitd: the Conduit host.
 #include "checkagent.h"
-#include "hostconfig.h"
 #include "host.h"
+#include "hostconfig.h"
+#include "hostlog.h"
 #include "unixsignals.h"
 
 #include <conduit/agent.h>
@@ -19,9 +20,8 @@
 
 #include <cstdio>
 
-Q_LOGGING_CATEGORY(lcHost, "conduit.host")
-
 using namespace conduit;
+using daemon::lcHost;
 
 namespace {
 

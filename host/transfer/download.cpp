@@ -1,5 +1,7 @@
 #include "download.h"
 
+#include "transferlog.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -9,8 +11,6 @@
 #include <limits>
 
 #include <unistd.h>
-
-Q_LOGGING_CATEGORY(lcTransfer, "conduit.transfer")
 
 namespace conduit::transfer {
 

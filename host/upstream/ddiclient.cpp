@@ -1,5 +1,6 @@
 #include "ddiclient.h"
 
+#include "ddilog.h"
 #include "tlshint.h"
 
 #include <QJsonDocument>
@@ -9,8 +10,6 @@
 #include <QRandomGenerator>
 
 #include <memory>
-
-Q_LOGGING_CATEGORY(lcDdi, "conduit.ddi")
 
 namespace conduit::upstream {
 

@@ -2,6 +2,7 @@
 
 #include "admission.h"
 #include "artifactmatch.h"
+#include "ddilog.h"
 #include "verifiedstream.h"
 
 #include "transfer/download.h"
@@ -13,8 +14,6 @@
 #include <QFile>
 #include <QLoggingCategory>
 #include <QTimer>
-
-Q_DECLARE_LOGGING_CATEGORY(lcDdi)
 
 namespace conduit::upstream {
 

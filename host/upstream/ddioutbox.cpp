@@ -1,8 +1,8 @@
 #include "ddioutbox.h"
 
-#include <QLoggingCategory>
+#include "ddilog.h"
 
-Q_DECLARE_LOGGING_CATEGORY(lcDdi)
+#include <QLoggingCategory>
 
 namespace conduit::upstream {
 

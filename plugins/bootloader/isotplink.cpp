@@ -80,6 +80,11 @@ TransportError isoTpError(int err, const std::string &what, const IsoTpConfig &c
         return {TransportErrorKind::ConnectionLost,
                 where + "the CAN controller's transmit queue is full (bus off or no one acknowledges)" + sys};
     case EADDRNOTAVAIL:
+        // After a successful bind: the kernel unbound the socket because its
+        // interface was unregistered (a removed USB adapter, `ip link del`).
+        if (!what.starts_with("bind"))
+            return {TransportErrorKind::ConnectionLost, where + "CAN interface " + c.interface + " is gone" + sys};
+        [[fallthrough]];
     case EINVAL: return {TransportErrorKind::Configuration, where + "the kernel refused the ISO-TP addressing" + sys};
     case EAFNOSUPPORT:
     case EPROTONOSUPPORT:

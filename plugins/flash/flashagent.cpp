@@ -16,37 +16,31 @@ using namespace conduit::flash;
 class FlashAgent : public conduit::Agent {
 public:
     FlashAgent(std::string configJson, std::string stateDir) {
-        translate([&] {
-            for (DeviceConfig &c : parseAgentConfig(configJson))
-                devices_.push_back(std::make_unique<FlashDevice>(std::move(c), stateDir));
-        });
+        for (DeviceConfig &c : parseAgentConfig(configJson))
+            devices_.push_back(std::make_unique<FlashDevice>(std::move(c), stateDir));
     }
 
     std::vector<conduit::Device> inventory() override {
         std::vector<conduit::Device> out;
-        translate([&] {
-            for (auto &d : devices_) {
-                const DeviceReport r = d->report();
-                conduit::Device info;
-                info.id = d->config().id;
-                info.type = d->config().type;
-                info.hardwareId = d->config().hardwareId;
-                info.currentVersion = r.currentVersion;
-                info.previousVersion = r.previousVersion;
-                info.capabilities = CONDUIT_CAP_ROLLBACK | CONDUIT_CAP_NEEDS_REBOOT | CONDUIT_CAP_DELTA;
-                info.updateState = r.updateState;
-                conduit::Host::status(info.id, r.slotSummary);
-                out.push_back(std::move(info));
-            }
-        });
+        for (auto &d : devices_) {
+            const DeviceReport r = d->report();
+            conduit::Device info;
+            info.id = d->config().id;
+            info.type = d->config().type;
+            info.hardwareId = d->config().hardwareId;
+            info.currentVersion = r.currentVersion;
+            info.previousVersion = r.previousVersion;
+            info.capabilities = CONDUIT_CAP_ROLLBACK | CONDUIT_CAP_NEEDS_REBOOT | CONDUIT_CAP_DELTA;
+            info.updateState = r.updateState;
+            conduit::Host::status(info.id, r.slotSummary);
+            out.push_back(std::move(info));
+        }
         return out;
     }
 
     conduit_consent downloadConsent(const conduit::Update &u) override {
         FlashDevice &d = device(u);
-        bool ready = false;
-        translate([&] { ready = d.readyForTransfer(); });
-        return ready ? CONDUIT_CONSENT_ACCEPT : CONDUIT_CONSENT_POSTPONE;
+        return d.readyForTransfer() ? CONDUIT_CONSENT_ACCEPT : CONDUIT_CONSENT_POSTPONE;
     }
 
     void transfer(const conduit::Update &u, conduit::Payload &p) override {
@@ -64,7 +58,7 @@ public:
         ctx.progress = [id](uint64_t done, uint64_t total) { conduit::Host::progress(id, done, total); };
         ctx.status = [id](const std::string &m) { conduit::Host::status(id, m); };
         ctx.cancelled = [this] { return cancelled_.load() || conduit::Host::cancelled(); };
-        translate([&] { d.transfer(request(u), ctx); });
+        d.transfer(request(u), ctx);
     }
     void prepareInstall(const conduit::Update &u) override { step(u, &FlashDevice::checkStaged); }
     void install(const conduit::Update &u) override { step(u, &FlashDevice::checkStaged); }
@@ -75,14 +69,6 @@ public:
     void cancel() noexcept override { cancelled_ = true; }
 
 private:
-    template <typename F>
-    static void translate(F &&f) {
-        try {
-            f();
-        } catch (const Error &e) {
-            throw conduit::Error(e.code(), e.what());
-        }
-    }
     static UpdateRequest request(const conduit::Update &u) {
         UpdateRequest r;
         r.version = u.raw->version ? std::string(u.version()) : std::string();
@@ -100,7 +86,7 @@ private:
     }
     void step(const conduit::Update &u, void (FlashDevice::*fn)(const UpdateRequest &)) {
         FlashDevice &d = device(u);
-        translate([&] { (d.*fn)(request(u)); });
+        (d.*fn)(request(u));
     }
 
     std::vector<std::unique_ptr<FlashDevice>> devices_;

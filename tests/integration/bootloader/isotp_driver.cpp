@@ -70,6 +70,8 @@ int main(int argc, char **argv) {
     TransportError error{};
     auto link = IsoTpLink::open(config, error);
     if (!link) return fail(error);
+    // Both sockets are bound: a script may now change the interface under us.
+    std::fprintf(stderr, "open\n");
 
     if (command == "send" && nargs == 1) {
         const Bytes m = pattern(std::strtoul(args[0], nullptr, 10));

@@ -152,9 +152,11 @@ ip link set vcan0 down
 $D vcan0 7e0 7e8 send 4 > /tmp/e4
 check "interface down: connection lost" grep -q "^error connection lost: .*vcan0 is down" /tmp/e4
 ip link set up vcan0
-$D vcan0 7e0 7e8 recv 5000 > /tmp/e5 &
+$D vcan0 7e0 7e8 recv 5000 > /tmp/e5 2> /tmp/e5.err &
 R=$!
 ready 7e8
+# The driver has bound both its sockets (physical and functional) when it says so.
+for _ in $(seq 250); do grep -q "^open" /tmp/e5.err && break; usleep 20000; done
 ip link del vcan0
 wait $R
 # Removing an interface takes it down first: the waiting socket hears ENETDOWN.

@@ -62,6 +62,7 @@ private slots:
             {ENOBUFS, "send", TransportErrorKind::ConnectionLost, "transmit queue is full"},
             {EAFNOSUPPORT, "socket", TransportErrorKind::Configuration, "load the can-isotp module"},
             {EADDRNOTAVAIL, "bind", TransportErrorKind::Configuration, "refused the ISO-TP addressing"},
+            {EADDRNOTAVAIL, "receive", TransportErrorKind::ConnectionLost, "can0 is gone"}, // unbound when its interface went
         };
         for (const Case &k : cases) {
             const TransportError e = isoTpError(k.err, k.what, c);

@@ -1,0 +1,5 @@
+#include "campaignlog.h"
+
+namespace conduit::core {
+Q_LOGGING_CATEGORY(lcCampaign, "conduit.campaign")
+}

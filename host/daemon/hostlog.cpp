@@ -1,0 +1,5 @@
+#include "hostlog.h"
+
+namespace conduit::daemon {
+Q_LOGGING_CATEGORY(lcHost, "conduit.host")
+}

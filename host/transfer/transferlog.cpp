@@ -1,0 +1,5 @@
+#include "transferlog.h"
+
+namespace conduit::transfer {
+Q_LOGGING_CATEGORY(lcTransfer, "conduit.transfer")
+}
