@@ -42,11 +42,13 @@ bool checkEndpoint(const std::string &where, const IsoTpEndpoint &e, std::string
     for (uint32_t id : {e.rxId, e.txId, e.functionalId})
         if (id > limit)
             return (error = where + ": CAN id " + hexId(id) +
-                            (e.extendedIds ? " is beyond 29 bits" : " needs \"extendedIds\": true (11-bit ids end at 0x7ff)")),
+                            (e.extendedIds ? " is beyond 29 bits"
+                                           : " needs \"extendedIds\": true (11-bit ids end at 0x7ff)")),
                    false;
     if (e.rxId == e.txId || e.functionalId == e.txId || e.functionalId == e.rxId)
         return (error = where + ": rxId, txId and functionalId must differ"), false;
-    if (e.interface.empty() || e.interface.size() >= 16) return (error = where + ".interface: 1 to 15 characters"), false;
+    if (e.interface.empty() || e.interface.size() >= 16)
+        return (error = where + ".interface: 1 to 15 characters"), false;
     return true;
 }
 
@@ -69,7 +71,8 @@ bool readEndpoint(const Json &j, const std::string &where, IsoTpEndpoint &e, std
     }
     e.blockSize = uint8_t(bs), e.stMin = uint8_t(st);
     const Json &interface = j["interface"];
-    if (interface.kind() != Json::Kind::Null && !interface.isString()) return (error = where + ".interface: expected a string"), false;
+    if (interface.kind() != Json::Kind::Null && !interface.isString())
+        return (error = where + ".interface: expected a string"), false;
     e.interface = interface.string(e.interface);
     for (auto [key, target] : {std::pair{"extendedIds", &e.extendedIds}, std::pair{"canFd", &e.canFd}}) {
         const Json &v = j[key];
@@ -79,10 +82,12 @@ bool readEndpoint(const Json &j, const std::string &where, IsoTpEndpoint &e, std
     }
     const Json &padding = j["padding"];
     uint32_t pad = 0;
-    if (padding.kind() == Json::Kind::Bool && !padding.boolean()) e.padding.reset();
+    if (padding.kind() == Json::Kind::Bool && !padding.boolean())
+        e.padding.reset();
     else if (padding.kind() != Json::Kind::Null && !hexValue(padding, 0xFF, pad))
         return (error = where + ".padding: expected a byte (\"0xCC\") or false"), false;
-    else if (padding.kind() != Json::Kind::Null) e.padding = uint8_t(pad);
+    else if (padding.kind() != Json::Kind::Null)
+        e.padding = uint8_t(pad);
     return checkEndpoint(where, e, error);
 }
 

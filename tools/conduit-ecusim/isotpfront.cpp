@@ -18,7 +18,7 @@ namespace uds = bootloader::uds;
 
 namespace {
 constexpr int kPowerLossExit = 3; // as the DoIP entity's
-constexpr size_t kMaxQueued = 64;  // a tester waits for its replies; more is a flood
+constexpr size_t kMaxQueued = 64; // a tester waits for its replies; more is a flood
 
 std::string ids(const IsoTpEndpoint &e) {
     char text[64];
@@ -31,7 +31,8 @@ int openSocket(const IsoTpEndpoint &e, bool functional, std::string &error) {
     const unsigned index = if_nametoindex(e.interface.c_str());
     if (index == 0) return (error = "CAN interface " + e.interface + ": " + std::strerror(errno)), -1;
     const int fd = ::socket(PF_CAN, SOCK_DGRAM | SOCK_CLOEXEC, CAN_ISOTP);
-    if (fd < 0) return (error = std::string("CAN_ISOTP socket: ") + std::strerror(errno) + " (is can-isotp loaded?)"), -1;
+    if (fd < 0)
+        return (error = std::string("CAN_ISOTP socket: ") + std::strerror(errno) + " (is can-isotp loaded?)"), -1;
     can_isotp_options opts{};
     // The functional socket only listens: no flow control from it (a functional
     // request is a single frame), its replies leave through the physical socket.
@@ -50,10 +51,14 @@ int openSocket(const IsoTpEndpoint &e, bool functional, std::string &error) {
     addr.can_addr.tp.rx_id = (functional ? e.functionalId : e.rxId) | flag;
     addr.can_addr.tp.tx_id = e.txId | flag;
     const char *step = nullptr;
-    if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_OPTS, &opts, sizeof opts) < 0) step = "CAN_ISOTP_OPTS";
-    else if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_RECV_FC, &fc, sizeof fc) < 0) step = "CAN_ISOTP_RECV_FC";
-    else if (e.canFd && ::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_LL_OPTS, &ll, sizeof ll) < 0) step = "CAN_ISOTP_LL_OPTS";
-    else if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0) step = "bind";
+    if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_OPTS, &opts, sizeof opts) < 0)
+        step = "CAN_ISOTP_OPTS";
+    else if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_RECV_FC, &fc, sizeof fc) < 0)
+        step = "CAN_ISOTP_RECV_FC";
+    else if (e.canFd && ::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_LL_OPTS, &ll, sizeof ll) < 0)
+        step = "CAN_ISOTP_LL_OPTS";
+    else if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
+        step = "bind";
     if (step) {
         error = ids(e) + (functional ? " (functional)" : "") + ": " + step + ": " + std::strerror(errno);
         ::close(fd);
@@ -87,7 +92,7 @@ bool IsoTpFront::add(const EcuConfig &c, const IsoTpEndpoint &endpoint, std::str
     ecu->server->start(Clock::now());
     log(c.name + " on " + ids(endpoint) + ": " +
         (ecu->server->mode() == Mode::Application ? "application " + ecu->server->applicationVersion()
-                                                    : std::string("bootloader (no valid application)")) +
+                                                  : std::string("bootloader (no valid application)")) +
         ", " + std::to_string(c.banks) + " bank(s), active bank " + std::to_string(ecu->flash->activeBank()));
     ecus_.push_back(std::move(ecu));
     return true;
@@ -164,7 +169,9 @@ void IsoTpFront::pump(Ecu &ecu, TimePoint now) {
             Busy &b = *ecu.busy;
             if (now < b.deadline) {
                 if (now >= b.nextPending) {
-                    answer(ecu, uds::negativeResponse(b.job.request[0], uds::Nrc::RequestCorrectlyReceivedResponsePending), true);
+                    answer(ecu,
+                           uds::negativeResponse(b.job.request[0], uds::Nrc::RequestCorrectlyReceivedResponsePending),
+                           true);
                     b.nextPending = now + Milliseconds(ecu.config.pendingIntervalMs);
                 }
                 return;

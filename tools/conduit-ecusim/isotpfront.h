@@ -28,14 +28,14 @@ namespace conduit::ecusim {
 
 struct IsoTpEndpoint {
     std::string interface = "vcan0";
-    uint32_t rxId = 0x7e0;         // the tester's requests (physical)
-    uint32_t txId = 0x7e8;         // the ECU's replies
-    uint32_t functionalId = 0x7df; // the tester's functional requests (single frames)
-    bool extendedIds = false;      // 29-bit identifiers
-    bool canFd = false;            // CAN FD frames (MTU 72, 64 data bytes)
+    uint32_t rxId = 0x7e0;                 // the tester's requests (physical)
+    uint32_t txId = 0x7e8;                 // the ECU's replies
+    uint32_t functionalId = 0x7df;         // the tester's functional requests (single frames)
+    bool extendedIds = false;              // 29-bit identifiers
+    bool canFd = false;                    // CAN FD frames (MTU 72, 64 data bytes)
     std::optional<uint8_t> padding = 0xcc; // pad the frames sent; none: unpadded
-    uint8_t blockSize = 0;         // BS of the flow control the ECU sends
-    uint8_t stMin = 0;             // STmin of the flow control the ECU sends (raw byte)
+    uint8_t blockSize = 0;                 // BS of the flow control the ECU sends
+    uint8_t stMin = 0;                     // STmin of the flow control the ECU sends (raw byte)
 };
 
 // The "isotp" objects of the ECUs in a configuration's JSON text, by ECU name
@@ -88,7 +88,9 @@ private:
     void pump(Ecu &ecu, TimePoint now);
     void answer(Ecu &ecu, const Bytes &reply, bool pending);
     int pollTimeoutMs(TimePoint now) const;
-    void log(const std::string &line) const { if (log_) log_(line); }
+    void log(const std::string &line) const {
+        if (log_) log_(line);
+    }
 
     const Config &config_;
     IsoTpLog log_;

@@ -7,8 +7,8 @@
  * (padding, no wait). Run in the qemu guest by isotp_agent_qemu.sh.
  *
  *   isotp_pingpong ecu IFACE RXID TXID BLOCKS          answers BLOCKS messages, then exits
- *   isotp_pingpong tester IFACE TXID RXID BLOCKS SIZE  prints "pingpong: N blocks of SIZE bytes in MS ms, KiB/s of data"
- * (ids in hex). Exits 0 when every reply came and matched. */
+ *   isotp_pingpong tester IFACE TXID RXID BLOCKS SIZE  prints "pingpong: N blocks of SIZE bytes in MS ms, KiB/s of
+ * data" (ids in hex). Exits 0 when every reply came and matched. */
 #include <linux/can.h>
 #include <linux/can/isotp.h>
 #include <net/if.h>
