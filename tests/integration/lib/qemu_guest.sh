@@ -135,7 +135,8 @@ guest_boot() {
         if grep -q "Linux version" "$log" 2>/dev/null; then
             wait $qemu; qrc=$?
         else
-            echo "KVM did not start the kernel within 30 s; falling back to TCG"
+            if kill -0 $qemu 2>/dev/null; then echo "KVM did not start the kernel within 30 s; falling back to TCG"
+            else echo "qemu with KVM exited before the kernel started; falling back to TCG"; fi
             kill $qemu 2>/dev/null; wait $qemu
         fi
     fi
