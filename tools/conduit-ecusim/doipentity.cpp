@@ -18,8 +18,6 @@ namespace conduit::ecusim {
 namespace uds = bootloader::uds;
 
 namespace {
-constexpr int kPowerLossExit = 3;
-
 std::string hexByte(uint8_t b) {
     static const char digits[] = "0123456789abcdef";
     return {digits[b >> 4], digits[b & 0xF]};
@@ -123,8 +121,7 @@ int DoipEntity::pollTimeoutMs(TimePoint now) const {
     for (const auto &entry : connections_) next = std::min(next, inactivityDeadline(*entry.second));
     if (announcementsLeft_) next = std::min(next, nextAnnouncement_);
     for (const Ecu &e : ecus_) {
-        if (e.busy) next = std::min({next, e.busy->deadline, e.busy->nextPending});
-        else if (!e.queue.empty()) next = now;
+        if (const auto at = e.work.wakeAt(now)) next = std::min(next, *at);
     }
     return int(std::max<int64_t>(0, std::chrono::ceil<Milliseconds>(next - now).count()));
 }
@@ -355,43 +352,15 @@ void DoipEntity::answer(Ecu &ecu, const Job &job, const Bytes &reply, bool pendi
 
 void DoipEntity::pumpEcus(TimePoint now) {
     for (Ecu &ecu : ecus_) {
-        for (int round = 0; round < 64; ++round) {
-            if (ecu.busy) {
-                Busy &b = *ecu.busy;
-                if (now >= b.deadline) {
-                    answer(ecu, b.job, b.reply, false);
-                    ecu.busy.reset();
-                } else {
-                    if (now >= b.nextPending) {
-                        answer(ecu, b.job, uds::negativeResponse(b.job.request[0],
-                                                                 uds::Nrc::RequestCorrectlyReceivedResponsePending), true);
-                        b.nextPending = now + Milliseconds(ecu.config.pendingIntervalMs);
-                    }
-                    break;
-                }
-            }
-            if (ecu.queue.empty()) break;
-            Job job = std::move(ecu.queue.front());
-            ecu.queue.pop_front();
-            Outcome out = ecu.server->handle(job.request, now, job.functional);
-            log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " <- " + describeUds(job.request, true) +
-                (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
-            if (out.action == Action::PowerLoss) {
-                log("power loss: exiting now");
-                _exit(kPowerLossExit);
-            }
-            if (out.action == Action::DropConnection) {
-                close(job.connection, "dropped (fault)");
-                continue;
-            }
-            if (out.action == Action::Reset) ecu.bootedAt = now + out.delay + Milliseconds(ecu.config.resetMs);
-            if (!out.reply) continue;
-            if (out.delay.count() > 0) {
-                ecu.busy = Busy{job, now + out.delay, now, *out.reply};
-                continue;
-            }
-            answer(ecu, job, *out.reply, false);
-        }
+        const std::string who = ecu.config.name + " " + address(ecu.config.logicalAddress);
+        ecu.work.pump(*ecu.server, ecu.config, now, ecu.bootedAt,
+                      {[&](const Job &job, const Bytes &reply, bool pending) { answer(ecu, job, reply, pending); },
+                       [&](const Job &job, const Outcome &out) {
+                           log(who + " <- " + describeUds(job.request, true) + (job.functional ? " (functional)" : "") +
+                               (out.note.empty() ? "" : ": " + out.note));
+                       },
+                       [&](const Job &job) { close(job.connection, "dropped (fault)"); },
+                       [&](const std::string &line) { log(line); }});
     }
     std::vector<uint64_t> waiting;
     for (const auto &entry : connections_)

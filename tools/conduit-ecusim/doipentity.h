@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ecuconfig.h"
+#include "ecuqueue.h"
 #include "flash.h"
 #include "tlsserver.h"
 #include "udsserver.h"
@@ -58,23 +59,12 @@ private:
         TimePoint lastActivity;  // acceptance, then each message received
         explicit Connection(uint32_t maxPayload) : parser(maxPayload) {}
     };
-    struct Job {
-        uint64_t connection = 0;
-        uint16_t tester = 0;
-        Bytes request;
-        bool functional = false;
-    };
-    struct Busy {
-        Job job;
-        TimePoint deadline, nextPending;
-        Bytes reply;
-    };
+    using Job = EcuJob;
     struct Ecu {
         EcuConfig config;
         std::unique_ptr<Flash> flash;
         std::unique_ptr<UdsServer> server;
-        std::deque<Job> queue;
-        std::optional<Busy> busy;
+        EcuQueue work;
         TimePoint bootedAt{}; // after a reset with resetMs: unreachable until then
     };
 

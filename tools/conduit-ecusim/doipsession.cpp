@@ -124,18 +124,17 @@ void DoipEntity::onDiagnostic(Connection &c, const doip::Message &m) {
         log("tcp#" + std::to_string(c.id) + ": " + ecu->config.name + " is booting after its reset: NACK target unreachable");
         return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TargetUnreachable));
     }
-    constexpr size_t kMaxQueued = 64; // a tester waits for its replies; more is a flood
     for (const Ecu &e : ecus_)
-        if ((functional || &e == ecu) && e.queue.size() >= kMaxQueued)
+        if ((functional || &e == ecu) && e.work.full())
             return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::OutOfMemory));
     ack(doip::PayloadType::DiagnosticAck, 0x00);
     const Job job{c.id, d->source, d->userData, functional};
     if (functional) {
         const TimePoint now = Clock::now();
         for (Ecu &e : ecus_)
-            if (now >= e.bootedAt) e.queue.push_back(job); // a booting ECU does not hear it
+            if (now >= e.bootedAt) e.work.push(job); // a booting ECU does not hear it
     } else {
-        ecu->queue.push_back(job);
+        ecu->work.push(job);
     }
 }
 

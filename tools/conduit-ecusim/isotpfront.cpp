@@ -1,7 +1,6 @@
 #include "isotpfront.h"
 
 #include "doipentity.h" // describeUds
-#include "proto/uds.h"
 
 #include <cerrno>
 #include <cstring>
@@ -14,12 +13,8 @@
 
 namespace conduit::ecusim {
 
-namespace uds = bootloader::uds;
 
 namespace {
-constexpr int kPowerLossExit = 3; // as the DoIP entity's
-constexpr size_t kMaxQueued = 64; // a tester waits for its replies; more is a flood
-
 std::string ids(const IsoTpEndpoint &e) {
     char text[64];
     std::snprintf(text, sizeof text, "%s 0x%x/0x%x", e.interface.c_str(), e.rxId, e.txId);
@@ -107,7 +102,7 @@ std::string IsoTpFront::describe() const {
 int IsoTpFront::pollTimeoutMs(TimePoint now) const {
     TimePoint next = now + Milliseconds(60000);
     for (const auto &e : ecus_)
-        if (e->busy) next = std::min({next, e->busy->deadline, e->busy->nextPending});
+        if (const auto at = e->work.wakeAt(now)) next = std::min(next, *at);
     return int(std::max<int64_t>(0, std::chrono::ceil<Milliseconds>(next - now).count()));
 }
 
@@ -148,11 +143,11 @@ void IsoTpFront::receive(Ecu &ecu, int fd, bool functional) {
             log(ecu.config.name + " is booting after its reset: ignores " + describeUds(request, true));
             continue;
         }
-        if (ecu.queue.size() >= kMaxQueued) {
-            log(ecu.config.name + ": " + std::to_string(kMaxQueued) + " requests queued, dropping one");
+        if (ecu.work.full()) {
+            log(ecu.config.name + ": " + std::to_string(EcuQueue::kMaxQueued) + " requests queued, dropping one");
             continue;
         }
-        ecu.queue.push_back({request, functional});
+        ecu.work.push({0, 0, request, functional});
     }
 }
 
@@ -164,43 +159,14 @@ void IsoTpFront::answer(Ecu &ecu, const Bytes &reply, bool pending) {
 }
 
 void IsoTpFront::pump(Ecu &ecu, TimePoint now) {
-    for (int round = 0; round < 64; ++round) {
-        if (ecu.busy) {
-            Busy &b = *ecu.busy;
-            if (now < b.deadline) {
-                if (now >= b.nextPending) {
-                    answer(ecu,
-                           uds::negativeResponse(b.job.request[0], uds::Nrc::RequestCorrectlyReceivedResponsePending),
-                           true);
-                    b.nextPending = now + Milliseconds(ecu.config.pendingIntervalMs);
-                }
-                return;
-            }
-            answer(ecu, b.reply, false);
-            ecu.busy.reset();
-        }
-        if (ecu.queue.empty()) return;
-        const Job job = std::move(ecu.queue.front());
-        ecu.queue.pop_front();
-        Outcome out = ecu.server->handle(job.request, now, job.functional);
-        log(ecu.config.name + " <- " + describeUds(job.request, true) + (job.functional ? " (functional)" : "") +
-            (out.note.empty() ? "" : ": " + out.note));
-        if (out.action == Action::PowerLoss) {
-            log("power loss: exiting now");
-            _exit(kPowerLossExit);
-        }
-        if (out.action == Action::DropConnection) {
-            log(ecu.config.name + ": no reply (fault; CAN has no connection to drop)");
-            continue;
-        }
-        if (out.action == Action::Reset) ecu.bootedAt = now + out.delay + Milliseconds(ecu.config.resetMs);
-        if (!out.reply) continue;
-        if (out.delay.count() > 0) {
-            ecu.busy = Busy{job, now + out.delay, now, *out.reply};
-            continue;
-        }
-        answer(ecu, *out.reply, false);
-    }
+    ecu.work.pump(*ecu.server, ecu.config, now, ecu.bootedAt,
+                  {[&](const EcuJob &, const Bytes &reply, bool pending) { answer(ecu, reply, pending); },
+                   [&](const EcuJob &job, const Outcome &out) {
+                       log(ecu.config.name + " <- " + describeUds(job.request, true) +
+                           (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
+                   },
+                   [&](const EcuJob &) { log(ecu.config.name + ": no reply (fault; CAN has no connection to drop)"); },
+                   [&](const std::string &line) { log(line); }});
 }
 
 } // namespace conduit::ecusim

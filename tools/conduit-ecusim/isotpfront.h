@@ -12,10 +12,10 @@
 #pragma once
 
 #include "ecuconfig.h"
+#include "ecuqueue.h"
 #include "flash.h"
 #include "udsserver.h"
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -64,23 +64,13 @@ public:
     int run(int stopFd);
 
 private:
-    struct Job {
-        Bytes request;
-        bool functional = false;
-    };
-    struct Busy {
-        Job job;
-        TimePoint deadline, nextPending;
-        Bytes reply;
-    };
     struct Ecu {
         EcuConfig config;
         IsoTpEndpoint endpoint;
         std::unique_ptr<Flash> flash;
         std::unique_ptr<UdsServer> server;
         int physical = -1, functional = -1;
-        std::deque<Job> queue;
-        std::optional<Busy> busy;
+        EcuQueue work;
         TimePoint bootedAt{}; // after a reset with resetMs: deaf until then
     };
 
