@@ -59,8 +59,9 @@ QByteArray hexImage(const QString &version, quint32 seed, int kib = 40) {
 struct Simulator {
     QTemporaryDir dir;
     QProcess process;
-    quint16 port = 0;
+    quint16 port = 0, tlsPort = 0;
     QStringList faults;
+    QString certificate, key; // with both: DoIP over TLS as well
     QString log;
 
     QString configPath() const { return dir.filePath(QStringLiteral("ecusim.json")); }
@@ -78,6 +79,9 @@ struct Simulator {
         QStringList args{QStringLiteral("--config"), configPath(), QStringLiteral("--state-dir"), dir.filePath(QStringLiteral("flash")),
                          QStringLiteral("--port"), QString::number(port), QStringLiteral("--udp-port"), QStringLiteral("0")};
         for (const QString &f : faults) args << QStringLiteral("--fault") << f;
+        if (!certificate.isEmpty())
+            args << QStringLiteral("--tls-port") << QString::number(tlsPort) << QStringLiteral("--cert") << certificate
+                 << QStringLiteral("--key") << key;
         process.setProgram(QStringLiteral(ECUSIM_PATH));
         process.setArguments(args);
         process.setProcessChannelMode(QProcess::SeparateChannels);
@@ -89,6 +93,8 @@ struct Simulator {
         const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("tcp=(\\d+)")).match(line);
         if (!m.hasMatch()) return QStringLiteral("unexpected first line: ") + line + process.readAllStandardError();
         port = quint16(m.captured(1).toUInt());
+        const QRegularExpressionMatch t = QRegularExpression(QStringLiteral("tls=(\\d+)")).match(line);
+        if (t.hasMatch()) tlsPort = quint16(t.captured(1).toUInt());
         return {};
     }
     void kill() { // a power loss of the gateway and its ECUs
@@ -108,19 +114,20 @@ struct Simulator {
 
 struct Agent : RunnerFixture {
     QString stateDir;
-    Agent(const Simulator &sim, const QString &stateDir_) : RunnerFixture(QStringLiteral(BOOTLOADER_AGENT_PATH)), stateDir(stateDir_) {
+    Agent(const Simulator &sim, const QString &stateDir_, const QString &gateway = {})
+        : RunnerFixture(QStringLiteral(BOOTLOADER_AGENT_PATH)), stateDir(stateDir_) {
         AgentManifest m;
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
         RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-        const QString config = QStringLiteral(R"({"gateways":[{"id":"gw","port":%1}],
+        const QString config = QStringLiteral(R"({"gateways":[%1],
             "seed_key":{"library":"%2","variant":"conduit-example"},
             "profiles":{"sim":{"timing":{"p2_star_ms":3000},"security":{"delay_ms":2000},
                                "memory":[{"address":"0x10000","size":"0x40000"}],"reset":{"deadline_ms":8000}}},
             "ecus":[{"id":"ecm-1","hardware_id":"ecm","logical_address":"0x1001","profile":"sim"},
                     {"id":"tcu-1","hardware_id":"tcu","logical_address":"0x1002","banks":2,"profile":"sim"},
                     {"id":"bcm-1","hardware_id":"bcm","logical_address":"0x1003","profile":"sim"}]})")
-                                   .arg(sim.port)
+                                   .arg(gateway.isEmpty() ? QStringLiteral(R"({"id":"gw","port":%1})").arg(sim.port) : gateway)
                                    .arg(QStringLiteral(SEEDKEY_EXAMPLE_PATH));
         runner = std::make_unique<AgentProxy>(m, spec, limits, config, stateDir);
         startFailure = start();
@@ -306,6 +313,55 @@ private slots:
         QVERIFY2(e1 >= 0 && b1 >= 0, "no TransferData in the simulator's log");
         QVERIFY2(b0 < e1 && e0 < b1, qPrintable(QStringLiteral("ecm programmed at lines %1..%2, bcm at %3..%4: one after the other")
                                                      .arg(e0).arg(e1).arg(b0).arg(b1)));
+    }
+
+    // DoIP over TLS (ISO 13400-2:2019, port 3496 in a vehicle): the gateway's
+    // certificate is pinned; a certificate that does not match is refused
+    // before any diagnostic message, and the error says so.
+    void doipOverTlsWithAPinnedCertificate() {
+        QTemporaryDir pki;
+        const QString cert = pki.filePath(QStringLiteral("gw.pem")), key = pki.filePath(QStringLiteral("gw.key"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                                                  QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:P-256"),
+                                                  QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=doip-gateway"),
+                                                  QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-keyout"), key,
+                                                  QStringLiteral("-out"), cert});
+        QVERIFY(openssl.waitForFinished(20000) && openssl.exitCode() == 0);
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), cert, QStringLiteral("-outform"), QStringLiteral("der")});
+        QVERIFY(openssl.waitForFinished(20000) && openssl.exitCode() == 0);
+        const QString pin = QString::fromLatin1(QCryptographicHash::hash(openssl.readAllStandardOutput(), QCryptographicHash::Sha256).toHex());
+        Simulator sim;
+        sim.certificate = cert;
+        sim.key = key;
+        START(sim);
+        QVERIFY(sim.tlsPort != 0);
+        const QString gateway = QStringLiteral(R"({"id":"gw","protocol_version":3,"tls":{"port":%1,"pin_sha256":"%2"}})");
+        {
+            QTemporaryDir state;
+            Agent a(sim, state.path(), gateway.arg(sim.tlsPort).arg(pin));
+            QCOMPARE(a.startFailure, QString());
+            QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
+            installCommit(a, QStringLiteral("tcu-1"), QStringLiteral("2.0.0"), 25);
+            if (QTest::currentTestFailed()) return;
+        }
+        QVERIFY(QTest::qWaitFor([&] {
+            sim.log += QString::fromUtf8(sim.process.readAllStandardError());
+            return sim.log.contains(QLatin1String("tcu 0x1002 -> ")) ; // the first agent's last replies are in
+        }, 5000));
+        const qsizetype before = sim.log.size();
+        QString wrong = pin;
+        wrong[0] = wrong[0] == QLatin1Char('0') ? QLatin1Char('1') : QLatin1Char('0');
+        QTemporaryDir state;
+        Agent a(sim, state.path(), gateway.arg(sim.tlsPort).arg(wrong));
+        QCOMPARE(a.startFailure, QString());
+        const QByteArray img = hexImage(QStringLiteral("3.0.0"), 26);
+        const CallResult r = a.install(update(QStringLiteral("ecm-1"), QStringLiteral("3.0.0"), img), img);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.message.contains(QLatin1String("does not match the pin")), qPrintable(r.message));
+        sim.stop();
+        const QString after = sim.log.mid(before);
+        QVERIFY2(!after.contains(QLatin1String(" <- ")), qPrintable(QStringLiteral("a request passed a wrong pin:\n") + after));
     }
 
     void nrcAtEraseIsNamedAndRollsBack() {
