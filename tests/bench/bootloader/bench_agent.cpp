@@ -4,6 +4,7 @@
 // at 0x10000 in one ECU. Each run is a fresh simulator and runner; it times
 // transfer (host -> runner staging), prepare, install (erase, download,
 // check memory), post-install and activate (reset, version read back), and
+// the TransferData blocks alone (from the install's progress reports), and
 // takes the CPU (utime + stime) of this process (the host side), of the
 // runner and of the simulator across the whole sequence.
 // Usage: bench_agent [SIZE_MIB=16] [RUNS=3]
@@ -108,8 +109,29 @@ struct Agent : RunnerFixture {
 };
 
 struct Figures {
-    double seconds = 0, installSeconds = 0, benchCpu = 0, runnerCpu = 0, simCpu = 0;
+    double seconds = 0, installSeconds = 0, blockRate = 0, benchCpu = 0, runnerCpu = 0, simCpu = 0;
 };
+
+// A call like RunnerFixture::call; during it, the MiB/s of the bytes its
+// progress reports cover after the first (the TransferData blocks alone
+// for an install: no erase, no checks).
+CallResult timedCall(Agent &agent, Op op, const UpdateSpec &u, QIODevice *payload, double &progressRate) {
+    auto *c = agent.runner->call(op, u, payload, {});
+    QElapsedTimer clock;
+    clock.start();
+    qint64 firstNs = -1, lastNs = -1;
+    quint64 firstDone = 0, lastDone = 0;
+    QObject::connect(c, &AgentCall::progress, [&](const QString &, quint64 done, quint64) {
+        if (done == 0) return;
+        const qint64 now = clock.nsecsElapsed();
+        if (firstNs < 0) firstNs = now, firstDone = done;
+        lastNs = now, lastDone = done;
+    });
+    QSignalSpy done(c, &AgentCall::finished);
+    done.wait(120000);
+    progressRate = lastNs > firstNs ? double(lastDone - firstDone) / (1 << 20) / ((lastNs - firstNs) / 1e9) : 0;
+    return done.isEmpty() ? RunnerFixture::noResult() : done.first().first().value<CallResult>();
+}
 
 // One install of `image` through a fresh simulator and runner; "" or the failure.
 QString runOnce(const QByteArray &image, Figures &out) {
@@ -136,9 +158,10 @@ QString runOnce(const QByteArray &image, Figures &out) {
     for (Op op : {Op::Transfer, Op::PrepareInstall, Op::Install, Op::PostInstall, Op::Activate}) {
         QElapsedTimer t;
         t.start();
-        const CallResult r = agent.call(op, u, op == Op::Transfer ? &source : nullptr);
+        double progressRate = 0;
+        const CallResult r = timedCall(agent, op, u, op == Op::Transfer ? &source : nullptr, progressRate);
         if (!r.ok()) return QStringLiteral("%1 failed: %2 %3").arg(int(op)).arg(r.code).arg(r.message);
-        if (op == Op::Install) out.installSeconds = t.nsecsElapsed() / 1e9;
+        if (op == Op::Install) out.installSeconds = t.nsecsElapsed() / 1e9, out.blockRate = progressRate;
     }
     out.seconds = total.nsecsElapsed() / 1e9;
     out.benchCpu = selfCpu() - bench0;
@@ -173,7 +196,7 @@ int main(int argc, char **argv) {
     const QByteArray marker("CNDT-SWV:2.0.0\0", 15);
     image.replace(0, marker.size(), marker);
 
-    std::vector<double> seconds, rate, installRate, bench, runner, sim;
+    std::vector<double> seconds, rate, installRate, blockRate, bench, runner, sim;
     for (int i = 0; i < runs; ++i) {
         Figures f;
         if (const QString why = runOnce(image, f); !why.isEmpty()) {
@@ -183,16 +206,29 @@ int main(int argc, char **argv) {
         seconds.push_back(f.seconds);
         rate.push_back(mib / f.seconds);
         installRate.push_back(mib / f.installSeconds);
+        blockRate.push_back(f.blockRate);
         bench.push_back(f.benchCpu * 1000 / mib);
         runner.push_back(f.runnerCpu * 1000 / mib);
         sim.push_back(f.simCpu * 1000 / mib);
-        std::printf("run %d: %.2f s (install step %.2f s), %.1f MiB/s; CPU ms/MiB: host side %.1f, runner %.1f, "
-                    "simulator %.1f\n",
-                    i + 1, f.seconds, f.installSeconds, rate.back(), bench.back(), runner.back(), sim.back());
+        std::printf("run %d: %.2f s (install step %.2f s), %.1f MiB/s (blocks alone %.1f); CPU ms/MiB: host side %.1f, "
+                    "runner %.1f, simulator %.1f\n",
+                    i + 1, f.seconds, f.installSeconds, rate.back(), f.blockRate, bench.back(), runner.back(), sim.back());
     }
-    std::printf("summary mib=%d runs=%d seconds=%.2f mib_per_s=%.1f install_mib_per_s=%.1f host_cpu_ms_per_mib=%.1f "
+    auto range = [](const char *what, const std::vector<double> &v, const char *unit) {
+        std::printf("  %s: %.2f %s (%.2f-%.2f)\n", what, median(v), unit, *std::min_element(v.begin(), v.end()),
+                    *std::max_element(v.begin(), v.end()));
+    };
+    std::printf("%d MiB raw image, %d runs, medians (range):\n", mib, runs);
+    range("whole sequence", seconds, "s");
+    range("throughput, whole sequence", rate, "MiB/s");
+    range("throughput, install step", installRate, "MiB/s");
+    range("throughput, TransferData blocks alone", blockRate, "MiB/s");
+    range("CPU host side (this process)", bench, "ms/MiB");
+    range("CPU runner (agent)", runner, "ms/MiB");
+    range("CPU conduit-ecusim", sim, "ms/MiB");
+    std::printf("summary mib=%d runs=%d seconds=%.2f mib_per_s=%.1f install_mib_per_s=%.1f block_mib_per_s=%.1f host_cpu_ms_per_mib=%.1f "
                 "runner_cpu_ms_per_mib=%.1f sim_cpu_ms_per_mib=%.1f\n",
-                mib, runs, median(seconds), median(rate), median(installRate), median(bench), median(runner),
+                mib, runs, median(seconds), median(rate), median(installRate), median(blockRate), median(bench), median(runner),
                 median(sim));
     return 0;
 }
