@@ -9,15 +9,14 @@
 // runner and of the simulator across the whole sequence.
 // Usage: bench_agent [SIZE_MIB=16] [RUNS=3]
 // Prints a line per run and a "summary" line of key=value medians.
+#include "ecusimlauncher.h"
 #include "gatedsource.h"
 
 #include <QBuffer>
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -68,19 +67,11 @@ struct Simulator {
                     .arg(imageSize)
                     .toUtf8());
         f.close();
-        process.setProgram(QStringLiteral(ECUSIM_PATH));
-        process.setArguments({QStringLiteral("--config"), config, QStringLiteral("--state-dir"),
-                              dir.filePath(QStringLiteral("flash")), QStringLiteral("--port"), QStringLiteral("0"),
-                              QStringLiteral("--udp-port"), QStringLiteral("0")});
-        process.start();
-        if (!process.waitForStarted(5000)) return QStringLiteral("conduit-ecusim did not start");
-        if (!QTest::qWaitFor([&] { return process.canReadLine() || process.state() != QProcess::Running; }, 20000))
-            return QStringLiteral("conduit-ecusim printed no listening line");
-        const QString line = QString::fromUtf8(process.readLine()).trimmed();
-        const auto m = QRegularExpression(QStringLiteral("tcp=(\\d+)")).match(line);
-        if (!m.hasMatch()) return QStringLiteral("conduit-ecusim: ") + line + process.readAllStandardError();
-        port = quint16(m.captured(1).toUInt());
-        return {};
+        return startEcusim(process,
+                           {QStringLiteral("--config"), config, QStringLiteral("--state-dir"),
+                            dir.filePath(QStringLiteral("flash")), QStringLiteral("--port"), QStringLiteral("0"),
+                            QStringLiteral("--udp-port"), QStringLiteral("0")},
+                           port, 60000); // the first start writes the flash files whole
     }
     ~Simulator() {
         process.terminate();
