@@ -7,10 +7,13 @@
 // the TransferData blocks alone (from the install's progress reports), and
 // takes the CPU (utime + stime) of this process (the host side), of the
 // runner and of the simulator across the whole sequence.
+// Before each install the floor of bench_doip (tcpfloor.h) moves the same
+// bytes, so the blocks' rate is also given as a ratio to it.
 // Usage: bench_agent [SIZE_MIB=16] [RUNS=3]
 // Prints a line per run and a "summary" line of key=value medians.
 #include "ecusimlauncher.h"
 #include "gatedsource.h"
+#include "tcpfloor.h"
 
 #include <QBuffer>
 #include <QCoreApplication>
@@ -100,7 +103,7 @@ struct Agent : RunnerFixture {
 };
 
 struct Figures {
-    double seconds = 0, installSeconds = 0, blockRate = 0, benchCpu = 0, runnerCpu = 0, simCpu = 0;
+    double seconds = 0, installSeconds = 0, blockRate = 0, floorRate = 0, benchCpu = 0, runnerCpu = 0, simCpu = 0;
 };
 
 // A call like RunnerFixture::call; during it, the MiB/s of the bytes its
@@ -143,6 +146,14 @@ QString runOnce(const QByteArray &image, Figures &out) {
     QBuffer source(&copy);
     source.open(QIODevice::ReadOnly);
 
+    // The floor right before the install, on the same machine state: the
+    // image's size in 4095-byte requests answered by 2 bytes over plain TCP.
+    {
+        benchfloor::FloorPath floor(4095);
+        benchfloor::Run r;
+        floor.move(size_t(image.size()), r);
+        out.floorRate = double(image.size()) / (1 << 20) / r.seconds;
+    }
     const double bench0 = selfCpu(), runner0 = processCpu(agent.runner->pid()), sim0 = processCpu(sim.process.processId());
     QElapsedTimer total;
     total.start();
@@ -164,11 +175,6 @@ QString runOnce(const QByteArray &image, Figures &out) {
     return {};
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -187,7 +193,8 @@ int main(int argc, char **argv) {
     const QByteArray marker("CNDT-SWV:2.0.0\0", 15);
     image.replace(0, marker.size(), marker);
 
-    std::vector<double> seconds, rate, installRate, blockRate, bench, runner, sim;
+    using benchfloor::median;
+    std::vector<double> seconds, rate, installRate, blockRate, floorRate, blockRatio, installRatio, bench, runner, sim;
     for (int i = 0; i < runs; ++i) {
         Figures f;
         if (const QString why = runOnce(image, f); !why.isEmpty()) {
@@ -198,15 +205,19 @@ int main(int argc, char **argv) {
         rate.push_back(mib / f.seconds);
         installRate.push_back(mib / f.installSeconds);
         blockRate.push_back(f.blockRate);
+        floorRate.push_back(f.floorRate);
+        blockRatio.push_back(f.blockRate / f.floorRate);
+        installRatio.push_back(installRate.back() / f.floorRate);
         bench.push_back(f.benchCpu * 1000 / mib);
         runner.push_back(f.runnerCpu * 1000 / mib);
         sim.push_back(f.simCpu * 1000 / mib);
-        std::printf("run %d: %.2f s (install step %.2f s), %.1f MiB/s (blocks alone %.1f); CPU ms/MiB: host side %.1f, "
-                    "runner %.1f, simulator %.1f\n",
-                    i + 1, f.seconds, f.installSeconds, rate.back(), f.blockRate, bench.back(), runner.back(), sim.back());
+        std::printf("run %d: %.2f s (install step %.2f s), %.1f MiB/s; blocks alone %.1f MiB/s = %.2f of the floor "
+                    "(%.1f MiB/s); CPU ms/MiB: host side %.1f, runner %.1f, simulator %.1f\n",
+                    i + 1, f.seconds, f.installSeconds, rate.back(), f.blockRate, blockRatio.back(), f.floorRate,
+                    bench.back(), runner.back(), sim.back());
     }
     auto range = [](const char *what, const std::vector<double> &v, const char *unit) {
-        std::printf("  %s: %.2f %s (%.2f-%.2f)\n", what, median(v), unit, *std::min_element(v.begin(), v.end()),
+        std::printf("  %s: %.2f%s%s (%.2f-%.2f)\n", what, median(v), *unit ? " " : "", unit, *std::min_element(v.begin(), v.end()),
                     *std::max_element(v.begin(), v.end()));
     };
     std::printf("%d MiB raw image, %d runs, medians (range):\n", mib, runs);
@@ -214,12 +225,15 @@ int main(int argc, char **argv) {
     range("throughput, whole sequence", rate, "MiB/s");
     range("throughput, install step", installRate, "MiB/s");
     range("throughput, TransferData blocks alone", blockRate, "MiB/s");
+    range("floor (TCP ping-pong) before each install", floorRate, "MiB/s");
+    range("blocks alone / floor", blockRatio, "");
+    range("install step / floor", installRatio, "");
     range("CPU host side (this process)", bench, "ms/MiB");
     range("CPU runner (agent)", runner, "ms/MiB");
     range("CPU conduit-ecusim", sim, "ms/MiB");
-    std::printf("summary mib=%d runs=%d seconds=%.2f mib_per_s=%.1f install_mib_per_s=%.1f block_mib_per_s=%.1f host_cpu_ms_per_mib=%.1f "
+    std::printf("summary mib=%d runs=%d seconds=%.2f mib_per_s=%.1f install_mib_per_s=%.1f block_mib_per_s=%.1f floor_mib_per_s=%.1f block_ratio=%.2f install_ratio=%.2f host_cpu_ms_per_mib=%.1f "
                 "runner_cpu_ms_per_mib=%.1f sim_cpu_ms_per_mib=%.1f\n",
-                mib, runs, median(seconds), median(rate), median(installRate), median(blockRate), median(bench), median(runner),
+                mib, runs, median(seconds), median(rate), median(installRate), median(blockRate), median(floorRate), median(blockRatio), median(installRatio), median(bench), median(runner),
                 median(sim));
     return 0;
 }

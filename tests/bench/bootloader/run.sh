@@ -27,7 +27,6 @@ echo "== A real install through the agent and the runner against conduit-ecusim 
 out=$("$dir/bench_agent" "$mib" "$agent_runs"); echo "$out"; agent=$(summary "$out")
 
 floor=$(field "$coalesced" floor_mib_per_s)
-ratio() { printf "%.2f" "$(echo "$1 / $floor" | bc -l)"; }
 echo
 echo "| path | MiB/s | / floor | CPU ms/MiB |"
 echo "|---|---|---|---|"
@@ -39,11 +38,11 @@ printf '| DoIP tester + UDS client, ACK and response in one segment | %s | %s (%
 printf '| DoIP tester + UDS client, ACK and response as two segments | %s | %s (%s-%s) | %s (tester + entity) |\n' \
   "$(field "$separate" doip_mib_per_s)" "$(field "$separate" ratio)" "$(field "$separate" ratio_min)" \
   "$(field "$separate" ratio_max)" "$(field "$separate" doip_cpu_ms_per_mib)"
-printf '| agent vs conduit-ecusim: TransferData blocks alone (from progress) | %s | %s | |\n' \
-  "$(field "$agent" block_mib_per_s)" "$(ratio "$(field "$agent" block_mib_per_s)")"
-printf '| agent install step (erase, download, check) | %s | %s | |\n' \
-  "$(field "$agent" install_mib_per_s)" "$(ratio "$(field "$agent" install_mib_per_s)")"
-printf '| agent, whole sequence (transfer .. activate) | %s | %s | host %s, runner %s, simulator %s |\n' \
-  "$(field "$agent" mib_per_s)" "$(ratio "$(field "$agent" mib_per_s)")" "$(field "$agent" host_cpu_ms_per_mib)" \
+printf '| agent vs conduit-ecusim: TransferData blocks alone (from progress) | %s | %s * | |\n' \
+  "$(field "$agent" block_mib_per_s)" "$(field "$agent" block_ratio)"
+printf '| agent install step (erase, download, check) | %s | %s * | |\n' \
+  "$(field "$agent" install_mib_per_s)" "$(field "$agent" install_ratio)"
+printf '| agent, whole sequence (transfer .. activate), %s s | %s | | host %s, runner %s, simulator %s |\n' \
+  "$(field "$agent" seconds)" "$(field "$agent" mib_per_s)" "$(field "$agent" host_cpu_ms_per_mib)" \
   "$(field "$agent" runner_cpu_ms_per_mib)" "$(field "$agent" sim_cpu_ms_per_mib)"
-echo "(the agent's ratios are against the floor of the first bench_doip above, measured minutes apart, not interleaved)"
+echo "* against the floor bench_agent measures right before each install ($(field "$agent" floor_mib_per_s) MiB/s median)"
