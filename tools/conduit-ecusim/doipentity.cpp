@@ -346,8 +346,9 @@ void DoipEntity::readUdp() {
 
 void DoipEntity::answer(Ecu &ecu, const Job &job, const Bytes &reply, bool pending) {
     const auto it = connections_.find(job.connection);
-    log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " -> " + describeUds(reply, false) +
-        (pending ? " (pending)" : "") + (it == connections_.end() ? " [tester gone]" : ""));
+    if (log_) // the lines of every request and reply are built only for a log
+        log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " -> " + describeUds(reply, false) +
+            (pending ? " (pending)" : "") + (it == connections_.end() ? " [tester gone]" : ""));
     if (it == connections_.end()) return;
     send(*it->second, doip::PayloadType::DiagnosticMessage,
          doip::encodeDiagnostic({ecu.config.logicalAddress, job.tester, reply}));
@@ -374,8 +375,9 @@ void DoipEntity::pumpEcus(TimePoint now) {
             Job job = std::move(ecu.queue.front());
             ecu.queue.pop_front();
             Outcome out = ecu.server->handle(job.request, now, job.functional);
-            log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " <- " + describeUds(job.request, true) +
-                (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
+            if (log_)
+                log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " <- " + describeUds(job.request, true) +
+                    (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
             if (out.action == Action::PowerLoss) {
                 log("power loss: exiting now");
                 _exit(kPowerLossExit);

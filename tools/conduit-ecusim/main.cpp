@@ -117,10 +117,9 @@ int main(int argc, char **argv) {
         }
     }
     if (!validateConfig(config, error)) return fail(error);
-    const bool quiet = config.quiet;
-    DoipEntity entity(config, [quiet](const std::string &line) {
-        if (!quiet) std::fprintf(stderr, "ecusim: %s\n", line.c_str());
-    });
+    LogSink sink; // none with --quiet: no line is even built
+    if (!config.quiet) sink = [](const std::string &line) { std::fprintf(stderr, "ecusim: %s\n", line.c_str()); };
+    DoipEntity entity(config, sink);
     if (!entity.start(error)) return fail(error);
     std::printf("listening tcp=%u udp=%u", entity.tcpPort(), entity.udpPort());
     if (entity.tlsPort()) std::printf(" tls=%u", *entity.tlsPort());

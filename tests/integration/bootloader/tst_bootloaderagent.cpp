@@ -5,6 +5,7 @@
 // and the failures the simulator injects: an NRC at erase, a power loss of
 // the ECU mid-download, a dropped connection, a wrong block counter, the
 // runner killed mid-flash. Each ends in a consistent ECU or a clear error.
+#include "ecusimlauncher.h"
 #include "gatedsource.h"
 
 #include "image/imagewriter.h"
@@ -82,20 +83,7 @@ struct Simulator {
         if (!certificate.isEmpty())
             args << QStringLiteral("--tls-port") << QString::number(tlsPort) << QStringLiteral("--cert") << certificate
                  << QStringLiteral("--key") << key;
-        process.setProgram(QStringLiteral(ECUSIM_PATH));
-        process.setArguments(args);
-        process.setProcessChannelMode(QProcess::SeparateChannels);
-        process.start();
-        if (!process.waitForStarted(5000)) return QStringLiteral("conduit-ecusim did not start");
-        if (!QTest::qWaitFor([&] { return process.canReadLine() || process.state() != QProcess::Running; }, 10000))
-            return QStringLiteral("conduit-ecusim printed no listening line");
-        const QString line = QString::fromUtf8(process.readLine()).trimmed();
-        const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("tcp=(\\d+)")).match(line);
-        if (!m.hasMatch()) return QStringLiteral("unexpected first line: ") + line + process.readAllStandardError();
-        port = quint16(m.captured(1).toUInt());
-        const QRegularExpressionMatch t = QRegularExpression(QStringLiteral("tls=(\\d+)")).match(line);
-        if (t.hasMatch()) tlsPort = quint16(t.captured(1).toUInt());
-        return {};
+        return startEcusim(process, args, port, 10000, &tlsPort);
     }
     void kill() { // a power loss of the gateway and its ECUs
         if (process.state() == QProcess::NotRunning) return;
