@@ -70,11 +70,14 @@ struct Simulator {
                     .arg(imageSize)
                     .toUtf8());
         f.close();
-        return startEcusim(process,
-                           {QStringLiteral("--config"), config, QStringLiteral("--state-dir"),
-                            dir.filePath(QStringLiteral("flash")), QStringLiteral("--port"), QStringLiteral("0"),
-                            QStringLiteral("--udp-port"), QStringLiteral("0")},
-                           port, 60000); // the first start writes the flash files whole
+        EcusimPorts ports;
+        const QString why = startEcusim(process,
+                                        {QStringLiteral("--config"), config, QStringLiteral("--state-dir"),
+                                         dir.filePath(QStringLiteral("flash")), QStringLiteral("--port"), QStringLiteral("0"),
+                                         QStringLiteral("--udp-port"), QStringLiteral("0")},
+                                        ports, 60000); // the first start writes the flash files whole
+        port = ports.tcp;
+        return why;
     }
     ~Simulator() {
         process.terminate();

@@ -6,12 +6,15 @@
 #include <QRegularExpression>
 #include <QTest>
 
+// The ports conduit-ecusim listens on (0: not served).
+struct EcusimPorts {
+    quint16 tcp = 0, udp = 0, tls = 0;
+};
+
 // Starts the simulator with `args` and reads its first line, "listening
-// tcp=<port> ... [tls=<port>]", waiting up to `waitMs` (a fresh state dir's
-// flash is written first): "" with `port` (and `tlsPort`, when asked for and
-// served) set, or why not.
-inline QString startEcusim(QProcess &process, const QStringList &args, quint16 &port, int waitMs = 10000,
-                           quint16 *tlsPort = nullptr) {
+// tcp=<port> udp=<port>[ tls=<port>]", waiting up to `waitMs` (a fresh state
+// dir's flash is written first): "" with `ports` set, or why not.
+inline QString startEcusim(QProcess &process, const QStringList &args, EcusimPorts &ports, int waitMs = 10000) {
     process.setProgram(QStringLiteral(ECUSIM_PATH));
     process.setArguments(args);
     process.setProcessChannelMode(QProcess::SeparateChannels);
@@ -20,10 +23,11 @@ inline QString startEcusim(QProcess &process, const QStringList &args, quint16 &
     if (!QTest::qWaitFor([&] { return process.canReadLine() || process.state() != QProcess::Running; }, waitMs))
         return QStringLiteral("conduit-ecusim printed no listening line");
     const QString line = QString::fromUtf8(process.readLine()).trimmed();
-    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("tcp=(\\d+)")).match(line);
-    if (!m.hasMatch()) return QStringLiteral("unexpected first line: ") + line + process.readAllStandardError();
-    port = quint16(m.captured(1).toUInt());
-    const QRegularExpressionMatch t = QRegularExpression(QStringLiteral("tls=(\\d+)")).match(line);
-    if (tlsPort && t.hasMatch()) *tlsPort = quint16(t.captured(1).toUInt());
+    const auto port = [&](const char *name) {
+        const QRegularExpressionMatch m = QRegularExpression(QLatin1String(name) + QStringLiteral("=(\\d+)")).match(line);
+        return m.hasMatch() ? quint16(m.captured(1).toUInt()) : quint16(0);
+    };
+    ports = EcusimPorts{port("tcp"), port("udp"), port("tls")};
+    if (!ports.tcp) return QStringLiteral("unexpected first line: ") + line + process.readAllStandardError();
     return {};
 }

@@ -60,7 +60,7 @@ QByteArray hexImage(const QString &version, quint32 seed, int kib = 40) {
 struct Simulator {
     QTemporaryDir dir;
     QProcess process;
-    quint16 port = 0, tlsPort = 0;
+    quint16 port = 0, udpPort = 0, tlsPort = 0;
     QStringList faults;
     QString certificate, key; // with both: DoIP over TLS as well
     QString log;
@@ -83,7 +83,12 @@ struct Simulator {
         if (!certificate.isEmpty())
             args << QStringLiteral("--tls-port") << QString::number(tlsPort) << QStringLiteral("--cert") << certificate
                  << QStringLiteral("--key") << key;
-        return startEcusim(process, args, port, 10000, &tlsPort);
+        EcusimPorts ports;
+        const QString why = startEcusim(process, args, ports);
+        port = ports.tcp;
+        udpPort = ports.udp;
+        tlsPort = ports.tls;
+        return why;
     }
     void kill() { // a power loss of the gateway and its ECUs
         if (process.state() == QProcess::NotRunning) return;
@@ -350,6 +355,29 @@ private slots:
         sim.stop();
         const QString after = sim.log.mid(before);
         QVERIFY2(!after.contains(QLatin1String(" <- ")), qPrintable(QStringLiteral("a request passed a wrong pin:\n") + after));
+    }
+
+    // No address configured: the agent finds the gateway by vehicle
+    // identification over UDP (by VIN), then connects there.
+    void gatewayFoundByVehicleIdentification() {
+        Simulator sim;
+        START(sim);
+        QTemporaryDir state;
+        const QString discover = QStringLiteral(R"({"id":"gw","host":"127.0.0.9","port":%1,
+            "discover":{"address":"127.0.0.1","port":%2,"vin":"CONDUITSIM0000001","wait_ms":2000}})");
+        Agent a(sim, state.path(), discover.arg(sim.port).arg(sim.udpPort));
+        QCOMPARE(a.startFailure, QString());
+        QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
+        // Another vehicle's VIN: nobody answers, and the error says what was asked.
+        QTemporaryDir other;
+        Agent b(sim, other.path(), QStringLiteral(R"({"id":"gw","port":%1,"discover":{"address":"127.0.0.1","port":%2,
+            "vin":"WRONGVIN000000000","wait_ms":300}})").arg(sim.port).arg(sim.udpPort));
+        QCOMPARE(b.startFailure, QString());
+        const QByteArray img = hexImage(QStringLiteral("2.0.0"), 27);
+        const CallResult r = b.install(update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), img), img);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.message.contains(QLatin1String("no DoIP entity answered")) && r.message.contains(QLatin1String("WRONGVIN")),
+                 qPrintable(r.message));
     }
 
     void nrcAtEraseIsNamedAndRollsBack() {
