@@ -202,6 +202,14 @@ private slots:
         QCOMPARE(updateStateName(ecm.updateState), QStringLiteral("idle"));
         QVERIFY(ecm.capabilities & CONDUIT_CAP_ROLLBACK);
         QCOMPARE(a.device(QStringLiteral("tcu-1")).currentVersion, QStringLiteral("1.0.0"));
+        // The ECU's identity DIDs (hardware number 0xF191, serial 0xF18C) in its status line.
+        auto *call = a.runner->call(Op::Inventory, {}, nullptr, {});
+        QSignalSpy status(call, &AgentCall::status), done(call, &AgentCall::finished);
+        QVERIFY(done.wait(30000));
+        QStringList lines;
+        for (const QList<QVariant> &s : status) lines << s.at(0).toString() + QStringLiteral(": ") + s.at(1).toString();
+        QVERIFY2(lines.contains(QStringLiteral("ecm-1: running 1.0.0 (hardware HW-CNDT-0001, serial SN0000000001)")),
+                 qPrintable(lines.join(QLatin1Char('\n'))));
         // The gateway gone: the last known version, still answered quickly.
         sim.stop();
         QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
