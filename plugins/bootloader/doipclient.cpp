@@ -308,10 +308,11 @@ bool DoipConnection::dispatch(const Message &m) {
 }
 
 std::optional<TransportError> DoipConnection::sendDiagnostic(uint16_t target, const Bytes &uds) {
-    const std::string to = "diagnostic message to " + hex4(target);
+    // Built only for an error: the transfer path sends thousands of these.
+    auto to = [target] { return "diagnostic message to " + hex4(target); };
     if (uds.empty() || uds.size() > config_.maxDataSize)
         return TransportError{TransportErrorKind::Configuration,
-                              to + ": " + std::to_string(uds.size()) + " bytes, the entity " + peer() + " takes 1 to " +
+                              to() + ": " + std::to_string(uds.size()) + " bytes, the entity " + peer() + " takes 1 to " +
                                   std::to_string(config_.maxDataSize)};
     uint64_t nacksBefore;
     {
@@ -321,8 +322,9 @@ std::optional<TransportError> DoipConnection::sendDiagnostic(uint16_t target, co
         nacksBefore = genericNacks_;
     }
     const auto deadline = Clock::now() + config_.ackTimeout;
-    if (auto e = writeMessage(PayloadType::DiagnosticMessage, encodeDiagnostic({config_.testerAddress, target, uds}),
-                              deadline)) {
+    // The UDS bytes go out from the caller's buffer, after a 12-byte head.
+    const auto head = encodeDiagnosticHead(config_.version, config_.testerAddress, target, uds.size());
+    if (auto e = stream_->write(head, uds, deadline)) {
         fail(*e);
         return e;
     }
@@ -334,14 +336,14 @@ std::optional<TransportError> DoipConnection::sendDiagnostic(uint16_t target, co
         queue.pop_front();
         if (ack.positive) return std::nullopt;
         return TransportError{TransportErrorKind::Refused,
-                              to + " refused by " + peer() + ": " + describeDiagnosticNack(ack.code)};
+                              to() + " refused by " + peer() + ": " + describeDiagnosticNack(ack.code)};
     }
     if (genericNacks_ != nacksBefore)
         return TransportError{TransportErrorKind::Refused,
-                              to + " refused by " + peer() + " with a generic NACK: " +
+                              to() + " refused by " + peer() + " with a generic NACK: " +
                                   describeGenericNack(lastGenericNack_)};
     if (failure_) return failure_;
-    return TransportError{TransportErrorKind::Timeout, to + ": no acknowledgement from " + peer() + " within " +
+    return TransportError{TransportErrorKind::Timeout, to() + ": no acknowledgement from " + peer() + " within " +
                                                            std::to_string(config_.ackTimeout.count()) + " ms"};
 }
 

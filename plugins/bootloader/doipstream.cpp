@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -163,6 +164,10 @@ std::unique_ptr<DoipStream> DoipStream::connect(const std::string &host, uint16_
                                "cannot connect to DoIP entity " + peer + ": " + why};
         return nullptr;
     }
+    // Plain TCP blocks in recv() while a reader waits with a deadline (see
+    // read()); every other call on it passes MSG_DONTWAIT. TLS stays
+    // non-blocking: OpenSSL reads and writes the socket itself.
+    if (!tls) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     std::unique_ptr<DoipStream> stream(new DoipStream(fd, peer));
     if (stream->wakeFd_ < 0) {
         error = TransportError{TransportErrorKind::Configuration, std::string("eventfd: ") + std::strerror(errno)};
@@ -253,10 +258,21 @@ void DoipStream::wake() {
     (void)!::write(wakeFd_, &one, sizeof one);
 }
 
-std::optional<TransportError> DoipStream::write(std::span<const uint8_t> bytes, Clock::time_point deadline) {
+std::optional<TransportError> DoipStream::write(std::span<const uint8_t> head, std::span<const uint8_t> body,
+                                                Clock::time_point deadline) {
     std::lock_guard writer(writeMutex_);
+    Bytes joined; // TLS: one record for the whole message
+    if (ssl_ && !body.empty()) {
+        joined.reserve(head.size() + body.size());
+        joined.assign(head.begin(), head.end());
+        joined.insert(joined.end(), body.begin(), body.end());
+        head = joined;
+        body = {};
+    }
+    const std::span<const uint8_t> bytes = head; // what SSL_write takes
+    const size_t total = head.size() + body.size();
     size_t done = 0;
-    while (done < bytes.size()) {
+    while (done < total) {
         ssize_t n;
         short waitEvents = POLLOUT;
         std::string why;
@@ -272,7 +288,18 @@ std::optional<TransportError> DoipStream::write(std::span<const uint8_t> bytes, 
                 else if (e != SSL_ERROR_WANT_WRITE) why = sslErrors();
             }
         } else {
-            n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+            iovec parts[2];
+            msghdr m{};
+            m.msg_iov = parts;
+            if (done < head.size()) {
+                parts[0] = {const_cast<uint8_t *>(head.data() + done), head.size() - done};
+                parts[1] = {const_cast<uint8_t *>(body.data()), body.size()};
+                m.msg_iovlen = body.empty() ? 1 : 2;
+            } else {
+                parts[0] = {const_cast<uint8_t *>(body.data() + (done - head.size())), total - done};
+                m.msg_iovlen = 1;
+            }
+            n = ::sendmsg(fd_, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n < 0 && errno != EAGAIN && errno != EINTR) why = std::strerror(errno);
         }
         if (n > 0) {
@@ -298,6 +325,7 @@ DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> d
     // A reader comes here when what it waits for has not arrived: on plain
     // TCP, poll first (a recv would mostly say EAGAIN). TLS must ask OpenSSL
     // first, which may hold decrypted bytes already.
+    if (!ssl_ && deadline) return readBlocking(out, *deadline, error);
     bool woken = false;
     if (!ssl_ && !waitFor(POLLIN, deadline, woken)) return woken ? Read::Woken : Read::Timeout;
     for (;;) {
@@ -328,7 +356,7 @@ DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> d
                 break;
             }
         } else {
-            const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+            const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
             if (n > 0) {
                 out.insert(out.end(), buf, buf + n);
                 got = static_cast<size_t>(n);
@@ -343,6 +371,29 @@ DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> d
             return Read::Closed;
         }
         if (!waitFor(wantRead ? POLLIN : POLLOUT, deadline, woken)) return woken ? Read::Woken : Read::Timeout;
+    }
+}
+
+DoipStream::Read DoipStream::readBlocking(Bytes &out, Clock::time_point deadline, std::string &error) {
+    uint8_t buf[65536];
+    for (;;) {
+        const int left = msUntil(deadline);
+        if (left == 0) return Read::Timeout;
+        // SO_RCVTIMEO changes only when it would end the wait more than 2 ms
+        // late, or is short enough to spin: the transfer path's waits (about
+        // P2 each) reuse it without a system call.
+        if (receiveTimeoutMs_ == 0 || receiveTimeoutMs_ > left + 2 || receiveTimeoutMs_ < std::min(left, 20)) {
+            const timeval tv{left / 1000, (left % 1000) * 1000};
+            if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0) receiveTimeoutMs_ = left;
+        }
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n > 0) {
+            out.insert(out.end(), buf, buf + n);
+            return Read::Data;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue; // its deadline is looked at above
+        error = "DoIP connection to " + peer_ + ": " + (n == 0 ? std::string("closed by the entity") : std::strerror(errno));
+        return Read::Closed;
     }
 }
 

@@ -37,12 +37,21 @@ public:
     DoipStream &operator=(const DoipStream &) = delete;
 
     // [thread-safe] Writes every byte before `deadline`.
-    std::optional<TransportError> write(std::span<const uint8_t> bytes, Clock::time_point deadline);
+    std::optional<TransportError> write(std::span<const uint8_t> bytes, Clock::time_point deadline) {
+        return write(bytes, {}, deadline);
+    }
+    // [thread-safe] Writes `head` then `body` as one message (one sendmsg on
+    // TCP, one TLS record), without joining them first on TCP.
+    std::optional<TransportError> write(std::span<const uint8_t> head, std::span<const uint8_t> body,
+                                        Clock::time_point deadline);
 
     enum class Read { Data, Timeout, Woken, Closed };
     // [reader thread] Appends what arrives to `out`, waiting until data,
     // `deadline` (nullopt: no limit), wake() or the peer's close/error
-    // (Closed, with the reason in `error`).
+    // (Closed, with the reason in `error`). On TCP a read with a deadline
+    // blocks in recv() itself (no poll() first: one system call per read on
+    // the transfer path) and is not woken by wake(), only by data, its
+    // deadline (up to 2 ms late) or shutdown().
     Read read(Bytes &out, std::optional<Clock::time_point> deadline, std::string &error);
     // [thread-safe] Makes a pending or the next read() return Woken.
     void wake();
@@ -57,6 +66,8 @@ private:
     std::optional<TransportError> handshake(const TlsPin &pin, Clock::time_point deadline);
     // Waits for `events` on the socket (and the wake fd); false on timeout or wake.
     bool waitFor(short events, std::optional<Clock::time_point> deadline, bool &woken);
+    // TCP, a reader with a deadline: blocks in recv() up to it.
+    Read readBlocking(Bytes &out, Clock::time_point deadline, std::string &error);
 
     int fd_ = -1, wakeFd_ = -1;
     std::string peer_;
@@ -64,6 +75,7 @@ private:
     SSL *ssl_ = nullptr;
     std::mutex writeMutex_, sslMutex_;
     bool closed_ = false; // under sslMutex_
+    int receiveTimeoutMs_ = 0; // SO_RCVTIMEO as last set (0: none); the reader's
 };
 
 // Blocks SIGPIPE in the calling thread while it lives, and discards one it

@@ -162,7 +162,8 @@ EcuDevice::Report EcuDevice::report(const StepServices &s) {
         // In its bootloader without a valid application an ECU reports no
         // version: keep the last one known (recovery decides from the state).
         if (!id.softwareVersion.empty()) r.currentVersion = id.softwareVersion;
-        r.status = id.softwareVersion.empty() ? "in its bootloader, no valid application" : "running " + id.softwareVersion;
+        r.status = (id.softwareVersion.empty() ? "in its bootloader, no valid application" : "running " + id.softwareVersion) +
+                   " (hardware " + id.hardwareNumber + ", serial " + id.serialNumber + ")";
         if (!id.softwareVersion.empty() && id.softwareVersion != get("current")) save({{"current", id.softwareVersion}});
     } catch (const conduit::Error &e) {
         r.status = std::string("not answering: ") + e.what();

@@ -1,5 +1,7 @@
 #include "gateways.h"
 
+#include "doipdiscovery.h"
+
 #include <conduit/agent.hpp>
 
 namespace conduit::bootloader {
@@ -39,6 +41,17 @@ Gateways::Gateway &Gateways::gateway(const std::string &id) {
     if (inventory_ && !g.unreachable.empty()) throw conduit::Error(CONDUIT_E_IO, g.unreachable);
     DoipConfig c;
     c.host = g.config.host;
+    if (g.config.discover) {
+        const std::string where = discover(g.config);
+        if (where.empty()) {
+            const std::string message = "gateway " + id + ": no DoIP entity answered the vehicle identification at " +
+                                        g.config.discover->address + ":" + std::to_string(g.config.discover->port) +
+                                        (g.config.discover->vin.empty() ? "" : " for VIN " + g.config.discover->vin);
+            if (inventory_) g.unreachable = message;
+            throw conduit::Error(CONDUIT_E_IO, message);
+        }
+        c.host = where;
+    }
     c.port = g.config.port;
     c.testerAddress = g.config.testerAddress;
     c.functionalAddress = g.config.functionalAddress;
@@ -71,6 +84,26 @@ UdsClient &Gateways::uds(const EcuConfig &ecu) {
         e.connection = g.connection;
     }
     return *e.uds;
+}
+
+std::string Gateways::discover(const GatewayConfig &g) {
+    DiscoveryOptions o;
+    o.address = g.discover->address;
+    o.port = g.discover->port;
+    o.announcementPort.reset(); // a request's answers are enough
+    o.version = g.protocolVersion == 0x03 ? doip::Version::Iso2019 : doip::Version::Iso2012;
+    if (!g.discover->vin.empty()) o.vin = g.discover->vin;
+    o.wait = g.discover->wait;
+    std::optional<TransportError> error;
+    const std::vector<DiscoveredEntity> found = discoverEntities(o, error);
+    if (error) conduit::Host::log(CONDUIT_LOG_WARNING, "gateway " + g.id + ": discovery: " + error->message);
+    for (const DiscoveredEntity &e : found) {
+        if (!g.discover->vin.empty() && e.announcement.vin != g.discover->vin) continue;
+        conduit::Host::log(CONDUIT_LOG_INFO, "gateway " + g.id + ": found DoIP entity at " + e.address + " (VIN " +
+                                                 e.announcement.vin + ")");
+        return e.address;
+    }
+    return {};
 }
 
 UdsClient &Gateways::isoTp(const GatewayConfig &g, const EcuConfig &ecu) {

@@ -44,6 +44,7 @@ private:
     };
     Gateway &gateway(const std::string &id);
     UdsClient &isoTp(const GatewayConfig &g, const EcuConfig &ecu);
+    static std::string discover(const GatewayConfig &g); // the entity's address, "" when none answered
 
     std::map<std::string, Gateway> gateways_;
     std::map<std::string, Ecu> ecus_;

@@ -158,6 +158,15 @@ AgentConfig parseAgentConfig(const std::string &text) {
         readInto(g["protocol_version"], w + ".protocol_version", gw.protocolVersion, 0xFF);
         if (gw.protocolVersion != 0x02 && gw.protocolVersion != 0x03)
             bad(w + ".protocol_version", "2 (ISO 13400-2:2012) or 3 (2019)");
+        if (g["discover"].isObject()) {
+            GatewayConfig::Discovery d;
+            d.address = g["discover"]["address"].string(d.address);
+            readInto(g["discover"]["port"], w + ".discover.port", d.port, 0xFFFF);
+            d.vin = g["discover"]["vin"].string();
+            if (!d.vin.empty() && d.vin.size() != 17) bad(w + ".discover.vin", "a VIN has 17 characters");
+            readMs(g["discover"]["wait_ms"], w + ".discover.wait_ms", d.wait);
+            gw.discover = d;
+        }
         if (g["tls"].isObject()) {
             gw.tls = true;
             gw.port = 3496;

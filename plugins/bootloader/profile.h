@@ -63,6 +63,15 @@ struct GatewayConfig {
     uint8_t protocolVersion = 0x02;
     bool tls = false;
     std::string tlsPinSha256; // hex SHA-256 of the server certificate's DER
+    // Find the entity by vehicle identification over UDP instead of `host`:
+    // the first entity that answers (with this VIN, when given).
+    struct Discovery {
+        std::string address = "255.255.255.255"; // broadcast, or one address
+        uint16_t port = 13400;
+        std::string vin;
+        std::chrono::milliseconds wait{1000};
+    };
+    std::optional<Discovery> discover;
     // ISO-TP on SocketCAN
     std::string interface = "can0";
     uint32_t functionalCanId = 0x7DF;

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <thread>
 
+#include <zlib.h>
+
 namespace conduit::bootloader {
 
 namespace {
@@ -53,18 +55,10 @@ struct WrongCounter {
 } // namespace
 
 uint32_t crc32(const Bytes &data) {
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t i = 0; i < 256; ++i) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    uint32_t c = 0xFFFFFFFFu;
-    for (uint8_t b : data) c = table[(c ^ b) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    // zlib's is several times faster than a byte-wise table: the whole image is checked.
+    uLong c = ::crc32_z(0, Z_NULL, 0);
+    c = ::crc32_z(c, data.data(), data.size());
+    return uint32_t(c);
 }
 
 Sequence::Sequence(const EcuConfig &ecu, UdsSource uds, SecurityKeys keys, SequenceObserver observer)
@@ -176,6 +170,9 @@ void Sequence::routine(const std::string &what, const RoutineStep &r, const Byte
                                                    " status " + hex(reply->status[0], 2) + ")");
 }
 
+// Progress during a download goes to the host at most once per this many bytes.
+constexpr uint64_t kProgressStep = 64 * 1024;
+
 void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total) {
     const std::string where = hex(s.address, 8) + " (" + sizeText(s.data.size()) + ")";
     const int addrBytes = profile_.eraseAlfid & 0x0F, lenBytes = profile_.eraseAlfid >> 4;
@@ -199,7 +196,7 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
 
     uint8_t counter = 1;
     for (size_t offset = 0; offset < s.data.size(); offset += perBlock) {
-        checkCancelled("block " + std::to_string(counter));
+        if (observer_.cancelled && observer_.cancelled()) checkCancelled("block " + std::to_string(counter));
         const size_t n = std::min(perBlock, s.data.size() - offset);
         const Bytes block = uds::transferData(counter, std::span<const uint8_t>(s.data).subspan(offset, n));
         // A lost reply is repeated with the same counter: the ECU answers a
@@ -221,7 +218,11 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
                                                        ": the reply names another block");
         counter = uds::nextBlockCounter(counter);
         done += n;
-        if (observer_.progress) observer_.progress(done, total);
+        // Reported every kProgressStep bytes and at the segment's end, not per
+        // block: each report is a message to the host.
+        const bool last = offset + n >= s.data.size();
+        if (observer_.progress && (last || done / kProgressStep != (done - n) / kProgressStep))
+            observer_.progress(done, total);
         if (auto e = uds_().keepAlive()) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
     }
     step("request transfer exit " + where, uds::requestTransferExit(), profile_.timing.p2Star);

@@ -343,8 +343,9 @@ void DoipEntity::readUdp() {
 
 void DoipEntity::answer(Ecu &ecu, const Job &job, const Bytes &reply, bool pending) {
     const auto it = connections_.find(job.connection);
-    log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " -> " + describeUds(reply, false) +
-        (pending ? " (pending)" : "") + (it == connections_.end() ? " [tester gone]" : ""));
+    if (log_) // the lines of every request and reply are built only for a log
+        log(ecu.config.name + " " + address(ecu.config.logicalAddress) + " -> " + describeUds(reply, false) +
+            (pending ? " (pending)" : "") + (it == connections_.end() ? " [tester gone]" : ""));
     if (it == connections_.end()) return;
     send(*it->second, doip::PayloadType::DiagnosticMessage,
          doip::encodeDiagnostic({ecu.config.logicalAddress, job.tester, reply}));
@@ -352,11 +353,12 @@ void DoipEntity::answer(Ecu &ecu, const Job &job, const Bytes &reply, bool pendi
 
 void DoipEntity::pumpEcus(TimePoint now) {
     for (Ecu &ecu : ecus_) {
-        const std::string who = ecu.config.name + " " + address(ecu.config.logicalAddress);
+        const std::string who = log_ ? ecu.config.name + " " + address(ecu.config.logicalAddress) : std::string();
         ecu.work.pump(*ecu.server, ecu.config, now, ecu.bootedAt,
                       {[&](const Job &job, const Bytes &reply, bool pending) { answer(ecu, job, reply, pending); },
                        [&](const Job &job, const Outcome &out) {
-                           log(who + " <- " + describeUds(job.request, true) + (job.functional ? " (functional)" : "") +
+                           if (log_)
+                               log(who + " <- " + describeUds(job.request, true) + (job.functional ? " (functional)" : "") +
                                (out.note.empty() ? "" : ": " + out.note));
                        },
                        [&](const Job &job) { close(job.connection, "dropped (fault)"); },

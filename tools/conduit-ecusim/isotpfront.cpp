@@ -13,7 +13,6 @@
 
 namespace conduit::ecusim {
 
-
 namespace {
 std::string ids(const IsoTpEndpoint &e) {
     char text[64];
@@ -152,7 +151,7 @@ void IsoTpFront::receive(Ecu &ecu, int fd, bool functional) {
 }
 
 void IsoTpFront::answer(Ecu &ecu, const Bytes &reply, bool pending) {
-    log(ecu.config.name + " -> " + describeUds(reply, false) + (pending ? " (pending)" : ""));
+    if (log_) log(ecu.config.name + " -> " + describeUds(reply, false) + (pending ? " (pending)" : ""));
     // Blocking: waits for a previous reply still leaving (its flow control), then hands this one to the kernel.
     if (::send(ecu.physical, reply.data(), reply.size(), 0) < 0)
         log(ecu.config.name + ": send " + std::to_string(reply.size()) + " bytes: " + std::strerror(errno));
@@ -162,8 +161,9 @@ void IsoTpFront::pump(Ecu &ecu, TimePoint now) {
     ecu.work.pump(*ecu.server, ecu.config, now, ecu.bootedAt,
                   {[&](const EcuJob &, const Bytes &reply, bool pending) { answer(ecu, reply, pending); },
                    [&](const EcuJob &job, const Outcome &out) {
-                       log(ecu.config.name + " <- " + describeUds(job.request, true) +
-                           (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
+                       if (log_)
+                           log(ecu.config.name + " <- " + describeUds(job.request, true) +
+                               (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
                    },
                    [&](const EcuJob &) { log(ecu.config.name + ": no reply (fault; CAN has no connection to drop)"); },
                    [&](const std::string &line) { log(line); }});

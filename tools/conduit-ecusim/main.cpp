@@ -129,12 +129,10 @@ int main(int argc, char **argv) {
         }
     }
     if (!validateConfig(config, error)) return fail(error);
-    const bool quiet = config.quiet;
-    const auto logLine = [quiet](const std::string &line) {
-        if (!quiet) std::fprintf(stderr, "ecusim: %s\n", line.c_str());
-    };
+    LogSink sink; // none with --quiet: no line is even built
+    if (!config.quiet) sink = [](const std::string &line) { std::fprintf(stderr, "ecusim: %s\n", line.c_str()); };
     // ECUs on ISO-TP are served by the ISO-TP front, the others by the DoIP entity.
-    IsoTpFront front(config, logLine);
+    IsoTpFront front(config, sink);
     std::vector<EcuConfig> all = std::move(config.ecus);
     for (const EcuConfig &e : all) {
         const auto it = isotp.find(e.name);
@@ -152,7 +150,7 @@ int main(int argc, char **argv) {
         std::fflush(stdout);
         return front.run(stop);
     }
-    DoipEntity entity(config, logLine);
+    DoipEntity entity(config, sink);
     if (!entity.start(error)) return fail(error);
     std::printf("listening tcp=%u udp=%u", entity.tcpPort(), entity.udpPort());
     if (entity.tlsPort()) std::printf(" tls=%u", *entity.tlsPort());

@@ -230,6 +230,24 @@ Bytes encodeDiagnostic(const DiagnosticMessage &m) {
     out.insert(out.end(), m.userData.begin(), m.userData.end());
     return out;
 }
+std::array<uint8_t, kDiagnosticHeadSize> encodeDiagnosticHead(Version version, uint16_t source, uint16_t target,
+                                                               size_t userDataSize) {
+    const auto v = static_cast<uint8_t>(version);
+    const auto length = static_cast<uint32_t>(4 + userDataSize);
+    const auto type = static_cast<uint16_t>(PayloadType::DiagnosticMessage);
+    return {v,
+            static_cast<uint8_t>(~v),
+            static_cast<uint8_t>(type >> 8),
+            static_cast<uint8_t>(type),
+            static_cast<uint8_t>(length >> 24),
+            static_cast<uint8_t>(length >> 16),
+            static_cast<uint8_t>(length >> 8),
+            static_cast<uint8_t>(length),
+            static_cast<uint8_t>(source >> 8),
+            static_cast<uint8_t>(source),
+            static_cast<uint8_t>(target >> 8),
+            static_cast<uint8_t>(target)};
+}
 std::optional<DiagnosticMessage> decodeDiagnostic(std::span<const uint8_t> p, std::string &error) {
     if (!lengthAtLeast(p, 5, "diagnostic message", error)) return std::nullopt;
     return DiagnosticMessage{get16(&p[0]), get16(&p[2]), Bytes(p.begin() + 4, p.end())};

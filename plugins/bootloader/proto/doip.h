@@ -143,6 +143,13 @@ Bytes encodeRoutingResponse(const RoutingActivationResponse &);
 Bytes encodeAliveCheckResponse(uint16_t sourceAddress);
 Bytes encodeEntityStatus(const EntityStatus &);
 Bytes encodeDiagnostic(const DiagnosticMessage &);
+// The first 12 bytes of a whole diagnostic message (header, source, target)
+// carrying `userDataSize` bytes of UDS: written before the caller's UDS
+// bytes, it is encode(version, DiagnosticMessage, encodeDiagnostic(...))
+// without copying them.
+constexpr size_t kDiagnosticHeadSize = kHeaderSize + 4;
+std::array<uint8_t, kDiagnosticHeadSize> encodeDiagnosticHead(Version version, uint16_t source, uint16_t target,
+                                                               size_t userDataSize);
 Bytes encodeDiagnosticAck(const DiagnosticAck &);
 Bytes encodeGenericNack(GenericNackCode);
 

@@ -5,13 +5,19 @@
 //          (request/response ping-pong, nothing else);
 //   doip:  DoipConnection + DoipLink + UdsClient against a minimal DoIP
 //          entity in this process (diagnostic ACK, then the 0x76 reply).
-// Runs the two interleaved, RUNS times, and prints MiB/s, the ratio and
-// the process CPU per MiB (both sides of the loopback: tester and entity).
+// Each run moves SIZE through both, interleaved in 1 MiB slices (in turn
+// floor first and DoIP first, so a load that comes or goes hits both
+// alike); RUNS runs. Prints MiB/s,
+// the ratio of each run and the process CPU per MiB (both sides of the
+// loopback: tester and entity); then the medians and ranges, and a
+// "summary" line of key=value for tests/bench/bootloader/run.sh.
 // Usage: bench_doip [SIZE_MIB=16] [BLOCK=4095] [RUNS=5] [coalesce]
 // ("coalesce": the entity writes its ACK and the response in one segment,
 // which shows what the ACK's own segment costs).
 #include "doipclient.h"
 #include "udsclient.h"
+
+#include "tcpfloor.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,92 +35,10 @@
 #include <vector>
 
 using namespace conduit::bootloader;
-using Seconds = std::chrono::duration<double>;
-
+using namespace benchfloor;
+using benchfloor::Bytes;
+using benchfloor::Clock;
 namespace {
-
-int listenLoopback(uint16_t &port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&sa), len) < 0 || ::listen(fd, 1) < 0)
-        throw std::runtime_error("cannot listen on 127.0.0.1");
-    getsockname(fd, reinterpret_cast<sockaddr *>(&sa), &len);
-    port = ntohs(sa.sin_port);
-    return fd;
-}
-
-int acceptOne(int listener) {
-    const int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    const int one = 1;
-    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::close(listener);
-    return c;
-}
-
-bool readExactly(int fd, uint8_t *p, size_t n) {
-    while (n > 0) {
-        const ssize_t r = ::recv(fd, p, n, 0);
-        if (r <= 0) return false;
-        p += r;
-        n -= static_cast<size_t>(r);
-    }
-    return true;
-}
-
-void writeAll(int fd, const Bytes &b) {
-    size_t done = 0;
-    while (done < b.size()) {
-        const ssize_t n = ::send(fd, b.data() + done, b.size() - done, MSG_NOSIGNAL);
-        if (n <= 0) return;
-        done += static_cast<size_t>(n);
-    }
-}
-
-double cpuSeconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-struct Run {
-    double seconds = 0, cpu = 0;
-};
-
-// The floor: request of `block` bytes, answer of 2 bytes, one at a time.
-Run floorRun(size_t total, size_t block) {
-    uint16_t port = 0;
-    const int listener = listenLoopback(port);
-    std::thread server([listener, block] {
-        const int c = acceptOne(listener);
-        std::vector<uint8_t> buf(block);
-        const Bytes answer{0x76, 0x01};
-        while (readExactly(c, buf.data(), block)) writeAll(c, answer);
-        ::close(c);
-    });
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa) < 0) throw std::runtime_error("floor: connect");
-    Bytes request(block, 0x5A);
-    uint8_t answer[2];
-    const double cpu0 = cpuSeconds();
-    const auto t0 = Clock::now();
-    for (size_t sent = 0; sent < total; sent += block - 2) {
-        writeAll(fd, request);
-        if (!readExactly(fd, answer, 2)) throw std::runtime_error("floor: server gone");
-    }
-    Run r{Seconds(Clock::now() - t0).count(), cpuSeconds() - cpu0};
-    ::close(fd);
-    server.join();
-    return r;
-}
 
 // A DoIP entity that activates routing, then ACKs every diagnostic message
 // and answers a TransferData with its positive response.
@@ -158,38 +82,68 @@ void entity(int listener, bool coalesce) {
     ::close(c);
 }
 
-Run doipRun(size_t total, size_t block, bool coalesce) {
-    uint16_t port = 0;
-    const int listener = listenLoopback(port);
-    std::thread server(entity, listener, coalesce);
-    DoipConfig config;
-    config.port = port;
-    config.maxDataSize = block;
-    std::optional<TransportError> error;
-    auto connection = DoipConnection::open(config, error);
-    if (!connection) throw std::runtime_error("doip: " + error->message);
-    std::string why;
-    auto link = connection->link(0x1001, why);
-    UdsClient uds(*link);
-    const Bytes data(block - 2, 0x5A);
-    uint8_t counter = 0x01;
-    const double cpu0 = cpuSeconds();
-    const auto t0 = Clock::now();
-    for (size_t sent = 0; sent < total; sent += data.size()) {
-        const auto r = uds.request(uds::transferData(counter, data), Clock::now() + std::chrono::seconds(5));
-        if (!r.ok()) throw std::runtime_error("doip: " + r.error->message);
-        counter = uds::nextBlockCounter(counter);
+// The tester as the agent uses it, against that entity.
+class DoipPath {
+public:
+    DoipPath(size_t block, bool coalesce) : data_(block - 2, 0x5A) {
+        uint16_t port = 0;
+        const int listener = listenLoopback(port);
+        server_ = std::thread(entity, listener, coalesce);
+        DoipConfig config;
+        config.port = port;
+        config.maxDataSize = block;
+        std::optional<TransportError> error;
+        connection_ = DoipConnection::open(config, error);
+        if (!connection_) {
+            ::shutdown(listener, SHUT_RDWR);
+            server_.join();
+            throw std::runtime_error("doip: " + error->message);
+        }
+        std::string why;
+        link_ = connection_->link(0x1001, why);
+        uds_.emplace(*link_);
     }
-    Run r{Seconds(Clock::now() - t0).count(), cpuSeconds() - cpu0};
-    link.reset();
-    connection->close();
-    server.join();
-    return r;
-}
+    ~DoipPath() {
+        uds_.reset();
+        link_.reset();
+        connection_->close();
+        server_.join();
+    }
+    void move(size_t bytes, Run &into) {
+        const double cpu0 = cpuSeconds();
+        const auto t0 = Clock::now();
+        for (size_t sent = 0; sent < bytes; sent += data_.size()) {
+            const auto r = uds_->request(uds::transferData(counter_, data_), Clock::now() + std::chrono::seconds(5));
+            if (!r.ok()) throw std::runtime_error("doip: " + r.error->message);
+            counter_ = uds::nextBlockCounter(counter_);
+        }
+        into.add(t0, cpu0);
+    }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
+private:
+    Bytes data_;
+    uint8_t counter_ = 0x01;
+    std::thread server_;
+    std::shared_ptr<DoipConnection> connection_;
+    std::unique_ptr<Link> link_;
+    std::optional<UdsClient> uds_;
+};
+
+// One run: both paths open side by side, SIZE moved through each in slices
+// of kSlice, in turn floor first and DoIP first, so that the load of a
+// shared machine, which changes within a run, weighs on both alike.
+constexpr size_t kSlice = 1 << 20;
+
+void measure(size_t total, size_t block, bool coalesce, Run &floor, Run &doip) {
+    FloorPath f(block);
+    DoipPath d(block, coalesce);
+    bool floorFirst = true;
+    for (size_t done = 0; done < total; done += kSlice, floorFirst = !floorFirst) {
+        const size_t n = std::min(kSlice, total - done);
+        if (floorFirst) f.move(n, floor);
+        d.move(n, doip);
+        if (!floorFirst) f.move(n, floor);
+    }
 }
 
 } // namespace
@@ -207,7 +161,8 @@ int main(int argc, char **argv) {
     std::vector<double> floorRate, doipRate, floorCpu, doipCpu, ratio;
     try {
         for (int i = 0; i < runs; ++i) {
-            const Run f = floorRun(total, block), d = doipRun(total, block, coalesce);
+            Run f, d;
+            measure(total, block, coalesce, f, d);
             floorRate.push_back(double(mib) / f.seconds);
             doipRate.push_back(double(mib) / d.seconds);
             floorCpu.push_back(f.cpu * 1000 / double(mib));
@@ -220,10 +175,16 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "bench_doip: %s\n", e.what());
         return 1;
     }
-    std::printf("%zu MiB in blocks of %zu bytes (maxNumberOfBlockLength), %d runs%s, medians:\n", mib, block, runs,
-                coalesce ? ", ACK and response coalesced" : "");
-    std::printf("  floor (TCP ping-pong): %.1f MiB/s, CPU %.1f ms/MiB (both ends)\n", median(floorRate), median(floorCpu));
-    std::printf("  doip (client + UDS):   %.1f MiB/s, CPU %.1f ms/MiB (both ends)\n", median(doipRate), median(doipCpu));
-    std::printf("  doip/floor: %.2f\n", median(ratio));
+    std::printf("%zu MiB in blocks of %zu bytes (maxNumberOfBlockLength), %d runs%s, medians (range):\n", mib, block,
+                runs, coalesce ? ", ACK and response coalesced" : "");
+    std::printf("  floor (TCP ping-pong): %.1f MiB/s (%.1f-%.1f), CPU %.1f ms/MiB (both ends)\n", median(floorRate),
+                lowest(floorRate), highest(floorRate), median(floorCpu));
+    std::printf("  doip (client + UDS):   %.1f MiB/s (%.1f-%.1f), CPU %.1f ms/MiB (both ends)\n", median(doipRate),
+                lowest(doipRate), highest(doipRate), median(doipCpu));
+    std::printf("  doip/floor: %.2f (%.2f-%.2f)\n", median(ratio), lowest(ratio), highest(ratio));
+    std::printf("summary entity=%s mib=%zu block=%zu runs=%d floor_mib_per_s=%.1f doip_mib_per_s=%.1f ratio=%.2f "
+                "ratio_min=%.2f ratio_max=%.2f floor_cpu_ms_per_mib=%.1f doip_cpu_ms_per_mib=%.1f\n",
+                coalesce ? "coalesced" : "separate", mib, block, runs, median(floorRate), median(doipRate), median(ratio),
+                lowest(ratio), highest(ratio), median(floorCpu), median(doipCpu));
     return 0;
 }

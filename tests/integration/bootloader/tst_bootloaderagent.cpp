@@ -5,6 +5,7 @@
 // and the failures the simulator injects: an NRC at erase, a power loss of
 // the ECU mid-download, a dropped connection, a wrong block counter, the
 // runner killed mid-flash. Each ends in a consistent ECU or a clear error.
+#include "ecusimlauncher.h"
 #include "gatedsource.h"
 
 #include "image/imagewriter.h"
@@ -59,8 +60,9 @@ QByteArray hexImage(const QString &version, quint32 seed, int kib = 40) {
 struct Simulator {
     QTemporaryDir dir;
     QProcess process;
-    quint16 port = 0;
+    quint16 port = 0, udpPort = 0, tlsPort = 0;
     QStringList faults;
+    QString certificate, key; // with both: DoIP over TLS as well
     QString log;
 
     QString configPath() const { return dir.filePath(QStringLiteral("ecusim.json")); }
@@ -78,18 +80,15 @@ struct Simulator {
         QStringList args{QStringLiteral("--config"), configPath(), QStringLiteral("--state-dir"), dir.filePath(QStringLiteral("flash")),
                          QStringLiteral("--port"), QString::number(port), QStringLiteral("--udp-port"), QStringLiteral("0")};
         for (const QString &f : faults) args << QStringLiteral("--fault") << f;
-        process.setProgram(QStringLiteral(ECUSIM_PATH));
-        process.setArguments(args);
-        process.setProcessChannelMode(QProcess::SeparateChannels);
-        process.start();
-        if (!process.waitForStarted(5000)) return QStringLiteral("conduit-ecusim did not start");
-        if (!QTest::qWaitFor([&] { return process.canReadLine() || process.state() != QProcess::Running; }, 10000))
-            return QStringLiteral("conduit-ecusim printed no listening line");
-        const QString line = QString::fromUtf8(process.readLine()).trimmed();
-        const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("tcp=(\\d+)")).match(line);
-        if (!m.hasMatch()) return QStringLiteral("unexpected first line: ") + line + process.readAllStandardError();
-        port = quint16(m.captured(1).toUInt());
-        return {};
+        if (!certificate.isEmpty())
+            args << QStringLiteral("--tls-port") << QString::number(tlsPort) << QStringLiteral("--cert") << certificate
+                 << QStringLiteral("--key") << key;
+        EcusimPorts ports;
+        const QString why = startEcusim(process, args, ports);
+        port = ports.tcp;
+        udpPort = ports.udp;
+        tlsPort = ports.tls;
+        return why;
     }
     void kill() { // a power loss of the gateway and its ECUs
         if (process.state() == QProcess::NotRunning) return;
@@ -108,19 +107,20 @@ struct Simulator {
 
 struct Agent : RunnerFixture {
     QString stateDir;
-    Agent(const Simulator &sim, const QString &stateDir_) : RunnerFixture(QStringLiteral(BOOTLOADER_AGENT_PATH)), stateDir(stateDir_) {
+    Agent(const Simulator &sim, const QString &stateDir_, const QString &gateway = {})
+        : RunnerFixture(QStringLiteral(BOOTLOADER_AGENT_PATH)), stateDir(stateDir_) {
         AgentManifest m;
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
         RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-        const QString config = QStringLiteral(R"({"gateways":[{"id":"gw","port":%1}],
+        const QString config = QStringLiteral(R"({"gateways":[%1],
             "seed_key":{"library":"%2","variant":"conduit-example"},
             "profiles":{"sim":{"timing":{"p2_star_ms":3000},"security":{"delay_ms":2000},
                                "memory":[{"address":"0x10000","size":"0x40000"}],"reset":{"deadline_ms":8000}}},
             "ecus":[{"id":"ecm-1","hardware_id":"ecm","logical_address":"0x1001","profile":"sim"},
                     {"id":"tcu-1","hardware_id":"tcu","logical_address":"0x1002","banks":2,"profile":"sim"},
                     {"id":"bcm-1","hardware_id":"bcm","logical_address":"0x1003","profile":"sim"}]})")
-                                   .arg(sim.port)
+                                   .arg(gateway.isEmpty() ? QStringLiteral(R"({"id":"gw","port":%1})").arg(sim.port) : gateway)
                                    .arg(QStringLiteral(SEEDKEY_EXAMPLE_PATH));
         runner = std::make_unique<AgentProxy>(m, spec, limits, config, stateDir);
         startFailure = start();
@@ -202,6 +202,14 @@ private slots:
         QCOMPARE(updateStateName(ecm.updateState), QStringLiteral("idle"));
         QVERIFY(ecm.capabilities & CONDUIT_CAP_ROLLBACK);
         QCOMPARE(a.device(QStringLiteral("tcu-1")).currentVersion, QStringLiteral("1.0.0"));
+        // The ECU's identity DIDs (hardware number 0xF191, serial 0xF18C) in its status line.
+        auto *call = a.runner->call(Op::Inventory, {}, nullptr, {});
+        QSignalSpy status(call, &AgentCall::status), done(call, &AgentCall::finished);
+        QVERIFY(done.wait(30000));
+        QStringList lines;
+        for (const QList<QVariant> &s : status) lines << s.at(0).toString() + QStringLiteral(": ") + s.at(1).toString();
+        QVERIFY2(lines.contains(QStringLiteral("ecm-1: running 1.0.0 (hardware HW-CNDT-0001, serial SN0000000001)")),
+                 qPrintable(lines.join(QLatin1Char('\n'))));
         // The gateway gone: the last known version, still answered quickly.
         sim.stop();
         QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
@@ -306,6 +314,78 @@ private slots:
         QVERIFY2(e1 >= 0 && b1 >= 0, "no TransferData in the simulator's log");
         QVERIFY2(b0 < e1 && e0 < b1, qPrintable(QStringLiteral("ecm programmed at lines %1..%2, bcm at %3..%4: one after the other")
                                                      .arg(e0).arg(e1).arg(b0).arg(b1)));
+    }
+
+    // DoIP over TLS (ISO 13400-2:2019, port 3496 in a vehicle): the gateway's
+    // certificate is pinned; a certificate that does not match is refused
+    // before any diagnostic message, and the error says so.
+    void doipOverTlsWithAPinnedCertificate() {
+        QTemporaryDir pki;
+        const QString cert = pki.filePath(QStringLiteral("gw.pem")), key = pki.filePath(QStringLiteral("gw.key"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                                                  QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:P-256"),
+                                                  QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=doip-gateway"),
+                                                  QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-keyout"), key,
+                                                  QStringLiteral("-out"), cert});
+        QVERIFY(openssl.waitForFinished(20000) && openssl.exitCode() == 0);
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), cert, QStringLiteral("-outform"), QStringLiteral("der")});
+        QVERIFY(openssl.waitForFinished(20000) && openssl.exitCode() == 0);
+        const QString pin = QString::fromLatin1(QCryptographicHash::hash(openssl.readAllStandardOutput(), QCryptographicHash::Sha256).toHex());
+        Simulator sim;
+        sim.certificate = cert;
+        sim.key = key;
+        START(sim);
+        QVERIFY(sim.tlsPort != 0);
+        const QString gateway = QStringLiteral(R"({"id":"gw","protocol_version":3,"tls":{"port":%1,"pin_sha256":"%2"}})");
+        {
+            QTemporaryDir state;
+            Agent a(sim, state.path(), gateway.arg(sim.tlsPort).arg(pin));
+            QCOMPARE(a.startFailure, QString());
+            QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
+            installCommit(a, QStringLiteral("tcu-1"), QStringLiteral("2.0.0"), 25);
+            if (QTest::currentTestFailed()) return;
+        }
+        QVERIFY(QTest::qWaitFor([&] {
+            sim.log += QString::fromUtf8(sim.process.readAllStandardError());
+            return sim.log.contains(QLatin1String("tcu 0x1002 -> ")) ; // the first agent's last replies are in
+        }, 5000));
+        const qsizetype before = sim.log.size();
+        QString wrong = pin;
+        wrong[0] = wrong[0] == QLatin1Char('0') ? QLatin1Char('1') : QLatin1Char('0');
+        QTemporaryDir state;
+        Agent a(sim, state.path(), gateway.arg(sim.tlsPort).arg(wrong));
+        QCOMPARE(a.startFailure, QString());
+        const QByteArray img = hexImage(QStringLiteral("3.0.0"), 26);
+        const CallResult r = a.install(update(QStringLiteral("ecm-1"), QStringLiteral("3.0.0"), img), img);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.message.contains(QLatin1String("does not match the pin")), qPrintable(r.message));
+        sim.stop();
+        const QString after = sim.log.mid(before);
+        QVERIFY2(!after.contains(QLatin1String(" <- ")), qPrintable(QStringLiteral("a request passed a wrong pin:\n") + after));
+    }
+
+    // No address configured: the agent finds the gateway by vehicle
+    // identification over UDP (by VIN), then connects there.
+    void gatewayFoundByVehicleIdentification() {
+        Simulator sim;
+        START(sim);
+        QTemporaryDir state;
+        const QString discover = QStringLiteral(R"({"id":"gw","host":"127.0.0.9","port":%1,
+            "discover":{"address":"127.0.0.1","port":%2,"vin":"CONDUITSIM0000001","wait_ms":2000}})");
+        Agent a(sim, state.path(), discover.arg(sim.port).arg(sim.udpPort));
+        QCOMPARE(a.startFailure, QString());
+        QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
+        // Another vehicle's VIN: nobody answers, and the error says what was asked.
+        QTemporaryDir other;
+        Agent b(sim, other.path(), QStringLiteral(R"({"id":"gw","port":%1,"discover":{"address":"127.0.0.1","port":%2,
+            "vin":"WRONGVIN000000000","wait_ms":300}})").arg(sim.port).arg(sim.udpPort));
+        QCOMPARE(b.startFailure, QString());
+        const QByteArray img = hexImage(QStringLiteral("2.0.0"), 27);
+        const CallResult r = b.install(update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), img), img);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.message.contains(QLatin1String("no DoIP entity answered")) && r.message.contains(QLatin1String("WRONGVIN")),
+                 qPrintable(r.message));
     }
 
     void nrcAtEraseIsNamedAndRollsBack() {

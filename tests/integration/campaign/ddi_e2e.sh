@@ -193,6 +193,10 @@ echo "devices: $(versions)"
 [ "$(versions)" = "ecm-1=2.0 ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 tcu-1=2.0 " ] || { echo "FAIL: not all on 2.0"; exit 1; }
 [ "$(server_result 1)" = '"finished":"success"' ] || { echo "FAIL: server did not see success"; exit 1; }
 echo "server: action 1 closed with success"
+doip_blocks() { grep -c "^ecusim: $1 .* <- TransferData" ecusim.log || true; }
+echo "DoIP ECUs (conduit-ecusim): ecm $(doip_blocks ecm) and tcu $(doip_blocks tcu) TransferData blocks so far"
+[ "$(doip_blocks ecm)" -gt 0 ] && [ "$(doip_blocks tcu)" -gt 0 ] || { echo "FAIL: the DoIP ECUs were not reprogrammed"; exit 1; }
+ecm_blocks_2=$(doip_blocks ecm)
 
 echo
 echo "== update 3.0, but the head unit's new slot does not come up: the bootloader falls back"
@@ -204,6 +208,7 @@ echo "devices: $(versions)"
 [ "$(versions)" = "ecm-1=2.0 ecu-1=2.0 ecu-2=2.0 gw-1=2.0 hu-1=2.0 tcu-1=2.0 " ] || { echo "FAIL: not all back on 2.0"; exit 1; }
 [ "$(server_result "$action")" = '"finished":"failure"' ] || { echo "FAIL: server did not see the failure"; exit 1; }
 echo "server: action $action closed with failure: $(ddi_feedback "$action" | grep -o 'runs [^"]*' | tail -1)"
+echo "DoIP ECUs: ecm received $(( $(doip_blocks ecm) - ecm_blocks_2 )) blocks in this update (its 3.0 image, then its kept 2.0 image again), tcu switched back to its 2.0 bank"
 if ddi_feedback "$action" | grep -q 'a reboot is needed'; then echo "FAIL: a reboot asked for although hu-1 fell back"; exit 1; fi
 
 echo

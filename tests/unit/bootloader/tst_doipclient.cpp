@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 #include <csignal>
 
 using namespace conduit::bootloader;
@@ -93,6 +94,38 @@ private slots:
         QVERIFY(request);
         QCOMPARE(request->target, uint16_t(0x1001));
         QCOMPARE(request->userData, (Bytes{0x22, 0xF1, 0x89}));
+    }
+
+    // The thread that waits reads the socket itself (blocking in recv on
+    // TCP): with no reply it returns at its deadline, and close() from
+    // another thread ends its wait at once.
+    void aWaiterReadingEndsAtItsDeadlineAndAtClose() {
+        Peer peer({[&](Conn &c) {
+            c.route();
+            (void)c.diagnostic(); // ACKed, never answered
+            c.read();             // until the client closes
+        }});
+        std::shared_ptr<DoipConnection> connection;
+        auto link = openLink(peer, 0x1001, connection);
+        QVERIFY(link);
+        QVERIFY_OK(link->send({0x22, 0xF1, 0x89}));
+        Bytes message;
+        const auto start = Clock::now();
+        auto e = link->receive(message, start + 150ms);
+        const auto waited = Clock::now() - start;
+        QVERIFY(e);
+        QCOMPARE(e->kind, TransportErrorKind::Timeout);
+        QVERIFY(waited >= 150ms);
+        QVERIFY2(waited < 2s, "the wait overran its deadline");
+        std::optional<TransportError> closed;
+        std::thread waiter([&] { closed = link->receive(message, Clock::now() + 30s); });
+        connection->close();
+        waiter.join();
+        QVERIFY(closed);
+        QCOMPARE(closed->kind, TransportErrorKind::ConnectionLost);
+        QVERIFY2(Clock::now() - start < 10s, "close() did not end the wait");
+        link.reset();
+        peer.join();
     }
 
     void routingRefusedNamed() {

@@ -131,6 +131,13 @@ private slots:
         QCOMPARE(dm->source, m.source);
         QCOMPARE(dm->target, m.target);
         QCOMPARE(dm->userData, m.userData);
+        // The head written before the caller's UDS bytes is the whole message's start.
+        for (Version v : {Version::Iso2012, Version::Iso2019}) {
+            const Bytes whole = encode(v, PayloadType::DiagnosticMessage, encodeDiagnostic(m));
+            const auto head = encodeDiagnosticHead(v, m.source, m.target, m.userData.size());
+            QCOMPARE(Bytes(whole.begin(), whole.begin() + kDiagnosticHeadSize), Bytes(head.begin(), head.end()));
+            QCOMPARE(Bytes(whole.begin() + kDiagnosticHeadSize, whole.end()), m.userData);
+        }
         for (const Bytes &previous : {Bytes{}, bytesOf({0x10, 0x02})}) {
             DiagnosticAck k{0x1001, 0x0E00, 0x03, previous};
             auto d = decodeDiagnosticAck(encodeDiagnosticAck(k), error);
