@@ -25,7 +25,10 @@ const char *const kPragmas = "PRAGMA locking_mode=EXCLUSIVE;"
                              "PRAGMA secure_delete=ON;"
                              "PRAGMA journal_size_limit=4194304;";
 
+// One transaction, so that a cut leaves either no schema (user_version 0,
+// created again at the next open) or all of it.
 const char *const kSchema =
+    "BEGIN IMMEDIATE;"
     "CREATE TABLE items("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, campaign TEXT NOT NULL,"
     " class INTEGER NOT NULL, priority INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
@@ -37,7 +40,8 @@ const char *const kSchema =
     "CREATE INDEX items_campaign ON items(campaign);"
     "CREATE TABLE drops(class INTEGER NOT NULL, priority INTEGER NOT NULL, reason INTEGER NOT NULL,"
     " items INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY(class, priority, reason));"
-    "PRAGMA user_version=1;";
+    "PRAGMA user_version=1;"
+    "COMMIT;";
 
 QString mib(qint64 b) { return QStringLiteral("%1 bytes").arg(b); }
 
@@ -77,7 +81,10 @@ bool Store::open(StoreFailure *f) {
         const StoreFailure why = db_.lastFailure(QStringLiteral("cannot read the store database %1").arg(db_.path()));
         return fail(f, why.code, why.message);
     }
-    if (version.toInt() == 0 && !db_.exec(kSchema, f)) return false;
+    if (version.toInt() == 0 && !db_.exec(kSchema, f)) {
+        db_.exec("ROLLBACK", nullptr);
+        return false;
+    }
     if (version.toInt() > kSchemaVersion)
         return fail(f, StoreError::Corrupt,
                     QStringLiteral("store database %1 has schema %2, newer than this host's %3")
