@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+
 namespace conduit::gathering {
 
 Statement::Statement(Database &db, const char *sql) : db_(db) {
@@ -112,8 +114,20 @@ QString Database::single(const char *sql) {
 qint64 Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
 StoreFailure Database::lastFailure(const QString &what) const {
-    const int rc = db_ ? sqlite3_errcode(db_) : SQLITE_CANTOPEN;
+    const int rc = db_ ? sqlite3_extended_errcode(db_) : SQLITE_CANTOPEN;
     const QString msg = db_ ? QString::fromUtf8(sqlite3_errmsg(db_)) : QStringLiteral("out of memory");
+    // A full disk surfaces as SQLITE_FULL only when a write says ENOSPC; a
+    // failed sync or truncate is SQLITE_IOERR_*, the WAL that cannot be
+    // created SQLITE_CANTOPEN, and SQLite's errno is not reliable by then.
+    const bool noSpace = db_ && sqlite3_system_errno(db_) == ENOSPC;
+    switch (rc) {
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE:
+        return {StoreError::Io, QStringLiteral("%1: the disk is full or failing (%2)").arg(what, msg)};
+    default: break;
+    }
+    if (noSpace) return {StoreError::Io, QStringLiteral("%1: disk full (%2)").arg(what, msg)};
     switch (rc & 0xff) {
     case SQLITE_FULL: return {StoreError::Io, QStringLiteral("%1: disk full (%2)").arg(what, msg)};
     case SQLITE_CORRUPT:

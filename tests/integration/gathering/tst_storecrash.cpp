@@ -31,6 +31,7 @@ constexpr int kOps = 40;
 struct Life {
     QMap<qint64, int> put;  // id -> seq, as the writer was told
     QSet<qint64> acking, acked;
+    QList<QByteArray> refusals; // why puts failed
     int exitCode = 0;
     QProcess::ExitStatus status = QProcess::NormalExit;
 };
@@ -57,6 +58,7 @@ Life runWriter(const QString &dir, int seed, const QStringList &faultEnv) {
         if (w.size() >= 3 && w[0] == "P") life.put[w[1].toLongLong()] = w[2].toInt();
         if (w.size() == 2 && w[0] == "A") life.acking.insert(w[1].toLongLong());
         if (w.size() == 2 && w[0] == "a") life.acked.insert(w[1].toLongLong());
+        if (w[0] == "F") life.refusals << line;
     }
     return life;
 }
@@ -138,6 +140,10 @@ private slots:
                                      .arg(at).arg(points);
             if (diskFull) {
                 QVERIFY2(life.status == QProcess::NormalExit, qPrintable(what));
+                // A put refused by a full disk says so, whichever call hit it
+                // (an open that fails says only what SQLite says).
+                for (const QByteArray &refusal : life.refusals)
+                    QVERIFY2(refusal.contains("disk full") || refusal.contains("disk is full"), qPrintable(what + QStringLiteral(": ") + QString::fromUtf8(refusal)));
                 ++full;
             } else {
                 QVERIFY2(life.status == QProcess::CrashExit, qPrintable(what + QStringLiteral(": not killed")));
