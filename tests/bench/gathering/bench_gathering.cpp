@@ -65,6 +65,9 @@ bool ingest(const QString &dir, int batch, int samples) {
     const double s = double(t.nsecsElapsed()) / 1e9;
     std::printf("ingest batch=%5d samples=%d: %.3f s, %.0f samples/s, %.0f puts/s, CPU %.0f %% of one core\n", batch,
                 samples, s, samples / s, samples / batch / s, 100 * (cpuSeconds() - cpu0) / s);
+    Usage u;
+    if (!store.usage(&u, &f)) return false;
+    std::printf("  payload %lld bytes in %lld items, database files %lld bytes\n", u.bytes, u.items, u.databaseFileBytes);
     return true;
 }
 
