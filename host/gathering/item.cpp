@@ -29,11 +29,12 @@ constexpr std::array<Named<Priority>, 5> kPriorityNames{{
     {Priority::High, "high"},
     {Priority::Safety, "safety"},
 }};
-constexpr std::array<Named<DropReason>, 4> kDropNames{{
+constexpr std::array<Named<DropReason>, 5> kDropNames{{
     {DropReason::Evicted, "evicted"},
     {DropReason::Expired, "expired"},
     {DropReason::Deleted, "deleted"},
     {DropReason::Damaged, "damaged"},
+    {DropReason::Refused, "refused"},
 }};
 
 template <typename E, std::size_t N>

@@ -50,9 +50,10 @@ enum class DropReason : quint8 {
     Expired = 2, // its retention ran out
     Deleted = 3, // a deletion request (by data class or by campaign)
     Damaged = 4, // found incomplete when the store was opened (never expected)
+    Refused = 5, // never stored: no room even after eviction (StoreError::Full)
 };
 inline constexpr DropReason kDropReasons[] = {DropReason::Evicted, DropReason::Expired, DropReason::Deleted,
-                                              DropReason::Damaged};
+                                              DropReason::Damaged, DropReason::Refused};
 
 QString nameOf(ItemKind v);
 QString nameOf(DataClass v);

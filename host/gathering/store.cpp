@@ -111,7 +111,7 @@ bool Store::loadTotals(StoreFailure *f) {
         const auto c = dataClassFromInt(d.integer(0));
         const auto p = priorityFromInt(d.integer(1));
         const qint64 r = d.integer(2);
-        if (!c || !p || r < qint64(DropReason::Evicted) || r > qint64(DropReason::Damaged)) continue;
+        if (!c || !p || r < qint64(DropReason::Evicted) || r > qint64(DropReason::Refused)) continue;
         drops_[{*c, *p, DropReason(r)}] = {d.integer(3), d.integer(4)};
     }
     return d.failed() ? d.fail(f) : true;
@@ -185,6 +185,33 @@ bool Store::put(const Item &item, qint64 *id, StoreFailure *f) {
 }
 
 bool Store::put(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f) {
+    StoreFailure why;
+    if (putAll(items, ids, &why)) return true;
+    if (why.code == StoreError::Full) countRefused(items);
+    return fail(f, why.code, why.message);
+}
+
+// Refused items are data lost too: counted like the drops. When even that
+// cannot be written (a full disk), the count lives in memory until a restart.
+void Store::countRefused(const QList<Item> &items) {
+    Statement count(db_, "INSERT INTO drops(class, priority, reason, items, bytes) VALUES(?,?,?,1,?)"
+                         " ON CONFLICT(class, priority, reason) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes");
+    Transaction t(db_);
+    bool durable = t.begin(nullptr);
+    for (const Item &it : items) {
+        const qint64 size = it.sourcePath.isEmpty() ? it.bytes.size() : QFileInfo(it.sourcePath).size();
+        count.reset();
+        count.bind(1, qint64(it.dataClass)).bind(2, qint64(it.priority)).bind(3, qint64(DropReason::Refused)).bind(4, size);
+        durable = durable && count.run(nullptr);
+        Usage::Cell &d = drops_[{it.dataClass, it.priority, DropReason::Refused}];
+        ++d.items;
+        d.bytes += size;
+    }
+    if (!durable || !t.commit(nullptr))
+        qCWarning(lcGathering) << "cannot record" << items.size() << "refused items durably; counted until restart";
+}
+
+bool Store::putAll(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f) {
     const qint64 t = now();
     QList<Item> ready;
     QList<BlobFile> files;

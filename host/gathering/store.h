@@ -11,7 +11,8 @@
 //   fit a new item the store drops expired items first, then evicts by
 //   lowest priority, then oldest, never an item of higher priority than the
 //   new one and never a leased one; what still does not fit is refused
-//   (StoreError::Full) and nothing is evicted for it.
+//   (StoreError::Full), nothing is evicted for it, and it is counted as a
+//   drop (DropReason::Refused).
 // - next() hands out pending items, highest priority first, then oldest,
 //   each with a lease: a leased item is not handed out again until the
 //   lease ends, release() or a restart (leases live in memory). acknowledge()
@@ -118,6 +119,8 @@ private:
     bool leased(qint64 id, qint64 now) const;
     bool sweep(StoreFailure *f);
     bool loadTotals(StoreFailure *f);
+    bool putAll(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f);
+    void countRefused(const QList<Item> &items);
     bool prepareItem(const Item &in, qint64 now, Item *out, BlobFile *blob, StoreFailure *f);
     bool makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, Totals &totals, QList<Victim> &victims, StoreFailure *f);
     bool collect(Statement &s, QList<Victim> &out, StoreFailure *f);

@@ -209,11 +209,17 @@ private slots:
         Usage u;
         QVERIFY(s.store->usage(&u, &f));
         QCOMPARE(u.items, qint64(3));
-        QVERIFY(u.drops.empty());
         // Larger than the whole store: refused up front.
         QVERIFY(!s.store->put(item(QByteArray(31, 's'), Priority::Safety), &x, &f));
         QCOMPARE(f.code, StoreError::Full);
         QVERIFY2(f.message.contains(QLatin1String("larger than")), qPrintable(f.message));
+        // Nothing evicted; both refusals counted, also after a restart.
+        QVERIFY(s.open());
+        QVERIFY(s.store->usage(&u, &f));
+        QCOMPARE(u.items, qint64(3));
+        QCOMPARE(u.drops.size(), size_t(2));
+        QCOMPARE((u.drops[{DataClass::Telemetry, Priority::Normal, DropReason::Refused}].bytes), qint64(20));
+        QCOMPARE((u.drops[{DataClass::Telemetry, Priority::Safety, DropReason::Refused}].items), qint64(1));
     }
     void theItemCountIsBoundedToo() {
         StoreFixture s;
