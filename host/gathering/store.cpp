@@ -20,6 +20,10 @@ constexpr int kSchemaVersion = 1;
 // acknowledge survives a power cut; NORMAL would only sync at checkpoints
 // and could lose the last commits. secure_delete zeroes what is deleted;
 // exclusive locking keeps a second process out (and the -shm file away).
+const char *const kCountDrop =
+    "INSERT INTO drops(class, priority, reason, items, bytes) VALUES(?,?,?,1,?)"
+    " ON CONFLICT(class, priority, reason) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes";
+
 const char *const kPragmas = "PRAGMA locking_mode=EXCLUSIVE;"
                              "PRAGMA synchronous=FULL;"
                              "PRAGMA secure_delete=ON;"
@@ -139,17 +143,22 @@ bool Store::sweep(StoreFailure *f) {
             qCInfo(lcGathering) << "removing" << name << "(written, but its item was never stored)";
             blobs_.remove(name);
         }
-    if (damaged.isEmpty()) return true;
-    qCWarning(lcGathering) << damaged.size() << "items have a missing or short payload file; dropping them";
+    if (!damaged.isEmpty())
+        qCWarning(lcGathering) << damaged.size() << "items have a missing or short payload file; dropping them";
+    return dropNow(damaged, DropReason::Damaged, f);
+}
+
+bool Store::dropNow(const QList<Victim> &victims, DropReason reason, StoreFailure *f) {
+    if (victims.isEmpty()) return true;
     Totals totals = totals_;
     Transaction t(db_);
-    if (!t.begin(f) || !drop(damaged, DropReason::Damaged, totals, f) || !t.commit(f)) {
+    if (!t.begin(f) || !drop(victims, reason, totals, f) || !t.commit(f)) {
         t.rollback();
-        loadTotals(nullptr);
+        loadTotals(nullptr); // drop() counted in memory what was rolled back
         return false;
     }
     totals_ = totals;
-    forget(damaged);
+    forget(victims);
     return true;
 }
 
@@ -194,8 +203,7 @@ bool Store::put(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f) {
 // Refused items are data lost too: counted like the drops. When even that
 // cannot be written (a full disk), the count lives in memory until a restart.
 void Store::countRefused(const QList<Item> &items) {
-    Statement count(db_, "INSERT INTO drops(class, priority, reason, items, bytes) VALUES(?,?,?,1,?)"
-                         " ON CONFLICT(class, priority, reason) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes");
+    Statement count(db_, kCountDrop);
     Transaction t(db_);
     bool durable = t.begin(nullptr);
     for (const Item &it : items) {
@@ -360,8 +368,7 @@ bool Store::collect(Statement &s, QList<Victim> &out, StoreFailure *f) {
 bool Store::drop(const QList<Victim> &victims, DropReason reason, Totals &totals, StoreFailure *f) {
     if (victims.isEmpty()) return true;
     Statement del(db_, "DELETE FROM items WHERE id = ?");
-    Statement count(db_, "INSERT INTO drops(class, priority, reason, items, bytes) VALUES(?,?,?,1,?)"
-                         " ON CONFLICT(class, priority, reason) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes");
+    Statement count(db_, kCountDrop);
     for (const Victim &v : victims) {
         del.reset();
         count.reset();

@@ -127,6 +127,8 @@ private:
     bool drop(const QList<Victim> &victims, DropReason reason, Totals &totals, StoreFailure *f);
     bool removeWhere(const char *selectSql, const std::function<void(Statement &)> &bind, DropReason reason,
                      Removal *out, StoreFailure *f);
+    // drop() in a transaction of its own, then forget().
+    bool dropNow(const QList<Victim> &victims, DropReason reason, StoreFailure *f);
     void forget(const QList<Victim> &victims);
     bool readItem(Statement &s, StoredItem *out, StoreFailure *f) const;
 

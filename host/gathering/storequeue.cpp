@@ -90,17 +90,7 @@ bool Store::expire(StoreFailure *f) {
         Statement s(db_, "SELECT id, class, priority, size, blob FROM items WHERE expires_ms <= ?");
         if (!collect(s.bind(1, now()), expired, f)) return false;
     }
-    if (expired.isEmpty()) return true;
-    Totals totals = totals_;
-    Transaction t(db_);
-    if (!t.begin(f) || !drop(expired, DropReason::Expired, totals, f) || !t.commit(f)) {
-        t.rollback();
-        loadTotals(nullptr);
-        return false;
-    }
-    totals_ = totals;
-    forget(expired);
-    return true;
+    return dropNow(expired, DropReason::Expired, f);
 }
 
 bool Store::removeWhere(const char *where, const std::function<void(Statement &)> &bind, DropReason reason,
@@ -113,17 +103,7 @@ bool Store::removeWhere(const char *where, const std::function<void(Statement &)
         bind(s);
         if (!collect(s, victims, f)) return false;
     }
-    Totals totals = totals_;
-    {
-        Transaction t(db_);
-        if (!t.begin(f) || !drop(victims, reason, totals, f) || !t.commit(f)) {
-            t.rollback();
-            loadTotals(nullptr);
-            return false;
-        }
-    }
-    totals_ = totals;
-    forget(victims);
+    if (!dropNow(victims, reason, f)) return false;
     // The deleted rows were zeroed (secure_delete) in pages that now sit in
     // the WAL, and older copies of them may sit in earlier WAL frames: copy
     // everything into the database file and empty the WAL.

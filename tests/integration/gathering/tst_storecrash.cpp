@@ -41,6 +41,9 @@ Life runWriter(const QString &dir, int seed, const QStringList &faultEnv) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(CONDUIT_FAULTFS));
     env.insert(QStringLiteral("FAULTFS_PATH"), dir + QStringLiteral("/store/*"));
+    // The shim comes before the sanitizer runtime in a sanitizer build.
+    const QString asan = env.value(QStringLiteral("ASAN_OPTIONS"));
+    env.insert(QStringLiteral("ASAN_OPTIONS"), (asan.isEmpty() ? QString() : asan + QLatin1Char(':')) + QStringLiteral("verify_asan_link_order=0"));
     for (const QString &kv : faultEnv) env.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
     p.setProcessEnvironment(env);
     p.start(QStringLiteral(CONDUIT_CRASH_WRITER), {dir, QString::number(seed), QString::number(kOps)});
