@@ -82,6 +82,28 @@ private slots:
         QCOMPARE(out[0].id, id[2]);
         QCOMPARE(out[0].size, qint64(b.size()));
     }
+    // An upload in flight does not keep data the driver deleted: the
+    // leased item goes too, and its late acknowledgement finds nothing.
+    void aLeasedItemIsDeletedToo() {
+        StoreFixture s;
+        QVERIFY(s.open());
+        StoreFailure f;
+        qint64 id = 0;
+        QVERIFY(s.store->put(item(marker("lease", 100), Priority::Safety, DataClass::Camera), &id, &f));
+        QList<StoredItem> out;
+        QVERIFY(s.store->next(1, 60'000, &out, &f));
+        QCOMPARE(out.size(), 1);
+        Removal removed;
+        QVERIFY(s.store->deleteClass(DataClass::Camera, &removed, &f));
+        QCOMPARE(removed.items, qint64(1));
+        bool found = true;
+        QVERIFY(s.store->acknowledge(id, &found, &f));
+        QVERIFY(!found);
+        Usage u;
+        QVERIFY(s.store->usage(&u, &f));
+        QCOMPARE(u.leased, qint64(0));
+        QCOMPARE(u.items, qint64(0));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStoreDeletion)
