@@ -96,7 +96,7 @@ public:
         jobs_.erase(job);
         done.get(); // rethrows the ECU's error here, on the agent thread
     }
-    void postInstall(const conduit::Update &u) override { device(u).checkStaged(info(u)); }
+    void postInstall(const conduit::Update &u) override { device(u).checkProgrammed(info(u)); }
     void activate(const conduit::Update &u) override {
         EcuDevice &d = device(u);
         drop(d.config().id);

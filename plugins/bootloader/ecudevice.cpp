@@ -143,8 +143,14 @@ void EcuDevice::save(const std::map<std::string, std::string> &changes) {
 
 std::string EcuDevice::imagePath(const char *name) const { return imageDir_ + "/" + name; }
 
-Sequence EcuDevice::sequence(const StepServices &s) {
+Sequence EcuDevice::sequence(const StepServices &s, bool recordErase) {
     SequenceObserver o;
+    // From the first erase on, the ECU's old software is gone: only then
+    // does a rollback of a single-bank ECU need the kept image.
+    if (recordErase)
+        o.erasing = [this] {
+            if (get("erased") != "1") save({{"erased", "1"}});
+        };
     o.progress = s.progress;
     o.status = s.status;
     o.log = s.log;
@@ -248,7 +254,13 @@ void EcuDevice::checkStaged(const UpdateInfo &u) {
 
 void EcuDevice::program(const std::string &path, const std::string &customJson, const StepServices &s) {
     const std::vector<Segment> segs = segments(path, customJson);
-    sequence(s).program(segs);
+    sequence(s, true).program(segs);
+}
+
+void EcuDevice::checkProgrammed(const UpdateInfo &u) {
+    checkStaged(u);
+    if (get("state") != "programmed")
+        throw conduit::Error(CONDUIT_E_FAILED, "ECU " + config_.id + ": " + u.version + " is not programmed (" + get("state") + ")");
 }
 
 void EcuDevice::install(const UpdateInfo &u, const StepServices &s) {
@@ -256,7 +268,7 @@ void EcuDevice::install(const UpdateInfo &u, const StepServices &s) {
     if (get("state") == "programmed") return; // done before a restart
     if (fileSha256(imagePath("pending")) != get("pending_sha256"))
         throw conduit::Error(CONDUIT_E_VERIFY, "ECU " + config_.id + ": the staged image changed on disk");
-    save({{"state", "programming"}});
+    save({{"state", "programming"}, {"erased", "0"}});
     try {
         program(imagePath("pending"), get("pending_custom"), s);
     } catch (const conduit::Error &e) {
@@ -318,6 +330,13 @@ void EcuDevice::rollback(const UpdateInfo &u, const StepServices &s) {
         save(changes);
         return;
     }
+    // Single bank, nothing erased yet (refused before the first erase): the
+    // old software still runs once the ECU leaves its programming session.
+    if (st == "programming" && get("erased") == "0") {
+        const std::string running = sequence(s).resetAndWait(before);
+        save({{"state", "rolled-back"}, {"current", running}, {"pending", ""}});
+        return;
+    }
     // Single bank: the old software is gone; reflash the image kept at the last commit.
     const std::string good = imagePath("good");
     if (get("good_version").empty() || ::access(good.c_str(), R_OK) != 0)
@@ -327,7 +346,7 @@ void EcuDevice::rollback(const UpdateInfo &u, const StepServices &s) {
     if (fileSha256(good) != get("good_sha256"))
         throw conduit::Error(CONDUIT_E_VERIFY, "ECU " + config_.id + ": the kept previous image is corrupt; the ECU needs service");
     if (s.status) s.status("restoring " + get("good_version"));
-    save({{"state", "programming"}});
+    save({{"state", "programming"}, {"erased", "1"}});
     program(good, get("good_custom"), s);
     const std::string running = sequence(s).resetAndWait(get("good_version"));
     save({{"state", "rolled-back"}, {"current", running}, {"pending", ""}});

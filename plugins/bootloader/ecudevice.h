@@ -61,6 +61,7 @@ public:
 
     void transfer(const UpdateInfo &u, const StepServices &s);
     void checkStaged(const UpdateInfo &u);
+    void checkProgrammed(const UpdateInfo &u); // post-install: the ECU holds the whole image
     void install(const UpdateInfo &u, const StepServices &s);
     void activate(const UpdateInfo &u, const StepServices &s);
     void commit(const UpdateInfo &u);
@@ -70,7 +71,7 @@ private:
     std::string get(const std::string &key) const;
     void save(const std::map<std::string, std::string> &changes);
     std::vector<Segment> segments(const std::string &path, const std::string &customJson) const;
-    Sequence sequence(const StepServices &s);
+    Sequence sequence(const StepServices &s, bool recordErase = false);
     void program(const std::string &imagePath, const std::string &customJson, const StepServices &s);
     std::string imagePath(const char *name) const;
 

@@ -179,6 +179,7 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
     Bytes eraseOptions{profile_.eraseAlfid};
     for (uint8_t b : be(s.address, addrBytes)) eraseOptions.push_back(b);
     for (uint8_t b : be(s.data.size(), lenBytes)) eraseOptions.push_back(b);
+    if (observer_.erasing) observer_.erasing();
     routine("erasing " + where, profile_.erase, eraseOptions, true);
 
     checkCancelled("the download of " + where);
@@ -203,7 +204,10 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
         // repeated block positively without writing it twice.
         UdsResult br;
         for (int attempt = 0; attempt < 3; ++attempt) {
-            br = uds_().request(block, Clock::now() + profile_.blockDeadline);
+            // Only the reply naming this block: after a repeat, the late
+            // reply to the first send must not answer the next block.
+            br = uds_().request(block, Clock::now() + profile_.blockDeadline, false,
+                                [counter](const Bytes &reply) { return reply.size() >= 2 && reply[1] == counter; });
             if (br.ok() || br.error->kind != UdsError::Kind::Timeout) break;
             if (observer_.log) observer_.log(ecu_.id + ": no reply to block " + std::to_string(counter) + ", repeating it");
         }
@@ -213,9 +217,6 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
         if (!br.ok())
             throw conduit::Error(resultFor(*br.error), "ECU " + ecu_.id + ": transfer data block " + std::to_string(counter) +
                                                            " at " + hex(s.address + offset, 8) + ": " + br.error->message);
-        if (br.response.size() < 2 || br.response[1] != counter)
-            throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": transfer data block " + std::to_string(counter) +
-                                                       ": the reply names another block");
         counter = uds::nextBlockCounter(counter);
         done += n;
         // Reported every kProgressStep bytes and at the segment's end, not per

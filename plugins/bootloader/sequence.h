@@ -32,6 +32,7 @@ struct SequenceObserver {
     std::function<void(const std::string &)> status;             // "erasing 0x00010000 (256 KiB)"
     std::function<void(const std::string &)> log;                // one line per step
     std::function<bool()> cancelled;                             // checked between blocks and steps
+    std::function<void()> erasing;                               // before each erase is sent: the old software goes
 };
 
 // The OEM's seed/key library and what the profile passes to it.

@@ -20,6 +20,10 @@ void UdsClient::setTesterPresent(bool on) { testerPresent_ = on; }
 void UdsClient::setCancelCheck(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
 
 UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, bool suppressed) {
+    return this->request(request, deadline, suppressed, ReplyFilter{});
+}
+
+UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, bool suppressed, const ReplyFilter &accept) {
     auto fail = [&](UdsError::Kind kind, std::string text, std::optional<uds::Nrc> nrc = std::nullopt) {
         const std::string service = request.empty() ? std::string("empty request") : uds::describeSid(request[0]);
         return UdsResult{UdsError{kind, nrc, service + ": " + text}, {}};
@@ -61,6 +65,7 @@ UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, b
             const auto r = uds::parseReply(reply, error);
             if (!r) return fail(UdsError::Kind::Unexpected, error);
             if (r->sid != sid) continue; // a late or unsolicited reply of another service; the window stays
+            if (r->positive && accept && !accept(reply)) continue; // a late answer to an earlier request
             if (r->positive) return UdsResult{std::nullopt, std::move(reply)};
 
             const auto nrc = static_cast<uds::Nrc>(r->nrc);

@@ -53,6 +53,12 @@ public:
     // after a 0x78, for the final response the ECU then owes).
     // Replies of other services (late, unsolicited) are skipped.
     UdsResult request(const Bytes &request, Clock::time_point deadline, bool suppressed = false);
+    // The same, taking only a positive response `accept` says is the answer
+    // to this request (e.g. a TransferData reply naming this block's
+    // counter): a late answer to an earlier, repeated request is skipped
+    // and the wait goes on.
+    using ReplyFilter = std::function<bool(const Bytes &positive)>;
+    UdsResult request(const Bytes &request, Clock::time_point deadline, bool suppressed, const ReplyFilter &accept);
     UdsResult requestFunctional(const Bytes &request); // no reply awaited
 
     // DiagnosticSessionControl (0x10); takes P2/P2* from the reply and turns

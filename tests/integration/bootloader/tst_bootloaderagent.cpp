@@ -401,6 +401,32 @@ private slots:
         QVERIFY(!r.ok());
         QVERIFY2(r.message.contains(QLatin1String("erasing 0x00010000")), qPrintable(r.message));
         QVERIFY2(r.message.contains(QLatin1String("generalProgrammingFailure (0x72)")), qPrintable(r.message));
+        // The erase was sent: the old software may be gone; this first update kept no image.
+        const CallResult post = a.call(Op::PostInstall, u);
+        QVERIFY2(!post.ok() && post.message.contains(QLatin1String("not programmed")), qPrintable(post.message));
+        const CallResult back = a.call(Op::Rollback, u);
+        QVERIFY2(!back.ok() && back.message.contains(QLatin1String("needs service")), qPrintable(back.message));
+    }
+
+    // Refused before anything was erased (the ECU's precondition check says
+    // no): the old software still runs; the rollback just leaves the session.
+    void refusedBeforeTheEraseRollsBackWithoutReflashing() {
+        Simulator sim;
+        sim.faults << QStringLiteral("ecm:nrc=0x31/0x0203/1/0x22"); // conditionsNotCorrect at the precondition check
+        START(sim);
+        QTemporaryDir state;
+        Agent a(sim, state.path());
+        QCOMPARE(a.startFailure, QString());
+        const QByteArray v2 = hexImage(QStringLiteral("2.0.0"), 29);
+        const UpdateSpec u = update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), v2);
+        const CallResult r = a.install(u, v2);
+        QVERIFY2(!r.ok() && r.message.contains(QLatin1String("conditionsNotCorrect (0x22)")), qPrintable(r.message));
+        VERIFY_OK(a.call(Op::Rollback, u));
+        const DeviceInfo d = a.device(QStringLiteral("ecm-1"));
+        QCOMPARE(updateStateName(d.updateState), QStringLiteral("rolled-back"));
+        QCOMPARE(d.currentVersion, QStringLiteral("1.0.0"));
+        sim.stop();
+        QVERIFY2(!sim.log.contains(QLatin1String("ecm 0x1001 <- RequestDownload")), "the ECU was reprogrammed");
     }
 
     void wrongBlockCounterRestartsTheSegment() {

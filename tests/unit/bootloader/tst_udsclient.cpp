@@ -101,6 +101,28 @@ class TestUdsClient : public QObject {
     Q_OBJECT
 
 private slots:
+
+    // A block repeated after its reply came late: the late reply (naming the
+    // block before) and the repeat's reply both arrive; only the one the
+    // filter accepts answers the request, the other is skipped.
+    void aLateReplyToAnEarlierRequestIsSkipped() {
+        ScriptedLink link;
+        const Bytes block = bytesOf({0x36, 0x05, 0xAA, 0xBB});
+        link.script.push_back({block, {{0ms, bytesOf({0x76, 0x04})}, {30ms, bytesOf({0x76, 0x05})}}});
+        UdsTiming t;
+        t.p2 = 500ms;
+        UdsClient uds(link, t);
+        const UdsResult r = uds.request(block, Clock::now() + 5s, false,
+                                        [](const Bytes &reply) { return reply.size() >= 2 && reply[1] == 0x05; });
+        QVERIFY2(r.ok(), r.error ? r.error->message.c_str() : "");
+        QCOMPARE(r.response, bytesOf({0x76, 0x05}));
+        QVERIFY(link.mismatches.empty());
+        // Without a filter the first positive reply answers (the old behaviour, which
+        // made the next block take the repeat's reply).
+        link.script.push_back({block, {{0ms, bytesOf({0x76, 0x04})}, {30ms, bytesOf({0x76, 0x05})}}});
+        const UdsResult plain = uds.request(block, Clock::now() + 5s);
+        QCOMPARE(plain.response, bytesOf({0x76, 0x04}));
+    }
     void positiveReply() {
         ScriptedLink link;
         link.script.push_back({bytesOf({0x22, 0xF1, 0x89}), {{0ms, bytesOf({0x62, 0xF1, 0x89, '1', '.', '0'})}}});
