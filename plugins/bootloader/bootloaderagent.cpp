@@ -42,7 +42,12 @@ public:
         std::vector<conduit::Device> out;
         gateways_.beginInventory(); // an unreachable gateway is asked once per inventory
         for (auto &d : devices_) {
-            const EcuDevice::Report r = d->report(services(d->config().id));
+            // An ECU being programmed ahead of its install call is not asked
+            // (its connection belongs to the programming thread).
+            auto job = jobs_.find(d->config().id);
+            const bool busy = job != jobs_.end() &&
+                              job->second.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+            const EcuDevice::Report r = d->report(services(d->config().id), !busy);
             conduit::Device info;
             info.id = d->config().id;
             info.type = d->config().type;

@@ -126,11 +126,13 @@ EcuDevice::EcuDevice(EcuConfig config, const std::string &stateDir, UdsOpener op
 }
 
 std::string EcuDevice::get(const std::string &key) const {
+    const std::lock_guard<std::mutex> lock(stateMutex_);
     auto it = state_.find(key);
     return it == state_.end() ? std::string() : it->second;
 }
 
 void EcuDevice::save(const std::map<std::string, std::string> &changes) {
+    const std::lock_guard<std::mutex> lock(stateMutex_);
     auto next = state_;
     for (const auto &[k, v] : changes) next[k] = v;
     try {
@@ -158,11 +160,15 @@ Sequence EcuDevice::sequence(const StepServices &s, bool recordErase) {
     return Sequence(config_, [this]() -> UdsClient & { return open_(config_); }, keys_, std::move(o));
 }
 
-EcuDevice::Report EcuDevice::report(const StepServices &s) {
+EcuDevice::Report EcuDevice::report(const StepServices &s, bool askEcu) {
     Report r;
     r.currentVersion = get("current");
     r.previousVersion = get("previous");
     r.updateState = reported(get("state"));
+    if (!askEcu) {
+        r.status = "being programmed";
+        return r;
+    }
     try {
         const EcuIdentity id = sequence(s).identify();
         // In its bootloader without a valid application an ECU reports no

@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace conduit::bootloader {
@@ -56,8 +57,9 @@ public:
         std::string currentVersion, previousVersion, updateState, status;
     };
     // Asks the ECU for its versions; falls back to what was last known
-    // when it does not answer (the status says so).
-    Report report(const StepServices &s);
+    // when it does not answer (the status says so). Without `askEcu` (a
+    // programming runs on it): what was last known, without a word to it.
+    Report report(const StepServices &s, bool askEcu = true);
 
     void transfer(const UpdateInfo &u, const StepServices &s);
     void checkStaged(const UpdateInfo &u);
@@ -79,6 +81,7 @@ private:
     std::string statePath_, imageDir_;
     UdsOpener open_;
     SecurityKeys keys_;
+    mutable std::mutex stateMutex_; // state_: the agent thread reads while a programming thread writes
     std::map<std::string, std::string> state_;
 };
 

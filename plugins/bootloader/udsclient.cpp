@@ -65,7 +65,9 @@ UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, b
             const auto r = uds::parseReply(reply, error);
             if (!r) return fail(UdsError::Kind::Unexpected, error);
             if (r->sid != sid) continue; // a late or unsolicited reply of another service; the window stays
-            if (r->positive && accept && !accept(reply)) continue; // a late answer to an earlier request
+            // A late answer to an earlier request of the same service (a
+            // repeated block, a retried session change) does not answer this one.
+            if (r->positive && (!uds::echoMatches(request, reply) || (accept && !accept(reply)))) continue;
             if (r->positive) return UdsResult{std::nullopt, std::move(reply)};
 
             const auto nrc = static_cast<uds::Nrc>(r->nrc);

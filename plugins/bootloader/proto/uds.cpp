@@ -323,6 +323,32 @@ Bytes requestTransferExit(std::span<const uint8_t> parameters) {
     return out;
 }
 
+bool echoMatches(std::span<const uint8_t> request, std::span<const uint8_t> positive) {
+    if (request.empty() || positive.empty()) return false;
+    size_t echoed = 0; // request bytes after the SID that the response repeats
+    bool subFunction = false;
+    switch (static_cast<Sid>(request[0])) {
+    case Sid::DiagnosticSessionControl:
+    case Sid::EcuReset:
+    case Sid::ReadDtcInformation:
+    case Sid::SecurityAccess:
+    case Sid::CommunicationControl:
+    case Sid::TesterPresent:
+    case Sid::ControlDtcSetting: echoed = 1, subFunction = true; break;
+    case Sid::ReadDataByIdentifier:
+    case Sid::WriteDataByIdentifier: echoed = 2; break;
+    case Sid::RoutineControl: echoed = 3; break;
+    case Sid::TransferData: echoed = 1; break;
+    default: return true;
+    }
+    if (request.size() < 1 + echoed || positive.size() < 1 + echoed) return false;
+    for (size_t i = 1; i <= echoed; ++i) {
+        const uint8_t want = subFunction && i == 1 ? uint8_t(request[i] & ~kSuppressPositiveResponse) : request[i];
+        if (positive[i] != want) return false;
+    }
+    return true;
+}
+
 Bytes negativeResponse(uint8_t sid, Nrc nrc) { return {kNegativeResponse, sid, static_cast<uint8_t>(nrc)}; }
 
 } // namespace conduit::bootloader::uds

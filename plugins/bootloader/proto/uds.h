@@ -102,6 +102,14 @@ struct Reply {
 // Fails for an empty reply, a 0x7F of the wrong length.
 std::optional<Reply> parseReply(std::span<const uint8_t> reply, std::string &error);
 
+// Does a positive response echo what its request asked (ISO 14229-1: the
+// sub-function without the suppress bit for 0x10 0x11 0x19 0x27 0x28 0x3E
+// 0x85; the identifier for 0x22 0x2E; control type and routine for 0x31;
+// the block counter for 0x36)? A late answer to an earlier request of the
+// same service does not, and must not answer this one. Services without an
+// echo always match.
+bool echoMatches(std::span<const uint8_t> request, std::span<const uint8_t> positive);
+
 // ---- requests and the replies they get (encoders used by the client, decoders by both)
 // Every parse*Reply takes `positive`, the whole positive response starting
 // with SID+0x40 (UdsResult::response), and checks that byte and the echoed

@@ -66,17 +66,16 @@ struct Simulator {
     QString log;
 
     QString configPath() const { return dir.filePath(QStringLiteral("ecusim.json")); }
-    Simulator() {
-        QFile f(configPath());
-        if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write the simulator config");
-        f.write(R"({"entity":{"announceCount":0},"ecus":[
+    QByteArray config = R"({"entity":{"announceCount":0},"ecus":[
           {"name":"ecm","logicalAddress":4097,"banks":1,"initialVersion":"1.0.0","eraseMinMs":50,"securityDelayMs":1500},
           {"name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":50},
-          {"name":"bcm","logicalAddress":4099,"banks":1,"initialVersion":"1.0.0","eraseMinMs":50,"maxBlockLength":258}]})");
-    }
+          {"name":"bcm","logicalAddress":4099,"banks":1,"initialVersion":"1.0.0","eraseMinMs":50,"maxBlockLength":258}]})";
     ~Simulator() { stop(); }
     // Starts (again, on the same port and flash); "" or why not.
     QString start() {
+        QFile f(configPath());
+        if (!f.open(QIODevice::WriteOnly) || f.write(config) != config.size()) return QStringLiteral("cannot write the simulator config");
+        f.close();
         QStringList args{QStringLiteral("--config"), configPath(), QStringLiteral("--state-dir"), dir.filePath(QStringLiteral("flash")),
                          QStringLiteral("--port"), QString::number(port), QStringLiteral("--udp-port"), QStringLiteral("0")};
         for (const QString &f : faults) args << QStringLiteral("--fault") << f;
@@ -386,6 +385,37 @@ private slots:
         QVERIFY(!r.ok());
         QVERIFY2(r.message.contains(QLatin1String("no DoIP entity answered")) && r.message.contains(QLatin1String("WRONGVIN")),
                  qPrintable(r.message));
+    }
+
+    // An inventory between two install calls, while the second ECU is still
+    // being programmed ahead of its call: that ECU is reported from what the
+    // agent knows, and not asked (its connection is the programming's).
+    void inventoryDuringAProgrammingLeavesThatEcuAlone() {
+        Simulator sim;
+        // tcu's erase lasts seconds (with 0x78s), ecm's a fraction of one.
+        sim.config.replace(R"("name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":50)",
+                           R"("name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":3000)");
+        START(sim);
+        QTemporaryDir state;
+        Agent a(sim, state.path());
+        QCOMPARE(a.startFailure, QString());
+        const QByteArray ecmImage = hexImage(QStringLiteral("2.0.0"), 31), tcuImage = hexImage(QStringLiteral("2.0.0"), 32);
+        const UpdateSpec ecm = update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), ecmImage);
+        const UpdateSpec tcu = update(QStringLiteral("tcu-1"), QStringLiteral("2.0.0"), tcuImage);
+        VERIFY_OK(a.transfer(ecm, ecmImage));
+        VERIFY_OK(a.transfer(tcu, tcuImage));
+        VERIFY_OK(a.call(Op::PrepareInstall, ecm));
+        VERIFY_OK(a.call(Op::PrepareInstall, tcu));
+        VERIFY_OK(a.call(Op::Install, ecm));
+        auto *call = a.runner->call(Op::Inventory, {}, nullptr, {});
+        QSignalSpy status(call, &AgentCall::status), done(call, &AgentCall::finished);
+        QVERIFY(done.wait(30000));
+        QStringList lines;
+        for (const QList<QVariant> &st : status) lines << st.at(0).toString() + QStringLiteral(": ") + st.at(1).toString();
+        QVERIFY2(lines.contains(QStringLiteral("tcu-1: being programmed")), qPrintable(lines.join(QLatin1Char('\n'))));
+        VERIFY_OK(a.call(Op::Install, tcu));
+        VERIFY_OK(a.call(Op::Activate, tcu));
+        QCOMPARE(a.device(QStringLiteral("tcu-1")).currentVersion, QStringLiteral("2.0.0"));
     }
 
     void nrcAtEraseIsNamedAndRollsBack() {

@@ -16,6 +16,26 @@ class TestUdsCodec : public QObject {
     Q_OBJECT
 
 private slots:
+
+    void positiveResponsesEchoTheirRequest() {
+        const auto b = [](std::initializer_list<int> v) {
+            Bytes out;
+            for (int x : v) out.push_back(uint8_t(x));
+            return out;
+        };
+        QVERIFY(echoMatches(b({0x10, 0x03}), b({0x50, 0x03, 0x00, 0x32, 0x01, 0xF4})));
+        QVERIFY(!echoMatches(b({0x10, 0x03}), b({0x50, 0x02, 0x00, 0x32, 0x01, 0xF4})));
+        QVERIFY(echoMatches(b({0x3E, 0x80}), b({0x7E, 0x00})));          // suppress bit not echoed
+        QVERIFY(echoMatches(b({0x22, 0xF1, 0x89}), b({0x62, 0xF1, 0x89, '1'})));
+        QVERIFY(!echoMatches(b({0x22, 0xF1, 0x89}), b({0x62, 0xF1, 0x8C, '1'})));
+        QVERIFY(echoMatches(b({0x31, 0x01, 0xFF, 0x00, 0x44}), b({0x71, 0x01, 0xFF, 0x00, 0x00})));
+        QVERIFY(!echoMatches(b({0x31, 0x01, 0xFF, 0x00}), b({0x71, 0x01, 0x02, 0x03, 0x00})));
+        QVERIFY(echoMatches(b({0x36, 0x05, 0xAA}), b({0x76, 0x05})));
+        QVERIFY(!echoMatches(b({0x36, 0x05, 0xAA}), b({0x76, 0x04})));
+        QVERIFY(!echoMatches(b({0x27, 0x02, 0x11}), b({0x67})));          // too short to echo
+        QVERIFY(echoMatches(b({0x34, 0x00, 0x44, 0, 1, 0, 0, 0, 0, 1, 0}), b({0x74, 0x20, 0x0F, 0xFF}))); // no echo
+        QVERIFY(!echoMatches({}, b({0x50})));
+    }
     void nrcNames() {
         QCOMPARE(nrcName(0x31), std::string("requestOutOfRange"));
         QCOMPARE(nrcName(0x78), std::string("requestCorrectlyReceivedResponsePending"));
