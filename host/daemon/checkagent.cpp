@@ -1,6 +1,7 @@
 #include "checkagent.h"
 
 #include "agents/agentregistry.h"
+#include "checklifecycle.h"
 #include "text/untrustedtext.h"
 
 #include <conduit/agent.h>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 namespace conduit::daemon {
 
@@ -74,7 +76,8 @@ void checkInventoryTypes(const AgentManifest &m, const agents::AgentInfo &i, con
 
 } // namespace
 
-int checkAgent(const QString &path, const agents::RegistryConfig &config, bool useStateDir) {
+int checkAgent(const QString &path, const agents::RegistryConfig &config, bool useStateDir,
+               const std::optional<LifecycleOptions> &lifecycle) {
     QFileInfo fi(path);
     if (!fi.exists()) return fail(QStringLiteral("%1: no such file").arg(path));
     AgentManifest m;
@@ -108,10 +111,21 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
         static const char *const names[] = {"debug", "info", "warning", "error"};
         std::fprintf(stderr, "check-agent: agent %s: %s\n", names[std::clamp(level, 0, 3)], conduit_printable(message));
     });
-    QObject::connect(&runner, &AgentProxy::failed, [&](const QString &reason) {
+    const QMetaObject::Connection onFailed = QObject::connect(&runner, &AgentProxy::failed, [&](const QString &reason) {
         exitCode = fail(reason);
         QCoreApplication::exit(exitCode);
     });
+    std::unique_ptr<LifecycleRun> run;
+    // The report, complete: on stdout even when the lifecycle run failed
+    // (its steps say where), with the reason on stderr and exit code 1.
+    auto finish = [&](const QString &failure) {
+        report.insert(QStringLiteral("result"), failure.isEmpty() ? QStringLiteral("ok") : QStringLiteral("fail"));
+        std::printf("%s", QJsonDocument(report).toJson(QJsonDocument::Indented).constData());
+        std::fflush(stdout);
+        exitCode = failure.isEmpty() ? 0 : fail(QStringLiteral("lifecycle: %1").arg(failure));
+        runner.stop();
+        QCoreApplication::exit(exitCode);
+    };
     QObject::connect(&runner, &AgentProxy::ready, [&] {
         const agents::AgentInfo &i = runner.info();
         if (!m.id.isEmpty() && (i.abiMajor != m.abiMajor || i.abiMinor != m.abiMinor)) {
@@ -145,7 +159,7 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
             report.insert(QStringLiteral("devices"), devices);
             checkInventoryTypes(m, runner.info(), r.devices, warnings);
             auto *probe = runner.call(ipc::Op::ProbeExtension, {}, nullptr, QStringLiteral(CONDUIT_EXT_DATA_CAPTURE));
-            QObject::connect(probe, &agents::AgentCall::finished, [&](const CallResult &p) {
+            QObject::connect(probe, &agents::AgentCall::finished, [&, inventory = r.devices](const CallResult &p) {
                 if (!p.ok()) {
                     exitCode = fail(QStringLiteral("extension query failed: %1").arg(p.message));
                     QCoreApplication::exit(exitCode);
@@ -154,12 +168,28 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
                 report.insert(QStringLiteral("extensions"),
                               QJsonObject{{QStringLiteral(CONDUIT_EXT_DATA_CAPTURE), p.found}});
                 report.insert(QStringLiteral("warnings"), warnings);
-                report.insert(QStringLiteral("result"), QStringLiteral("ok"));
-                std::printf("%s", QJsonDocument(report).toJson(QJsonDocument::Indented).constData());
-                std::fflush(stdout);
-                exitCode = 0;
-                runner.stop();
-                QCoreApplication::exit(0);
+                if (!lifecycle) return finish(QString());
+                const QString wanted = lifecycle->deviceId;
+                auto d = std::find_if(inventory.begin(), inventory.end(), [&](const agents::DeviceInfo &x) {
+                    return wanted.isEmpty() || x.id == wanted;
+                });
+                if (d == inventory.end()) {
+                    exitCode = fail(wanted.isEmpty() ? QStringLiteral("lifecycle: the agent reports no device")
+                                                     : QStringLiteral("lifecycle: no device %1 in the inventory").arg(wanted));
+                    QCoreApplication::exit(exitCode);
+                    return;
+                }
+                // From here a runner that dies is a step that failed: the run reports it.
+                QObject::disconnect(onFailed);
+                run = std::make_unique<LifecycleRun>(runner, *d, *lifecycle);
+                QObject::connect(run.get(), &LifecycleRun::stepReported, [](const QString &line) {
+                    std::fprintf(stderr, "check-agent: lifecycle: %s\n", conduit_printable(line));
+                });
+                QObject::connect(run.get(), &LifecycleRun::finished, [&] {
+                    report.insert(QStringLiteral("lifecycle"), run->report());
+                    finish(run->failure());
+                });
+                run->start();
             });
         });
     });

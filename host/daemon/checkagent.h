@@ -3,8 +3,11 @@
 #pragma once
 
 #include "agents/agentregistry.h"
+#include "checklifecycle.h"
 
 #include <QJsonObject>
+
+#include <optional>
 
 namespace conduit::daemon {
 
@@ -18,7 +21,10 @@ QJsonObject deviceJson(const agents::DeviceInfo &d);
 // configuration (config.agentConfigDir) and, with `useStateDir`, its state
 // dir under config.stateDir (else a temporary one). The plugin's log lines
 // and any disagreement between manifest and library go to stderr; stdout
-// holds the JSON report only.
-int checkAgent(const QString &path, const agents::RegistryConfig &config, bool useStateDir);
+// holds the JSON report only. With `lifecycle`, one device then goes through
+// the lifecycle run (checklifecycle.h); its steps join the report, and a
+// broken rule fails the check.
+int checkAgent(const QString &path, const agents::RegistryConfig &config, bool useStateDir,
+               const std::optional<LifecycleOptions> &lifecycle = std::nullopt);
 
 } // namespace conduit::daemon

@@ -10,6 +10,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -143,6 +144,38 @@ int installBundle(daemon::Host &host, const QString &bundle) {
     return rc == 0 ? exitCode : rc;
 }
 
+// The options of `--check-agent --lifecycle`; nullopt with *error for a bad one.
+std::optional<daemon::LifecycleOptions> lifecycleOptions(const QCommandLineParser &p, const QCommandLineOption &device,
+                                                         const QCommandLineOption &payloadSize, const QCommandLineOption &custom,
+                                                         QString *error) {
+    daemon::LifecycleOptions o;
+    o.deviceId = p.value(device);
+    if (p.isSet(payloadSize)) {
+        bool ok = false;
+        o.payloadSize = p.value(payloadSize).toULongLong(&ok);
+        if (!ok) {
+            *error = QStringLiteral("--payload-size must be a number of bytes");
+            return std::nullopt;
+        }
+    }
+    if (p.isSet(custom)) {
+        QFile f(p.value(custom));
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("--custom-json: cannot read %1: %2").arg(f.fileName(), f.errorString());
+            return std::nullopt;
+        }
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
+        if (!doc.isObject()) {
+            *error = QStringLiteral("--custom-json: %1 is not a JSON object%2")
+                         .arg(f.fileName(), pe.error == QJsonParseError::NoError ? QString() : QStringLiteral(" (%1)").arg(pe.errorString()));
+            return std::nullopt;
+        }
+        o.custom = doc.object();
+    }
+    return o;
+}
+
 // Every log line leaves as one line with its control characters escaped:
 // messages carry agents' text, server answers and bundle names.
 void logLine(QtMsgType type, const QMessageLogContext &context, const QString &message) {
@@ -186,7 +219,17 @@ int main(int argc, char **argv) {
     QCommandLineOption trustOpt(QStringLiteral("trust-state"), QStringLiteral("Trusted Uptane state file (default <state-dir>/trust.json)."),
                                 QStringLiteral("file"));
     QCommandLineOption timeoutOpt(QStringLiteral("timeout-ms"), QStringLiteral("Init and call deadline for --check-agent."), QStringLiteral("ms"));
-    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt, installOpt, yesOpt, trustOpt});
+    QCommandLineOption lifecycleOpt(QStringLiteral("lifecycle"),
+                                    QStringLiteral("With --check-agent: then run one device through an update to commit and a second to rollback, "
+                                                   "checking the ABI's rules after each step."));
+    QCommandLineOption deviceOpt(QStringLiteral("device"), QStringLiteral("The device for --lifecycle (default: the first in the inventory)."),
+                                 QStringLiteral("id"));
+    QCommandLineOption payloadSizeOpt(QStringLiteral("payload-size"), QStringLiteral("Bytes of the generated payload for --lifecycle (default 1048576)."),
+                                      QStringLiteral("bytes"));
+    QCommandLineOption customOpt(QStringLiteral("custom-json"),
+                                 QStringLiteral("The image target's custom metadata (a JSON object) the agent gets in --lifecycle."), QStringLiteral("file"));
+    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt, installOpt, yesOpt, trustOpt,
+                  lifecycleOpt, deviceOpt, payloadSizeOpt, customOpt});
     p.process(app);
 
     QStringList warnings;
@@ -217,7 +260,12 @@ int main(int argc, char **argv) {
     if (p.isSet(checkOpt)) {
         if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
             QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false\nconduit.*.warning=false"));
-        return daemon::checkAgent(p.value(checkOpt), config.agents, p.isSet(stateOpt));
+        std::optional<daemon::LifecycleOptions> lifecycle;
+        if (p.isSet(lifecycleOpt) && !(lifecycle = lifecycleOptions(p, deviceOpt, payloadSizeOpt, customOpt, &error))) {
+            std::fprintf(stderr, "conduitd: %s\n", conduit_printable(error));
+            return 2;
+        }
+        return daemon::checkAgent(p.value(checkOpt), config.agents, p.isSet(stateOpt), lifecycle);
     }
 
     daemon::Host host(config);

@@ -1,12 +1,13 @@
 // Error domain of the trust module: every fallible function returns a Result
-// that either holds a value or a TrustError naming what was detected.
+// that either holds a value or a TrustError naming what was detected (the
+// shared shape of error/result.h, with this module's kinds).
 #pragma once
+
+#include "error/result.h"
 
 #include <QString>
 
-#include <optional>
 #include <utility>
-#include <variant>
 
 namespace conduit::trust {
 
@@ -27,40 +28,18 @@ enum class TrustErrorKind {
     Storage,             // trusted state could not be read or written
 };
 
-struct TrustError {
-    TrustErrorKind kind = TrustErrorKind::Malformed;
-    QString message;
-};
+using TrustError = error::DomainError<TrustErrorKind>;
 
 inline TrustError trustError(TrustErrorKind kind, QString message)
 {
     return TrustError{kind, std::move(message)};
 }
 
-// Minimal expected-like type (C++20 has no std::expected).
 template <typename T>
-class [[nodiscard]] Result {
-public:
-    Result(T value) : m_data(std::move(value)) {}
-    Result(TrustError error) : m_data(std::move(error)) {}
-
-    bool ok() const { return m_data.index() == 0; }
-    explicit operator bool() const { return ok(); }
-    const T &value() const & { return std::get<0>(m_data); }
-    T &value() & { return std::get<0>(m_data); }
-    T &&value() && { return std::get<0>(std::move(m_data)); }
-    const T &operator*() const & { return value(); }
-    T &operator*() & { return value(); }
-    const T *operator->() const { return &value(); }
-    T *operator->() { return &value(); }
-    const TrustError &error() const { return std::get<1>(m_data); }
-
-private:
-    std::variant<T, TrustError> m_data;
-};
+using Result = error::Result<T, TrustErrorKind>;
 
 // Result without a value.
-struct Ok {};
+using Ok = error::Ok;
 using Status = Result<Ok>;
 
 } // namespace conduit::trust

@@ -13,9 +13,9 @@ trust::Vehicle vehicleOf(const QList<core::DeviceRecord> &devices, const QString
     return vehicle;
 }
 
-std::variant<Admitted, AdmissionRefusal> admit(const QString &trustStatePath, const trust::Vehicle &vehicle, UpdateOffer &offer,
-                                               const QDateTime &now) {
-    using Step = AdmissionRefusal::Step;
+error::Result<Admitted, AdmissionStep> admit(const QString &trustStatePath, const trust::Vehicle &vehicle, UpdateOffer &offer,
+                                             const QDateTime &now) {
+    using Step = AdmissionStep;
     const trust::TrustStore store(trustStatePath);
     if (!store.exists())
         return AdmissionRefusal{Step::TrustedState,

@@ -12,12 +12,12 @@
 
 #include "core/campaign.h"
 #include "core/devicegateway.h"
+#include "error/result.h"
 #include "trust/uptane.h"
 
 #include <QDateTime>
 
 #include <optional>
-#include <variant>
 #include <vector>
 
 namespace conduit::upstream {
@@ -34,17 +34,15 @@ public:
     virtual std::optional<QString> bindPayloads(const std::vector<trust::VerifiedTarget> &targets) = 0;
 };
 
-struct AdmissionRefusal {
-    enum class Step {
-        TrustedState, // not provisioned, or unreadable
-        Uptane,       // verification failed: an attack or a broken repository
-        Payloads,     // the payloads do not carry the verified targets
-        Campaign,     // the signed policy does not make a campaign
-        SaveState,    // the new trusted state could not be saved
-    };
-    Step step = Step::TrustedState;
-    QString message;
+// The error domain of admission: the step that refused the update.
+enum class AdmissionStep {
+    TrustedState, // not provisioned, or unreadable
+    Uptane,       // verification failed: an attack or a broken repository
+    Payloads,     // the payloads do not carry the verified targets
+    Campaign,     // the signed policy does not make a campaign
+    SaveState,    // the new trusted state could not be saved
 };
+using AdmissionRefusal = error::DomainError<AdmissionStep>;
 
 struct Admitted {
     core::Campaign campaign; // id from the signed targets; the caller sets name and origin
@@ -54,7 +52,7 @@ struct Admitted {
 // The vehicle Uptane verifies for: the inventory's ECUs, and the VIN if known.
 trust::Vehicle vehicleOf(const QList<core::DeviceRecord> &devices, const QString &vin = {});
 
-std::variant<Admitted, AdmissionRefusal> admit(const QString &trustStatePath, const trust::Vehicle &vehicle, UpdateOffer &offer,
-                                               const QDateTime &now);
+error::Result<Admitted, AdmissionStep> admit(const QString &trustStatePath, const trust::Vehicle &vehicle, UpdateOffer &offer,
+                                             const QDateTime &now);
 
 } // namespace conduit::upstream

@@ -68,11 +68,11 @@ std::optional<core::Campaign> admitBundle(const QString &path, const QString &tr
     }
     BundleOffer offer(std::make_shared<trust::BundleReader>(std::move(*reader)));
     auto admitted = admit(trustStatePath, vehicleOf(devices), offer, now);
-    if (auto *refusal = std::get_if<AdmissionRefusal>(&admitted)) {
-        *error = refusal->message;
+    if (!admitted) {
+        *error = admitted.error().message;
         return std::nullopt;
     }
-    core::Campaign c = std::move(std::get<Admitted>(admitted).campaign);
+    core::Campaign c = std::move(admitted->campaign);
     c.origin = core::CampaignOrigin::bundle(QFileInfo(path).absoluteFilePath());
     c.name = QFileInfo(path).completeBaseName();
     c.payloads = offer.payloads;

@@ -159,11 +159,13 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         // ahead of this campaign in the engine.
         DdiOffer offer(config_, d);
         auto admitted = admit(config_.trustStatePath, vehicleOf(devices, config_.vin), offer, QDateTime::currentDateTimeUtc());
-        if (auto *refusal = std::get_if<AdmissionRefusal>(&admitted))
-            return decline(refusal->step == AdmissionRefusal::Step::Uptane ? offer.uptaneFailure(refusal->message) : refusal->message);
+        if (!admitted) {
+            const AdmissionRefusal &refusal = admitted.error();
+            return decline(refusal.kind == AdmissionStep::Uptane ? offer.uptaneFailure(refusal.message) : refusal.message);
+        }
         if (!offer.ignored.isEmpty())
             qCInfo(lcDdi).noquote() << "action" << d.actionId << offer.ignored.join(QStringLiteral("; "));
-        core::Campaign *campaign = &std::get<Admitted>(admitted).campaign;
+        core::Campaign *campaign = &admitted->campaign;
         QStringList names;
         for (const ddi::Chunk &c : d.chunks) names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
         campaign->id = QStringLiteral("ddi-%1-%2").arg(d.actionId, campaign->id);

@@ -49,34 +49,53 @@ const char *opName(Op op) {
     return "unknown";
 }
 
-std::string resultText(int code) {
-    struct Name {
-        int code;
-        const char *name, *meaning;
-    };
-    // The vocabulary of conduit_result in conduit/agent.h.
-    static constexpr Name kNames[] = {
-        {CONDUIT_OK, "CONDUIT_OK", "success"},
-        {CONDUIT_E_FAILED, "CONDUIT_E_FAILED", "unspecified failure"},
-        {CONDUIT_E_INVALID_ARGUMENT, "CONDUIT_E_INVALID_ARGUMENT", "malformed argument"},
-        {CONDUIT_E_UNSUPPORTED, "CONDUIT_E_UNSUPPORTED", "operation not offered by this agent"},
-        {CONDUIT_E_NO_DEVICE, "CONDUIT_E_NO_DEVICE", "device unknown to this agent"},
-        {CONDUIT_E_BUSY, "CONDUIT_E_BUSY", "another operation is in progress"},
-        {CONDUIT_E_CANCELLED, "CONDUIT_E_CANCELLED", "cancelled"},
-        {CONDUIT_E_IO, "CONDUIT_E_IO", "read/write failure on the device"},
-        {CONDUIT_E_NO_SPACE, "CONDUIT_E_NO_SPACE", "staging area too small"},
-        {CONDUIT_E_VERIFY, "CONDUIT_E_VERIFY", "written data does not verify"},
-        {CONDUIT_E_STATE, "CONDUIT_E_STATE", "call not valid in the device's state"},
-        {CONDUIT_E_NO_MEMORY, "CONDUIT_E_NO_MEMORY", "out of memory"},
-        {CONDUIT_E_TIMEOUT, "CONDUIT_E_TIMEOUT", "device did not answer in time"},
-        {CONDUIT_E_PAYLOAD, "CONDUIT_E_PAYLOAD", "payload stream ended early or failed"},
-        {CONDUIT_E_ROLLBACK_FAILED, "CONDUIT_E_ROLLBACK_FAILED", "rollback attempted and failed"},
-        {CONDUIT_E_ABI, "CONDUIT_E_ABI", "version negotiation failed"},
-    };
-    for (const Name &n : kNames)
-        if (n.code == code) return std::string(n.name) + " (" + n.meaning + ")";
+namespace {
+
+struct ResultName {
+    int code;
+    const char *name, *meaning;
+};
+// The vocabulary of conduit_result in conduit/agent.h.
+constexpr ResultName kResultNames[] = {
+    {CONDUIT_OK, "CONDUIT_OK", "success"},
+    {CONDUIT_E_FAILED, "CONDUIT_E_FAILED", "unspecified failure"},
+    {CONDUIT_E_INVALID_ARGUMENT, "CONDUIT_E_INVALID_ARGUMENT", "malformed argument"},
+    {CONDUIT_E_UNSUPPORTED, "CONDUIT_E_UNSUPPORTED", "operation not offered by this agent"},
+    {CONDUIT_E_NO_DEVICE, "CONDUIT_E_NO_DEVICE", "device unknown to this agent"},
+    {CONDUIT_E_BUSY, "CONDUIT_E_BUSY", "another operation is in progress"},
+    {CONDUIT_E_CANCELLED, "CONDUIT_E_CANCELLED", "cancelled"},
+    {CONDUIT_E_IO, "CONDUIT_E_IO", "read/write failure on the device"},
+    {CONDUIT_E_NO_SPACE, "CONDUIT_E_NO_SPACE", "staging area too small"},
+    {CONDUIT_E_VERIFY, "CONDUIT_E_VERIFY", "written data does not verify"},
+    {CONDUIT_E_STATE, "CONDUIT_E_STATE", "call not valid in the device's state"},
+    {CONDUIT_E_NO_MEMORY, "CONDUIT_E_NO_MEMORY", "out of memory"},
+    {CONDUIT_E_TIMEOUT, "CONDUIT_E_TIMEOUT", "device did not answer in time"},
+    {CONDUIT_E_PAYLOAD, "CONDUIT_E_PAYLOAD", "payload stream ended early or failed"},
+    {CONDUIT_E_ROLLBACK_FAILED, "CONDUIT_E_ROLLBACK_FAILED", "rollback attempted and failed"},
+    {CONDUIT_E_ABI, "CONDUIT_E_ABI", "version negotiation failed"},
+};
+
+const ResultName *findResult(int code) {
+    for (const ResultName &n : kResultNames)
+        if (n.code == code) return &n;
+    return nullptr;
+}
+
+std::string unnamedResult(int code) {
     if (code <= CONDUIT_E_VENDOR_FIRST && code >= CONDUIT_E_VENDOR_LAST) return "vendor code " + std::to_string(code);
     return "unknown code " + std::to_string(code);
+}
+
+} // namespace
+
+std::string resultText(int code) {
+    const ResultName *n = findResult(code);
+    return n ? std::string(n->name) + " (" + n->meaning + ")" : unnamedResult(code);
+}
+
+std::string resultName(int code) {
+    const ResultName *n = findResult(code);
+    return n ? std::string(n->name) : unnamedResult(code);
 }
 
 void encodeHeader(const FrameHeader &h, unsigned char out[kHeaderSize]) {

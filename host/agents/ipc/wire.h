@@ -74,6 +74,9 @@ const char *opName(Op op);
 // failure on the device)", "vendor code -1003", "unknown code 7". For
 // failures that come without a message of their own.
 std::string resultText(int code);
+// The same code as its name alone: "CONDUIT_E_IO", "vendor code -1003",
+// "unknown code 7" (reports that list many results).
+std::string resultName(int code);
 
 // Field tags. A tag appears at most once per frame.
 enum class Tag : uint16_t {

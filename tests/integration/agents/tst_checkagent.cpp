@@ -115,6 +115,117 @@ private slots:
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(QFileInfo(dir.filePath(QStringLiteral("agents/io.conduit.example.ecu"))).isDir(), r.err.constData());
     }
+
+    // --lifecycle: a good agent goes through update 1 to commit and update 2
+    // to rollback, every step CONDUIT_OK and each state as the ABI says.
+    void lifecyclePasses_data() {
+        QTest::addColumn<QString>("manifest");
+        QTest::newRow("example") << QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json");
+        QTest::newRow("built against ABI 1.0") << QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-abi10.json");
+        QTest::newRow("fault agent without a fault") << QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json");
+    }
+    void lifecyclePasses() {
+        QFETCH(QString, manifest);
+        Run r = check(manifest, {QStringLiteral("--lifecycle"), QStringLiteral("--payload-size"), QStringLiteral("3000001")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("result").toString(), QStringLiteral("ok"));
+        const QJsonObject life = o.value("lifecycle").toObject();
+        QCOMPARE(life.value("result").toString(), QStringLiteral("ok"));
+        QCOMPARE(life.value("payload_bytes").toInteger(), 3000001);
+        const QJsonArray steps = life.value("steps").toArray();
+        QStringList names;
+        for (const QJsonValue &v : steps) {
+            names << v.toObject().value("step").toString();
+            QCOMPARE(v.toObject().value("result").toString(), QStringLiteral("CONDUIT_OK"));
+            QVERIFY(v.toObject().value("ms").toInteger() >= 0);
+        }
+        const QString install = QStringLiteral("transfer,prepare_install,install,post_install,activate,");
+        QCOMPARE(names.join(u','), install + QStringLiteral("commit,") + install + QStringLiteral("rollback"));
+        const QString before = steps[0].toObject().value("current_version").toString();
+        const QString first = steps[4].toObject().value("version").toString();
+        QCOMPARE(steps[4].toObject().value("current_version").toString(), first);
+        QCOMPARE(steps[4].toObject().value("update_state").toString(), QStringLiteral("activated"));
+        QCOMPARE(steps[5].toObject().value("update_state").toString(), QStringLiteral("idle"));
+        QVERIFY(first != before);
+        QCOMPARE(steps[10].toObject().value("update_state").toString(), QStringLiteral("activated"));
+        QCOMPARE(steps[11].toObject().value("current_version").toString(), first);
+        QVERIFY2(r.err.contains("check-agent: lifecycle: activate (update 1): CONDUIT_OK, "), r.err.constData());
+    }
+    // Each broken rule fails the run at its step, named, with the report
+    // (up to that step) still on stdout.
+    void lifecycleNamesTheBrokenRule_data() {
+        QTest::addColumn<QByteArray>("fault");
+        QTest::addColumn<QString>("step");
+        QTest::addColumn<QString>("rule");
+        QTest::addColumn<QString>("result");
+        QTest::newRow("active before activate") << QByteArray("early@transfer") << "transfer (update 1)" << "nothing-active-before-activate" << "CONDUIT_OK";
+        QTest::newRow("old version after activate") << QByteArray("stale@activate") << "activate (update 1)" << "version-after-activate" << "CONDUIT_OK";
+        QTest::newRow("not activated after activate") << QByteArray("noswitch@activate") << "activate (update 1)" << "activated-after-activate" << "CONDUIT_OK";
+        QTest::newRow("not idle after commit") << QByteArray("stuck@commit") << "commit (update 1)" << "idle-after-commit" << "CONDUIT_OK";
+        QTest::newRow("new version after rollback") << QByteArray("stuck@rollback") << "rollback (update 2)" << "previous-after-rollback" << "CONDUIT_OK";
+        QTest::newRow("step fails") << QByteArray("throw@install") << "install (update 1)" << "step-succeeds" << "CONDUIT_E_FAILED";
+        QTest::newRow("runner crashes") << QByteArray("crash@commit") << "commit (update 1)" << "step-succeeds" << "runner-failed";
+    }
+    void lifecycleNamesTheBrokenRule() {
+        QFETCH(QByteArray, fault);
+        QFETCH(QString, step);
+        QFETCH(QString, rule);
+        QFETCH(QString, result);
+        qputenv("CONDUIT_TEST_FAULT", fault);
+        Run r = check(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json"), {QStringLiteral("--lifecycle")});
+        qunsetenv("CONDUIT_TEST_FAULT");
+        QCOMPARE(r.exitCode, 1);
+        const QString last = QString::fromUtf8(r.err.trimmed().split('\n').last());
+        QVERIFY2(last.startsWith(QStringLiteral("check-agent: FAIL: lifecycle: %1: %2: ").arg(step, rule)), r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("result").toString(), QStringLiteral("fail"));
+        const QJsonObject life = o.value("lifecycle").toObject();
+        QCOMPARE(life.value("failed_rule").toString(), rule);
+        const QJsonObject broken = life.value("steps").toArray().last().toObject();
+        QCOMPARE(broken.value("broken_rule").toString(), rule);
+        QCOMPARE(broken.value("result").toString(), result);
+    }
+    // The vendor's custom metadata reaches the agent with the update's
+    // version in it, and a version it names is the first update's.
+    void lifecycleCustomJsonReachesTheAgent() {
+        QTemporaryDir dir;
+        const QString custom = dir.filePath(QStringLiteral("custom.json"));
+        QFile f(custom);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"x-vendor": {"calibration": "k7"}, "conduit": {"version": "7.1.0"}})");
+        f.close();
+        Run r = check(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json"),
+                      {QStringLiteral("--lifecycle"), QStringLiteral("--custom-json"), custom, QStringLiteral("--device"),
+                       QStringLiteral("fault-1"), QStringLiteral("--state-dir"), dir.path()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonArray steps = QJsonDocument::fromJson(r.out).object().value("lifecycle").toObject().value("steps").toArray();
+        QCOMPARE(steps[4].toObject().value("current_version").toString(), QStringLiteral("7.1.0"));
+        QFile marker(dir.filePath(QStringLiteral("agents/io.conduit.test.fault/staging/transfer-marker")));
+        QVERIFY(marker.open(QIODevice::ReadOnly));
+        const QJsonObject given = QJsonDocument::fromJson(marker.readAll()).object(); // update 2's
+        QCOMPARE(given.value("x-vendor").toObject().value("calibration").toString(), QStringLiteral("k7"));
+        QCOMPARE(given.value("conduit").toObject().value("version").toString(), steps[11].toObject().value("version").toString());
+    }
+    void lifecycleRefusesBadOptions() {
+        QTemporaryDir dir;
+        const QString custom = dir.filePath(QStringLiteral("custom.json"));
+        QFile f(custom);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("[1, 2]");
+        f.close();
+        const QString agent = QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json");
+        Run r = check(agent, {QStringLiteral("--lifecycle"), QStringLiteral("--custom-json"), custom});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("is not a JSON object"), r.err.constData());
+        r = check(agent, {QStringLiteral("--lifecycle"), QStringLiteral("--payload-size"), QStringLiteral("lots")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--payload-size must be a number of bytes"), r.err.constData());
+        r = check(agent, {QStringLiteral("--lifecycle"), QStringLiteral("--device"), QStringLiteral("nope")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("check-agent: FAIL: lifecycle: no device nope in the inventory"), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCheckAgent)

@@ -13,7 +13,7 @@
 
 using namespace conduit;
 using trust::JsonValue;
-using Step = upstream::AdmissionRefusal::Step;
+using Step = upstream::AdmissionStep;
 
 namespace {
 
@@ -67,10 +67,9 @@ class TestAdmission : public QObject {
     void expectRefused(Step step, const QString &fragment) {
         const QByteArray before = readAll(statePath);
         auto result = upstream::admit(statePath, vehicle, offer, kNow);
-        auto *refusal = std::get_if<upstream::AdmissionRefusal>(&result);
-        QVERIFY2(refusal, "admitted");
-        QCOMPARE(refusal->step, step);
-        QVERIFY2(refusal->message.contains(fragment), qPrintable(refusal->message));
+        QVERIFY2(!result, "admitted");
+        QCOMPARE(result.error().kind, step);
+        QVERIFY2(result.error().message.contains(fragment), qPrintable(result.error().message));
         QCOMPARE(readAll(statePath), before);
     }
 
@@ -92,9 +91,8 @@ private slots:
         release();
         const QByteArray before = readAll(statePath);
         auto result = upstream::admit(statePath, vehicle, offer, kNow);
-        auto *admitted = std::get_if<upstream::Admitted>(&result);
-        auto *refusal = std::get_if<upstream::AdmissionRefusal>(&result);
-        QVERIFY2(admitted, refusal ? qPrintable(refusal->message) : "");
+        QVERIFY2(result, result ? "" : qPrintable(result.error().message));
+        const upstream::Admitted *admitted = &*result;
         QCOMPARE(offer.bound, std::optional<size_t>(1));
         QCOMPARE(admitted->campaign.targets.size(), 1);
         QCOMPARE(admitted->campaign.targets[0].deviceId, QStringLiteral("ecu-a"));
