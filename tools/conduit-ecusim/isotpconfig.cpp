@@ -22,7 +22,8 @@ bool hexValue(const Json &v, uint32_t max, uint32_t &out) {
         return true;
     }
     if (!v.isString()) return false;
-    std::string_view text = v.string();
+    const std::string owned = v.string(); // string() returns a copy: keep it alive for the view
+    std::string_view text = owned;
     if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
     uint64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 16);
