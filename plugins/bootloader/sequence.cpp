@@ -69,6 +69,14 @@ void Sequence::say(const std::string &status) const {
     if (observer_.log) observer_.log(ecu_.id + ": " + status);
 }
 
+// Functional requests get no reply (suppressed, and every ECU hears them):
+// a failed send is worth a warning, and the next physical request, on the
+// same link, fails on its own if the link is gone.
+void Sequence::functional(const std::string &what, const Bytes &request) {
+    const UdsResult r = uds_().requestFunctional(request);
+    if (!r.ok() && observer_.log) observer_.log(ecu_.id + ": " + what + " (functional) not sent: " + r.error->message);
+}
+
 void Sequence::checkCancelled(const std::string &before) const {
     if (observer_.cancelled && observer_.cancelled())
         throw conduit::Error(CONDUIT_E_CANCELLED, "ECU " + ecu_.id + ": cancelled before " + before);
@@ -106,8 +114,8 @@ void Sequence::enterProgramming() {
     if (profile_.precondition) routine("precondition check", *profile_.precondition, {}, true);
     // Functional, reply suppressed: every ECU of the network stops setting
     // DTCs and sending normal messages while one of them is reprogrammed.
-    if (profile_.dtcSettingOff) uds_().requestFunctional(uds::controlDtcSetting(0x02, true));
-    if (profile_.communicationControl) uds_().requestFunctional(uds::communicationControl(0x03, 0x01, true));
+    if (profile_.dtcSettingOff) functional("DTC setting off", uds::controlDtcSetting(0x02, true));
+    if (profile_.communicationControl) functional("communication control off", uds::communicationControl(0x03, 0x01, true));
     checkCancelled("the programming session");
     say("entering the programming session");
     r = uds_().startSession(profile_.programmingSession, Clock::now() + profile_.timing.p2Star);
@@ -298,8 +306,8 @@ std::string Sequence::resetAndWait(const std::string &version) {
         std::this_thread::sleep_for(milliseconds(100)); // the ECU is booting: poll, bounded by the deadline
     }
     // Back to normal communication on the whole network.
-    if (profile_.communicationControl) uds_().requestFunctional(uds::communicationControl(0x00, 0x01, true));
-    if (profile_.dtcSettingOff) uds_().requestFunctional(uds::controlDtcSetting(0x01, true));
+    if (profile_.communicationControl) functional("communication control on", uds::communicationControl(0x00, 0x01, true));
+    if (profile_.dtcSettingOff) functional("DTC setting on", uds::controlDtcSetting(0x01, true));
     say("running " + reported);
     return reported;
 }

@@ -76,6 +76,7 @@ private:
     void writeFingerprint();
     void downloadSegment(const Segment &s, uint64_t &done, uint64_t total);
     void routine(const std::string &what, const RoutineStep &r, const Bytes &options, bool statusMustBeZero);
+    void functional(const std::string &what, const Bytes &request);
     void checkCancelled(const std::string &before) const;
     void say(const std::string &status) const;
 
