@@ -182,15 +182,15 @@ private:
     }
     static UpdateInfo info(const conduit::Update &u) {
         UpdateInfo r;
-        r.version = u.raw->version ? std::string(u.version()) : std::string();
-        r.sha256 = u.raw->sha256 ? std::string(u.sha256()) : std::string();
+        r.version = u.version();
+        r.sha256 = u.sha256();
         for (char &c : r.sha256) c = char(std::tolower(static_cast<unsigned char>(c)));
-        r.customJson = u.raw->custom_json ? std::string(u.customJson()) : std::string();
+        r.customJson = u.customJson();
         r.length = u.length();
         return r;
     }
     EcuDevice &device(const conduit::Update &u) {
-        return deviceById(u.raw->device_id ? std::string(u.deviceId()) : std::string());
+        return deviceById(std::string(u.deviceId()));
     }
     EcuDevice &deviceById(const std::string &id) {
         for (auto &d : devices_)

@@ -71,15 +71,15 @@ public:
 private:
     static UpdateRequest request(const conduit::Update &u) {
         UpdateRequest r;
-        r.version = u.raw->version ? std::string(u.version()) : std::string();
-        r.sha256 = u.raw->sha256 ? std::string(u.sha256()) : std::string();
+        r.version = u.version();
+        r.sha256 = u.sha256();
         for (char &c : r.sha256) c = char(std::tolower(static_cast<unsigned char>(c)));
-        r.customJson = u.raw->custom_json ? std::string(u.customJson()) : std::string();
+        r.customJson = u.customJson();
         r.length = u.length();
         return r;
     }
     FlashDevice &device(const conduit::Update &u) {
-        const std::string_view id = u.raw->device_id ? u.deviceId() : std::string_view();
+        const std::string_view id = u.deviceId();
         for (auto &d : devices_)
             if (d->config().id == id) return *d;
         throw conduit::Error(CONDUIT_E_NO_DEVICE, "unknown device \"" + std::string(id) + "\"");

@@ -74,16 +74,20 @@ struct Device {
     std::string updateState = CONDUIT_UPDATE_STATE_IDLE; // a CONDUIT_UPDATE_STATE_* value
 };
 
-// The update a call is about; a view onto host-owned memory.
+// The update a call is about; a view onto host-owned memory. A member the
+// host left NULL reads as "".
 struct Update {
     const conduit_update *raw;
-    std::string_view deviceId() const { return raw->device_id; }
-    std::string_view targetName() const { return raw->target_name; }
-    std::string_view version() const { return raw->version; }
+    std::string_view deviceId() const { return text(raw->device_id); }
+    std::string_view targetName() const { return text(raw->target_name); }
+    std::string_view version() const { return text(raw->version); }
     uint64_t length() const { return raw->length; }
-    std::string_view sha256() const { return raw->sha256; }
-    std::string_view customJson() const { return raw->custom_json; }
-    std::string_view stagingDir() const { return raw->staging_dir; }
+    std::string_view sha256() const { return text(raw->sha256); }
+    std::string_view customJson() const { return text(raw->custom_json); }
+    std::string_view stagingDir() const { return text(raw->staging_dir); }
+
+private:
+    static std::string_view text(const char *s) { return s ? std::string_view(s) : std::string_view(); }
 };
 
 class Payload {
