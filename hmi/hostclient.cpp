@@ -21,9 +21,7 @@ const QString kPath = QStringLiteral("/io/conduit/Host");
 const QString kIface = QStringLiteral("io.conduit.Host1");
 const QString kProperties = QStringLiteral("org.freedesktop.DBus.Properties");
 
-QVariant parseJson(const QString &json) {
-    return QJsonDocument::fromJson(json.toUtf8()).toVariant();
-}
+QVariant parseJson(const QString &json) { return QJsonDocument::fromJson(json.toUtf8()).toVariant(); }
 
 // `as` inside a variant may arrive still marshalled.
 QStringList toStringList(const QVariant &v) {
@@ -36,8 +34,8 @@ QStringList toStringList(const QVariant &v) {
 HostClient::HostClient(Bus bus, QObject *parent)
     : QObject(parent), bus_(bus == Bus::System ? QDBusConnection::systemBus() : QDBusConnection::sessionBus()) {
     if (!bus_.isConnected()) {
-        qCWarning(lcHmiBus).noquote() << "not connected to the" << (bus == Bus::System ? "system" : "session") << "bus:"
-                                      << bus_.lastError().message();
+        qCWarning(lcHmiBus).noquote() << "not connected to the" << (bus == Bus::System ? "system" : "session")
+                                      << "bus:" << bus_.lastError().message();
         return;
     }
     watcher_ = new QDBusServiceWatcher(kService, bus_, QDBusServiceWatcher::WatchForOwnerChange, this);
@@ -57,11 +55,14 @@ void HostClient::subscribe() {
     // Match rules name the well-known service: QtDBus follows its owner, so
     // these survive a restart of conduitd.
     bus_.connect(kService, kPath, kProperties, QStringLiteral("PropertiesChanged"), this,
-                 SLOT(onPropertiesChanged(QString,QVariantMap,QStringList)));
+                 SLOT(onPropertiesChanged(QString, QVariantMap, QStringList)));
     bus_.connect(kService, kPath, kIface, QStringLiteral("StateChanged"), this, SLOT(onStateChanged(QString)));
-    bus_.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), this, SLOT(onConsentRequested(QString,QString)));
-    bus_.connect(kService, kPath, kIface, QStringLiteral("ConditionsChanged"), this, SLOT(onConditionsChanged(QStringList)));
-    bus_.connect(kService, kPath, kIface, QStringLiteral("Progress"), this, SLOT(onProgress(qulonglong,qulonglong,int,QString)));
+    bus_.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), this,
+                 SLOT(onConsentRequested(QString, QString)));
+    bus_.connect(kService, kPath, kIface, QStringLiteral("ConditionsChanged"), this,
+                 SLOT(onConditionsChanged(QStringList)));
+    bus_.connect(kService, kPath, kIface, QStringLiteral("Progress"), this,
+                 SLOT(onProgress(qulonglong, qulonglong, int, QString)));
     bus_.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), this, SLOT(onCampaignFinished(QString)));
 }
 
@@ -133,9 +134,18 @@ void HostClient::applyProperties(const QVariantMap &props) {
         emit phaseChanged();
     }
     bool progress = false;
-    if (has("BytesDone")) { bytesDone_ = get("BytesDone").toDouble(); progress = true; }
-    if (has("BytesTotal")) { bytesTotal_ = get("BytesTotal").toDouble(); progress = true; }
-    if (has("EtaSeconds")) { etaSeconds_ = get("EtaSeconds").toInt(); progress = true; }
+    if (has("BytesDone")) {
+        bytesDone_ = get("BytesDone").toDouble();
+        progress = true;
+    }
+    if (has("BytesTotal")) {
+        bytesTotal_ = get("BytesTotal").toDouble();
+        progress = true;
+    }
+    if (has("EtaSeconds")) {
+        etaSeconds_ = get("EtaSeconds").toInt();
+        progress = true;
+    }
     if (progress) emit progressChanged();
     if (has("UnmetConditions")) onConditionsChanged(toStringList(get("UnmetConditions")));
     if (has("PendingConsent") && get("PendingConsent").toString() != pendingConsent_) {
@@ -153,7 +163,9 @@ void HostClient::onPropertiesChanged(const QString &iface, const QVariantMap &ch
     const QString before = campaignId();
     applyProperties(changed);
     if (!invalidated.isEmpty()) refresh();
-    if (changed.contains(QStringLiteral("CampaignId")) && changed.value(QStringLiteral("CampaignId")).toString() != before) readCampaign();
+    if (changed.contains(QStringLiteral("CampaignId")) &&
+        changed.value(QStringLiteral("CampaignId")).toString() != before)
+        readCampaign();
 }
 
 void HostClient::onStateChanged(const QString &state) {
@@ -247,7 +259,8 @@ void HostClient::setAutoConsent(bool enabled) { call(QStringLiteral("SetAutoCons
 
 void HostClient::call(const QString &method, const QVariantList &args, std::function<void(const QVariant &)> then) {
     if (!bus_.isConnected()) {
-        emit callFailed(method, QStringLiteral("org.freedesktop.DBus.Error.Disconnected"), QStringLiteral("no bus connection"));
+        emit callFailed(method, QStringLiteral("org.freedesktop.DBus.Error.Disconnected"),
+                        QStringLiteral("no bus connection"));
         return;
     }
     QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, kIface, method);

@@ -13,11 +13,11 @@
 #pragma once
 
 #include <QDBusConnection>
-#include <functional>
 #include <QObject>
 #include <QStringList>
 #include <QVariantList>
 #include <QVariantMap>
+#include <functional>
 
 class QDBusPendingCallWatcher;
 class QDBusServiceWatcher;

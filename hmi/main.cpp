@@ -10,8 +10,8 @@
 #include <QRegularExpression>
 #include <QTextStream>
 
-#include <utility>
 #include <QtQml/qqmlextensionplugin.h>
+#include <utility>
 
 Q_IMPORT_QML_PLUGIN(Conduit_HmiPlugin)
 
@@ -23,17 +23,21 @@ int main(int argc, char *argv[]) {
     QCoreApplication::setApplicationVersion(QStringLiteral(CONDUIT_HMI_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Conduit's driver HMI: software update consent, progress and history."));
+    parser.setApplicationDescription(
+        QStringLiteral("Conduit's driver HMI: software update consent, progress and history."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption system(QStringLiteral("system"), QStringLiteral("Talk to conduitd on the system bus (default: session bus)."));
-    const QCommandLineOption lang(QStringLiteral("lang"), QStringLiteral("Language, e.g. de or en_GB (default: the system locale)."),
+    const QCommandLineOption system(QStringLiteral("system"),
+                                    QStringLiteral("Talk to conduitd on the system bus (default: session bus)."));
+    const QCommandLineOption lang(QStringLiteral("lang"),
+                                  QStringLiteral("Language, e.g. de or en_GB (default: the system locale)."),
                                   QStringLiteral("LANG"));
-    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1280x720)."), QStringLiteral("WxH"),
-                                  QStringLiteral("1280x720"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1280x720)."),
+                                  QStringLiteral("WxH"), QStringLiteral("1280x720"));
     const QCommandLineOption fullscreen(QStringLiteral("fullscreen"), QStringLiteral("Fill the screen (head unit)."));
-    const QCommandLineOption firstFrame(QStringLiteral("exit-after-first-frame"),
-                                        QStringLiteral("Print the time from start to the first frame and exit (smoke test, benchmark)."));
+    const QCommandLineOption firstFrame(
+        QStringLiteral("exit-after-first-frame"),
+        QStringLiteral("Print the time from start to the first frame and exit (smoke test, benchmark)."));
     parser.addOptions({system, lang, size, fullscreen, firstFrame});
     parser.process(app);
 
@@ -50,11 +54,14 @@ int main(int argc, char *argv[]) {
     if (!window) return 1;
     if (parser.isSet(fullscreen)) window->showFullScreen();
     if (parser.isSet(firstFrame)) {
-        QObject::connect(window, &QQuickWindow::frameSwapped, &app, [&sinceStart, reported = false]() mutable {
-            if (std::exchange(reported, true)) return;
-            QTextStream(stdout) << "first frame after " << sinceStart.elapsed() << " ms\n";
-            QCoreApplication::exit(0);
-        }, Qt::QueuedConnection);
+        QObject::connect(
+            window, &QQuickWindow::frameSwapped, &app,
+            [&sinceStart, reported = false]() mutable {
+                if (std::exchange(reported, true)) return;
+                QTextStream(stdout) << "first frame after " << sinceStart.elapsed() << " ms\n";
+                QCoreApplication::exit(0);
+            },
+            Qt::QueuedConnection);
     }
     return app.exec();
 }

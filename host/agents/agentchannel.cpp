@@ -4,8 +4,8 @@
 #include <QSocketNotifier>
 
 #include <cerrno>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -18,8 +18,7 @@ constexpr int kMaxIov = 16;
 } // namespace
 
 AgentChannel::AgentChannel(int fd, QObject *parent)
-    : QObject(parent), fd_(fd),
-      readNotifier_(new QSocketNotifier(fd, QSocketNotifier::Read, this)),
+    : QObject(parent), fd_(fd), readNotifier_(new QSocketNotifier(fd, QSocketNotifier::Read, this)),
       writeNotifier_(new QSocketNotifier(fd, QSocketNotifier::Write, this)) {
     writeNotifier_->setEnabled(false);
     connect(readNotifier_, &QSocketNotifier::activated, this, &AgentChannel::onReadable);
@@ -118,7 +117,8 @@ void AgentChannel::readAvailable(int maxRounds) {
         while (auto frame = reader_.next()) {
             if (!ipc::isRunnerToHost(frame->header.type)) {
                 fail(QStringLiteral("protocol violation: frame type %1 not allowed from a runner")
-                         .arg(static_cast<int>(frame->header.type)), true);
+                         .arg(static_cast<int>(frame->header.type)),
+                     true);
                 return;
             }
             emit frameReceived(*frame);

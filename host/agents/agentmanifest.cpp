@@ -14,8 +14,7 @@ namespace {
 constexpr qint64 kMaxManifestBytes = 64 * 1024;
 }
 
-std::optional<AgentManifest> AgentManifest::parse(const QByteArray &json, const QString &path,
-                                                  QString *error) {
+std::optional<AgentManifest> AgentManifest::parse(const QByteArray &json, const QString &path, QString *error) {
     auto fail = [&](const QString &why) -> std::optional<AgentManifest> {
         *error = QStringLiteral("%1: %2").arg(path, why);
         return std::nullopt;

@@ -10,7 +10,7 @@
 namespace conduit::agents {
 
 struct AgentManifest {
-    QString id;           // reverse DNS, e.g. "io.conduit.flash"
+    QString id; // reverse DNS, e.g. "io.conduit.flash"
     QString version;
     int abiMajor = 0;
     int abiMinor = 0;
@@ -19,8 +19,7 @@ struct AgentManifest {
     QString manifestPath; // where this manifest was read from
 
     // Parses manifest bytes; `path` resolves a relative "library".
-    static std::optional<AgentManifest> parse(const QByteArray &json, const QString &path,
-                                              QString *error);
+    static std::optional<AgentManifest> parse(const QByteArray &json, const QString &path, QString *error);
     static std::optional<AgentManifest> load(const QString &path, QString *error);
     // Every "*.json" manifest in `dirs` (later directories do not override
     // an id found earlier). Problems go to *errors, one line each.

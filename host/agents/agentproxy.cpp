@@ -32,18 +32,20 @@ bool utf8(std::string_view s, QString *out) {
 
 bool isLongOp(Op op) {
     switch (op) {
-    case Op::PrepareInstall: case Op::Install: case Op::PostInstall:
-    case Op::Activate: case Op::Commit: case Op::Rollback:
-        return true;
-    default:
-        return false;
+    case Op::PrepareInstall:
+    case Op::Install:
+    case Op::PostInstall:
+    case Op::Activate:
+    case Op::Commit:
+    case Op::Rollback: return true;
+    default: return false;
     }
 }
 
 } // namespace
 
-AgentProxy::AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
-                         QString configJson, QString stateDir, QObject *parent)
+AgentProxy::AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits, QString configJson,
+                       QString stateDir, QObject *parent)
     : QObject(parent), manifest_(std::move(manifest)), spec_(std::move(spec)), limits_(limits),
       configJson_(std::move(configJson)), stateDir_(std::move(stateDir)) {
     spec_.library = manifest_.library;
@@ -52,13 +54,15 @@ AgentProxy::AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerL
     connect(&deadline_, &QTimer::timeout, this, [this] {
         killedForTime_ = killCause_ == KillCause::None && active_ != nullptr;
         if (state_ == State::Starting) {
-            killWith(KillCause::Hung, QStringLiteral("hung during init: no answer within %1 ms").arg(limits_.initTimeoutMs));
+            killWith(KillCause::Hung,
+                     QStringLiteral("hung during init: no answer within %1 ms").arg(limits_.initTimeoutMs));
         } else if (active_ && active_->op() == Op::Transfer) {
-            killWith(KillCause::Hung, QStringLiteral("hung: transfer made no progress for %1 ms").arg(limits_.stallTimeoutMs));
+            killWith(KillCause::Hung,
+                     QStringLiteral("hung: transfer made no progress for %1 ms").arg(limits_.stallTimeoutMs));
         } else if (active_) {
             killWith(KillCause::Hung, QStringLiteral("hung: %1 did not finish within %2 ms")
-                         .arg(QLatin1String(ipc::opName(active_->op())))
-                         .arg(deadline_.interval()));
+                                          .arg(QLatin1String(ipc::opName(active_->op())))
+                                          .arg(deadline_.interval()));
         }
     });
     connect(&memoryTimer_, &QTimer::timeout, this, &AgentProxy::pollMemory);
@@ -135,14 +139,18 @@ QString AgentProxy::stagingDir() {
 }
 
 AgentCall *AgentProxy::call(Op op, const UpdateSpec &u, QIODevice *payload, const QString &name,
-                             const QString &params) {
+                            const QString &params) {
     auto *c = new AgentCall(op, this);
     c->request_ = nextRequest_++;
     c->payload_ = payload;
     c->call_.op = op;
-    c->call_.update = {u.deviceId.toStdString(), u.targetName.toStdString(), u.version.toStdString(),
-                       u.sha256.toStdString(),   u.customJson.toStdString(),
-                       (u.stagingDir.isEmpty() ? stagingDir() : u.stagingDir).toStdString(), u.length};
+    c->call_.update = {u.deviceId.toStdString(),
+                       u.targetName.toStdString(),
+                       u.version.toStdString(),
+                       u.sha256.toStdString(),
+                       u.customJson.toStdString(),
+                       (u.stagingDir.isEmpty() ? stagingDir() : u.stagingDir).toStdString(),
+                       u.length};
     c->call_.name = name.toStdString();
     c->call_.params = params.toStdString();
     queue_.push_back(c);
@@ -232,7 +240,9 @@ void AgentProxy::pumpPayloadData() {
             channel_->send(msg::frame(c->request_, msg::DataEnd{CONDUIT_E_PAYLOAD}));
             c->payloadEnded_ = true;
             c->result_.message = QStringLiteral("payload source ended after %1 of %2 bytes: %3")
-                                     .arg(c->sent_).arg(length).arg(src->errorString());
+                                     .arg(c->sent_)
+                                     .arg(length)
+                                     .arg(src->errorString());
             return;
         }
         if (n == 0) return; // wait for readyRead
@@ -248,8 +258,10 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
     std::string error;
     const FrameType type = frame.header.type;
     auto f = Fields::decode(frame.payload, &error);
-    if (!f) return violation(QStringLiteral("malformed fields in frame %1: %2")
-                                 .arg(static_cast<int>(type)).arg(QString::fromStdString(error)));
+    if (!f)
+        return violation(QStringLiteral("malformed fields in frame %1: %2")
+                             .arg(static_cast<int>(type))
+                             .arg(QString::fromStdString(error)));
     if (state_ == State::Starting) {
         if (type == FrameType::Hello) return onHello(msg::Hello::read(*f));
         if (type == FrameType::Fail) {
@@ -286,15 +298,15 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
         QString stream;
         if (!utf8(data ? d.stream : e.stream, &stream) || stream.isEmpty())
             return violation(QStringLiteral("capture frame without a valid stream name"));
-        if (data) emit captureData(stream, QByteArray(d.data.data(), static_cast<qsizetype>(d.data.size())), d.timestampNs);
-        else emit captureEnded(stream, static_cast<int>(e.code));
+        if (data)
+            emit captureData(stream, QByteArray(d.data.data(), static_cast<qsizetype>(d.data.size())), d.timestampNs);
+        else
+            emit captureEnded(stream, static_cast<int>(e.code));
         return;
     }
     case FrameType::Hello:
-    case FrameType::Fail:
-        return violation(QStringLiteral("second hello/fail frame"));
-    default:
-        break;
+    case FrameType::Fail: return violation(QStringLiteral("second hello/fail frame"));
+    default: break;
     }
     // Everything else belongs to the active call.
     AgentCall *c = active_;
@@ -306,17 +318,17 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
     }
     if (!c || frame.header.request != c->request_)
         return violation(QStringLiteral("frame %1 for request %2, which is not in flight")
-                             .arg(static_cast<int>(type)).arg(frame.header.request));
+                             .arg(static_cast<int>(type))
+                             .arg(frame.header.request));
     switch (type) {
-    case FrameType::Result:
-        return onResult(c, msg::Result::read(*f));
-    case FrameType::Device:
-        return onDevice(c, msg::Device::read(*f));
+    case FrameType::Result: return onResult(c, msg::Result::read(*f));
+    case FrameType::Device: return onDevice(c, msg::Device::read(*f));
     case FrameType::Credit: {
         const uint64_t bytes = msg::Credit::read(*f).bytes;
         if (c->op() != Op::Transfer || bytes == 0 || bytes > c->sent_ - c->credited_)
             return violation(QStringLiteral("credit for %1 bytes, but only %2 are in flight")
-                                 .arg(bytes).arg(c->sent_ - c->credited_));
+                                 .arg(bytes)
+                                 .arg(c->sent_ - c->credited_));
         c->credited_ += bytes;
         updateStallDeadline(true);
         pumpPayload();
@@ -336,8 +348,7 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
         emit c->status(dev, text);
         return;
     }
-    default:
-        return violation(QStringLiteral("unexpected frame type %1").arg(static_cast<int>(type)));
+    default: return violation(QStringLiteral("unexpected frame type %1").arg(static_cast<int>(type)));
     }
 }
 
@@ -353,8 +364,10 @@ void AgentProxy::onDevice(AgentCall *c, const msg::Device &m) {
     d.capabilities = static_cast<quint32>(m.capabilities);
     const std::optional<UpdateState> state = parseUpdateState(updateState);
     if (!state) {
-        const QString why = QStringLiteral("device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
-                                .arg(d.id, updateState, updateStateVocabulary());
+        const QString why =
+            QStringLiteral(
+                "device %1 refused: update_state \"%2\" is not one of %3 (CONDUIT_UPDATE_STATE_* in conduit/agent.h)")
+                .arg(d.id, updateState, updateStateVocabulary());
         qCWarning(lcAgent).noquote() << "agent" << manifest_.id << why;
         c->result_.refusedDevices << why;
         return;
@@ -385,7 +398,8 @@ void AgentProxy::onHello(const msg::Hello &h) {
         return violation(QStringLiteral("hello with an inconsistent ABI negotiation"));
     if (!manifest_.id.isEmpty() && i.agentId != manifest_.id) {
         permanent_ = true;
-        return killWith(KillCause::LoadFailed, QStringLiteral("failed to load: library says agent id \"%1\", manifest says \"%2\"")
+        return killWith(KillCause::LoadFailed,
+                        QStringLiteral("failed to load: library says agent id \"%1\", manifest says \"%2\"")
                             .arg(i.agentId, manifest_.id));
     }
     info_ = i;
@@ -394,7 +408,10 @@ void AgentProxy::onHello(const msg::Hello &h) {
     startLatencyMs_ = startClock_.elapsed();
     memoryTimer_.start(limits_.memoryPollIdleMs);
     qCInfo(lcAgent).noquote() << QStringLiteral("agent %1 %2 ready (ABI 1.%3, pid %4) in %5 ms")
-                                     .arg(i.agentId, i.agentVersion).arg(i.negotiatedMinor).arg(i.pid).arg(startLatencyMs_);
+                                     .arg(i.agentId, i.agentVersion)
+                                     .arg(i.negotiatedMinor)
+                                     .arg(i.pid)
+                                     .arg(startLatencyMs_);
     emit ready();
     dispatchNext();
 }
@@ -406,8 +423,10 @@ void AgentProxy::onResult(AgentCall *c, const msg::Result &m) {
     if (!utf8(m.message, &text)) return violation(QStringLiteral("result with invalid UTF-8"));
     // A host-side cause (e.g. the payload source failed) comes first; the
     // agent's own words follow.
-    if (r.message.isEmpty()) r.message = text;
-    else if (!text.isEmpty()) r.message += QStringLiteral(" (agent: %1)").arg(text);
+    if (r.message.isEmpty())
+        r.message = text;
+    else if (!text.isEmpty())
+        r.message += QStringLiteral(" (agent: %1)").arg(text);
     r.consent = static_cast<int>(m.consent);
     if (r.consent > CONDUIT_CONSENT_POSTPONE) return violation(QStringLiteral("result with an unknown consent value"));
     r.capabilities = static_cast<quint32>(m.capabilities);
@@ -445,7 +464,8 @@ void AgentProxy::pollMemory() {
     peakRss_ = std::max(peakRss_, rss);
     if (limits_.memoryLimit && rss > limits_.memoryLimit)
         killWith(KillCause::MemoryLimit, QStringLiteral("memory limit exceeded: resident %1 MiB > limit %2 MiB")
-                     .arg(rss >> 20).arg(limits_.memoryLimit >> 20));
+                                             .arg(rss >> 20)
+                                             .arg(limits_.memoryLimit >> 20));
 }
 
 void AgentProxy::onExited(const QString &description, bool crashed) {

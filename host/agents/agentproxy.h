@@ -34,9 +34,9 @@ struct AgentInfo {
 
 struct RunnerLimits {
     int initTimeoutMs = 5000;
-    int callTimeoutMs = 10000;        // inventory, consent, query, capture
+    int callTimeoutMs = 10000;             // inventory, consent, query, capture
     int installTimeoutMs = 30 * 60 * 1000; // install steps, rollback
-    int stallTimeoutMs = 30000;       // transfer without any credit
+    int stallTimeoutMs = 30000;            // transfer without any credit
     quint64 memoryLimit = 256ull << 20;
     int memoryPollBusyMs = 100;
     int memoryPollIdleMs = 1000;
@@ -73,8 +73,8 @@ public:
     enum class State { Stopped, Starting, Ready, Failed };
     Q_ENUM(State)
 
-    AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits,
-                QString configJson, QString stateDir, QObject *parent = nullptr);
+    AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerLimits limits, QString configJson,
+               QString stateDir, QObject *parent = nullptr);
     ~AgentProxy() override;
 
     void start();
@@ -84,8 +84,8 @@ public:
 
     // Queues a call. `payload` (Transfer only) must deliver exactly
     // update.length bytes; the runner reads it as the agent consumes it.
-    AgentCall *call(ipc::Op op, const UpdateSpec &update = {}, QIODevice *payload = nullptr,
-                    const QString &name = {}, const QString &params = {});
+    AgentCall *call(ipc::Op op, const UpdateSpec &update = {}, QIODevice *payload = nullptr, const QString &name = {},
+                    const QString &params = {});
     void cancel(AgentCall *call);
 
     State state() const { return state_; }

@@ -3,13 +3,13 @@
 #include "agentlog.h"
 
 #include <QDateTime>
-#include <QEventLoop>
-#include <QTimer>
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QTimer>
 
 namespace conduit::agents {
 
@@ -20,14 +20,14 @@ QString agentConfigJson(const RegistryConfig &config, const QString &agentId, QS
     const QByteArray bytes = f.readAll();
     QJsonParseError pe;
     if (!QJsonDocument::fromJson(bytes, &pe).isObject()) {
-        *problem = QStringLiteral("%1: not a JSON object (%2); agent %3 gets {}").arg(f.fileName(), pe.errorString(), agentId);
+        *problem =
+            QStringLiteral("%1: not a JSON object (%2); agent %3 gets {}").arg(f.fileName(), pe.errorString(), agentId);
         return QStringLiteral("{}");
     }
     return QString::fromUtf8(bytes);
 }
 
-AgentRegistry::AgentRegistry(RegistryConfig config, QObject *parent)
-    : QObject(parent), config_(std::move(config)) {}
+AgentRegistry::AgentRegistry(RegistryConfig config, QObject *parent) : QObject(parent), config_(std::move(config)) {}
 
 QStringList AgentRegistry::start() {
     QStringList problems;

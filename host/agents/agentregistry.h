@@ -13,15 +13,15 @@
 namespace conduit::agents {
 
 struct RegistryConfig {
-    QStringList agentDirs;       // manifest drop-in directories
-    QString agentConfigDir;      // <id>.json agent configuration, optional
-    QString stateDir;            // <stateDir>/agents/<id>/ per agent
+    QStringList agentDirs;  // manifest drop-in directories
+    QString agentConfigDir; // <id>.json agent configuration, optional
+    QString stateDir;       // <stateDir>/agents/<id>/ per agent
     QString runnerPath;
     bool inProcess = false;
     RunnerLimits limits;
     int restartBackoffMs = 200;
     int restartBackoffMaxMs = 30000;
-    int stableAfterMs = 60000;   // a runner up this long resets the backoff
+    int stableAfterMs = 60000; // a runner up this long resets the backoff
 };
 
 // The agent's section of the host configuration: <agentConfigDir>/<id>.json

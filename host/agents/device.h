@@ -26,15 +26,15 @@ struct UpdateSpec {
 };
 
 struct CallResult {
-    int code = 0;            // conduit_result
+    int code = 0; // conduit_result
     QString message;
     bool runnerFailed = false; // the runner died or was killed during the call
-    int consent = 0;         // conduit_consent, for DownloadConsent
+    int consent = 0;           // conduit_consent, for DownloadConsent
     quint32 capabilities = 0;
-    bool found = false;      // ProbeExtension
+    bool found = false; // ProbeExtension
     QList<DeviceInfo> devices;
     QStringList refusedDevices; // Inventory: why a reported device was left out
-    quint64 payloadBytes = 0; // bytes streamed, for Transfer
+    quint64 payloadBytes = 0;   // bytes streamed, for Transfer
     bool ok() const { return code == 0 && !runnerFailed; }
 };
 

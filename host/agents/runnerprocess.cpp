@@ -40,10 +40,13 @@ RunnerProcess::~RunnerProcess() {
         // thread unless the plugin hangs; a hung debug thread is abandoned.
         std::unique_lock lock(threadState_->mutex);
         threadState_->owner = nullptr;
-        const bool done = threadState_->cv.wait_for(lock, std::chrono::seconds(2), [this] { return threadState_->done; });
+        const bool done =
+            threadState_->cv.wait_for(lock, std::chrono::seconds(2), [this] { return threadState_->done; });
         lock.unlock();
-        if (done) thread_->join();
-        else thread_->detach();
+        if (done)
+            thread_->join();
+        else
+            thread_->detach();
     }
     if (pidFd_ >= 0) ::close(pidFd_);
 }
@@ -81,10 +84,13 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
             state->done = true;
             state->cv.notify_all();
             if (RunnerProcess *owner = state->owner) {
-                QMetaObject::invokeMethod(owner, [owner, rc] {
-                    owner->running_ = false;
-                    emit owner->exited(QStringLiteral("exited with code %1").arg(rc), false);
-                }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    owner,
+                    [owner, rc] {
+                        owner->running_ = false;
+                        emit owner->exited(QStringLiteral("exited with code %1").arg(rc), false);
+                    },
+                    Qt::QueuedConnection);
             }
         });
         return true;
@@ -97,8 +103,8 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     const QByteArray runner = QFile::encodeName(spec.runnerPath);
     const QByteArray library = QFile::encodeName(spec.library);
     const QByteArray limit = QByteArray::number(spec.memoryLimit);
-    const char *argv[] = {runner.constData(), "--fd", "3", "--library", library.constData(),
-                          "--memory-limit", limit.constData(), nullptr};
+    const char *argv[] = {runner.constData(), "--fd", "3", "--library", library.constData(), "--memory-limit",
+                          limit.constData(),  nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, childFd, 3);
@@ -107,7 +113,8 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     posix_spawn_file_actions_destroy(&actions);
     ::close(childFd);
     if (rc != 0) {
-        *error = QStringLiteral("cannot start runner %1: %2").arg(spec.runnerPath, QString::fromLocal8Bit(strerror(rc)));
+        *error =
+            QStringLiteral("cannot start runner %1: %2").arg(spec.runnerPath, QString::fromLocal8Bit(strerror(rc)));
         ::close(hostFd_);
         hostFd_ = -1;
         return false;
@@ -116,7 +123,8 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     running_ = true;
     pidFd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidFd_ < 0) {
-        *error = QStringLiteral("pidfd_open: %1 (Linux 5.3 or later is required)").arg(QString::fromLocal8Bit(strerror(errno)));
+        *error = QStringLiteral("pidfd_open: %1 (Linux 5.3 or later is required)")
+                     .arg(QString::fromLocal8Bit(strerror(errno)));
         kill();
         reap();
         return false;

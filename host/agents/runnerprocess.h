@@ -18,8 +18,8 @@ class RunnerProcess : public QObject {
     Q_OBJECT
 public:
     struct Spec {
-        QString runnerPath;   // conduit-agent-runner
-        QString library;      // plugin .so
+        QString runnerPath; // conduit-agent-runner
+        QString library;    // plugin .so
         quint64 memoryLimit = 0;
         bool inProcess = false;
     };

@@ -39,22 +39,26 @@ QString json(const QJsonArray &a) { return QString::fromUtf8(QJsonDocument(a).to
 QJsonArray devicesJson(const CampaignEngine &e) {
     QJsonArray out;
     for (const auto &d : e.deviceProgress())
-        out << QJsonObject{{QStringLiteral("device"), d.deviceId}, {QStringLiteral("step"), d.step},
+        out << QJsonObject{{QStringLiteral("device"), d.deviceId},   {QStringLiteral("step"), d.step},
                            {QStringLiteral("done"), double(d.done)}, {QStringLiteral("total"), double(d.total)},
-                           {QStringLiteral("error"), d.error}, {QStringLiteral("eta_seconds"), d.etaSeconds}};
+                           {QStringLiteral("error"), d.error},       {QStringLiteral("eta_seconds"), d.etaSeconds}};
     return out;
 }
 
 bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
-    if (kind == QLatin1String("download")) *out = CampaignEngine::ConsentKind::Download;
-    else if (kind == QLatin1String("install")) *out = CampaignEngine::ConsentKind::Install;
-    else return false;
+    if (kind == QLatin1String("download"))
+        *out = CampaignEngine::ConsentKind::Download;
+    else if (kind == QLatin1String("install"))
+        *out = CampaignEngine::ConsentKind::Install;
+    else
+        return false;
     return true;
 }
 
 } // namespace
 
-Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
+Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts)
+    : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
     setAutoRelaySignals(false);
     CampaignEngine *e = parts_.campaigns;
     connect(e, &CampaignEngine::stateChanged, this, [this](CampaignEngine::State s) {
@@ -67,7 +71,8 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstrac
     });
     connect(e, &CampaignEngine::phaseChanged, this, [this] { propertiesChanged({QStringLiteral("Phase")}); });
     connect(e, &CampaignEngine::consentRequested, this, [this](CampaignEngine::ConsentKind k) {
-        pendingConsent_ = k == CampaignEngine::ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install");
+        pendingConsent_ =
+            k == CampaignEngine::ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install");
         propertiesChanged({QStringLiteral("PendingConsent")});
         emit ConsentRequested(pendingConsent_, GetCampaign());
     });
@@ -75,9 +80,8 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstrac
         emit ConditionsChanged(unmet);
         propertiesChanged({QStringLiteral("UnmetConditions")});
     });
-    connect(e, &CampaignEngine::finished, this, [this](const CampaignEngine::Result &r) {
-        emit CampaignFinished(json(r.toJson()));
-    });
+    connect(e, &CampaignEngine::finished, this,
+            [this](const CampaignEngine::Result &r) { emit CampaignFinished(json(r.toJson())); });
     if (upstream::DdiClient *fleet = parts_.fleet) {
         auto setUpstream = [this](const QString &status) {
             if (status == upstream_) return;
@@ -91,8 +95,10 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstrac
     // Progress is coalesced: a long transfer must not flood the bus.
     progressTimer_.setInterval(250);
     connect(&progressTimer_, &QTimer::timeout, this, [this] {
-        if (!progressDirty_) progressTimer_.stop();
-        else publishProgress();
+        if (!progressDirty_)
+            progressTimer_.stop();
+        else
+            publishProgress();
     });
     connect(e, &CampaignEngine::progressChanged, this, [this] {
         // Direct connection: this runs inside the engine's change.
@@ -109,11 +115,17 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts) : QDBusAbstrac
 }
 
 QString Host1Adaptor::state() const { return CampaignEngine::stateName(parts_.campaigns->state()); }
-QString Host1Adaptor::campaignId() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().id; }
-QString Host1Adaptor::campaignName() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name; }
+QString Host1Adaptor::campaignId() const {
+    return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().id;
+}
+QString Host1Adaptor::campaignName() const {
+    return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name;
+}
 int Host1Adaptor::phase() const { return parts_.campaigns->phase(); }
 qulonglong Host1Adaptor::bytesDone() const { return parts_.campaigns->bytesDone(); }
-qulonglong Host1Adaptor::bytesTotal() const { return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes(); }
+qulonglong Host1Adaptor::bytesTotal() const {
+    return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes();
+}
 int Host1Adaptor::etaSeconds() const { return parts_.campaigns->etaSeconds(); }
 QStringList Host1Adaptor::unmetConditions() const { return parts_.campaigns->unmetConditions(); }
 QString Host1Adaptor::pendingConsent() const { return pendingConsent_; }
@@ -125,8 +137,13 @@ void Host1Adaptor::publishProgress() {
     CampaignEngine *e = parts_.campaigns;
     emit Progress(e->bytesDone(), e->current().totalBytes(), e->etaSeconds(), json(devicesJson(*e)));
     if (lcApiTiming().isDebugEnabled())
-        qCDebug(lcApiTiming).noquote() << QStringLiteral("progress seq=%1 done=%2 first_change_ns=%3 last_change_ns=%4 sent_ns=%5")
-                                              .arg(++progressSeq_).arg(e->bytesDone()).arg(firstChangeNs_).arg(lastChangeNs_).arg(monotonicNs());
+        qCDebug(lcApiTiming).noquote() << QStringLiteral(
+                                              "progress seq=%1 done=%2 first_change_ns=%3 last_change_ns=%4 sent_ns=%5")
+                                              .arg(++progressSeq_)
+                                              .arg(e->bytesDone())
+                                              .arg(firstChangeNs_)
+                                              .arg(lastChangeNs_)
+                                              .arg(monotonicNs());
     propertiesChanged({QStringLiteral("BytesDone"), QStringLiteral("EtaSeconds")});
 }
 
@@ -137,22 +154,28 @@ void Host1Adaptor::fail(const QString &name, const QString &message) {
 void Host1Adaptor::Accept(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
-    if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+    if (!parseKind(kind, &k))
+        return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Accept, {}, &error))
+        fail(QStringLiteral("NotAsked"), error);
 }
 
 void Host1Adaptor::Decline(const QString &kind) {
     CampaignEngine::ConsentKind k;
     QString error;
-    if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error)) fail(QStringLiteral("NotAsked"), error);
+    if (!parseKind(kind, &k))
+        return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Decline, {}, &error))
+        fail(QStringLiteral("NotAsked"), error);
 }
 
 void Host1Adaptor::Postpone(const QString &kind, qlonglong until) {
     CampaignEngine::ConsentKind k;
     QString error;
-    if (!parseKind(kind, &k)) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
-    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Postpone, QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
+    if (!parseKind(kind, &k))
+        return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Postpone,
+                                         QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
         fail(QStringLiteral("NotAsked"), error);
 }
 
@@ -191,8 +214,10 @@ QString Host1Adaptor::GetInventory() {
     parts_.devices->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
         QJsonArray a;
         for (const auto &d : devices)
-            a << QJsonObject{{QStringLiteral("agent"), d.agentId}, {QStringLiteral("id"), d.info.id},
-                             {QStringLiteral("type"), d.info.type}, {QStringLiteral("hardware_id"), d.info.hardwareId},
+            a << QJsonObject{{QStringLiteral("agent"), d.agentId},
+                             {QStringLiteral("id"), d.info.id},
+                             {QStringLiteral("type"), d.info.type},
+                             {QStringLiteral("hardware_id"), d.info.hardwareId},
                              {QStringLiteral("version"), d.info.currentVersion},
                              {QStringLiteral("previous_version"), d.info.previousVersion},
                              {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)}};
@@ -201,9 +226,7 @@ QString Host1Adaptor::GetInventory() {
     return {};
 }
 
-QString Host1Adaptor::GetVehicleState() {
-    return json(QJsonObject::fromVariantMap(parts_.vehicle->values()));
-}
+QString Host1Adaptor::GetVehicleState() { return json(QJsonObject::fromVariantMap(parts_.vehicle->values())); }
 
 void Host1Adaptor::SetVehicleSignal(const QString &signal, const QString &value) {
     QString error;
@@ -215,16 +238,18 @@ void Host1Adaptor::InstallBundle(const QString &path) {
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
     parts_.host->installBundle(path, [msg, conn](const QString &error) mutable {
-        if (error.isEmpty()) conn.send(msg.createReply());
-        else conn.send(msg.createErrorReply(kErrorPrefix + QStringLiteral("Refused"), error));
+        if (error.isEmpty())
+            conn.send(msg.createReply());
+        else
+            conn.send(msg.createErrorReply(kErrorPrefix + QStringLiteral("Refused"), error));
     });
 }
 
 void Host1Adaptor::propertiesChanged(const QStringList &names) {
     QVariantMap changed;
     for (const QString &n : names) changed.insert(n, property(n.toLatin1().constData()));
-    QDBusMessage signal = QDBusMessage::createSignal(QLatin1String(kPath), QStringLiteral("org.freedesktop.DBus.Properties"),
-                                                     QStringLiteral("PropertiesChanged"));
+    QDBusMessage signal = QDBusMessage::createSignal(
+        QLatin1String(kPath), QStringLiteral("org.freedesktop.DBus.Properties"), QStringLiteral("PropertiesChanged"));
     signal << QString::fromLatin1(kInterface) << changed << QStringList();
     parts_.bus.send(signal);
 }

@@ -10,7 +10,9 @@ namespace conduit::core {
 
 namespace {
 
-QString languageOf(const QString &locale) { return locale.section(QLatin1Char('-'), 0, 0).section(QLatin1Char('_'), 0, 0).toLower(); }
+QString languageOf(const QString &locale) {
+    return locale.section(QLatin1Char('-'), 0, 0).section(QLatin1Char('_'), 0, 0).toLower();
+}
 
 // The text of `notes` a reader of `locale` should get (the HMI picks the
 // same way among the campaign's locales).
@@ -115,11 +117,13 @@ Campaign Campaign::fromJson(const QJsonObject &o) {
     c.name = o.value(QLatin1String("name")).toString();
     const QJsonObject notes = o.value(QLatin1String("release_notes")).toObject();
     for (auto it = notes.begin(); it != notes.end(); ++it) c.releaseNotes.insert(it.key(), it.value().toString());
-    for (const QJsonValue &t : o.value(QLatin1String("targets")).toArray()) c.targets << CampaignTarget::fromJson(t.toObject());
+    for (const QJsonValue &t : o.value(QLatin1String("targets")).toArray())
+        c.targets << CampaignTarget::fromJson(t.toObject());
     c.forced = o.value(QLatin1String("forced")).toBool();
     c.maxDeferrals = o.value(QLatin1String("max_deferrals")).toInt(-1);
     // A rule this host does not know is not obeyed as "continue": pause.
-    c.onConditionBreak = conditionBreakFromName(o.value(QLatin1String("on_condition_break")).toString()).value_or(ConditionBreak::Pause);
+    c.onConditionBreak =
+        conditionBreakFromName(o.value(QLatin1String("on_condition_break")).toString()).value_or(ConditionBreak::Pause);
     c.origin = CampaignOrigin::fromString(o.value(QLatin1String("origin")).toString());
     return c;
 }
@@ -142,9 +146,7 @@ constexpr std::array<Named<CampaignOrigin::Kind>, 2> kOriginPrefixes{{
 QString conditionBreakName(ConditionBreak rule) { return nameOf(kConditionBreaks, rule); }
 std::optional<ConditionBreak> conditionBreakFromName(QStringView name) { return valueOf(kConditionBreaks, name); }
 
-QString CampaignOrigin::toString() const {
-    return kind == Kind::Unknown ? ref : nameOf(kOriginPrefixes, kind) + ref;
-}
+QString CampaignOrigin::toString() const { return kind == Kind::Unknown ? ref : nameOf(kOriginPrefixes, kind) + ref; }
 
 CampaignOrigin CampaignOrigin::fromString(const QString &text) {
     for (const Named<Kind> &p : kOriginPrefixes)

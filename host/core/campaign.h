@@ -51,7 +51,7 @@ struct Conditions {
 };
 
 struct CampaignTarget {
-    QString deviceId;     // ECU serial
+    QString deviceId; // ECU serial
     QString hardwareId;
     QString targetName;
     QString version;

@@ -32,29 +32,36 @@ void CampaignEngine::commit() {
     setState(State::Committing);
     // The commit point: without it durable nothing is confirmed (and nothing
     // rolled back either: the devices run the verified new version).
-    if (!commitBegun_ && !journal(JournalRecord::marker(RecordType::CommitBegin), true)) return commitPending(journalFailure());
+    if (!commitBegun_ && !journal(JournalRecord::marker(RecordType::CommitBegin), true))
+        return commitPending(journalFailure());
     commitBegun_ = true;
     QList<DeviceUpdate *> all;
     for (DeviceUpdate &r : updates_) all << &r;
     const quint64 gen = generation_;
-    stepAll(Op::Commit, all, [this, gen](const Failure &failure) {
-        if (gen != generation_) return;
-        for (DeviceUpdate &r : updates_) r.confirmed |= r.progress.error.isEmpty();
-        // Past the commit point there is no going back: a device that does
-        // not confirm is reported and flagged, never hidden, and retried.
-        if (!failure.isEmpty()) return commitPending(failure);
-        finish(Outcome::Success, {});
-    }, [](const DeviceUpdate &r) { return r.confirmed; });
+    stepAll(
+        Op::Commit, all,
+        [this, gen](const Failure &failure) {
+            if (gen != generation_) return;
+            for (DeviceUpdate &r : updates_) r.confirmed |= r.progress.error.isEmpty();
+            // Past the commit point there is no going back: a device that does
+            // not confirm is reported and flagged, never hidden, and retried.
+            if (!failure.isEmpty()) return commitPending(failure);
+            finish(Outcome::Success, {});
+        },
+        [](const DeviceUpdate &r) { return r.confirmed; });
 }
 
 void CampaignEngine::commitPending(const Failure &why) {
     QStringList flagged;
-    for (const DeviceUpdate &r : updates_) if (!r.confirmed) flagged << r.target.deviceId;
+    for (const DeviceUpdate &r : updates_)
+        if (!r.confirmed) flagged << r.target.deviceId;
     setState(State::CommitPending);
     const int attempt = ++commitAttempts_;
     const bool retry = attempt <= config_.commitRetryMs.size();
-    qCCritical(lcCampaign).noquote() << "commit pending on" << flagged.join(QStringLiteral(", ")) << "(attempt" << attempt << "):" << why.reason
-                                     << (retry ? QStringLiteral("- retried in %1 ms").arg(config_.commitRetryMs[attempt - 1]) : QStringLiteral("- retried at the next start"));
+    qCCritical(lcCampaign).noquote()
+        << "commit pending on" << flagged.join(QStringLiteral(", ")) << "(attempt" << attempt << "):" << why.reason
+        << (retry ? QStringLiteral("- retried in %1 ms").arg(config_.commitRetryMs[attempt - 1])
+                  : QStringLiteral("- retried at the next start"));
     // Best effort on a full disk: commit-begin (or activate-begin) already
     // makes the next start commit the rest; the journal is never compacted
     // while a commit is pending.
@@ -63,7 +70,8 @@ void CampaignEngine::commitPending(const Failure &why) {
     if (pendingReported_) return; // an earlier life of the host reported it
     pendingReported_ = true;
     Failure f = why;
-    f.reason = QStringLiteral("%1; commit pending on %2: retried at the next start").arg(why.reason, flagged.join(QStringLiteral(", ")));
+    f.reason = QStringLiteral("%1; commit pending on %2: retried at the next start")
+                   .arg(why.reason, flagged.join(QStringLiteral(", ")));
     const Result r = resultOf(Outcome::Failed, f, flagged);
     keepInHistory(r);
     // The engine stays in CommitPending: its devices are on trial, so no
@@ -91,7 +99,8 @@ bool CampaignEngine::keepInHistory(const Result &r) {
     return false;
 }
 
-void CampaignEngine::finish(Outcome outcome, const Failure &why, const QStringList &flagged, const QStringList &rebootNeeded) {
+void CampaignEngine::finish(Outcome outcome, const Failure &why, const QStringList &flagged,
+                            const QStringList &rebootNeeded) {
     Result r = resultOf(outcome, why, flagged);
     r.rebootNeeded = rebootNeeded;
     // At every instant the journal or the history holds the result: it is
@@ -102,10 +111,14 @@ void CampaignEngine::finish(Outcome outcome, const Failure &why, const QStringLi
     const bool kept = keepInHistory(r);
     crashPoint("after-history");
     QString error;
-    if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps campaign" << r.campaignId << "until its result is in the history";
-    else if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+    if (!kept)
+        qCCritical(lcCampaign).noquote() << "the journal keeps campaign" << r.campaignId
+                                         << "until its result is in the history";
+    else if (!journal_->compact({}, &error))
+        qCWarning(lcCampaign).noquote() << error;
     setState(terminalState(outcome));
-    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcomeName(outcome) << r.failure.reason;
+    qCInfo(lcCampaign).noquote() << "campaign" << r.campaignId << "finished:" << outcomeName(outcome)
+                                 << r.failure.reason;
     emit finished(r);
     ++generation_;
     state_ = State::Idle; // terminal states are reported, then the engine is free

@@ -50,8 +50,8 @@ QString CampaignEngine::stateName(State s) {
     return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(s)));
 }
 
-CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadSource *payloads,
-                               VehicleState *vehicle, Config config, QObject *parent)
+CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, PayloadSource *payloads, VehicleState *vehicle,
+                               Config config, QObject *parent)
     : QObject(parent), journal_(journal), gateway_(gateway), payloads_(payloads), vehicle_(vehicle),
       config_(std::move(config)) {
     postponeTimer_.setSingleShot(true);
@@ -71,7 +71,8 @@ CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, Payload
 void CampaignEngine::setAutoConsent(bool on) {
     config_.autoConsentDownload = config_.autoConsentInstall = on;
     // A consent being asked right now is answered by the new policy too.
-    if (on && (state_ == State::AwaitingDownloadConsent || state_ == State::AwaitingInstallConsent)) askConsent(pendingConsent_);
+    if (on && (state_ == State::AwaitingDownloadConsent || state_ == State::AwaitingInstallConsent))
+        askConsent(pendingConsent_);
 }
 
 void CampaignEngine::setInstallHold(const QString &reason) {
@@ -134,11 +135,13 @@ void CampaignEngine::check() {
             updates_ << r;
         }
         if (!plan.installable())
-            return finish(Outcome::Failed, {Step::Check, Kind::NotInstallable, plan.firstDevice, plan.problems.join(QStringLiteral("; "))});
+            return finish(Outcome::Failed, {Step::Check, Kind::NotInstallable, plan.firstDevice,
+                                            plan.problems.join(QStringLiteral("; "))});
         phaseOrder_ = phases();
         showPlannedPhases();
         QList<PlannedUpdate> planned;
-        for (const DeviceUpdate &r : updates_) planned << PlannedUpdate{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
+        for (const DeviceUpdate &r : updates_)
+            planned << PlannedUpdate{r.target.deviceId, r.agentId, r.fromVersion, r.capabilities, r.target.phase};
         if (!journal(JournalRecord::planned(planned), true)) return finish(Outcome::Failed, journalFailure());
         afterConsent_ = [this] { download(); };
         askConsent(ConsentKind::Download);
@@ -147,8 +150,8 @@ void CampaignEngine::check() {
 
 void CampaignEngine::askConsent(ConsentKind kind) {
     pendingConsent_ = kind;
-    const bool automatic = campaign_.forced || (kind == ConsentKind::Download ? config_.autoConsentDownload
-                                                                               : config_.autoConsentInstall);
+    const bool automatic =
+        campaign_.forced || (kind == ConsentKind::Download ? config_.autoConsentDownload : config_.autoConsentInstall);
     if (automatic) {
         journal(JournalRecord::consent(kind, ConsentAnswer::Policy), false);
         if (afterConsent_) afterConsent_();
@@ -164,7 +167,8 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
                          (state_ == State::Postponed && kind == pendingConsent_);
     if (!waiting) {
         *error = QStringLiteral("no %1 consent is being asked (state %2)")
-                     .arg(kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install"), stateName(state_));
+                     .arg(kind == ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install"),
+                          stateName(state_));
         return false;
     }
     switch (answer) {
@@ -177,9 +181,11 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
     case Answer::Decline:
         journal(JournalRecord::consent(kind, ConsentAnswer::Decline), false);
         if (kind == ConsentKind::Download)
-            finish(Outcome::Declined, {Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the download")});
+            finish(Outcome::Declined,
+                   {Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the download")});
         else
-            rollback({Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the installation")}, Outcome::Declined);
+            rollback({Step::Consent, Kind::Declined, {}, QStringLiteral("the driver declined the installation")},
+                     Outcome::Declined);
         return true;
     case Answer::Postpone: {
         const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -188,7 +194,8 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
             return false;
         }
         if (campaign_.maxDeferrals >= 0 && deferrals_ >= campaign_.maxDeferrals) {
-            *error = QStringLiteral("this update may not be postponed again (signed policy: at most %1 time(s))").arg(campaign_.maxDeferrals);
+            *error = QStringLiteral("this update may not be postponed again (signed policy: at most %1 time(s))")
+                         .arg(campaign_.maxDeferrals);
             return false;
         }
         ++deferrals_;
@@ -208,10 +215,12 @@ void CampaignEngine::download() {
     auto payloads = std::make_shared<QHash<QString, std::shared_ptr<QIODevice>>>();
     for (DeviceUpdate *r : all) {
         QString error;
-        std::unique_ptr<QIODevice> dev = (campaign_.payloads ? campaign_.payloads.get() : payloads_)->open(r->target, &error);
+        std::unique_ptr<QIODevice> dev =
+            (campaign_.payloads ? campaign_.payloads.get() : payloads_)->open(r->target, &error);
         if (!dev)
             return fail({Step::Transfer, Kind::PayloadUnavailable, r->target.deviceId,
-                         QStringLiteral("device %1: payload %2 not available: %3").arg(r->target.deviceId, r->target.targetName, error)});
+                         QStringLiteral("device %1: payload %2 not available: %3")
+                             .arg(r->target.deviceId, r->target.targetName, error)});
         payloads->insert(r->target.deviceId, std::shared_ptr<QIODevice>(std::move(dev)));
     }
     const quint64 gen = generation_;
@@ -221,11 +230,13 @@ void CampaignEngine::download() {
         r->touched = true;
         r->progress.step = QStringLiteral("transfer");
         const QString device = r->target.deviceId;
-        gateway_->call(Op::Transfer, r->agentId, spec(*r), payloads->value(device).get(),
+        gateway_->call(
+            Op::Transfer, r->agentId, spec(*r), payloads->value(device).get(),
             [this, gen, device, pending, failure, payloads](const CallResult &res) {
                 if (gen != generation_) return;
                 DeviceUpdate *run = nullptr;
-                for (DeviceUpdate &x : updates_) if (x.target.deviceId == device) run = &x;
+                for (DeviceUpdate &x : updates_)
+                    if (x.target.deviceId == device) run = &x;
                 if (!res.ok()) {
                     run->progress.error = res.message;
                     if (failure->isEmpty()) *failure = deviceError(device, Op::Transfer, res);
@@ -270,8 +281,11 @@ void CampaignEngine::waitForConditions() {
     if (!unmet.isEmpty() && phase_ > 0) {
         // The installation has started: the signed plan decides.
         if (campaign_.onConditionBreak == ConditionBreak::Rollback)
-            return fail({Step::Install, Kind::ConditionsNotMet, {},
-                         QStringLiteral("vehicle condition broken during the installation: %1").arg(unmet.join(QStringLiteral("; ")))});
+            return fail({Step::Install,
+                         Kind::ConditionsNotMet,
+                         {},
+                         QStringLiteral("vehicle condition broken during the installation: %1")
+                             .arg(unmet.join(QStringLiteral("; ")))});
         if (campaign_.onConditionBreak == ConditionBreak::Continue) unmet.clear();
     }
     if (!unmet.isEmpty()) {
@@ -280,9 +294,12 @@ void CampaignEngine::waitForConditions() {
     }
     // Conditions hold: continue where the campaign stopped (before the
     // first phase, between phases, or before activation).
-    if (phase_ < 0) installPhase(0);
-    else if (phase_ < phaseOrder_.size()) installPhase(phase_);
-    else activate(0);
+    if (phase_ < 0)
+        installPhase(0);
+    else if (phase_ < phaseOrder_.size())
+        installPhase(phase_);
+    else
+        activate(0);
 }
 
 void CampaignEngine::installPhase(int index) {
@@ -316,11 +333,14 @@ void CampaignEngine::activate(int index) {
         setState(State::Activating);
         if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
         // The point after which a power cut resumes forward, not back.
-        if (!activationStarted_ && !journal(JournalRecord::marker(RecordType::ActivateBegin), true)) return fail(journalFailure());
+        if (!activationStarted_ && !journal(JournalRecord::marker(RecordType::ActivateBegin), true))
+            return fail(journalFailure());
         activationStarted_ = true;
     }
     if (index >= phaseOrder_.size()) {
-        const bool needsReboot = std::any_of(updates_.begin(), updates_.end(), [](const DeviceUpdate &r) { return r.capabilities & CONDUIT_CAP_NEEDS_REBOOT; });
+        const bool needsReboot = std::any_of(updates_.begin(), updates_.end(), [](const DeviceUpdate &r) {
+            return r.capabilities & CONDUIT_CAP_NEEDS_REBOOT;
+        });
         if (needsReboot && !rebooted_) {
             journal(JournalRecord::marker(RecordType::RebootPending), true);
             setState(State::AwaitingReboot);
@@ -343,13 +363,16 @@ void CampaignEngine::verifyActivation() {
     gateway_->inventory([this, gen](const QList<DeviceRecord> &devices, const QString &) {
         if (gen != generation_) return;
         for (const DeviceUpdate &r : updates_) {
-            auto it = std::find_if(devices.begin(), devices.end(), [&](const DeviceRecord &d) { return d.info.id == r.target.deviceId; });
+            auto it = std::find_if(devices.begin(), devices.end(),
+                                   [&](const DeviceRecord &d) { return d.info.id == r.target.deviceId; });
             const QString &device = r.target.deviceId;
             if (it == devices.end())
-                return fail({Step::Verify, Kind::Verification, device, QStringLiteral("device %1 did not come back after activation").arg(device)});
+                return fail({Step::Verify, Kind::Verification, device,
+                             QStringLiteral("device %1 did not come back after activation").arg(device)});
             if (it->info.currentVersion != r.target.version)
                 return fail({Step::Verify, Kind::Verification, device,
-                             QStringLiteral("device %1 runs %2 after activation, expected %3").arg(device, it->info.currentVersion, r.target.version)});
+                             QStringLiteral("device %1 runs %2 after activation, expected %3")
+                                 .arg(device, it->info.currentVersion, r.target.version)});
         }
         commit();
     });
@@ -357,7 +380,8 @@ void CampaignEngine::verifyActivation() {
 
 QList<int> CampaignEngine::phases() const {
     QList<int> p;
-    for (const DeviceUpdate &r : updates_) if (!p.contains(r.target.phase)) p << r.target.phase;
+    for (const DeviceUpdate &r : updates_)
+        if (!p.contains(r.target.phase)) p << r.target.phase;
     std::sort(p.begin(), p.end());
     return p;
 }
@@ -371,7 +395,8 @@ void CampaignEngine::showPlannedPhases() {
 
 QList<CampaignEngine::DeviceUpdate *> CampaignEngine::updatesInPhase(int phase) {
     QList<DeviceUpdate *> out;
-    for (DeviceUpdate &r : updates_) if (r.target.phase == phase) out << &r;
+    for (DeviceUpdate &r : updates_)
+        if (r.target.phase == phase) out << &r;
     return out;
 }
 

@@ -155,7 +155,8 @@ private:
     // The rollback is over: asks the devices that switch on a reboot what
     // they run, then finishes.
     void rolledBack(const Failure &why, Outcome outcome, const QStringList &flagged);
-    void finish(Outcome outcome, const Failure &why, const QStringList &flagged = {}, const QStringList &rebootNeeded = {});
+    void finish(Outcome outcome, const Failure &why, const QStringList &flagged = {},
+                const QStringList &rebootNeeded = {});
     Result resultOf(Outcome outcome, const Failure &why, const QStringList &flagged) const;
     // Adds r to the history and writes it; false (logged) when it could not
     // be made durable.
@@ -191,9 +192,9 @@ private:
     int phase_ = -1;
     QList<int> phaseOrder_;
     bool activationStarted_ = false;
-    bool rebooted_ = false; // the reboot after activation has happened
-    bool commitBegun_ = false; // commit-begin is durable
-    int commitAttempts_ = 0;   // failed commit attempts in this life of the host
+    bool rebooted_ = false;        // the reboot after activation has happened
+    bool commitBegun_ = false;     // commit-begin is durable
+    int commitAttempts_ = 0;       // failed commit attempts in this life of the host
     bool pendingReported_ = false; // the pending commit is already in the history
     QTimer commitRetryTimer_;
     bool cancelRequested_ = false;

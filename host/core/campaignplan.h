@@ -24,7 +24,7 @@ struct CampaignPlan {
     struct Device {
         CampaignTarget target; // phase as installed (a device that cannot roll back: last)
         QString agentId;
-        QString fromVersion;   // what the device runs now
+        QString fromVersion; // what the device runs now
         quint32 capabilities = 0;
     };
     QList<Device> devices;

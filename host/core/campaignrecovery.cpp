@@ -30,8 +30,11 @@ void CampaignEngine::loadHistory() {
     const QJsonArray entries = QJsonDocument::fromJson(f.readAll()).array();
     for (int i = 0; i < entries.size(); ++i) {
         QString error;
-        if (std::optional<Result> r = Result::fromJson(entries[i].toObject(), &error)) history_ << *r;
-        else qCWarning(lcCampaign).noquote() << "history" << config_.historyPath << "entry" << i + 1 << "not read:" << error;
+        if (std::optional<Result> r = Result::fromJson(entries[i].toObject(), &error))
+            history_ << *r;
+        else
+            qCWarning(lcCampaign).noquote()
+                << "history" << config_.historyPath << "entry" << i + 1 << "not read:" << error;
     }
 }
 
@@ -60,11 +63,14 @@ void CampaignEngine::recover() {
     QList<PlannedUpdate> plan;
     for (int i = start; i < raw.size(); ++i) {
         std::optional<JournalRecord> r = JournalRecord::fromJson(raw[i], &error);
-        if (!r) return refuseRecovery(raw[start], plan, QStringLiteral("record %1 of %2: %3").arg(i + 1).arg(raw.size()).arg(error));
+        if (!r)
+            return refuseRecovery(raw[start], plan,
+                                  QStringLiteral("record %1 of %2: %3").arg(i + 1).arg(raw.size()).arg(error));
         if (r->type == RecordType::Plan) plan = r->plan;
         records << *r;
     }
-    auto finish = std::find_if(records.rbegin(), records.rend(), [](const JournalRecord &r) { return r.type == RecordType::Finish; });
+    auto finish = std::find_if(records.rbegin(), records.rend(),
+                               [](const JournalRecord &r) { return r.type == RecordType::Finish; });
     if (finish != records.rend()) {
         // The power went after the result was journaled but perhaps before
         // it reached the history: the journal is the truth, copy it over,
@@ -74,8 +80,10 @@ void CampaignEngine::recover() {
             return h.campaignId == r.campaignId && h.finished == r.finished;
         });
         const bool kept = known || r.campaignId.isEmpty() || keepInHistory(r);
-        if (!kept) qCCritical(lcCampaign).noquote() << "the journal keeps the last result until it is in the history";
-        else if (!journal_->compact({}, &error)) qCWarning(lcCampaign).noquote() << error;
+        if (!kept)
+            qCCritical(lcCampaign).noquote() << "the journal keeps the last result until it is in the history";
+        else if (!journal_->compact({}, &error))
+            qCWarning(lcCampaign).noquote() << error;
         return;
     }
     campaign_ = records.first().campaign;
@@ -95,7 +103,8 @@ void CampaignEngine::recover() {
     Outcome outcome = Outcome::RolledBack;
     for (const JournalRecord &r : records) {
         if (r.type == RecordType::RebootPending) rebooted_ = true; // we are after that reboot
-        if (r.type == RecordType::ActivateBegin || r.type == RecordType::CommitBegin || r.type == RecordType::RollbackBegin) {
+        if (r.type == RecordType::ActivateBegin || r.type == RecordType::CommitBegin ||
+            r.type == RecordType::RollbackBegin) {
             decision = r.type;
             why = r.failure;
             outcome = r.outcome;
@@ -104,9 +113,14 @@ void CampaignEngine::recover() {
     qCWarning(lcCampaign).noquote() << "recovering campaign" << campaign_.id << "after an interruption; last decision:"
                                     << (decision ? recordTypeName(*decision) : QStringLiteral("none"));
     if (plan.isEmpty())
-        return this->finish(Outcome::Failed, {Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before any device was touched")});
+        return this->finish(Outcome::Failed,
+                            {Step::None,
+                             Kind::Interrupted,
+                             {},
+                             QStringLiteral("interrupted by a power loss before any device was touched")});
     for (const PlannedUpdate &p : plan) {
-        auto t = std::find_if(campaign_.targets.begin(), campaign_.targets.end(), [&](const CampaignTarget &x) { return x.deviceId == p.device; });
+        auto t = std::find_if(campaign_.targets.begin(), campaign_.targets.end(),
+                              [&](const CampaignTarget &x) { return x.deviceId == p.device; });
         if (t == campaign_.targets.end()) continue;
         DeviceUpdate r;
         r.target = *t;
@@ -140,11 +154,13 @@ void CampaignEngine::recover() {
             setState(State::Activating);
             return activate(0);
         }
-        rollback({Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before activation")}, Outcome::RolledBack);
+        rollback({Step::None, Kind::Interrupted, {}, QStringLiteral("interrupted by a power loss before activation")},
+                 Outcome::RolledBack);
     });
 }
 
-void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<PlannedUpdate> &plan, const QString &why) {
+void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<PlannedUpdate> &plan,
+                                    const QString &why) {
     // A record this host cannot read may be any decision (a newer host's,
     // or damage the checksum did not catch): going on could activate what
     // was undone, undoing could roll back past the commit point. So the
@@ -161,11 +177,17 @@ void CampaignEngine::refuseRecovery(const QJsonObject &startRecord, const QList<
         for (const CampaignTarget &t : campaign_.targets) devices << t.deviceId;
     const QString copy = journal_->path() + QStringLiteral(".unreadable-") +
                          QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddTHHmmssZ"));
-    const QString kept = QFile::copy(journal_->path(), copy) ? QStringLiteral("journal kept as %1").arg(copy)
-                                                             : QStringLiteral("the journal could not be kept as %1").arg(copy);
-    Failure f{Step::Journal, Kind::HostError, {},
-              QStringLiteral("journal unreadable, %1; campaign %2 was neither resumed nor rolled back: its devices are left as they are "
-                             "and need service (%3)").arg(why, campaign_.id, kept)};
+    const QString kept = QFile::copy(journal_->path(), copy)
+                             ? QStringLiteral("journal kept as %1").arg(copy)
+                             : QStringLiteral("the journal could not be kept as %1").arg(copy);
+    Failure f{
+        Step::Journal,
+        Kind::HostError,
+        {},
+        QStringLiteral(
+            "journal unreadable, %1; campaign %2 was neither resumed nor rolled back: its devices are left as they are "
+            "and need service (%3)")
+            .arg(why, campaign_.id, kept)};
     qCCritical(lcCampaign).noquote() << f.reason;
     finish(Outcome::Failed, f, devices);
 }
@@ -175,14 +197,12 @@ bool CampaignEngine::alreadyDone(Op op, const DeviceUpdate &r) const {
     if (it == recovered_.end()) return false;
     const agents::DeviceInfo &d = *it;
     switch (op) {
-    case Op::Activate:
-        return d.currentVersion == r.target.version && d.updateState == UpdateState::Activated;
-    case Op::Commit:
-        return d.currentVersion == r.target.version && d.updateState == UpdateState::Idle;
+    case Op::Activate: return d.currentVersion == r.target.version && d.updateState == UpdateState::Activated;
+    case Op::Commit: return d.currentVersion == r.target.version && d.updateState == UpdateState::Idle;
     case Op::Rollback:
-        return d.currentVersion == r.fromVersion && (d.updateState == UpdateState::Idle || d.updateState == UpdateState::RolledBack);
-    default:
-        return false;
+        return d.currentVersion == r.fromVersion &&
+               (d.updateState == UpdateState::Idle || d.updateState == UpdateState::RolledBack);
+    default: return false;
     }
 }
 

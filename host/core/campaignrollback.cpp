@@ -63,11 +63,13 @@ void CampaignEngine::rollback(const Failure &why, Outcome outcome) {
         if (gen != generation_) return;
         if (i >= order->size()) return rolledBack(why, outcome, *flagged);
         QList<DeviceUpdate *> inPhase;
-        for (DeviceUpdate *r : touched) if (r->target.phase == order->at(i)) inPhase << r;
+        for (DeviceUpdate *r : touched)
+            if (r->target.phase == order->at(i)) inPhase << r;
         auto next = weakStep.lock();
         stepAll(Op::Rollback, inPhase, [this, gen, inPhase, flagged, next, i](const Failure &) {
             if (gen != generation_) return;
-            for (DeviceUpdate *r : inPhase) if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
+            for (DeviceUpdate *r : inPhase)
+                if (!r->progress.error.isEmpty()) *flagged << r->target.deviceId;
             (*next)(i + 1);
         });
     };
@@ -80,8 +82,9 @@ bool CampaignEngine::cancel(const QString &why, QString *error) {
         return false;
     }
     if (activationStarted_ || state_ == State::RollingBack) {
-        *error = QStringLiteral("too late to cancel: %1").arg(state_ == State::RollingBack ? QStringLiteral("already rolling back")
-                                                                                          : QStringLiteral("devices are being activated"));
+        *error = QStringLiteral("too late to cancel: %1")
+                     .arg(state_ == State::RollingBack ? QStringLiteral("already rolling back")
+                                                       : QStringLiteral("devices are being activated"));
         return false;
     }
     cancelRequested_ = true;
@@ -99,7 +102,8 @@ void CampaignEngine::rolledBack(const Failure &why, Outcome outcome, const QStri
     // reported beside them.
     Failure f = why;
     if (!flagged.isEmpty()) {
-        f.reason = QStringLiteral("%1; rollback failed on %2: device needs service").arg(why.reason, flagged.join(QStringLiteral(", ")));
+        f.reason = QStringLiteral("%1; rollback failed on %2: device needs service")
+                       .arg(why.reason, flagged.join(QStringLiteral(", ")));
         outcome = Outcome::Failed;
     }
     const bool switchesOnReboot = std::any_of(updates_.begin(), updates_.end(), [](const DeviceUpdate &r) {
@@ -114,13 +118,16 @@ void CampaignEngine::rolledBack(const Failure &why, Outcome outcome, const QStri
         QStringList rebootNeeded;
         for (const DeviceUpdate &r : updates_) {
             if (!r.touched || !(r.capabilities & CONDUIT_CAP_NEEDS_REBOOT)) continue;
-            auto d = std::find_if(devices.begin(), devices.end(), [&](const DeviceRecord &x) { return x.info.id == r.target.deviceId; });
-            if (d != devices.end() && d->info.currentVersion == r.target.version && d->info.updateState == agents::UpdateState::RolledBack)
+            auto d = std::find_if(devices.begin(), devices.end(),
+                                  [&](const DeviceRecord &x) { return x.info.id == r.target.deviceId; });
+            if (d != devices.end() && d->info.currentVersion == r.target.version &&
+                d->info.updateState == agents::UpdateState::RolledBack)
                 rebootNeeded << r.target.deviceId;
         }
         if (!rebootNeeded.isEmpty())
-            qCWarning(lcCampaign).noquote() << "a reboot is needed: rolled back to the previous slot, still running the new software:"
-                                            << rebootNeeded.join(QStringLiteral(", "));
+            qCWarning(lcCampaign).noquote()
+                << "a reboot is needed: rolled back to the previous slot, still running the new software:"
+                << rebootNeeded.join(QStringLiteral(", "));
         finish(outcome, f, flagged, rebootNeeded);
     });
 }

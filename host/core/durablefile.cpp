@@ -46,7 +46,8 @@ bool replaceFileDurably(const QString &path, const QByteArray &bytes, QString *e
     errno = saved;
     if (!written) return failed("write");
     if (::rename(tmp.constData(), target.constData()) != 0) return failed("rename onto");
-    const int dfd = ::open(QFile::encodeName(QFileInfo(path).absolutePath()).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dfd =
+        ::open(QFile::encodeName(QFileInfo(path).absolutePath()).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || ::fsync(dfd) != 0) {
         *error = QStringLiteral("cannot sync the directory of %1: %2").arg(path, errnoText());
         if (dfd >= 0) ::close(dfd);

@@ -51,8 +51,10 @@ struct Reader {
     }
     QString text(const char *key, bool mayBeEmpty) {
         const QJsonValue v = o.value(QLatin1String(key));
-        if (!v.isString()) return fail(QStringLiteral("\"%1\" is missing or not a string").arg(QLatin1String(key))), QString();
-        if (!mayBeEmpty && v.toString().isEmpty()) return fail(QStringLiteral("\"%1\" is empty").arg(QLatin1String(key))), QString();
+        if (!v.isString())
+            return fail(QStringLiteral("\"%1\" is missing or not a string").arg(QLatin1String(key))), QString();
+        if (!mayBeEmpty && v.toString().isEmpty())
+            return fail(QStringLiteral("\"%1\" is empty").arg(QLatin1String(key))), QString();
         return v.toString();
     }
     double number(const char *key) {
@@ -62,12 +64,14 @@ struct Reader {
     }
     QJsonArray array(const char *key) {
         const QJsonValue v = o.value(QLatin1String(key));
-        if (!v.isArray()) return fail(QStringLiteral("\"%1\" is missing or not an array").arg(QLatin1String(key))), QJsonArray();
+        if (!v.isArray())
+            return fail(QStringLiteral("\"%1\" is missing or not an array").arg(QLatin1String(key))), QJsonArray();
         return v.toArray();
     }
     QJsonObject object(const char *key) {
         const QJsonValue v = o.value(QLatin1String(key));
-        if (!v.isObject()) return fail(QStringLiteral("\"%1\" is missing or not an object").arg(QLatin1String(key))), QJsonObject();
+        if (!v.isObject())
+            return fail(QStringLiteral("\"%1\" is missing or not an object").arg(QLatin1String(key))), QJsonObject();
         return v.toObject();
     }
     template <typename E>
@@ -167,8 +171,10 @@ QJsonObject JournalRecord::toJson() const {
     case RecordType::Plan: {
         QJsonArray runs;
         for (const PlannedUpdate &p : plan)
-            runs << QJsonObject{{QStringLiteral("device"), p.device}, {QStringLiteral("agent"), p.agent},
-                                {QStringLiteral("from"), p.fromVersion}, {QStringLiteral("capabilities"), int(p.capabilities)},
+            runs << QJsonObject{{QStringLiteral("device"), p.device},
+                                {QStringLiteral("agent"), p.agent},
+                                {QStringLiteral("from"), p.fromVersion},
+                                {QStringLiteral("capabilities"), int(p.capabilities)},
                                 {QStringLiteral("phase"), p.phase}};
         o.insert(QStringLiteral("runs"), runs);
         break;
@@ -248,8 +254,10 @@ std::optional<JournalRecord> JournalRecord::fromJson(const QJsonObject &o, QStri
         const QJsonObject result = in.object("result");
         if (!in.ok) break;
         std::optional<CampaignResult> res = CampaignResult::fromJson(result, &why);
-        if (!res) in.ok = false;
-        else r.result = *res;
+        if (!res)
+            in.ok = false;
+        else
+            r.result = *res;
         break;
     }
     case RecordType::ActivateBegin:

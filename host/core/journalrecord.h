@@ -47,16 +47,16 @@ struct PlannedUpdate {
 // One record. Only the members its type names are meaningful.
 struct JournalRecord {
     RecordType type = RecordType::Start;
-    Campaign campaign;              // Start
-    QList<PlannedUpdate> plan;         // Plan
+    Campaign campaign;                               // Start
+    QList<PlannedUpdate> plan;                       // Plan
     ConsentKind consentKind = ConsentKind::Download; // Consent
     ConsentAnswer consentAnswer = ConsentAnswer::Policy;
-    QString device;                 // Staged, Installed
-    QStringList devices;            // CommitPending: not confirmed
-    int attempt = 0;                // CommitPending
-    Failure failure;                // CommitPending, RollbackBegin
+    QString device;                        // Staged, Installed
+    QStringList devices;                   // CommitPending: not confirmed
+    int attempt = 0;                       // CommitPending
+    Failure failure;                       // CommitPending, RollbackBegin
     Outcome outcome = Outcome::RolledBack; // RollbackBegin
-    CampaignResult result;          // Finish
+    CampaignResult result;                 // Finish
 
     static JournalRecord start(const Campaign &c);
     static JournalRecord planned(const QList<PlannedUpdate> &runs);

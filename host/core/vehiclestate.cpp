@@ -10,9 +10,7 @@ VehicleState::VehicleState(QObject *parent) : QObject(parent) {
     values_[vss::IgnitionOn] = QStringLiteral("ON");
 }
 
-QStringList VehicleState::knownSignals() {
-    return {vss::Speed, vss::SelectedGear, vss::BatterySoc, vss::IgnitionOn};
-}
+QStringList VehicleState::knownSignals() { return {vss::Speed, vss::SelectedGear, vss::BatterySoc, vss::IgnitionOn}; }
 
 bool VehicleState::set(const QString &signal, const QVariant &value, QString *error) {
     if (!knownSignals().contains(signal)) {

@@ -35,7 +35,6 @@ QJsonObject deviceJson(const agents::DeviceInfo &d) {
             {QStringLiteral("capabilities"), caps}};
 }
 
-
 using agents::AgentManifest;
 using agents::AgentProxy;
 using agents::CallResult;
@@ -97,7 +96,8 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
     QTemporaryDir scratch;
     QString stateDir = scratch.path();
     if (useStateDir) {
-        stateDir = QDir(config.stateDir).filePath(QStringLiteral("agents/") + (m.id.isEmpty() ? fi.completeBaseName() : m.id));
+        stateDir =
+            QDir(config.stateDir).filePath(QStringLiteral("agents/") + (m.id.isEmpty() ? fi.completeBaseName() : m.id));
         if (!QDir().mkpath(stateDir)) return fail(QStringLiteral("cannot create the state directory %1").arg(stateDir));
     }
     agents::RunnerProcess::Spec spec{config.runnerPath, m.library, config.limits.memoryLimit, config.inProcess};
@@ -130,7 +130,10 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
         const agents::AgentInfo &i = runner.info();
         if (!m.id.isEmpty() && (i.abiMajor != m.abiMajor || i.abiMinor != m.abiMinor)) {
             exitCode = fail(QStringLiteral("manifest says ABI %1.%2, library was built for %3.%4")
-                                .arg(m.abiMajor).arg(m.abiMinor).arg(i.abiMajor).arg(i.abiMinor));
+                                .arg(m.abiMajor)
+                                .arg(m.abiMinor)
+                                .arg(i.abiMajor)
+                                .arg(i.abiMinor));
             QCoreApplication::exit(exitCode);
             return;
         }
@@ -145,7 +148,8 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
         auto *inv = runner.call(ipc::Op::Inventory);
         QObject::connect(inv, &agents::AgentCall::finished, [&](const CallResult &r) {
             if (!r.ok()) {
-                exitCode = fail(QStringLiteral("inventory failed (%1): %2").arg(QString::fromStdString(ipc::resultText(r.code)), r.message));
+                exitCode = fail(QStringLiteral("inventory failed (%1): %2")
+                                    .arg(QString::fromStdString(ipc::resultText(r.code)), r.message));
                 QCoreApplication::exit(exitCode);
                 return;
             }
@@ -170,12 +174,12 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
                 report.insert(QStringLiteral("warnings"), warnings);
                 if (!lifecycle) return finish(QString());
                 const QString wanted = lifecycle->deviceId;
-                auto d = std::find_if(inventory.begin(), inventory.end(), [&](const agents::DeviceInfo &x) {
-                    return wanted.isEmpty() || x.id == wanted;
-                });
+                auto d = std::find_if(inventory.begin(), inventory.end(),
+                                      [&](const agents::DeviceInfo &x) { return wanted.isEmpty() || x.id == wanted; });
                 if (d == inventory.end()) {
-                    exitCode = fail(wanted.isEmpty() ? QStringLiteral("lifecycle: the agent reports no device")
-                                                     : QStringLiteral("lifecycle: no device %1 in the inventory").arg(wanted));
+                    exitCode =
+                        fail(wanted.isEmpty() ? QStringLiteral("lifecycle: the agent reports no device")
+                                              : QStringLiteral("lifecycle: no device %1 in the inventory").arg(wanted));
                     QCoreApplication::exit(exitCode);
                     return;
                 }

@@ -53,17 +53,19 @@ struct Step {
     After after;
 };
 constexpr std::array kSteps{
-    Step{Op::Transfer, 0, After::BeforeActivate},    Step{Op::PrepareInstall, 0, After::BeforeActivate},
-    Step{Op::Install, 0, After::BeforeActivate},     Step{Op::PostInstall, 0, After::BeforeActivate},
-    Step{Op::Activate, 0, After::Activate},          Step{Op::Commit, 0, After::Commit},
-    Step{Op::Transfer, 1, After::BeforeActivate},    Step{Op::PrepareInstall, 1, After::BeforeActivate},
-    Step{Op::Install, 1, After::BeforeActivate},     Step{Op::PostInstall, 1, After::BeforeActivate},
-    Step{Op::Activate, 1, After::Activate},          Step{Op::Rollback, 1, After::Rollback},
+    Step{Op::Transfer, 0, After::BeforeActivate}, Step{Op::PrepareInstall, 0, After::BeforeActivate},
+    Step{Op::Install, 0, After::BeforeActivate},  Step{Op::PostInstall, 0, After::BeforeActivate},
+    Step{Op::Activate, 0, After::Activate},       Step{Op::Commit, 0, After::Commit},
+    Step{Op::Transfer, 1, After::BeforeActivate}, Step{Op::PrepareInstall, 1, After::BeforeActivate},
+    Step{Op::Install, 1, After::BeforeActivate},  Step{Op::PostInstall, 1, After::BeforeActivate},
+    Step{Op::Activate, 1, After::Activate},       Step{Op::Rollback, 1, After::Rollback},
 };
 
 // "1.0.0" → "1.0.0+lifecycle.1": a version no device runs yet.
 QString lifecycleVersion(const QString &base, int n) {
-    return QStringLiteral("%1%2lifecycle.%3").arg(base, base.contains(u'+') ? QStringLiteral(".") : QStringLiteral("+")).arg(n);
+    return QStringLiteral("%1%2lifecycle.%3")
+        .arg(base, base.contains(u'+') ? QStringLiteral(".") : QStringLiteral("+"))
+        .arg(n);
 }
 
 } // namespace
@@ -86,7 +88,8 @@ struct LifecycleRun::Update {
     quint8 seed;
 };
 
-LifecycleRun::LifecycleRun(agents::AgentProxy &agent, const DeviceInfo &device, LifecycleOptions options, QObject *parent)
+LifecycleRun::LifecycleRun(agents::AgentProxy &agent, const DeviceInfo &device, LifecycleOptions options,
+                           QObject *parent)
     : QObject(parent), agent_(agent), device_(device), options_(std::move(options)) {
     // A version the vendor's metadata names is the first update's.
     const QJsonValue named = options_.custom.value(QLatin1String("conduit")).toObject().value(QLatin1String("version"));
@@ -148,8 +151,9 @@ void LifecycleRun::afterCall(const CallResult &r) {
     if (!r.ok())
         return breakRule(LifecycleRule::StepSucceeds,
                          r.runnerFailed ? r.message
-                                        : QStringLiteral("%1%2").arg(QString::fromStdString(ipc::resultText(r.code)),
-                                                                     r.message.isEmpty() ? QString() : QStringLiteral(": ") + r.message));
+                                        : QStringLiteral("%1%2").arg(
+                                              QString::fromStdString(ipc::resultText(r.code)),
+                                              r.message.isEmpty() ? QString() : QStringLiteral(": ") + r.message));
     auto *inventory = agent_.call(Op::Inventory);
     connect(inventory, &agents::AgentCall::finished, this, &LifecycleRun::afterInventory);
 }
@@ -160,14 +164,16 @@ void LifecycleRun::afterInventory(const CallResult &r) {
     auto d = std::find_if(r.devices.begin(), r.devices.end(), [&](const DeviceInfo &x) { return x.id == device_.id; });
     if (!r.ok() || d == r.devices.end()) {
         const QString why = !r.ok() ? QStringLiteral("inventory failed: %1").arg(r.message)
-                          : !r.refusedDevices.isEmpty() ? r.refusedDevices.join(QStringLiteral("; "))
-                                                        : QStringLiteral("device %1 is no longer in the inventory").arg(device_.id);
+                            : !r.refusedDevices.isEmpty()
+                                ? r.refusedDevices.join(QStringLiteral("; "))
+                                : QStringLiteral("device %1 is no longer in the inventory").arg(device_.id);
         return breakRule(LifecycleRule::DeviceStays, why);
     }
     const UpdateState state = d->updateState;
     current_.insert(QStringLiteral("update_state"), agents::updateStateName(state));
     current_.insert(QStringLiteral("current_version"), d->currentVersion);
-    const QString seen = QStringLiteral("device %1 reports %2 on %3").arg(device_.id, agents::updateStateName(state), d->currentVersion);
+    const QString seen =
+        QStringLiteral("device %1 reports %2 on %3").arg(device_.id, agents::updateStateName(state), d->currentVersion);
     switch (s.after) {
     case After::BeforeActivate:
         if (d->currentVersion != u.fromVersion || (state != UpdateState::Idle && state != UpdateState::Staged))
@@ -176,14 +182,16 @@ void LifecycleRun::afterInventory(const CallResult &r) {
         break;
     case After::Activate:
         if (d->currentVersion != u.version)
-            return breakRule(LifecycleRule::VersionAfterActivate,
-                             QStringLiteral("%1, expected current_version %2 (the update's conduit.version)").arg(seen, u.version));
+            return breakRule(
+                LifecycleRule::VersionAfterActivate,
+                QStringLiteral("%1, expected current_version %2 (the update's conduit.version)").arg(seen, u.version));
         if (state != UpdateState::Activated)
             return breakRule(LifecycleRule::ActivatedAfterActivate, QStringLiteral("%1, expected activated").arg(seen));
         break;
     case After::Commit:
         if (state != UpdateState::Idle || d->currentVersion != u.version)
-            return breakRule(LifecycleRule::IdleAfterCommit, QStringLiteral("%1, expected idle on %2").arg(seen, u.version));
+            return breakRule(LifecycleRule::IdleAfterCommit,
+                             QStringLiteral("%1, expected idle on %2").arg(seen, u.version));
         break;
     case After::Rollback:
         if (d->currentVersion != u.fromVersion || (state != UpdateState::Idle && state != UpdateState::RolledBack))
@@ -193,7 +201,8 @@ void LifecycleRun::afterInventory(const CallResult &r) {
     }
     steps_ << current_;
     emit stepReported(QStringLiteral("%1 (update %2): %3, %4 ms, %5 on %6")
-                          .arg(current_.value(QLatin1String("step")).toString()).arg(s.update + 1)
+                          .arg(current_.value(QLatin1String("step")).toString())
+                          .arg(s.update + 1)
                           .arg(current_.value(QLatin1String("result")).toString())
                           .arg(current_.value(QLatin1String("ms")).toInteger())
                           .arg(agents::updateStateName(state), d->currentVersion));
@@ -206,7 +215,9 @@ void LifecycleRun::breakRule(LifecycleRule rule, const QString &why) {
     broken_ = rule;
     current_.insert(QStringLiteral("broken_rule"), lifecycleRuleName(rule));
     steps_ << current_;
-    failure_ = QStringLiteral("%1 (update %2): %3: %4").arg(QString::fromLatin1(ipc::opName(s.op))).arg(s.update + 1)
+    failure_ = QStringLiteral("%1 (update %2): %3: %4")
+                   .arg(QString::fromLatin1(ipc::opName(s.op)))
+                   .arg(s.update + 1)
                    .arg(lifecycleRuleName(rule), why);
     emit stepReported(failure_);
     emit finished();

@@ -29,20 +29,20 @@ namespace conduit::daemon {
 
 // A rule of the ABI the run checks; named only in its report.
 enum class LifecycleRule {
-    StepSucceeds,               // the call returns CONDUIT_OK
-    DeviceStays,                // the device is still in the inventory
-    NothingActiveBeforeActivate,// old version, idle or staged
-    VersionAfterActivate,       // current_version is the update's version
-    ActivatedAfterActivate,     // update_state is activated
-    IdleAfterCommit,            // idle, on the update's version
-    PreviousAfterRollback,      // the version before the update, idle or rolled-back
+    StepSucceeds,                // the call returns CONDUIT_OK
+    DeviceStays,                 // the device is still in the inventory
+    NothingActiveBeforeActivate, // old version, idle or staged
+    VersionAfterActivate,        // current_version is the update's version
+    ActivatedAfterActivate,      // update_state is activated
+    IdleAfterCommit,             // idle, on the update's version
+    PreviousAfterRollback,       // the version before the update, idle or rolled-back
 };
 QString lifecycleRuleName(LifecycleRule rule);
 
 struct LifecycleOptions {
-    QString deviceId;              // empty: the first device of the inventory
+    QString deviceId; // empty: the first device of the inventory
     quint64 payloadSize = 1u << 20;
-    QJsonObject custom;            // the image target's custom metadata; empty: generated
+    QJsonObject custom; // the image target's custom metadata; empty: generated
 };
 
 class LifecycleRun : public QObject {

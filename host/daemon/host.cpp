@@ -19,7 +19,8 @@ namespace conduit::daemon {
 class Host::NoPayloadSource : public core::PayloadSource {
 public:
     std::unique_ptr<QIODevice> open(const core::CampaignTarget &, QString *error) override {
-        *error = QStringLiteral("the source of this campaign is no longer available (host restarted); it must be offered again");
+        *error = QStringLiteral(
+            "the source of this campaign is no longer available (host restarted); it must be offered again");
         return nullptr;
     }
 };
@@ -47,14 +48,16 @@ bool Host::start(QStringList *problems, QString *error) {
     QDir().mkpath(config_.agents.stateDir);
     if (!journal_.open(error)) return false;
     if (journal_.tornBytes() > 0)
-        qCWarning(lcHost) << "campaign journal: dropped" << journal_.tornBytes() << "bytes of a record cut by a power loss";
+        qCWarning(lcHost) << "campaign journal: dropped" << journal_.tornBytes()
+                          << "bytes of a record cut by a power loss";
     *problems = registry_.start();
     engine_->recover();
     if (config_.ddi.ddi.server.isValid()) {
         network_ = std::make_unique<QNetworkAccessManager>();
         upstream::DdiConnectorConfig dc = config_.ddi;
         dc.trustStatePath = config_.trustStatePath;
-        if (dc.stagingDir.isEmpty()) dc.stagingDir = QDir(config_.agents.stateDir).filePath(QStringLiteral("downloads"));
+        if (dc.stagingDir.isEmpty())
+            dc.stagingDir = QDir(config_.agents.stateDir).filePath(QStringLiteral("downloads"));
         ddi_ = std::make_unique<upstream::DdiConnector>(network_.get(), dc, engine_.get(), &gateway_);
         ddi_->start();
         qCInfo(lcHost).noquote() << "polling" << dc.ddi.controllerBase().toString();
@@ -84,7 +87,8 @@ bool Host::startControlApi(QString *error) {
         return false;
     }
     if (!bus_.registerService(QLatin1String(api::Host1Adaptor::kService))) {
-        *error = QStringLiteral("cannot own %1 on the %2 bus: %3 (another conduitd running, or the bus policy does not allow it)")
+        *error = QStringLiteral(
+                     "cannot own %1 on the %2 bus: %3 (another conduitd running, or the bus policy does not allow it)")
                      .arg(QLatin1String(api::Host1Adaptor::kService), config_.bus, bus_.lastError().message());
         return false;
     }
@@ -95,7 +99,8 @@ void Host::installBundle(const QString &path, std::function<void(const QString &
     gateway_.inventory([this, path, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
         if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
         QString error;
-        auto campaign = upstream::admitBundle(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
+        auto campaign =
+            upstream::admitBundle(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
         if (!campaign) return done(error);
         engine_->submit(*campaign);
         done({});

@@ -17,21 +17,41 @@ QString besideBinary(const QString &relative) {
 }
 
 const QStringList kKnownKeys = {
-    QStringLiteral("agents/dirs"), QStringLiteral("agents/config_dir"), QStringLiteral("agents/runner"),
-    QStringLiteral("agents/in_process"), QStringLiteral("agents/init_timeout_ms"),
-    QStringLiteral("agents/call_timeout_ms"), QStringLiteral("agents/install_timeout_ms"),
-    QStringLiteral("agents/stall_timeout_ms"), QStringLiteral("agents/memory_limit_mb"),
-    QStringLiteral("agents/restart_backoff_ms"), QStringLiteral("agents/restart_backoff_max_ms"),
-    QStringLiteral("host/state_dir"), QStringLiteral("host/trust_state"),
-    QStringLiteral("campaign/auto_consent_download"), QStringLiteral("campaign/auto_consent_install"),
-    QStringLiteral("campaign/history_size"), QStringLiteral("host/bus"),
-    QStringLiteral("ddi/server"), QStringLiteral("ddi/tenant"), QStringLiteral("ddi/controller_id"),
-    QStringLiteral("ddi/target_token"), QStringLiteral("ddi/gateway_token"), QStringLiteral("ddi/ca_file"),
-    QStringLiteral("ddi/cert_file"), QStringLiteral("ddi/key_file"), QStringLiteral("ddi/director_url"),
-    QStringLiteral("ddi/image_url"), QStringLiteral("ddi/plain_http"), QStringLiteral("ddi/min_poll_seconds"),
-    QStringLiteral("host/vin"), QStringLiteral("campaign/reboot_command"),
-    QStringLiteral("download/max_parallel"), QStringLiteral("download/bandwidth_limit_kib"),
-    QStringLiteral("download/min_speed_bytes"), QStringLiteral("download/speed_window_seconds"),
+    QStringLiteral("agents/dirs"),
+    QStringLiteral("agents/config_dir"),
+    QStringLiteral("agents/runner"),
+    QStringLiteral("agents/in_process"),
+    QStringLiteral("agents/init_timeout_ms"),
+    QStringLiteral("agents/call_timeout_ms"),
+    QStringLiteral("agents/install_timeout_ms"),
+    QStringLiteral("agents/stall_timeout_ms"),
+    QStringLiteral("agents/memory_limit_mb"),
+    QStringLiteral("agents/restart_backoff_ms"),
+    QStringLiteral("agents/restart_backoff_max_ms"),
+    QStringLiteral("host/state_dir"),
+    QStringLiteral("host/trust_state"),
+    QStringLiteral("campaign/auto_consent_download"),
+    QStringLiteral("campaign/auto_consent_install"),
+    QStringLiteral("campaign/history_size"),
+    QStringLiteral("host/bus"),
+    QStringLiteral("ddi/server"),
+    QStringLiteral("ddi/tenant"),
+    QStringLiteral("ddi/controller_id"),
+    QStringLiteral("ddi/target_token"),
+    QStringLiteral("ddi/gateway_token"),
+    QStringLiteral("ddi/ca_file"),
+    QStringLiteral("ddi/cert_file"),
+    QStringLiteral("ddi/key_file"),
+    QStringLiteral("ddi/director_url"),
+    QStringLiteral("ddi/image_url"),
+    QStringLiteral("ddi/plain_http"),
+    QStringLiteral("ddi/min_poll_seconds"),
+    QStringLiteral("host/vin"),
+    QStringLiteral("campaign/reboot_command"),
+    QStringLiteral("download/max_parallel"),
+    QStringLiteral("download/bandwidth_limit_kib"),
+    QStringLiteral("download/min_speed_bytes"),
+    QStringLiteral("download/speed_window_seconds"),
     QStringLiteral("download/max_attempts"),
 };
 
@@ -41,9 +61,8 @@ HostConfig HostConfig::defaults() {
     HostConfig c;
     c.agents.agentDirs = {besideBinary(QStringLiteral("../lib/conduit/agents"))};
     c.agents.runnerPath = besideBinary(QStringLiteral("../libexec/conduit/conduit-agent-runner"));
-    c.agents.stateDir = ::geteuid() == 0
-                            ? QStringLiteral("/var/lib/conduit")
-                            : QDir::home().filePath(QStringLiteral(".local/state/conduit"));
+    c.agents.stateDir = ::geteuid() == 0 ? QStringLiteral("/var/lib/conduit")
+                                         : QDir::home().filePath(QStringLiteral(".local/state/conduit"));
     return c;
 }
 
@@ -65,7 +84,8 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         return c;
     }
     for (const QString &key : s.allKeys())
-        if (!kKnownKeys.contains(key)) warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
+        if (!kKnownKeys.contains(key))
+            warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
 
     const QDir base = QFileInfo(file).absoluteDir();
     auto pathValue = [&](const QString &v) { return QDir::cleanPath(base.absoluteFilePath(v)); };
@@ -74,14 +94,16 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         bool ok = false;
         const int v = s.value(key).toString().toInt(&ok);
         if (!ok || v < min) {
-            warnings->append(QStringLiteral("%1: %2 must be an integer >= %3; using %4").arg(file, key).arg(min).arg(fallback));
+            warnings->append(
+                QStringLiteral("%1: %2 must be an integer >= %3; using %4").arg(file, key).arg(min).arg(fallback));
             return fallback;
         }
         return v;
     };
     if (s.contains(QStringLiteral("agents/dirs"))) {
         c.agents.agentDirs.clear();
-        for (const QString &d : s.value(QStringLiteral("agents/dirs")).toString().split(QLatin1Char(':'), Qt::SkipEmptyParts))
+        for (const QString &d :
+             s.value(QStringLiteral("agents/dirs")).toString().split(QLatin1Char(':'), Qt::SkipEmptyParts))
             c.agents.agentDirs << pathValue(d);
     }
     if (s.contains(QStringLiteral("agents/config_dir")))
@@ -114,20 +136,26 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     d.preferPlainHttp = s.value(QStringLiteral("ddi/plain_http"), false).toBool();
     d.strictArtifacts = s.value(QStringLiteral("ddi/strict_artifacts"), false).toBool();
     d.vin = s.value(QStringLiteral("host/vin")).toString();
-    const QString ca = s.value(QStringLiteral("ddi/ca_file")).toString(), cert = s.value(QStringLiteral("ddi/cert_file")).toString(),
+    const QString ca = s.value(QStringLiteral("ddi/ca_file")).toString(),
+                  cert = s.value(QStringLiteral("ddi/cert_file")).toString(),
                   key = s.value(QStringLiteral("ddi/key_file")).toString();
     if (!ca.isEmpty() || !cert.isEmpty()) {
-        auto tls = trust::tlsConfigurationFromFiles(ca.isEmpty() ? QString() : pathValue(ca), cert.isEmpty() ? QString() : pathValue(cert),
+        auto tls = trust::tlsConfigurationFromFiles(ca.isEmpty() ? QString() : pathValue(ca),
+                                                    cert.isEmpty() ? QString() : pathValue(cert),
                                                     key.isEmpty() ? QString() : pathValue(key));
-        if (!tls) *error = QStringLiteral("%1: ddi TLS settings: %2").arg(file, tls.error().message);
-        else d.ddi.tls = d.director.tls = d.image.tls = *tls;
+        if (!tls)
+            *error = QStringLiteral("%1: ddi TLS settings: %2").arg(file, tls.error().message);
+        else
+            d.ddi.tls = d.director.tls = d.image.tls = *tls;
     }
-    if (d.ddi.server.isValid() && (d.ddi.controllerId.isEmpty() || !d.director.baseUrl.isValid() || !d.image.baseUrl.isValid()))
+    if (d.ddi.server.isValid() &&
+        (d.ddi.controllerId.isEmpty() || !d.director.baseUrl.isValid() || !d.image.baseUrl.isValid()))
         *error = QStringLiteral("%1: [ddi] needs controller_id, director_url and image_url with server").arg(file);
     // Artifact downloads (docs/configuration.md, [download])
     auto &o = d.download;
     d.maxParallelDownloads = intValue(QStringLiteral("download/max_parallel"), d.maxParallelDownloads, 1);
-    o.bandwidthLimit = qint64(intValue(QStringLiteral("download/bandwidth_limit_kib"), int(o.bandwidthLimit >> 10), 0)) << 10;
+    o.bandwidthLimit = qint64(intValue(QStringLiteral("download/bandwidth_limit_kib"), int(o.bandwidthLimit >> 10), 0))
+                       << 10;
     o.minBytesPerSecond = intValue(QStringLiteral("download/min_speed_bytes"), int(o.minBytesPerSecond), 0);
     o.speedWindowMs = intValue(QStringLiteral("download/speed_window_seconds"), o.speedWindowMs / 1000, 1) * 1000;
     o.maxAttempts = intValue(QStringLiteral("download/max_attempts"), o.maxAttempts, 1);
@@ -139,7 +167,8 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     l.stallTimeoutMs = intValue(QStringLiteral("agents/stall_timeout_ms"), l.stallTimeoutMs, 1);
     l.memoryLimit = quint64(intValue(QStringLiteral("agents/memory_limit_mb"), int(l.memoryLimit >> 20), 0)) << 20;
     c.agents.restartBackoffMs = intValue(QStringLiteral("agents/restart_backoff_ms"), c.agents.restartBackoffMs, 1);
-    c.agents.restartBackoffMaxMs = intValue(QStringLiteral("agents/restart_backoff_max_ms"), c.agents.restartBackoffMaxMs, 1);
+    c.agents.restartBackoffMaxMs =
+        intValue(QStringLiteral("agents/restart_backoff_max_ms"), c.agents.restartBackoffMaxMs, 1);
     return c;
 }
 

@@ -20,7 +20,7 @@ struct HostConfig {
     // "systemctl reboot"); empty: wait for the vehicle to restart.
     QString rebootCommand;
     QString bus = QStringLiteral("session"); // "session" or "system": where the control API lives
-    QString configFile; // the file read, empty when only defaults apply
+    QString configFile;                      // the file read, empty when only defaults apply
 
     // Reads `path` if given, else $CONDUIT_CONFIG, else /etc/conduit/conduit.conf
     // when present. Unknown keys and bad values are reported in *warnings.

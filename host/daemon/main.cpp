@@ -11,11 +11,11 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
-#include <QTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QTimer>
 
 #include "text/untrustedtext.h"
 
@@ -47,8 +47,10 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
         }
         for (agents::AgentProxy *r : registry.agents()) {
             if (r->state() != agents::AgentProxy::State::Ready) {
-                std::fprintf(stderr, "agent %s: FAILED: %s\n", conduit_printable(r->manifest().id), conduit_printable(r->lastFailure()));
-                out.append(QJsonObject{{QStringLiteral("agent"), r->manifest().id}, {QStringLiteral("error"), r->lastFailure()}});
+                std::fprintf(stderr, "agent %s: FAILED: %s\n", conduit_printable(r->manifest().id),
+                             conduit_printable(r->lastFailure()));
+                out.append(QJsonObject{{QStringLiteral("agent"), r->manifest().id},
+                                       {QStringLiteral("error"), r->lastFailure()}});
                 exitCode = 1;
                 finishOne();
                 continue;
@@ -56,21 +58,25 @@ int printInventory(agents::AgentRegistry &registry, bool json) {
             auto *call = r->call(ipc::Op::Inventory);
             QObject::connect(call, &agents::AgentCall::finished, [&, r](const agents::CallResult &res) {
                 QJsonArray devices;
-                if (!json) std::printf("agent %s %s (ABI 1.%d, pid %lld)\n", conduit_printable(r->info().agentId),
-                                       conduit_printable(r->info().agentVersion), r->info().negotiatedMinor,
-                                       static_cast<long long>(r->pid()));
+                if (!json)
+                    std::printf("agent %s %s (ABI 1.%d, pid %lld)\n", conduit_printable(r->info().agentId),
+                                conduit_printable(r->info().agentVersion), r->info().negotiatedMinor,
+                                static_cast<long long>(r->pid()));
                 if (!res.ok()) {
                     std::printf("  inventory failed: %s\n", conduit_printable(res.message));
                     exitCode = 1;
                 }
                 for (const QString &why : res.refusedDevices) {
-                    std::fprintf(stderr, "agent %s: %s\n", conduit_printable(r->info().agentId), conduit_printable(why));
+                    std::fprintf(stderr, "agent %s: %s\n", conduit_printable(r->info().agentId),
+                                 conduit_printable(why));
                     exitCode = 1;
                 }
                 for (const auto &d : res.devices) {
-                    if (!json) std::printf("  device %-14s type %-10s hw %-16s version %-10s state %s\n", conduit_printable(d.id),
-                                           conduit_printable(d.type), conduit_printable(d.hardwareId), conduit_printable(d.currentVersion),
-                                           conduit_printable(agents::updateStateName(d.updateState)));
+                    if (!json)
+                        std::printf("  device %-14s type %-10s hw %-16s version %-10s state %s\n",
+                                    conduit_printable(d.id), conduit_printable(d.type), conduit_printable(d.hardwareId),
+                                    conduit_printable(d.currentVersion),
+                                    conduit_printable(agents::updateStateName(d.updateState)));
                     devices.append(daemon::deviceJson(d));
                 }
                 out.append(QJsonObject{{QStringLiteral("agent"), r->info().agentId},
@@ -106,9 +112,8 @@ int installBundle(daemon::Host &host, const QString &bundle) {
         std::fflush(stdout);
     };
     QObject::connect(engine, &core::CampaignEngine::stateChanged, printState);
-    QObject::connect(engine, &core::CampaignEngine::phaseChanged, [](int index, int count) {
-        std::printf("  Installing phase %d of %d\n", index + 1, count);
-    });
+    QObject::connect(engine, &core::CampaignEngine::phaseChanged,
+                     [](int index, int count) { std::printf("  Installing phase %d of %d\n", index + 1, count); });
     QObject::connect(engine, &core::CampaignEngine::conditionsChanged, [](const QStringList &unmet) {
         for (const QString &u : unmet) std::printf("  waiting: %s\n", conduit_printable(u));
     });
@@ -117,8 +122,8 @@ int installBundle(daemon::Host &host, const QString &bundle) {
         QCoreApplication::exit(3);
     });
     QObject::connect(engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
-        std::printf("result: %s%s%s\n", conduit_printable(core::outcomeName(r.outcome)), r.failure.reason.isEmpty() ? "" : " - ",
-                    conduit_printable(r.failure.reason));
+        std::printf("result: %s%s%s\n", conduit_printable(core::outcomeName(r.outcome)),
+                    r.failure.reason.isEmpty() ? "" : " - ", conduit_printable(r.failure.reason));
         exitCode = r.outcome == core::Outcome::Success ? 0 : 1;
     });
     auto submit = [&] {
@@ -130,7 +135,8 @@ int installBundle(daemon::Host &host, const QString &bundle) {
                 QCoreApplication::exit(2);
                 return;
             }
-            std::printf("campaign from %s: metadata verified; each image is verified as it streams\n", conduit_printable(bundle));
+            std::printf("campaign from %s: metadata verified; each image is verified as it streams\n",
+                        conduit_printable(bundle));
         });
     };
     QObject::connect(engine, &core::CampaignEngine::stateChanged, [&](core::CampaignEngine::State s) {
@@ -146,8 +152,8 @@ int installBundle(daemon::Host &host, const QString &bundle) {
 
 // The options of `--check-agent --lifecycle`; nullopt with *error for a bad one.
 std::optional<daemon::LifecycleOptions> lifecycleOptions(const QCommandLineParser &p, const QCommandLineOption &device,
-                                                         const QCommandLineOption &payloadSize, const QCommandLineOption &custom,
-                                                         QString *error) {
+                                                         const QCommandLineOption &payloadSize,
+                                                         const QCommandLineOption &custom, QString *error) {
     daemon::LifecycleOptions o;
     o.deviceId = p.value(device);
     if (p.isSet(payloadSize)) {
@@ -168,7 +174,9 @@ std::optional<daemon::LifecycleOptions> lifecycleOptions(const QCommandLineParse
         const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
         if (!doc.isObject()) {
             *error = QStringLiteral("--custom-json: %1 is not a JSON object%2")
-                         .arg(f.fileName(), pe.error == QJsonParseError::NoError ? QString() : QStringLiteral(" (%1)").arg(pe.errorString()));
+                         .arg(f.fileName(), pe.error == QJsonParseError::NoError
+                                                ? QString()
+                                                : QStringLiteral(" (%1)").arg(pe.errorString()));
             return std::nullopt;
         }
         o.custom = doc.object();
@@ -201,35 +209,52 @@ int main(int argc, char **argv) {
     p.setApplicationDescription(QStringLiteral("Conduit over-the-air update host"));
     p.addHelpOption();
     p.addVersionOption();
-    QCommandLineOption configOpt(QStringLiteral("config"), QStringLiteral("Configuration file (INI)."), QStringLiteral("file"));
-    QCommandLineOption checkOpt(QStringLiteral("check-agent"),
-                                QStringLiteral("Load one agent plugin (.so or manifest .json) in a runner, run inventory, print a JSON report and exit."),
-                                QStringLiteral("path"));
-    QCommandLineOption inventoryOpt(QStringLiteral("inventory"), QStringLiteral("Start all agents, print their devices and exit."));
+    QCommandLineOption configOpt(QStringLiteral("config"), QStringLiteral("Configuration file (INI)."),
+                                 QStringLiteral("file"));
+    QCommandLineOption checkOpt(
+        QStringLiteral("check-agent"),
+        QStringLiteral(
+            "Load one agent plugin (.so or manifest .json) in a runner, run inventory, print a JSON report and exit."),
+        QStringLiteral("path"));
+    QCommandLineOption inventoryOpt(QStringLiteral("inventory"),
+                                    QStringLiteral("Start all agents, print their devices and exit."));
     QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Machine-readable output for --inventory."));
-    QCommandLineOption inProcessOpt(QStringLiteral("in-process"),
-                                    QStringLiteral("Run agents on threads inside conduitd (for debugging a plugin under gdb; no isolation)."));
-    QCommandLineOption agentDirOpt(QStringLiteral("agent-dir"), QStringLiteral("Agent manifest directory (repeatable; replaces the configured ones)."),
-                                   QStringLiteral("dir"));
-    QCommandLineOption stateOpt(QStringLiteral("state-dir"), QStringLiteral("Directory for persistent state (overrides host/state_dir)."),
+    QCommandLineOption inProcessOpt(
+        QStringLiteral("in-process"),
+        QStringLiteral("Run agents on threads inside conduitd (for debugging a plugin under gdb; no isolation)."));
+    QCommandLineOption agentDirOpt(
+        QStringLiteral("agent-dir"),
+        QStringLiteral("Agent manifest directory (repeatable; replaces the configured ones)."), QStringLiteral("dir"));
+    QCommandLineOption stateOpt(QStringLiteral("state-dir"),
+                                QStringLiteral("Directory for persistent state (overrides host/state_dir)."),
                                 QStringLiteral("dir"));
-    QCommandLineOption installOpt(QStringLiteral("install"), QStringLiteral("Verify an update bundle for this vehicle, run its campaign and exit (0 on success)."),
-                                  QStringLiteral("bundle"));
-    QCommandLineOption yesOpt(QStringLiteral("yes"), QStringLiteral("Consent to download and install by policy (no driver prompt)."));
-    QCommandLineOption trustOpt(QStringLiteral("trust-state"), QStringLiteral("Trusted Uptane state file (default <state-dir>/trust.json)."),
+    QCommandLineOption installOpt(
+        QStringLiteral("install"),
+        QStringLiteral("Verify an update bundle for this vehicle, run its campaign and exit (0 on success)."),
+        QStringLiteral("bundle"));
+    QCommandLineOption yesOpt(QStringLiteral("yes"),
+                              QStringLiteral("Consent to download and install by policy (no driver prompt)."));
+    QCommandLineOption trustOpt(QStringLiteral("trust-state"),
+                                QStringLiteral("Trusted Uptane state file (default <state-dir>/trust.json)."),
                                 QStringLiteral("file"));
-    QCommandLineOption timeoutOpt(QStringLiteral("timeout-ms"), QStringLiteral("Init and call deadline for --check-agent."), QStringLiteral("ms"));
-    QCommandLineOption lifecycleOpt(QStringLiteral("lifecycle"),
-                                    QStringLiteral("With --check-agent: then run one device through an update to commit and a second to rollback, "
-                                                   "checking the ABI's rules after each step."));
-    QCommandLineOption deviceOpt(QStringLiteral("device"), QStringLiteral("The device for --lifecycle (default: the first in the inventory)."),
+    QCommandLineOption timeoutOpt(QStringLiteral("timeout-ms"),
+                                  QStringLiteral("Init and call deadline for --check-agent."), QStringLiteral("ms"));
+    QCommandLineOption lifecycleOpt(
+        QStringLiteral("lifecycle"),
+        QStringLiteral("With --check-agent: then run one device through an update to commit and a second to rollback, "
+                       "checking the ABI's rules after each step."));
+    QCommandLineOption deviceOpt(QStringLiteral("device"),
+                                 QStringLiteral("The device for --lifecycle (default: the first in the inventory)."),
                                  QStringLiteral("id"));
-    QCommandLineOption payloadSizeOpt(QStringLiteral("payload-size"), QStringLiteral("Bytes of the generated payload for --lifecycle (default 1048576)."),
-                                      QStringLiteral("bytes"));
-    QCommandLineOption customOpt(QStringLiteral("custom-json"),
-                                 QStringLiteral("The image target's custom metadata (a JSON object) the agent gets in --lifecycle."), QStringLiteral("file"));
-    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt, installOpt, yesOpt, trustOpt,
-                  lifecycleOpt, deviceOpt, payloadSizeOpt, customOpt});
+    QCommandLineOption payloadSizeOpt(
+        QStringLiteral("payload-size"),
+        QStringLiteral("Bytes of the generated payload for --lifecycle (default 1048576)."), QStringLiteral("bytes"));
+    QCommandLineOption customOpt(
+        QStringLiteral("custom-json"),
+        QStringLiteral("The image target's custom metadata (a JSON object) the agent gets in --lifecycle."),
+        QStringLiteral("file"));
+    p.addOptions({configOpt, checkOpt, inventoryOpt, jsonOpt, inProcessOpt, agentDirOpt, stateOpt, timeoutOpt,
+                  installOpt, yesOpt, trustOpt, lifecycleOpt, deviceOpt, payloadSizeOpt, customOpt});
     p.process(app);
 
     QStringList warnings;
@@ -244,7 +269,8 @@ int main(int argc, char **argv) {
     if (p.isSet(agentDirOpt)) config.agents.agentDirs = p.values(agentDirOpt);
     if (p.isSet(stateOpt)) config.agents.stateDir = p.value(stateOpt);
     if (p.isSet(trustOpt)) config.trustStatePath = p.value(trustOpt);
-    if (config.trustStatePath.isEmpty()) config.trustStatePath = QDir(config.agents.stateDir).filePath(QStringLiteral("trust.json"));
+    if (config.trustStatePath.isEmpty())
+        config.trustStatePath = QDir(config.agents.stateDir).filePath(QStringLiteral("trust.json"));
     if (p.isSet(yesOpt)) config.campaign.autoConsentDownload = config.campaign.autoConsentInstall = true;
     if (p.isSet(timeoutOpt)) {
         const int ms = p.value(timeoutOpt).toInt();
@@ -259,7 +285,8 @@ int main(int argc, char **argv) {
         QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false"));
     if (p.isSet(checkOpt)) {
         if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
-            QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false\nconduit.*.warning=false"));
+            QLoggingCategory::setFilterRules(
+                QStringLiteral("conduit.*.debug=false\nconduit.*.info=false\nconduit.*.warning=false"));
         std::optional<daemon::LifecycleOptions> lifecycle;
         if (p.isSet(lifecycleOpt) && !(lifecycle = lifecycleOptions(p, deviceOpt, payloadSizeOpt, customOpt, &error))) {
             std::fprintf(stderr, "conduitd: %s\n", conduit_printable(error));
@@ -288,6 +315,7 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "conduitd: %s\n", conduit_printable(error));
         return 2;
     }
-    qCInfo(lcHost).noquote() << "conduitd" << CONDUIT_HOST_VERSION << "running with" << host.registry()->agents().size() << "agents";
+    qCInfo(lcHost).noquote() << "conduitd" << CONDUIT_HOST_VERSION << "running with" << host.registry()->agents().size()
+                             << "agents";
     return QCoreApplication::exec();
 }

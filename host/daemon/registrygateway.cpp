@@ -60,7 +60,9 @@ void RegistryGateway::inventory(InventoryDone done) {
                 }
                 AgentCall *c = r->call(ipc::Op::Inventory);
                 connect(c, &AgentCall::finished, this, [r, acc, one](const CallResult &res) {
-                    if (!res.ok()) acc->errors << QStringLiteral("agent %1: inventory failed: %2").arg(r->manifest().id, res.message);
+                    if (!res.ok())
+                        acc->errors
+                            << QStringLiteral("agent %1: inventory failed: %2").arg(r->manifest().id, res.message);
                     for (const agents::DeviceInfo &d : res.devices) acc->devices << DeviceRecord{r->manifest().id, d};
                     one();
                 });
@@ -97,7 +99,9 @@ void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::Upd
         }
         AgentCall *c = r->call(op, update, payload);
         active_ << QPointer<AgentCall>(c);
-        if (progress) connect(c, &AgentCall::progress, this, [progress](const QString &, quint64 d, quint64 t) { progress(d, t); });
+        if (progress)
+            connect(c, &AgentCall::progress, this,
+                    [progress](const QString &, quint64 d, quint64 t) { progress(d, t); });
         connect(c, &AgentCall::finished, this, [this, done](const CallResult &res) {
             active_.removeIf([](const QPointer<AgentCall> &p) { return p.isNull(); });
             done(res);

@@ -76,7 +76,8 @@ bool BlobDir::writeFrom(int inFd, const QByteArray *bytes, BlobFile *out, StoreF
                 err = errno;
                 ::close(fd);
                 ::unlink(tmp.constData());
-                return fail(f, StoreError::Invalid, QStringLiteral("cannot read the source of %1: %2").arg(name, errnoText(err)));
+                return fail(f, StoreError::Invalid,
+                            QStringLiteral("cannot read the source of %1: %2").arg(name, errnoText(err)));
             }
             if (n == 0) break;
             if (!core::writeFully(fd, buf.constData(), size_t(n))) {

@@ -21,7 +21,8 @@ Statement &Statement::bind(int i, qint64 v) {
 
 Statement &Statement::bind(int i, const QString &v) {
     const QByteArray u = v.toUtf8();
-    if (stmt_ && sqlite3_bind_text(stmt_, i, u.constData(), int(u.size()), SQLITE_TRANSIENT) != SQLITE_OK) failed_ = true;
+    if (stmt_ && sqlite3_bind_text(stmt_, i, u.constData(), int(u.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+        failed_ = true;
     return *this;
 }
 
@@ -50,8 +51,7 @@ bool Statement::step() {
 }
 
 bool Statement::run(StoreFailure *f) {
-    while (step()) {
-    }
+    while (step()) {}
     return failed_ ? fail(f) : true;
 }
 

@@ -35,7 +35,7 @@ inline constexpr DataClass kDataClasses[] = {DataClass::Telemetry, DataClass::Lo
 // Higher is sent first and evicted last. An item is never evicted to make
 // room for one of lower priority.
 enum class Priority : quint8 {
-    Bulk = 0,   // sent when the policy allows (parked, unmetered link)
+    Bulk = 0, // sent when the policy allows (parked, unmetered link)
     Low = 1,
     Normal = 2,
     High = 3,
@@ -90,10 +90,10 @@ struct StoredItem {
     Priority priority = Priority::Normal;
     qint64 createdMs = 0;
     qint64 expiresMs = 0;
-    qint64 size = 0;       // payload bytes
-    QByteArray sha256;     // of the payload (32 bytes), for end-to-end checks
-    QByteArray bytes;      // the payload, when kept in the database
-    QString blobPath;      // the payload file, when kept beside it (open it, do not move it)
+    qint64 size = 0;   // payload bytes
+    QByteArray sha256; // of the payload (32 bytes), for end-to-end checks
+    QByteArray bytes;  // the payload, when kept in the database
+    QString blobPath;  // the payload file, when kept beside it (open it, do not move it)
     qint64 leaseUntilMs = 0;
 };
 

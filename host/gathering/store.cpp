@@ -75,7 +75,8 @@ bool Store::leased(qint64 id, qint64 t) const {
 }
 
 bool Store::open(StoreFailure *f) {
-    if (!QDir().mkpath(dir_)) return fail(f, StoreError::Io, QStringLiteral("cannot create the store directory %1").arg(dir_));
+    if (!QDir().mkpath(dir_))
+        return fail(f, StoreError::Io, QStringLiteral("cannot create the store directory %1").arg(dir_));
     if (!blobs_.open(f) || !db_.open(dir_ + QStringLiteral("/store.db"), f)) return false;
     if (!db_.exec(kPragmas, f)) return false;
     if (db_.single("PRAGMA journal_mode=WAL").compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
@@ -92,7 +93,8 @@ bool Store::open(StoreFailure *f) {
     if (version.toInt() > kSchemaVersion)
         return fail(f, StoreError::Corrupt,
                     QStringLiteral("store database %1 has schema %2, newer than this host's %3")
-                        .arg(db_.path(), version).arg(kSchemaVersion));
+                        .arg(db_.path(), version)
+                        .arg(kSchemaVersion));
     leases_.clear();
     return loadTotals(f) && sweep(f);
 }
@@ -105,8 +107,11 @@ bool Store::loadTotals(StoreFailure *f) {
         const auto c = dataClassFromInt(s.integer(0));
         const auto p = priorityFromInt(s.integer(1));
         if (!c || !p)
-            return fail(f, StoreError::Corrupt, QStringLiteral("store database %1 holds items of unknown class %2 or priority %3")
-                                                    .arg(db_.path()).arg(s.integer(0)).arg(s.integer(1)));
+            return fail(f, StoreError::Corrupt,
+                        QStringLiteral("store database %1 holds items of unknown class %2 or priority %3")
+                            .arg(db_.path())
+                            .arg(s.integer(0))
+                            .arg(s.integer(1)));
         totals_[{*c, *p}] = {s.integer(2), s.integer(3)};
     }
     if (s.failed()) return s.fail(f);
@@ -174,10 +179,12 @@ bool Store::prepareItem(const Item &in, qint64 t, Item *out, BlobFile *blob, Sto
     if (hasPath && !QFileInfo(in.sourcePath).isFile())
         return fail(f, StoreError::Invalid, QStringLiteral("cannot read %1: not a file").arg(in.sourcePath));
     const auto quota = config_.classQuota.find(in.dataClass);
-    const qint64 bound = quota == config_.classQuota.end() ? config_.maxBytes : std::min(config_.maxBytes, quota->second);
+    const qint64 bound =
+        quota == config_.classQuota.end() ? config_.maxBytes : std::min(config_.maxBytes, quota->second);
     if (size > bound)
-        return fail(f, StoreError::Full, QStringLiteral("an item of %1 (%2) is larger than the store's bound for it (%3)")
-                                             .arg(mib(size), nameOf(in.dataClass), mib(bound)));
+        return fail(f, StoreError::Full,
+                    QStringLiteral("an item of %1 (%2) is larger than the store's bound for it (%3)")
+                        .arg(mib(size), nameOf(in.dataClass), mib(bound)));
     if (hasPath || size > config_.inlineLimit) {
         const bool ok = hasPath ? blobs_.copy(in.sourcePath, blob, f) : blobs_.write(in.bytes, blob, f);
         if (!ok) return false;
@@ -209,7 +216,10 @@ void Store::countRefused(const QList<Item> &items) {
     for (const Item &it : items) {
         const qint64 size = it.sourcePath.isEmpty() ? it.bytes.size() : QFileInfo(it.sourcePath).size();
         count.reset();
-        count.bind(1, qint64(it.dataClass)).bind(2, qint64(it.priority)).bind(3, qint64(DropReason::Refused)).bind(4, size);
+        count.bind(1, qint64(it.dataClass))
+            .bind(2, qint64(it.priority))
+            .bind(3, qint64(DropReason::Refused))
+            .bind(4, size);
         durable = durable && count.run(nullptr);
         Usage::Cell &d = drops_[{it.dataClass, it.priority, DropReason::Refused}];
         ++d.items;
@@ -266,13 +276,16 @@ bool Store::putAll(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f
             const qint64 size = b.name.isEmpty() ? it.bytes.size() : b.size;
             QList<Victim> room;
             const QSet<qint64> keep(newIds.begin(), newIds.end());
-            if (!makeRoom(it, size, keep, totals, room, f) || !drop(room, DropReason::Evicted, totals, f)) return abort();
+            if (!makeRoom(it, size, keep, totals, room, f) || !drop(room, DropReason::Evicted, totals, f))
+                return abort();
             evicted << room;
             insert.reset();
             insert.bind(1, qint64(it.kind)).bind(2, it.campaignId).bind(3, qint64(it.dataClass));
             insert.bind(4, qint64(it.priority)).bind(5, it.createdMs).bind(6, it.expiresMs).bind(7, size);
             if (b.name.isEmpty())
-                insert.bind(8, QCryptographicHash::hash(it.bytes, QCryptographicHash::Sha256)).bind(9, it.bytes).bindNull(10);
+                insert.bind(8, QCryptographicHash::hash(it.bytes, QCryptographicHash::Sha256))
+                    .bind(9, it.bytes)
+                    .bindNull(10);
             else
                 insert.bind(8, b.sha256).bindNull(9).bind(10, b.name);
             if (!insert.run(f)) return abort();
@@ -294,7 +307,8 @@ bool Store::putAll(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f
 // is exceeded, then among all while the store's bounds are; each time the
 // lowest priority first, then the oldest, never above the new item's
 // priority, never a leased item nor one of this batch (`keep`). Drops them from `totals`, not from disk.
-bool Store::makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, Totals &totals, QList<Victim> &victims, StoreFailure *f) {
+bool Store::makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, Totals &totals, QList<Victim> &victims,
+                     StoreFailure *f) {
     const qint64 t = now();
     QSet<qint64> chosen;
     auto classBytes = [&] {
@@ -310,10 +324,12 @@ bool Store::makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, To
         QString bound;
     };
     const Pass passes[] = {
-        {"SELECT id, class, priority, size, blob FROM items WHERE priority <= ? AND class = ? ORDER BY priority, created_ms, id",
+        {"SELECT id, class, priority, size, blob FROM items WHERE priority <= ? AND class = ? ORDER BY priority, "
+         "created_ms, id",
          [&] { return quota != config_.classQuota.end() && classBytes() + size > quota->second; },
          QStringLiteral("the quota of %1").arg(nameOf(item.dataClass))},
-        {"SELECT id, class, priority, size, blob FROM items WHERE priority <= ? AND ?2 = ?2 ORDER BY priority, created_ms, id",
+        {"SELECT id, class, priority, size, blob FROM items WHERE priority <= ? AND ?2 = ?2 ORDER BY priority, "
+         "created_ms, id",
          [&] {
              const Usage::Cell s = sum(totals);
              return s.bytes + size > config_.maxBytes || s.items + 1 > config_.maxItems;
@@ -327,7 +343,8 @@ bool Store::makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, To
         while (pass.over() && s.step()) {
             const qint64 id = s.integer(0);
             if (leased(id, t) || chosen.contains(id) || keep.contains(id)) continue;
-            const Victim v{id, DataClass(s.integer(1)), Priority(s.integer(2)), s.integer(3), s.isNull(4) ? QString() : s.text(4)};
+            const Victim v{id, DataClass(s.integer(1)), Priority(s.integer(2)), s.integer(3),
+                           s.isNull(4) ? QString() : s.text(4)};
             chosen.insert(id);
             victims << v;
             Usage::Cell &cell = totals[{v.dataClass, v.priority}];
@@ -344,7 +361,8 @@ bool Store::makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, To
             }
             victims.clear();
             return fail(f, StoreError::Full,
-                        QStringLiteral("no room for an item of %1 (%2, %3) within %4: the rest is of higher priority or in upload")
+                        QStringLiteral(
+                            "no room for an item of %1 (%2, %3) within %4: the rest is of higher priority or in upload")
                             .arg(mib(size), nameOf(item.dataClass), nameOf(item.priority), pass.bound));
         }
     }

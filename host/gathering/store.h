@@ -48,13 +48,13 @@ struct Usage {
         qint64 items = 0;
         qint64 bytes = 0;
     };
-    std::map<std::pair<DataClass, Priority>, Cell> pending;          // what waits
+    std::map<std::pair<DataClass, Priority>, Cell> pending;            // what waits
     std::map<std::tuple<DataClass, Priority, DropReason>, Cell> drops; // since the store was created
-    qint64 items = 0, bytes = 0;        // all pending, payload bytes
-    qint64 maxItems = 0, maxBytes = 0;  // the configured bounds
-    qint64 leased = 0;                  // handed out, not yet acknowledged
-    qint64 oldestPendingMs = 0;         // created time of the oldest pending item; 0 when empty
-    qint64 databaseFileBytes = 0;       // store.db + its WAL on disk (overhead included)
+    qint64 items = 0, bytes = 0;                                       // all pending, payload bytes
+    qint64 maxItems = 0, maxBytes = 0;                                 // the configured bounds
+    qint64 leased = 0;                                                 // handed out, not yet acknowledged
+    qint64 oldestPendingMs = 0;   // created time of the oldest pending item; 0 when empty
+    qint64 databaseFileBytes = 0; // store.db + its WAL on disk (overhead included)
 };
 
 // What a deletion request removed.
@@ -66,12 +66,12 @@ struct Removal {
 class Store : public ItemSink, public DeliveryQueue {
 public:
     struct Config {
-        qint64 maxBytes = 256ll << 20;        // payload bytes, all classes
+        qint64 maxBytes = 256ll << 20; // payload bytes, all classes
         qint64 maxItems = 1'000'000;
         std::map<DataClass, qint64> classQuota; // payload bytes per class (absent: only maxBytes)
-        qint64 inlineLimit = 64 << 10;        // larger payloads go to blobs/
+        qint64 inlineLimit = 64 << 10;          // larger payloads go to blobs/
         qint64 defaultRetentionMs = 7ll * 24 * 3600 * 1000;
-        std::function<qint64()> clock;        // wall clock in ms; default the system's
+        std::function<qint64()> clock; // wall clock in ms; default the system's
     };
 
     Store(QString dir, Config config);
@@ -122,7 +122,8 @@ private:
     bool putAll(const QList<Item> &items, QList<qint64> *ids, StoreFailure *f);
     void countRefused(const QList<Item> &items);
     bool prepareItem(const Item &in, qint64 now, Item *out, BlobFile *blob, StoreFailure *f);
-    bool makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, Totals &totals, QList<Victim> &victims, StoreFailure *f);
+    bool makeRoom(const Item &item, qint64 size, const QSet<qint64> &keep, Totals &totals, QList<Victim> &victims,
+                  StoreFailure *f);
     bool collect(Statement &s, QList<Victim> &out, StoreFailure *f);
     bool drop(const QList<Victim> &victims, DropReason reason, Totals &totals, StoreFailure *f);
     bool removeWhere(const char *selectSql, const std::function<void(Statement &)> &bind, DropReason reason,

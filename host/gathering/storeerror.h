@@ -8,10 +8,10 @@ namespace conduit::gathering {
 
 enum class StoreError {
     None = 0,
-    Io,       // the file system refused (the message names the file and errno; ENOSPC: "disk full")
-    Full,     // the item does not fit within the configured bounds, even after eviction
-    Invalid,  // the item itself is wrong (no payload, both payloads, unreadable source file)
-    Corrupt,  // the database cannot be read as a store
+    Io,      // the file system refused (the message names the file and errno; ENOSPC: "disk full")
+    Full,    // the item does not fit within the configured bounds, even after eviction
+    Invalid, // the item itself is wrong (no payload, both payloads, unreadable source file)
+    Corrupt, // the database cannot be read as a store
 };
 
 struct StoreFailure {

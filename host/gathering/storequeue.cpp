@@ -18,7 +18,8 @@ bool Store::readItem(Statement &s, StoredItem *out, StoreFailure *f) const {
     const auto c = dataClassFromInt(s.integer(3));
     const auto p = priorityFromInt(s.integer(4));
     if (!kind || !c || !p)
-        return fail(f, StoreError::Corrupt, QStringLiteral("store item %1 has an unknown kind, class or priority").arg(s.integer(0)));
+        return fail(f, StoreError::Corrupt,
+                    QStringLiteral("store item %1 has an unknown kind, class or priority").arg(s.integer(0)));
     out->id = s.integer(0);
     out->kind = *kind;
     out->campaignId = s.text(2);
@@ -117,11 +118,13 @@ bool Store::removeWhere(const char *where, const std::function<void(Statement &)
 }
 
 bool Store::deleteClass(DataClass c, Removal *out, StoreFailure *f) {
-    return removeWhere("class = ?", [c](Statement &s) { s.bind(1, qint64(c)); }, DropReason::Deleted, out, f);
+    return removeWhere(
+        "class = ?", [c](Statement &s) { s.bind(1, qint64(c)); }, DropReason::Deleted, out, f);
 }
 
 bool Store::deleteCampaign(const QString &campaignId, Removal *out, StoreFailure *f) {
-    return removeWhere("campaign = ?", [&](Statement &s) { s.bind(1, campaignId); }, DropReason::Deleted, out, f);
+    return removeWhere(
+        "campaign = ?", [&](Statement &s) { s.bind(1, campaignId); }, DropReason::Deleted, out, f);
 }
 
 bool Store::usage(Usage *out, StoreFailure *f) {

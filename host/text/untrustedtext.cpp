@@ -4,20 +4,15 @@ namespace conduit::text {
 
 namespace {
 
-bool isBidiControl(char16_t c)
-{
-    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
+bool isBidiControl(char16_t c) { return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069); }
 
-void appendHex(QString &out, unsigned value, int digits)
-{
+void appendHex(QString &out, unsigned value, int digits) {
     out += QString::number(value, 16).rightJustified(digits, u'0');
 }
 
 } // namespace
 
-QString printable(QStringView text, Newlines newlines)
-{
+QString printable(QStringView text, Newlines newlines) {
     QString out;
     out.reserve(text.size());
     for (const QChar qc : text) {
@@ -46,9 +41,6 @@ QString printable(QStringView text, Newlines newlines)
     return out;
 }
 
-QByteArray printableLocal8Bit(QStringView text, Newlines newlines)
-{
-    return printable(text, newlines).toLocal8Bit();
-}
+QByteArray printableLocal8Bit(QStringView text, Newlines newlines) { return printable(text, newlines).toLocal8Bit(); }
 
 } // namespace conduit::text

@@ -28,8 +28,12 @@ Download::Download(QUrl url, QString path, qint64 length, QString sha256, Downlo
         const qint64 now = bytesTransferred();
         const qint64 rate = (now - windowStartBytes_) * 1000 / options_.speedWindowMs;
         windowStartBytes_ = now;
-        if (fetch_ && rate < options_.minBytesPerSecond && (!options_.bandwidthLimit || options_.bandwidthLimit >= options_.minBytesPerSecond))
-            retry(QStringLiteral("too slow: %1 B/s over %2 s, minimum %3 B/s").arg(rate).arg(options_.speedWindowMs / 1000).arg(options_.minBytesPerSecond));
+        if (fetch_ && rate < options_.minBytesPerSecond &&
+            (!options_.bandwidthLimit || options_.bandwidthLimit >= options_.minBytesPerSecond))
+            retry(QStringLiteral("too slow: %1 B/s over %2 s, minimum %3 B/s")
+                      .arg(rate)
+                      .arg(options_.speedWindowMs / 1000)
+                      .arg(options_.minBytesPerSecond));
     });
     catchUpTimer_.setSingleShot(true);
     connect(&catchUpTimer_, &QTimer::timeout, this, &Download::catchUp);
@@ -44,7 +48,8 @@ Download::~Download() { stopFetch(false); }
 void Download::start() {
     QDir().mkpath(QFileInfo(path_).absolutePath());
     file_.setFileName(path_);
-    if (!file_.open(QIODevice::ReadWrite | QIODevice::Unbuffered)) return fail(QStringLiteral("cannot open %1: %2").arg(path_, file_.errorString()));
+    if (!file_.open(QIODevice::ReadWrite | QIODevice::Unbuffered))
+        return fail(QStringLiteral("cannot open %1: %2").arg(path_, file_.errorString()));
     onDisk_ = file_.size();
     if (onDisk_ > length_) {
         // More than the signed length can only be garbage: start over.
@@ -53,16 +58,20 @@ void Download::start() {
     }
     // A signed length near 2^63 must not overflow into a small "needed".
     const qint64 missing = length_ - onDisk_;
-    const qint64 needed = missing > std::numeric_limits<qint64>::max() - kFreeSpaceMargin ? std::numeric_limits<qint64>::max()
-                                                                                           : missing + kFreeSpaceMargin;
+    const qint64 needed = missing > std::numeric_limits<qint64>::max() - kFreeSpaceMargin
+                              ? std::numeric_limits<qint64>::max()
+                              : missing + kFreeSpaceMargin;
     const QStorageInfo storage(QFileInfo(path_).absolutePath());
     if (storage.isValid() && storage.bytesAvailable() < needed)
-        return fail(QStringLiteral("not enough space in %1: %2 MiB free, %3 MiB needed").arg(storage.rootPath())
-                        .arg(storage.bytesAvailable() >> 20).arg(needed >> 20));
+        return fail(QStringLiteral("not enough space in %1: %2 MiB free, %3 MiB needed")
+                        .arg(storage.rootPath())
+                        .arg(storage.bytesAvailable() >> 20)
+                        .arg(needed >> 20));
     written_ = onDisk_;
     QString error;
     if (!hashPrefix(&error)) return fail(error);
-    if (onDisk_ > 0) qCInfo(lcTransfer).noquote() << "resuming" << url_.toString() << "at byte" << onDisk_ << "of" << length_;
+    if (onDisk_ > 0)
+        qCInfo(lcTransfer).noquote() << "resuming" << url_.toString() << "at byte" << onDisk_ << "of" << length_;
     if (onDisk_ == length_) return complete();
     attempt();
 }
@@ -72,10 +81,11 @@ void Download::attempt() {
     ++attempts_;
     headerSeen_ = false;
     FetchRequest r{url_, options_.headers, options_.tls, file_.handle(), onDisk_, length_, options_.bandwidthLimit};
-    fetch_ = Fetch::start(this, std::move(r),
-                          {[this](int status) { onHeader(status); },
-                           [this](qint64 offset, qint64 size, const QByteArray &bytes) { onChunk(offset, size, bytes); },
-                           [this](const FetchResult &result) { onFetchDone(result); }});
+    fetch_ =
+        Fetch::start(this, std::move(r),
+                     {[this](int status) { onHeader(status); },
+                      [this](qint64 offset, qint64 size, const QByteArray &bytes) { onChunk(offset, size, bytes); },
+                      [this](const FetchResult &result) { onFetchDone(result); }});
     windowStartBytes_ = bytesTransferred();
     speedTimer_.start(options_.speedWindowMs);
     connectTimer_.start(options_.connectTimeoutMs);
@@ -112,7 +122,8 @@ void Download::catchUp() {
 bool Download::hashFromFile(qint64 upTo, QString *error) {
     QByteArray buffer(int(std::min<qint64>(std::max<qint64>(upTo - onDisk_, 0), 1 << 20)), Qt::Uninitialized);
     while (onDisk_ < upTo) {
-        const ssize_t n = ::pread(file_.handle(), buffer.data(), size_t(std::min<qint64>(upTo - onDisk_, buffer.size())), onDisk_);
+        const ssize_t n =
+            ::pread(file_.handle(), buffer.data(), size_t(std::min<qint64>(upTo - onDisk_, buffer.size())), onDisk_);
         if (n <= 0) {
             *error = QStringLiteral("cannot read back %1 at byte %2").arg(path_).arg(onDisk_);
             return false;
@@ -162,10 +173,11 @@ void Download::onFetchDone(const FetchResult &r) {
     }
     if (status >= 400 && status < 500 && status != 408 && status != 429)
         return fail(QStringLiteral("HTTP %1 for %2").arg(status).arg(url_.toString()));
-    if (status >= 300 && status < 400) return fail(QStringLiteral("HTTP %1 redirect refused for %2").arg(status).arg(url_.toString()));
+    if (status >= 300 && status < 400)
+        return fail(QStringLiteral("HTTP %1 redirect refused for %2").arg(status).arg(url_.toString()));
     const QString why = !r.transportError.isEmpty() ? r.transportError
-                        : status >= 400              ? QStringLiteral("HTTP %1").arg(status)
-                                                     : QStringLiteral("connection ended at byte %1 of %2").arg(onDisk_).arg(length_);
+                        : status >= 400             ? QStringLiteral("HTTP %1").arg(status)
+                                        : QStringLiteral("connection ended at byte %1 of %2").arg(onDisk_).arg(length_);
     retry(why);
 }
 
@@ -220,8 +232,10 @@ void Download::complete() {
         // Not the signed image: an attack (or a corrupted server). The
         // reason is set before the file is dropped (so that a retry starts
         // clean), so that a reader sees this, not the emptied file.
-        fail(QStringLiteral("the server sent an image other than the signed one (sha256 %1, the verified target says %2): "
-                            "refused as an attack").arg(got, sha256_));
+        fail(QStringLiteral(
+                 "the server sent an image other than the signed one (sha256 %1, the verified target says %2): "
+                 "refused as an attack")
+                 .arg(got, sha256_));
         truncate();
         return;
     }

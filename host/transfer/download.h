@@ -21,13 +21,13 @@
 namespace conduit::transfer {
 
 struct DownloadOptions {
-    int maxAttempts = 8;            // connections tried before giving up
-    int backoffMs = 1000;           // first retry delay, doubles per attempt
+    int maxAttempts = 8;  // connections tried before giving up
+    int backoffMs = 1000; // first retry delay, doubles per attempt
     int backoffMaxMs = 60000;
     qint64 minBytesPerSecond = 1024; // slower than this over the window: abandoned
     int speedWindowMs = 30000;
-    qint64 bandwidthLimit = 0;      // bytes per second, 0 = unlimited
-    int connectTimeoutMs = 30000;   // no response header for this long
+    qint64 bandwidthLimit = 0;                    // bytes per second, 0 = unlimited
+    int connectTimeoutMs = 30000;                 // no response header for this long
     QList<QPair<QByteArray, QByteArray>> headers; // e.g. Authorization
     std::optional<QSslConfiguration> tls;
 };
@@ -37,7 +37,8 @@ struct DownloadOptions {
 class Download : public QObject {
     Q_OBJECT
 public:
-    Download(QUrl url, QString path, qint64 length, QString sha256, DownloadOptions options = {}, QObject *parent = nullptr);
+    Download(QUrl url, QString path, qint64 length, QString sha256, DownloadOptions options = {},
+             QObject *parent = nullptr);
     ~Download() override;
 
     void start();
@@ -92,8 +93,8 @@ private:
     DownloadOptions options_;
     QFile file_;
     std::shared_ptr<Fetch> fetch_;
-    qint64 onDisk_ = 0;  // written and hashed
-    qint64 written_ = 0; // written by the fetch (hashing may lag behind)
+    qint64 onDisk_ = 0;      // written and hashed
+    qint64 written_ = 0;     // written by the fetch (hashing may lag behind)
     qint64 transferred_ = 0; // by finished attempts
     int attempts_ = 0;
     bool finished_ = false;

@@ -2,7 +2,8 @@
 
 namespace conduit::transfer {
 
-DownloadQueue::DownloadQueue(int maxParallel, QObject *parent) : QObject(parent), maxParallel_(std::max(1, maxParallel)) {}
+DownloadQueue::DownloadQueue(int maxParallel, QObject *parent)
+    : QObject(parent), maxParallel_(std::max(1, maxParallel)) {}
 
 void DownloadQueue::enqueue(Download *download) {
     waiting_ << download;

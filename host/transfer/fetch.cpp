@@ -18,7 +18,9 @@ namespace conduit::transfer {
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { reset(); }
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX *>(ctx_)); }
 void Sha256::reset() { EVP_DigestInit_ex(static_cast<EVP_MD_CTX *>(ctx_), EVP_sha256(), nullptr); }
-void Sha256::addData(const char *data, qint64 size) { EVP_DigestUpdate(static_cast<EVP_MD_CTX *>(ctx_), data, size_t(size)); }
+void Sha256::addData(const char *data, qint64 size) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX *>(ctx_), data, size_t(size));
+}
 QByteArray Sha256::result() {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -28,9 +30,9 @@ QByteArray Sha256::result() {
 
 namespace {
 
-constexpr long kBufferSize = 256 << 10; // libcurl's receive buffer: one chunk per callback at most
-constexpr qint64 kBatch = 256 << 10;      // posted to the owner at most this much at a time
-constexpr qint64 kMaxInFlight = 4 << 20;  // chunk bytes posted to the owner and not yet taken
+constexpr long kBufferSize = 256 << 10;  // libcurl's receive buffer: one chunk per callback at most
+constexpr qint64 kBatch = 256 << 10;     // posted to the owner at most this much at a time
+constexpr qint64 kMaxInFlight = 4 << 20; // chunk bytes posted to the owner and not yet taken
 
 void globalInit() {
     static std::once_flag once;
@@ -83,7 +85,10 @@ struct Fetch::Worker {
             static const QRegularExpression re(QStringLiteral("^bytes (\\d+)-"));
             const auto m = re.match(QString::fromLatin1(contentRange));
             accepting = m.hasMatch() && m.captured(1).toLongLong() == at;
-            if (!accepting) stop(QStringLiteral("server answered a range starting elsewhere (%1)").arg(QString::fromLatin1(contentRange)), false);
+            if (!accepting)
+                stop(QStringLiteral("server answered a range starting elsewhere (%1)")
+                         .arg(QString::fromLatin1(contentRange)),
+                     false);
         } else if (status == 200) {
             skip = at; // Range ignored: the first bytes are the ones we have
             accepting = true;
@@ -124,13 +129,16 @@ struct Fetch::Worker {
         }
         if (n == 0) return size;
         if (at + n > f->request_.length) {
-            stop(QStringLiteral("server sent more than the verified length %1 (endless data attack?)").arg(f->request_.length), true);
+            stop(QStringLiteral("server sent more than the verified length %1 (endless data attack?)")
+                     .arg(f->request_.length),
+                 true);
             return 0;
         }
         // No fdatasync per chunk: after a power cut a torn tail only costs a
         // hash mismatch and a fresh download, never an unverified image.
         if (!writeAll(f->request_.fd, p, n, at)) {
-            stop(QStringLiteral("write to the staging file failed: %1").arg(QString::fromLocal8Bit(strerror(errno))), true);
+            stop(QStringLiteral("write to the staging file failed: %1").arg(QString::fromLocal8Bit(strerror(errno))),
+                 true);
             return 0;
         }
         if (batch.isEmpty()) {
@@ -178,20 +186,22 @@ struct Fetch::Worker {
         if (r.offset > 0) curl_easy_setopt(easy, CURLOPT_RANGE, (QByteArray::number(r.offset) + '-').constData());
         for (const auto &h : r.headers) *headers = curl_slist_append(*headers, (h.first + ": " + h.second).constData());
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *headers);
-        curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, +[](char *b, size_t s, size_t n, void *w) {
-            return static_cast<Worker *>(w)->onHeader(b, s * n);
-        });
+        curl_easy_setopt(
+            easy, CURLOPT_HEADERFUNCTION,
+            +[](char *b, size_t s, size_t n, void *w) { return static_cast<Worker *>(w)->onHeader(b, s * n); });
         curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
-        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, +[](char *b, size_t s, size_t n, void *w) {
-            return static_cast<Worker *>(w)->onBody(b, s * n);
-        });
+        curl_easy_setopt(
+            easy, CURLOPT_WRITEFUNCTION,
+            +[](char *b, size_t s, size_t n, void *w) { return static_cast<Worker *>(w)->onBody(b, s * n); });
         curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
         if (r.tls) {
             // The same trust as the DDI client's: the configured CA set
             // (pinning) and client certificate, handed over as PEM.
             QByteArray ca, chain, key;
             for (const QSslCertificate &c : r.tls->caCertificates()) ca += c.toPem();
-            const auto local = r.tls->localCertificateChain().isEmpty() ? QList<QSslCertificate>{r.tls->localCertificate()} : r.tls->localCertificateChain();
+            const auto local = r.tls->localCertificateChain().isEmpty()
+                                   ? QList<QSslCertificate>{r.tls->localCertificate()}
+                                   : r.tls->localCertificateChain();
             for (const QSslCertificate &c : local)
                 if (!c.isNull()) chain += c.toPem();
             if (!r.tls->privateKey().isNull()) key = r.tls->privateKey().toPem();
@@ -236,9 +246,12 @@ void Fetch::join() {
 void Fetch::post(std::function<void()> call) {
     // Runs on the owner's thread, unless the owner is gone (Qt drops the
     // event) or no longer wants this fetch (aborted).
-    QMetaObject::invokeMethod(owner_, [self = shared_from_this(), call = std::move(call)] {
-        if (self->live_) call();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        owner_,
+        [self = shared_from_this(), call = std::move(call)] {
+            if (self->live_) call();
+        },
+        Qt::QueuedConnection);
 }
 
 void Fetch::run() {
@@ -268,7 +281,8 @@ void Fetch::run() {
     curl_slist_free_all(headers);
     w.result.status = int(w.status);
     if (code != CURLE_OK && w.result.verdict.isEmpty())
-        w.result.transportError = errorBuffer[0] ? QString::fromLocal8Bit(errorBuffer) : QString::fromLatin1(curl_easy_strerror(code));
+        w.result.transportError =
+            errorBuffer[0] ? QString::fromLocal8Bit(errorBuffer) : QString::fromLatin1(curl_easy_strerror(code));
     post([self = shared_from_this(), r = w.result] {
         if (self->callbacks_.done) self->callbacks_.done(r);
     });

@@ -53,7 +53,7 @@ struct FetchRequest {
 };
 
 struct FetchResult {
-    int status = 0;        // HTTP status, 0 when no response came
+    int status = 0;         // HTTP status, 0 when no response came
     QString transportError; // libcurl's reason when the connection failed
     QString verdict;        // the fetch stopped itself for this reason
     bool fatal = false;     // ... and retrying cannot help
@@ -62,12 +62,12 @@ struct FetchResult {
 class Fetch : public std::enable_shared_from_this<Fetch> {
 public:
     struct Callbacks {
-        std::function<void(int status)> header;                               // response headers in
+        std::function<void(int status)> header; // response headers in
         // Written up to offset + size. The bytes come along while
         // the owner keeps up; when it falls behind (kMaxInFlight), they are
         // only on disk (bytes empty) and the network is not slowed.
         std::function<void(qint64 offset, qint64 size, const QByteArray &bytes)> chunk;
-        std::function<void(const FetchResult &)> done;                        // the attempt ended
+        std::function<void(const FetchResult &)> done; // the attempt ended
     };
 
     static std::shared_ptr<Fetch> start(QObject *owner, FetchRequest request, Callbacks callbacks);
@@ -98,9 +98,9 @@ private:
     std::atomic<bool> abort_{false};
     std::atomic<qint64> transferred_{0};
     std::atomic<qint64> position_{0};
-    std::atomic<qint64> inFlight_{0};      // posted chunk bytes the owner has not taken yet
+    std::atomic<qint64> inFlight_{0};        // posted chunk bytes the owner has not taken yet
     std::atomic<bool> advancePosted_{false}; // a bytes-less chunk event is pending
-    void *multi_ = nullptr; // CURLM*, for the wakeup
+    void *multi_ = nullptr;                  // CURLM*, for the wakeup
     std::thread thread_;
 };
 

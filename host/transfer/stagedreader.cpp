@@ -29,21 +29,22 @@ StagedReader::StagedReader(Download *download, QObject *parent) : QIODevice(pare
 
 qint64 StagedReader::readable() const {
     if (!download_) return 0;
-    const qint64 limit = download_->succeeded() ? download_->length() : std::min(download_->bytesOnDisk(), download_->length() - 1);
+    const qint64 limit =
+        download_->succeeded() ? download_->length() : std::min(download_->bytesOnDisk(), download_->length() - 1);
     return std::max<qint64>(0, limit - position_);
 }
 
 qint64 StagedReader::bytesAvailable() const { return readable() + QIODevice::bytesAvailable(); }
 
-bool StagedReader::atEnd() const {
-    return download_ && download_->succeeded() && position_ == download_->length();
-}
+bool StagedReader::atEnd() const { return download_ && download_->succeeded() && position_ == download_->length(); }
 
-QString StagedReader::verifiedSha256() const { return atEnd() && !restartedUnderUs_ ? download_->verifiedSha256() : QString(); }
+QString StagedReader::verifiedSha256() const {
+    return atEnd() && !restartedUnderUs_ ? download_->verifiedSha256() : QString();
+}
 
 void StagedReader::onReceived(qint64 offset, const QByteArray &chunk) {
     if (offset + chunk.size() <= position_) return; // already served from the file
-    cache_.push_back({offset, chunk});               // shares the bytes, no copy
+    cache_.push_back({offset, chunk});              // shares the bytes, no copy
     cacheBytes_ += chunk.size();
     while (cacheBytes_ > kCacheLimit) {
         cacheBytes_ -= cache_.front().bytes.size();

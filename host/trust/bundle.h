@@ -27,14 +27,14 @@ namespace conduit::trust {
 inline constexpr int kBundleFormat = 1;
 
 struct BundleLimits {
-    qint64 maxEntries = 10000;                     // headers, directories included
-    qint64 maxIndexBytes = 1024 * 1024;            // bundle.json
-    qint64 maxMetadataBytes = 16 * 1024 * 1024;    // each director/ or image/ file
-    qint64 maxTargetBytes = qint64(64) << 30;      // each targets/ file
+    qint64 maxEntries = 10000;                  // headers, directories included
+    qint64 maxIndexBytes = 1024 * 1024;         // bundle.json
+    qint64 maxMetadataBytes = 16 * 1024 * 1024; // each director/ or image/ file
+    qint64 maxTargetBytes = qint64(64) << 30;   // each targets/ file
 };
 
 struct BundleEntry {
-    QString path;        // archive path without a trailing '/'
+    QString path; // archive path without a trailing '/'
     bool directory = false;
     qint64 dataOffset = 0; // of the file's bytes in the archive
     qint64 size = 0;

@@ -13,18 +13,16 @@ namespace conduit::trust {
 
 namespace {
 
-std::optional<QByteArray> readPem(const QString &path)
-{
+std::optional<QByteArray> readPem(const QString &path) {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly) || file.size() > 1024 * 1024)
-        return std::nullopt;
+    if (!file.open(QIODevice::ReadOnly) || file.size() > 1024 * 1024) return std::nullopt;
     return file.readAll();
 }
 
 } // namespace
 
-Result<QSslConfiguration> tlsConfigurationFromFiles(const QString &caFile, const QString &certFile, const QString &keyFile)
-{
+Result<QSslConfiguration> tlsConfigurationFromFiles(const QString &caFile, const QString &certFile,
+                                                    const QString &keyFile) {
     QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
     tls.setProtocol(QSsl::TlsV1_2OrLater);
     tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
@@ -38,12 +36,12 @@ Result<QSslConfiguration> tlsConfigurationFromFiles(const QString &caFile, const
     if (!certFile.isEmpty() || !keyFile.isEmpty()) {
         const auto certPem = readPem(certFile);
         const auto keyPem = readPem(keyFile);
-        const QList<QSslCertificate> certs = certPem ? QSslCertificate::fromData(*certPem, QSsl::Pem) : QList<QSslCertificate>();
+        const QList<QSslCertificate> certs =
+            certPem ? QSslCertificate::fromData(*certPem, QSsl::Pem) : QList<QSslCertificate>();
         if (certs.isEmpty())
             return trustError(TrustErrorKind::BadKey, QStringLiteral("no client certificate in %1").arg(certFile));
         QSslKey key(keyPem.value_or(QByteArray()), QSsl::Ec, QSsl::Pem);
-        if (key.isNull())
-            key = QSslKey(keyPem.value_or(QByteArray()), QSsl::Rsa, QSsl::Pem);
+        if (key.isNull()) key = QSslKey(keyPem.value_or(QByteArray()), QSsl::Rsa, QSsl::Pem);
         if (key.isNull())
             return trustError(TrustErrorKind::BadKey, QStringLiteral("no EC or RSA private key in %1").arg(keyFile));
         tls.setLocalCertificate(certs.first());
@@ -53,16 +51,13 @@ Result<QSslConfiguration> tlsConfigurationFromFiles(const QString &caFile, const
 }
 
 HttpMetadataSource::HttpMetadataSource(HttpSourceConfig config)
-    : m_config(std::move(config)), m_network(std::make_unique<QNetworkAccessManager>())
-{
-    if (!m_config.baseUrl.path().endsWith(u'/'))
-        m_config.baseUrl.setPath(m_config.baseUrl.path() + u'/');
+    : m_config(std::move(config)), m_network(std::make_unique<QNetworkAccessManager>()) {
+    if (!m_config.baseUrl.path().endsWith(u'/')) m_config.baseUrl.setPath(m_config.baseUrl.path() + u'/');
 }
 
 HttpMetadataSource::~HttpMetadataSource() = default;
 
-std::optional<QByteArray> HttpMetadataSource::fetch(const QString &name, qint64 maxBytes)
-{
+std::optional<QByteArray> HttpMetadataSource::fetch(const QString &name, qint64 maxBytes) {
     m_lastError.clear();
     maxBytes = qBound<qint64>(0, maxBytes, qint64(1) << 40); // keeps maxBytes + 1 meaningful
     if (!isSafeRoleName(name)) {
@@ -72,8 +67,7 @@ std::optional<QByteArray> HttpMetadataSource::fetch(const QString &name, qint64 
     QNetworkRequest request(m_config.baseUrl.resolved(QUrl(name)));
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
-    if (m_config.tls)
-        request.setSslConfiguration(*m_config.tls);
+    if (m_config.tls) request.setSslConfiguration(*m_config.tls);
 
     QNetworkReply *reply = m_network->get(request);
     std::unique_ptr<QNetworkReply> owner(reply);
@@ -97,12 +91,17 @@ std::optional<QByteArray> HttpMetadataSource::fetch(const QString &name, qint64 
         }
     });
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QObject::connect(&total, &QTimer::timeout, &loop, [&] { timedOut = true; reply->abort(); });
-    QObject::connect(&stall, &QTimer::timeout, &loop, [&] { timedOut = true; reply->abort(); });
+    QObject::connect(&total, &QTimer::timeout, &loop, [&] {
+        timedOut = true;
+        reply->abort();
+    });
+    QObject::connect(&stall, &QTimer::timeout, &loop, [&] {
+        timedOut = true;
+        reply->abort();
+    });
     total.start(m_config.timeoutMs);
     stall.start(m_config.stallTimeoutMs);
-    if (!reply->isFinished())
-        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    if (!reply->isFinished()) loop.exec(QEventLoop::ExcludeUserInputEvents);
 
     const QUrl url = reply->url();
     if (tooLarge) {
@@ -115,10 +114,10 @@ std::optional<QByteArray> HttpMetadataSource::fetch(const QString &name, qint64 
     }
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (reply->error() != QNetworkReply::NoError || status != 200) {
-        m_lastError = status == 404 ? QStringLiteral("%1: not found").arg(url.toString())
-                                    : QStringLiteral("%1: %2 (HTTP %3)").arg(url.toString(), reply->errorString()).arg(status);
-        if (status != 404)
-            qCWarning(lcTrust) << m_lastError;
+        m_lastError = status == 404
+                          ? QStringLiteral("%1: not found").arg(url.toString())
+                          : QStringLiteral("%1: %2 (HTTP %3)").arg(url.toString(), reply->errorString()).arg(status);
+        if (status != 404) qCWarning(lcTrust) << m_lastError;
         return std::nullopt;
     }
     body += reply->read(qMax<qint64>(maxBytes + 1 - body.size(), 0));

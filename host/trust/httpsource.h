@@ -22,15 +22,16 @@ class QNetworkAccessManager;
 namespace conduit::trust {
 
 struct HttpSourceConfig {
-    QUrl baseUrl;                     // the repository directory, e.g. https://repo/director/
+    QUrl baseUrl;                         // the repository directory, e.g. https://repo/director/
     std::optional<QSslConfiguration> tls; // CA, client certificate (mutual TLS); default: system CAs
-    int timeoutMs = 30000;            // whole request
-    int stallTimeoutMs = 10000;       // no byte received for this long: slow-retrieval attack
+    int timeoutMs = 30000;                // whole request
+    int stallTimeoutMs = 10000;           // no byte received for this long: slow-retrieval attack
 };
 
 // TLS settings from PEM files: `caFile` replaces the system CAs when given;
 // `certFile` + `keyFile` is the vehicle's client certificate.
-Result<QSslConfiguration> tlsConfigurationFromFiles(const QString &caFile, const QString &certFile, const QString &keyFile);
+Result<QSslConfiguration> tlsConfigurationFromFiles(const QString &caFile, const QString &certFile,
+                                                    const QString &keyFile);
 
 class HttpMetadataSource : public MetadataSource {
 public:

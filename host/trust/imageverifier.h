@@ -54,7 +54,7 @@ private:
         QString algorithm;
         QString expected;
         std::unique_ptr<Botan::HashFunction> hash; // null when delegated
-        QString provided;                           // the delegated digest
+        QString provided;                          // the delegated digest
     };
     QString m_name;
     qint64 m_expectedLength = 0;

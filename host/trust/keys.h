@@ -22,7 +22,7 @@
 namespace Botan {
 class Public_Key;
 class Private_Key;
-}
+} // namespace Botan
 
 namespace conduit::trust {
 

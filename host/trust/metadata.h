@@ -23,13 +23,13 @@ struct Signature {
 
 // One metadata file: { "signatures": [...], "signed": {...} }.
 struct SignedMetadata {
-    QString type;       // signed._type
+    QString type; // signed._type
     qint64 version = 0;
-    QDateTime expires;  // UTC
+    QDateTime expires; // UTC
     JsonValue signedPart;
     QByteArray canonicalSigned; // the bytes the signatures cover
     std::vector<Signature> signatures;
-    QByteArray raw;     // as fetched, for hashing and persisting
+    QByteArray raw; // as fetched, for hashing and persisting
 };
 
 // Parses and checks the envelope and `_type` (expectedType "targets" also for
@@ -66,8 +66,7 @@ struct MetaFile {
     std::map<QString, QString> hashes; // algorithm -> lowercase hex
 };
 // Checks optional length and all hashes of a listed metadata file.
-Status checkMetaFile(QByteArrayView raw, const MetaFile &listing, const QString &fileName,
-                     const QString &listedIn);
+Status checkMetaFile(QByteArrayView raw, const MetaFile &listing, const QString &fileName, const QString &listedIn);
 
 struct TimestampMetadata {
     SignedMetadata metadata;

@@ -62,11 +62,11 @@ struct TrustedRole {
 
 // What a repository client must remember between updates.
 struct RepositoryState {
-    QByteArray root;                         // the trusted root metadata file
+    QByteArray root; // the trusted root metadata file
     TrustedRole timestamp;
     TrustedRole snapshot;
-    std::map<QString, qint64> snapshotMeta;  // file name -> version in the trusted snapshot
-    std::map<QString, TrustedRole> targets;  // "targets", delegated role names
+    std::map<QString, qint64> snapshotMeta; // file name -> version in the trusted snapshot
+    std::map<QString, TrustedRole> targets; // "targets", delegated role names
 
     qint64 rootVersion() const;
     JsonValue toJson() const;
@@ -79,8 +79,8 @@ struct RepositoryState {
 Result<RepositoryState> stateFromInitialRoot(const QByteArray &rootJson, const RoleLimits &limits = {});
 
 struct VerifiedRepository {
-    QString name; // "director", "image": used in messages
-    RepositoryState state;  // the state to persist after a fully successful update
+    QString name;          // "director", "image": used in messages
+    RepositoryState state; // the state to persist after a fully successful update
     RootMetadata root;
     TimestampMetadata timestamp;
     SnapshotMetadata snapshot;

@@ -15,7 +15,7 @@
 namespace conduit::trust {
 
 struct BuilderRole {
-    std::vector<SigningKey> keys;                   // listed as the role's keys
+    std::vector<SigningKey> keys; // listed as the role's keys
     qint64 threshold = 1;
     qint64 version = 1;
     QDateTime expires;
@@ -46,7 +46,7 @@ public:
     std::vector<BuilderDelegation> delegations;
     std::map<QString, JsonValue> targetFiles;
     bool consistentSnapshot = true;
-    bool listLengthsAndHashes = true; // in timestamp and snapshot meta
+    bool listLengthsAndHashes = true;  // in timestamp and snapshot meta
     bool addDelegationsMember = false; // write "delegations" even when empty
 
     void addTarget(const QString &name, QByteArrayView content, const JsonValue &custom = {});

@@ -11,8 +11,8 @@ namespace conduit::trust {
 struct TrustedState {
     RepositoryState director;
     RepositoryState image;
-    QDateTime lastTrustedTime;                   // invalid until the first update
-    std::map<QString, qint64> releaseCounters;   // ECU serial -> release counter
+    QDateTime lastTrustedTime;                 // invalid until the first update
+    std::map<QString, qint64> releaseCounters; // ECU serial -> release counter
 
     JsonValue toJson() const;
     static Result<TrustedState> fromJson(const JsonValue &json);

@@ -26,8 +26,8 @@ struct Vehicle {
 
 // Signed install policy of one target; conditions absent mean "no condition".
 struct InstallPolicy {
-    qint64 phase = 0;                 // lower phases install first
-    QStringList dependencies;         // target names that must be installed first
+    qint64 phase = 0;         // lower phases install first
+    QStringList dependencies; // target names that must be installed first
     bool requiresParked = false;
     std::optional<qint64> minBatterySoc; // percent
 };
@@ -35,8 +35,8 @@ struct InstallPolicy {
 struct VerifiedTarget {
     QString ecuSerial;
     QString hardwareId;
-    QString name;                 // target name in both repositories
-    QString imagePath;            // path under the Image repository's targets/
+    QString name;      // target name in both repositories
+    QString imagePath; // path under the Image repository's targets/
     qint64 length = 0;
     std::map<QString, QString> hashes;
     qint64 releaseCounter = 0;

@@ -14,66 +14,52 @@ struct Field {
     int size;
 };
 constexpr Field kName{0, 100}, kMode{100, 8}, kUid{108, 8}, kGid{116, 8}, kSize{124, 12}, kMtime{136, 12},
-        kChecksum{148, 8}, kTypeFlag{156, 1}, kLinkName{157, 100}, kMagic{257, 6}, kVersion{263, 2},
-        kUname{265, 32}, kGname{297, 32}, kDevMajor{329, 8}, kDevMinor{337, 8}, kPrefix{345, 155};
+    kChecksum{148, 8}, kTypeFlag{156, 1}, kLinkName{157, 100}, kMagic{257, 6}, kVersion{263, 2}, kUname{265, 32},
+    kGname{297, 32}, kDevMajor{329, 8}, kDevMinor{337, 8}, kPrefix{345, 155};
 
-TrustError malformed(const QString &what)
-{
-    return trustError(TrustErrorKind::Malformed, what);
-}
+TrustError malformed(const QString &what) { return trustError(TrustErrorKind::Malformed, what); }
 
 // Octal digits, optionally preceded by spaces and followed by NULs/spaces.
 // A field full of digits (no terminator) is allowed, as POSIX permits.
-std::optional<qint64> parseOctal(const char *block, Field field)
-{
+std::optional<qint64> parseOctal(const char *block, Field field) {
     const char *p = block + field.offset;
     int i = 0;
-    while (i < field.size && p[i] == ' ')
-        ++i;
+    while (i < field.size && p[i] == ' ') ++i;
     qint64 value = 0;
     int digits = 0;
     for (; i < field.size && p[i] >= '0' && p[i] <= '7'; ++i, ++digits) {
-        if (value > (std::numeric_limits<qint64>::max() >> 3))
-            return std::nullopt;
+        if (value > (std::numeric_limits<qint64>::max() >> 3)) return std::nullopt;
         value = value * 8 + (p[i] - '0');
     }
-    if (digits == 0)
-        return std::nullopt;
+    if (digits == 0) return std::nullopt;
     for (; i < field.size; ++i) {
-        if (p[i] != '\0' && p[i] != ' ')
-            return std::nullopt;
+        if (p[i] != '\0' && p[i] != ' ') return std::nullopt;
     }
     return value;
 }
 
 // The bytes of a NUL-terminated (or full) string field; anything but NULs
 // after the terminator is refused, so no hidden name can ride behind it.
-std::optional<QByteArray> stringField(const char *block, Field field)
-{
+std::optional<QByteArray> stringField(const char *block, Field field) {
     const char *p = block + field.offset;
     const int length = int(strnlen(p, size_t(field.size)));
     for (int i = length; i < field.size; ++i) {
-        if (p[i] != '\0')
-            return std::nullopt;
+        if (p[i] != '\0') return std::nullopt;
     }
     return QByteArray(p, length);
 }
 
-void putOctal(char *block, Field field, qint64 value)
-{
+void putOctal(char *block, Field field, qint64 value) {
     // size-1 digits and a NUL when they fit, else all digits (size field only).
     const int digits = value < (qint64(1) << (3 * (field.size - 1))) ? field.size - 1 : field.size;
-    for (int i = digits - 1; i >= 0; --i, value >>= 3)
-        block[field.offset + i] = char('0' + (value & 7));
+    for (int i = digits - 1; i >= 0; --i, value >>= 3) block[field.offset + i] = char('0' + (value & 7));
 }
 
-void putString(char *block, Field field, const QByteArray &text)
-{
+void putString(char *block, Field field, const QByteArray &text) {
     std::memcpy(block + field.offset, text.constData(), size_t(qMin<qsizetype>(text.size(), field.size)));
 }
 
-unsigned checksumOf(const char *block)
-{
+unsigned checksumOf(const char *block) {
     unsigned sum = 0;
     for (int i = 0; i < kBlockSize; ++i) {
         const bool inField = i >= kChecksum.offset && i < kChecksum.offset + kChecksum.size;
@@ -82,49 +68,48 @@ unsigned checksumOf(const char *block)
     return sum;
 }
 
-EntryType typeOf(char flag)
-{
+EntryType typeOf(char flag) {
     switch (flag) {
-    case '0': case '\0': case '7': return EntryType::File; // '7' contiguous = regular
+    case '0':
+    case '\0':
+    case '7': return EntryType::File; // '7' contiguous = regular
     case '5': return EntryType::Directory;
     case '1': return EntryType::HardLink;
     case '2': return EntryType::SymLink;
     case '3': return EntryType::CharDevice;
     case '4': return EntryType::BlockDevice;
     case '6': return EntryType::Fifo;
-    case 'x': case 'g': case 'L': case 'K': return EntryType::Extension;
+    case 'x':
+    case 'g':
+    case 'L':
+    case 'K': return EntryType::Extension;
     default: return EntryType::Other;
     }
 }
 
 } // namespace
 
-bool isZeroBlock(const char *block)
-{
+bool isZeroBlock(const char *block) {
     for (int i = 0; i < kBlockSize; ++i) {
-        if (block[i] != '\0')
-            return false;
+        if (block[i] != '\0') return false;
     }
     return true;
 }
 
-Result<Header> decodeHeader(const char *block)
-{
+Result<Header> decodeHeader(const char *block) {
     if (std::memcmp(block + kMagic.offset, "ustar\0", 6) != 0 || std::memcmp(block + kVersion.offset, "00", 2) != 0)
         return malformed(QStringLiteral("not a POSIX ustar header (magic \"ustar\\0\" \"00\" required)"));
     const auto stored = parseOctal(block, kChecksum);
-    if (!stored)
-        return malformed(QStringLiteral("unreadable header checksum"));
+    if (!stored) return malformed(QStringLiteral("unreadable header checksum"));
     if (unsigned(*stored) != checksumOf(block))
-        return malformed(QStringLiteral("header checksum mismatch (stored %1, computed %2)").arg(*stored).arg(checksumOf(block)));
+        return malformed(
+            QStringLiteral("header checksum mismatch (stored %1, computed %2)").arg(*stored).arg(checksumOf(block)));
 
     Header header;
     const auto name = stringField(block, kName);
     const auto prefix = stringField(block, kPrefix);
-    if (!name || !prefix)
-        return malformed(QStringLiteral("NUL byte inside the entry name"));
-    if (name->isEmpty())
-        return malformed(QStringLiteral("empty entry name"));
+    if (!name || !prefix) return malformed(QStringLiteral("NUL byte inside the entry name"));
+    if (name->isEmpty()) return malformed(QStringLiteral("empty entry name"));
     header.path = prefix->isEmpty() ? *name : *prefix + '/' + *name;
 
     header.typeFlag = block[kTypeFlag.offset];
@@ -137,14 +122,14 @@ Result<Header> decodeHeader(const char *block)
     const auto size = parseOctal(block, kSize);
     const auto mtime = parseOctal(block, kMtime);
     if (!size || !mtime || !parseOctal(block, kMode))
-        return malformed(QStringLiteral("invalid octal number in the header of \"%1\"").arg(QString::fromUtf8(header.path)));
+        return malformed(
+            QStringLiteral("invalid octal number in the header of \"%1\"").arg(QString::fromUtf8(header.path)));
     header.size = *size;
     header.mtime = *mtime;
     return header;
 }
 
-Result<QByteArray> encodeHeader(const QByteArray &path, bool directory, qint64 size, qint64 mtime)
-{
+Result<QByteArray> encodeHeader(const QByteArray &path, bool directory, qint64 size, qint64 mtime) {
     const QByteArray full = directory ? path + '/' : path;
     QByteArray name = full, prefix;
     if (full.size() > kName.size) {
@@ -156,8 +141,7 @@ Result<QByteArray> encodeHeader(const QByteArray &path, bool directory, qint64 s
                 break;
             }
         }
-        if (split < 0)
-            return malformed(QStringLiteral("path too long for ustar: \"%1\"").arg(QString::fromUtf8(path)));
+        if (split < 0) return malformed(QStringLiteral("path too long for ustar: \"%1\"").arg(QString::fromUtf8(path)));
         prefix = full.left(split);
         name = full.mid(split + 1);
     }
@@ -182,8 +166,7 @@ Result<QByteArray> encodeHeader(const QByteArray &path, bool directory, qint64 s
     putString(b, kPrefix, prefix);
     // Six octal digits, NUL, space: the traditional layout every tar reads.
     const unsigned sum = checksumOf(b);
-    for (int i = 5, v = int(sum); i >= 0; --i, v >>= 3)
-        b[kChecksum.offset + i] = char('0' + (v & 7));
+    for (int i = 5, v = int(sum); i >= 0; --i, v >>= 3) b[kChecksum.offset + i] = char('0' + (v & 7));
     b[kChecksum.offset + 6] = '\0';
     b[kChecksum.offset + 7] = ' ';
     return block;

@@ -18,7 +18,7 @@ inline constexpr qint64 kMaxSize = (qint64(1) << 36) - 1;
 enum class EntryType { File, Directory, HardLink, SymLink, CharDevice, BlockDevice, Fifo, Extension, Other };
 
 struct Header {
-    QByteArray path;    // prefix + '/' + name, as raw bytes (not yet validated)
+    QByteArray path; // prefix + '/' + name, as raw bytes (not yet validated)
     EntryType type = EntryType::Other;
     char typeFlag = 0;
     qint64 size = 0;
@@ -26,10 +26,7 @@ struct Header {
     bool hasLinkName = false;
 };
 
-inline qint64 paddedSize(qint64 size)
-{
-    return (size + kBlockSize - 1) / kBlockSize * kBlockSize;
-}
+inline qint64 paddedSize(qint64 size) { return (size + kBlockSize - 1) / kBlockSize * kBlockSize; }
 
 bool isZeroBlock(const char *block);
 

@@ -13,17 +13,19 @@ trust::Vehicle vehicleOf(const QList<core::DeviceRecord> &devices, const QString
     return vehicle;
 }
 
-error::Result<Admitted, AdmissionStep> admit(const QString &trustStatePath, const trust::Vehicle &vehicle, UpdateOffer &offer,
-                                             const QDateTime &now) {
+error::Result<Admitted, AdmissionStep> admit(const QString &trustStatePath, const trust::Vehicle &vehicle,
+                                             UpdateOffer &offer, const QDateTime &now) {
     using Step = AdmissionStep;
     const trust::TrustStore store(trustStatePath);
     if (!store.exists())
-        return AdmissionRefusal{Step::TrustedState,
-                                QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(trustStatePath)};
+        return AdmissionRefusal{
+            Step::TrustedState,
+            QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(trustStatePath)};
     auto trusted = store.load();
     if (!trusted)
-        return AdmissionRefusal{Step::TrustedState,
-                                QStringLiteral("the trusted state at %1 cannot be used: %2").arg(trustStatePath, trusted.error().message)};
+        return AdmissionRefusal{
+            Step::TrustedState,
+            QStringLiteral("the trusted state at %1 cannot be used: %2").arg(trustStatePath, trusted.error().message)};
     auto update = trust::verifyUptane(*trusted, offer.director(), offer.image(), vehicle, now);
     if (!update) return AdmissionRefusal{Step::Uptane, update.error().message};
     if (auto why = offer.bindPayloads(update->targets)) return AdmissionRefusal{Step::Payloads, *why};

@@ -52,7 +52,7 @@ struct Admitted {
 // The vehicle Uptane verifies for: the inventory's ECUs, and the VIN if known.
 trust::Vehicle vehicleOf(const QList<core::DeviceRecord> &devices, const QString &vin = {});
 
-error::Result<Admitted, AdmissionStep> admit(const QString &trustStatePath, const trust::Vehicle &vehicle, UpdateOffer &offer,
-                                             const QDateTime &now);
+error::Result<Admitted, AdmissionStep> admit(const QString &trustStatePath, const trust::Vehicle &vehicle,
+                                             UpdateOffer &offer, const QDateTime &now);
 
 } // namespace conduit::upstream

@@ -2,7 +2,6 @@
 
 #include <QStringList>
 
-
 namespace conduit::upstream {
 
 namespace {
@@ -13,7 +12,9 @@ QString sha256Of(const trust::VerifiedTarget &t) {
 }
 
 ArtifactRefusal attack(ArtifactRefusal::Kind kind, const OfferedArtifact &a) {
-    return {kind, QStringLiteral("%1 matches no target signed for this vehicle: refused as an attack").arg(describeArtifact(a))};
+    return {
+        kind,
+        QStringLiteral("%1 matches no target signed for this vehicle: refused as an attack").arg(describeArtifact(a))};
 }
 
 } // namespace
@@ -24,7 +25,8 @@ QString describeArtifact(const OfferedArtifact &a) {
 }
 
 std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<trust::VerifiedTarget> &targets,
-                                                            const QList<OfferedArtifact> &offered, ArtifactPolicy policy) {
+                                                            const QList<OfferedArtifact> &offered,
+                                                            ArtifactPolicy policy) {
     ArtifactMatch m;
     for (int i = 0; i < int(offered.size()); ++i) {
         const OfferedArtifact &a = offered.at(i);
@@ -40,8 +42,10 @@ std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<tr
                 hashOf = &t;
             }
             if (!hashMatches || t.length != a.size) continue;
-            if (m.artifactOf.emplace(t.name, i).second) carries = true;
-            else if (repeats.isEmpty()) repeats = t.name;
+            if (m.artifactOf.emplace(t.name, i).second)
+                carries = true;
+            else if (repeats.isEmpty())
+                repeats = t.name;
         }
         if (carries) continue;
         if (!repeats.isEmpty()) {
@@ -49,10 +53,12 @@ std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<tr
             continue;
         }
         if (sameHash) {
-            return ArtifactRefusal{ArtifactRefusal::Kind::LengthMismatch,
-                                   QStringLiteral("%1 has the SHA-256 of target %2 but not its signed length of %3 bytes: "
-                                                  "refused as an attack")
-                                       .arg(describeArtifact(a), hashOf->name).arg(hashOf->length)};
+            return ArtifactRefusal{
+                ArtifactRefusal::Kind::LengthMismatch,
+                QStringLiteral("%1 has the SHA-256 of target %2 but not its signed length of %3 bytes: "
+                               "refused as an attack")
+                    .arg(describeArtifact(a), hashOf->name)
+                    .arg(hashOf->length)};
         }
         if (sameName) return attack(ArtifactRefusal::Kind::ImpersonatesTarget, a);
         if (policy == ArtifactPolicy::RefuseUnsigned) return attack(ArtifactRefusal::Kind::Unsigned, a);
@@ -63,11 +69,13 @@ std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<tr
         QStringList instead;
         for (const IgnoredArtifact &ig : m.ignored)
             if (ig.why == IgnoredArtifact::Why::NoSignedTarget) instead << describeArtifact(offered.at(ig.artifact));
-        return ArtifactRefusal{ArtifactRefusal::Kind::MissingArtifact,
-                               QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it%3")
-                                   .arg(t.name, t.ecuSerial,
-                                        instead.isEmpty() ? QString()
-                                                          : QStringLiteral(" (offered instead: %1)").arg(instead.join(QStringLiteral(", "))))};
+        return ArtifactRefusal{
+            ArtifactRefusal::Kind::MissingArtifact,
+            QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it%3")
+                .arg(t.name, t.ecuSerial,
+                     instead.isEmpty()
+                         ? QString()
+                         : QStringLiteral(" (offered instead: %1)").arg(instead.join(QStringLiteral(", "))))};
     }
     return m;
 }

@@ -49,7 +49,7 @@ struct IgnoredArtifact {
     enum class Why { NoSignedTarget, Duplicate };
     int artifact = -1; // index into the offered artifacts
     Why why = Why::NoSignedTarget;
-    QString target;    // Duplicate: the target whose bytes it repeats
+    QString target; // Duplicate: the target whose bytes it repeats
     bool operator==(const IgnoredArtifact &) const = default;
 };
 
@@ -70,6 +70,7 @@ struct ArtifactRefusal {
 };
 
 std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<trust::VerifiedTarget> &targets,
-                                                            const QList<OfferedArtifact> &offered, ArtifactPolicy policy);
+                                                            const QList<OfferedArtifact> &offered,
+                                                            ArtifactPolicy policy);
 
 } // namespace conduit::upstream

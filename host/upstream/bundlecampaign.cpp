@@ -23,8 +23,8 @@ public:
             *error = QStringLiteral("target %1 is not in the bundle").arg(target.targetName);
             return nullptr;
         }
-        return std::make_unique<VerifiedStream>(reader->openEntry(*entry),
-                                                trust::ImageVerifier(it->second.name, it->second.length, it->second.hashes));
+        return std::make_unique<VerifiedStream>(
+            reader->openEntry(*entry), trust::ImageVerifier(it->second.name, it->second.length, it->second.hashes));
     }
     std::shared_ptr<trust::BundleReader> reader;
     std::map<QString, trust::VerifiedTarget> targets;
@@ -60,7 +60,8 @@ private:
 } // namespace
 
 std::optional<core::Campaign> admitBundle(const QString &path, const QString &trustStatePath,
-                                          const QList<core::DeviceRecord> &devices, const QDateTime &now, QString *error) {
+                                          const QList<core::DeviceRecord> &devices, const QDateTime &now,
+                                          QString *error) {
     auto reader = trust::BundleReader::open(path);
     if (!reader) {
         *error = reader.error().message;

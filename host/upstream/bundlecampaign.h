@@ -20,6 +20,7 @@ namespace conduit::upstream {
 // trusted state at `trustStatePath` is advanced once the bundle is
 // admitted. On failure *error names the problem or the attack detected.
 std::optional<core::Campaign> admitBundle(const QString &path, const QString &trustStatePath,
-                                          const QList<core::DeviceRecord> &devices, const QDateTime &now, QString *error);
+                                          const QList<core::DeviceRecord> &devices, const QDateTime &now,
+                                          QString *error);
 
 } // namespace conduit::upstream

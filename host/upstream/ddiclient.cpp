@@ -94,7 +94,9 @@ void DdiClient::pollNow() {
 void DdiClient::onBase(int status, const QByteArray &body, const QString &error) {
     if (!error.isEmpty()) {
         const QString reason = status == 401 || status == 403
-                                   ? QStringLiteral("server refused our credentials (HTTP %1): check the target or gateway token / client certificate").arg(status)
+                                   ? QStringLiteral("server refused our credentials (HTTP %1): check the target or "
+                                                    "gateway token / client certificate")
+                                         .arg(status)
                                    : QStringLiteral("poll failed: %1").arg(error);
         qCWarning(lcDdi).noquote() << reason;
         emit pollFailed(reason);
@@ -116,8 +118,10 @@ void DdiClient::onBase(int status, const QByteArray &body, const QString &error)
         get(base->cancelAction, [this](int, const QByteArray &b, const QString &e) {
             QString pe;
             auto c = e.isEmpty() ? ddi::parseCancel(b, &pe) : std::nullopt;
-            if (c) emit cancelRequested(c->actionId, c->stopId);
-            else qCWarning(lcDdi).noquote() << "cancel action unreadable:" << (e.isEmpty() ? pe : e);
+            if (c)
+                emit cancelRequested(c->actionId, c->stopId);
+            else
+                qCWarning(lcDdi).noquote() << "cancel action unreadable:" << (e.isEmpty() ? pe : e);
         });
     }
     auto fetchDeployment = [this](const QUrl &url, bool confirmation) {
@@ -137,7 +141,8 @@ void DdiClient::onBase(int status, const QByteArray &body, const QString &error)
             }
         });
     };
-    if (!base->deploymentBase.isEmpty()) fetchDeployment(base->deploymentBase, false);
+    if (!base->deploymentBase.isEmpty())
+        fetchDeployment(base->deploymentBase, false);
     else if (!base->confirmationBase.isEmpty() && !ddi::actionIdFromLink(base->confirmationBase).isEmpty())
         fetchDeployment(base->confirmationBase, true);
     scheduleNext(false);
@@ -190,18 +195,21 @@ void DdiClient::post(const OutgoingFeedback &m, FeedbackOutbox::Done done) {
 void DdiClient::sendFeedback(const QString &actionId, ddi::Execution execution, ddi::Finished finished,
                              const QStringList &details, std::optional<std::pair<int, int>> progress, Kind kind) {
     if (gone_.contains(actionId)) return;
-    outbox_.post({actionId, FeedbackChannel::Deployment, execution, ddi::feedback(execution, finished, details, progress),
-                  kind == Kind::Progress, kind == Kind::Last || execution == ddi::Execution::Closed});
+    outbox_.post({actionId, FeedbackChannel::Deployment, execution,
+                  ddi::feedback(execution, finished, details, progress), kind == Kind::Progress,
+                  kind == Kind::Last || execution == ddi::Execution::Closed});
 }
 
 void DdiClient::sendCancelFeedback(const QString &cancelId, bool accepted, const QStringList &details) {
     const ddi::Execution execution = accepted ? ddi::Execution::Closed : ddi::Execution::Rejected;
     outbox_.post({cancelId, FeedbackChannel::Cancel, execution,
-                  ddi::feedback(execution, accepted ? ddi::Finished::Success : ddi::Finished::Failure, details), false, accepted});
+                  ddi::feedback(execution, accepted ? ddi::Finished::Success : ddi::Finished::Failure, details), false,
+                  accepted});
 }
 
 void DdiClient::sendConfirmation(const QString &actionId, bool confirmed, const QStringList &details) {
-    OutgoingFeedback m{actionId, FeedbackChannel::Confirmation, ddi::Execution::Proceeding, ddi::confirmation(confirmed, details)};
+    OutgoingFeedback m{actionId, FeedbackChannel::Confirmation, ddi::Execution::Proceeding,
+                       ddi::confirmation(confirmed, details)};
     outbox_.post(std::move(m));
 }
 
@@ -213,7 +221,8 @@ void DdiClient::sendConfigData(const QMap<QString, QString> &attributes) {
 
 void DdiClient::setAutoConfirm(bool on, const QString &initiator) {
     QUrl url = config_.controllerBase();
-    url.setPath(url.path() + (on ? QStringLiteral("/confirmationBase/activateAutoConfirm") : QStringLiteral("/confirmationBase/deactivateAutoConfirm")));
+    url.setPath(url.path() + (on ? QStringLiteral("/confirmationBase/activateAutoConfirm")
+                                 : QStringLiteral("/confirmationBase/deactivateAutoConfirm")));
     send("POST", url, on ? QJsonObject{{QStringLiteral("initiator"), initiator}} : QJsonObject{});
 }
 

@@ -24,13 +24,13 @@ class QNetworkReply;
 namespace conduit::upstream {
 
 struct DdiConfig {
-    QUrl server;                    // e.g. https://hawkbit.example:8443
+    QUrl server; // e.g. https://hawkbit.example:8443
     QString tenant = QStringLiteral("DEFAULT");
-    QString controllerId;           // this vehicle
-    QString targetToken;            // Authorization: TargetToken ...
-    QString gatewayToken;           // or GatewayToken ...
+    QString controllerId;                 // this vehicle
+    QString targetToken;                  // Authorization: TargetToken ...
+    QString gatewayToken;                 // or GatewayToken ...
     std::optional<QSslConfiguration> tls; // CA pinning, client certificate
-    int minPollSeconds = 1;         // never poll faster, whatever the server says
+    int minPollSeconds = 1;               // never poll faster, whatever the server says
     int maxPollSeconds = 86400;
     int progressFeedbackSeconds = 5; // proceeding feedback at most this often
     int requestTimeoutMs = 30000;
@@ -84,7 +84,8 @@ signals:
 private:
     QNetworkRequest request(const QUrl &url) const;
     void get(const QUrl &url, std::function<void(int status, const QByteArray &body, const QString &error)> done);
-    void send(const QByteArray &verb, const QUrl &url, const QJsonObject &body, std::function<void(int status)> done = {});
+    void send(const QByteArray &verb, const QUrl &url, const QJsonObject &body,
+              std::function<void(int status)> done = {});
     void post(const OutgoingFeedback &message, FeedbackOutbox::Done done);
     void onBase(int status, const QByteArray &body, const QString &error);
     void scheduleNext(bool failed);

@@ -27,7 +27,8 @@ QStringList rebootNeeded(const QStringList &devices, const QMap<QString, QString
     QStringList still;
     for (const QString &d : devices) still << QStringLiteral("%1 still runs %2").arg(d, targetVersions.value(d));
     if (still.isEmpty()) return {};
-    return {QStringLiteral("a reboot is needed: %1 until the next reboot (rolled back to the previous slot)").arg(still.join(QStringLiteral(", ")))};
+    return {QStringLiteral("a reboot is needed: %1 until the next reboot (rolled back to the previous slot)")
+                .arg(still.join(QStringLiteral(", ")))};
 }
 
 // A DDI action's offer: the online repositories' metadata, and the
@@ -57,7 +58,8 @@ public:
         for (const IgnoredArtifact &i : m.ignored) {
             const QString what = describeArtifact(offered_.at(i.artifact));
             ignored << (i.why == IgnoredArtifact::Why::Duplicate
-                            ? QStringLiteral("ignored (the image of target %1 again, downloaded once): %2").arg(i.target, what)
+                            ? QStringLiteral("ignored (the image of target %1 again, downloaded once): %2")
+                                  .arg(i.target, what)
                             : QStringLiteral("ignored (no signed target, never downloaded): %1").arg(what));
         }
         return std::nullopt;
@@ -70,7 +72,7 @@ public:
         return QStringLiteral("Uptane verification failed: %1").arg(full);
     }
 
-    std::map<QString, ddi::Artifact> artifactOf;  // target name -> its artifact
+    std::map<QString, ddi::Artifact> artifactOf; // target name -> its artifact
     std::map<QString, trust::VerifiedTarget> verified;
     QStringList ignored; // feedback lines
 
@@ -94,33 +96,40 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
-    connect(&client_, &DdiClient::deploymentUnreadable, this, [this](const QString &action, bool viaConfirmation, const QString &why) {
-        if (finishedActions_.contains(action) || action == actionId_) return;
-        refuse(action, QStringLiteral("the deployment of action %1 cannot be read: %2").arg(action, why), viaConfirmation);
-    });
+    connect(&client_, &DdiClient::deploymentUnreadable, this,
+            [this](const QString &action, bool viaConfirmation, const QString &why) {
+                if (finishedActions_.contains(action) || action == actionId_) return;
+                refuse(action, QStringLiteral("the deployment of action %1 cannot be read: %2").arg(action, why),
+                       viaConfirmation);
+            });
     connect(&client_, &DdiClient::actionGone, this, [this](const QString &action) {
         // The server closed the action (e.g. a download-only action once the
         // images are staged): nothing more is reported, and what has not been
         // activated is undone; verified downloads stay for the next action.
         if (action != actionId_) return;
         QString error;
-        if (engine_->cancel(QStringLiteral("the server closed action %1").arg(action), &error)) cancelAccepted_ = true;
-        else qCWarning(lcDdi).noquote() << "action" << action << "closed by the server while" << error;
+        if (engine_->cancel(QStringLiteral("the server closed action %1").arg(action), &error))
+            cancelAccepted_ = true;
+        else
+            qCWarning(lcDdi).noquote() << "action" << action << "closed by the server while" << error;
     });
     connect(engine_, &CampaignEngine::stateChanged, this, &DdiConnector::onEngineState);
     connect(engine_, &CampaignEngine::finished, this, &DdiConnector::onFinished);
     connect(engine_, &CampaignEngine::phaseChanged, this, [this](int index, int count) {
         if (actionId_.isEmpty() || !owns(engine_->current().id)) return;
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
-                             {QStringLiteral("installing phase %1 of %2").arg(index + 1).arg(count)}, std::make_pair(index + 1, count));
+                             {QStringLiteral("installing phase %1 of %2").arg(index + 1).arg(count)},
+                             std::make_pair(index + 1, count));
     });
     connect(engine_, &CampaignEngine::progressChanged, this, [this] {
-        if (actionId_.isEmpty() || !owns(engine_->current().id) || engine_->state() != CampaignEngine::State::Downloading) return;
+        if (actionId_.isEmpty() || !owns(engine_->current().id) ||
+            engine_->state() != CampaignEngine::State::Downloading)
+            return;
         const quint64 total = engine_->current().totalBytes();
         const int percent = total ? int(engine_->bytesDone() * 100 / total) : 0;
         client_.sendFeedback(actionId_, Execution::Downloading, Finished::None,
-                             {QStringLiteral("downloading and staging: %1 %").arg(percent)}, std::make_pair(percent, 100),
-                             DdiClient::Kind::Progress);
+                             {QStringLiteral("downloading and staging: %1 %").arg(percent)},
+                             std::make_pair(percent, 100), DdiClient::Kind::Progress);
     });
 }
 
@@ -131,8 +140,10 @@ void DdiConnector::start() { client_.start(); }
 void DdiConnector::refuse(const QString &actionId, const QString &reason, bool waitsForConfirmation) {
     if (finishedActions_.contains(actionId)) return;
     qCWarning(lcDdi).noquote() << "action" << actionId << "refused:" << reason;
-    if (waitsForConfirmation) client_.sendConfirmation(actionId, false, {reason});
-    else client_.sendFeedback(actionId, Execution::Closed, Finished::Failure, {reason});
+    if (waitsForConfirmation)
+        client_.sendConfirmation(actionId, false, {reason});
+    else
+        client_.sendFeedback(actionId, Execution::Closed, Finished::Failure, {reason});
     finishedActions_.insert(actionId);
     emit actionRefused(actionId, reason);
 }
@@ -143,8 +154,9 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         if (awaitingDeploymentBase_) releaseDownloads();
         // The same action again: only the maintenance window may change.
         if (d.update != ddi::Handling::Skip)
-            engine_->setInstallHold(d.maintenanceWindowAvailable.value_or(true) ? QString()
-                                                                                 : QStringLiteral("Waiting for the maintenance window"));
+            engine_->setInstallHold(d.maintenanceWindowAvailable.value_or(true)
+                                        ? QString()
+                                        : QStringLiteral("Waiting for the maintenance window"));
         return;
     }
     if (finishedActions_.contains(d.actionId) || busyVerifying_ || !actionId_.isEmpty() ||
@@ -158,16 +170,19 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         // second offer out; a bundle installed in the meantime simply queues
         // ahead of this campaign in the engine.
         DdiOffer offer(config_, d);
-        auto admitted = admit(config_.trustStatePath, vehicleOf(devices, config_.vin), offer, QDateTime::currentDateTimeUtc());
+        auto admitted =
+            admit(config_.trustStatePath, vehicleOf(devices, config_.vin), offer, QDateTime::currentDateTimeUtc());
         if (!admitted) {
             const AdmissionRefusal &refusal = admitted.error();
-            return decline(refusal.kind == AdmissionStep::Uptane ? offer.uptaneFailure(refusal.message) : refusal.message);
+            return decline(refusal.kind == AdmissionStep::Uptane ? offer.uptaneFailure(refusal.message)
+                                                                 : refusal.message);
         }
         if (!offer.ignored.isEmpty())
             qCInfo(lcDdi).noquote() << "action" << d.actionId << offer.ignored.join(QStringLiteral("; "));
         core::Campaign *campaign = &admitted->campaign;
         QStringList names;
-        for (const ddi::Chunk &c : d.chunks) names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
+        for (const ddi::Chunk &c : d.chunks)
+            names << (c.name.isEmpty() ? c.part : c.name) + QLatin1Char(' ') + c.version;
         campaign->id = QStringLiteral("ddi-%1-%2").arg(d.actionId, campaign->id);
         campaign->name = names.join(QStringLiteral(", "));
         campaign->origin = core::CampaignOrigin::ddiAction(d.actionId);
@@ -176,7 +191,9 @@ void DdiConnector::onDeployment(const ddi::Deployment &d, bool needsConfirmation
         // (download only, or outside the maintenance window): no question
         // is asked then. A download-only action never installs.
         downloadOnly_ = d.update == ddi::Handling::Skip && !d.maintenanceWindowAvailable.has_value();
-        campaign->forced = !needsConfirmation && (downloadOnly_ || (d.download == ddi::Handling::Forced && d.update != ddi::Handling::Attempt));
+        campaign->forced =
+            !needsConfirmation &&
+            (downloadOnly_ || (d.download == ddi::Handling::Forced && d.update != ddi::Handling::Attempt));
         actionId_ = d.actionId;
         campaignId_ = campaign->id;
         targetVersions_.clear();
@@ -210,7 +227,8 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
         return nullptr;
     }
     const QUrl url = c->config_.preferPlainHttp && !a->second.downloadHttp.isEmpty() ? a->second.downloadHttp
-                     : a->second.download.isEmpty() ? a->second.downloadHttp : a->second.download;
+                     : a->second.download.isEmpty()                                  ? a->second.downloadHttp
+                                                                                     : a->second.download;
     transfer::DownloadOptions options = c->config_.download;
     options.headers = c->config_.ddi.authHeaders();
     options.tls = c->config_.ddi.tls;
@@ -218,9 +236,12 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
     auto *download = new transfer::Download(url, path, a->second.size, a->second.sha256, options, c);
     c->downloads_[target.targetName] = download;
     auto reader = std::make_unique<transfer::StagedReader>(download);
-    if (c->awaitingDeploymentBase_) c->heldDownloads_ << download; // its reader waits
-    else c->downloadQueue_.enqueue(download); // at most max_parallel connections at once
-    return std::make_unique<VerifiedStream>(std::move(reader), trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
+    if (c->awaitingDeploymentBase_)
+        c->heldDownloads_ << download; // its reader waits
+    else
+        c->downloadQueue_.enqueue(download); // at most max_parallel connections at once
+    return std::make_unique<VerifiedStream>(std::move(reader),
+                                            trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
 }
 
 void DdiConnector::releaseDownloads() {
@@ -235,7 +256,9 @@ void DdiConnector::adoptRecovered() {
     // cut) the engine resumes a campaign from its journal: if it came from
     // a DDI action, keep reporting to that action.
     const core::Campaign &c = engine_->current();
-    if (!actionId_.isEmpty() || c.origin.kind != core::CampaignOrigin::Kind::DdiAction || engine_->state() == CampaignEngine::State::Idle) return;
+    if (!actionId_.isEmpty() || c.origin.kind != core::CampaignOrigin::Kind::DdiAction ||
+        engine_->state() == CampaignEngine::State::Idle)
+        return;
     if (finishedActions_.contains(c.origin.ref)) return;
     actionId_ = c.origin.ref;
     campaignId_ = c.id;
@@ -252,20 +275,24 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     // that failed or was cancelled goes to RollingBack and is no success.
     if (downloading_ && s != CampaignEngine::State::Downloading) {
         downloading_ = false;
-        const bool complete = s == CampaignEngine::State::AwaitingInstallConsent || s == CampaignEngine::State::WaitingForConditions ||
+        const bool complete = s == CampaignEngine::State::AwaitingInstallConsent ||
+                              s == CampaignEngine::State::WaitingForConditions ||
                               s == CampaignEngine::State::Installing || s == CampaignEngine::State::Postponed;
         if (complete && downloadOnly_) {
             // hawkBit closes a download-only action with `downloaded`
             // (DOWNLOADED): our last word, and nothing is installed.
-            client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None,
-                                 {QStringLiteral("all images downloaded, verified and staged; download only: not installed")},
-                                 std::nullopt, DdiClient::Kind::Last);
+            client_.sendFeedback(
+                actionId_, Execution::Downloaded, Finished::None,
+                {QStringLiteral("all images downloaded, verified and staged; download only: not installed")},
+                std::nullopt, DdiClient::Kind::Last);
             // Ended from the event loop, not inside the engine's signal.
             QTimer::singleShot(0, this, [this, action = actionId_] {
                 if (action != actionId_) return;
                 QString error;
                 if (engine_->cancel(QStringLiteral("download only (action %1): the images are downloaded and verified; "
-                                                   "the server did not ask to install them").arg(action), &error))
+                                                   "the server did not ask to install them")
+                                        .arg(action),
+                                    &error))
                     cancelAccepted_ = true;
                 else
                     qCWarning(lcDdi).noquote() << "download-only action" << action << "could not be ended:" << error;
@@ -273,12 +300,14 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
             return;
         }
         if (complete)
-            client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None, {QStringLiteral("all images downloaded, verified and staged")});
+            client_.sendFeedback(actionId_, Execution::Downloaded, Finished::None,
+                                 {QStringLiteral("all images downloaded, verified and staged")});
     }
     switch (s) {
     case CampaignEngine::State::AwaitingDownloadConsent:
         if (!needsConfirmation_) // the driver's answer is the confirmation
-            client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("waiting for the driver's consent to download")});
+            client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
+                                 {QStringLiteral("waiting for the driver's consent to download")});
         break;
     case CampaignEngine::State::Downloading:
         if (needsConfirmation_ && !confirmationSent_) {
@@ -286,16 +315,19 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
             client_.sendConfirmation(actionId_, true, {QStringLiteral("confirmed by the driver")});
         }
         downloading_ = true;
-        client_.sendFeedback(actionId_, Execution::Downloading, Finished::None, {QStringLiteral("downloading and staging")});
+        client_.sendFeedback(actionId_, Execution::Downloading, Finished::None,
+                             {QStringLiteral("downloading and staging")});
         break;
     case CampaignEngine::State::AwaitingInstallConsent:
-        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("waiting for the driver's consent to install")});
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
+                             {QStringLiteral("waiting for the driver's consent to install")});
         break;
     case CampaignEngine::State::WaitingForConditions:
         client_.sendFeedback(actionId_, Execution::Scheduled, Finished::None, engine_->unmetConditions());
         break;
     case CampaignEngine::State::AwaitingReboot:
-        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {QStringLiteral("activated; waiting for the reboot")});
+        client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None,
+                             {QStringLiteral("activated; waiting for the reboot")});
         break;
     case CampaignEngine::State::Activating:
     case CampaignEngine::State::Verifying:
@@ -304,8 +336,7 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     case CampaignEngine::State::RollingBack:
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {CampaignEngine::stateName(s)});
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -329,21 +360,27 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
     // stays open: the next poll offers it again and the downloads resume
     // where they stopped. (Bounded: a host that dies every time reports a
     // failure after kMaxResumes.)
-    const bool resumes = r.failure.kind == core::Failure::Kind::Interrupted && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes;
+    const bool resumes =
+        r.failure.kind == core::Failure::Kind::Interrupted && !cancelAccepted_ && noteResume(actionId_) <= kMaxResumes;
     if (resumes) {
         client_.sendFeedback(actionId_, Execution::Resumed, Finished::None,
-                             {QStringLiteral("the vehicle restarted before activation (%1); resuming the downloads").arg(r.failure.reason)});
-        qCInfo(lcDdi).noquote() << "action" << actionId_ << "interrupted before activation: offered again at the next poll";
+                             {QStringLiteral("the vehicle restarted before activation (%1); resuming the downloads")
+                                  .arg(r.failure.reason)});
+        qCInfo(lcDdi).noquote() << "action" << actionId_
+                                << "interrupted before activation: offered again at the next poll";
     } else if (r.outcome == core::Outcome::Success) {
-        client_.sendFeedback(actionId_, Execution::Closed, Finished::Success, {QStringLiteral("all devices updated and committed")});
+        client_.sendFeedback(actionId_, Execution::Closed, Finished::Success,
+                             {QStringLiteral("all devices updated and committed")});
     } else if (r.outcome == core::Outcome::Declined && needsConfirmation_ && !confirmationSent_) {
         client_.sendConfirmation(actionId_, false, {r.failure.reason});
     } else if (!cancelAccepted_) {
         // Once the server was told the cancel is accepted, the action is over
         // there: however the rollback went, nothing more is said about it.
         QStringList details{r.failure.reason};
-        if (!r.flaggedDevices.isEmpty()) details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
-        client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure, details + rebootNeeded(r.rebootNeeded, targetVersions_));
+        if (!r.flaggedDevices.isEmpty())
+            details << QStringLiteral("needs service: %1").arg(r.flaggedDevices.join(QStringLiteral(", ")));
+        client_.sendFeedback(actionId_, Execution::Closed, Finished::Failure,
+                             details + rebootNeeded(r.rebootNeeded, targetVersions_));
     }
     if (!resumes) {
         finishedActions_.insert(actionId_);
@@ -368,7 +405,8 @@ void DdiConnector::onFinished(const CampaignEngine::Result &r) {
 void DdiConnector::onCancel(const QString &cancelId, const QString &stopId) {
     if (stopId != actionId_ || actionId_.isEmpty()) {
         // Nothing of ours runs for that action: the cancel is trivially done.
-        client_.sendCancelFeedback(cancelId, true, {QStringLiteral("no installation in progress for action %1").arg(stopId)});
+        client_.sendCancelFeedback(cancelId, true,
+                                   {QStringLiteral("no installation in progress for action %1").arg(stopId)});
         finishedActions_.insert(stopId);
         return;
     }

@@ -12,10 +12,10 @@
 #include "ddiclient.h"
 
 #include "core/campaignengine.h"
-#include "trust/trustedstate.h"
-#include "trust/httpsource.h"
-#include "trust/uptane.h"
 #include "transfer/downloadqueue.h"
+#include "trust/httpsource.h"
+#include "trust/trustedstate.h"
+#include "trust/uptane.h"
 
 #include <QPointer>
 
@@ -33,9 +33,9 @@ struct DdiConnectorConfig {
     trust::HttpSourceConfig director; // online Uptane repositories
     trust::HttpSourceConfig image;
     QString trustStatePath;
-    QString stagingDir;             // resumable downloads live here
+    QString stagingDir; // resumable downloads live here
     QString vin;
-    bool preferPlainHttp = false;   // use download-http links (test servers)
+    bool preferPlainHttp = false;       // use download-http links (test servers)
     transfer::DownloadOptions download; // retries, speed guard, bandwidth limit (auth and TLS come from ddi)
     int maxParallelDownloads = 2;
     // An artifact that matches no signed target: ignored (never downloaded
@@ -95,7 +95,7 @@ private:
     core::CampaignEngine *engine_;
     core::DeviceGateway *gateway_;
     DdiClient client_;
-    QString actionId_;      // the action being worked on
+    QString actionId_; // the action being worked on
     QString campaignId_;
     bool needsConfirmation_ = false;
     bool confirmationSent_ = false;

@@ -58,7 +58,8 @@ int parseSleep(const QString &s) {
 }
 
 QString actionIdFromLink(const QUrl &u) {
-    static const QRegularExpression re(QStringLiteral("/(?:deploymentBase|cancelAction|confirmationBase|installedBase)/([^/?]+)"));
+    static const QRegularExpression re(
+        QStringLiteral("/(?:deploymentBase|cancelAction|confirmationBase|installedBase)/([^/?]+)"));
     return re.match(u.path()).captured(1);
 }
 
@@ -66,7 +67,11 @@ std::optional<Base> parseBase(const QByteArray &json, const QUrl &baseUrl, QStri
     auto o = object(json, error);
     if (!o) return std::nullopt;
     Base b;
-    const QJsonValue sleep = o->value(QLatin1String("config")).toObject().value(QLatin1String("polling")).toObject().value(QLatin1String("sleep"));
+    const QJsonValue sleep = o->value(QLatin1String("config"))
+                                 .toObject()
+                                 .value(QLatin1String("polling"))
+                                 .toObject()
+                                 .value(QLatin1String("sleep"));
     if (!sleep.isUndefined()) {
         const int s = parseSleep(sleep.toString());
         if (s < 0) {
@@ -95,8 +100,9 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
         return std::nullopt;
     }
     // hawkBit names the body "deployment" (deploymentBase) or "confirmation"
-    const QJsonObject dep = o->contains(QLatin1String("deployment")) ? o->value(QLatin1String("deployment")).toObject()
-                                                                       : o->value(QLatin1String("confirmation")).toObject();
+    const QJsonObject dep = o->contains(QLatin1String("deployment"))
+                                ? o->value(QLatin1String("deployment")).toObject()
+                                : o->value(QLatin1String("confirmation")).toObject();
     auto dl = handling(dep.value(QLatin1String("download"))), up = handling(dep.value(QLatin1String("update")));
     if (!dl || !up) {
         *error = QStringLiteral("action %1: download/update must be skip, attempt or forced").arg(d.actionId);
@@ -114,7 +120,10 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
     }
     const QJsonArray chunks = dep.value(QLatin1String("chunks")).toArray();
     if (chunks.isEmpty() || chunks.size() > kMaxChunks) {
-        *error = QStringLiteral("action %1: needs 1 to %2 chunks, has %3").arg(d.actionId).arg(kMaxChunks).arg(chunks.size());
+        *error = QStringLiteral("action %1: needs 1 to %2 chunks, has %3")
+                     .arg(d.actionId)
+                     .arg(kMaxChunks)
+                     .arg(chunks.size());
         return std::nullopt;
     }
     for (const QJsonValue &cv : chunks) {
@@ -128,10 +137,13 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
             return std::nullopt;
         }
         for (const QJsonValue &mv : c.value(QLatin1String("metadata")).toArray())
-            chunk.metadata.insert(mv.toObject().value(QLatin1String("key")).toString(), mv.toObject().value(QLatin1String("value")).toString());
+            chunk.metadata.insert(mv.toObject().value(QLatin1String("key")).toString(),
+                                  mv.toObject().value(QLatin1String("value")).toString());
         const QJsonArray artifacts = c.value(QLatin1String("artifacts")).toArray();
         if (artifacts.size() > kMaxArtifactsPerChunk) {
-            *error = QStringLiteral("action %1: chunk %2 has more than %3 artifacts").arg(d.actionId, chunk.part).arg(kMaxArtifactsPerChunk);
+            *error = QStringLiteral("action %1: chunk %2 has more than %3 artifacts")
+                         .arg(d.actionId, chunk.part)
+                         .arg(kMaxArtifactsPerChunk);
             return std::nullopt;
         }
         for (const QJsonValue &av : artifacts) {
@@ -139,7 +151,8 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
             Artifact art;
             art.filename = a.value(QLatin1String("filename")).toString();
             const QJsonValue size = a.value(QLatin1String("size"));
-            art.size = size.isDouble() && size.toDouble() >= 0 && size.toDouble() <= 9.0e15 ? qint64(size.toDouble()) : -1;
+            art.size =
+                size.isDouble() && size.toDouble() >= 0 && size.toDouble() <= 9.0e15 ? qint64(size.toDouble()) : -1;
             const QJsonObject hashes = a.value(QLatin1String("hashes")).toObject();
             art.sha1 = hashes.value(QLatin1String("sha1")).toString().toLower();
             art.md5 = hashes.value(QLatin1String("md5")).toString().toLower();
@@ -147,19 +160,23 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
             const QJsonObject links = a.value(QLatin1String("_links")).toObject();
             art.download = link(links, "download", baseUrl);
             art.downloadHttp = link(links, "download-http", baseUrl);
-            if (art.filename.isEmpty() || art.filename.contains(QLatin1Char('/')) || art.filename.contains(QLatin1String(".."))) {
-                *error = QStringLiteral("action %1: artifact with a missing or unsafe file name \"%2\"").arg(d.actionId, art.filename);
+            if (art.filename.isEmpty() || art.filename.contains(QLatin1Char('/')) ||
+                art.filename.contains(QLatin1String(".."))) {
+                *error = QStringLiteral("action %1: artifact with a missing or unsafe file name \"%2\"")
+                             .arg(d.actionId, art.filename);
                 return std::nullopt;
             }
             if (art.size < 0 || !isHex(art.sha256, 64) || (art.download.isEmpty() && art.downloadHttp.isEmpty())) {
-                *error = QStringLiteral("action %1: artifact %2 needs a size, a sha256 and a download link").arg(d.actionId, art.filename);
+                *error = QStringLiteral("action %1: artifact %2 needs a size, a sha256 and a download link")
+                             .arg(d.actionId, art.filename);
                 return std::nullopt;
             }
             chunk.artifacts << art;
         }
         d.chunks << chunk;
     }
-    for (const QJsonValue &m : o->value(QLatin1String("actionHistory")).toObject().value(QLatin1String("messages")).toArray())
+    for (const QJsonValue &m :
+         o->value(QLatin1String("actionHistory")).toObject().value(QLatin1String("messages")).toArray())
         d.history << m.toString();
     return d;
 }
@@ -168,7 +185,9 @@ std::optional<CancelAction> parseCancel(const QByteArray &json, QString *error) 
     auto o = object(json, error);
     if (!o) return std::nullopt;
     CancelAction c;
-    auto str = [](const QJsonValue &v) { return v.isString() ? v.toString() : v.isDouble() ? QString::number(qint64(v.toDouble())) : QString(); };
+    auto str = [](const QJsonValue &v) {
+        return v.isString() ? v.toString() : v.isDouble() ? QString::number(qint64(v.toDouble())) : QString();
+    };
     c.actionId = str(o->value(QLatin1String("id")));
     c.stopId = str(o->value(QLatin1String("cancelAction")).toObject().value(QLatin1String("stopId")));
     if (c.stopId.isEmpty()) {
@@ -194,13 +213,16 @@ const char *executionName(Execution e) {
 
 QJsonObject feedback(Execution execution, Finished finished, const QStringList &details,
                      std::optional<std::pair<int, int>> progress) {
-    QJsonObject result{{QStringLiteral("finished"), finished == Finished::Success ? QStringLiteral("success")
+    QJsonObject result{{QStringLiteral("finished"), finished == Finished::Success   ? QStringLiteral("success")
                                                     : finished == Finished::Failure ? QStringLiteral("failure")
                                                                                     : QStringLiteral("none")}};
-    if (progress) result.insert(QStringLiteral("progress"), QJsonObject{{QStringLiteral("cnt"), progress->first}, {QStringLiteral("of"), progress->second}});
-    return {{QStringLiteral("status"), QJsonObject{{QStringLiteral("execution"), QLatin1String(executionName(execution))},
-                                                   {QStringLiteral("result"), result},
-                                                   {QStringLiteral("details"), QJsonArray::fromStringList(details)}}}};
+    if (progress)
+        result.insert(QStringLiteral("progress"),
+                      QJsonObject{{QStringLiteral("cnt"), progress->first}, {QStringLiteral("of"), progress->second}});
+    return {
+        {QStringLiteral("status"), QJsonObject{{QStringLiteral("execution"), QLatin1String(executionName(execution))},
+                                               {QStringLiteral("result"), result},
+                                               {QStringLiteral("details"), QJsonArray::fromStringList(details)}}}};
 }
 
 QJsonObject confirmation(bool confirmed, const QStringList &details) {

@@ -21,7 +21,7 @@ constexpr int kMaxArtifactsPerChunk = 256;
 
 // GET /{tenant}/controller/v1/{controllerId}
 struct Base {
-    int pollSeconds = 300;           // config.polling.sleep
+    int pollSeconds = 300; // config.polling.sleep
     QUrl deploymentBase, cancelAction, configData, installedBase, confirmationBase;
 };
 
@@ -31,12 +31,12 @@ struct Artifact {
     QString filename;
     qint64 size = -1;
     QString sha1, md5, sha256;
-    QUrl download;       // https
-    QUrl downloadHttp;   // plain http
+    QUrl download;     // https
+    QUrl downloadHttp; // plain http
 };
 
 struct Chunk {
-    QString part;        // routes to a device type / target
+    QString part; // routes to a device type / target
     QString version;
     QString name;
     QMap<QString, QString> metadata;

@@ -23,7 +23,8 @@ int FeedbackOutbox::pending(const QString &actionId) const {
 void FeedbackOutbox::post(OutgoingFeedback message) {
     const QString action = message.actionId;
     if (closed_.contains(action) || final_.contains(action)) {
-        qCDebug(lcDdi).noquote() << "action" << action << "is closed: not sending" << ddi::executionName(message.execution);
+        qCDebug(lcDdi).noquote() << "action" << action << "is closed: not sending"
+                                 << ddi::executionName(message.execution);
         return;
     }
     if (message.closes) final_.insert(action);
@@ -101,7 +102,8 @@ void FeedbackOutbox::pump(const QString &actionId, FeedbackChannel channel) {
         }
         const bool transient = status == 0 || status == 408 || status == 429 || status >= 500;
         if (transient && q.retries < maxRetries && !closed_.contains(actionId)) {
-            qCWarning(lcDdi).noquote() << "feedback for action" << actionId << "not taken (status" << status << "): retrying";
+            qCWarning(lcDdi).noquote() << "feedback for action" << actionId << "not taken (status" << status
+                                       << "): retrying";
             wakeIn(q, actionId, channel, retryDelayMs << q.retries);
             ++q.retries;
             return;

@@ -4,7 +4,9 @@ namespace conduit::upstream {
 
 namespace {
 
-bool isAsciiLetter(QChar c) { return (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')); }
+bool isAsciiLetter(QChar c) {
+    return (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'));
+}
 bool isAsciiDigit(QChar c) { return c >= QLatin1Char('0') && c <= QLatin1Char('9'); }
 
 std::optional<qint64> seconds(const trust::JsonValue &conduit, const char *field, const QString &target,
@@ -13,7 +15,8 @@ std::optional<qint64> seconds(const trust::JsonValue &conduit, const char *field
     const trust::JsonValue &v = conduit[field];
     if (!v.isInteger() || v.toInteger() < 0 || v.toInteger() > limits.maxSeconds) {
         *error = QStringLiteral("target %1: conduit.%2 must be an integer 0..%3 (seconds)")
-                     .arg(target, QLatin1String(field)).arg(limits.maxSeconds);
+                     .arg(target, QLatin1String(field))
+                     .arg(limits.maxSeconds);
         *ok = false;
         return std::nullopt;
     }
@@ -49,7 +52,8 @@ QString noteTextProblem(const QString &text, qsizetype maxBytes) {
     for (QChar c : text) {
         const char16_t u = c.unicode();
         if ((u < 0x20 && u != u'\n' && u != u'\t') || (u >= 0x7f && u <= 0x9f))
-            return QStringLiteral("contains the control character U+%1").arg(QString::number(u, 16).rightJustified(4, QLatin1Char('0')).toUpper());
+            return QStringLiteral("contains the control character U+%1")
+                .arg(QString::number(u, 16).rightJustified(4, QLatin1Char('0')).toUpper());
     }
     return {};
 }
@@ -75,14 +79,17 @@ std::optional<ReleaseInfo> releaseInfoOf(const trust::JsonValue &conduit, const 
     }
     if (qsizetype(notes.toObject().size()) > limits.maxLocales) {
         *error = QStringLiteral("target %1: conduit.release_notes has %2 locales, over the limit of %3")
-                     .arg(target).arg(notes.toObject().size()).arg(limits.maxLocales);
+                     .arg(target)
+                     .arg(notes.toObject().size())
+                     .arg(limits.maxLocales);
         return std::nullopt;
     }
     for (const auto &[key, value] : notes.toObject()) {
         const QString locale = QString::fromStdString(key);
         if (!isValidLocale(locale)) {
-            *error = QStringLiteral("target %1: conduit.release_notes: \"%2\" is not a locale (like en, de-DE or de_DE)")
-                         .arg(target, locale.left(40));
+            *error =
+                QStringLiteral("target %1: conduit.release_notes: \"%2\" is not a locale (like en, de-DE or de_DE)")
+                    .arg(target, locale.left(40));
             return std::nullopt;
         }
         if (!value.isString()) {
@@ -99,8 +106,10 @@ std::optional<ReleaseInfo> releaseInfoOf(const trust::JsonValue &conduit, const 
         QString normal = locale;
         normal.replace(QLatin1Char('_'), QLatin1Char('-'));
         for (auto it = info.releaseNotes.cbegin(); it != info.releaseNotes.cend(); ++it) {
-            if (QString(it.key()).replace(QLatin1Char('_'), QLatin1Char('-')).compare(normal, Qt::CaseInsensitive) == 0) {
-                *error = QStringLiteral("target %1: conduit.release_notes lists the locale %2 twice (%3)").arg(target, normal, it.key());
+            if (QString(it.key()).replace(QLatin1Char('_'), QLatin1Char('-')).compare(normal, Qt::CaseInsensitive) ==
+                0) {
+                *error = QStringLiteral("target %1: conduit.release_notes lists the locale %2 twice (%3)")
+                             .arg(target, normal, it.key());
                 return std::nullopt;
             }
         }
@@ -109,7 +118,8 @@ std::optional<ReleaseInfo> releaseInfoOf(const trust::JsonValue &conduit, const 
     return info;
 }
 
-std::optional<ReleaseInfo> releaseInfoOf(const trust::VerifiedTarget &target, QString *error, const ReleaseInfoLimits &limits) {
+std::optional<ReleaseInfo> releaseInfoOf(const trust::VerifiedTarget &target, QString *error,
+                                         const ReleaseInfoLimits &limits) {
     trust::JsonValue merged(trust::JsonValue::Object{});
     for (const trust::JsonValue *custom : {&target.imageCustom, &target.directorCustom}) {
         if (!custom->isObject() || !custom->contains("conduit")) continue;

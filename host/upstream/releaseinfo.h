@@ -22,7 +22,7 @@ namespace conduit::upstream {
 struct ReleaseInfoLimits {
     // A figure above a day is a mistake in the metadata, not an estimate.
     qint64 maxSeconds = 24 * 3600;
-    int maxLocales = 32;          // per target, and for the merged campaign
+    int maxLocales = 32;           // per target, and for the merged campaign
     qsizetype maxNoteBytes = 8192; // per locale of one target (UTF-8)
     // Per locale of the campaign, after merging the targets' notes: what
     // one consent screen and one D-Bus signal are expected to carry.
@@ -30,7 +30,7 @@ struct ReleaseInfoLimits {
 };
 
 struct ReleaseInfo {
-    QMap<QString, QString> releaseNotes; // locale ("en", "de-DE", "de_DE") -> plain text
+    QMap<QString, QString> releaseNotes;   // locale ("en", "de-DE", "de_DE") -> plain text
     std::optional<qint64> installSeconds;  // installation time of this device
     std::optional<qint64> unusableSeconds; // time the vehicle cannot be driven for it
 };

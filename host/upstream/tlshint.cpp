@@ -18,15 +18,17 @@ QString withTlsHint(const QString &error, bool clientCertificate) {
     QString hint;
     // Alerts the server sends about our certificate (TLS 1.2 in the
     // handshake, TLS 1.3 on the first read).
-    if (mentions(error, {"alert unknown ca", "alert bad certificate", "alert certificate unknown", "alert access denied",
-                         "certificate required", "alert handshake failure"}))
-        hint = clientCertificate ? QStringLiteral("the server refused our client certificate (check [ddi] cert_file and key_file, "
-                                                  "and which CA the server trusts)")
-                                 : QStringLiteral("the server requires a client certificate (set [ddi] cert_file and key_file)");
+    if (mentions(error, {"alert unknown ca", "alert bad certificate", "alert certificate unknown",
+                         "alert access denied", "certificate required", "alert handshake failure"}))
+        hint = clientCertificate
+                   ? QStringLiteral("the server refused our client certificate (check [ddi] cert_file and key_file, "
+                                    "and which CA the server trusts)")
+                   : QStringLiteral("the server requires a client certificate (set [ddi] cert_file and key_file)");
     // Our verdict on the server's certificate.
-    else if (mentions(error, {"issuer certificate", "self signed", "self-signed", "unable to get local issuer", "certificate verify failed",
-                              "untrusted", "not trusted"}))
-        hint = QStringLiteral("the server's certificate is not issued by a CA we trust (check [ddi] ca_file; without it, the system CAs)");
+    else if (mentions(error, {"issuer certificate", "self signed", "self-signed", "unable to get local issuer",
+                              "certificate verify failed", "untrusted", "not trusted"}))
+        hint = QStringLiteral("the server's certificate is not issued by a CA we trust (check [ddi] ca_file; without "
+                              "it, the system CAs)");
     else if (mentions(error, {"expired", "not yet valid"}))
         hint = QStringLiteral("the server's certificate is not valid now (expired, or the vehicle's clock is wrong)");
     else if (mentions(error, {"host name", "hostname"}))

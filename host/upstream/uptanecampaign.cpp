@@ -34,14 +34,18 @@ bool mergeNotes(core::Campaign &c, QList<std::pair<const core::CampaignTarget *,
     const ReleaseInfoLimits limits;
     if (c.releaseNotes.size() > limits.maxLocales) {
         *error = QStringLiteral("the release notes of this update come in %1 locales, over the limit of %2")
-                     .arg(c.releaseNotes.size()).arg(limits.maxLocales);
+                     .arg(c.releaseNotes.size())
+                     .arg(limits.maxLocales);
         return false;
     }
     for (auto it = c.releaseNotes.begin(); it != c.releaseNotes.end(); ++it) {
         const qsizetype bytes = it.value().toUtf8().size();
         if (bytes > limits.maxMergedNoteBytes) {
-            *error = QStringLiteral("the release notes of this update in %1 are %2 bytes together, over the limit of %3")
-                         .arg(it.key()).arg(bytes).arg(limits.maxMergedNoteBytes);
+            *error =
+                QStringLiteral("the release notes of this update in %1 are %2 bytes together, over the limit of %3")
+                    .arg(it.key())
+                    .arg(bytes)
+                    .arg(limits.maxMergedNoteBytes);
             return false;
         }
     }
@@ -79,17 +83,20 @@ std::optional<core::Campaign> campaignFromUptane(const trust::UptaneUpdate &upda
         }
         ct.conditions.requireParked = t.policy.requiresParked;
         ct.conditions.minBatterySoc = t.policy.minBatterySoc ? int(*t.policy.minBatterySoc) : -1;
-        ct.customJson = QString::fromUtf8(trust::canonicalJson(t.imageCustom.isObject() ? t.imageCustom : trust::JsonValue(trust::JsonValue::Object{})));
+        ct.customJson = QString::fromUtf8(trust::canonicalJson(
+            t.imageCustom.isObject() ? t.imageCustom : trust::JsonValue(trust::JsonValue::Object{})));
         // The strictest signed deferral limit of the package applies.
         const trust::JsonValue *deferrals = conduitField(t, "max_deferrals");
         if (deferrals && deferrals->isInteger() && deferrals->toInteger() >= 0)
-            c.maxDeferrals = c.maxDeferrals < 0 ? int(deferrals->toInteger()) : std::min(c.maxDeferrals, int(deferrals->toInteger()));
+            c.maxDeferrals = c.maxDeferrals < 0 ? int(deferrals->toInteger())
+                                                : std::min(c.maxDeferrals, int(deferrals->toInteger()));
         // Of the targets' condition-break rules, the most careful applies.
         const trust::JsonValue *onBreak = conduitField(t, "on_condition_break");
         if (onBreak && onBreak->isString()) {
             const std::optional<core::ConditionBreak> rule = core::conditionBreakFromName(onBreak->toString());
             if (!rule) {
-                *error = QStringLiteral("target %1: on_condition_break must be continue, pause or rollback").arg(t.name);
+                *error =
+                    QStringLiteral("target %1: on_condition_break must be continue, pause or rollback").arg(t.name);
                 return std::nullopt;
             }
             c.onConditionBreak = std::max(c.onConditionBreak, *rule); // declared from the least careful

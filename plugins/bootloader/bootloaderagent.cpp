@@ -29,7 +29,8 @@ public:
         if (!config_.seedKey.library.empty()) {
             SeedKeyError error;
             seedKey_ = SeedKeyLibrary::open(config_.seedKey.library, error);
-            if (!seedKey_) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "bootloader config: seed_key: " + error.message);
+            if (!seedKey_)
+                throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "bootloader config: seed_key: " + error.message);
             conduit::Host::log(CONDUIT_LOG_INFO, "seed/key library " + seedKey_->describe());
             keys = SecurityKeys{seedKey_.get(), config_.seedKey.variant, config_.seedKey.options};
         }
@@ -45,8 +46,8 @@ public:
             // An ECU being programmed ahead of its install call is not asked
             // (its connection belongs to the programming thread).
             auto job = jobs_.find(d->config().id);
-            const bool busy = job != jobs_.end() &&
-                              job->second.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+            const bool busy =
+                job != jobs_.end() && job->second.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
             const EcuDevice::Report r = d->report(services(d->config().id), !busy);
             conduit::Device info;
             info.id = d->config().id;
@@ -189,9 +190,7 @@ private:
         r.length = u.length();
         return r;
     }
-    EcuDevice &device(const conduit::Update &u) {
-        return deviceById(std::string(u.deviceId()));
-    }
+    EcuDevice &device(const conduit::Update &u) { return deviceById(std::string(u.deviceId())); }
     EcuDevice &deviceById(const std::string &id) {
         for (auto &d : devices_)
             if (d->config().id == id) return *d;
@@ -203,13 +202,13 @@ private:
     std::unique_ptr<SeedKeyLibrary> seedKey_;
     std::vector<std::unique_ptr<EcuDevice>> devices_;
     std::atomic<bool> cancelled_{false};
-    std::map<std::string, UpdateInfo> prepared_;        // prepared, not yet programming
+    std::map<std::string, UpdateInfo> prepared_; // prepared, not yet programming
     struct Job {
         std::string version;
         std::future<void> done;
     };
-    std::map<std::string, Job> jobs_;                   // programming, by ECU id
-    std::map<std::string, Slots> slots_;                // by gateway id
+    std::map<std::string, Job> jobs_;    // programming, by ECU id
+    std::map<std::string, Slots> slots_; // by gateway id
 };
 
 } // namespace

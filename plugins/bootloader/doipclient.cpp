@@ -16,15 +16,22 @@ std::string hex4(uint16_t v) {
 
 bool knownType(uint16_t t) {
     switch (static_cast<PayloadType>(t)) {
-    case PayloadType::GenericNack: case PayloadType::VehicleIdentificationRequest:
-    case PayloadType::VehicleIdentificationRequestByEid: case PayloadType::VehicleIdentificationRequestByVin:
-    case PayloadType::VehicleAnnouncement: case PayloadType::RoutingActivationRequest:
-    case PayloadType::RoutingActivationResponse: case PayloadType::AliveCheckRequest:
-    case PayloadType::AliveCheckResponse: case PayloadType::EntityStatusRequest:
-    case PayloadType::EntityStatusResponse: case PayloadType::PowerModeRequest:
-    case PayloadType::PowerModeResponse: case PayloadType::DiagnosticMessage:
-    case PayloadType::DiagnosticAck: case PayloadType::DiagnosticNack:
-        return true;
+    case PayloadType::GenericNack:
+    case PayloadType::VehicleIdentificationRequest:
+    case PayloadType::VehicleIdentificationRequestByEid:
+    case PayloadType::VehicleIdentificationRequestByVin:
+    case PayloadType::VehicleAnnouncement:
+    case PayloadType::RoutingActivationRequest:
+    case PayloadType::RoutingActivationResponse:
+    case PayloadType::AliveCheckRequest:
+    case PayloadType::AliveCheckResponse:
+    case PayloadType::EntityStatusRequest:
+    case PayloadType::EntityStatusResponse:
+    case PayloadType::PowerModeRequest:
+    case PayloadType::PowerModeResponse:
+    case PayloadType::DiagnosticMessage:
+    case PayloadType::DiagnosticAck:
+    case PayloadType::DiagnosticNack: return true;
     }
     return false;
 }
@@ -59,8 +66,9 @@ void DoipConnection::close() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
         backgroundCv_.notify_all();
-        if (!failure_) failure_ = TransportError{TransportErrorKind::ConnectionLost,
-                                                 "DoIP connection to " + peer() + " closed by the tester"};
+        if (!failure_)
+            failure_ = TransportError{TransportErrorKind::ConnectionLost,
+                                      "DoIP connection to " + peer() + " closed by the tester"};
         changed_.notify_all();
     }
     stream_->shutdown(); // every read, the background's included, returns now
@@ -104,8 +112,7 @@ void DoipConnection::sendNack(GenericNackCode code) {
 std::optional<TransportError> DoipConnection::activateRouting() {
     const RoutingActivationRequest request{config_.testerAddress, config_.activationType, config_.activationOem};
     auto deadline = Clock::now() + config_.routingTimeout;
-    if (auto e = writeMessage(PayloadType::RoutingActivationRequest, encodeRoutingRequest(request), deadline))
-        return e;
+    if (auto e = writeMessage(PayloadType::RoutingActivationRequest, encodeRoutingRequest(request), deadline)) return e;
     bool confirming = false;
     Bytes chunk;
     for (;;) {
@@ -143,9 +150,8 @@ std::optional<TransportError> DoipConnection::activateRouting() {
             ++counters_.aliveChecksAnswered;
         } else if (m.type == static_cast<uint16_t>(PayloadType::GenericNack)) {
             auto code = decodeGenericNack(m.payload, error);
-            return TransportError{TransportErrorKind::Refused,
-                                  "routing activation request NACKed by " + peer() + ": " +
-                                      (code ? describeGenericNack(*code) : error)};
+            return TransportError{TransportErrorKind::Refused, "routing activation request NACKed by " + peer() + ": " +
+                                                                   (code ? describeGenericNack(*code) : error)};
         } else if (m.type == static_cast<uint16_t>(PayloadType::RoutingActivationResponse)) {
             auto r = decodeRoutingResponse(m.payload, error);
             if (!r) {
@@ -311,9 +317,9 @@ std::optional<TransportError> DoipConnection::sendDiagnostic(uint16_t target, co
     // Built only for an error: the transfer path sends thousands of these.
     auto to = [target] { return "diagnostic message to " + hex4(target); };
     if (uds.empty() || uds.size() > config_.maxDataSize)
-        return TransportError{TransportErrorKind::Configuration,
-                              to() + ": " + std::to_string(uds.size()) + " bytes, the entity " + peer() + " takes 1 to " +
-                                  std::to_string(config_.maxDataSize)};
+        return TransportError{TransportErrorKind::Configuration, to() + ": " + std::to_string(uds.size()) +
+                                                                     " bytes, the entity " + peer() + " takes 1 to " +
+                                                                     std::to_string(config_.maxDataSize)};
     uint64_t nacksBefore;
     {
         std::lock_guard lock(mutex_);
@@ -339,9 +345,8 @@ std::optional<TransportError> DoipConnection::sendDiagnostic(uint16_t target, co
                               to() + " refused by " + peer() + ": " + describeDiagnosticNack(ack.code)};
     }
     if (genericNacks_ != nacksBefore)
-        return TransportError{TransportErrorKind::Refused,
-                              to() + " refused by " + peer() + " with a generic NACK: " +
-                                  describeGenericNack(lastGenericNack_)};
+        return TransportError{TransportErrorKind::Refused, to() + " refused by " + peer() + " with a generic NACK: " +
+                                                               describeGenericNack(lastGenericNack_)};
     if (failure_) return failure_;
     return TransportError{TransportErrorKind::Timeout, to() + ": no acknowledgement from " + peer() + " within " +
                                                            std::to_string(config_.ackTimeout.count()) + " ms"};
@@ -365,8 +370,8 @@ std::optional<TransportError> DoipConnection::receiveFrom(uint16_t source, Bytes
         return std::nullopt;
     }
     if (failure_) return failure_;
-    return TransportError{TransportErrorKind::Timeout, "no message from " + hex4(source) + " via " + peer() +
-                                                           " before the deadline"};
+    return TransportError{TransportErrorKind::Timeout,
+                          "no message from " + hex4(source) + " via " + peer() + " before the deadline"};
 }
 
 std::unique_ptr<Link> DoipConnection::link(uint16_t target, std::string &error) {

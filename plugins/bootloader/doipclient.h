@@ -29,21 +29,21 @@
 namespace conduit::bootloader {
 
 struct DoipConfig {
-    std::string host = "127.0.0.1";          // the entity (from discovery or the profile)
-    uint16_t port = 0;                       // 0: 13400, or 3496 with TLS
+    std::string host = "127.0.0.1"; // the entity (from discovery or the profile)
+    uint16_t port = 0;              // 0: 13400, or 3496 with TLS
     uint16_t testerAddress = 0x0E00;
     uint16_t functionalAddress = 0xE400;
     doip::Version version = doip::Version::Iso2012; // Iso2012 or Iso2019
-    uint8_t activationType = 0x00;           // 0x00 default, 0xE0 central security
-    std::optional<uint32_t> activationOem;   // the request's OEM-specific field, when the entity wants one
-    std::optional<TlsPin> tls;               // DoIP over TLS (ISO 13400-2:2019), server certificate pinned
+    uint8_t activationType = 0x00;                  // 0x00 default, 0xE0 central security
+    std::optional<uint32_t> activationOem;          // the request's OEM-specific field, when the entity wants one
+    std::optional<TlsPin> tls;                      // DoIP over TLS (ISO 13400-2:2019), server certificate pinned
     std::chrono::milliseconds connectTimeout{2000};
     std::chrono::milliseconds routingTimeout{2000};      // for the routing activation response
     std::chrono::milliseconds confirmationTimeout{5000}; // after 0x11 "confirmation required", for the final one
-    std::chrono::milliseconds ackTimeout{2000};          // for a diagnostic message's ACK/NACK (A_DoIP_Diagnostic_Message)
-    size_t maxDataSize = 4096;               // the largest UDS message sent (the entity's max data size)
-    uint32_t maxReceivePayload = 1u << 20;   // larger DoIP messages from the entity are NACKed and skipped
-    size_t queueLimit = 256;                 // replies kept per ECU before the oldest is dropped
+    std::chrono::milliseconds ackTimeout{2000}; // for a diagnostic message's ACK/NACK (A_DoIP_Diagnostic_Message)
+    size_t maxDataSize = 4096;                  // the largest UDS message sent (the entity's max data size)
+    uint32_t maxReceivePayload = 1u << 20;      // larger DoIP messages from the entity are NACKed and skipped
+    size_t queueLimit = 256;                    // replies kept per ECU before the oldest is dropped
 };
 
 class DoipConnection : public std::enable_shared_from_this<DoipConnection> {
@@ -65,7 +65,9 @@ public:
     // The connection's failure, once it has one (all Links then fail with it).
     std::optional<TransportError> failure() const;
     // Counts for tests and logs.
-    struct Counters { uint64_t aliveChecksAnswered = 0, droppedReplies = 0, nacksSent = 0, genericNacksReceived = 0; };
+    struct Counters {
+        uint64_t aliveChecksAnswered = 0, droppedReplies = 0, nacksSent = 0, genericNacksReceived = 0;
+    };
     Counters counters() const;
     // Stops the reader and closes the socket; pending and later calls fail with ConnectionLost.
     void close();
@@ -98,12 +100,15 @@ private:
     doip::StreamParser parser_;
     uint16_t entityAddress_ = 0;
 
-    mutable std::mutex mutex_; // everything below
+    mutable std::mutex mutex_;             // everything below
     std::condition_variable changed_;      // for waiters: a queue, the role or the failure changed
     std::condition_variable backgroundCv_; // for the background thread: stop
     std::optional<TransportError> failure_;
     std::map<uint16_t, std::deque<Bytes>> replies_; // by ECU (source) address, for registered Links only
-    struct Ack { bool positive; uint8_t code; };
+    struct Ack {
+        bool positive;
+        uint8_t code;
+    };
     std::map<uint16_t, std::deque<Ack>> acks_; // by the acknowledged target address
     uint64_t genericNacks_ = 0;
     uint8_t lastGenericNack_ = 0;
@@ -113,7 +118,7 @@ private:
     bool reading_ = false;           // the reader role is taken
     bool backgroundReading_ = false; // ... by the background thread (a waiter wakes it to take over)
     int waiters_ = 0;
-    Clock::time_point idleSince_{};  // when the last waiter left
+    Clock::time_point idleSince_{}; // when the last waiter left
 
     std::atomic<bool> stopping_{false};
     std::thread reader_;

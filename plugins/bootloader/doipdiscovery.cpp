@@ -63,9 +63,9 @@ std::unique_ptr<DoipDiscovery> DoipDiscovery::create(const DiscoveryOptions &opt
     std::unique_ptr<DoipDiscovery> d(new DoipDiscovery(options));
     const auto local = resolve4(options.bindAddress);
     if (!local || !resolve4(options.address)) {
-        error = TransportError{TransportErrorKind::Configuration,
-                               "DoIP discovery: cannot resolve \"" + (local ? options.address : options.bindAddress) +
-                                   "\" as an IPv4 address"};
+        error = TransportError{TransportErrorKind::Configuration, "DoIP discovery: cannot resolve \"" +
+                                                                      (local ? options.address : options.bindAddress) +
+                                                                      "\" as an IPv4 address"};
         return nullptr;
     }
     std::string why;
@@ -105,10 +105,9 @@ std::optional<TransportError> DoipDiscovery::sendRequest() {
     to.sin_addr = *resolve4(options_.address);
     to.sin_port = htons(options_.port);
     if (::sendto(requestFd_, message.data(), message.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to) < 0)
-        return TransportError{TransportErrorKind::ConnectionLost, "DoIP vehicle identification request to " +
-                                                                      options_.address + ":" +
-                                                                      std::to_string(options_.port) + ": " +
-                                                                      std::strerror(errno)};
+        return TransportError{TransportErrorKind::ConnectionLost,
+                              "DoIP vehicle identification request to " + options_.address + ":" +
+                                  std::to_string(options_.port) + ": " + std::strerror(errno)};
     return std::nullopt;
 }
 

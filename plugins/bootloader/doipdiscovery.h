@@ -16,15 +16,15 @@ namespace conduit::bootloader {
 
 struct DiscoveryOptions {
     std::string address = "255.255.255.255"; // broadcast, or one entity's address (unicast)
-    uint16_t port = doip::kUdpDiscoveryPort;  // where identification requests go
-    std::string bindAddress;                  // local address for both sockets ("" = any)
+    uint16_t port = doip::kUdpDiscoveryPort; // where identification requests go
+    std::string bindAddress;                 // local address for both sockets ("" = any)
     // Where to listen for announcements (entities send them to 13400); nullopt:
     // do not listen, 0: an ephemeral port (tests).
     std::optional<uint16_t> announcementPort = doip::kUdpDiscoveryPort;
     doip::Version version = doip::Version::Iso2012;
-    std::optional<std::string> vin;                // identification request by VIN
-    std::optional<std::array<uint8_t, 6>> eid;     // by EID (when no VIN)
-    std::chrono::milliseconds wait{500};           // collection time (a unicast request ends at its answer)
+    std::optional<std::string> vin;            // identification request by VIN
+    std::optional<std::array<uint8_t, 6>> eid; // by EID (when no VIN)
+    std::chrono::milliseconds wait{500};       // collection time (a unicast request ends at its answer)
     size_t maxEntities = 64;
 };
 

@@ -80,8 +80,7 @@ SigpipeBlock::~SigpipeBlock() {
         sigpending(&pending);
         if (sigismember(&pending, SIGPIPE) == 1) {
             const timespec now{0, 0};
-            while (sigtimedwait(&pipe, nullptr, &now) < 0 && errno == EINTR) {
-            }
+            while (sigtimedwait(&pipe, nullptr, &now) < 0 && errno == EINTR) {}
         }
     }
     pthread_sigmask(SIG_SETMASK, &old_, nullptr);
@@ -106,12 +105,14 @@ DoipStream::~DoipStream() {
 std::unique_ptr<DoipStream> DoipStream::connect(const std::string &host, uint16_t port,
                                                 const std::optional<TlsPin> &tls, Clock::time_point deadline,
                                                 std::optional<TransportError> &error) {
-    const std::string peer = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                             std::to_string(port);
+    const std::string peer =
+        (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
     if (tls && !validPin(tls->sha256)) {
         error = TransportError{TransportErrorKind::Configuration,
-                               "DoIP TLS to " + peer + ": the certificate pin must be 64 hex digits (SHA-256 of the "
-                               "server certificate's DER), got \"" + tls->sha256 + "\""};
+                               "DoIP TLS to " + peer +
+                                   ": the certificate pin must be 64 hex digits (SHA-256 of the "
+                                   "server certificate's DER), got \"" +
+                                   tls->sha256 + "\""};
         return nullptr;
     }
     addrinfo hints{};
@@ -120,8 +121,8 @@ std::unique_ptr<DoipStream> DoipStream::connect(const std::string &host, uint16_
     hints.ai_flags = AI_NUMERICSERV;
     addrinfo *found = nullptr;
     if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
-        error = TransportError{TransportErrorKind::Configuration,
-                               "DoIP entity address " + peer + ": " + gai_strerror(rc)};
+        error =
+            TransportError{TransportErrorKind::Configuration, "DoIP entity address " + peer + ": " + gai_strerror(rc)};
         return nullptr;
     }
     std::string why = "no address";
@@ -155,8 +156,10 @@ std::unique_ptr<DoipStream> DoipStream::connect(const std::string &host, uint16_
         } else if (rc < 0) {
             why = std::strerror(errno);
         }
-        if (rc == 0) fd = s;
-        else ::close(s);
+        if (rc == 0)
+            fd = s;
+        else
+            ::close(s);
     }
     freeaddrinfo(found);
     if (fd < 0) {
@@ -214,15 +217,15 @@ std::optional<TransportError> DoipStream::handshake(const TlsPin &pin, Clock::ti
     X509_free(cert);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned digestLength = 0;
-    const bool hashed = derLength > 0 && EVP_Digest(der, static_cast<size_t>(derLength), digest, &digestLength,
-                                                    EVP_sha256(), nullptr);
+    const bool hashed =
+        derLength > 0 && EVP_Digest(der, static_cast<size_t>(derLength), digest, &digestLength, EVP_sha256(), nullptr);
     OPENSSL_free(der);
     if (!hashed) return TransportError{TransportErrorKind::Configuration, "DoIP TLS: hashing the certificate failed"};
     const std::string got = hexOf(digest, digestLength);
     if (got != want)
-        return TransportError{TransportErrorKind::Configuration,
-                              "DoIP TLS: the certificate of " + peer_ + " does not match the pin (sha256 " + got +
-                                  ", pinned " + want + ")"};
+        return TransportError{TransportErrorKind::Configuration, "DoIP TLS: the certificate of " + peer_ +
+                                                                     " does not match the pin (sha256 " + got +
+                                                                     ", pinned " + want + ")"};
     return std::nullopt;
 }
 
@@ -280,12 +283,15 @@ std::optional<TransportError> DoipStream::write(std::span<const uint8_t> head, s
             std::lock_guard session(sslMutex_);
             SigpipeBlock quiet;
             ERR_clear_error();
-            const int rc = SSL_write(ssl_, bytes.data() + done, static_cast<int>(std::min<size_t>(bytes.size() - done, 1 << 30)));
+            const int rc =
+                SSL_write(ssl_, bytes.data() + done, static_cast<int>(std::min<size_t>(bytes.size() - done, 1 << 30)));
             n = rc;
             if (rc <= 0) {
                 const int e = SSL_get_error(ssl_, rc);
-                if (e == SSL_ERROR_WANT_READ) waitEvents = POLLIN; // rare (TLS 1.3 post-handshake); the reader drains it
-                else if (e != SSL_ERROR_WANT_WRITE) why = sslErrors();
+                if (e == SSL_ERROR_WANT_READ)
+                    waitEvents = POLLIN; // rare (TLS 1.3 post-handshake); the reader drains it
+                else if (e != SSL_ERROR_WANT_WRITE)
+                    why = sslErrors();
             }
         } else {
             iovec parts[2];
@@ -350,9 +356,9 @@ DoipStream::Read DoipStream::read(Bytes &out, std::optional<Clock::time_point> d
                     break;
                 }
                 closed = true;
-                error = e == SSL_ERROR_ZERO_RETURN ? std::string("closed by the entity")
+                error = e == SSL_ERROR_ZERO_RETURN                        ? std::string("closed by the entity")
                         : e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 ? std::string("connection closed")
-                                                                         : sslErrors();
+                                                                          : sslErrors();
                 break;
             }
         } else {
@@ -391,8 +397,10 @@ DoipStream::Read DoipStream::readBlocking(Bytes &out, Clock::time_point deadline
             out.insert(out.end(), buf, buf + n);
             return Read::Data;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue; // its deadline is looked at above
-        error = "DoIP connection to " + peer_ + ": " + (n == 0 ? std::string("closed by the entity") : std::strerror(errno));
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue; // its deadline is looked at above
+        error = "DoIP connection to " + peer_ + ": " +
+                (n == 0 ? std::string("closed by the entity") : std::strerror(errno));
         return Read::Closed;
     }
 }

@@ -29,9 +29,8 @@ public:
     // Connects to host:port before `deadline`; with `tls`, handshakes and
     // checks the pin. Errors: Configuration (bad address, pin mismatch),
     // ConnectionLost (refused, unreachable, handshake failed), Timeout.
-    static std::unique_ptr<DoipStream> connect(const std::string &host, uint16_t port,
-                                               const std::optional<TlsPin> &tls, Clock::time_point deadline,
-                                               std::optional<TransportError> &error);
+    static std::unique_ptr<DoipStream> connect(const std::string &host, uint16_t port, const std::optional<TlsPin> &tls,
+                                               Clock::time_point deadline, std::optional<TransportError> &error);
     ~DoipStream();
     DoipStream(const DoipStream &) = delete;
     DoipStream &operator=(const DoipStream &) = delete;
@@ -74,7 +73,7 @@ private:
     SSL_CTX *ctx_ = nullptr;
     SSL *ssl_ = nullptr;
     std::mutex writeMutex_, sslMutex_;
-    bool closed_ = false; // under sslMutex_
+    bool closed_ = false;      // under sslMutex_
     int receiveTimeoutMs_ = 0; // SO_RCVTIMEO as last set (0: none); the reader's
 };
 

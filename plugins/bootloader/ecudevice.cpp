@@ -23,7 +23,8 @@ namespace {
 
 std::string safeName(const std::string &id) {
     std::string out;
-    for (char c : id) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+    for (char c : id)
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
     return out;
 }
 
@@ -91,7 +92,8 @@ std::string hexAddress(uint64_t v) {
 }
 
 const char *reported(const std::string &internal) {
-    if (internal == "staged" || internal == "programming" || internal == "programmed") return CONDUIT_UPDATE_STATE_STAGED;
+    if (internal == "staged" || internal == "programming" || internal == "programmed")
+        return CONDUIT_UPDATE_STATE_STAGED;
     if (internal == "activated") return CONDUIT_UPDATE_STATE_ACTIVATED;
     if (internal == "rolled-back") return CONDUIT_UPDATE_STATE_ROLLED_BACK;
     return CONDUIT_UPDATE_STATE_IDLE; // idle, writing (an interrupted transfer is invalid)
@@ -157,7 +159,8 @@ Sequence EcuDevice::sequence(const StepServices &s, bool recordErase) {
     o.status = s.status;
     o.log = s.log;
     o.cancelled = s.cancelled;
-    return Sequence(config_, [this]() -> UdsClient & { return open_(config_); }, keys_, std::move(o));
+    return Sequence(
+        config_, [this]() -> UdsClient & { return open_(config_); }, keys_, std::move(o));
 }
 
 EcuDevice::Report EcuDevice::report(const StepServices &s, bool askEcu) {
@@ -174,9 +177,11 @@ EcuDevice::Report EcuDevice::report(const StepServices &s, bool askEcu) {
         // In its bootloader without a valid application an ECU reports no
         // version: keep the last one known (recovery decides from the state).
         if (!id.softwareVersion.empty()) r.currentVersion = id.softwareVersion;
-        r.status = (id.softwareVersion.empty() ? "in its bootloader, no valid application" : "running " + id.softwareVersion) +
-                   " (hardware " + id.hardwareNumber + ", serial " + id.serialNumber + ")";
-        if (!id.softwareVersion.empty() && id.softwareVersion != get("current")) save({{"current", id.softwareVersion}});
+        r.status =
+            (id.softwareVersion.empty() ? "in its bootloader, no valid application" : "running " + id.softwareVersion) +
+            " (hardware " + id.hardwareNumber + ", serial " + id.serialNumber + ")";
+        if (!id.softwareVersion.empty() && id.softwareVersion != get("current"))
+            save({{"current", id.softwareVersion}});
     } catch (const conduit::Error &e) {
         r.status = std::string("not answering: ") + e.what();
     }
@@ -200,8 +205,9 @@ std::vector<Segment> EcuDevice::segments(const std::string &path, const std::str
         format = image::detectImageFormatFromContent(std::span<const uint8_t>(head, size_t(n)));
         if (format == image::ImageFormat::Raw)
             throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
-                                 "ECU " + config_.id + ": a raw image needs bootloader.format and bootloader.address "
-                                 "in the signed custom metadata");
+                                 "ECU " + config_.id +
+                                     ": a raw image needs bootloader.format and bootloader.address "
+                                     "in the signed custom metadata");
     }
     image::Image img;
     if (auto e = image::readImageFile(path, format, limits, spec.address.value_or(0), img))
@@ -243,7 +249,8 @@ void EcuDevice::transfer(const UpdateInfo &u, const StepServices &s) {
         f.sync();
         const std::string digest = h.hex();
         if (!u.sha256.empty() && digest != u.sha256)
-            throw conduit::Error(CONDUIT_E_VERIFY, "ECU " + config_.id + ": image SHA-256 " + digest + ", signed " + u.sha256);
+            throw conduit::Error(CONDUIT_E_VERIFY,
+                                 "ECU " + config_.id + ": image SHA-256 " + digest + ", signed " + u.sha256);
     }
     segments(incoming, u.customJson); // refuses an image that does not parse or fit, before anything is touched
     if (::rename(incoming.c_str(), imagePath("pending").c_str()) != 0) ioError("cannot rename " + incoming);
@@ -266,7 +273,8 @@ void EcuDevice::program(const std::string &path, const std::string &customJson, 
 void EcuDevice::checkProgrammed(const UpdateInfo &u) {
     checkStaged(u);
     if (get("state") != "programmed")
-        throw conduit::Error(CONDUIT_E_FAILED, "ECU " + config_.id + ": " + u.version + " is not programmed (" + get("state") + ")");
+        throw conduit::Error(CONDUIT_E_FAILED,
+                             "ECU " + config_.id + ": " + u.version + " is not programmed (" + get("state") + ")");
 }
 
 void EcuDevice::install(const UpdateInfo &u, const StepServices &s) {
@@ -298,7 +306,8 @@ void EcuDevice::activate(const UpdateInfo &u, const StepServices &s) {
         save({{"trial_bank", std::to_string(next)}});
     }
     const std::string running = sequence(s).resetAndWait(u.version);
-    std::map<std::string, std::string> changes{{"state", "activated"}, {"current", running}, {"previous", get("current")}};
+    std::map<std::string, std::string> changes{
+        {"state", "activated"}, {"current", running}, {"previous", get("current")}};
     if (config_.banks == 2) changes["bank"] = get("trial_bank");
     save(changes);
 }
@@ -307,13 +316,17 @@ void EcuDevice::commit(const UpdateInfo &u) {
     const std::string st = get("state");
     if (st == "idle" && get("current") == u.version) return;
     if (st != "activated" || get("current") != u.version)
-        throw conduit::Error(CONDUIT_E_FAILED, "ECU " + config_.id + ": " + u.version + " is not activated (" + st + ")");
+        throw conduit::Error(CONDUIT_E_FAILED,
+                             "ECU " + config_.id + ": " + u.version + " is not activated (" + st + ")");
     // The committed image is the one a later rollback reflashes.
     if (::rename(imagePath("pending").c_str(), imagePath("good").c_str()) != 0 && errno != ENOENT)
         ioError("cannot keep the committed image");
     plugin::syncParentDirectory(imagePath("good"));
-    save({{"state", "idle"}, {"good_version", u.version}, {"good_sha256", get("pending_sha256")},
-          {"good_custom", get("pending_custom")}, {"pending", ""}});
+    save({{"state", "idle"},
+          {"good_version", u.version},
+          {"good_sha256", get("pending_sha256")},
+          {"good_custom", get("pending_custom")},
+          {"pending", ""}});
 }
 
 void EcuDevice::rollback(const UpdateInfo &u, const StepServices &s) {
@@ -350,7 +363,8 @@ void EcuDevice::rollback(const UpdateInfo &u, const StepServices &s) {
                                                    ": cannot roll back: no previous image kept (no update committed "
                                                    "by this agent yet); the ECU needs service");
     if (fileSha256(good) != get("good_sha256"))
-        throw conduit::Error(CONDUIT_E_VERIFY, "ECU " + config_.id + ": the kept previous image is corrupt; the ECU needs service");
+        throw conduit::Error(CONDUIT_E_VERIFY,
+                             "ECU " + config_.id + ": the kept previous image is corrupt; the ECU needs service");
     if (s.status) s.status("restoring " + get("good_version"));
     save({{"state", "programming"}, {"erased", "1"}});
     program(good, get("good_custom"), s);

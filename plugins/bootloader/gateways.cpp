@@ -32,8 +32,8 @@ Gateways::Gateway &Gateways::gateway(const std::string &id) {
     if (it == gateways_.end()) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "no gateway \"" + id + "\"");
     Gateway &g = it->second;
     if (g.connection && g.connection->failure()) {
-        conduit::Host::log(CONDUIT_LOG_INFO, "gateway " + id + ": connection lost (" + g.connection->failure()->message +
-                                                 "), reconnecting");
+        conduit::Host::log(CONDUIT_LOG_INFO, "gateway " + id + ": connection lost (" +
+                                                 g.connection->failure()->message + "), reconnecting");
         g.connection->close();
         g.connection.reset();
     }
@@ -60,8 +60,7 @@ Gateways::Gateway &Gateways::gateway(const std::string &id) {
     std::optional<TransportError> error;
     g.connection = DoipConnection::open(c, error);
     if (!g.connection) {
-        const std::string message =
-            "gateway " + id + ": " + (error ? error->message : std::string("cannot connect"));
+        const std::string message = "gateway " + id + ": " + (error ? error->message : std::string("cannot connect"));
         if (inventory_) g.unreachable = message;
         throw conduit::Error(CONDUIT_E_IO, message);
     }
@@ -71,7 +70,8 @@ Gateways::Gateway &Gateways::gateway(const std::string &id) {
 UdsClient &Gateways::uds(const EcuConfig &ecu) {
     const std::lock_guard<std::mutex> lock(mutex_);
     auto gw = gateways_.find(ecu.gateway);
-    if (gw != gateways_.end() && gw->second.config.transport == TransportKind::IsoTp) return isoTp(gw->second.config, ecu);
+    if (gw != gateways_.end() && gw->second.config.transport == TransportKind::IsoTp)
+        return isoTp(gw->second.config, ecu);
     Gateway &g = gateway(ecu.gateway);
     Ecu &e = ecus_[ecu.id];
     if (e.connection != g.connection || !e.uds) {

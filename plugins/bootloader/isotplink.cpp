@@ -50,7 +50,8 @@ std::optional<TransportError> checkIsoTpConfig(const IsoTpConfig &c) {
                                " is not one of 8, 12, 16, 20, 24, 32, 48, 64");
     }
     if ((c.stMin > 0x7f && c.stMin < 0xf1) || c.stMin > 0xf9)
-        return configError("STmin byte " + std::to_string(c.stMin) + " is reserved (0x00-0x7f ms, 0xf1-0xf9 100-900 us)");
+        return configError("STmin byte " + std::to_string(c.stMin) +
+                           " is reserved (0x00-0x7f ms, 0xf1-0xf9 100-900 us)");
     return std::nullopt;
 }
 
@@ -61,8 +62,10 @@ TransportError isoTpError(int err, const std::string &what, const IsoTpConfig &c
     case ECOMM:
         // The kernel's N_Bs (no flow control after our first frame) or N_Cr
         // (no consecutive frame after its flow control) timeout.
-        return {TransportErrorKind::Timeout, where + "the ECU stopped answering mid-message: no flow control or "
-                                                     "consecutive frame in time (N_Bs/N_Cr)" + sys};
+        return {TransportErrorKind::Timeout, where +
+                                                 "the ECU stopped answering mid-message: no flow control or "
+                                                 "consecutive frame in time (N_Bs/N_Cr)" +
+                                                 sys};
     case ETIMEDOUT: return {TransportErrorKind::Timeout, where + "timed out" + sys};
     case EILSEQ:
         return {TransportErrorKind::Protocol, where + "a consecutive frame with the wrong sequence number" + sys};
@@ -70,7 +73,8 @@ TransportError isoTpError(int err, const std::string &what, const IsoTpConfig &c
         return {TransportErrorKind::Protocol,
                 where + "message too long for ISO-TP or the ECU's flow control reported overflow" + sys};
     case EBADMSG: return {TransportErrorKind::Protocol, where + "a frame with bad padding or length" + sys};
-    case ENETDOWN: return {TransportErrorKind::ConnectionLost, where + "CAN interface " + c.interface + " is down" + sys};
+    case ENETDOWN:
+        return {TransportErrorKind::ConnectionLost, where + "CAN interface " + c.interface + " is down" + sys};
     case ENODEV:
         if (what.starts_with("bind"))
             return {TransportErrorKind::Configuration, where + c.interface + " is not a CAN interface" + sys};
@@ -127,7 +131,8 @@ std::unique_ptr<IsoTpLink> IsoTpLink::open(const IsoTpConfig &config, TransportE
         addr.can_addr.tp.tx_id = canId(functional ? config.functionalId : config.txId, config.extendedIds);
         addr.can_addr.tp.rx_id = canId(config.rxId, config.extendedIds);
         const char *step = nullptr;
-        if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_OPTS, &opts, sizeof opts) < 0) step = "setsockopt CAN_ISOTP_OPTS";
+        if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_OPTS, &opts, sizeof opts) < 0)
+            step = "setsockopt CAN_ISOTP_OPTS";
         else if (::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_RECV_FC, &fc, sizeof fc) < 0)
             step = "setsockopt CAN_ISOTP_RECV_FC";
         else if (config.canFd && ::setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_LL_OPTS, &ll, sizeof ll) < 0)
@@ -171,8 +176,8 @@ std::optional<TransportError> writeAll(int fd, const Bytes &message, const char 
         if (n < 0) return isoTpError(errno, what, c);
         if (size_t(n) != message.size())
             return TransportError{TransportErrorKind::Protocol, std::string(what) + ": the kernel took " +
-                                                                   std::to_string(n) + " of " +
-                                                                   std::to_string(message.size()) + " bytes"};
+                                                                    std::to_string(n) + " of " +
+                                                                    std::to_string(message.size()) + " bytes"};
         return std::nullopt;
     }
 }
@@ -181,8 +186,8 @@ std::optional<TransportError> writeAll(int fd, const Bytes &message, const char 
 std::optional<TransportError> IsoTpLink::send(const Bytes &request) {
     if (request.empty() || request.size() > maxMessageSize())
         return TransportError{TransportErrorKind::Protocol, describe() + " send: a message of " +
-                                                               std::to_string(request.size()) + " bytes (1.." +
-                                                               std::to_string(maxMessageSize()) + ")"};
+                                                                std::to_string(request.size()) + " bytes (1.." +
+                                                                std::to_string(maxMessageSize()) + ")"};
     return writeAll(physical_, request, "send", config_);
 }
 
@@ -199,7 +204,8 @@ std::optional<TransportError> IsoTpLink::receive(Bytes &message, Clock::time_poi
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0)
-            return TransportError{TransportErrorKind::Timeout, describe() + ": no message from the ECU before the deadline"};
+            return TransportError{TransportErrorKind::Timeout,
+                                  describe() + ": no message from the ECU before the deadline"};
         pollfd p{physical_, POLLIN, 0};
         const int r = ::poll(&p, 1, int(std::min<long long>(left, 60000)));
         if (r < 0 && errno == EINTR) continue;

@@ -14,17 +14,17 @@ namespace conduit::bootloader {
 
 struct IsoTpConfig {
     std::string interface = "can0";
-    uint32_t txId = 0x7e0;          // tester -> ECU (physical)
-    uint32_t rxId = 0x7e8;          // ECU -> tester
-    uint32_t functionalId = 0x7df;  // tester -> all ECUs
-    bool extendedIds = false;       // 29-bit identifiers (any id above 0x7ff needs them)
-    bool canFd = false;             // CAN FD frames: MTU 72, `fdDataLength` bytes per frame
-    uint8_t fdDataLength = 64;      // 8, 12, 16, 20, 24, 32, 48 or 64
-    bool bitRateSwitch = true;      // CANFD_BRS on the frames we send (FD only)
+    uint32_t txId = 0x7e0;                 // tester -> ECU (physical)
+    uint32_t rxId = 0x7e8;                 // ECU -> tester
+    uint32_t functionalId = 0x7df;         // tester -> all ECUs
+    bool extendedIds = false;              // 29-bit identifiers (any id above 0x7ff needs them)
+    bool canFd = false;                    // CAN FD frames: MTU 72, `fdDataLength` bytes per frame
+    uint8_t fdDataLength = 64;             // 8, 12, 16, 20, 24, 32, 48 or 64
+    bool bitRateSwitch = true;             // CANFD_BRS on the frames we send (FD only)
     std::optional<uint8_t> padding = 0xcc; // pad frames we send to full length with this byte; none: no padding
-    uint8_t blockSize = 0;          // BS in the flow control we send (0: no further FC)
-    uint8_t stMin = 0;              // STmin in the flow control we send (raw byte, ISO 15765-2 encoding)
-    bool waitTxDone = true;         // send() returns when the last frame left (CAN_ISOTP_WAIT_TX_DONE)
+    uint8_t blockSize = 0;                 // BS in the flow control we send (0: no further FC)
+    uint8_t stMin = 0;                     // STmin in the flow control we send (raw byte, ISO 15765-2 encoding)
+    bool waitTxDone = true;                // send() returns when the last frame left (CAN_ISOTP_WAIT_TX_DONE)
 };
 
 // Why the configuration cannot work, or nothing (checked before any socket).

@@ -143,14 +143,18 @@ AgentConfig parseAgentConfig(const std::string &text) {
         gw.id = g["id"].string();
         if (gw.id.empty()) bad(w, "needs an \"id\"");
         const std::string transport = g["transport"].string("doip");
-        if (transport == "isotp") gw.transport = TransportKind::IsoTp;
-        else if (transport != "doip") bad(w + ".transport", "\"" + transport + "\" is not doip or isotp");
+        if (transport == "isotp")
+            gw.transport = TransportKind::IsoTp;
+        else if (transport != "doip")
+            bad(w + ".transport", "\"" + transport + "\" is not doip or isotp");
         gw.interface = g["interface"].string(gw.interface);
         readInto(g["functional_can_id"], w + ".functional_can_id", gw.functionalCanId, 0x1FFFFFFF);
         if (g["can_fd"].kind() == Json::Kind::Bool) gw.canFd = g["can_fd"].boolean();
         if (g["extended_ids"].kind() == Json::Kind::Bool) gw.extendedIds = g["extended_ids"].boolean();
-        if (g["padding"].kind() == Json::Kind::Bool && !g["padding"].boolean()) gw.padding.reset();
-        else if (auto p = unsignedValue(g["padding"], w + ".padding", 0xFF)) gw.padding = uint8_t(*p);
+        if (g["padding"].kind() == Json::Kind::Bool && !g["padding"].boolean())
+            gw.padding.reset();
+        else if (auto p = unsignedValue(g["padding"], w + ".padding", 0xFF))
+            gw.padding = uint8_t(*p);
         gw.host = g["host"].string(gw.host);
         readInto(g["port"], w + ".port", gw.port, 0xFFFF);
         readInto(g["tester_address"], w + ".tester_address", gw.testerAddress, 0xFFFF);
@@ -172,7 +176,8 @@ AgentConfig parseAgentConfig(const std::string &text) {
             gw.port = 3496;
             readInto(g["tls"]["port"], w + ".tls.port", gw.port, 0xFFFF);
             gw.tlsPinSha256 = g["tls"]["pin_sha256"].string();
-            if (gw.tlsPinSha256.size() != 64) bad(w + ".tls.pin_sha256", "the server certificate's SHA-256 (64 hex digits)");
+            if (gw.tlsPinSha256.size() != 64)
+                bad(w + ".tls.pin_sha256", "the server certificate's SHA-256 (64 hex digits)");
         }
         for (const GatewayConfig &other : c.gateways)
             if (other.id == gw.id) bad(w, "gateway \"" + gw.id + "\" is defined twice");
@@ -194,11 +199,13 @@ AgentConfig parseAgentConfig(const std::string &text) {
         for (const GatewayConfig &g : c.gateways)
             if (g.id == ecu.gateway) gw = &g;
         if (gw->transport == TransportKind::Doip) {
-            if (!unsignedValue(e["logical_address"], w + ".logical_address", 0xFFFF)) bad(w, "needs a \"logical_address\"");
+            if (!unsignedValue(e["logical_address"], w + ".logical_address", 0xFFFF))
+                bad(w, "needs a \"logical_address\"");
             readInto(e["logical_address"], w + ".logical_address", ecu.logicalAddress, 0xFFFF);
         } else {
             const uint32_t maxId = gw->extendedIds ? 0x1FFFFFFF : 0x7FF;
-            if (!unsignedValue(e["tx_can_id"], w + ".tx_can_id", maxId) || !unsignedValue(e["rx_can_id"], w + ".rx_can_id", maxId))
+            if (!unsignedValue(e["tx_can_id"], w + ".tx_can_id", maxId) ||
+                !unsignedValue(e["rx_can_id"], w + ".rx_can_id", maxId))
                 bad(w, "an ECU on ISO-TP needs \"tx_can_id\" and \"rx_can_id\"");
             readInto(e["tx_can_id"], w + ".tx_can_id", ecu.txCanId, maxId);
             readInto(e["rx_can_id"], w + ".rx_can_id", ecu.rxCanId, maxId);
@@ -243,7 +250,8 @@ ImageSpec parseImageSpec(const std::string &customJson) {
         throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, std::string("signed custom metadata: bootloader.") + e.what());
     }
     if (spec.format == image::ImageFormat::Raw && !spec.address)
-        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "signed custom metadata: a raw image needs bootloader.address");
+        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
+                             "signed custom metadata: a raw image needs bootloader.address");
     return spec;
 }
 

@@ -30,9 +30,9 @@ struct Profile {
     UdsTiming timing;
     uint8_t extendedSession = 0x03, programmingSession = 0x02;
     std::optional<RoutineStep> precondition = RoutineStep{0x0203};
-    bool dtcSettingOff = true;          // 0x85 0x82 0x02, functional, suppressed
-    bool communicationControl = true;   // 0x28 0x83 0x03 0x01, functional, suppressed
-    uint8_t securityLevel = 0x01;       // 0 = no security access
+    bool dtcSettingOff = true;                      // 0x85 0x82 0x02, functional, suppressed
+    bool communicationControl = true;               // 0x28 0x83 0x03 0x01, functional, suppressed
+    uint8_t securityLevel = 0x01;                   // 0 = no security access
     std::chrono::milliseconds securityDelay{10000}; // wait after 0x37 before one retry
     std::optional<uint16_t> fingerprintDid = uint16_t(0xF15A);
     std::string testerSerial = "CNDT01"; // 6 ASCII bytes in the fingerprint
@@ -81,7 +81,7 @@ struct GatewayConfig {
 
 struct EcuConfig {
     std::string id, type = "ecu", hardwareId, gateway;
-    uint16_t logicalAddress = 0; // DoIP
+    uint16_t logicalAddress = 0;       // DoIP
     uint32_t txCanId = 0, rxCanId = 0; // ISO-TP: tester -> ECU, ECU -> tester
     int banks = 1;
     Profile profile;

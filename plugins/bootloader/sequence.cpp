@@ -84,8 +84,7 @@ void Sequence::checkCancelled(const std::string &before) const {
 
 UdsResult Sequence::step(const std::string &what, const Bytes &request, milliseconds deadline) {
     UdsResult r = uds_().request(request, Clock::now() + deadline);
-    if (!r.ok())
-        throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": " + what + ": " + r.error->message);
+    if (!r.ok()) throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": " + what + ": " + r.error->message);
     return r;
 }
 
@@ -94,8 +93,7 @@ EcuIdentity Sequence::identify() {
     const auto read = [&](uint16_t did, std::string &out) {
         const UdsResult r = step("read " + hex(did, 4), uds::readDataByIdentifier(did), profile_.timing.p2Star);
         std::string error;
-        const std::optional<Bytes> value =
-            uds::parseReadDataReply(r.response, did, error);
+        const std::optional<Bytes> value = uds::parseReadDataReply(r.response, did, error);
         if (!value) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": DID " + hex(did, 4) + ": " + error);
         out.assign(value->begin(), value->end());
         while (!out.empty() && (out.back() == '\0' || out.back() == ' ')) out.pop_back();
@@ -109,13 +107,15 @@ EcuIdentity Sequence::identify() {
 void Sequence::enterProgramming() {
     say("entering the extended session");
     UdsResult r = uds_().startSession(profile_.extendedSession, Clock::now() + profile_.timing.p2Star);
-    if (!r.ok()) throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": extended session: " + r.error->message);
+    if (!r.ok())
+        throw conduit::Error(resultFor(*r.error), "ECU " + ecu_.id + ": extended session: " + r.error->message);
     uds_().setTesterPresent(true);
     if (profile_.precondition) routine("precondition check", *profile_.precondition, {}, true);
     // Functional, reply suppressed: every ECU of the network stops setting
     // DTCs and sending normal messages while one of them is reprogrammed.
     if (profile_.dtcSettingOff) functional("DTC setting off", uds::controlDtcSetting(0x02, true));
-    if (profile_.communicationControl) functional("communication control off", uds::communicationControl(0x03, 0x01, true));
+    if (profile_.communicationControl)
+        functional("communication control off", uds::communicationControl(0x03, 0x01, true));
     checkCancelled("the programming session");
     say("entering the programming session");
     r = uds_().startSession(profile_.programmingSession, Clock::now() + profile_.timing.p2Star);
@@ -126,9 +126,9 @@ void Sequence::enterProgramming() {
 void Sequence::unlock() {
     if (profile_.securityLevel == 0) return;
     if (!keys_.library)
-        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + ecu_.id + ": security access level " +
-                                                             hex(profile_.securityLevel, 2) +
-                                                             " needs a seed/key library (\"seed_key\" in the agent config)");
+        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
+                             "ECU " + ecu_.id + ": security access level " + hex(profile_.securityLevel, 2) +
+                                 " needs a seed/key library (\"seed_key\" in the agent config)");
     SecurityAccessConfig c;
     c.level = profile_.securityLevel;
     c.variant = keys_.variant;
@@ -169,7 +169,8 @@ void Sequence::writeFingerprint() {
 void Sequence::routine(const std::string &what, const RoutineStep &r, const Bytes &options, bool statusMustBeZero) {
     checkCancelled(what);
     say(what);
-    const UdsResult res = step(what + " (routine " + hex(r.id, 4) + ")", uds::routineControl(0x01, r.id, options), r.deadline);
+    const UdsResult res =
+        step(what + " (routine " + hex(r.id, 4) + ")", uds::routineControl(0x01, r.id, options), r.deadline);
     std::string error;
     const auto reply = uds::parseRoutineReply(res.response, 0x01, r.id, error);
     if (!reply) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": " + what + ": " + error);
@@ -192,14 +193,18 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
 
     checkCancelled("the download of " + where);
     std::string error;
-    const Bytes request = uds::requestDownload(profile_.dataFormat, profile_.downloadAlfid, s.address, s.data.size(), error);
-    if (request.empty()) throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + ecu_.id + ": segment " + where + ": " + error);
+    const Bytes request =
+        uds::requestDownload(profile_.dataFormat, profile_.downloadAlfid, s.address, s.data.size(), error);
+    if (request.empty())
+        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + ecu_.id + ": segment " + where + ": " + error);
     const UdsResult r = step("request download " + where, request, profile_.timing.p2Star);
     const std::optional<uint64_t> maxBlock = uds::parseDownloadReply(r.response, error);
     if (!maxBlock) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": request download: " + error);
     // maxNumberOfBlockLength counts the whole 0x36 request: SID and counter too.
     const uint64_t limit = std::min<uint64_t>(*maxBlock, uds_().link().maxMessageSize());
-    if (limit < 3) throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": maxNumberOfBlockLength " + std::to_string(*maxBlock) + " leaves no room for data");
+    if (limit < 3)
+        throw conduit::Error(CONDUIT_E_FAILED, "ECU " + ecu_.id + ": maxNumberOfBlockLength " +
+                                                   std::to_string(*maxBlock) + " leaves no room for data");
     const size_t perBlock = size_t(limit - 2);
     say("downloading " + where + " in blocks of " + std::to_string(perBlock) + " bytes");
 
@@ -217,14 +222,16 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
             br = uds_().request(block, Clock::now() + profile_.blockDeadline, false,
                                 [counter](const Bytes &reply) { return reply.size() >= 2 && reply[1] == counter; });
             if (br.ok() || br.error->kind != UdsError::Kind::Timeout) break;
-            if (observer_.log) observer_.log(ecu_.id + ": no reply to block " + std::to_string(counter) + ", repeating it");
+            if (observer_.log)
+                observer_.log(ecu_.id + ": no reply to block " + std::to_string(counter) + ", repeating it");
         }
         if (!br.ok() && br.error->nrc == uds::Nrc::WrongBlockSequenceCounter)
             throw WrongCounter{"ECU " + ecu_.id + ": transfer data block " + std::to_string(counter) + " at " +
                                hex(s.address + offset, 8) + ": " + br.error->message};
         if (!br.ok())
-            throw conduit::Error(resultFor(*br.error), "ECU " + ecu_.id + ": transfer data block " + std::to_string(counter) +
-                                                           " at " + hex(s.address + offset, 8) + ": " + br.error->message);
+            throw conduit::Error(resultFor(*br.error), "ECU " + ecu_.id + ": transfer data block " +
+                                                           std::to_string(counter) + " at " +
+                                                           hex(s.address + offset, 8) + ": " + br.error->message);
         counter = uds::nextBlockCounter(counter);
         done += n;
         // Reported every kProgressStep bytes and at the segment's end, not per
@@ -232,7 +239,8 @@ void Sequence::downloadSegment(const Segment &s, uint64_t &done, uint64_t total)
         const bool last = offset + n >= s.data.size();
         if (observer_.progress && (last || done / kProgressStep != (done - n) / kProgressStep))
             observer_.progress(done, total);
-        if (auto e = uds_().keepAlive()) throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
+        if (auto e = uds_().keepAlive())
+            throw conduit::Error(CONDUIT_E_IO, "ECU " + ecu_.id + ": tester present: " + e->message);
     }
     step("request transfer exit " + where, uds::requestTransferExit(), profile_.timing.p2Star);
     if (profile_.checkMemory) {
@@ -266,7 +274,8 @@ void Sequence::program(const std::vector<Segment> &segments) {
 
 void Sequence::switchBank(int bank) {
     if (!profile_.bankSwitch)
-        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT, "ECU " + ecu_.id + ": dual bank without a bank_switch routine");
+        throw conduit::Error(CONDUIT_E_INVALID_ARGUMENT,
+                             "ECU " + ecu_.id + ": dual bank without a bank_switch routine");
     enterProgramming();
     unlock();
     routine("switching to bank " + std::to_string(bank), *profile_.bankSwitch, Bytes{uint8_t(bank)}, true);
@@ -306,7 +315,8 @@ std::string Sequence::resetAndWait(const std::string &version) {
         std::this_thread::sleep_for(milliseconds(100)); // the ECU is booting: poll, bounded by the deadline
     }
     // Back to normal communication on the whole network.
-    if (profile_.communicationControl) functional("communication control on", uds::communicationControl(0x00, 0x01, true));
+    if (profile_.communicationControl)
+        functional("communication control on", uds::communicationControl(0x00, 0x01, true));
     if (profile_.dtcSettingOff) functional("DTC setting on", uds::controlDtcSetting(0x01, true));
     say("running " + reported);
     return reported;

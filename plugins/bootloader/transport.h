@@ -17,11 +17,11 @@ using Clock = std::chrono::steady_clock;
 
 // Why a transport call failed, typed; the text says the details.
 enum class TransportErrorKind {
-    Timeout,          // nothing came before the deadline
-    ConnectionLost,   // peer closed, reset, or the CAN interface went down
-    Refused,          // routing activation refused, NACKed message, no such target
-    Protocol,         // the peer broke the transport protocol (bad header, wrong length)
-    Configuration,    // bad address, interface missing, certificate pin wrong
+    Timeout,        // nothing came before the deadline
+    ConnectionLost, // peer closed, reset, or the CAN interface went down
+    Refused,        // routing activation refused, NACKed message, no such target
+    Protocol,       // the peer broke the transport protocol (bad header, wrong length)
+    Configuration,  // bad address, interface missing, certificate pin wrong
 };
 
 struct TransportError {

@@ -23,7 +23,8 @@ UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, b
     return this->request(request, deadline, suppressed, ReplyFilter{});
 }
 
-UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, bool suppressed, const ReplyFilter &accept) {
+UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, bool suppressed,
+                             const ReplyFilter &accept) {
     auto fail = [&](UdsError::Kind kind, std::string text, std::optional<uds::Nrc> nrc = std::nullopt) {
         const std::string service = request.empty() ? std::string("empty request") : uds::describeSid(request[0]);
         return UdsResult{UdsError{kind, nrc, service + ": " + text}, {}};
@@ -34,7 +35,8 @@ UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, b
 
     for (int busy = 0;; ++busy) {
         if (cancelled()) return fail(UdsError::Kind::Cancelled, "cancelled before sending");
-        if (Clock::now() >= deadline) return fail(UdsError::Kind::Deadline, "the step's deadline passed before sending");
+        if (Clock::now() >= deadline)
+            return fail(UdsError::Kind::Deadline, "the step's deadline passed before sending");
         if (auto e = link_.send(request)) return fail(UdsError::Kind::Transport, e->message);
         lastSend_ = Clock::now();
 
@@ -55,8 +57,9 @@ UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, b
             if (e) { // the window closed with nothing
                 if (suppressed && !pending) return UdsResult{};
                 if (window > deadline)
-                    return fail(UdsError::Kind::Deadline, std::string("the step's deadline passed while waiting") +
-                                                              (pending ? " (the ECU had answered responsePending)" : ""));
+                    return fail(UdsError::Kind::Deadline,
+                                std::string("the step's deadline passed while waiting") +
+                                    (pending ? " (the ECU had answered responsePending)" : ""));
                 return fail(UdsError::Kind::Timeout,
                             pending ? "no response within P2* " + ms(timing_.p2Star) + " after responsePending (0x78)"
                                     : "no response within P2 " + ms(timing_.p2));
@@ -96,7 +99,8 @@ UdsResult UdsClient::request(const Bytes &request, Clock::time_point deadline, b
 }
 
 UdsResult UdsClient::requestFunctional(const Bytes &request) {
-    if (request.empty()) return UdsResult{UdsError{UdsError::Kind::Unexpected, std::nullopt, "empty functional request"}, {}};
+    if (request.empty())
+        return UdsResult{UdsError{UdsError::Kind::Unexpected, std::nullopt, "empty functional request"}, {}};
     if (auto e = link_.sendFunctional(request))
         return UdsResult{UdsError{UdsError::Kind::Transport, std::nullopt,
                                   uds::describeSid(request[0]) + " (functional): " + e->message},

@@ -29,8 +29,10 @@ public:
     void store(const KeyValues &changes) override {
         KeyValues v = load();
         for (const auto &[k, val] : changes) {
-            if (val.empty()) v.erase(k);
-            else v[k] = val;
+            if (val.empty())
+                v.erase(k);
+            else
+                v[k] = val;
         }
         writeFileAtomically(path_, formatKeyValues(v));
     }
@@ -50,8 +52,10 @@ public:
     void store(const KeyValues &changes) override {
         KeyValues v = load();
         for (const auto &[k, val] : changes) {
-            if (val.empty()) v.erase(k);
-            else v[k] = val;
+            if (val.empty())
+                v.erase(k);
+            else
+                v[k] = val;
         }
         // GRUB reads the block through its file system driver, so replacing
         // the file is safe; grub's own save_env writes it in place.
@@ -96,8 +100,7 @@ std::string run(const std::vector<std::string> &argv) {
     ::close(out[0]);
     int status = 0;
     pid_t waited;
-    while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-    }
+    while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
     if (waited != pid) throwErrno(argv[0] + ": cannot collect exit status");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw Error(CONDUIT_E_IO, argv[0] + " failed (status " + std::to_string(status) + ")");
@@ -111,9 +114,7 @@ public:
         : printenv_(std::move(printenv)), setenv_(std::move(setenv)), config_(std::move(config)),
           defaultEnv_(std::move(defaultEnv)), scriptDir_(std::move(scriptDir)) {}
     const char *name() const override { return "uboot"; }
-    KeyValues load() override {
-        return parseKeyValues(run(command(printenv_)));
-    }
+    KeyValues load() override { return parseKeyValues(run(command(printenv_))); }
     void store(const KeyValues &changes) override {
         // fw_setenv -s applies the whole script as one environment write
         // (the redundant copy flips only after the new one is complete).
@@ -156,7 +157,6 @@ std::string cmdlineSlot(const std::string &path) {
     return {};
 }
 
-
 } // namespace
 
 BootState BootBackend::state() {
@@ -189,12 +189,15 @@ std::unique_ptr<BootBackend> makeBootBackend(const Json &config) {
     if (kind == "file" || kind == "grub") {
         const std::string path = config["path"].string();
         if (path.empty()) throw Error(CONDUIT_E_INVALID_ARGUMENT, "boot backend \"" + kind + "\" needs \"path\"");
-        if (kind == "file") b = std::make_unique<FileBackend>(path);
-        else b = std::make_unique<GrubBackend>(path);
+        if (kind == "file")
+            b = std::make_unique<FileBackend>(path);
+        else
+            b = std::make_unique<GrubBackend>(path);
     } else if (kind == "uboot") {
         const std::string scriptDir = config["script_dir"].string("/tmp");
-        b = std::make_unique<UBootBackend>(config["printenv"].string("fw_printenv"), config["setenv"].string("fw_setenv"),
-                                           config["config"].string(), config["default_env"].string(), scriptDir);
+        b = std::make_unique<UBootBackend>(config["printenv"].string("fw_printenv"),
+                                           config["setenv"].string("fw_setenv"), config["config"].string(),
+                                           config["default_env"].string(), scriptDir);
     } else {
         throw Error(CONDUIT_E_INVALID_ARGUMENT, "unknown boot backend \"" + kind + "\"");
     }

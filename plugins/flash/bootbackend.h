@@ -14,8 +14,8 @@
 // is never unset: power-cut safety rests on that.
 #pragma once
 
-#include "json.h"
 #include "durablefile.h"
+#include "json.h"
 
 #include <memory>
 #include <string>

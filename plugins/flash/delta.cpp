@@ -100,9 +100,9 @@ size_t DeltaApplier::feed(const void *data, size_t size) {
         if (finished_) throw Error(CONDUIT_E_PAYLOAD, "data after the end of the delta frame");
         const size_t inBefore = in.pos, outBefore = out.pos;
         const size_t rc = ZSTD_decompressStream(dctx_, &out, &in);
-        if (ZSTD_isError(rc))
-            throw Error(CONDUIT_E_PAYLOAD, std::string("corrupt delta: ") + ZSTD_getErrorName(rc));
-        if (rc == 0) finished_ = true;
+        if (ZSTD_isError(rc)) throw Error(CONDUIT_E_PAYLOAD, std::string("corrupt delta: ") + ZSTD_getErrorName(rc));
+        if (rc == 0)
+            finished_ = true;
         else if (in.pos == inBefore && out.pos == outBefore)
             throw Error(CONDUIT_E_PAYLOAD, "delta produces more than the signed target length");
     }

@@ -11,9 +11,7 @@
 
 namespace conduit::flash {
 
-void throwErrno(const std::string &what) {
-    throw Error(CONDUIT_E_IO, what + ": " + std::strerror(errno));
-}
+void throwErrno(const std::string &what) { throw Error(CONDUIT_E_IO, what + ": " + std::strerror(errno)); }
 
 namespace {
 
@@ -33,9 +31,12 @@ struct FaultPlan {
             const size_t eq = item.find('=');
             if (eq != std::string::npos) {
                 const long n = std::strtol(item.c_str() + eq + 1, nullptr, 10);
-                if (item.compare(0, eq, "write") == 0) write = n;
-                else if (item.compare(0, eq, "switch") == 0) sw = n;
-                else if (item.compare(0, eq, "corrupt") == 0) corrupt = std::strtoll(item.c_str() + eq + 1, nullptr, 10);
+                if (item.compare(0, eq, "write") == 0)
+                    write = n;
+                else if (item.compare(0, eq, "switch") == 0)
+                    sw = n;
+                else if (item.compare(0, eq, "corrupt") == 0)
+                    corrupt = std::strtoll(item.c_str() + eq + 1, nullptr, 10);
             }
             pos = end + 1;
         }

@@ -71,7 +71,8 @@ std::vector<DeviceConfig> parseAgentConfig(const std::string &text) {
             c.slots[i].initialVersion = s["version"].string();
             c.slots[i].kind = parseSlotKind(s["kind"].string());
             if (c.slots[i].path.empty())
-                throw Error(CONDUIT_E_INVALID_ARGUMENT, "agent config: device " + c.id + " slot " + name + " needs \"path\"");
+                throw Error(CONDUIT_E_INVALID_ARGUMENT,
+                            "agent config: device " + c.id + " slot " + name + " needs \"path\"");
         }
         c.boot = d["boot"];
         c.tries = int(d["boot"]["tries"].number(1));
@@ -163,8 +164,10 @@ DeviceReport FlashDevice::report() {
     // host could resume (CONDUIT_UPDATE_STATE_IDLE says so).
     r.updateState = get("state") == "writing" ? CONDUIT_UPDATE_STATE_IDLE : get("state");
     const std::string inactive = other(b.primary);
-    std::string inactiveState = get("slot_" + inactive + "_version").empty() ? "invalid" : "holds " + get("slot_" + inactive + "_version");
-    if (r.updateState == "staged" || r.updateState == "activated") inactiveState = r.updateState + " " + get("target_version");
+    std::string inactiveState =
+        get("slot_" + inactive + "_version").empty() ? "invalid" : "holds " + get("slot_" + inactive + "_version");
+    if (r.updateState == "staged" || r.updateState == "activated")
+        inactiveState = r.updateState + " " + get("target_version");
     r.slotSummary = "booted " + b.booted + ", primary " + b.primary + (b.trial.empty() ? "" : ", trial " + b.trial) +
                     "; inactive slot " + inactive + ": " + inactiveState;
     return r;
@@ -187,7 +190,8 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
     if (!Json::parse(u.customJson.empty() ? "{}" : u.customJson, custom, error))
         throw Error(CONDUIT_E_INVALID_ARGUMENT, "custom metadata: " + error);
     const std::optional<DeltaSpec> delta = parseDeltaSpec(custom);
-    if (!delta && u.sha256.size() != 64) throw Error(CONDUIT_E_INVALID_ARGUMENT, "update has no sha256 to verify against");
+    if (!delta && u.sha256.size() != 64)
+        throw Error(CONDUIT_E_INVALID_ARGUMENT, "update has no sha256 to verify against");
 
     const SlotConfig &active = slot(b.primary);
     const SlotConfig &target = slot(other(b.primary));
@@ -196,8 +200,9 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
     if (targetKind.fixedCapacity) { // a missing file slot is created by the writer
         const uint64_t capacity = slotCapacity(target.path, targetKind.kind);
         if (capacity < imageLength)
-            throw Error(CONDUIT_E_NO_SPACE, "slot " + target.name + " (" + targetKind.name + " " + target.path + ") holds " +
-                                                std::to_string(capacity) + " bytes, image needs " + std::to_string(imageLength));
+            throw Error(CONDUIT_E_NO_SPACE, "slot " + target.name + " (" + targetKind.name + " " + target.path +
+                                                ") holds " + std::to_string(capacity) + " bytes, image needs " +
+                                                std::to_string(imageLength));
     }
     if (delta) {
         // The delta apply maps the base and the output.
@@ -213,8 +218,9 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
         // target from exactly this base.
         if (ctx.status) ctx.status("checking delta base in slot " + active.name);
         const uint64_t activeSize = slotCapacity(active.path);
-        std::string have = activeSize < delta->baseLength ? std::string("(slot too short)")
-                                                          : readBackSha256(active.path, delta->baseLength, {}, ctx.cancelled);
+        std::string have = activeSize < delta->baseLength
+                               ? std::string("(slot too short)")
+                               : readBackSha256(active.path, delta->baseLength, {}, ctx.cancelled);
         if (have != delta->baseSha256)
             throw Error(CONDUIT_E_VERIFY, "delta base mismatch: active slot " + active.name + " has sha256 " + have +
                                               ", the patch needs " + delta->baseSha256);
@@ -236,8 +242,10 @@ void FlashDevice::transfer(const UpdateRequest &u, const StepContext &ctx) {
     if (ctx.status) ctx.status("writing slot " + target.name);
     const std::string expected = delta ? delta->targetSha256 : u.sha256;
     try {
-        if (delta) transferDelta(active, target, u, *delta, ctx);
-        else transferFull(target, u, ctx);
+        if (delta)
+            transferDelta(active, target, u, *delta, ctx);
+        else
+            transferFull(target, u, ctx);
     } catch (const std::exception &e) {
         // Cancelled, payload failed, I/O error, the image's hash or the
         // read-back did not match: the slot holds no verified image.
@@ -281,8 +289,8 @@ void FlashDevice::transferFull(const SlotConfig &target, const UpdateRequest &u,
     if (writer.written() == u.length) {
         const std::string got = written.sha256Hex();
         if (got != u.sha256)
-            throw Error(CONDUIT_E_VERIFY, "the image written to slot " + target.name + " has sha256 " + got +
-                                              ", expected " + u.sha256);
+            throw Error(CONDUIT_E_VERIFY,
+                        "the image written to slot " + target.name + " has sha256 " + got + ", expected " + u.sha256);
     }
     writer.finish();
     if (ctx.status) ctx.status("verifying slot " + target.name);
@@ -347,8 +355,8 @@ void FlashDevice::transferDelta(const SlotConfig &active, const SlotConfig &targ
     if (ctx.status) ctx.status("verifying slot " + target.name);
     const std::string got = verifier.finish();
     if (got != spec.targetSha256)
-        throw Error(CONDUIT_E_VERIFY, "read-back of slot " + target.name + " gave sha256 " + got + ", expected " +
-                                          spec.targetSha256);
+        throw Error(CONDUIT_E_VERIFY,
+                    "read-back of slot " + target.name + " gave sha256 " + got + ", expected " + spec.targetSha256);
 }
 
 void FlashDevice::checkStaged(const UpdateRequest &u) {
@@ -379,7 +387,8 @@ void FlashDevice::commit(const UpdateRequest &u) {
     if (st != "activated" || get("target_version") != u.version)
         throw Error(CONDUIT_E_STATE, "version " + u.version + " is not activated (state " + st + ")");
     if (b.booted != target)
-        throw Error(CONDUIT_E_STATE, "slot " + target + " has not been booted yet (running " + b.booted + "); reboot first");
+        throw Error(CONDUIT_E_STATE,
+                    "slot " + target + " has not been booted yet (running " + b.booted + "); reboot first");
     const std::string oldPrimary = b.primary;
     b.primary = target;
     b.trial.clear();

@@ -36,7 +36,7 @@ struct DeviceConfig {
     std::string id, type = "flash", hardwareId;
     std::array<SlotConfig, 2> slots;
     Json boot;
-    int tries = 1;                      // trial boots before fallback
+    int tries = 1;                       // trial boots before fallback
     uint64_t syncInterval = 32ull << 20; // writeback window
     bool overlapVerify = false;          // read back while writing ("verify": "overlapped"), default after
 };

@@ -5,16 +5,16 @@
 
 #include <cerrno>
 #include <condition_variable>
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <thread>
 #include <cstdlib>
+#include <exception>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <mtd/ubi-user.h>
+#include <mutex>
+#include <optional>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace conduit::flash {
@@ -24,16 +24,16 @@ constexpr size_t kReadBuffer = 1u << 20;
 constexpr size_t kDirectAlign = 4096;
 } // namespace
 
-SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite,
-                       SlotKind kind)
+SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncInterval, bool readWrite, SlotKind kind)
     : path_(path), handler_(&slotHandler(resolveSlotKind(path, kind))), length_(length),
       interval_(syncInterval ? syncInterval : (32u << 20)) {
     if (handler_->kind == SlotKind::Ubi) {
         // Refused before the update starts: UBI_IOCVOLUP marks the volume
         // corrupt at once.
         const uint64_t size = slotCapacity(path, SlotKind::Ubi);
-        if (size < length) throw Error(CONDUIT_E_NO_SPACE, "UBI volume " + path + " holds " + std::to_string(size) +
-                                                               " bytes, image needs " + std::to_string(length));
+        if (size < length)
+            throw Error(CONDUIT_E_NO_SPACE, "UBI volume " + path + " holds " + std::to_string(size) +
+                                                " bytes, image needs " + std::to_string(length));
         fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd_ < 0) throwErrno("cannot open UBI volume " + path);
         int64_t bytes = int64_t(length);
@@ -48,8 +48,9 @@ SlotWriter::SlotWriter(const std::string &path, uint64_t length, uint64_t syncIn
     if (block) {
         uint64_t size = 0;
         if (::ioctl(fd_, BLKGETSIZE64, &size) != 0) throwErrno("cannot size block device " + path);
-        if (size < length) throw Error(CONDUIT_E_NO_SPACE, "slot " + path + " holds " + std::to_string(size) +
-                                                               " bytes, image needs " + std::to_string(length));
+        if (size < length)
+            throw Error(CONDUIT_E_NO_SPACE, "slot " + path + " holds " + std::to_string(size) + " bytes, image needs " +
+                                                std::to_string(length));
     } else if (::ftruncate(fd_, off_t(length)) != 0) {
         throwErrno("cannot size slot file " + path);
     }
@@ -102,8 +103,8 @@ void SlotWriter::windowDone() {
 
 void SlotWriter::finish() {
     if (offset_ != length_)
-        throw Error(CONDUIT_E_PAYLOAD, "image ended after " + std::to_string(offset_) + " of " +
-                                           std::to_string(length_) + " bytes");
+        throw Error(CONDUIT_E_PAYLOAD,
+                    "image ended after " + std::to_string(offset_) + " of " + std::to_string(length_) + " bytes");
     if (::fdatasync(fd_) != 0) throwErrno("cannot sync slot " + path_);
     injectCorruption();
     if (onDurable) onDurable(length_);
@@ -233,8 +234,10 @@ struct ReadBack {
     void read(uint64_t offset, size_t len) {
         void *buffer = pipe.acquire();
         size_t want = len;
-        if (direct) want = (want + kDirectAlign - 1) & ~(kDirectAlign - 1);
-        else ::posix_fadvise(fd, off_t(offset), off_t(len), POSIX_FADV_DONTNEED); // clean pages: read the device
+        if (direct)
+            want = (want + kDirectAlign - 1) & ~(kDirectAlign - 1);
+        else
+            ::posix_fadvise(fd, off_t(offset), off_t(len), POSIX_FADV_DONTNEED); // clean pages: read the device
         size_t got = 0;
         while (got < len) {
             const ssize_t n = ::pread(fd, static_cast<char *>(buffer) + got, want - got, off_t(offset + got));
@@ -285,8 +288,10 @@ struct ReadBackVerifier::State {
             const auto open = [&] {
                 if (!rb)
                     rb.emplace(path, [this, &sha](uint64_t offset, const char *data, size_t size) {
-                        if (written) compareBlocks(*written, path, offset, data, size);
-                        else sha.update(data, size);
+                        if (written)
+                            compareBlocks(*written, path, offset, data, size);
+                        else
+                            sha.update(data, size);
                     });
             };
             uint64_t pos = 0;

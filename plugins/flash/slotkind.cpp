@@ -2,8 +2,8 @@
 
 #include "flasherror.h"
 
-#include <fstream>
 #include <fcntl.h>
+#include <fstream>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -26,7 +26,8 @@ constexpr SlotHandler kHandlers[] = {
 // sysfs directory of a UBI volume's character device, or "" when `st` is not one.
 std::string ubiSysfsDir(const struct stat &st) {
     if (!S_ISCHR(st.st_mode)) return {};
-    const std::string dir = "/sys/dev/char/" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+    const std::string dir =
+        "/sys/dev/char/" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
     return ::access((dir + "/usable_eb_size").c_str(), R_OK) == 0 ? dir : std::string();
 }
 
@@ -56,8 +57,10 @@ SlotKind resolveSlotKind(const std::string &path, SlotKind configured) {
     struct stat st;
     SlotKind found = SlotKind::File; // absent: a file slot, created by the writer
     if (::stat(path.c_str(), &st) == 0) {
-        if (S_ISBLK(st.st_mode)) found = SlotKind::Block;
-        else if (!ubiSysfsDir(st).empty()) found = SlotKind::Ubi;
+        if (S_ISBLK(st.st_mode))
+            found = SlotKind::Block;
+        else if (!ubiSysfsDir(st).empty())
+            found = SlotKind::Ubi;
         else if (!S_ISREG(st.st_mode))
             throw Error(CONDUIT_E_UNSUPPORTED, "slot " + path + " is neither a file, a block device nor a UBI volume");
     } else if (configured == SlotKind::Block || configured == SlotKind::Ubi) {

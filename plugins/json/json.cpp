@@ -51,8 +51,14 @@ private:
         case '{': return object(out, depth);
         case '[': return array(out, depth);
         case '"': out.kind_ = Json::Kind::String; return string(out.text_);
-        case 't': out.kind_ = Json::Kind::Bool; out.bool_ = true; return literal("true");
-        case 'f': out.kind_ = Json::Kind::Bool; out.bool_ = false; return literal("false");
+        case 't':
+            out.kind_ = Json::Kind::Bool;
+            out.bool_ = true;
+            return literal("true");
+        case 'f':
+            out.kind_ = Json::Kind::Bool;
+            out.bool_ = false;
+            return literal("false");
         case 'n': out.kind_ = Json::Kind::Null; return literal("null");
         default: return number(out);
         }
@@ -135,10 +141,14 @@ private:
         for (int i = 0; i < 4; ++i) {
             const char c = s_[pos_++];
             cp <<= 4;
-            if (c >= '0' && c <= '9') cp |= unsigned(c - '0');
-            else if (c >= 'a' && c <= 'f') cp |= unsigned(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') cp |= unsigned(c - 'A' + 10);
-            else return fail("bad \\u escape");
+            if (c >= '0' && c <= '9')
+                cp |= unsigned(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                cp |= unsigned(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                cp |= unsigned(c - 'A' + 10);
+            else
+                return fail("bad \\u escape");
         }
         return true;
     }

@@ -224,16 +224,16 @@ static int decide(enum op op, const char *path, const char *path2, int *kill_aft
     return 0;
 }
 
-#define FAIL_OR_CALL(op, path, path2, call)        \
-    do {                                          \
-        int kill_after_, err_ = decide(op, path, path2, &kill_after_); \
-        if (err_) {                               \
-            errno = err_;                         \
-            return -1;                            \
-        }                                         \
-        __typeof__(call) r_ = call;               \
-        if (kill_after_) power_cut();             \
-        return r_;                                \
+#define FAIL_OR_CALL(op, path, path2, call)                                                                            \
+    do {                                                                                                               \
+        int kill_after_, err_ = decide(op, path, path2, &kill_after_);                                                 \
+        if (err_) {                                                                                                    \
+            errno = err_;                                                                                              \
+            return -1;                                                                                                 \
+        }                                                                                                              \
+        __typeof__(call) r_ = call;                                                                                    \
+        if (kill_after_) power_cut();                                                                                  \
+        return r_;                                                                                                     \
     } while (0)
 
 static int creates(int flags) { return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE; }
@@ -258,13 +258,13 @@ static int open_common(int dirfd, const char *path, int flags, mode_t mode, int 
     return fd;
 }
 
-#define MODE_ARG(flags)                                    \
-    mode_t mode = 0;                                       \
-    if (creates(flags)) {                                  \
-        va_list ap;                                        \
-        va_start(ap, flags);                               \
-        mode = (mode_t)va_arg(ap, int);                    \
-        va_end(ap);                                        \
+#define MODE_ARG(flags)                                                                                                \
+    mode_t mode = 0;                                                                                                   \
+    if (creates(flags)) {                                                                                              \
+        va_list ap;                                                                                                    \
+        va_start(ap, flags);                                                                                           \
+        mode = (mode_t)va_arg(ap, int);                                                                                \
+        va_end(ap);                                                                                                    \
     }
 
 int open(const char *path, int flags, ...) {
@@ -286,7 +286,9 @@ int openat64(int dirfd, const char *path, int flags, ...) {
 int __open_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
 int __open64_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
 int creat(const char *path, mode_t mode) { return open_common(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, 0); }
-int creat64(const char *path, mode_t mode) { return open_common(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, 0); }
+int creat64(const char *path, mode_t mode) {
+    return open_common(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, 0);
+}
 
 static FILE *fopen_common(const char *path, const char *mode, FILE *(*real)(const char *, const char *)) {
     int kill_after = 0, err;

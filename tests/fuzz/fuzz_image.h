@@ -32,8 +32,8 @@ inline int fuzzTextImage(conduit::bootloader::image::ImageFormat format, const u
     }
     const std::string text = format == ImageFormat::IntelHex ? writeIntelHex(image) : writeSRecord(image);
     Image again;
-    if (parseImage(std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size()),
-                   format, limits, 0, again))
+    if (parseImage(std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size()), format,
+                   limits, 0, again))
         __builtin_trap();
     if (again.segments.size() != image.segments.size()) __builtin_trap();
     for (size_t i = 0; i < image.segments.size(); ++i)

@@ -43,10 +43,16 @@ int main(int argc, char **argv) {
         const int edits = 1 + int(rng() % 8);
         for (int e = 0; e < edits; ++e) {
             switch (rng() % 4) {
-            case 0: if (!s.empty()) s[rng() % s.size()] ^= char(1u << (rng() % 8)); break;
-            case 1: if (!s.empty()) s[rng() % s.size()] = char(rng()); break;
+            case 0:
+                if (!s.empty()) s[rng() % s.size()] ^= char(1u << (rng() % 8));
+                break;
+            case 1:
+                if (!s.empty()) s[rng() % s.size()] = char(rng());
+                break;
             case 2: s.insert(s.begin() + long(s.empty() ? 0 : rng() % s.size()), char(rng())); break;
-            case 3: if (!s.empty()) s.erase(s.begin() + long(rng() % s.size())); break;
+            case 3:
+                if (!s.empty()) s.erase(s.begin() + long(rng() % s.size()));
+                break;
             }
         }
         LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(s.data()), s.size());

@@ -10,13 +10,13 @@
 #include <QDBusConnection>
 #include <QDBusInterface>
 #include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
 #include <QDBusServiceWatcher>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QDBusPendingCallWatcher>
 #include <QProcess>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -25,8 +25,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QtQuickTest/quicktest.h>
 #include <QtQml/qqmlextensionplugin.h>
+#include <QtQuickTest/quicktest.h>
 
 Q_IMPORT_QML_PLUGIN(Conduit_HmiPlugin)
 
@@ -42,10 +42,10 @@ constexpr int kTimeout = 30000;
 
 // Runs a checking helper; when it failed, the test function stops there
 // instead of waiting out every later step.
-#define STEP(call)                                    \
-    do {                                              \
-        call;                                         \
-        if (QTest::currentTestFailed()) return;       \
+#define STEP(call)                                                                                                     \
+    do {                                                                                                               \
+        call;                                                                                                          \
+        if (QTest::currentTestFailed()) return;                                                                        \
     } while (false)
 
 class TestHmiE2e : public QObject {
@@ -79,23 +79,29 @@ class TestHmiE2e : public QObject {
     // Signs the next release for gw-1 (phase 0), ecu-1 and ecu-2 (phase 1).
     QString release(const QStringList &policy) {
         const QString v = QString::number(++release_);
-        for (const QString &spec : {QStringLiteral("gw-1:gateway:0"), QStringLiteral("ecu-1:brake:1"), QStringLiteral("ecu-2:brake:1")}) {
+        for (const QString &spec :
+             {QStringLiteral("gw-1:gateway:0"), QStringLiteral("ecu-1:brake:1"), QStringLiteral("ecu-2:brake:1")}) {
             const QStringList p = spec.split(QLatin1Char(':'));
             const QString image = work_.filePath(QStringLiteral("%1-%2.img").arg(p[0], v));
             QFile f(image);
             if (!f.open(QIODevice::WriteOnly)) return {};
             f.write(QByteArray(3 << 20, char('a' + release_)));
             f.close();
-            if (!run(QStringLiteral("conduit-repo"), QStringList{QStringLiteral("add-target"), QStringLiteral("--repo"), QStringLiteral("repo"), image,
-                                                                  QStringLiteral("--hardware-id"), p[1], QStringLiteral("--release-counter"), v,
-                                                                  QStringLiteral("--phase"), p[2]} + policy) ||
-                !run(QStringLiteral("conduit-repo"), {QStringLiteral("assign"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--ecu"),
-                                                       p[0], QStringLiteral("--target"), QFileInfo(image).fileName()}))
+            if (!run(QStringLiteral("conduit-repo"),
+                     QStringList{QStringLiteral("add-target"), QStringLiteral("--repo"), QStringLiteral("repo"), image,
+                                 QStringLiteral("--hardware-id"), p[1], QStringLiteral("--release-counter"), v,
+                                 QStringLiteral("--phase"), p[2]} +
+                         policy) ||
+                !run(QStringLiteral("conduit-repo"),
+                     {QStringLiteral("assign"), QStringLiteral("--repo"), QStringLiteral("repo"),
+                      QStringLiteral("--ecu"), p[0], QStringLiteral("--target"), QFileInfo(image).fileName()}))
                 return {};
         }
         const QString bundle = work_.filePath(QStringLiteral("update-%1.bundle").arg(v));
-        if (!run(QStringLiteral("conduit-repo"), {QStringLiteral("sign"), QStringLiteral("--repo"), QStringLiteral("repo")}) ||
-            !run(QStringLiteral("conduit-repo"), {QStringLiteral("bundle"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--out"), bundle}))
+        if (!run(QStringLiteral("conduit-repo"),
+                 {QStringLiteral("sign"), QStringLiteral("--repo"), QStringLiteral("repo")}) ||
+            !run(QStringLiteral("conduit-repo"), {QStringLiteral("bundle"), QStringLiteral("--repo"),
+                                                  QStringLiteral("repo"), QStringLiteral("--out"), bundle}))
             return {};
         return bundle;
     }
@@ -108,7 +114,8 @@ class TestHmiE2e : public QObject {
         QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
         QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
         conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        conduitd_.start(kBin + QStringLiteral("/conduitd"), {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
+        conduitd_.start(kBin + QStringLiteral("/conduitd"),
+                        {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
         QVERIFY(registered.wait(15000));
     }
     void stopHost() {
@@ -126,7 +133,9 @@ class TestHmiE2e : public QObject {
         return iface.property("State").toString();
     }
     void setGear(int gear) {
-        QCOMPARE(host(QStringLiteral("SetVehicleSignal"), {QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QString::number(gear)}).type(),
+        QCOMPARE(host(QStringLiteral("SetVehicleSignal"),
+                      {QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QString::number(gear)})
+                     .type(),
                  QDBusMessage::ReplyMessage);
     }
     // InstallBundle replies after verification; the HMI must not wait for it.
@@ -186,7 +195,11 @@ class TestHmiE2e : public QObject {
                 if (c != background) ++differing;
             }
         QVERIFY2(colours.size() >= 16 && differing * 100 >= sampled * 2,
-                 qPrintable(QStringLiteral("%1 looks blank: %2 colours, %3 of %4 pixels drawn").arg(name).arg(colours.size()).arg(differing).arg(sampled)));
+                 qPrintable(QStringLiteral("%1 looks blank: %2 colours, %3 of %4 pixels drawn")
+                                .arg(name)
+                                .arg(colours.size())
+                                .arg(differing)
+                                .arg(sampled)));
         const QString file = shots_.filePath(name + QStringLiteral(".png"));
         QVERIFY2(image.save(file), qPrintable(file));
         taken_.insert(name);
@@ -202,7 +215,8 @@ private slots:
         QVERIFY2(QDBusConnection::sessionBus().isConnected(), "run under dbus-run-session");
         QVERIFY(work_.isValid());
         lang_ = qEnvironmentVariable("CONDUIT_HMI_LANG", QStringLiteral("en"));
-        const QStringList wh = qEnvironmentVariable("CONDUIT_HMI_SIZE", QStringLiteral("1280x720")).split(QLatin1Char('x'));
+        const QStringList wh =
+            qEnvironmentVariable("CONDUIT_HMI_SIZE", QStringLiteral("1280x720")).split(QLatin1Char('x'));
         QCOMPARE(wh.size(), 2);
         size_ = QSize(wh[0].toInt(), wh[1].toInt());
         shots_.setPath(qEnvironmentVariable("CONDUIT_HMI_SCREENSHOTS", work_.filePath(QStringLiteral("screenshots"))));
@@ -210,12 +224,15 @@ private slots:
         QVERIFY(shots_.mkpath(QStringLiteral(".")));
 
         // The vehicle: trusted roots, three example ECUs, a config.
-        QVERIFY(run(QStringLiteral("conduit-repo"), {QStringLiteral("init"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--seed"), QStringLiteral("07")}));
+        QVERIFY(run(QStringLiteral("conduit-repo"),
+                    {QStringLiteral("init"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--seed"),
+                     QStringLiteral("07")}));
         QDir(work_.path()).mkpath(QStringLiteral("state"));
         QDir(work_.path()).mkpath(QStringLiteral("agent-config"));
-        QVERIFY(run(QStringLiteral("conduitctl"), {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
-                                                    QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
-                                                    QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
+        QVERIFY(run(QStringLiteral("conduitctl"),
+                    {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
+                     QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
+                     QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
         STEP(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})"));
         QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
         QVERIFY(conf.open(QIODevice::WriteOnly));
@@ -238,13 +255,13 @@ private slots:
         // step once the HMI has the devices' report for it (best effort:
         // the example ECU installs in milliseconds, a step may be over
         // before its report arrives).
-        connect(client_.get(), &HostClient::stateChanged, this, [this] {
-            progressShot_ = QStringLiteral("progress-") + client_->state();
-        });
+        connect(client_.get(), &HostClient::stateChanged, this,
+                [this] { progressShot_ = QStringLiteral("progress-") + client_->state(); });
         connect(client_.get(), &HostClient::progressChanged, this, [this] {
             if (screen() != QLatin1String("progress")) return;
             if (client_->state() == QLatin1String("Downloading")) {
-                if (client_->bytesDone() > 0 && client_->bytesDone() < client_->bytesTotal()) shoot(QStringLiteral("progress"));
+                if (client_->bytesDone() > 0 && client_->bytesDone() < client_->bytesTotal())
+                    shoot(QStringLiteral("progress"));
                 return;
             }
             // Until the devices' report for the new state arrives, the list
@@ -293,10 +310,11 @@ private slots:
             QFile f(work_.filePath(QLatin1String(name)));
             QVERIFY(f.open(QIODevice::WriteOnly) && f.write(text) == text.size());
         }
-        const QString bundle = release({QStringLiteral("--require-parked"), QStringLiteral("--install-seconds"), QStringLiteral("300"),
-                                        QStringLiteral("--unusable-seconds"), QStringLiteral("240"), QStringLiteral("--release-notes"),
-                                        QStringLiteral("en=") + work_.filePath(QStringLiteral("notes-en.txt")), QStringLiteral("--release-notes"),
-                                        QStringLiteral("de=") + work_.filePath(QStringLiteral("notes-de.txt"))});
+        const QString bundle = release(
+            {QStringLiteral("--require-parked"), QStringLiteral("--install-seconds"), QStringLiteral("300"),
+             QStringLiteral("--unusable-seconds"), QStringLiteral("240"), QStringLiteral("--release-notes"),
+             QStringLiteral("en=") + work_.filePath(QStringLiteral("notes-en.txt")), QStringLiteral("--release-notes"),
+             QStringLiteral("de=") + work_.filePath(QStringLiteral("notes-de.txt"))});
         QVERIFY(!bundle.isEmpty());
         installBundle(bundle);
         STEP(waitForScreen(QStringLiteral("available")));
@@ -312,7 +330,8 @@ private slots:
         QVERIFY(flow);
         QCOMPARE(flow->property("installSeconds").toInt(), 300 + 300);
         QCOMPARE(flow->property("unusableSeconds").toInt(), 240 + 240);
-        QCOMPARE(textOf(QStringLiteral("releaseNotes")), QString::fromUtf8(lang_ == QLatin1String("de") ? notesDe : notesEn));
+        QCOMPARE(textOf(QStringLiteral("releaseNotes")),
+                 QString::fromUtf8(lang_ == QLatin1String("de") ? notesDe : notesEn));
         STEP(shoot(QStringLiteral("details")));
         STEP(click(QStringLiteral("backButton")));
         STEP(waitForScreen(QStringLiteral("available")));
@@ -339,21 +358,30 @@ private slots:
         STEP(waitForScreen(QStringLiteral("conditions")));
         QCOMPARE(hostState(), QStringLiteral("WaitingForConditions"));
         const QString shift = QCoreApplication::translate("Format", "Shift to P");
-        if (lang_ == QLatin1String("de")) QVERIFY2(shift != QLatin1String("Shift to P"), "German translation not loaded");
+        if (lang_ == QLatin1String("de"))
+            QVERIFY2(shift != QLatin1String("Shift to P"), "German translation not loaded");
         QTRY_COMPARE_WITH_TIMEOUT(textOf(QStringLiteral("conditionText")), shift, kTimeout);
         STEP(shoot(QStringLiteral("conditions")));
 
         setGear(126); // P: the installation starts by itself
         STEP(waitForScreen(QStringLiteral("result")));
-        QCOMPARE(root_->property("flow").value<QObject *>()->property("result").toMap().value(QStringLiteral("outcome")).toString(),
+        QCOMPARE(root_->property("flow")
+                     .value<QObject *>()
+                     ->property("result")
+                     .toMap()
+                     .value(QStringLiteral("outcome"))
+                     .toString(),
                  QStringLiteral("success"));
         STEP(shoot(QStringLiteral("result-success")));
 
         STEP(click(QStringLiteral("historyButton")));
         STEP(waitForScreen(QStringLiteral("history")));
-        const QJsonArray history = QJsonDocument::fromJson(host(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8()).array();
+        const QJsonArray history =
+            QJsonDocument::fromJson(host(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8())
+                .array();
         QCOMPARE(history.first().toObject().value(QLatin1String("outcome")).toString(), QStringLiteral("success"));
-        QTRY_COMPARE_WITH_TIMEOUT(find(QStringLiteral("historyList"))->property("count").toInt(), int(history.size()), kTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(find(QStringLiteral("historyList"))->property("count").toInt(), int(history.size()),
+                                  kTimeout);
         STEP(shoot(QStringLiteral("history")));
         STEP(click(QStringLiteral("backButton")));
         STEP(waitForScreen(QStringLiteral("result")));
@@ -370,7 +398,8 @@ private slots:
         STEP(startHost());
         STEP(waitForScreen(QStringLiteral("idle")));
         QTRY_COMPARE_WITH_TIMEOUT(client_->history().size(), 1, kTimeout);
-        QCOMPARE(client_->history().first().toMap().value(QStringLiteral("outcome")).toString(), QStringLiteral("success"));
+        QCOMPARE(client_->history().first().toMap().value(QStringLiteral("outcome")).toString(),
+                 QStringLiteral("success"));
     }
 
     void rollbackExplained() {
@@ -386,14 +415,18 @@ private slots:
         QCOMPARE(result.value(QStringLiteral("outcome")).toString(), QStringLiteral("rolled-back"));
         QQuickItem *reason = find(QStringLiteral("resultReason"));
         QVERIFY(reason && reason->isVisible());
-        QVERIFY2(reason->property("value").toString().contains(QLatin1String("ecu-2")), qPrintable(reason->property("value").toString()));
+        QVERIFY2(reason->property("value").toString().contains(QLatin1String("ecu-2")),
+                 qPrintable(reason->property("value").toString()));
         // The driver reads what happened in the HMI's language, from the
         // host's structured failure; the text above is for the workshop.
         QCOMPARE(result.value(QStringLiteral("failure_kind")).toString(), QStringLiteral("device-error"));
-        const QString activating = QCoreApplication::translate("Format", "activating the new software", "failed step: completes 'while %1'");
-        if (lang_ == QLatin1String("de")) QVERIFY2(activating != QLatin1String("activating the new software"), "German translation not loaded");
+        const QString activating =
+            QCoreApplication::translate("Format", "activating the new software", "failed step: completes 'while %1'");
+        if (lang_ == QLatin1String("de"))
+            QVERIFY2(activating != QLatin1String("activating the new software"), "German translation not loaded");
         QCOMPARE(textOf(QStringLiteral("resultFailure")),
-                 QCoreApplication::translate("Format", "Device %1 reported an error while %2.").arg(QStringLiteral("ecu-2"), activating));
+                 QCoreApplication::translate("Format", "Device %1 reported an error while %2.")
+                     .arg(QStringLiteral("ecu-2"), activating));
         STEP(shoot(QStringLiteral("result-rolled-back")));
         // The vehicle agrees: every device back on the last good release.
         const QString inventory = host(QStringLiteral("GetInventory")).arguments().value(0).toString();
@@ -401,12 +434,14 @@ private slots:
     }
 
     void everyScreenCaptured() {
-        const QStringList expected = {QStringLiteral("unavailable"), QStringLiteral("idle"), QStringLiteral("available"),
-                                      QStringLiteral("details"), QStringLiteral("schedule"), QStringLiteral("postponed"),
-                                      QStringLiteral("progress"), QStringLiteral("installConsent"), QStringLiteral("conditions"),
-                                      QStringLiteral("result-success"), QStringLiteral("history"), QStringLiteral("result-rolled-back")};
+        const QStringList expected = {
+            QStringLiteral("unavailable"),    QStringLiteral("idle"),           QStringLiteral("available"),
+            QStringLiteral("details"),        QStringLiteral("schedule"),       QStringLiteral("postponed"),
+            QStringLiteral("progress"),       QStringLiteral("installConsent"), QStringLiteral("conditions"),
+            QStringLiteral("result-success"), QStringLiteral("history"),        QStringLiteral("result-rolled-back")};
         for (const QString &name : expected)
-            QVERIFY2(QFileInfo(shots_.filePath(name + QStringLiteral(".png"))).size() > 0, qPrintable(name + QStringLiteral(".png missing")));
+            QVERIFY2(QFileInfo(shots_.filePath(name + QStringLiteral(".png"))).size() > 0,
+                     qPrintable(name + QStringLiteral(".png missing")));
         qInfo().noquote() << "screenshots in" << shots_.absolutePath();
     }
 };

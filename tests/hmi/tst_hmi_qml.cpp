@@ -14,7 +14,8 @@ class Setup : public QObject {
 public slots:
     void applicationAvailable() {
         const QString lang = qEnvironmentVariable("CONDUIT_HMI_LANG", QStringLiteral("en"));
-        if (!conduit::hmi::installTranslation(QCoreApplication::instance(), lang)) qFatal("no translation for %s", qPrintable(lang));
+        if (!conduit::hmi::installTranslation(QCoreApplication::instance(), lang))
+            qFatal("no translation for %s", qPrintable(lang));
     }
 };
 

@@ -11,32 +11,23 @@ namespace conduit::devserver {
 
 namespace {
 
-QString key(const QString &tenant, const QString &id)
-{
-    return tenant.toLower() + u'/' + id;
-}
+QString key(const QString &tenant, const QString &id) { return tenant.toLower() + u'/' + id; }
 
-bool oneOf(const QString &value, std::initializer_list<const char16_t *> allowed)
-{
+bool oneOf(const QString &value, std::initializer_list<const char16_t *> allowed) {
     for (const char16_t *a : allowed)
-        if (value == QStringView(a))
-            return true;
+        if (value == QStringView(a)) return true;
     return false;
 }
 
-bool isHex(const QString &s, int length)
-{
-    if (s.size() != length)
-        return false;
+bool isHex(const QString &s, int length) {
+    if (s.size() != length) return false;
     for (QChar c : s)
-        if (!c.isDigit() && !(c >= u'a' && c <= u'f'))
-            return false;
+        if (!c.isDigit() && !(c >= u'a' && c <= u'f')) return false;
     return true;
 }
 
 // Reads the file once for all three hashes, in bounded chunks.
-bool hashFile(ArtifactFile &a, QString *error)
-{
+bool hashFile(ArtifactFile &a, QString *error) {
     QFile file(a.path);
     if (!file.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("cannot read artifact %1: %2").arg(a.path, file.errorString());
@@ -50,29 +41,21 @@ bool hashFile(ArtifactFile &a, QString *error)
             *error = QStringLiteral("cannot read artifact %1: %2").arg(a.path, file.errorString());
             return false;
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         const QByteArrayView view(buffer.constData(), n);
-        if (a.sha1.isEmpty())
-            sha1.addData(view);
-        if (a.md5.isEmpty())
-            md5.addData(view);
-        if (a.sha256.isEmpty())
-            sha256.addData(view);
+        if (a.sha1.isEmpty()) sha1.addData(view);
+        if (a.md5.isEmpty()) md5.addData(view);
+        if (a.sha256.isEmpty()) sha256.addData(view);
     }
-    if (a.sha1.isEmpty())
-        a.sha1 = QString::fromLatin1(sha1.result().toHex());
-    if (a.md5.isEmpty())
-        a.md5 = QString::fromLatin1(md5.result().toHex());
-    if (a.sha256.isEmpty())
-        a.sha256 = QString::fromLatin1(sha256.result().toHex());
+    if (a.sha1.isEmpty()) a.sha1 = QString::fromLatin1(sha1.result().toHex());
+    if (a.md5.isEmpty()) a.md5 = QString::fromLatin1(md5.result().toHex());
+    if (a.sha256.isEmpty()) a.sha256 = QString::fromLatin1(sha256.result().toHex());
     return true;
 }
 
 } // namespace
 
-QString stateName(ActionState state)
-{
+QString stateName(ActionState state) {
     switch (state) {
     case ActionState::WaitingConfirmation: return QStringLiteral("WAIT_FOR_CONFIRMATION");
     case ActionState::Running: return QStringLiteral("RUNNING");
@@ -83,15 +66,14 @@ QString stateName(ActionState state)
     return {};
 }
 
-QString Action::status() const
-{
-    if (state != ActionState::Finished)
-        return stateName(state);
-    return result == u"failure" ? QStringLiteral("ERROR") : result == u"downloaded" ? QStringLiteral("DOWNLOADED") : QStringLiteral("FINISHED");
+QString Action::status() const {
+    if (state != ActionState::Finished) return stateName(state);
+    return result == u"failure"      ? QStringLiteral("ERROR")
+           : result == u"downloaded" ? QStringLiteral("DOWNLOADED")
+                                     : QStringLiteral("FINISHED");
 }
 
-Controller &ActionStore::controller(const QString &tenant, const QString &id)
-{
+Controller &ActionStore::controller(const QString &tenant, const QString &id) {
     auto &slot = controllers_[key(tenant, id)];
     if (!slot) {
         slot = std::make_unique<Controller>();
@@ -102,33 +84,32 @@ Controller &ActionStore::controller(const QString &tenant, const QString &id)
     return *slot;
 }
 
-Controller *ActionStore::findController(const QString &tenant, const QString &id)
-{
+Controller *ActionStore::findController(const QString &tenant, const QString &id) {
     const auto it = controllers_.find(key(tenant, id));
     return it == controllers_.end() ? nullptr : it->second.get();
 }
 
-QList<const Controller *> ActionStore::controllers() const
-{
+QList<const Controller *> ActionStore::controllers() const {
     QList<const Controller *> out;
-    for (const auto &[k, c] : controllers_)
-        out.append(c.get());
+    for (const auto &[k, c] : controllers_) out.append(c.get());
     return out;
 }
 
-Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDir, QString *error)
-{
+Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDir, QString *error) {
     auto fail = [error](const QString &message) -> Action * {
         *error = message;
         return nullptr;
     };
-    static const QStringList known{QStringLiteral("controller"), QStringLiteral("tenant"), QStringLiteral("id"),
-                                   QStringLiteral("download"), QStringLiteral("update"),
-                                   QStringLiteral("maintenanceWindow"), QStringLiteral("confirmationRequired"),
+    static const QStringList known{QStringLiteral("controller"),
+                                   QStringLiteral("tenant"),
+                                   QStringLiteral("id"),
+                                   QStringLiteral("download"),
+                                   QStringLiteral("update"),
+                                   QStringLiteral("maintenanceWindow"),
+                                   QStringLiteral("confirmationRequired"),
                                    QStringLiteral("chunks")};
     for (const QString &k : spec.keys())
-        if (!known.contains(k))
-            return fail(QStringLiteral("deployment: unknown key \"%1\"").arg(k));
+        if (!known.contains(k)) return fail(QStringLiteral("deployment: unknown key \"%1\"").arg(k));
 
     auto action = std::make_unique<Action>();
     action->controller = spec.value(u"controller").toString();
@@ -137,19 +118,17 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
     action->tenant = spec.value(u"tenant").toString(QStringLiteral("DEFAULT")).toLower();
     if (spec.contains(u"id")) {
         const qint64 id = spec.value(u"id").toInteger(-1);
-        if (id <= 0)
-            return fail(QStringLiteral("deployment: \"id\" must be a positive integer"));
-        if (actions_.count(id))
-            return fail(QStringLiteral("deployment: action %1 exists already").arg(id));
+        if (id <= 0) return fail(QStringLiteral("deployment: \"id\" must be a positive integer"));
+        if (actions_.count(id)) return fail(QStringLiteral("deployment: action %1 exists already").arg(id));
         action->id = id;
     } else {
-        while (actions_.count(nextActionId_))
-            ++nextActionId_;
+        while (actions_.count(nextActionId_)) ++nextActionId_;
         action->id = nextActionId_++;
     }
     action->download = spec.value(u"download").toString(QStringLiteral("forced"));
     action->update = spec.value(u"update").toString(QStringLiteral("forced"));
-    if (!oneOf(action->download, {u"skip", u"attempt", u"forced"}) || !oneOf(action->update, {u"skip", u"attempt", u"forced"}))
+    if (!oneOf(action->download, {u"skip", u"attempt", u"forced"}) ||
+        !oneOf(action->update, {u"skip", u"attempt", u"forced"}))
         return fail(QStringLiteral("deployment: \"download\" and \"update\" are skip, attempt or forced"));
     if (spec.contains(u"maintenanceWindow") && !spec.value(u"maintenanceWindow").isNull()) {
         const QString window = spec.value(u"maintenanceWindow").toString();
@@ -163,15 +142,13 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
     action->confirmationRequired = confirmation.toBool(false);
 
     const QJsonArray chunks = spec.value(u"chunks").toArray();
-    if (chunks.isEmpty())
-        return fail(QStringLiteral("deployment: \"chunks\" must be a non-empty array"));
+    if (chunks.isEmpty()) return fail(QStringLiteral("deployment: \"chunks\" must be a non-empty array"));
     qint64 moduleId = nextModuleId_;
     for (const QJsonValue &cv : chunks) {
         const QJsonObject c = cv.toObject();
         SoftwareModule m;
         m.id = c.contains(u"moduleId") ? c.value(u"moduleId").toInteger(-1) : moduleId++;
-        if (m.id <= 0)
-            return fail(QStringLiteral("chunk: \"moduleId\" must be a positive integer"));
+        if (m.id <= 0) return fail(QStringLiteral("chunk: \"moduleId\" must be a positive integer"));
         m.part = c.value(u"part").toString();
         m.name = c.value(u"name").toString(m.part);
         m.version = c.value(u"version").toString();
@@ -183,13 +160,13 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
             for (const QJsonValue &kv : meta.toArray()) {
                 const QJsonObject o = kv.toObject();
                 if (!o.value(u"key").isString() || !o.value(u"value").isString())
-                    return fail(QStringLiteral("chunk %1: metadata entries are {\"key\",\"value\"} strings").arg(m.part));
+                    return fail(
+                        QStringLiteral("chunk %1: metadata entries are {\"key\",\"value\"} strings").arg(m.part));
                 m.metadata.append({o.value(u"key").toString(), o.value(u"value").toString()});
             }
         } else if (meta.isObject()) {
             const QJsonObject o = meta.toObject();
-            for (auto it = o.begin(); it != o.end(); ++it)
-                m.metadata.append({it.key(), it->toString()});
+            for (auto it = o.begin(); it != o.end(); ++it) m.metadata.append({it.key(), it->toString()});
         } else if (!meta.isUndefined()) {
             return fail(QStringLiteral("chunk %1: metadata is an array of {key,value} or an object").arg(m.part));
         }
@@ -197,8 +174,7 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
             const QJsonObject a = av.isString() ? QJsonObject{{QStringLiteral("path"), av}} : av.toObject();
             ArtifactFile f;
             const QString path = a.value(u"path").toString();
-            if (path.isEmpty())
-                return fail(QStringLiteral("chunk %1: every artifact needs a \"path\"").arg(m.part));
+            if (path.isEmpty()) return fail(QStringLiteral("chunk %1: every artifact needs a \"path\"").arg(m.part));
             f.path = QFileInfo(QDir(baseDir), path).absoluteFilePath();
             const QFileInfo info(f.path);
             if (!info.isFile() || !info.isReadable())
@@ -211,17 +187,15 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
                     return fail(QStringLiteral("chunk %1: two artifacts named %2").arg(m.part, f.filename));
             f.size = info.size();
             f.announcedSize = a.contains(u"size") ? a.value(u"size").toInteger(-1) : f.size;
-            if (f.announcedSize < 0)
-                return fail(QStringLiteral("chunk %1: artifact size must be >= 0").arg(m.part));
+            if (f.announcedSize < 0) return fail(QStringLiteral("chunk %1: artifact size must be >= 0").arg(m.part));
             const QJsonObject hashes = a.value(u"hashes").toObject();
             f.sha1 = hashes.value(u"sha1").toString().toLower();
             f.md5 = hashes.value(u"md5").toString().toLower();
             f.sha256 = hashes.value(u"sha256").toString().toLower();
-            if ((!f.sha1.isEmpty() && !isHex(f.sha1, 40)) || (!f.md5.isEmpty() && !isHex(f.md5, 32))
-                || (!f.sha256.isEmpty() && !isHex(f.sha256, 64)))
+            if ((!f.sha1.isEmpty() && !isHex(f.sha1, 40)) || (!f.md5.isEmpty() && !isHex(f.md5, 32)) ||
+                (!f.sha256.isEmpty() && !isHex(f.sha256, 64)))
                 return fail(QStringLiteral("chunk %1: artifact hashes are lower-case hex").arg(m.part));
-            if ((f.sha1.isEmpty() || f.md5.isEmpty() || f.sha256.isEmpty()) && !hashFile(f, error))
-                return nullptr;
+            if ((f.sha1.isEmpty() || f.md5.isEmpty() || f.sha256.isEmpty()) && !hashFile(f, error)) return nullptr;
             m.artifacts.append(f);
         }
         action->modules.append(m);
@@ -231,18 +205,19 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
             if (action->modules[i].id == action->modules[j].id)
                 return fail(QStringLiteral("deployment: duplicate moduleId %1").arg(action->modules[i].id));
     nextModuleId_ = std::max(nextModuleId_, moduleId);
-    for (const SoftwareModule &m : action->modules)
-        nextModuleId_ = std::max(nextModuleId_, m.id + 1);
+    for (const SoftwareModule &m : action->modules) nextModuleId_ = std::max(nextModuleId_, m.id + 1);
 
     Controller &c = controller(action->tenant, action->controller);
     action->history.append(QStringLiteral("Assignment initiated by the conduit-devserver admin API"));
     if (action->confirmationRequired && !c.autoConfirm.active) {
         action->state = ActionState::WaitingConfirmation;
-        action->history.append(QStringLiteral("Waiting for the confirmation by the device before processing with the deployment"));
+        action->history.append(
+            QStringLiteral("Waiting for the confirmation by the device before processing with the deployment"));
     } else {
         action->state = ActionState::Running;
         if (action->confirmationRequired)
-            action->history.append(QStringLiteral("Assignment automatically confirmed by initiator '%1'").arg(c.autoConfirm.initiator));
+            action->history.append(
+                QStringLiteral("Assignment automatically confirmed by initiator '%1'").arg(c.autoConfirm.initiator));
     }
     Action *raw = action.get();
     actions_[raw->id] = std::move(action);
@@ -251,91 +226,73 @@ Action *ActionStore::createAction(const QJsonObject &spec, const QString &baseDi
     return raw;
 }
 
-Action *ActionStore::action(qint64 id)
-{
+Action *ActionStore::action(qint64 id) {
     const auto it = actions_.find(id);
     return it == actions_.end() ? nullptr : it->second.get();
 }
 
-QList<const Action *> ActionStore::actions() const
-{
+QList<const Action *> ActionStore::actions() const {
     QList<const Action *> out;
-    for (const auto &[id, a] : actions_)
-        out.append(a.get());
+    for (const auto &[id, a] : actions_) out.append(a.get());
     return out;
 }
 
-Action *ActionStore::activeAction(const QString &tenant, const QString &controller)
-{
+Action *ActionStore::activeAction(const QString &tenant, const QString &controller) {
     for (auto &[id, a] : actions_)
-        if (a->isActive() && a->tenant == tenant.toLower() && a->controller == controller)
-            return a.get();
+        if (a->isActive() && a->tenant == tenant.toLower() && a->controller == controller) return a.get();
     return nullptr;
 }
 
-Action *ActionStore::installedAction(const QString &tenant, const QString &controller)
-{
+Action *ActionStore::installedAction(const QString &tenant, const QString &controller) {
     Action *last = nullptr;
     for (auto &[id, a] : actions_)
-        if (a->state == ActionState::Finished && a->result == u"success" && a->tenant == tenant.toLower()
-            && a->controller == controller)
+        if (a->state == ActionState::Finished && a->result == u"success" && a->tenant == tenant.toLower() &&
+            a->controller == controller)
             last = a.get();
     return last;
 }
 
-const SoftwareModule *ActionStore::module(const QString &tenant, const QString &controller, qint64 moduleId) const
-{
+const SoftwareModule *ActionStore::module(const QString &tenant, const QString &controller, qint64 moduleId) const {
     for (const auto &[id, a] : actions_) {
-        if (a->tenant != tenant.toLower() || a->controller != controller)
-            continue;
+        if (a->tenant != tenant.toLower() || a->controller != controller) continue;
         for (const SoftwareModule &m : a->modules)
-            if (m.id == moduleId)
-                return &m;
+            if (m.id == moduleId) return &m;
     }
     return nullptr;
 }
 
-void ActionStore::record(Action &action, const QString &channel, int httpStatus, const QJsonValue &body)
-{
+void ActionStore::record(Action &action, const QString &channel, int httpStatus, const QJsonValue &body) {
     action.feedback.append(FeedbackRecord{nextSequence_++, channel, QDateTime::currentDateTimeUtc(), httpStatus, body});
 }
 
-void ActionStore::recordEvent(Action &action, const QString &what, const QString &detail)
-{
+void ActionStore::recordEvent(Action &action, const QString &what, const QString &detail) {
     if (what == u"download")
         for (const ServerEvent &e : action.events)
-            if (e.what == what && e.detail == detail)
-                return;
+            if (e.what == what && e.detail == detail) return;
     action.events.append(ServerEvent{nextSequence_++, what, detail});
 }
 
-Action *ActionStore::actionOfModule(const QString &tenant, const QString &controller, qint64 moduleId)
-{
+Action *ActionStore::actionOfModule(const QString &tenant, const QString &controller, qint64 moduleId) {
     Action *found = nullptr;
     for (auto &[id, a] : actions_) {
-        if (a->tenant != tenant.toLower() || a->controller != controller)
-            continue;
+        if (a->tenant != tenant.toLower() || a->controller != controller) continue;
         for (const SoftwareModule &m : a->modules)
-            if (m.id == moduleId && (!found || a->isActive()))
-                found = a.get();
+            if (m.id == moduleId && (!found || a->isActive())) found = a.get();
     }
     return found;
 }
 
-QJsonArray ActionStore::eventsJson(const Action &action) const
-{
+QJsonArray ActionStore::eventsJson(const Action &action) const {
     QJsonArray out;
     for (const ServerEvent &e : action.events) {
         QJsonObject o{{QStringLiteral("sequence"), e.sequence}, {QStringLiteral("event"), e.what}};
-        if (!e.detail.isEmpty())
-            o.insert(QStringLiteral("detail"), e.detail);
+        if (!e.detail.isEmpty()) o.insert(QStringLiteral("detail"), e.detail);
         out.append(o);
     }
     return out;
 }
 
-QJsonArray ActionStore::feedbackJson(const Action &action) const
-{
+QJsonArray ActionStore::feedbackJson(const Action &action) const {
     QJsonArray out;
     for (const FeedbackRecord &f : action.feedback)
         out.append(QJsonObject{{QStringLiteral("sequence"), f.sequence},
@@ -348,13 +305,12 @@ QJsonArray ActionStore::feedbackJson(const Action &action) const
 }
 
 int ActionStore::deploymentFeedback(Action &action, const QString &execution, const QString &finished,
-                                    const QStringList &details)
-{
+                                    const QStringList &details) {
     if (action.state == ActionState::WaitingConfirmation)
         return 404; // hawkBit: deployment feedback is not accepted before confirmation
-    if (!action.isActive())
-        return 410;
-    action.history.append(details.isEmpty() ? QStringLiteral("Target reported %1").arg(execution) : details.join(u'\n'));
+    if (!action.isActive()) return 410;
+    action.history.append(details.isEmpty() ? QStringLiteral("Target reported %1").arg(execution)
+                                            : details.join(u'\n'));
     if (execution == u"closed") {
         action.state = ActionState::Finished;
         action.result = finished == u"failure" ? QStringLiteral("failure") : QStringLiteral("success");
@@ -367,23 +323,20 @@ int ActionStore::deploymentFeedback(Action &action, const QString &execution, co
         action.state = ActionState::Finished; // hawkBit: a download-only action ends DOWNLOADED
         action.result = QStringLiteral("downloaded");
     }
-    qCInfo(lcDevServer) << "action" << action.id << "feedback" << execution << finished << "->" << stateName(action.state);
+    qCInfo(lcDevServer) << "action" << action.id << "feedback" << execution << finished << "->"
+                        << stateName(action.state);
     return 200;
 }
 
 int ActionStore::cancelFeedback(Action &action, const QString &execution, const QString &finished,
-                                const QStringList &details)
-{
-    if (!action.isActive())
-        return 410;
-    if (action.state != ActionState::Canceling)
-        return 404;
+                                const QStringList &details) {
+    if (!action.isActive()) return 410;
+    if (action.state != ActionState::Canceling) return 404;
     action.history.append(details.isEmpty() ? QStringLiteral("Target reported %1 for the cancellation").arg(execution)
                                             : details.join(u'\n'));
     if (execution == u"closed") {
         action.state = finished == u"failure" ? ActionState::Finished : ActionState::Canceled;
-        if (finished == u"failure")
-            action.result = QStringLiteral("failure");
+        if (finished == u"failure") action.result = QStringLiteral("failure");
     } else if (execution == u"rejected") {
         action.state = ActionState::Running; // hawkBit: the device refused the cancel, the update goes on
         ++action.revision;
@@ -392,12 +345,9 @@ int ActionStore::cancelFeedback(Action &action, const QString &execution, const 
     return 200;
 }
 
-int ActionStore::confirmationFeedback(Action &action, bool confirmed, const QStringList &details)
-{
-    if (!action.isActive())
-        return 410;
-    if (action.state != ActionState::WaitingConfirmation)
-        return 404;
+int ActionStore::confirmationFeedback(Action &action, bool confirmed, const QStringList &details) {
+    if (!action.isActive()) return 410;
+    if (action.state != ActionState::WaitingConfirmation) return 404;
     if (confirmed) {
         action.state = ActionState::Running;
         action.history.append(details.isEmpty() ? QStringLiteral("Target confirmed the action") : details.join(u'\n'));
@@ -408,8 +358,7 @@ int ActionStore::confirmationFeedback(Action &action, bool confirmed, const QStr
     return 200;
 }
 
-void ActionStore::activateAutoConfirm(Controller &c, const QString &initiator, const QString &remark)
-{
+void ActionStore::activateAutoConfirm(Controller &c, const QString &initiator, const QString &remark) {
     c.autoConfirm = AutoConfirm{true, initiator, remark, QDateTime::currentMSecsSinceEpoch()};
     for (auto &[id, a] : actions_)
         if (a->state == ActionState::WaitingConfirmation && a->tenant == c.tenant && a->controller == c.id) {
@@ -418,10 +367,8 @@ void ActionStore::activateAutoConfirm(Controller &c, const QString &initiator, c
         }
 }
 
-bool ActionStore::cancel(Action &action)
-{
-    if (!action.isActive())
-        return false;
+bool ActionStore::cancel(Action &action) {
+    if (!action.isActive()) return false;
     action.state = ActionState::Canceling;
     ++action.revision;
     action.history.append(QStringLiteral("Cancellation initiated by the conduit-devserver admin API"));

@@ -25,8 +25,8 @@ namespace conduit::devserver {
 
 struct ArtifactFile {
     QString filename;
-    QString path;          // on disk, absolute
-    qint64 size = 0;       // real size on disk (what is served)
+    QString path;             // on disk, absolute
+    qint64 size = 0;          // real size on disk (what is served)
     qint64 announcedSize = 0; // size in the deployment JSON (may be overridden for attack tests)
     QString sha1, md5, sha256;
 };
@@ -44,10 +44,10 @@ QString stateName(ActionState state);
 
 struct FeedbackRecord {
     int sequence = 0;
-    QString channel;        // "deployment", "cancel", "confirmation"
+    QString channel; // "deployment", "cancel", "confirmation"
     QDateTime received;
-    int httpStatus = 0;     // what the server answered
-    QJsonValue body;        // parsed JSON, or the raw text if it was not JSON
+    int httpStatus = 0; // what the server answered
+    QJsonValue body;    // parsed JSON, or the raw text if it was not JSON
 };
 
 // What the server itself did with an action, in the same sequence as the
@@ -55,30 +55,29 @@ struct FeedbackRecord {
 // downloads …" entries.
 struct ServerEvent {
     int sequence = 0;
-    QString what;           // "deploymentBase", "confirmationBase", "cancelAction", "download"
-    QString detail;         // the artifact of a download
+    QString what;   // "deploymentBase", "confirmationBase", "cancelAction", "download"
+    QString detail; // the artifact of a download
 };
 
 struct Action {
     qint64 id = 0;
-    QString tenant;         // lower-case key; hawkBit tenants are case-insensitive
+    QString tenant; // lower-case key; hawkBit tenants are case-insensitive
     QString controller;
     QString download = QStringLiteral("forced");
     QString update = QStringLiteral("forced");
     std::optional<bool> maintenanceAvailable; // nullopt: no maintenance window
     bool confirmationRequired = false;
     ActionState state = ActionState::Running;
-    QString result;         // "success" / "failure" once finished; "downloaded" for a download-only action
-    int revision = 0;       // bumps the `c` parameter when the admin changes the action
+    QString result;   // "success" / "failure" once finished; "downloaded" for a download-only action
+    int revision = 0; // bumps the `c` parameter when the admin changes the action
     QList<SoftwareModule> modules;
-    QStringList history;    // actionHistory messages, oldest first
+    QStringList history; // actionHistory messages, oldest first
     QList<FeedbackRecord> feedback;
     QList<ServerEvent> events;
 
-    bool isActive() const
-    {
-        return state == ActionState::WaitingConfirmation || state == ActionState::Running
-               || state == ActionState::Canceling;
+    bool isActive() const {
+        return state == ActionState::WaitingConfirmation || state == ActionState::Running ||
+               state == ActionState::Canceling;
     }
     bool downloadOnly() const { return update == u"skip"; }
     // hawkBit's action status: RUNNING, WAIT_FOR_CONFIRMATION, CANCELING,
@@ -87,8 +86,7 @@ struct Action {
     // hawkBit's download type: forced for forced and download-only actions.
     QString effectiveDownload() const { return downloadOnly() ? QStringLiteral("forced") : download; }
     // What the deployment resource says, hawkBit style: no install outside an open window.
-    QString effectiveUpdate() const
-    {
+    QString effectiveUpdate() const {
         return maintenanceAvailable.has_value() && !*maintenanceAvailable ? QStringLiteral("skip") : update;
     }
     int etag() const { return int((id * 31 + revision) * 31 + (maintenanceAvailable.value_or(false) ? 1249 : 1237)); }
@@ -104,7 +102,7 @@ struct Controller {
     QString tenant, id;
     bool attributesRequested = true; // hawkBit asks for configData until it has it
     QJsonObject attributes;
-    QJsonArray configUpdates;        // every configData body, in order
+    QJsonArray configUpdates; // every configData body, in order
     AutoConfirm autoConfirm;
     int polls = 0;
 };
@@ -134,7 +132,8 @@ public:
     QJsonArray eventsJson(const Action &action) const;
 
     // Transitions; each returns the HTTP status hawkBit would answer.
-    int deploymentFeedback(Action &action, const QString &execution, const QString &finished, const QStringList &details);
+    int deploymentFeedback(Action &action, const QString &execution, const QString &finished,
+                           const QStringList &details);
     int cancelFeedback(Action &action, const QString &execution, const QString &finished, const QStringList &details);
     int confirmationFeedback(Action &action, bool confirmed, const QStringList &details);
     void activateAutoConfirm(Controller &c, const QString &initiator, const QString &remark);

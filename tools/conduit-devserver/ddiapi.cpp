@@ -10,32 +10,27 @@ namespace conduit::devserver {
 
 namespace {
 
-const QStringList kExecutions{QStringLiteral("closed"),    QStringLiteral("proceeding"), QStringLiteral("canceled"),
-                              QStringLiteral("scheduled"), QStringLiteral("rejected"),   QStringLiteral("resumed"),
+const QStringList kExecutions{QStringLiteral("closed"),     QStringLiteral("proceeding"), QStringLiteral("canceled"),
+                              QStringLiteral("scheduled"),  QStringLiteral("rejected"),   QStringLiteral("resumed"),
                               QStringLiteral("downloaded"), QStringLiteral("download")};
 const QStringList kFinished{QStringLiteral("success"), QStringLiteral("failure"), QStringLiteral("none")};
 
-HttpResponse methodNotAllowed(const QByteArray &allow)
-{
-    HttpResponse r = HttpResponse::error(405, QStringLiteral("method not allowed; use %1").arg(QString::fromLatin1(allow)));
+HttpResponse methodNotAllowed(const QByteArray &allow) {
+    HttpResponse r =
+        HttpResponse::error(405, QStringLiteral("method not allowed; use %1").arg(QString::fromLatin1(allow)));
     r.setHeader("Allow", allow);
     return r;
 }
 
-HttpResponse notFound(const QString &what)
-{
-    return HttpResponse::error(404, what);
-}
+HttpResponse notFound(const QString &what) { return HttpResponse::error(404, what); }
 
 // Scheme and authority the client used, for the HAL links.
-QString baseUrl(const HttpRequest &request)
-{
+QString baseUrl(const HttpRequest &request) {
     QString host = QString::fromLatin1(request.header("host"));
     bool ok = !host.isEmpty();
     for (QChar c : host)
         ok = ok && (c.isLetterOrNumber() || c == u'.' || c == u'-' || c == u':' || c == u'[' || c == u']');
-    if (!ok)
-        host = QStringLiteral("127.0.0.1:%1").arg(request.localPort);
+    if (!ok) host = QStringLiteral("127.0.0.1:%1").arg(request.localPort);
     return (request.tls ? QStringLiteral("https://") : QStringLiteral("http://")) + host;
 }
 
@@ -45,33 +40,27 @@ struct Route {
     QString base; // .../{tenant}/controller/v1/{controllerId}
 };
 
-Route route(const HttpRequest &request)
-{
+Route route(const HttpRequest &request) {
     Route r;
     r.tenant = request.segments.value(0);
     r.controller = request.segments.value(3);
     r.rest = request.segments.mid(4);
-    r.base = baseUrl(request) + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(r.tenant)) + QStringLiteral("/controller/v1/")
-             + QString::fromLatin1(QUrl::toPercentEncoding(r.controller));
+    r.base = baseUrl(request) + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(r.tenant)) +
+             QStringLiteral("/controller/v1/") + QString::fromLatin1(QUrl::toPercentEncoding(r.controller));
     return r;
 }
 
-QJsonObject link(const QString &href)
-{
-    return QJsonObject{{QStringLiteral("href"), href}};
-}
+QJsonObject link(const QString &href) { return QJsonObject{{QStringLiteral("href"), href}}; }
 
-std::optional<qint64> parseId(const QString &s)
-{
+std::optional<qint64> parseId(const QString &s) {
     bool ok = false;
     const qint64 id = s.toLongLong(&ok);
     return ok && id > 0 ? std::optional(id) : std::nullopt;
 }
 
-QJsonObject artifactJson(const Route &r, const SoftwareModule &m, const ArtifactFile &a)
-{
-    const QString href = r.base + QStringLiteral("/softwaremodules/%1/artifacts/").arg(m.id)
-                         + QString::fromLatin1(QUrl::toPercentEncoding(a.filename));
+QJsonObject artifactJson(const Route &r, const SoftwareModule &m, const ArtifactFile &a) {
+    const QString href = r.base + QStringLiteral("/softwaremodules/%1/artifacts/").arg(m.id) +
+                         QString::fromLatin1(QUrl::toPercentEncoding(a.filename));
     QJsonObject links{{QStringLiteral("download"), link(href)},
                       {QStringLiteral("download-http"), link(href)},
                       {QStringLiteral("md5sum"), link(href + QStringLiteral(".MD5SUM"))},
@@ -84,19 +73,16 @@ QJsonObject artifactJson(const Route &r, const SoftwareModule &m, const Artifact
                        {QStringLiteral("_links"), links}};
 }
 
-QJsonObject deploymentJson(const Route &r, const Action &a)
-{
+QJsonObject deploymentJson(const Route &r, const Action &a) {
     QJsonArray chunks;
     for (const SoftwareModule &m : a.modules) {
         QJsonArray artifacts;
-        for (const ArtifactFile &f : m.artifacts)
-            artifacts.append(artifactJson(r, m, f));
+        for (const ArtifactFile &f : m.artifacts) artifacts.append(artifactJson(r, m, f));
         QJsonObject chunk{{QStringLiteral("part"), m.part},
                           {QStringLiteral("version"), m.version},
                           {QStringLiteral("name"), m.name},
                           {QStringLiteral("artifacts"), artifacts}};
-        if (m.encrypted)
-            chunk.insert(QStringLiteral("encrypted"), true);
+        if (m.encrypted) chunk.insert(QStringLiteral("encrypted"), true);
         if (!m.metadata.isEmpty()) {
             QJsonArray meta;
             for (const auto &[k, v] : m.metadata)
@@ -109,27 +95,24 @@ QJsonObject deploymentJson(const Route &r, const Action &a)
                   {QStringLiteral("update"), a.effectiveUpdate()},
                   {QStringLiteral("chunks"), chunks}};
     if (a.maintenanceAvailable)
-        d.insert(QStringLiteral("maintenanceWindow"), *a.maintenanceAvailable ? QStringLiteral("available")
-                                                                              : QStringLiteral("unavailable"));
+        d.insert(QStringLiteral("maintenanceWindow"),
+                 *a.maintenanceAvailable ? QStringLiteral("available") : QStringLiteral("unavailable"));
     return d;
 }
 
 // ?actionHistory=N: N<0 all, 0 none (default), N>0 the last N messages.
-std::optional<QJsonObject> historyJson(const HttpRequest &request, const Action &a)
-{
+std::optional<QJsonObject> historyJson(const HttpRequest &request, const Action &a) {
     const int count = request.query.queryItemValue(QStringLiteral("actionHistory")).toInt();
-    if (count == 0 || a.history.isEmpty())
-        return std::nullopt;
-    const QStringList messages = count < 0 ? a.history : a.history.mid(std::max<qsizetype>(0, a.history.size() - count));
+    if (count == 0 || a.history.isEmpty()) return std::nullopt;
+    const QStringList messages =
+        count < 0 ? a.history : a.history.mid(std::max<qsizetype>(0, a.history.size() - count));
     return QJsonObject{{QStringLiteral("status"), stateName(a.state)},
                        {QStringLiteral("messages"), QJsonArray::fromStringList(messages)}};
 }
 
-HttpResponse actionResource(const HttpRequest &request, const Route &r, const Action &a, const QString &member)
-{
+HttpResponse actionResource(const HttpRequest &request, const Route &r, const Action &a, const QString &member) {
     QJsonObject o{{QStringLiteral("id"), QString::number(a.id)}, {member, deploymentJson(r, a)}};
-    if (auto h = historyJson(request, a))
-        o.insert(QStringLiteral("actionHistory"), *h);
+    if (auto h = historyJson(request, a)) o.insert(QStringLiteral("actionHistory"), *h);
     return HttpResponse::json(200, QJsonDocument(o));
 }
 
@@ -138,26 +121,21 @@ struct Feedback {
     QString execution, finished;
     QStringList details;
 };
-std::optional<Feedback> parseFeedback(const QJsonDocument &doc, QString *error)
-{
+std::optional<Feedback> parseFeedback(const QJsonDocument &doc, QString *error) {
     auto fail = [error](const QString &m) -> std::optional<Feedback> {
         *error = m;
         return std::nullopt;
     };
-    if (!doc.isObject())
-        return fail(QStringLiteral("feedback must be a JSON object"));
+    if (!doc.isObject()) return fail(QStringLiteral("feedback must be a JSON object"));
     const QJsonObject o = doc.object();
-    if (o.contains(u"time") && !o.value(u"time").isString())
-        return fail(QStringLiteral("\"time\" must be a string"));
+    if (o.contains(u"time") && !o.value(u"time").isString()) return fail(QStringLiteral("\"time\" must be a string"));
     const QJsonObject status = o.value(u"status").toObject();
-    if (!o.value(u"status").isObject())
-        return fail(QStringLiteral("\"status\" object is required"));
+    if (!o.value(u"status").isObject()) return fail(QStringLiteral("\"status\" object is required"));
     Feedback f;
     f.execution = status.value(u"execution").toString();
     if (!kExecutions.contains(f.execution))
         return fail(QStringLiteral("status.execution must be one of %1").arg(kExecutions.join(u", ")));
-    if (!status.value(u"result").isObject())
-        return fail(QStringLiteral("status.result object is required"));
+    if (!status.value(u"result").isObject()) return fail(QStringLiteral("status.result object is required"));
     const QJsonObject result = status.value(u"result").toObject();
     f.finished = result.value(u"finished").toString();
     if (!kFinished.contains(f.finished))
@@ -165,7 +143,9 @@ std::optional<Feedback> parseFeedback(const QJsonDocument &doc, QString *error)
     if (result.contains(u"progress")) {
         const QJsonObject p = result.value(u"progress").toObject();
         const QJsonValue cnt = p.value(u"cnt"), of = p.value(u"of");
-        auto count = [](const QJsonValue &v) { return v.isDouble() && v.toDouble() >= 0 && v.toDouble() == double(v.toInteger()); };
+        auto count = [](const QJsonValue &v) {
+            return v.isDouble() && v.toDouble() >= 0 && v.toDouble() == double(v.toInteger());
+        };
         if (!result.value(u"progress").isObject() || !count(cnt) || (!of.isUndefined() && !count(of)))
             return fail(QStringLiteral("status.result.progress is {\"cnt\": n, \"of\": m} with non-negative integers"));
         if (!of.isUndefined() && cnt.toInteger() > of.toInteger())
@@ -177,49 +157,43 @@ std::optional<Feedback> parseFeedback(const QJsonDocument &doc, QString *error)
         if (!status.value(u"details").isArray())
             return fail(QStringLiteral("status.details must be an array of strings"));
         for (const QJsonValue &d : status.value(u"details").toArray()) {
-            if (!d.isString())
-                return fail(QStringLiteral("status.details must be an array of strings"));
+            if (!d.isString()) return fail(QStringLiteral("status.details must be an array of strings"));
             f.details.append(d.toString());
         }
     }
     return f;
 }
 
-QJsonValue bodyValue(const HttpRequest &request, const QJsonDocument &doc)
-{
-    if (doc.isObject())
-        return doc.object();
-    if (doc.isArray())
-        return doc.array();
+QJsonValue bodyValue(const HttpRequest &request, const QJsonDocument &doc) {
+    if (doc.isObject()) return doc.object();
+    if (doc.isArray()) return doc.array();
     return QString::fromUtf8(request.body.left(4096));
 }
 
-HttpResponse postActionFeedback(DdiContext &ctx, const HttpRequest &request, Action &a, const QString &channel)
-{
+HttpResponse postActionFeedback(DdiContext &ctx, const HttpRequest &request, Action &a, const QString &channel) {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
     QString error;
     const auto feedback = parseError.error == QJsonParseError::NoError
-                                  ? parseFeedback(doc, &error)
-                                  : (error = QStringLiteral("feedback is not JSON: %1").arg(parseError.errorString()),
-                                     std::optional<Feedback>());
+                              ? parseFeedback(doc, &error)
+                              : (error = QStringLiteral("feedback is not JSON: %1").arg(parseError.errorString()),
+                                 std::optional<Feedback>());
     if (!feedback) {
         ctx.store.record(a, channel, 400, bodyValue(request, doc));
         return HttpResponse::error(400, error);
     }
-    const int status = channel == u"cancel"
-                               ? ctx.store.cancelFeedback(a, feedback->execution, feedback->finished, feedback->details)
-                               : ctx.store.deploymentFeedback(a, feedback->execution, feedback->finished, feedback->details);
+    const int status =
+        channel == u"cancel"
+            ? ctx.store.cancelFeedback(a, feedback->execution, feedback->finished, feedback->details)
+            : ctx.store.deploymentFeedback(a, feedback->execution, feedback->finished, feedback->details);
     ctx.store.record(a, channel, status, doc.object());
-    if (status == 410)
-        return HttpResponse::error(410, QStringLiteral("action %1 is no longer active").arg(a.id));
+    if (status == 410) return HttpResponse::error(410, QStringLiteral("action %1 is no longer active").arg(a.id));
     if (status == 404)
         return notFound(QStringLiteral("action %1 does not accept %2 feedback now").arg(a.id).arg(channel));
     return HttpResponse::empty(200);
 }
 
-HttpResponse basePoll(DdiContext &ctx, const Route &r)
-{
+HttpResponse basePoll(DdiContext &ctx, const Route &r) {
     Controller &c = ctx.store.controller(r.tenant, r.controller);
     ++c.polls;
     QJsonObject links;
@@ -234,18 +208,16 @@ HttpResponse basePoll(DdiContext &ctx, const Route &r)
                          link(r.base + QStringLiteral("/deploymentBase/%1?c=%2").arg(a->id).arg(a->etag())));
     }
     if (Action *installed = ctx.store.installedAction(r.tenant, r.controller))
-        links.insert(QStringLiteral("installedBase"), link(r.base + QStringLiteral("/installedBase/%1").arg(installed->id)));
-    if (c.attributesRequested)
-        links.insert(QStringLiteral("configData"), link(r.base + QStringLiteral("/configData")));
+        links.insert(QStringLiteral("installedBase"),
+                     link(r.base + QStringLiteral("/installedBase/%1").arg(installed->id)));
+    if (c.attributesRequested) links.insert(QStringLiteral("configData"), link(r.base + QStringLiteral("/configData")));
     QJsonObject o{{QStringLiteral("config"),
                    QJsonObject{{QStringLiteral("polling"), QJsonObject{{QStringLiteral("sleep"), ctx.pollSleep}}}}}};
-    if (!links.isEmpty())
-        o.insert(QStringLiteral("_links"), links);
+    if (!links.isEmpty()) o.insert(QStringLiteral("_links"), links);
     return HttpResponse::json(200, QJsonDocument(o));
 }
 
-HttpResponse putConfigData(DdiContext &ctx, const HttpRequest &request, Controller &c)
-{
+HttpResponse putConfigData(DdiContext &ctx, const HttpRequest &request, Controller &c) {
     const QJsonDocument doc = QJsonDocument::fromJson(request.body);
     const QJsonObject o = doc.object();
     const QJsonObject data = o.value(u"data").toObject();
@@ -256,7 +228,8 @@ HttpResponse putConfigData(DdiContext &ctx, const HttpRequest &request, Controll
         return HttpResponse::error(400, QStringLiteral("configData mode is merge, replace or remove"));
     for (auto it = data.begin(); it != data.end(); ++it)
         if (!it->isString())
-            return HttpResponse::error(400, QStringLiteral("configData values are strings (\"%1\" is not)").arg(it.key()));
+            return HttpResponse::error(400,
+                                       QStringLiteral("configData values are strings (\"%1\" is not)").arg(it.key()));
     if (mode == u"replace")
         c.attributes = data;
     else
@@ -273,19 +246,19 @@ HttpResponse putConfigData(DdiContext &ctx, const HttpRequest &request, Controll
     return HttpResponse::empty(200);
 }
 
-HttpResponse confirmationBase(const Route &r, Controller &c, Action *active)
-{
+HttpResponse confirmationBase(const Route &r, Controller &c, Action *active) {
     QJsonObject autoConfirm{{QStringLiteral("active"), c.autoConfirm.active}};
     QJsonObject links;
     if (c.autoConfirm.active) {
         if (!c.autoConfirm.initiator.isEmpty())
             autoConfirm.insert(QStringLiteral("initiator"), c.autoConfirm.initiator);
-        if (!c.autoConfirm.remark.isEmpty())
-            autoConfirm.insert(QStringLiteral("remark"), c.autoConfirm.remark);
+        if (!c.autoConfirm.remark.isEmpty()) autoConfirm.insert(QStringLiteral("remark"), c.autoConfirm.remark);
         autoConfirm.insert(QStringLiteral("activatedAt"), c.autoConfirm.activatedAt);
-        links.insert(QStringLiteral("deactivateAutoConfirm"), link(r.base + QStringLiteral("/confirmationBase/deactivateAutoConfirm")));
+        links.insert(QStringLiteral("deactivateAutoConfirm"),
+                     link(r.base + QStringLiteral("/confirmationBase/deactivateAutoConfirm")));
     } else {
-        links.insert(QStringLiteral("activateAutoConfirm"), link(r.base + QStringLiteral("/confirmationBase/activateAutoConfirm")));
+        links.insert(QStringLiteral("activateAutoConfirm"),
+                     link(r.base + QStringLiteral("/confirmationBase/activateAutoConfirm")));
     }
     if (active && active->state == ActionState::WaitingConfirmation)
         links.insert(QStringLiteral("confirmationBase"),
@@ -294,35 +267,32 @@ HttpResponse confirmationBase(const Route &r, Controller &c, Action *active)
                                                              {QStringLiteral("_links"), links}}));
 }
 
-HttpResponse confirmationFeedback(DdiContext &ctx, const HttpRequest &request, Action &a)
-{
+HttpResponse confirmationFeedback(DdiContext &ctx, const HttpRequest &request, Action &a) {
     const QJsonDocument doc = QJsonDocument::fromJson(request.body);
     const QJsonObject o = doc.object();
     const QString confirmation = o.value(u"confirmation").toString();
     QStringList details;
-    bool ok = doc.isObject() && (confirmation == u"confirmed" || confirmation == u"denied")
-              && (!o.contains(u"code") || o.value(u"code").isDouble())
-              && (!o.contains(u"details") || o.value(u"details").isArray());
+    bool ok = doc.isObject() && (confirmation == u"confirmed" || confirmation == u"denied") &&
+              (!o.contains(u"code") || o.value(u"code").isDouble()) &&
+              (!o.contains(u"details") || o.value(u"details").isArray());
     for (const QJsonValue &d : o.value(u"details").toArray()) {
         ok = ok && d.isString();
         details.append(d.toString());
     }
     if (!ok) {
         ctx.store.record(a, QStringLiteral("confirmation"), 400, bodyValue(request, doc));
-        return HttpResponse::error(400, QStringLiteral("confirmation feedback is {\"confirmation\": \"confirmed\"|\"denied\", "
-                                                       "\"code\"?: int, \"details\"?: [string]}"));
+        return HttpResponse::error(
+            400, QStringLiteral("confirmation feedback is {\"confirmation\": \"confirmed\"|\"denied\", "
+                                "\"code\"?: int, \"details\"?: [string]}"));
     }
     const int status = ctx.store.confirmationFeedback(a, confirmation == u"confirmed", details);
     ctx.store.record(a, QStringLiteral("confirmation"), status, o);
-    if (status == 410)
-        return HttpResponse::error(410, QStringLiteral("action %1 is no longer active").arg(a.id));
-    if (status == 404)
-        return notFound(QStringLiteral("action %1 is not waiting for confirmation").arg(a.id));
+    if (status == 410) return HttpResponse::error(410, QStringLiteral("action %1 is no longer active").arg(a.id));
+    if (status == 404) return notFound(QStringLiteral("action %1 is not waiting for confirmation").arg(a.id));
     return HttpResponse::empty(200);
 }
 
-HttpResponse softwareModule(DdiContext &ctx, const HttpRequest &request, const Route &r)
-{
+HttpResponse softwareModule(DdiContext &ctx, const HttpRequest &request, const Route &r) {
     // softwaremodules/{id}/artifacts[/{filename}]
     const auto moduleId = parseId(r.rest.value(1));
     if (!moduleId || r.rest.value(2) != u"artifacts" || r.rest.size() > 4)
@@ -330,24 +300,21 @@ HttpResponse softwareModule(DdiContext &ctx, const HttpRequest &request, const R
     const SoftwareModule *m = ctx.store.module(r.tenant, r.controller, *moduleId);
     if (!m)
         return notFound(QStringLiteral("software module %1 is not assigned to %2").arg(*moduleId).arg(r.controller));
-    if (request.method != "GET" && request.method != "HEAD")
-        return methodNotAllowed("GET, HEAD");
+    if (request.method != "GET" && request.method != "HEAD") return methodNotAllowed("GET, HEAD");
     if (r.rest.size() == 3) {
         QJsonArray list;
-        for (const ArtifactFile &a : m->artifacts)
-            list.append(artifactJson(r, *m, a));
+        for (const ArtifactFile &a : m->artifacts) list.append(artifactJson(r, *m, a));
         return HttpResponse::json(200, QJsonDocument(list));
     }
     const QString filename = r.rest.value(3);
     for (const ArtifactFile &a : m->artifacts) {
-        if (a.filename != filename)
-            continue;
+        if (a.filename != filename) continue;
         if (Action *owner = ctx.store.actionOfModule(r.tenant, r.controller, m->id))
             ctx.store.recordEvent(*owner, QStringLiteral("download"), a.filename);
-        HttpResponse resp = fileResponse(request, a.path, a.size, '"' + a.sha1.toLatin1() + '"', "application/octet-stream");
+        HttpResponse resp =
+            fileResponse(request, a.path, a.size, '"' + a.sha1.toLatin1() + '"', "application/octet-stream");
         resp.setHeader("Content-Disposition", "attachment;filename=" + QUrl::toPercentEncoding(a.filename));
-        if (resp.file)
-            resp.statsKey = artifactStatsKey(m->id, a.filename);
+        if (resp.file) resp.statsKey = artifactStatsKey(m->id, a.filename);
         return resp;
     }
     if (filename.endsWith(QStringLiteral(".MD5SUM")))
@@ -363,57 +330,43 @@ HttpResponse softwareModule(DdiContext &ctx, const HttpRequest &request, const R
 
 } // namespace
 
-QString artifactStatsKey(qint64 moduleId, const QString &filename)
-{
+QString artifactStatsKey(qint64 moduleId, const QString &filename) {
     return QStringLiteral("artifact:%1/%2").arg(moduleId).arg(filename);
 }
 
-bool isDdiPath(const HttpRequest &request)
-{
+bool isDdiPath(const HttpRequest &request) {
     return request.segments.size() >= 4 && request.segments[1] == u"controller" && request.segments[2] == u"v1";
 }
 
-QString ddiController(const HttpRequest &request)
-{
-    return request.segments.value(3);
-}
+QString ddiController(const HttpRequest &request) { return request.segments.value(3); }
 
-QString ddiTenant(const HttpRequest &request)
-{
-    return request.segments.value(0);
-}
+QString ddiTenant(const HttpRequest &request) { return request.segments.value(0); }
 
-HttpResponse handleDdi(DdiContext &ctx, const HttpRequest &request)
-{
+HttpResponse handleDdi(DdiContext &ctx, const HttpRequest &request) {
     const Route r = route(request);
     const QByteArray &method = request.method;
     const QString first = r.rest.value(0);
 
     if (r.rest.isEmpty()) {
-        if (method != "GET")
-            return methodNotAllowed("GET");
+        if (method != "GET") return methodNotAllowed("GET");
         return basePoll(ctx, r);
     }
     Controller *c = ctx.store.findController(r.tenant, r.controller);
     if (!c)
         return notFound(QStringLiteral("controller %1 is not known (poll the base resource first)").arg(r.controller));
 
-    if (first == u"softwaremodules")
-        return softwareModule(ctx, request, r);
+    if (first == u"softwaremodules") return softwareModule(ctx, request, r);
     if (first == u"configData" && r.rest.size() == 1) {
-        if (method != "PUT")
-            return methodNotAllowed("PUT");
+        if (method != "PUT") return methodNotAllowed("PUT");
         return putConfigData(ctx, request, *c);
     }
     if (first == u"confirmationBase" && r.rest.size() == 1) {
-        if (method != "GET")
-            return methodNotAllowed("GET");
+        if (method != "GET") return methodNotAllowed("GET");
         return confirmationBase(r, *c, ctx.store.activeAction(r.tenant, r.controller));
     }
-    if (first == u"confirmationBase" && r.rest.size() == 2
-        && (r.rest[1] == u"activateAutoConfirm" || r.rest[1] == u"deactivateAutoConfirm")) {
-        if (method != "POST")
-            return methodNotAllowed("POST");
+    if (first == u"confirmationBase" && r.rest.size() == 2 &&
+        (r.rest[1] == u"activateAutoConfirm" || r.rest[1] == u"deactivateAutoConfirm")) {
+        if (method != "POST") return methodNotAllowed("POST");
         if (r.rest[1] == u"deactivateAutoConfirm") {
             c->autoConfirm = AutoConfirm();
             return HttpResponse::empty(200);
@@ -428,40 +381,35 @@ HttpResponse handleDdi(DdiContext &ctx, const HttpRequest &request)
     // {resource}/{actionId}[/feedback]
     static const QStringList actionResources{QStringLiteral("deploymentBase"), QStringLiteral("cancelAction"),
                                              QStringLiteral("confirmationBase"), QStringLiteral("installedBase")};
-    if (!actionResources.contains(first) || r.rest.size() < 2 || r.rest.size() > 3
-        || (r.rest.size() == 3 && (r.rest[2] != u"feedback" || first == u"installedBase")))
+    if (!actionResources.contains(first) || r.rest.size() < 2 || r.rest.size() > 3 ||
+        (r.rest.size() == 3 && (r.rest[2] != u"feedback" || first == u"installedBase")))
         return notFound(QStringLiteral("no such resource"));
     const auto id = parseId(r.rest[1]);
     Action *a = id ? ctx.store.action(*id) : nullptr;
     if (!a || a->tenant != r.tenant.toLower() || a->controller != r.controller)
         return notFound(QStringLiteral("action %1 is not assigned to %2").arg(r.rest[1], r.controller));
     const bool feedback = r.rest.size() == 3;
-    if (feedback && method != "POST")
-        return methodNotAllowed("POST");
-    if (!feedback && method != "GET")
-        return methodNotAllowed("GET");
+    if (feedback && method != "POST") return methodNotAllowed("POST");
+    if (!feedback && method != "GET") return methodNotAllowed("GET");
 
     if (first == u"deploymentBase") {
-        if (feedback)
-            return postActionFeedback(ctx, request, *a, QStringLiteral("deployment"));
+        if (feedback) return postActionFeedback(ctx, request, *a, QStringLiteral("deployment"));
         if (!a->isActive() || a->state == ActionState::Canceling || a->state == ActionState::WaitingConfirmation)
             return notFound(QStringLiteral("action %1 is not an open deployment").arg(a->id));
         ctx.store.recordEvent(*a, QStringLiteral("deploymentBase"));
         return actionResource(request, r, *a, QStringLiteral("deployment"));
     }
     if (first == u"cancelAction") {
-        if (feedback)
-            return postActionFeedback(ctx, request, *a, QStringLiteral("cancel"));
+        if (feedback) return postActionFeedback(ctx, request, *a, QStringLiteral("cancel"));
         if (a->state != ActionState::Canceling)
             return notFound(QStringLiteral("action %1 is not being canceled").arg(a->id));
         const QString sid = QString::number(a->id);
-        return HttpResponse::json(200, QJsonDocument(QJsonObject{
-                                               {QStringLiteral("id"), sid},
-                                               {QStringLiteral("cancelAction"), QJsonObject{{QStringLiteral("stopId"), sid}}}}));
+        return HttpResponse::json(200, QJsonDocument(QJsonObject{{QStringLiteral("id"), sid},
+                                                                 {QStringLiteral("cancelAction"),
+                                                                  QJsonObject{{QStringLiteral("stopId"), sid}}}}));
     }
     if (first == u"confirmationBase") {
-        if (feedback)
-            return confirmationFeedback(ctx, request, *a);
+        if (feedback) return confirmationFeedback(ctx, request, *a);
         if (a->state != ActionState::WaitingConfirmation)
             return notFound(QStringLiteral("action %1 is not waiting for confirmation").arg(a->id));
         ctx.store.recordEvent(*a, QStringLiteral("confirmationBase"));

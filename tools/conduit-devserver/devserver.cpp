@@ -16,8 +16,7 @@ DevServer::DevServer(ServerOptions options, QObject *parent) : QObject(parent), 
 
 DevServer::~DevServer() = default;
 
-bool DevServer::listen(quint16 port, QString *error)
-{
+bool DevServer::listen(quint16 port, QString *error) {
     if (options_.tls) {
         auto ssl = std::make_unique<QSslServer>();
         ssl->setSslConfiguration(*options_.tls);
@@ -32,7 +31,8 @@ bool DevServer::listen(quint16 port, QString *error)
         listener_ = std::make_unique<QTcpServer>();
     }
     QTcpServer *l = listener_.get();
-    connect(l, &QTcpServer::pendingConnectionAvailable, this, [this, l] { accept(l, options_.tls.has_value(), false); });
+    connect(l, &QTcpServer::pendingConnectionAvailable, this,
+            [this, l] { accept(l, options_.tls.has_value(), false); });
     if (!l->listen(QHostAddress::LocalHost, port)) {
         *error = l->errorString();
         return false;
@@ -40,8 +40,7 @@ bool DevServer::listen(quint16 port, QString *error)
     return true;
 }
 
-bool DevServer::listenAdmin(quint16 port, QString *error)
-{
+bool DevServer::listenAdmin(quint16 port, QString *error) {
     adminListener_ = std::make_unique<QTcpServer>();
     QTcpServer *l = adminListener_.get();
     connect(l, &QTcpServer::pendingConnectionAvailable, this, [this, l] { accept(l, false, true); });
@@ -52,31 +51,22 @@ bool DevServer::listenAdmin(quint16 port, QString *error)
     return true;
 }
 
-quint16 DevServer::port() const
-{
-    return listener_ ? listener_->serverPort() : 0;
+quint16 DevServer::port() const { return listener_ ? listener_->serverPort() : 0; }
+
+quint16 DevServer::adminPort() const { return adminListener_ ? adminListener_->serverPort() : 0; }
+
+QString DevServer::url() const {
+    return QStringLiteral("%1://127.0.0.1:%2")
+        .arg(options_.tls ? QStringLiteral("https") : QStringLiteral("http"))
+        .arg(port());
 }
 
-quint16 DevServer::adminPort() const
-{
-    return adminListener_ ? adminListener_->serverPort() : 0;
+void DevServer::close() {
+    if (listener_) listener_->close();
+    if (adminListener_) adminListener_->close();
 }
 
-QString DevServer::url() const
-{
-    return QStringLiteral("%1://127.0.0.1:%2").arg(options_.tls ? QStringLiteral("https") : QStringLiteral("http")).arg(port());
-}
-
-void DevServer::close()
-{
-    if (listener_)
-        listener_->close();
-    if (adminListener_)
-        adminListener_->close();
-}
-
-void DevServer::accept(QTcpServer *listener, bool tls, bool adminOnly)
-{
+void DevServer::accept(QTcpServer *listener, bool tls, bool adminOnly) {
     while (QTcpSocket *socket = listener->nextPendingConnection()) {
         if (openConnections_ >= options_.maxConnections) {
             qCWarning(lcDevServer) << "connection limit reached; refusing a connection";
@@ -87,34 +77,27 @@ void DevServer::accept(QTcpServer *listener, bool tls, bool adminOnly)
         ++openConnections_;
         ++stats_.connections;
         auto *connection = new HttpConnection(
-                socket, tls, options_.limits, [this, adminOnly](HttpRequest &r) { return handle(r, adminOnly); },
-                [this](const QString &key, const QString &path, qint64 bytes) { countBody(key, path, bytes); }, this);
+            socket, tls, options_.limits, [this, adminOnly](HttpRequest &r) { return handle(r, adminOnly); },
+            [this](const QString &key, const QString &path, qint64 bytes) { countBody(key, path, bytes); }, this);
         connect(connection, &HttpConnection::closed, this, [this] { --openConnections_; });
     }
 }
 
-void DevServer::countBody(const QString &key, const QString &path, qint64 bytes)
-{
+void DevServer::countBody(const QString &key, const QString &path, qint64 bytes) {
     stats_.paths[path].bodyBytes += bytes;
-    if (!key.isEmpty())
-        stats_.keys[key].bodyBytes += bytes;
+    if (!key.isEmpty()) stats_.keys[key].bodyBytes += bytes;
 }
 
-bool DevServer::authorized(const HttpRequest &request) const
-{
+bool DevServer::authorized(const HttpRequest &request) const {
     const AuthConfig &auth = options_.auth;
-    if (!auth.required())
-        return true;
+    if (!auth.required()) return true;
     const QByteArray header = request.header("authorization").trimmed();
     const qsizetype space = header.indexOf(' ');
-    if (space <= 0)
-        return false;
+    if (space <= 0) return false;
     const QByteArray scheme = header.left(space).toLower();
     const QString token = QString::fromUtf8(header.mid(space + 1).trimmed());
-    if (token.isEmpty())
-        return false;
-    if (scheme == "gatewaytoken")
-        return !auth.gatewayToken.isEmpty() && token == auth.gatewayToken;
+    if (token.isEmpty()) return false;
+    if (scheme == "gatewaytoken") return !auth.gatewayToken.isEmpty() && token == auth.gatewayToken;
     if (scheme == "targettoken") {
         const auto it = auth.targetTokens.find(ddiController(request));
         return it != auth.targetTokens.end() && *it == token;
@@ -122,8 +105,7 @@ bool DevServer::authorized(const HttpRequest &request) const
     return false;
 }
 
-HttpResponse DevServer::route(HttpRequest &request)
-{
+HttpResponse DevServer::route(HttpRequest &request) {
     const QString top = request.segments.value(0);
     if (top == u"repo" && request.segments.size() >= 3) {
         const auto root = options_.repositories.find(request.segments[1]);
@@ -135,21 +117,21 @@ HttpResponse DevServer::route(HttpRequest &request)
             return r;
         }
         const auto file = resolveUnder(*root, request.segments.mid(2));
-        if (!file)
-            return HttpResponse::error(404, QStringLiteral("no file %1").arg(request.path));
+        if (!file) return HttpResponse::error(404, QStringLiteral("no file %1").arg(request.path));
         const QFileInfo info(*file);
-        const QByteArray etag = '"' + QByteArray::number(info.size(), 16) + '-'
-                                + QByteArray::number(info.lastModified().toMSecsSinceEpoch(), 16) + '"';
-        const QByteArray type = file->endsWith(QStringLiteral(".json")) ? "application/json" : "application/octet-stream";
+        const QByteArray etag = '"' + QByteArray::number(info.size(), 16) + '-' +
+                                QByteArray::number(info.lastModified().toMSecsSinceEpoch(), 16) + '"';
+        const QByteArray type =
+            file->endsWith(QStringLiteral(".json")) ? "application/json" : "application/octet-stream";
         HttpResponse r = fileResponse(request, *file, info.size(), etag, type);
-        if (r.file)
-            r.statsKey = QStringLiteral("repo:") + request.segments.mid(1).join(u'/');
+        if (r.file) r.statsKey = QStringLiteral("repo:") + request.segments.mid(1).join(u'/');
         return r;
     }
     if (isDdiPath(request)) {
         if (!authorized(request)) {
             qCInfo(lcDevServer) << "401 for" << request.path;
-            HttpResponse r = HttpResponse::error(401, QStringLiteral("a valid TargetToken or GatewayToken is required"));
+            HttpResponse r =
+                HttpResponse::error(401, QStringLiteral("a valid TargetToken or GatewayToken is required"));
             r.setHeader("WWW-Authenticate", "TargetToken");
             return r;
         }
@@ -159,8 +141,7 @@ HttpResponse DevServer::route(HttpRequest &request)
     return HttpResponse::error(404, QStringLiteral("no resource at %1").arg(request.path));
 }
 
-Delivery DevServer::handle(HttpRequest &request, bool adminOnly)
-{
+Delivery DevServer::handle(HttpRequest &request, bool adminOnly) {
     ++stats_.requests;
     ++stats_.paths[request.path].requests;
     Delivery d;
@@ -174,14 +155,12 @@ Delivery DevServer::handle(HttpRequest &request, bool adminOnly)
         d.response = HttpResponse::error(404, QStringLiteral("the admin listener serves /admin only"));
     } else if (const auto status = faults_.statusFor(request)) {
         d.response = HttpResponse::error(*status, QStringLiteral("injected fault"));
-        if (*status == 503)
-            d.response.setHeader("Retry-After", "1");
+        if (*status == 503) d.response.setHeader("Retry-After", "1");
     } else {
         d.response = route(request);
         d.faults = faults_.deliveryFor(request, d.response);
     }
-    if (!d.response.statsKey.isEmpty())
-        ++stats_.keys[d.response.statsKey].requests;
+    if (!d.response.statsKey.isEmpty()) ++stats_.keys[d.response.statsKey].requests;
     ++stats_.byStatus[d.response.status];
     qCDebug(lcDevServer).noquote() << request.method << request.target << "->" << d.response.status;
     return d;

@@ -18,8 +18,8 @@
 namespace conduit::devserver {
 
 struct AuthConfig {
-    QString gatewayToken;                 // empty: no gateway token accepted
-    QMap<QString, QString> targetTokens;  // controller id -> TargetToken
+    QString gatewayToken;                // empty: no gateway token accepted
+    QMap<QString, QString> targetTokens; // controller id -> TargetToken
     bool required() const { return !gatewayToken.isEmpty() || !targetTokens.isEmpty(); }
 };
 
@@ -32,12 +32,12 @@ struct Stats {
     qint64 requests = 0;
     qint64 connections = 0;
     QMap<int, qint64> byStatus;
-    QMap<QString, TransferCount> paths;   // by request path
-    QMap<QString, TransferCount> keys;    // by HttpResponse::statsKey (artifacts, repo files)
+    QMap<QString, TransferCount> paths; // by request path
+    QMap<QString, TransferCount> keys;  // by HttpResponse::statsKey (artifacts, repo files)
 };
 
 struct ServerOptions {
-    QMap<QString, QString> repositories;  // "director" -> dir, "image" -> dir
+    QMap<QString, QString> repositories; // "director" -> dir, "image" -> dir
     std::optional<QSslConfiguration> tls;
     HttpLimits limits;
     QString pollSleep = QStringLiteral("00:00:10");

@@ -17,8 +17,7 @@ constexpr KindName kKinds[] = {
     {"corrupt", Fault::Kind::Corrupt}, {"delay", Fault::Kind::Delay},
 };
 
-std::optional<qint64> parseSize(QString text)
-{
+std::optional<qint64> parseSize(QString text) {
     qint64 unit = 1;
     const QChar last = text.isEmpty() ? QChar() : text.back().toLower();
     if (last == u'k' || last == u'm' || last == u'g') {
@@ -27,15 +26,13 @@ std::optional<qint64> parseSize(QString text)
     }
     bool ok = false;
     const qint64 n = text.toLongLong(&ok);
-    if (!ok || n < 0 || n > std::numeric_limits<qint64>::max() / unit)
-        return std::nullopt;
+    if (!ok || n < 0 || n > std::numeric_limits<qint64>::max() / unit) return std::nullopt;
     return n * unit;
 }
 
 } // namespace
 
-std::optional<Fault> parseFault(const QString &spec, QString *error)
-{
+std::optional<Fault> parseFault(const QString &spec, QString *error) {
     Fault fault;
     fault.spec = spec;
     bool haveKind = false;
@@ -70,14 +67,14 @@ std::optional<Fault> parseFault(const QString &spec, QString *error)
         }
         const KindName *kind = nullptr;
         for (const KindName &k : kKinds)
-            if (key == QLatin1String(k.name))
-                kind = &k;
+            if (key == QLatin1String(k.name)) kind = &k;
         if (!kind) {
             *error = QStringLiteral("fault \"%1\": unknown key \"%2\"").arg(spec, key);
             return std::nullopt;
         }
         if (haveKind) {
-            *error = QStringLiteral("fault \"%1\": one kind per fault (drop, throttle, status, corrupt or delay)").arg(spec);
+            *error =
+                QStringLiteral("fault \"%1\": one kind per fault (drop, throttle, status, corrupt or delay)").arg(spec);
             return std::nullopt;
         }
         haveKind = true;
@@ -108,10 +105,8 @@ std::optional<Fault> parseFault(const QString &spec, QString *error)
     return fault;
 }
 
-std::optional<Fault> parseFault(const QJsonValue &value, QString *error)
-{
-    if (value.isString())
-        return parseFault(value.toString(), error);
+std::optional<Fault> parseFault(const QJsonValue &value, QString *error) {
+    if (value.isString()) return parseFault(value.toString(), error);
     if (!value.isObject()) {
         *error = QStringLiteral("a fault is a spec string or an object");
         return std::nullopt;
@@ -129,8 +124,7 @@ std::optional<Fault> parseFault(const QJsonValue &value, QString *error)
     return parseFault(parts.join(u','), error);
 }
 
-QJsonArray FaultSet::toJson() const
-{
+QJsonArray FaultSet::toJson() const {
     QJsonArray out;
     for (const Fault &f : faults_)
         out.append(QJsonObject{{QStringLiteral("spec"), f.spec},
@@ -139,40 +133,31 @@ QJsonArray FaultSet::toJson() const
     return out;
 }
 
-Fault *FaultSet::firstMatch(Fault::Kind kind, const HttpRequest &request)
-{
+Fault *FaultSet::firstMatch(Fault::Kind kind, const HttpRequest &request) {
     for (Fault &f : faults_) {
-        if (f.kind != kind || f.remaining == 0)
-            continue;
-        if (!f.method.isEmpty() && f.method != request.method)
-            continue;
-        if (request.path.startsWith(f.pathPrefix))
-            return &f;
+        if (f.kind != kind || f.remaining == 0) continue;
+        if (!f.method.isEmpty() && f.method != request.method) continue;
+        if (request.path.startsWith(f.pathPrefix)) return &f;
     }
     return nullptr;
 }
 
 namespace {
-void fire(Fault *f)
-{
+void fire(Fault *f) {
     ++f->fired;
-    if (f->remaining > 0)
-        --f->remaining;
+    if (f->remaining > 0) --f->remaining;
 }
 } // namespace
 
-std::optional<int> FaultSet::statusFor(const HttpRequest &request)
-{
+std::optional<int> FaultSet::statusFor(const HttpRequest &request) {
     Fault *f = firstMatch(Fault::Kind::Status, request);
-    if (!f)
-        return std::nullopt;
+    if (!f) return std::nullopt;
     fire(f);
     qCInfo(lcDevServer) << "fault: answering" << f->value << "to" << request.method << request.path;
     return int(f->value);
 }
 
-DeliveryFaults FaultSet::deliveryFor(const HttpRequest &request, const HttpResponse &response)
-{
+DeliveryFaults FaultSet::deliveryFor(const HttpRequest &request, const HttpResponse &response) {
     DeliveryFaults out;
     const bool head = request.method == "HEAD";
     const qint64 length = head ? 0 : response.bodyLength();
@@ -190,7 +175,8 @@ DeliveryFaults FaultSet::deliveryFor(const HttpRequest &request, const HttpRespo
     }
     if (Fault *f = firstMatch(Fault::Kind::Corrupt, request); f && response.file && !head) {
         const qint64 begin = response.file->offset;
-        const qint64 end = begin + std::min(response.file->length, out.dropAfterBodyBytes.value_or(response.file->length));
+        const qint64 end =
+            begin + std::min(response.file->length, out.dropAfterBodyBytes.value_or(response.file->length));
         if (f->value >= begin && f->value < end) {
             fire(f);
             out.corruptFileOffset = f->value;

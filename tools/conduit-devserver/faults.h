@@ -26,11 +26,11 @@ struct Fault {
     enum class Kind { Drop, Throttle, Status, Corrupt, Delay };
     Kind kind = Kind::Status;
     QString pathPrefix = QStringLiteral("/");
-    QByteArray method;     // empty: any
+    QByteArray method; // empty: any
     qint64 value = 0;
-    int remaining = -1;    // -1: unlimited
+    int remaining = -1; // -1: unlimited
     int fired = 0;
-    QString spec;          // as given, for /admin/faults
+    QString spec; // as given, for /admin/faults
 };
 
 // Parses one spec; on failure returns nullopt and sets *error.

@@ -3,49 +3,39 @@
 #include "devserverlog.h"
 
 #include <QHostAddress>
-#include <QSslSocket>
 #include <QJsonObject>
+#include <QSslSocket>
 #include <QUrl>
 
 namespace conduit::devserver {
 
 namespace {
 
-bool isTokenChar(char c)
-{
-    if (c >= 'a' && c <= 'z')
-        return true;
-    if (c >= 'A' && c <= 'Z')
-        return true;
-    if (c >= '0' && c <= '9')
-        return true;
+bool isTokenChar(char c) {
+    if (c >= 'a' && c <= 'z') return true;
+    if (c >= 'A' && c <= 'Z') return true;
+    if (c >= '0' && c <= '9') return true;
     return QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
 }
 
-bool isToken(QByteArrayView s)
-{
-    if (s.isEmpty())
-        return false;
+bool isToken(QByteArrayView s) {
+    if (s.isEmpty()) return false;
     for (char c : s)
-        if (!isTokenChar(c))
-            return false;
+        if (!isTokenChar(c)) return false;
     return true;
 }
 
-bool hasControlChars(QByteArrayView s)
-{
+bool hasControlChars(QByteArrayView s) {
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7f)
-            return true;
+        if ((u < 0x20 && u != '\t') || u == 0x7f) return true;
     }
     return false;
 }
 
 } // namespace
 
-HttpResponse HttpResponse::error(int status, const QString &message)
-{
+HttpResponse HttpResponse::error(int status, const QString &message) {
     QJsonObject o{{QStringLiteral("status"), status},
                   {QStringLiteral("errorCode"), QString::fromLatin1(reasonPhrase(status))},
                   {QStringLiteral("message"), message}};
@@ -54,8 +44,7 @@ HttpResponse HttpResponse::error(int status, const QString &message)
     return r;
 }
 
-QByteArray reasonPhrase(int status)
-{
+QByteArray reasonPhrase(int status) {
     switch (status) {
     case 100: return "Continue";
     case 200: return "OK";
@@ -90,8 +79,7 @@ QByteArray reasonPhrase(int status)
 HttpConnection::HttpConnection(QTcpSocket *socket, bool tls, const HttpLimits &limits, Handler handler,
                                BodyCounter counter, QObject *parent)
     : QObject(parent), socket_(socket), tls_(tls), limits_(limits), handler_(std::move(handler)),
-      counter_(std::move(counter))
-{
+      counter_(std::move(counter)) {
     socket->setParent(this);
     idle_.setSingleShot(true);
     idle_.setInterval(limits_.idleTimeoutMs);
@@ -101,8 +89,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, bool tls, const HttpLimits &l
             return;
         }
         qCDebug(lcDevServer) << "closing idle connection";
-        if (socket_)
-            socket_->abort();
+        if (socket_) socket_->abort();
     });
     throttleTimer_.setSingleShot(true);
     connect(&throttleTimer_, &QTimer::timeout, this, &HttpConnection::pump);
@@ -114,8 +101,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, bool tls, const HttpLimits &l
         connect(ssl, &QSslSocket::encryptedBytesWritten, this, [this](qint64) { onBytesWritten(0); });
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::shutdown);
     connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-        if (socket_ && socket_->state() != QAbstractSocket::ConnectedState)
-            shutdown();
+        if (socket_ && socket_->state() != QAbstractSocket::ConnectedState) shutdown();
     });
     idle_.start();
     if (socket->bytesAvailable() > 0)
@@ -124,10 +110,8 @@ HttpConnection::HttpConnection(QTcpSocket *socket, bool tls, const HttpLimits &l
 
 HttpConnection::~HttpConnection() = default;
 
-void HttpConnection::shutdown()
-{
-    if (shuttingDown_)
-        return;
+void HttpConnection::shutdown() {
+    if (shuttingDown_) return;
     shuttingDown_ = true;
     idle_.stop();
     throttleTimer_.stop();
@@ -136,15 +120,10 @@ void HttpConnection::shutdown()
     deleteLater();
 }
 
-void HttpConnection::touch()
-{
-    idle_.start();
-}
+void HttpConnection::touch() { idle_.start(); }
 
-void HttpConnection::onReadyRead()
-{
-    if (!socket_)
-        return;
+void HttpConnection::onReadyRead() {
+    if (!socket_) return;
     touch();
     buffer_ += socket_->readAll();
     // A client may pipeline, but not without bound while we are busy.
@@ -153,12 +132,10 @@ void HttpConnection::onReadyRead()
         socket_->abort();
         return;
     }
-    if (!busy_)
-        processBuffer();
+    if (!busy_) processBuffer();
 }
 
-void HttpConnection::processBuffer()
-{
+void HttpConnection::processBuffer() {
     while (!busy_ && socket_ && socket_->state() == QAbstractSocket::ConnectedState) {
         if (!headParsed_) {
             const qsizetype end = buffer_.indexOf("\r\n\r\n");
@@ -170,8 +147,7 @@ void HttpConnection::processBuffer()
             if (end + 4 > limits_.maxHeaderBytes)
                 return failRequest(HttpResponse::error(431, QStringLiteral("request header section too large")));
             request_ = HttpRequest();
-            if (auto bad = parseHead(end))
-                return failRequest(*bad);
+            if (auto bad = parseHead(end)) return failRequest(*bad);
             buffer_.remove(0, end + 4);
             headParsed_ = true;
             sentContinue_ = false;
@@ -192,8 +168,7 @@ void HttpConnection::processBuffer()
     }
 }
 
-std::optional<HttpResponse> HttpConnection::parseHead(qsizetype end)
-{
+std::optional<HttpResponse> HttpConnection::parseHead(qsizetype end) {
     const QByteArray head = buffer_.left(end);
     const QList<QByteArray> lines = head.split('\n');
     QList<QByteArray> clean;
@@ -203,15 +178,14 @@ std::optional<HttpResponse> HttpConnection::parseHead(qsizetype end)
         clean.append(l.endsWith('\r') ? l.chopped(1) : l);
     }
     const QList<QByteArray> requestLine = clean.value(0).split(' ');
-    if (requestLine.size() != 3)
-        return HttpResponse::error(400, QStringLiteral("malformed request line"));
+    if (requestLine.size() != 3) return HttpResponse::error(400, QStringLiteral("malformed request line"));
     request_.method = requestLine[0];
     request_.target = requestLine[1];
     request_.version = requestLine[2];
-    if (!isToken(request_.method))
-        return HttpResponse::error(400, QStringLiteral("malformed method"));
+    if (!isToken(request_.method)) return HttpResponse::error(400, QStringLiteral("malformed method"));
     if (request_.target.size() > limits_.maxTargetBytes)
-        return HttpResponse::error(414, QStringLiteral("request target longer than %1 bytes").arg(limits_.maxTargetBytes));
+        return HttpResponse::error(414,
+                                   QStringLiteral("request target longer than %1 bytes").arg(limits_.maxTargetBytes));
     if (!request_.target.startsWith('/') || hasControlChars(request_.target) || request_.target.contains(' '))
         return HttpResponse::error(400, QStringLiteral("request target must be an absolute path"));
     if (request_.version != "HTTP/1.1" && request_.version != "HTTP/1.0") {
@@ -241,14 +215,11 @@ std::optional<HttpResponse> HttpConnection::parseHead(qsizetype end)
     bodyNeeded_ = 0;
     bool seenLength = false;
     for (const auto &[name, value] : request_.headers) {
-        if (name != "content-length")
-            continue;
+        if (name != "content-length") continue;
         bool ok = !value.isEmpty();
-        for (char c : value)
-            ok = ok && c >= '0' && c <= '9';
+        for (char c : value) ok = ok && c >= '0' && c <= '9';
         const qint64 length = ok && value.size() <= 18 ? value.toLongLong(&ok) : -1;
-        if (!ok || length < 0)
-            return HttpResponse::error(400, QStringLiteral("malformed Content-Length"));
+        if (!ok || length < 0) return HttpResponse::error(400, QStringLiteral("malformed Content-Length"));
         if (seenLength && length != bodyNeeded_)
             return HttpResponse::error(400, QStringLiteral("conflicting Content-Length fields"));
         seenLength = true;
@@ -261,11 +232,9 @@ std::optional<HttpResponse> HttpConnection::parseHead(qsizetype end)
     // can never create a new segment.
     const qsizetype q = request_.target.indexOf('?');
     const QByteArray rawPath = q < 0 ? request_.target : request_.target.left(q);
-    if (q >= 0)
-        request_.query = QUrlQuery(QString::fromUtf8(request_.target.mid(q + 1)));
+    if (q >= 0) request_.query = QUrlQuery(QString::fromUtf8(request_.target.mid(q + 1)));
     for (const QByteArray &raw : rawPath.split('/')) {
-        if (raw.isEmpty())
-            continue;
+        if (raw.isEmpty()) continue;
         const QByteArray decoded = QByteArray::fromPercentEncoding(raw);
         if (decoded.contains('/') || decoded.contains('\0') || decoded.contains('\\'))
             return HttpResponse::error(400, QStringLiteral("path segment with an encoded separator or NUL"));
@@ -278,8 +247,7 @@ std::optional<HttpResponse> HttpConnection::parseHead(qsizetype end)
     return std::nullopt;
 }
 
-void HttpConnection::failRequest(const HttpResponse &response)
-{
+void HttpConnection::failRequest(const HttpResponse &response) {
     qCInfo(lcDevServer) << "refusing malformed request:" << response.status << response.body;
     busy_ = true;
     delivery_ = Delivery{response, {}};
@@ -289,37 +257,31 @@ void HttpConnection::failRequest(const HttpResponse &response)
     writeHead();
 }
 
-void HttpConnection::dispatch()
-{
+void HttpConnection::dispatch() {
     busy_ = true;
     delivery_ = handler_(request_);
     headOnly_ = request_.method == "HEAD";
     const QByteArray connection = request_.header("connection").toLower();
-    const bool keepAlive = request_.version == "HTTP/1.1" ? !connection.contains("close") : connection.contains("keep-alive");
-    if (!keepAlive)
-        delivery_.response.closeAfter = true;
+    const bool keepAlive =
+        request_.version == "HTTP/1.1" ? !connection.contains("close") : connection.contains("keep-alive");
+    if (!keepAlive) delivery_.response.closeAfter = true;
     if (delivery_.faults.headerDelayMs > 0) {
         headerDelayed_ = true;
         QTimer::singleShot(delivery_.faults.headerDelayMs, this, &HttpConnection::writeHead);
-    }
-    else
+    } else
         writeHead();
 }
 
-void HttpConnection::writeHead()
-{
+void HttpConnection::writeHead() {
     headerDelayed_ = false;
-    if (!socket_)
-        return;
+    if (!socket_) return;
     HttpResponse &r = delivery_.response;
     closeAfter_ = r.closeAfter;
     const qint64 length = r.bodyLength();
     QByteArray head = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) + "\r\n";
-    for (const auto &[name, value] : r.headers)
-        head += name + ": " + value + "\r\n";
+    for (const auto &[name, value] : r.headers) head += name + ": " + value + "\r\n";
     head += "Content-Length: " + QByteArray::number(length) + "\r\n";
-    if (closeAfter_)
-        head += "Connection: close\r\n";
+    if (closeAfter_) head += "Connection: close\r\n";
     head += "\r\n";
 
     bodyQueued_ = 0;
@@ -346,10 +308,8 @@ void HttpConnection::writeHead()
     pump();
 }
 
-void HttpConnection::pump()
-{
-    if (!socket_ || allQueued_)
-        return;
+void HttpConnection::pump() {
+    if (!socket_ || allQueued_) return;
     const DeliveryFaults &f = delivery_.faults;
     while (bodyQueued_ < bodyToSend_ && pending() < kHighWater) {
         qint64 n = std::min(kChunk, bodyToSend_ - bodyQueued_);
@@ -388,38 +348,30 @@ void HttpConnection::pump()
     if (bodyQueued_ >= bodyToSend_) {
         allQueued_ = true;
         file_.close();
-        if (pending() == 0)
-            finishResponse();
+        if (pending() == 0) finishResponse();
     }
 }
 
-qint64 HttpConnection::pending() const
-{
-    if (!socket_)
-        return 0;
+qint64 HttpConnection::pending() const {
+    if (!socket_) return 0;
     const auto *ssl = qobject_cast<const QSslSocket *>(socket_.data());
     return socket_->bytesToWrite() + (ssl ? ssl->encryptedBytesToWrite() : 0);
 }
 
-void HttpConnection::onBytesWritten(qint64 bytes)
-{
+void HttpConnection::onBytesWritten(qint64 bytes) {
     touch();
     const qint64 nonBody = std::min(bytes, nonBodyPending_);
     nonBodyPending_ -= nonBody;
-    if (bytes - nonBody > 0 && counter_)
-        counter_(delivery_.response.statsKey, request_.path, bytes - nonBody);
-    if (!busy_)
-        return;
+    if (bytes - nonBody > 0 && counter_) counter_(delivery_.response.statsKey, request_.path, bytes - nonBody);
+    if (!busy_) return;
     if (!allQueued_)
         pump();
     else if (socket_ && pending() == 0)
         finishResponse();
 }
 
-void HttpConnection::finishResponse()
-{
-    if (!busy_ || !socket_)
-        return;
+void HttpConnection::finishResponse() {
+    if (!busy_ || !socket_) return;
     busy_ = false;
     allQueued_ = false;
     if (dropping_ || closeAfter_) {
@@ -428,8 +380,7 @@ void HttpConnection::finishResponse()
         return;
     }
     delivery_ = Delivery();
-    if (!buffer_.isEmpty())
-        QMetaObject::invokeMethod(this, &HttpConnection::processBuffer, Qt::QueuedConnection);
+    if (!buffer_.isEmpty()) QMetaObject::invokeMethod(this, &HttpConnection::processBuffer, Qt::QueuedConnection);
 }
 
 } // namespace conduit::devserver

@@ -23,11 +23,11 @@
 namespace conduit::devserver {
 
 struct HttpLimits {
-    qint64 maxHeaderBytes = 16 * 1024;   // request line + headers, else 431
-    qint64 maxTargetBytes = 8 * 1024;    // request-target, else 414
-    int maxHeaderCount = 100;            // else 431
+    qint64 maxHeaderBytes = 16 * 1024;     // request line + headers, else 431
+    qint64 maxTargetBytes = 8 * 1024;      // request-target, else 414
+    int maxHeaderCount = 100;              // else 431
     qint64 maxBodyBytes = 8 * 1024 * 1024; // else 413
-    int idleTimeoutMs = 60000;           // no byte in either direction: close
+    int idleTimeoutMs = 60000;             // no byte in either direction: close
 };
 
 // How a response is delivered, beyond its content (see faults.h).
@@ -95,8 +95,8 @@ private:
     bool headOnly_ = false;
     bool closeAfter_ = false;
     QFile file_;
-    qint64 bodyQueued_ = 0;   // body bytes handed to the socket
-    qint64 bodyToSend_ = 0;   // body bytes this response will send (less if dropped)
+    qint64 bodyQueued_ = 0;     // body bytes handed to the socket
+    qint64 bodyToSend_ = 0;     // body bytes this response will send (less if dropped)
     qint64 nonBodyPending_ = 0; // status line + headers not yet confirmed written
     bool allQueued_ = false;
     bool dropping_ = false;

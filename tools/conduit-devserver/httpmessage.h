@@ -15,30 +15,26 @@
 namespace conduit::devserver {
 
 struct HttpRequest {
-    QByteArray method;            // "GET", "POST", ... (case-sensitive, RFC 9110)
-    QByteArray target;            // raw request-target, e.g. "/a/b?c=1"
-    QStringList segments;         // percent-decoded path segments, no empty ones
-    QString path;                 // percent-decoded path, for prefix matching and logs
+    QByteArray method;    // "GET", "POST", ... (case-sensitive, RFC 9110)
+    QByteArray target;    // raw request-target, e.g. "/a/b?c=1"
+    QStringList segments; // percent-decoded path segments, no empty ones
+    QString path;         // percent-decoded path, for prefix matching and logs
     QUrlQuery query;
-    QByteArray version;           // "HTTP/1.1" or "HTTP/1.0"
+    QByteArray version;                               // "HTTP/1.1" or "HTTP/1.0"
     QList<std::pair<QByteArray, QByteArray>> headers; // names lower-cased
     QByteArray body;
     bool loopbackPeer = false;
     bool tls = false;
     quint16 localPort = 0;
 
-    QByteArray header(const QByteArray &lowerName) const
-    {
+    QByteArray header(const QByteArray &lowerName) const {
         for (const auto &[name, value] : headers)
-            if (name == lowerName)
-                return value;
+            if (name == lowerName) return value;
         return {};
     }
-    bool hasHeader(const QByteArray &lowerName) const
-    {
+    bool hasHeader(const QByteArray &lowerName) const {
         for (const auto &h : headers)
-            if (h.first == lowerName)
-                return true;
+            if (h.first == lowerName) return true;
         return false;
     }
 };
@@ -59,8 +55,7 @@ struct HttpResponse {
     QString statsKey;
     bool closeAfter = false;
 
-    void setHeader(const QByteArray &name, const QByteArray &value)
-    {
+    void setHeader(const QByteArray &name, const QByteArray &value) {
         for (auto &h : headers)
             if (h.first.compare(name, Qt::CaseInsensitive) == 0) {
                 h.second = value;
@@ -70,8 +65,7 @@ struct HttpResponse {
     }
     qint64 bodyLength() const { return file ? file->length : body.size(); }
 
-    static HttpResponse json(int status, const QJsonDocument &doc)
-    {
+    static HttpResponse json(int status, const QJsonDocument &doc) {
         HttpResponse r;
         r.status = status;
         r.body = doc.toJson(QJsonDocument::Compact);
@@ -80,8 +74,7 @@ struct HttpResponse {
     }
     // Error bodies follow hawkBit's ExceptionInfo shape loosely: errorCode + message.
     static HttpResponse error(int status, const QString &message);
-    static HttpResponse empty(int status)
-    {
+    static HttpResponse empty(int status) {
         HttpResponse r;
         r.status = status;
         return r;

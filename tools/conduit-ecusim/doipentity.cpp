@@ -60,7 +60,8 @@ bool DoipEntity::bind(int type, uint16_t port, int &fd, uint16_t &bound, std::st
     if (fd < 0) return (error = std::string("socket: ") + std::strerror(errno)), false;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (type == SOCK_DGRAM) setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
-    const std::string what = std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + config_.bind + ":" + std::to_string(port);
+    const std::string what =
+        std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + config_.bind + ":" + std::to_string(port);
     if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || (type == SOCK_STREAM && ::listen(fd, 8) != 0))
         return (error = "cannot bind " + what + ": " + std::strerror(errno)), false;
     socklen_t len = sizeof a;
@@ -80,7 +81,7 @@ bool DoipEntity::start(std::string &error) {
         ecu.server->start(Clock::now());
         log(c.name + " " + address(c.logicalAddress) + ": " +
             (ecu.server->mode() == Mode::Application ? "application " + ecu.server->applicationVersion()
-                                                       : std::string("bootloader (no valid application)")) +
+                                                     : std::string("bootloader (no valid application)")) +
             ", " + std::to_string(c.banks) + " bank(s), active bank " + std::to_string(ecu.flash->activeBank()));
         ecus_.push_back(std::move(ecu));
     }
@@ -105,7 +106,8 @@ bool DoipEntity::start(std::string &error) {
 }
 
 TimePoint DoipEntity::inactivityDeadline(const Connection &c) const {
-    return c.lastActivity + Milliseconds(c.tester ? config_.entity.generalInactivityMs : config_.entity.initialInactivityMs);
+    return c.lastActivity +
+           Milliseconds(c.tester ? config_.entity.generalInactivityMs : config_.entity.initialInactivityMs);
 }
 
 void DoipEntity::closeInactive(TimePoint now) {
@@ -113,7 +115,8 @@ void DoipEntity::closeInactive(TimePoint now) {
     for (const auto &[id, c] : connections_)
         if (now >= inactivityDeadline(*c)) idle.push_back(id);
     for (uint64_t id : idle)
-        close(id, connections_[id]->tester ? "general inactivity timeout" : "no routing activation in time (initial inactivity)");
+        close(id, connections_[id]->tester ? "general inactivity timeout"
+                                           : "no routing activation in time (initial inactivity)");
 }
 
 int DoipEntity::pollTimeoutMs(TimePoint now) const {
@@ -202,9 +205,12 @@ void DoipEntity::readConnection(Connection &c) {
             n = c.tls->read(buffer, sizeof buffer, error);
         } else {
             n = ::recv(c.fd, buffer, sizeof buffer, 0);
-            if (n < 0 && (errno == EAGAIN || errno == EINTR)) n = 0;
-            else if (n == 0) n = -1, error = "closed by the tester";
-            else if (n < 0) error = std::strerror(errno);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                n = 0;
+            else if (n == 0)
+                n = -1, error = "closed by the tester";
+            else if (n < 0)
+                error = std::strerror(errno);
         }
         if (n < 0) return close(id, error);
         if (n == 0) break;
@@ -235,8 +241,10 @@ void DoipEntity::flush(Connection &c) {
             n = c.tls->write(c.out.data(), c.out.size(), error);
         } else {
             n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-            if (n < 0 && (errno == EAGAIN || errno == EINTR)) n = 0;
-            else if (n < 0) error = std::strerror(errno);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                n = 0;
+            else if (n < 0)
+                error = std::strerror(errno);
         }
         if (n < 0) return close(c.id, error);
         if (n == 0) return;
@@ -297,9 +305,11 @@ void DoipEntity::readUdp() {
         if (n < 0) return;
         if (size_t(n) < doip::kHeaderSize) continue;
         doip::GenericNackCode code{};
-        const auto header = doip::decodeHeader(std::span<const uint8_t, doip::kHeaderSize>(buffer, doip::kHeaderSize), code);
-        const auto version = header && header->version != doip::Version::Any ? header->version
-                                                                              : doip::Version(config_.entity.protocolVersion);
+        const auto header =
+            doip::decodeHeader(std::span<const uint8_t, doip::kHeaderSize>(buffer, doip::kHeaderSize), code);
+        const auto version = header && header->version != doip::Version::Any
+                                 ? header->version
+                                 : doip::Version(config_.entity.protocolVersion);
         const std::span<const uint8_t> payload(buffer + doip::kHeaderSize, size_t(n) - doip::kHeaderSize);
         const auto type = header ? doip::PayloadType(header->type) : doip::PayloadType::GenericNack;
         Bytes out;
@@ -331,12 +341,14 @@ void DoipEntity::readUdp() {
             out = doip::encode(version, doip::PayloadType::GenericNack,
                                doip::encodeGenericNack(doip::GenericNackCode::UnknownPayloadType));
         }
-        if (out.empty()) out = doip::encode(version, doip::PayloadType::GenericNack,
-                                            doip::encodeGenericNack(doip::GenericNackCode::InvalidPayloadLength));
+        if (out.empty())
+            out = doip::encode(version, doip::PayloadType::GenericNack,
+                               doip::encodeGenericNack(doip::GenericNackCode::InvalidPayloadLength));
         char host[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &from.sin_addr, host, sizeof host);
-        log(std::string("udp: ") + (header ? doip::payloadTypeName(header->type) : std::string("bad header")) + " from " +
-            host + ":" + std::to_string(ntohs(from.sin_port)) + (answer ? " answered" : " not for this entity"));
+        log(std::string("udp: ") + (header ? doip::payloadTypeName(header->type) : std::string("bad header")) +
+            " from " + host + ":" + std::to_string(ntohs(from.sin_port)) +
+            (answer ? " answered" : " not for this entity"));
         if (answer) ::sendto(udpFd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr *>(&from), len);
     }
 }
@@ -358,8 +370,8 @@ void DoipEntity::pumpEcus(TimePoint now) {
                       {[&](const Job &job, const Bytes &reply, bool pending) { answer(ecu, job, reply, pending); },
                        [&](const Job &job, const Outcome &out) {
                            if (log_)
-                               log(who + " <- " + describeUds(job.request, true) + (job.functional ? " (functional)" : "") +
-                               (out.note.empty() ? "" : ": " + out.note));
+                               log(who + " <- " + describeUds(job.request, true) +
+                                   (job.functional ? " (functional)" : "") + (out.note.empty() ? "" : ": " + out.note));
                        },
                        [&](const Job &job) { close(job.connection, "dropped (fault)"); },
                        [&](const std::string &line) { log(line); }});

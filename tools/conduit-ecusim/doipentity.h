@@ -55,8 +55,8 @@ private:
         Bytes out;
         std::optional<uint16_t> tester; // the routed source address
         doip::Version version = doip::Version::Iso2012;
-        bool closing = false; // close once `out` is flushed
-        TimePoint lastActivity;  // acceptance, then each message received
+        bool closing = false;   // close once `out` is flushed
+        TimePoint lastActivity; // acceptance, then each message received
         explicit Connection(uint32_t maxPayload) : parser(maxPayload) {}
     };
     using Job = EcuJob;
@@ -92,7 +92,9 @@ private:
     void nack(Connection &c, doip::GenericNackCode code, bool closeAfter);
     Ecu *ecuAt(uint16_t address);
 
-    void log(const std::string &line) const { if (log_) log_(line); }
+    void log(const std::string &line) const {
+        if (log_) log_(line);
+    }
 
     Config config_;
     LogSink log_;

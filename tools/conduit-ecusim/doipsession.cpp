@@ -30,7 +30,8 @@ DoipEntity::Ecu *DoipEntity::ecuAt(uint16_t address) {
 }
 
 void DoipEntity::onMessage(Connection &c, const doip::Message &m) {
-    if (m.version != doip::Version::Iso2012 && m.version != doip::Version::Iso2019 && m.version != doip::Version::Iso2010)
+    if (m.version != doip::Version::Iso2012 && m.version != doip::Version::Iso2019 &&
+        m.version != doip::Version::Iso2010)
         return nack(c, doip::GenericNackCode::IncorrectPattern, true);
     c.version = m.version;
     c.lastActivity = Clock::now();
@@ -121,7 +122,8 @@ void DoipEntity::onDiagnostic(Connection &c, const doip::Message &m) {
         return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TransportProtocolError));
     }
     if (ecu && Clock::now() < ecu->bootedAt) {
-        log("tcp#" + std::to_string(c.id) + ": " + ecu->config.name + " is booting after its reset: NACK target unreachable");
+        log("tcp#" + std::to_string(c.id) + ": " + ecu->config.name +
+            " is booting after its reset: NACK target unreachable");
         return ack(doip::PayloadType::DiagnosticNack, uint8_t(doip::DiagnosticNackCode::TargetUnreachable));
     }
     for (const Ecu &e : ecus_)

@@ -94,7 +94,8 @@ bool readFaults(const Json &f, Faults &out, Reader &r, const std::string &where)
         const std::string at = where + ".nrc[" + std::to_string(i) + "]";
         NrcFault n;
         uint16_t sub = 0;
-        if (!(r.number(nrcs[i], "service", n.sid, 0xFF, at) && r.number(nrcs[i], "occurrence", n.occurrence, UINT32_MAX, at) &&
+        if (!(r.number(nrcs[i], "service", n.sid, 0xFF, at) &&
+              r.number(nrcs[i], "occurrence", n.occurrence, UINT32_MAX, at) &&
               r.number(nrcs[i], "nrc", n.nrc, 0xFF, at) && r.number(nrcs[i], "sub", sub, 0xFFFF, at)))
             return false;
         if (nrcs[i]["sub"].kind() != Json::Kind::Null) n.sub = sub;
@@ -113,9 +114,9 @@ bool readEcu(const Json &e, EcuConfig &out, Reader &r, const std::string &where)
           r.number(e, "eraseMsPerKiB", out.eraseMsPerKiB, 100000, where) &&
           r.number(e, "eraseMinMs", out.eraseMinMs, 600000, where) &&
           r.number(e, "pendingIntervalMs", out.pendingIntervalMs, 60000, where) &&
-          r.number(e, "resetMs", out.resetMs, 600000, where) &&
-          r.number(e, "p2Ms", out.p2Ms, 0xFFFF, where) && r.number(e, "p2StarMs", out.p2StarMs, 655350, where) &&
-          r.number(e, "s3Ms", out.s3Ms, 600000, where) && r.number(e, "maxAttempts", out.maxAttempts, 255, where) &&
+          r.number(e, "resetMs", out.resetMs, 600000, where) && r.number(e, "p2Ms", out.p2Ms, 0xFFFF, where) &&
+          r.number(e, "p2StarMs", out.p2StarMs, 655350, where) && r.number(e, "s3Ms", out.s3Ms, 600000, where) &&
+          r.number(e, "maxAttempts", out.maxAttempts, 255, where) &&
           r.number(e, "securityDelayMs", out.securityDelayMs, 3600000, where) &&
           r.flag(e, "requireFingerprint", out.requireFingerprint, where) &&
           r.number(e, "preconditionStatus", out.preconditionStatus, 0xFF, where)))
@@ -149,13 +150,19 @@ bool readEntity(const Json &d, EntityConfig &out, Reader &r) {
           r.number(d, "announceCount", out.announceCount, 100, where) &&
           r.number(d, "announceIntervalMs", out.announceIntervalMs, 60000, where) &&
           r.number(d, "initialInactivityMs", out.initialInactivityMs, 3600000, where) &&
-          r.number(d, "generalInactivityMs", out.generalInactivityMs, 86400000, where) && r.text(d, "routing", routing, where)))
+          r.number(d, "generalInactivityMs", out.generalInactivityMs, 86400000, where) &&
+          r.text(d, "routing", routing, where)))
         return false;
-    if (routing.empty() || routing == "accept") out.routing = RoutingPolicy::Accept;
-    else if (routing == "confirmationRequired") out.routing = RoutingPolicy::ConfirmationRequired;
-    else if (routing == "missingAuthentication") out.routing = RoutingPolicy::MissingAuthentication;
-    else if (routing == "tlsRequired") out.routing = RoutingPolicy::TlsRequired;
-    else return r.fail(where, "routing", "accept, confirmationRequired, missingAuthentication or tlsRequired");
+    if (routing.empty() || routing == "accept")
+        out.routing = RoutingPolicy::Accept;
+    else if (routing == "confirmationRequired")
+        out.routing = RoutingPolicy::ConfirmationRequired;
+    else if (routing == "missingAuthentication")
+        out.routing = RoutingPolicy::MissingAuthentication;
+    else if (routing == "tlsRequired")
+        out.routing = RoutingPolicy::TlsRequired;
+    else
+        return r.fail(where, "routing", "accept, confirmationRequired, missingAuthentication or tlsRequired");
     return true;
 }
 
@@ -172,11 +179,12 @@ bool parseConfig(std::string_view json, Config &out, std::string &error) {
     uint16_t tls = 0;
     if (!(r.text(doc, "bind", out.bind, "config") && r.number(doc, "tcpPort", out.tcpPort, 0xFFFF, "config") &&
           r.number(doc, "udpPort", out.udpPort, 0xFFFF, "config") && r.number(doc, "tlsPort", tls, 0xFFFF, "config") &&
-          r.text(doc, "certificate", out.certificate, "config") && r.text(doc, "privateKey", out.privateKey, "config") &&
+          r.text(doc, "certificate", out.certificate, "config") &&
+          r.text(doc, "privateKey", out.privateKey, "config") &&
           r.text(doc, "announceAddress", out.announceAddress, "config") &&
           r.number(doc, "announcePort", out.announcePort, 0xFFFF, "config") &&
-          r.text(doc, "stateDir", out.stateDir, "config") && r.flag(doc, "syncWrites", out.syncWrites, "config") && r.flag(doc, "quiet", out.quiet, "config") &&
-          readEntity(doc["entity"], out.entity, r)))
+          r.text(doc, "stateDir", out.stateDir, "config") && r.flag(doc, "syncWrites", out.syncWrites, "config") &&
+          r.flag(doc, "quiet", out.quiet, "config") && readEntity(doc["entity"], out.entity, r)))
         return false;
     if (doc["tlsPort"].kind() != Json::Kind::Null) out.tlsPort = tls;
     if (doc["ecus"].kind() != Json::Kind::Null) {
@@ -202,7 +210,8 @@ bool validateConfig(const Config &c, std::string &error) {
         if (!addresses.insert(e.logicalAddress).second)
             return (error = "ecu " + e.name + ": logical address used twice (or the entity's/functional one)"), false;
         if (e.name.empty() || e.name.find_first_of("/\\. ") != std::string::npos || !names.insert(e.name).second)
-            return (error = "ecu \"" + e.name + "\": names must be unique, non-empty, without '/', '.' or spaces"), false;
+            return (error = "ecu \"" + e.name + "\": names must be unique, non-empty, without '/', '.' or spaces"),
+                   false;
         if (e.banks < 1 || e.banks > 2) return (error = "ecu " + e.name + ": banks must be 1 or 2"), false;
         if (e.maxBlockLength < 3) return (error = "ecu " + e.name + ": maxBlockLength must be at least 3"), false;
         if (e.regions.empty()) return (error = "ecu " + e.name + ": at least one region"), false;
@@ -216,7 +225,8 @@ bool validateConfig(const Config &c, std::string &error) {
         for (size_t i = 0; i < e.regions.size(); ++i)
             for (size_t j = i + 1; j < e.regions.size(); ++j) {
                 const Region &a = e.regions[i], &b = e.regions[j];
-                if (uint64_t(a.address) < uint64_t(b.address) + b.size && uint64_t(b.address) < uint64_t(a.address) + a.size)
+                if (uint64_t(a.address) < uint64_t(b.address) + b.size &&
+                    uint64_t(b.address) < uint64_t(a.address) + a.size)
                     return (error = "ecu " + e.name + ": regions overlap"), false;
             }
         if (e.maxBlockLength + 4u > c.entity.maxDataSize)
@@ -234,7 +244,8 @@ bool parseFault(std::string_view spec, Faults &f, std::string &error) {
     const std::string_view value = eq == std::string_view::npos ? std::string_view{} : spec.substr(eq + 1);
     auto number = [&](std::string_view text, uint64_t max, uint64_t &out) {
         if (parseUnsigned(text, out) && out <= max) return true;
-        error = "fault \"" + std::string(spec) + "\": \"" + std::string(text) + "\" is not a number up to " + std::to_string(max);
+        error = "fault \"" + std::string(spec) + "\": \"" + std::string(text) + "\" is not a number up to " +
+                std::to_string(max);
         return false;
     };
     uint64_t n = 0;
@@ -272,14 +283,15 @@ bool parseFault(std::string_view spec, Faults &f, std::string &error) {
         f.nrcs.push_back(fault);
         return true;
     }
-    uint32_t *target = name == "drop-after" ? &f.dropAfterBlocks
-                       : name == "slow" ? &f.slowMs
+    uint32_t *target = name == "drop-after"      ? &f.dropAfterBlocks
+                       : name == "slow"          ? &f.slowMs
                        : name == "wrong-counter" ? &f.wrongCounterAtBlock
-                       : name == "power-loss" ? &f.powerLossAtBlock
-                                              : nullptr;
+                       : name == "power-loss"    ? &f.powerLossAtBlock
+                                                 : nullptr;
     if (!target) {
         error = "unknown fault \"" + std::string(spec) +
-                "\" (known: nrc=service[/sub]/occurrence/code, drop-after=N, slow=MS, wrong-counter=N, power-loss=N, reject-key)";
+                "\" (known: nrc=service[/sub]/occurrence/code, drop-after=N, slow=MS, wrong-counter=N, power-loss=N, "
+                "reject-key)";
         return false;
     }
     if (!number(value, UINT32_MAX, n)) return false;

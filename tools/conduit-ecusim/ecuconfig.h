@@ -29,8 +29,8 @@ struct NrcFault {
 
 struct Faults {
     std::vector<NrcFault> nrcs;
-    uint32_t dropAfterBlocks = 0;    // close the connection after the N-th TransferData (written, not answered)
-    uint32_t slowMs = 0;             // every reply delayed this long (0x78 sent meanwhile)
+    uint32_t dropAfterBlocks = 0;     // close the connection after the N-th TransferData (written, not answered)
+    uint32_t slowMs = 0;              // every reply delayed this long (0x78 sent meanwhile)
     uint32_t wrongCounterAtBlock = 0; // the N-th TransferData of a download gets 0x73 once
     uint32_t powerLossAtBlock = 0;    // the process exits before writing the N-th TransferData
     bool rejectKey = false;           // every key is invalid
@@ -54,7 +54,7 @@ struct EcuConfig {
     uint32_t s3Ms = 5000;
     uint8_t maxAttempts = 3;
     uint32_t securityDelayMs = 10000;
-    bool requireFingerprint = true; // erase refused (0x22) before 0xF15A is written in this session
+    bool requireFingerprint = true;    // erase refused (0x22) before 0xF15A is written in this session
     uint8_t preconditionStatus = 0x00; // routine 0x0203's status byte
     // A fresh state dir starts with an application of this version in bank 0
     // (the image "CNDT-SWV:<version>\0" at the first region); empty: blank flash.

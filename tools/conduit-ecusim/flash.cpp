@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fcntl.h>
+#include <filesystem>
 #include <string_view>
 #include <unistd.h>
 #include <zlib.h>
@@ -166,7 +166,8 @@ bool Flash::sync(uint8_t bank, uint64_t offset, uint64_t size, std::string &erro
     const std::string path = dir_ + "/bank" + std::to_string(bank) + ".bin";
     uint64_t done = 0;
     while (done < size) {
-        const ssize_t n = ::pwrite(fds_[bank], content_[bank].data() + offset + done, size - done, off_t(offset + done));
+        const ssize_t n =
+            ::pwrite(fds_[bank], content_[bank].data() + offset + done, size - done, off_t(offset + done));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return (error = sysError("cannot write", path)), false;
         done += uint64_t(n);

@@ -93,17 +93,25 @@ int main(int argc, char **argv) {
         }
         if (i + 1 >= args.size()) return fail(a + ": unknown option or missing value\n" + kUsage);
         const std::string v = args[++i];
-        if (a == "--config") continue;
-        else if (a == "--state-dir") config.stateDir = v;
-        else if (a == "--bind") config.bind = v;
-        else if (a == "--cert") config.certificate = v;
-        else if (a == "--key") config.privateKey = v;
+        if (a == "--config")
+            continue;
+        else if (a == "--state-dir")
+            config.stateDir = v;
+        else if (a == "--bind")
+            config.bind = v;
+        else if (a == "--cert")
+            config.certificate = v;
+        else if (a == "--key")
+            config.privateKey = v;
         else if (a == "--port" || a == "--udp-port" || a == "--tls-port") {
             uint16_t p = 0;
             if (!port(v, p)) return fail(a + ": \"" + v + "\" is not a port");
-            if (a == "--port") config.tcpPort = p;
-            else if (a == "--udp-port") config.udpPort = p;
-            else config.tlsPort = p;
+            if (a == "--port")
+                config.tcpPort = p;
+            else if (a == "--udp-port")
+                config.udpPort = p;
+            else
+                config.tlsPort = p;
         } else if (a == "--announce-to") {
             const size_t colon = v.find(':');
             config.announceAddress = v.substr(0, colon);
@@ -136,8 +144,10 @@ int main(int argc, char **argv) {
     std::vector<EcuConfig> all = std::move(config.ecus);
     for (const EcuConfig &e : all) {
         const auto it = isotp.find(e.name);
-        if (it == isotp.end()) config.ecus.push_back(e);
-        else if (!front.add(e, it->second, error)) return fail(error);
+        if (it == isotp.end())
+            config.ecus.push_back(e);
+        else if (!front.add(e, it->second, error))
+            return fail(error);
     }
     if (config.ecus.empty()) { // ISO-TP only
         sigset_t signals;

@@ -41,7 +41,8 @@ ssize_t TlsStream::write(const uint8_t *data, size_t size, std::string &error) {
     return result(SSL_write(ssl_, data, int(size)), error);
 }
 
-std::unique_ptr<TlsServer> TlsServer::create(const std::string &certificate, const std::string &key, std::string &error) {
+std::unique_ptr<TlsServer> TlsServer::create(const std::string &certificate, const std::string &key,
+                                             std::string &error) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) return (error = opensslError("cannot create a TLS context")), nullptr;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);

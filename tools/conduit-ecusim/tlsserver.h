@@ -36,7 +36,8 @@ private:
 
 class TlsServer {
 public:
-    static std::unique_ptr<TlsServer> create(const std::string &certificate, const std::string &key, std::string &error);
+    static std::unique_ptr<TlsServer> create(const std::string &certificate, const std::string &key,
+                                             std::string &error);
     ~TlsServer();
     std::unique_ptr<TlsStream> wrap(int fd, std::string &error);
 

@@ -34,7 +34,9 @@ std::string hex(uint64_t v) {
 }
 
 // addressAndLengthFormatIdentifier + address + size: the whole of `bytes`.
-struct Range { uint64_t address = 0, size = 0; };
+struct Range {
+    uint64_t address = 0, size = 0;
+};
 std::optional<Range> addressAndLength(std::span<const uint8_t> bytes, Nrc &nrc) {
     nrc = Nrc::IncorrectMessageLengthOrInvalidFormat;
     if (bytes.empty()) return std::nullopt;
@@ -104,7 +106,8 @@ Outcome UdsServer::erase(std::span<const uint8_t> options) {
     if (flash_.activeBank() == bank) mode_ = Mode::Bootloader;
     for (auto it = segments_.begin(); it != segments_.end();)
         it = it->second.offset < *offset + range->size && *offset < it->second.offset + it->second.size
-                 ? segments_.erase(it) : std::next(it);
+                 ? segments_.erase(it)
+                 : std::next(it);
     lastSegment_.reset();
     Outcome out = routineStatus(kErase, 0x00);
     const uint64_t ms = std::max<uint64_t>(config_.eraseMinMs, range->size * config_.eraseMsPerKiB / 1024);
@@ -119,7 +122,8 @@ Outcome UdsServer::checkMemory(std::span<const uint8_t> options) {
     if (options.size() != 4) return refuse(sid, Nrc::IncorrectMessageLengthOrInvalidFormat);
     if (!lastSegment_) return refuse(sid, Nrc::RequestSequenceError);
     Segment &segment = segments_[*lastSegment_];
-    const uint32_t expected = uint32_t(options[0]) << 24 | uint32_t(options[1]) << 16 | uint32_t(options[2]) << 8 | options[3];
+    const uint32_t expected =
+        uint32_t(options[0]) << 24 | uint32_t(options[1]) << 16 | uint32_t(options[2]) << 8 | options[3];
     const uint32_t actual = flash_.crc32(flash_.targetBank(), segment.offset, segment.size);
     segment.verified = expected == actual;
     Outcome out = routineStatus(kCheckMemory, *segment.verified ? 0x00 : 0x01);
@@ -197,7 +201,8 @@ Outcome UdsServer::requestDownload(std::span<const uint8_t> r) {
 
 Outcome UdsServer::transferData(std::span<const uint8_t> r) {
     if (Outcome gate = programmingGate(r[0]); gate.reply) return gate;
-    if (r.size() < 2 || r.size() > config_.maxBlockLength) return refuse(r[0], Nrc::IncorrectMessageLengthOrInvalidFormat);
+    if (r.size() < 2 || r.size() > config_.maxBlockLength)
+        return refuse(r[0], Nrc::IncorrectMessageLengthOrInvalidFormat);
     if (!download_) return refuse(r[0], Nrc::RequestSequenceError);
     Download &d = *download_;
     const uint8_t counter = r[1];
@@ -205,7 +210,8 @@ Outcome UdsServer::transferData(std::span<const uint8_t> r) {
     ++d.requests;
     const Faults &faults = config_.faults;
     if (faults.powerLossAtBlock && d.requests == faults.powerLossAtBlock)
-        return Outcome{std::nullopt, {}, Action::PowerLoss, "fault: power loss before block " + std::to_string(d.requests)};
+        return Outcome{
+            std::nullopt, {}, Action::PowerLoss, "fault: power loss before block " + std::to_string(d.requests)};
     if (faults.wrongCounterAtBlock && d.requests == faults.wrongCounterAtBlock && !wrongCounterFired_) {
         wrongCounterFired_ = true;
         Outcome out = refuse(r[0], Nrc::WrongBlockSequenceCounter);
@@ -238,7 +244,9 @@ Outcome UdsServer::transferData(std::span<const uint8_t> r) {
     }
     if (faults.dropAfterBlocks && d.requests == faults.dropAfterBlocks && !dropFired_) {
         dropFired_ = true;
-        return Outcome{std::nullopt, {}, Action::DropConnection,
+        return Outcome{std::nullopt,
+                       {},
+                       Action::DropConnection,
                        "fault: connection dropped after block " + std::to_string(d.requests)};
     }
     return out;

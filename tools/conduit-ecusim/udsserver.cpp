@@ -17,8 +17,13 @@ Outcome refuse(uint8_t sid, Nrc nrc) { return reply(uds::negativeResponse(sid, n
 Bytes ascii(const std::string &s) { return Bytes(s.begin(), s.end()); }
 bool hasSubFunction(uint8_t sid) {
     switch (Sid(sid)) {
-    case Sid::DiagnosticSessionControl: case Sid::EcuReset: case Sid::SecurityAccess: case Sid::CommunicationControl:
-    case Sid::RoutineControl: case Sid::TesterPresent: case Sid::ControlDtcSetting: return true;
+    case Sid::DiagnosticSessionControl:
+    case Sid::EcuReset:
+    case Sid::SecurityAccess:
+    case Sid::CommunicationControl:
+    case Sid::RoutineControl:
+    case Sid::TesterPresent:
+    case Sid::ControlDtcSetting: return true;
     default: return false;
     }
 }
@@ -79,8 +84,10 @@ Outcome UdsServer::handle(std::span<const uint8_t> r, TimePoint now, bool functi
     }
     lastRequest_ = now;
     Outcome out;
-    if (auto injected = injectedNrc(r)) out = std::move(*injected);
-    else out = dispatch(r, now);
+    if (auto injected = injectedNrc(r))
+        out = std::move(*injected);
+    else
+        out = dispatch(r, now);
     out.note = timedOut + out.note;
     if (config_.faults.slowMs && out.reply) out.delay += Milliseconds(config_.faults.slowMs);
     if (out.reply && !out.reply->empty()) {
@@ -91,7 +98,8 @@ Outcome UdsServer::handle(std::span<const uint8_t> r, TimePoint now, bool functi
             out.reply.reset();
         else if (!positive && functional && b.size() == 3 &&
                  (b[2] == uint8_t(Nrc::ServiceNotSupported) || b[2] == uint8_t(Nrc::SubFunctionNotSupported) ||
-                  b[2] == uint8_t(Nrc::RequestOutOfRange) || b[2] == uint8_t(Nrc::SubFunctionNotSupportedInActiveSession) ||
+                  b[2] == uint8_t(Nrc::RequestOutOfRange) ||
+                  b[2] == uint8_t(Nrc::SubFunctionNotSupportedInActiveSession) ||
                   b[2] == uint8_t(Nrc::ServiceNotSupportedInActiveSession)))
             out.reply.reset();
     }
@@ -134,7 +142,9 @@ Outcome UdsServer::dispatch(std::span<const uint8_t> r, TimePoint now) {
     case Sid::RequestDownload: return requestDownload(r);
     case Sid::TransferData: return transferData(r);
     case Sid::RequestTransferExit: return transferExit(r);
-    case Sid::TesterPresent: case Sid::CommunicationControl: case Sid::ControlDtcSetting: return simple(r);
+    case Sid::TesterPresent:
+    case Sid::CommunicationControl:
+    case Sid::ControlDtcSetting: return simple(r);
     default: return refuse(r[0], Nrc::ServiceNotSupported);
     }
 }
@@ -171,8 +181,9 @@ Outcome UdsServer::ecuReset(std::span<const uint8_t> r, TimePoint now) {
     std::string error;
     if (!flash_.boot(error)) return refuse(r[0], Nrc::GeneralProgrammingFailure);
     start(now);
-    out.note = std::string("reset: ") + (mode_ == Mode::Application ? "application " + applicationVersion()
-                                                                      : std::string("bootloader (no valid application)")) +
+    out.note = std::string("reset: ") +
+               (mode_ == Mode::Application ? "application " + applicationVersion()
+                                           : std::string("bootloader (no valid application)")) +
                " on bank " + std::to_string(flash_.activeBank());
     return out;
 }
@@ -213,7 +224,8 @@ Outcome UdsServer::securityAccess(std::span<const uint8_t> r, TimePoint now) {
     if (attempts >= config_.maxAttempts) {
         delayUntil_ = now + Milliseconds(config_.securityDelayMs);
         out = refuse(r[0], Nrc::ExceedNumberOfAttempts);
-        out.note = "attempt " + std::to_string(attempts) + ": delay of " + std::to_string(config_.securityDelayMs) + " ms";
+        out.note =
+            "attempt " + std::to_string(attempts) + ": delay of " + std::to_string(config_.securityDelayMs) + " ms";
     } else {
         out = refuse(r[0], Nrc::InvalidKey);
         out.note = "attempt " + std::to_string(attempts) + " of " + std::to_string(config_.maxAttempts);

@@ -24,7 +24,8 @@ extern const QCommandLineOption repoOption, typeOption, seedOption, expiresOptio
 std::optional<QDateTime> nowFrom(const QCommandLineParser &parser);
 // --seed as bytes (empty when absent); nullopt if it is not hex.
 std::optional<QByteArray> seedFrom(const QCommandLineParser &parser);
-std::optional<qint64> integerOption(const QCommandLineParser &parser, const QCommandLineOption &option, qint64 min, qint64 max);
+std::optional<qint64> integerOption(const QCommandLineParser &parser, const QCommandLineOption &option, qint64 min,
+                                    qint64 max);
 Result<Workspace> openRepo(const QCommandLineParser &parser);
 
 // A TUF targets entry (length, sha256, sha512) of a file, hashed while streaming.
@@ -33,6 +34,6 @@ Result<JsonValue> fileEntry(const QString &path);
 bool copyFile(const QString &from, const QString &to);
 
 extern const Command keygenCommand, initCommand, addTargetCommand, delegateCommand, assignCommand, signCommand,
-        rotateCommand, bundleCommand, publishCommand;
+    rotateCommand, bundleCommand, publishCommand;
 
 } // namespace conduit::repo

@@ -45,13 +45,13 @@ struct RoleState {
 // A role the Image repository's top-level targets delegates to (one level).
 struct DelegationState {
     RoleState role;
-    QStringList paths;                     // TUF patterns, e.g. "powertrain/*"
-    std::map<QString, JsonValue> targets;  // target name -> TUF targets entry
+    QStringList paths;                    // TUF patterns, e.g. "powertrain/*"
+    std::map<QString, JsonValue> targets; // target name -> TUF targets entry
 };
 
 struct RepositoryState {
-    std::map<QString, RoleState> roles;    // root, timestamp, snapshot, targets
-    std::map<QString, JsonValue> targets;  // target name -> TUF targets entry
+    std::map<QString, RoleState> roles;             // root, timestamp, snapshot, targets
+    std::map<QString, JsonValue> targets;           // target name -> TUF targets entry
     std::map<QString, DelegationState> delegations; // image only; role name -> role
 
     // The entry of `name` in top-level or delegated targets, or nullptr.

@@ -25,8 +25,9 @@ bool CampaignWatcher::attach(QDBusInterface &host, bool json, bool outliveHost) 
     connect(names, &QDBusServiceWatcher::serviceUnregistered, this, &CampaignWatcher::onHostGone);
     const bool subscribed =
         bus.connect(s, p, i, QStringLiteral("StateChanged"), this, SLOT(onState(QString))) &&
-        bus.connect(s, p, i, QStringLiteral("Progress"), this, SLOT(onProgress(qulonglong,qulonglong,int,QString))) &&
-        bus.connect(s, p, i, QStringLiteral("ConsentRequested"), this, SLOT(onConsent(QString,QString))) &&
+        bus.connect(s, p, i, QStringLiteral("Progress"), this,
+                    SLOT(onProgress(qulonglong, qulonglong, int, QString))) &&
+        bus.connect(s, p, i, QStringLiteral("ConsentRequested"), this, SLOT(onConsent(QString, QString))) &&
         bus.connect(s, p, i, QStringLiteral("ConditionsChanged"), this, SLOT(onConditions(QStringList))) &&
         bus.connect(s, p, i, QStringLiteral("CampaignFinished"), this, SLOT(onFinished(QString)));
     // The bus answers in order: a host that left before the watch was set
@@ -51,8 +52,10 @@ void CampaignWatcher::onHostGone() {
 }
 
 QString CampaignWatcher::lastKnown() const {
-    return QStringLiteral("state %1, %2").arg(knownState_.isEmpty() ? QStringLiteral("unknown") : knownState_,
-                                               knownCampaign_.isEmpty() ? QStringLiteral("no campaign") : QStringLiteral("campaign %1").arg(knownCampaign_));
+    return QStringLiteral("state %1, %2")
+        .arg(knownState_.isEmpty() ? QStringLiteral("unknown") : knownState_,
+             knownCampaign_.isEmpty() ? QStringLiteral("no campaign")
+                                      : QStringLiteral("campaign %1").arg(knownCampaign_));
 }
 
 void CampaignWatcher::endBar() {
@@ -88,14 +91,17 @@ void CampaignWatcher::onState(const QString &state) {
 
 void CampaignWatcher::onProgress(qulonglong done, qulonglong total, int eta, const QString &devicesJson) {
     if (json_) {
-        std::printf("{\"event\":\"progress\",\"done\":%llu,\"total\":%llu,\"eta\":%d,\"devices\":%s}\n", done, total, eta,
-                    qPrintable(devicesJson));
+        std::printf("{\"event\":\"progress\",\"done\":%llu,\"total\":%llu,\"eta\":%d,\"devices\":%s}\n", done, total,
+                    eta, qPrintable(devicesJson));
     } else {
         const int width = 30;
         const int filled = total ? int(double(done) / double(total) * width) : 0;
         const QString bar = QString(filled, QLatin1Char('#')) + QString(width - filled, QLatin1Char('.'));
-        const QString line = QStringLiteral("[%1] %2% %3 of %4%5").arg(bar).arg(total ? int(100.0 * double(done) / double(total)) : 0)
-                                 .arg(humanBytes(done), humanBytes(total), eta >= 0 ? QStringLiteral(", %1 s left").arg(eta) : QString());
+        const QString line = QStringLiteral("[%1] %2% %3 of %4%5")
+                                 .arg(bar)
+                                 .arg(total ? int(100.0 * double(done) / double(total)) : 0)
+                                 .arg(humanBytes(done), humanBytes(total),
+                                      eta >= 0 ? QStringLiteral(", %1 s left").arg(eta) : QString());
         if (tty_) {
             std::printf("\r%s\033[K", conduit_printable(line));
             barShown_ = true;
@@ -110,7 +116,8 @@ void CampaignWatcher::onConsent(const QString &kind, const QString &campaignJson
     if (kind == lastConsent_) return;
     lastConsent_ = kind;
     if (json_) {
-        std::printf("{\"event\":\"consent\",\"kind\":\"%s\",\"campaign\":%s}\n", qPrintable(kind), qPrintable(campaignJson));
+        std::printf("{\"event\":\"consent\",\"kind\":\"%s\",\"campaign\":%s}\n", qPrintable(kind),
+                    qPrintable(campaignJson));
     } else {
         endBar();
         std::printf("consent needed: %s  (conduitctl consent accept|decline|postpone)\n", conduit_printable(kind));
@@ -138,7 +145,8 @@ void CampaignWatcher::onFinished(const QString &resultJson) {
     } else {
         endBar();
         const QString reason = r.value(QLatin1String("reason")).toString();
-        std::printf("result: %s%s%s\n", conduit_printable(outcome_), reason.isEmpty() ? "" : " - ", conduit_printable(reason));
+        std::printf("result: %s%s%s\n", conduit_printable(outcome_), reason.isEmpty() ? "" : " - ",
+                    conduit_printable(reason));
     }
     std::fflush(stdout);
     emit done();

@@ -12,9 +12,13 @@ namespace {
 void declareConsent(QCommandLineParser &p) {
     declareBusOptions(p, false);
     p.addPositionalArgument(QStringLiteral("answer"), QStringLiteral("accept, decline or postpone"));
-    p.addPositionalArgument(QStringLiteral("kind"), QStringLiteral("download or install (default: the one being asked)"), QStringLiteral("[kind]"));
-    p.addOption({QStringLiteral("minutes"), QStringLiteral("postpone: ask again in N minutes (default 60)."), QStringLiteral("N")});
-    p.addOption({QStringLiteral("until"), QStringLiteral("postpone: ask again at this time (ISO 8601)."), QStringLiteral("time")});
+    p.addPositionalArgument(QStringLiteral("kind"),
+                            QStringLiteral("download or install (default: the one being asked)"),
+                            QStringLiteral("[kind]"));
+    p.addOption({QStringLiteral("minutes"), QStringLiteral("postpone: ask again in N minutes (default 60)."),
+                 QStringLiteral("N")});
+    p.addOption({QStringLiteral("until"), QStringLiteral("postpone: ask again at this time (ISO 8601)."),
+                 QStringLiteral("time")});
 }
 
 int runConsent(const QCommandLineParser &p) {
@@ -28,16 +32,21 @@ int runConsent(const QCommandLineParser &p) {
     if (kind.isEmpty()) kind = host->property("PendingConsent").toString();
     if (kind.isEmpty()) return printError("consent", kExitRejected, QStringLiteral("no consent is being asked"));
     if (args[0] == QLatin1String("postpone")) {
-        QDateTime until = QDateTime::currentDateTimeUtc().addSecs(60 * (p.isSet(QStringLiteral("minutes")) ? p.value(QStringLiteral("minutes")).toInt() : 60));
-        if (p.isSet(QStringLiteral("until"))) until = QDateTime::fromString(p.value(QStringLiteral("until")), Qt::ISODate);
-        if (!until.isValid()) return printError("consent", kExitUsage, QStringLiteral("--until needs an ISO 8601 time"));
-        if (!callHost(*host, "consent", QStringLiteral("Postpone"), {kind, until.toSecsSinceEpoch()})) return kExitRejected;
+        QDateTime until = QDateTime::currentDateTimeUtc().addSecs(
+            60 * (p.isSet(QStringLiteral("minutes")) ? p.value(QStringLiteral("minutes")).toInt() : 60));
+        if (p.isSet(QStringLiteral("until")))
+            until = QDateTime::fromString(p.value(QStringLiteral("until")), Qt::ISODate);
+        if (!until.isValid())
+            return printError("consent", kExitUsage, QStringLiteral("--until needs an ISO 8601 time"));
+        if (!callHost(*host, "consent", QStringLiteral("Postpone"), {kind, until.toSecsSinceEpoch()}))
+            return kExitRejected;
         printLine(QStringLiteral("%1 postponed until %2").arg(kind, until.toLocalTime().toString(Qt::ISODate)));
         return kExitOk;
     }
     const QString method = args[0] == QLatin1String("accept") ? QStringLiteral("Accept") : QStringLiteral("Decline");
     if (!callHost(*host, "consent", method, {kind})) return kExitRejected;
-    printLine(QStringLiteral("%1 %2ed").arg(kind, args[0] == QLatin1String("accept") ? QStringLiteral("accept") : QStringLiteral("declin")));
+    printLine(QStringLiteral("%1 %2ed").arg(kind, args[0] == QLatin1String("accept") ? QStringLiteral("accept")
+                                                                                     : QStringLiteral("declin")));
     return kExitOk;
 }
 
@@ -48,10 +57,12 @@ void declareAuto(QCommandLineParser &p) {
 
 int runAuto(const QCommandLineParser &p) {
     const QString s = p.positionalArguments().value(0);
-    if (s != QLatin1String("on") && s != QLatin1String("off")) return printError("auto-consent", kExitUsage, QStringLiteral("say on or off"));
+    if (s != QLatin1String("on") && s != QLatin1String("off"))
+        return printError("auto-consent", kExitUsage, QStringLiteral("say on or off"));
     auto host = connectHost(p, "auto-consent");
     if (!host) return kExitError;
-    if (!callHost(*host, "auto-consent", QStringLiteral("SetAutoConsent"), {s == QLatin1String("on")})) return kExitRejected;
+    if (!callHost(*host, "auto-consent", QStringLiteral("SetAutoConsent"), {s == QLatin1String("on")}))
+        return kExitRejected;
     printLine(QStringLiteral("auto-consent %1").arg(s));
     return kExitOk;
 }
@@ -72,18 +83,30 @@ int runCancel(const QCommandLineParser &p) {
 } // namespace
 
 const Subcommand &consentSubcommand() {
-    static const Subcommand c{"consent", "accept|decline|postpone [download|install]", "Answer the consent the host is asking for.",
-                              "Without a kind, answers the consent being asked now.", declareConsent, runConsent};
+    static const Subcommand c{"consent",
+                              "accept|decline|postpone [download|install]",
+                              "Answer the consent the host is asking for.",
+                              "Without a kind, answers the consent being asked now.",
+                              declareConsent,
+                              runConsent};
     return c;
 }
 const Subcommand &autoConsentSubcommand() {
-    static const Subcommand c{"auto-consent", "on|off", "Consent to every download and install by policy (auto-confirm).",
-                              "Also answers a consent being asked now.", declareAuto, runAuto};
+    static const Subcommand c{"auto-consent",
+                              "on|off",
+                              "Consent to every download and install by policy (auto-confirm).",
+                              "Also answers a consent being asked now.",
+                              declareAuto,
+                              runAuto};
     return c;
 }
 const Subcommand &cancelSubcommand() {
-    static const Subcommand c{"cancel", "[--reason TEXT]", "Cancel the campaign (refused once devices are being activated).",
-                              "Before activation every touched device rolls back.", declareCancel, runCancel};
+    static const Subcommand c{"cancel",
+                              "[--reason TEXT]",
+                              "Cancel the campaign (refused once devices are being activated).",
+                              "Before activation every touched device rolls back.",
+                              declareCancel,
+                              runCancel};
     return c;
 }
 

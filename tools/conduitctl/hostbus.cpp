@@ -25,14 +25,17 @@ std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, co
         return c.isConnected() && c.interface() && c.interface()->isServiceRegistered(kService).value();
     };
     QDBusConnection bus = QDBusConnection::sessionBus();
-    if (parser.isSet(QStringLiteral("system"))) bus = QDBusConnection::systemBus();
-    else if (!parser.isSet(QStringLiteral("session")) && !hasHost(bus)) bus = QDBusConnection::systemBus();
+    if (parser.isSet(QStringLiteral("system")))
+        bus = QDBusConnection::systemBus();
+    else if (!parser.isSet(QStringLiteral("session")) && !hasHost(bus))
+        bus = QDBusConnection::systemBus();
     if (!bus.isConnected()) {
         printError(subcommand, kExitError, QStringLiteral("no D-Bus connection: %1").arg(bus.lastError().message()));
         return nullptr;
     }
     if (!hasHost(bus)) {
-        printError(subcommand, kExitError, QStringLiteral("conduitd is not running (%1 is not on the bus)").arg(kService));
+        printError(subcommand, kExitError,
+                   QStringLiteral("conduitd is not running (%1 is not on the bus)").arg(kService));
         return nullptr;
     }
     auto host = std::make_unique<QDBusInterface>(kService, kPath, kInterface, bus);
@@ -40,7 +43,8 @@ std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, co
     return host;
 }
 
-bool callHost(QDBusInterface &host, const char *subcommand, const QString &method, const QVariantList &args, QVariant *result) {
+bool callHost(QDBusInterface &host, const char *subcommand, const QString &method, const QVariantList &args,
+              QVariant *result) {
     const QDBusMessage reply = host.callWithArgumentList(QDBus::Block, method, args);
     if (reply.type() == QDBusMessage::ErrorMessage) {
         printError(subcommand, kExitRejected, reply.errorMessage());

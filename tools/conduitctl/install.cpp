@@ -21,11 +21,15 @@ bool hostAlive(QDBusInterface &host) {
 
 int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, const QString &installPath) {
     CampaignWatcher watcher;
-    if (!watcher.attach(host, p.isSet(QStringLiteral("json")), installPath.isEmpty() && p.isSet(QStringLiteral("follow")))) return printError(name, kExitError, QStringLiteral("cannot subscribe to the host's signals"));
+    if (!watcher.attach(host, p.isSet(QStringLiteral("json")),
+                        installPath.isEmpty() && p.isSet(QStringLiteral("follow"))))
+        return printError(name, kExitError, QStringLiteral("cannot subscribe to the host's signals"));
     QObject::connect(&watcher, &CampaignWatcher::done, [] { QCoreApplication::exit(0); });
     if (!installPath.isEmpty()) {
         if (!callHost(host, name, QStringLiteral("InstallBundle"), {installPath}))
-            return hostAlive(host) ? kExitRejected : printError(name, kExitError, QStringLiteral("conduitd left the bus while it verified the bundle"));
+            return hostAlive(host) ? kExitRejected
+                                   : printError(name, kExitError,
+                                                QStringLiteral("conduitd left the bus while it verified the bundle"));
         printLine(QStringLiteral("bundle verified by the host; campaign queued"));
         if (p.isSet(QStringLiteral("no-wait"))) return kExitOk;
     } else if (host.property("State").toString() == QLatin1String("Idle") && !p.isSet(QStringLiteral("follow"))) {
@@ -40,12 +44,15 @@ int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, 
         const QString pending = host.property("PendingConsent").toString();
         QVariant campaign;
         if (!pending.isEmpty() && callHost(host, name, QStringLiteral("GetCampaign"), {}, &campaign))
-            watcher.onConsent(pending, QString::fromUtf8(QJsonDocument(parseJsonReply(campaign).object()).toJson(QJsonDocument::Compact)));
+            watcher.onConsent(
+                pending,
+                QString::fromUtf8(QJsonDocument(parseJsonReply(campaign).object()).toJson(QJsonDocument::Compact)));
     }
     QCoreApplication::exec();
     if (watcher.hostLost())
-        return printError(name, kExitError, QStringLiteral("conduitd left the bus (%1) before the campaign finished; last known: %2")
-                                                .arg(host.service(), watcher.lastKnown()));
+        return printError(name, kExitError,
+                          QStringLiteral("conduitd left the bus (%1) before the campaign finished; last known: %2")
+                              .arg(host.service(), watcher.lastKnown()));
     return watcher.outcome() == QLatin1String("success") || installPath.isEmpty() ? kExitOk : kExitRejected;
 }
 
@@ -58,7 +65,8 @@ void declareInstall(QCommandLineParser &p) {
 int runInstall(const QCommandLineParser &p) {
     const QString path = p.positionalArguments().value(0);
     if (path.isEmpty()) return printError("install", kExitUsage, QStringLiteral("which bundle?"));
-    if (!QFileInfo(path).isReadable()) return printError("install", kExitUsage, QStringLiteral("%1: cannot read it").arg(path));
+    if (!QFileInfo(path).isReadable())
+        return printError("install", kExitUsage, QStringLiteral("%1: cannot read it").arg(path));
     auto host = connectHost(p, "install");
     if (!host) return kExitError;
     return follow(*host, p, "install", QFileInfo(path).absoluteFilePath());
@@ -78,21 +86,27 @@ int runWatch(const QCommandLineParser &p) {
 } // namespace
 
 const Subcommand &installSubcommand() {
-    static const Subcommand c{"install", "BUNDLE [--no-wait] [--json]", "Install an update bundle through the host (same checks, consent and reporting).",
+    static const Subcommand c{"install",
+                              "BUNDLE [--no-wait] [--json]",
+                              "Install an update bundle through the host (same checks, consent and reporting).",
                               "The host verifies the bundle (Uptane) for this vehicle, then runs its campaign; this\n"
                               "command follows it and exits 0 on success, 1 otherwise, 3 when conduitd leaves the\n"
                               "bus before the campaign ends. Consent is asked as usual\n"
                               "(answer with `conduitctl consent accept` or the HMI).",
-                              declareInstall, runInstall};
+                              declareInstall,
+                              runInstall};
     return c;
 }
 const Subcommand &watchSubcommand() {
-    static const Subcommand c{"watch", "[--follow] [--json]", "Follow the campaign in progress: states, a progress bar, consent, conditions.",
+    static const Subcommand c{"watch",
+                              "[--follow] [--json]",
+                              "Follow the campaign in progress: states, a progress bar, consent, conditions.",
                               "Starts from the current state: a consent question asked, or a condition missing,\n"
                               "before it attached is shown first. Ends when the campaign finishes; exits 3 (with\n"
                               "the last state and campaign seen) when conduitd leaves the bus; with --follow it\n"
                               "waits for conduitd to come back (a restart, a reboot).",
-                              declareWatch, runWatch};
+                              declareWatch,
+                              runWatch};
     return c;
 }
 

@@ -12,20 +12,19 @@ using namespace conduit::ctl;
 
 namespace {
 
-QString overview()
-{
+QString overview() {
     QString text = QStringLiteral("Usage: conduitctl <command> [options]\n\n"
                                   "`conduitctl <command> --help` documents each command.\n\nCommands:\n");
     for (const Subcommand *command : subcommands())
         text += QStringLiteral("  %1 %2\n").arg(QLatin1String(command->name), -11).arg(QLatin1String(command->summary));
-    text += QStringLiteral("\nExit status: 0 success, 1 rejected (e.g. attack detected), 2 usage error, 3 could not run.\n");
+    text += QStringLiteral(
+        "\nExit status: 0 success, 1 rejected (e.g. attack detected), 2 usage error, 3 could not run.\n");
     return text;
 }
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     // Results go to stdout and failures to stderr; the library's progress
     // logging stays quiet unless QT_LOGGING_RULES turns it on.
@@ -34,9 +33,9 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(CONDUIT_VERSION));
 
     QStringList args = QCoreApplication::arguments();
-    if (args.size() >= 3 && args[1] == QLatin1String("help"))
-        args = {args[0], args[2], QStringLiteral("--help")};
-    if (args.size() < 2 || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h") || args[1] == QLatin1String("help")) {
+    if (args.size() >= 3 && args[1] == QLatin1String("help")) args = {args[0], args[2], QStringLiteral("--help")};
+    if (args.size() < 2 || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h") ||
+        args[1] == QLatin1String("help")) {
         std::printf("%s", qPrintable(overview()));
         return args.size() < 2 ? kExitUsage : kExitOk;
     }
@@ -45,21 +44,20 @@ int main(int argc, char *argv[])
         return kExitOk;
     }
     for (const Subcommand *command : subcommands()) {
-        if (args[1] != QLatin1String(command->name))
-            continue;
+        if (args[1] != QLatin1String(command->name)) continue;
         QCommandLineParser parser;
-        parser.setApplicationDescription(QStringLiteral("conduitctl %1 %2\n\n%3")
-                                                 .arg(QLatin1String(command->name), QLatin1String(command->synopsis),
-                                                      QLatin1String(command->details)));
+        parser.setApplicationDescription(
+            QStringLiteral("conduitctl %1 %2\n\n%3")
+                .arg(QLatin1String(command->name), QLatin1String(command->synopsis), QLatin1String(command->details)));
         parser.addHelpOption();
         command->declare(parser);
         QStringList rest = args.mid(1);
         rest[0] = QStringLiteral("conduitctl ") + QLatin1String(command->name);
-        if (!parser.parse(rest))
-            return printError(command->name, kExitUsage, parser.errorText());
+        if (!parser.parse(rest)) return printError(command->name, kExitUsage, parser.errorText());
         if (parser.isSet(QStringLiteral("help"))) {
             // Qt names the binary by its full path; show the command instead.
-            std::printf("%s", qPrintable(parser.helpText().replace(QCoreApplication::arguments().constFirst(), rest[0])));
+            std::printf("%s",
+                        qPrintable(parser.helpText().replace(QCoreApplication::arguments().constFirst(), rest[0])));
             return kExitOk;
         }
         return command->run(parser);

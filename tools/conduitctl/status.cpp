@@ -26,7 +26,8 @@ QPair<QString, QString> notesForTerminal(const QJsonObject &notes) {
     for (const QString &key : {wanted, QString(wanted).replace(QLatin1Char('_'), QLatin1Char('-')), language})
         if (notes.contains(key)) return {key, notes.value(key).toString()};
     for (auto it = notes.begin(); it != notes.end(); ++it)
-        if (it.key().section(QLatin1Char('-'), 0, 0).section(QLatin1Char('_'), 0, 0) == language) return {it.key(), it.value().toString()};
+        if (it.key().section(QLatin1Char('-'), 0, 0).section(QLatin1Char('_'), 0, 0) == language)
+            return {it.key(), it.value().toString()};
     const QString key = notes.contains(QLatin1String("en")) ? QStringLiteral("en") : notes.begin().key();
     return {key, notes.value(key).toString()};
 }
@@ -52,27 +53,36 @@ int runStatus(const QCommandLineParser &p) {
     if (const QString upstream = host->property("Upstream").toString(); !upstream.isEmpty())
         printLine(QStringLiteral("server: %1").arg(upstream));
     if (o.isEmpty()) return kExitOk;
-    printLine(QStringLiteral("campaign: %1 (%2)").arg(o.value(QLatin1String("name")).toString(), o.value(QLatin1String("id")).toString()));
+    printLine(QStringLiteral("campaign: %1 (%2)")
+                  .arg(o.value(QLatin1String("name")).toString(), o.value(QLatin1String("id")).toString()));
     const QString pending = host->property("PendingConsent").toString();
     if (!pending.isEmpty()) printLine(QStringLiteral("waiting for %1 consent: conduitctl consent accept").arg(pending));
-    for (const QJsonValue &u : o.value(QLatin1String("unmet_conditions")).toArray()) printLine(QStringLiteral("waiting: %1").arg(u.toString()));
+    for (const QJsonValue &u : o.value(QLatin1String("unmet_conditions")).toArray())
+        printLine(QStringLiteral("waiting: %1").arg(u.toString()));
     // Absent figures are unknown (the update does not state them), not zero.
     auto figure = [&](const char *key) {
-        return o.contains(QLatin1String(key)) ? roughDuration(o.value(QLatin1String(key)).toInteger()) : QStringLiteral("not stated");
+        return o.contains(QLatin1String(key)) ? roughDuration(o.value(QLatin1String(key)).toInteger())
+                                              : QStringLiteral("not stated");
     };
     if (o.contains(QLatin1String("install_seconds")) || o.contains(QLatin1String("unusable_seconds")))
-        printLine(QStringLiteral("installation: %1, vehicle unusable: %2").arg(figure("install_seconds"), figure("unusable_seconds")));
-    if (const auto [locale, text] = notesForTerminal(o.value(QLatin1String("release_notes")).toObject()); !text.isEmpty()) {
+        printLine(QStringLiteral("installation: %1, vehicle unusable: %2")
+                      .arg(figure("install_seconds"), figure("unusable_seconds")));
+    if (const auto [locale, text] = notesForTerminal(o.value(QLatin1String("release_notes")).toObject());
+        !text.isEmpty()) {
         printLine(QStringLiteral("release notes (%1):").arg(locale));
         for (const QString &line : text.split(QLatin1Char('\n'))) printLine(QStringLiteral("  ") + line);
     }
-    printLine(QStringLiteral("transfer: %1 of %2").arg(humanBytes(host->property("BytesDone").toULongLong()),
-                                                       humanBytes(quint64(o.value(QLatin1String("total_bytes")).toDouble()))));
+    printLine(QStringLiteral("transfer: %1 of %2")
+                  .arg(humanBytes(host->property("BytesDone").toULongLong()),
+                       humanBytes(quint64(o.value(QLatin1String("total_bytes")).toDouble()))));
     for (const QJsonValue &d : o.value(QLatin1String("devices")).toArray()) {
         const QJsonObject x = d.toObject();
-        printLine(QStringLiteral("  %1  %2%3").arg(x.value(QLatin1String("device")).toString(), -12)
+        printLine(QStringLiteral("  %1  %2%3")
+                      .arg(x.value(QLatin1String("device")).toString(), -12)
                       .arg(x.value(QLatin1String("step")).toString(), -16)
-                      .arg(x.value(QLatin1String("error")).toString().isEmpty() ? QString() : QStringLiteral(" error: ") + x.value(QLatin1String("error")).toString()));
+                      .arg(x.value(QLatin1String("error")).toString().isEmpty()
+                               ? QString()
+                               : QStringLiteral(" error: ") + x.value(QLatin1String("error")).toString()));
     }
     return kExitOk;
 }
@@ -87,15 +97,23 @@ int runAgents(const QCommandLineParser &p) {
         std::printf("%s", QJsonDocument(o).toJson().constData());
         return kExitOk;
     }
-    printLine(QStringLiteral("%1 %2 %3 %4 %5").arg(QStringLiteral("DEVICE"), -14).arg(QStringLiteral("AGENT"), -26)
-                  .arg(QStringLiteral("HARDWARE"), -12).arg(QStringLiteral("VERSION"), -16).arg(QStringLiteral("STATE")));
+    printLine(QStringLiteral("%1 %2 %3 %4 %5")
+                  .arg(QStringLiteral("DEVICE"), -14)
+                  .arg(QStringLiteral("AGENT"), -26)
+                  .arg(QStringLiteral("HARDWARE"), -12)
+                  .arg(QStringLiteral("VERSION"), -16)
+                  .arg(QStringLiteral("STATE")));
     for (const QJsonValue &v : o.value(QLatin1String("devices")).toArray()) {
         const QJsonObject d = v.toObject();
-        printLine(QStringLiteral("%1 %2 %3 %4 %5").arg(d.value(QLatin1String("id")).toString(), -14)
-                      .arg(d.value(QLatin1String("agent")).toString(), -26).arg(d.value(QLatin1String("hardware_id")).toString(), -12)
-                      .arg(d.value(QLatin1String("version")).toString(), -16).arg(d.value(QLatin1String("update_state")).toString()));
+        printLine(QStringLiteral("%1 %2 %3 %4 %5")
+                      .arg(d.value(QLatin1String("id")).toString(), -14)
+                      .arg(d.value(QLatin1String("agent")).toString(), -26)
+                      .arg(d.value(QLatin1String("hardware_id")).toString(), -12)
+                      .arg(d.value(QLatin1String("version")).toString(), -16)
+                      .arg(d.value(QLatin1String("update_state")).toString()));
     }
-    if (!o.value(QLatin1String("error")).toString().isEmpty()) printLine(QStringLiteral("warning: %1").arg(o.value(QLatin1String("error")).toString()));
+    if (!o.value(QLatin1String("error")).toString().isEmpty())
+        printLine(QStringLiteral("warning: %1").arg(o.value(QLatin1String("error")).toString()));
     return kExitOk;
 }
 
@@ -111,10 +129,13 @@ int runHistory(const QCommandLineParser &p) {
     }
     for (const QJsonValue &v : a) {
         const QJsonObject r = v.toObject();
-        printLine(QStringLiteral("%1  %2  %3%4").arg(r.value(QLatin1String("finished")).toString())
+        printLine(QStringLiteral("%1  %2  %3%4")
+                      .arg(r.value(QLatin1String("finished")).toString())
                       .arg(r.value(QLatin1String("outcome")).toString(), -11)
                       .arg(r.value(QLatin1String("name")).toString())
-                      .arg(r.value(QLatin1String("reason")).toString().isEmpty() ? QString() : QStringLiteral(": ") + r.value(QLatin1String("reason")).toString()));
+                      .arg(r.value(QLatin1String("reason")).toString().isEmpty()
+                               ? QString()
+                               : QStringLiteral(": ") + r.value(QLatin1String("reason")).toString()));
     }
     if (a.isEmpty()) printLine(QStringLiteral("no campaigns yet"));
     return kExitOk;
@@ -125,17 +146,26 @@ void declareJson(QCommandLineParser &p) { declareBusOptions(p, true); }
 } // namespace
 
 const Subcommand &statusSubcommand() {
-    static const Subcommand c{"status", "[--json]", "Show the campaign in progress, consent asked, conditions and progress.",
-                              "Reads the host's state over D-Bus.", declareJson, runStatus};
+    static const Subcommand c{"status",
+                              "[--json]",
+                              "Show the campaign in progress, consent asked, conditions and progress.",
+                              "Reads the host's state over D-Bus.",
+                              declareJson,
+                              runStatus};
     return c;
 }
 const Subcommand &agentsSubcommand() {
-    static const Subcommand c{"agents", "[--json]", "List the vehicle's devices, their agents and software versions.",
-                              "Asks every agent for its devices (inventory).", declareJson, runAgents};
+    static const Subcommand c{"agents",
+                              "[--json]",
+                              "List the vehicle's devices, their agents and software versions.",
+                              "Asks every agent for its devices (inventory).",
+                              declareJson,
+                              runAgents};
     return c;
 }
 const Subcommand &historySubcommand() {
-    static const Subcommand c{"history", "[--json]", "List the last campaigns and how they ended.", "Newest first.", declareJson, runHistory};
+    static const Subcommand c{"history",       "[--json]",  "List the last campaigns and how they ended.",
+                              "Newest first.", declareJson, runHistory};
     return c;
 }
 

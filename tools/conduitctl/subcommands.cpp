@@ -6,35 +6,24 @@
 
 namespace conduit::ctl {
 
-const std::vector<const Subcommand *> &subcommands()
-{
+const std::vector<const Subcommand *> &subcommands() {
     static const std::vector<const Subcommand *> table{
-        &statusSubcommand(),
-        &agentsSubcommand(),
-        &historySubcommand(),
-        &consentSubcommand(),
-        &autoConsentSubcommand(),
-        &installSubcommand(),
-        &watchSubcommand(),
-        &cancelSubcommand(),
-        &vehicleSubcommand(),
-        &verifySubcommand(),
-        &provisionSubcommand(),
-        &tufSubcommand(),
+        &statusSubcommand(),      &agentsSubcommand(),  &historySubcommand(),   &consentSubcommand(),
+        &autoConsentSubcommand(), &installSubcommand(), &watchSubcommand(),     &cancelSubcommand(),
+        &vehicleSubcommand(),     &verifySubcommand(),  &provisionSubcommand(), &tufSubcommand(),
     };
     return table;
 }
 
-void printLine(const QString &line)
-{
+void printLine(const QString &line) {
     // Output carries names and messages from bundles, servers and agents.
     std::fputs(text::printableLocal8Bit(line, text::Newlines::Keep).constData(), stdout);
     std::fputc('\n', stdout);
 }
 
-int printError(const char *subcommand, int exitCode, const QString &message)
-{
-    std::fprintf(stderr, "conduitctl %s: %s\n", subcommand, text::printableLocal8Bit(message, text::Newlines::Keep).constData());
+int printError(const char *subcommand, int exitCode, const QString &message) {
+    std::fprintf(stderr, "conduitctl %s: %s\n", subcommand,
+                 text::printableLocal8Bit(message, text::Newlines::Keep).constData());
     return exitCode;
 }
 

@@ -14,20 +14,24 @@ namespace {
 void declare(QCommandLineParser &p) {
     declareBusOptions(p, true);
     p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("show or set"));
-    p.addPositionalArgument(QStringLiteral("signals"), QStringLiteral("KEY=VALUE pairs for set"), QStringLiteral("[KEY=VALUE...]"));
+    p.addPositionalArgument(QStringLiteral("signals"), QStringLiteral("KEY=VALUE pairs for set"),
+                            QStringLiteral("[KEY=VALUE...]"));
 }
 
 int run(const QCommandLineParser &p) {
     const QStringList args = p.positionalArguments();
     const QString action = args.value(0);
-    if (action != QLatin1String("show") && action != QLatin1String("set")) return printError("vehicle", kExitUsage, QStringLiteral("say show or set"));
-    if (action == QLatin1String("set") && args.size() < 2) return printError("vehicle", kExitUsage, QStringLiteral("set needs KEY=VALUE"));
+    if (action != QLatin1String("show") && action != QLatin1String("set"))
+        return printError("vehicle", kExitUsage, QStringLiteral("say show or set"));
+    if (action == QLatin1String("set") && args.size() < 2)
+        return printError("vehicle", kExitUsage, QStringLiteral("set needs KEY=VALUE"));
     auto host = connectHost(p, "vehicle");
     if (!host) return kExitError;
     for (const QString &kv : args.mid(1)) {
         const qsizetype eq = kv.indexOf(QLatin1Char('='));
         if (eq <= 0) return printError("vehicle", kExitUsage, QStringLiteral("\"%1\" is not KEY=VALUE").arg(kv));
-        if (!callHost(*host, "vehicle", QStringLiteral("SetVehicleSignal"), {kv.left(eq), kv.mid(eq + 1)})) return kExitRejected;
+        if (!callHost(*host, "vehicle", QStringLiteral("SetVehicleSignal"), {kv.left(eq), kv.mid(eq + 1)}))
+            return kExitRejected;
     }
     QVariant state;
     if (!callHost(*host, "vehicle", QStringLiteral("GetVehicleState"), {}, &state)) return kExitRejected;
@@ -36,17 +40,22 @@ int run(const QCommandLineParser &p) {
         std::printf("%s", QJsonDocument(o).toJson().constData());
         return kExitOk;
     }
-    for (auto it = o.begin(); it != o.end(); ++it) printLine(QStringLiteral("%1 = %2").arg(it.key(), it.value().toVariant().toString()));
+    for (auto it = o.begin(); it != o.end(); ++it)
+        printLine(QStringLiteral("%1 = %2").arg(it.key(), it.value().toVariant().toString()));
     return kExitOk;
 }
 
 } // namespace
 
 const Subcommand &vehicleSubcommand() {
-    static const Subcommand c{"vehicle", "show | set KEY=VALUE...", "Show or set the simulated vehicle state (VSS names).",
-                              "Signals: Vehicle.Speed, Vehicle.Powertrain.Transmission.SelectedGear (126 = P, 127 = D),\n"
-                              "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current, Vehicle.LowVoltageSystemState.",
-                              declare, run};
+    static const Subcommand c{
+        "vehicle",
+        "show | set KEY=VALUE...",
+        "Show or set the simulated vehicle state (VSS names).",
+        "Signals: Vehicle.Speed, Vehicle.Powertrain.Transmission.SelectedGear (126 = P, 127 = D),\n"
+        "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current, Vehicle.LowVoltageSystemState.",
+        declare,
+        run};
     return c;
 }
 

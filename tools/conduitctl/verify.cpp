@@ -21,26 +21,23 @@ const QCommandLineOption stateOption(QStringLiteral("state"), QStringLiteral("Th
                                      QStringLiteral("FILE"));
 const QCommandLineOption ecuOption(QStringLiteral("ecu"), QStringLiteral("An ECU of the vehicle (repeatable)."),
                                    QStringLiteral("SERIAL=HWID"));
-const QCommandLineOption vehicleOption(QStringLiteral("vehicle"),
-                                       QStringLiteral("Vehicle description: {\"vin\": ..., \"ecus\": [{\"serial\": ..., "
-                                                      "\"hardware_id\": ...}]}."),
-                                       QStringLiteral("FILE.json"));
+const QCommandLineOption
+    vehicleOption(QStringLiteral("vehicle"),
+                  QStringLiteral("Vehicle description: {\"vin\": ..., \"ecus\": [{\"serial\": ..., "
+                                 "\"hardware_id\": ...}]}."),
+                  QStringLiteral("FILE.json"));
 const QCommandLineOption timeOption(QStringLiteral("time"),
-                                    QStringLiteral("Reference time (YYYY-MM-DDTHH:MM:SSZ, default: now)."), QStringLiteral("ISO"));
+                                    QStringLiteral("Reference time (YYYY-MM-DDTHH:MM:SSZ, default: now)."),
+                                    QStringLiteral("ISO"));
 
-void declare(QCommandLineParser &p)
-{
+void declare(QCommandLineParser &p) {
     p.addOptions({stateOption, ecuOption, vehicleOption, timeOption});
     p.addPositionalArgument(QStringLiteral("BUNDLE"), QStringLiteral("The bundle file."));
 }
 
-int rejected(const TrustError &error)
-{
-    return printError("verify", kExitRejected, describeRefusal(error));
-}
+int rejected(const TrustError &error) { return printError("verify", kExitRejected, describeRefusal(error)); }
 
-std::optional<Vehicle> vehicleFrom(const QCommandLineParser &p, QString &why)
-{
+std::optional<Vehicle> vehicleFrom(const QCommandLineParser &p, QString &why) {
     Vehicle vehicle;
     if (p.isSet(vehicleOption)) {
         QFile file(p.value(vehicleOption));
@@ -77,31 +74,25 @@ std::optional<Vehicle> vehicleFrom(const QCommandLineParser &p, QString &why)
     return vehicle;
 }
 
-QString policyText(const InstallPolicy &policy)
-{
+QString policyText(const InstallPolicy &policy) {
     QStringList parts{QString::number(policy.phase)};
-    if (!policy.dependencies.isEmpty())
-        parts << QStringLiteral("after:") + policy.dependencies.join(u',');
-    if (policy.requiresParked)
-        parts << QStringLiteral("parked");
-    if (policy.minBatterySoc)
-        parts << QStringLiteral("battery>=%1%").arg(*policy.minBatterySoc);
+    if (!policy.dependencies.isEmpty()) parts << QStringLiteral("after:") + policy.dependencies.join(u',');
+    if (policy.requiresParked) parts << QStringLiteral("parked");
+    if (policy.minBatterySoc) parts << QStringLiteral("battery>=%1%").arg(*policy.minBatterySoc);
     return parts.join(u' ');
 }
 
-int run(const QCommandLineParser &p)
-{
+int run(const QCommandLineParser &p) {
     if (p.positionalArguments().size() != 1 || !p.isSet(stateOption))
-        return printError("verify", kExitUsage, QStringLiteral("usage: conduitctl verify BUNDLE --state FILE --ecu SERIAL=HWID ..."));
+        return printError("verify", kExitUsage,
+                          QStringLiteral("usage: conduitctl verify BUNDLE --state FILE --ecu SERIAL=HWID ..."));
     QString why;
     const auto vehicle = vehicleFrom(p, why);
-    if (!vehicle)
-        return printError("verify", kExitUsage, why);
+    if (!vehicle) return printError("verify", kExitUsage, why);
     QDateTime now = QDateTime::currentDateTimeUtc();
     if (p.isSet(timeOption)) {
         const auto time = parseExpiry(p.value(timeOption));
-        if (!time)
-            return printError("verify", kExitUsage, QStringLiteral("--time must be YYYY-MM-DDTHH:MM:SSZ"));
+        if (!time) return printError("verify", kExitUsage, QStringLiteral("--time must be YYYY-MM-DDTHH:MM:SSZ"));
         now = *time;
     }
 
@@ -111,47 +102,47 @@ int run(const QCommandLineParser &p)
         return printError("verify", kExitError, QStringLiteral("trusted state: %1").arg(trusted.error().message));
 
     auto bundle = BundleReader::open(p.positionalArguments().first());
-    if (!bundle)
-        return rejected(bundle.error());
+    if (!bundle) return rejected(bundle.error());
     auto director = bundle->metadataSource(QStringLiteral("director"));
     auto image = bundle->metadataSource(QStringLiteral("image"));
     auto update = verifyUptane(*trusted, *director, *image, *vehicle, now);
-    if (!update)
-        return rejected(update.error());
+    if (!update) return rejected(update.error());
     for (const VerifiedTarget &target : update->targets) {
-        if (auto checked = verifyBundledTarget(*bundle, target); !checked)
-            return rejected(checked.error());
+        if (auto checked = verifyBundledTarget(*bundle, target); !checked) return rejected(checked.error());
         // What the host shows the driver: a bundle it would refuse for
         // malformed notes or times is not VERIFIED here either.
         if (QString error; !upstream::releaseInfoOf(target, &error))
             return rejected(trustError(TrustErrorKind::Malformed, error));
     }
 
-    printLine(QStringLiteral("VERIFIED: %1 target(s); metadata and images match (nothing installed, trusted state unchanged)")
-                      .arg(update->targets.size()));
+    printLine(
+        QStringLiteral("VERIFIED: %1 target(s); metadata and images match (nothing installed, trusted state unchanged)")
+            .arg(update->targets.size()));
     printLine(QStringLiteral("ECU\tHARDWARE\tTARGET\tLENGTH\tSHA256\tCOUNTER\tPHASE"));
     for (const VerifiedTarget &t : update->targets) {
         printLine(QStringList{t.ecuSerial, t.hardwareId, t.name, QString::number(t.length),
-                              t.hashes.count(QStringLiteral("sha256")) ? t.hashes.at(QStringLiteral("sha256")) : QStringLiteral("-"),
+                              t.hashes.count(QStringLiteral("sha256")) ? t.hashes.at(QStringLiteral("sha256"))
+                                                                       : QStringLiteral("-"),
                               QString::number(t.releaseCounter), policyText(t.policy)}
-                          .join(u'\t'));
+                      .join(u'\t'));
     }
     return kExitOk;
 }
 
 } // namespace
 
-const Subcommand &verifySubcommand()
-{
+const Subcommand &verifySubcommand() {
     static const Subcommand command{
-        "verify", "BUNDLE --state FILE (--ecu SERIAL=HWID ... | --vehicle FILE.json) [--time ISO]",
+        "verify",
+        "BUNDLE --state FILE (--ecu SERIAL=HWID ... | --vehicle FILE.json) [--time ISO]",
         "Verify an offline bundle (metadata and images) without installing.",
         "Runs Uptane full verification of the bundle's Director and Image metadata against the\n"
         "trusted state, then streams every assigned image through its signed length and hashes.\n"
         "Prints the verified targets (ECU, hardware id, name, length, sha256, release counter,\n"
         "phase and conditions), or the attack detected. Nothing is installed or saved.\n"
         "Exit status: 0 verified, 1 rejected, 2 usage error, 3 trusted state unreadable.",
-        declare, run};
+        declare,
+        run};
     return command;
 }
 

@@ -40,9 +40,7 @@ Fields Init::fields() const {
     return f;
 }
 
-Init Init::read(const Fields &f) {
-    return Init{str(f, Tag::ConfigJson, "{}"), str(f, Tag::StateDir)};
-}
+Init Init::read(const Fields &f) { return Init{str(f, Tag::ConfigJson, "{}"), str(f, Tag::StateDir)}; }
 
 Fields Call::fields() const {
     Fields f;
@@ -67,7 +65,7 @@ std::optional<Call> Call::read(const Fields &f, std::string *error) {
     }
     Call c;
     c.op = static_cast<Op>(op);
-    c.update = {str(f, Tag::DeviceId), str(f, Tag::TargetName), str(f, Tag::Version), str(f, Tag::Sha256),
+    c.update = {str(f, Tag::DeviceId),         str(f, Tag::TargetName), str(f, Tag::Version), str(f, Tag::Sha256),
                 str(f, Tag::CustomJson, "{}"), str(f, Tag::StagingDir), u64(f, Tag::Length)};
     c.name = str(f, Tag::Name);
     c.params = str(f, Tag::Params);
@@ -118,9 +116,7 @@ Fields Fail::fields() const {
     return f;
 }
 
-Fail Fail::read(const Fields &f) {
-    return Fail{i64(f, Tag::Code), str(f, Tag::Message)};
-}
+Fail Fail::read(const Fields &f) { return Fail{i64(f, Tag::Code), str(f, Tag::Message)}; }
 
 Fields Result::fields() const {
     Fields f;
@@ -188,9 +184,7 @@ Fields Status::fields() const {
     return f;
 }
 
-Status Status::read(const Fields &f) {
-    return Status{str(f, Tag::DeviceId), str(f, Tag::Message)};
-}
+Status Status::read(const Fields &f) { return Status{str(f, Tag::DeviceId), str(f, Tag::Message)}; }
 
 Fields CaptureData::fields() const {
     Fields f;
@@ -208,8 +202,6 @@ Fields CaptureEnd::fields() const {
     return f;
 }
 
-CaptureEnd CaptureEnd::read(const Fields &f) {
-    return CaptureEnd{str(f, Tag::Name), i64(f, Tag::Code)};
-}
+CaptureEnd CaptureEnd::read(const Fields &f) { return CaptureEnd{str(f, Tag::Name), i64(f, Tag::Code)}; }
 
 } // namespace conduit::ipc::msg

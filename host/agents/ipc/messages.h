@@ -72,7 +72,7 @@ struct Hello {
     uint64_t protocolVersion = 0;
     std::string agentId, agentVersion;
     uint64_t abiMajor = 0, abiMinor = 0, abiPatch = 0, negotiatedMinor = 0;
-    std::optional<uint64_t> hostMinor; // the runner's ABI minor
+    std::optional<uint64_t> hostMinor;    // the runner's ABI minor
     std::vector<std::string> deviceTypes; // none empty, none containing '\n'
     uint64_t pid = 0;
     bool operator==(const Hello &) const = default;
@@ -185,8 +185,10 @@ template <class M>
 std::optional<M> decode(std::string_view payload, std::string *error) {
     auto f = Fields::decode(payload, error);
     if (!f) return std::nullopt;
-    if constexpr (requires { M::read(*f, error); }) return M::read(*f, error);
-    else return M::read(*f);
+    if constexpr (requires { M::read(*f, error); })
+        return M::read(*f, error);
+    else
+        return M::read(*f);
 }
 
 } // namespace conduit::ipc::msg

@@ -197,11 +197,24 @@ std::optional<Fields> Fields::decode(std::string_view bytes, std::string *error)
     }
     // Integer tags must be exactly 8 bytes so that a reader never sees a
     // half-parsed number.
-    static constexpr Tag intTags[] = {Tag::Code, Tag::Op, Tag::Length, Tag::AbiMajor,
-                                      Tag::AbiMinor, Tag::AbiPatch, Tag::NegotiatedMinor,
-                                      Tag::Capabilities, Tag::Level, Tag::Done, Tag::Total,
-                                      Tag::Consent, Tag::Bytes, Tag::Timestamp, Tag::Pid,
-                                      Tag::ProtocolVersion, Tag::Found, Tag::HostMinor};
+    static constexpr Tag intTags[] = {Tag::Code,
+                                      Tag::Op,
+                                      Tag::Length,
+                                      Tag::AbiMajor,
+                                      Tag::AbiMinor,
+                                      Tag::AbiPatch,
+                                      Tag::NegotiatedMinor,
+                                      Tag::Capabilities,
+                                      Tag::Level,
+                                      Tag::Done,
+                                      Tag::Total,
+                                      Tag::Consent,
+                                      Tag::Bytes,
+                                      Tag::Timestamp,
+                                      Tag::Pid,
+                                      Tag::ProtocolVersion,
+                                      Tag::Found,
+                                      Tag::HostMinor};
     for (Tag t : intTags) {
         auto it = f.values_.find(static_cast<uint16_t>(t));
         if (it != f.values_.end() && it->second.size() != 8) {

@@ -30,21 +30,21 @@ constexpr uint32_t kDataChunk = 256u << 10;
 
 enum class FrameType : uint16_t {
     // host -> runner
-    Init = 1,       // config for the agent; answered by Hello or Fail
-    Call = 2,       // a lifecycle call; answered by Result
-    Data = 3,       // payload bytes for the Transfer call `request`
-    DataEnd = 4,    // end of payload; field Code != 0 if the source failed
-    Cancel = 5,     // cancel call `request`
-    Shutdown = 6,   // deinit and exit
+    Init = 1,     // config for the agent; answered by Hello or Fail
+    Call = 2,     // a lifecycle call; answered by Result
+    Data = 3,     // payload bytes for the Transfer call `request`
+    DataEnd = 4,  // end of payload; field Code != 0 if the source failed
+    Cancel = 5,   // cancel call `request`
+    Shutdown = 6, // deinit and exit
     // runner -> host
-    Hello = 100,    // agent loaded and negotiated
-    Fail = 101,     // agent could not be loaded; the runner exits
-    Result = 102,   // the call `request` finished
+    Hello = 100,  // agent loaded and negotiated
+    Fail = 101,   // agent could not be loaded; the runner exits
+    Result = 102, // the call `request` finished
     Log = 103,
     Progress = 104,
     Status = 105,
-    Device = 106,   // one inventory entry for call `request`
-    Credit = 107,   // the agent consumed Bytes of payload of call `request`
+    Device = 106, // one inventory entry for call `request`
+    Credit = 107, // the agent consumed Bytes of payload of call `request`
     CaptureData = 108,
     CaptureEnd = 109,
 };
@@ -80,13 +80,13 @@ std::string resultName(int code);
 
 // Field tags. A tag appears at most once per frame.
 enum class Tag : uint16_t {
-    Code = 1,           // i64
-    Message = 2,        // string
-    Op = 3,             // u64
+    Code = 1,    // i64
+    Message = 2, // string
+    Op = 3,      // u64
     DeviceId = 4,
     TargetName = 5,
     Version = 6,
-    Length = 7,         // u64
+    Length = 7, // u64
     Sha256 = 8,
     CustomJson = 9,
     StagingDir = 10,
@@ -94,30 +94,30 @@ enum class Tag : uint16_t {
     StateDir = 12,
     AgentId = 13,
     AgentVersion = 14,
-    AbiMajor = 15,      // u64
+    AbiMajor = 15, // u64
     AbiMinor = 16,
     AbiPatch = 17,
     NegotiatedMinor = 18,
-    DeviceTypes = 19,   // '\n'-separated strings
+    DeviceTypes = 19, // '\n'-separated strings
     DeviceType = 20,
     HardwareId = 21,
     CurrentVersion = 22,
     PreviousVersion = 23,
-    Capabilities = 24,  // u64
+    Capabilities = 24, // u64
     UpdateState = 25,
-    Level = 26,         // u64
-    Done = 27,          // u64
-    Total = 28,         // u64
-    Consent = 29,       // u64
-    Bytes = 30,         // u64
-    Name = 31,          // string (extension id, stream id)
-    Params = 32,        // string (JSON)
-    Data = 33,          // bytes
-    Timestamp = 34,     // u64
-    Pid = 35,           // u64
+    Level = 26,     // u64
+    Done = 27,      // u64
+    Total = 28,     // u64
+    Consent = 29,   // u64
+    Bytes = 30,     // u64
+    Name = 31,      // string (extension id, stream id)
+    Params = 32,    // string (JSON)
+    Data = 33,      // bytes
+    Timestamp = 34, // u64
+    Pid = 35,       // u64
     ProtocolVersion = 36,
-    Found = 37,         // u64 0/1
-    HostMinor = 38,     // u64: the runner's (host's) ABI minor
+    Found = 37,     // u64 0/1
+    HostMinor = 38, // u64: the runner's (host's) ABI minor
 };
 
 struct FrameHeader {

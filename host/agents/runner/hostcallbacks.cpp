@@ -8,9 +8,7 @@ namespace conduit::runner {
 
 namespace {
 
-RunnerLoop *runnerOf(const conduit_host *h) {
-    return reinterpret_cast<const HostTable *>(h)->runner;
-}
+RunnerLoop *runnerOf(const conduit_host *h) { return reinterpret_cast<const HostTable *>(h)->runner; }
 
 void hostLog(const conduit_host *h, conduit_log_level level, const char *message) {
     runnerOf(h)->send(0, ipc::msg::Log{static_cast<uint64_t>(level), message ? message : ""});
@@ -71,7 +69,9 @@ void fillHostCallbacks(conduit_host &h) {
     h.is_cancelled = hostIsCancelled;
 }
 
-conduit_payload payloadTable(uint64_t length) { return {sizeof(conduit_payload), length, payloadRead, payloadFilePath}; }
+conduit_payload payloadTable(uint64_t length) {
+    return {sizeof(conduit_payload), length, payloadRead, payloadFilePath};
+}
 
 conduit_data_sink sinkTable() { return {sizeof(conduit_data_sink), sinkWrite, sinkEnd}; }
 

@@ -24,16 +24,14 @@ void RunnerLoop::ioLoop() {
     for (;;) {
         unsigned char head[ipc::kHeaderSize];
         ipc::FrameHeader h;
-        if (!readExact(opts_.fd, head, sizeof head) ||
-            ipc::decodeHeader(head, h) != ipc::HeaderError::None || !ipc::isHostToRunner(h.type)) {
+        if (!readExact(opts_.fd, head, sizeof head) || ipc::decodeHeader(head, h) != ipc::HeaderError::None ||
+            !ipc::isHostToRunner(h.type)) {
             break;
         }
         std::string payload(h.length, '\0');
         if (h.length && !readExact(opts_.fd, payload.data(), h.length)) break;
         switch (h.type) {
-        case FrameType::Data:
-            payload_.push(h.request, std::move(payload));
-            break;
+        case FrameType::Data: payload_.push(h.request, std::move(payload)); break;
         case FrameType::DataEnd: {
             auto end = ipc::msg::decode<ipc::msg::DataEnd>(payload, nullptr);
             payload_.end(h.request, end ? end->code : int64_t{CONDUIT_E_PAYLOAD});
@@ -57,11 +55,8 @@ void RunnerLoop::ioLoop() {
             push(Task{Task::Call, h.request, std::move(*call)});
             break;
         }
-        case FrameType::Shutdown:
-            push(Task{Task::Shutdown, 0, {}});
-            return;
-        default:
-            break;
+        case FrameType::Shutdown: push(Task{Task::Shutdown, 0, {}}); return;
+        default: break;
         }
     }
     // The host is gone (or broke the protocol): stop the current call.

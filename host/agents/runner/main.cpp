@@ -24,9 +24,12 @@ int main(int argc, char **argv) {
     conduit::runner::Options opts;
     unsigned long long memoryLimit = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--fd")) opts.fd = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--library")) opts.library = argv[i + 1];
-        else if (!std::strcmp(argv[i], "--memory-limit")) memoryLimit = std::strtoull(argv[i + 1], nullptr, 10);
+        if (!std::strcmp(argv[i], "--fd"))
+            opts.fd = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--library"))
+            opts.library = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--memory-limit"))
+            memoryLimit = std::strtoull(argv[i + 1], nullptr, 10);
     }
     if (opts.fd < 0 || opts.library.empty()) {
         std::fprintf(stderr, "conduit-agent-runner is started by conduitd; it is not meant to be run by hand\n");

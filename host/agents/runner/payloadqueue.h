@@ -35,8 +35,8 @@ private:
     std::condition_variable cv_;
     std::deque<std::string> chunks_;
     size_t frontOffset_ = 0;
-    uint32_t request_ = 0;     // request whose bytes are queued
-    uint32_t finished_ = 0;    // last request that returned
+    uint32_t request_ = 0;  // request whose bytes are queued
+    uint32_t finished_ = 0; // last request that returned
     bool ended_ = false;
     int64_t endCode_ = 0;
     bool cancelled_ = false;

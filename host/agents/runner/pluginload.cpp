@@ -22,9 +22,7 @@ constexpr size_t kMinAgentSize = offsetof(conduit_agent, destroy) + sizeof(void 
 
 } // namespace
 
-void RunnerLoop::fail(conduit_result code, const std::string &message) {
-    send(0, ipc::msg::Fail{code, message});
-}
+void RunnerLoop::fail(conduit_result code, const std::string &message) { send(0, ipc::msg::Fail{code, message}); }
 
 bool RunnerLoop::load(const ipc::msg::Init &init) {
     dlerror();
@@ -45,19 +43,18 @@ bool RunnerLoop::load(const ipc::msg::Init &init) {
         return false;
     }
     if (entry_->struct_size < kMinEntrySize) {
-        fail(CONDUIT_E_ABI, "entry table too small: " + std::to_string(entry_->struct_size) +
-                                " bytes < " + std::to_string(kMinEntrySize));
+        fail(CONDUIT_E_ABI, "entry table too small: " + std::to_string(entry_->struct_size) + " bytes < " +
+                                std::to_string(kMinEntrySize));
         return false;
     }
     const conduit_version v = entry_->abi_version;
     if (v.major != CONDUIT_ABI_VERSION_MAJOR) {
         fail(CONDUIT_E_ABI, "ABI major mismatch: plugin built for " + std::to_string(v.major) + "." +
-                                std::to_string(v.minor) + ", host speaks " +
-                                std::to_string(CONDUIT_ABI_VERSION_MAJOR) + ".x");
+                                std::to_string(v.minor) + ", host speaks " + std::to_string(CONDUIT_ABI_VERSION_MAJOR) +
+                                ".x");
         return false;
     }
-    if (!entry_->agent_id || !entry_->agent_version || !entry_->device_types || !entry_->init ||
-        !entry_->create) {
+    if (!entry_->agent_id || !entry_->agent_version || !entry_->device_types || !entry_->init || !entry_->create) {
         fail(CONDUIT_E_ABI, "entry table has NULL id, version, device types, init or create");
         return false;
     }

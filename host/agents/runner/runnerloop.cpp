@@ -17,8 +17,8 @@ constexpr size_t kMinDeviceInfoSize = offsetof(conduit_device_info, update_state
 
 // The ABI view of the wire update; points into `w`, valid while it lives.
 conduit_update abiUpdate(const ipc::msg::Update &w) {
-    return {sizeof(conduit_update), w.deviceId.c_str(), w.targetName.c_str(), w.version.c_str(),
-            w.length,               w.sha256.c_str(),   w.customJson.c_str(), w.stagingDir.c_str()};
+    return {sizeof(conduit_update), w.deviceId.c_str(),   w.targetName.c_str(), w.version.c_str(), w.length,
+            w.sha256.c_str(),       w.customJson.c_str(), w.stagingDir.c_str()};
 }
 
 } // namespace
@@ -33,7 +33,7 @@ void RunnerLoop::execute(uint32_t request, const ipc::msg::Call &call) {
 }
 
 conduit_result RunnerLoop::dispatch(uint32_t request, const ipc::msg::Call &call, const conduit_update &u,
-                                ipc::msg::Result &result) {
+                                    ipc::msg::Result &result) {
     const Op op = call.op;
     auto step = [&](conduit_result (*fn)(conduit_agent *, const conduit_update *)) {
         if (!fn) {
@@ -56,9 +56,9 @@ conduit_result RunnerLoop::dispatch(uint32_t request, const ipc::msg::Call &call
                 return;
             }
             auto s = [](const char *p) { return std::string(p ? p : ""); };
-            x->r->send(x->req, ipc::msg::Device{s(d->device_id), s(d->device_type), s(d->hardware_id),
-                                                s(d->current_version), s(d->previous_version),
-                                                s(d->update_state), d->capabilities});
+            x->r->send(x->req,
+                       ipc::msg::Device{s(d->device_id), s(d->device_type), s(d->hardware_id), s(d->current_version),
+                                        s(d->previous_version), s(d->update_state), d->capabilities});
         };
         conduit_result rc = agent_->inventory(agent_, cb, &ctx);
         if (rc == CONDUIT_OK && ctx.bad) {
@@ -69,8 +69,7 @@ conduit_result RunnerLoop::dispatch(uint32_t request, const ipc::msg::Call &call
     }
     case Op::DownloadConsent: {
         conduit_consent c = CONDUIT_CONSENT_ACCEPT;
-        conduit_result rc = agent_->download_consent ? agent_->download_consent(agent_, &u, &c)
-                                                     : CONDUIT_OK;
+        conduit_result rc = agent_->download_consent ? agent_->download_consent(agent_, &u, &c) : CONDUIT_OK;
         result.consent = static_cast<uint64_t>(c);
         return rc;
     }

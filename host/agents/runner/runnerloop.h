@@ -8,9 +8,9 @@
 //                      conduit_payload, conduit_data_sink)
 #pragma once
 
+#include "../ipc/messages.h"
 #include "payloadqueue.h"
 #include "runner.h"
-#include "../ipc/messages.h"
 
 #include <conduit/agent.h>
 
@@ -132,6 +132,5 @@ private:
     PayloadQueue payload_;
     std::map<std::string, std::unique_ptr<CaptureSink>> sinks_;
 };
-
 
 } // namespace conduit::runner

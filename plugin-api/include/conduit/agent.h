@@ -48,17 +48,14 @@ typedef struct conduit_version {
     uint16_t reserved; /* must be 0 */
 } conduit_version;
 
-#define CONDUIT_ABI_VERSION_INIT                                              \
-    { CONDUIT_ABI_VERSION_MAJOR, CONDUIT_ABI_VERSION_MINOR,                   \
-      CONDUIT_ABI_VERSION_PATCH, 0 }
+#define CONDUIT_ABI_VERSION_INIT                                                                                       \
+    { CONDUIT_ABI_VERSION_MAJOR, CONDUIT_ABI_VERSION_MINOR, CONDUIT_ABI_VERSION_PATCH, 0 }
 
 /* True if the struct at `ptr` (whose first member is struct_size) is large
  * enough to contain `member` of `type`. Use it before reading any member that
  * was added after 1.0 from a struct the other side filled in. */
-#define CONDUIT_HAS_MEMBER(ptr, type, member)                                 \
-    ((ptr) != NULL &&                                                         \
-     offsetof(type, member) + sizeof(((type *)0)->member) <=                  \
-         (size_t)(ptr)->struct_size)
+#define CONDUIT_HAS_MEMBER(ptr, type, member)                                                                          \
+    ((ptr) != NULL && offsetof(type, member) + sizeof(((type *)0)->member) <= (size_t)(ptr)->struct_size)
 
 /* ---------------------------------------------------------------------------
  * Result codes
@@ -74,21 +71,21 @@ typedef int32_t conduit_result;
 
 enum {
     CONDUIT_OK = 0,
-    CONDUIT_E_FAILED = -1,          /* unspecified failure (see message)      */
-    CONDUIT_E_INVALID_ARGUMENT = -2,/* caller passed something malformed      */
-    CONDUIT_E_UNSUPPORTED = -3,     /* operation not offered by this agent    */
-    CONDUIT_E_NO_DEVICE = -4,       /* device id unknown to this agent        */
-    CONDUIT_E_BUSY = -5,            /* another operation is in progress       */
-    CONDUIT_E_CANCELLED = -6,       /* cancel() was honoured                  */
-    CONDUIT_E_IO = -7,              /* read/write failure on the device       */
-    CONDUIT_E_NO_SPACE = -8,        /* staging area too small                 */
-    CONDUIT_E_VERIFY = -9,          /* written data does not verify           */
-    CONDUIT_E_STATE = -10,          /* call not valid in the device's state   */
+    CONDUIT_E_FAILED = -1,           /* unspecified failure (see message)      */
+    CONDUIT_E_INVALID_ARGUMENT = -2, /* caller passed something malformed      */
+    CONDUIT_E_UNSUPPORTED = -3,      /* operation not offered by this agent    */
+    CONDUIT_E_NO_DEVICE = -4,        /* device id unknown to this agent        */
+    CONDUIT_E_BUSY = -5,             /* another operation is in progress       */
+    CONDUIT_E_CANCELLED = -6,        /* cancel() was honoured                  */
+    CONDUIT_E_IO = -7,               /* read/write failure on the device       */
+    CONDUIT_E_NO_SPACE = -8,         /* staging area too small                 */
+    CONDUIT_E_VERIFY = -9,           /* written data does not verify           */
+    CONDUIT_E_STATE = -10,           /* call not valid in the device's state   */
     CONDUIT_E_NO_MEMORY = -11,
-    CONDUIT_E_TIMEOUT = -12,        /* device did not answer in time          */
-    CONDUIT_E_PAYLOAD = -13,        /* payload stream ended early or failed   */
-    CONDUIT_E_ROLLBACK_FAILED = -14,/* rollback attempted and failed          */
-    CONDUIT_E_ABI = -15,            /* version negotiation failed             */
+    CONDUIT_E_TIMEOUT = -12,         /* device did not answer in time          */
+    CONDUIT_E_PAYLOAD = -13,         /* payload stream ended early or failed   */
+    CONDUIT_E_ROLLBACK_FAILED = -14, /* rollback attempted and failed          */
+    CONDUIT_E_ABI = -15,             /* version negotiation failed             */
 
     CONDUIT_E_VENDOR_FIRST = -1000, /* first plugin-defined code              */
     CONDUIT_E_VENDOR_LAST = -1999   /* last plugin-defined code               */
@@ -119,18 +116,15 @@ struct conduit_host {
     const char *host_version;
 
     /* [any-thread] Log a line. `message` is copied before return. */
-    void (*log)(const conduit_host *host, conduit_log_level level,
-                const char *message);
+    void (*log)(const conduit_host *host, conduit_log_level level, const char *message);
 
     /* [any-thread] Report progress of the current operation for `device_id`
      * (copied). `total` may be 0 when unknown. Rate-limited by the host. */
-    void (*progress)(const conduit_host *host, const char *device_id,
-                     uint64_t done, uint64_t total);
+    void (*progress)(const conduit_host *host, const char *device_id, uint64_t done, uint64_t total);
 
     /* [any-thread] Report a status line for `device_id` (both copied), e.g.
      * "erasing slot B". Shown to the driver and sent upstream as detail. */
-    void (*status)(const conduit_host *host, const char *device_id,
-                   const char *message);
+    void (*status)(const conduit_host *host, const char *device_id, const char *message);
 
     /* [agent-thread] Attach a message to the result the current call is
      * about to return. Copied. The last call before return wins. */
@@ -203,22 +197,21 @@ typedef struct conduit_device_info {
 #define CONDUIT_UPDATE_STATE_ROLLED_BACK "rolled-back"
 
 /* Called by the plugin once per device, from inside inventory(). */
-typedef void (*conduit_inventory_fn)(void *context,
-                                     const conduit_device_info *device);
+typedef void (*conduit_inventory_fn)(void *context, const conduit_device_info *device);
 
 /* What to install on one device. Owned by the host; valid for the duration
  * of the call it is passed to. */
 typedef struct conduit_update {
     uint32_t struct_size;
     const char *device_id;
-    const char *target_name;   /* Uptane target name (file name)           */
-    const char *version;       /* version string of the new software       */
-    uint64_t length;           /* exact verified length of the payload     */
-    const char *sha256;        /* verified hash, lowercase hex             */
-    const char *custom_json;   /* signed custom metadata, JSON object text */
-    const char *staging_dir;   /* writable directory private to the agent:
-                                  "<state_dir>/staging", made by the host,
-                                  mode 0700; its contents are the agent's */
+    const char *target_name; /* Uptane target name (file name)           */
+    const char *version;     /* version string of the new software       */
+    uint64_t length;         /* exact verified length of the payload     */
+    const char *sha256;      /* verified hash, lowercase hex             */
+    const char *custom_json; /* signed custom metadata, JSON object text */
+    const char *staging_dir; /* writable directory private to the agent:
+                                "<state_dir>/staging", made by the host,
+                                mode 0700; its contents are the agent's */
 } conduit_update;
 
 /* A stream of verified-length payload bytes, pulled by the plugin during
@@ -268,43 +261,32 @@ struct conduit_agent {
     void *agent_data; /* plugin-private */
 
     /* Report every device behind this agent through `fn`. */
-    conduit_result (*inventory)(conduit_agent *agent, conduit_inventory_fn fn,
-                                void *context);
+    conduit_result (*inventory)(conduit_agent *agent, conduit_inventory_fn fn, void *context);
 
     /* Does the device accept this update now? Write the answer to `out`.
      * NULL: always accept. */
-    conduit_result (*download_consent)(conduit_agent *agent,
-                                       const conduit_update *update,
-                                       conduit_consent *out);
+    conduit_result (*download_consent)(conduit_agent *agent, const conduit_update *update, conduit_consent *out);
 
     /* Pull the payload and stage it in the inactive slot / staging area.
      * Nothing active may change. Must read until read() returns 0. */
-    conduit_result (*transfer)(conduit_agent *agent,
-                               const conduit_update *update,
-                               conduit_payload *payload);
+    conduit_result (*transfer)(conduit_agent *agent, const conduit_update *update, conduit_payload *payload);
 
     /* Check that the staged data can be installed (space, dependencies). */
-    conduit_result (*prepare_install)(conduit_agent *agent,
-                                      const conduit_update *update);
+    conduit_result (*prepare_install)(conduit_agent *agent, const conduit_update *update);
     /* Install the staged data. Still inactive. */
-    conduit_result (*install)(conduit_agent *agent,
-                              const conduit_update *update);
+    conduit_result (*install)(conduit_agent *agent, const conduit_update *update);
     /* Verify the installed data (e.g. read back and hash). */
-    conduit_result (*post_install)(conduit_agent *agent,
-                                   const conduit_update *update);
+    conduit_result (*post_install)(conduit_agent *agent, const conduit_update *update);
     /* Make the new software the one that runs (next boot or now), on trial:
      * until commit() a fallback to the old software must remain possible if
      * the device supports rollback. */
-    conduit_result (*activate)(conduit_agent *agent,
-                               const conduit_update *update);
+    conduit_result (*activate)(conduit_agent *agent, const conduit_update *update);
     /* Confirm the new software as the last valid one. After this, rollback
      * is no longer expected to work. */
-    conduit_result (*commit)(conduit_agent *agent,
-                             const conduit_update *update);
+    conduit_result (*commit)(conduit_agent *agent, const conduit_update *update);
     /* Return the device to its last valid software, whatever step the
      * update reached. Must be idempotent. */
-    conduit_result (*rollback)(conduit_agent *agent,
-                               const conduit_update *update);
+    conduit_result (*rollback)(conduit_agent *agent, const conduit_update *update);
 
     /* [any-thread] Ask the running call to stop as soon as it safely can;
      * that call then returns CONDUIT_E_CANCELLED. Must not block. NULL: the
@@ -313,8 +295,7 @@ struct conduit_agent {
 
     /* Capability query for one update: fills CONDUIT_CAP_* flags (e.g. does
      * THIS update need a reboot). NULL: the inventory capabilities apply. */
-    conduit_result (*query)(conduit_agent *agent, const conduit_update *update,
-                            uint32_t *capabilities);
+    conduit_result (*query)(conduit_agent *agent, const conduit_update *update, uint32_t *capabilities);
 
     /* Look up an agent extension by revisioned id, e.g.
      * CONDUIT_EXT_DATA_CAPTURE. Returns NULL when unknown. The table is owned
@@ -360,8 +341,7 @@ typedef struct conduit_agent_entry_t {
     /* [agent-thread] Called once before unloading. May be NULL. */
     void (*deinit)(void);
     /* [agent-thread] Factory: create the agent instance. */
-    conduit_result (*create)(const conduit_agent_config *config,
-                             conduit_agent **out);
+    conduit_result (*create)(const conduit_agent_config *config, conduit_agent **out);
 } conduit_agent_entry_t;
 
 /* The one exported symbol. Returns a pointer to a static table; called

@@ -24,8 +24,7 @@ namespace conduit {
 // Throw to fail a call with a specific code.
 class Error : public std::exception {
 public:
-    Error(conduit_result code, std::string message)
-        : code_(code), message_(std::move(message)) {}
+    Error(conduit_result code, std::string message) : code_(code), message_(std::move(message)) {}
     conduit_result code() const noexcept { return code_; }
     const char *what() const noexcept override { return message_.c_str(); }
 
@@ -118,17 +117,13 @@ public:
     virtual void postInstall(const Update &) {}
     virtual void activate(const Update &) {}
     virtual void commit(const Update &) {}
-    virtual void rollback(const Update &) {
-        throw Error(CONDUIT_E_UNSUPPORTED, "rollback not supported");
-    }
+    virtual void rollback(const Update &) { throw Error(CONDUIT_E_UNSUPPORTED, "rollback not supported"); }
     // [any-thread]
     virtual void cancel() noexcept {}
     virtual const void *extension(std::string_view) { return nullptr; }
     // Capability flags (CONDUIT_CAP_*) for this one update, e.g. whether it
     // needs a reboot. Not overridden: the inventory's capabilities apply.
-    virtual uint32_t query(const Update &) {
-        throw Error(CONDUIT_E_UNSUPPORTED, "no per-update capabilities");
-    }
+    virtual uint32_t query(const Update &) { throw Error(CONDUIT_E_UNSUPPORTED, "no per-update capabilities"); }
     // On the agent thread, after Host::requestWakeup().
     virtual void onWakeup() {}
 };
@@ -184,9 +179,9 @@ struct Trampolines {
             self(a)->transfer(Update{u}, payload);
         });
     }
-#define CONDUIT_HPP_STEP(name, method)                                                   \
-    static conduit_result name(conduit_agent *a, const conduit_update *u) noexcept {     \
-        return guarded([&] { self(a)->method(Update{u}); });                             \
+#define CONDUIT_HPP_STEP(name, method)                                                                                 \
+    static conduit_result name(conduit_agent *a, const conduit_update *u) noexcept {                                   \
+        return guarded([&] { self(a)->method(Update{u}); });                                                           \
     }
     CONDUIT_HPP_STEP(prepare, prepareInstall)
     CONDUIT_HPP_STEP(install, install)
@@ -216,8 +211,7 @@ struct Trampolines {
     }
     static conduit_result create(const conduit_agent_config *config, conduit_agent **out) noexcept {
         return guarded([&] {
-            auto impl = std::make_unique<T>(std::string(config->config_json),
-                                            std::string(config->state_dir));
+            auto impl = std::make_unique<T>(std::string(config->config_json), std::string(config->state_dir));
             auto *agent = new conduit_agent{};
             agent->struct_size = sizeof *agent;
             agent->agent_data = impl.release();
@@ -251,15 +245,18 @@ struct Trampolines {
 // Define the plugin's entry point for agent class T, which must be
 // constructible from (std::string configJson, std::string stateDir).
 // Device types are given as string literals after the version.
-#define CONDUIT_AGENT(T, ID, VERSION, ...)                                                  \
-    extern "C" CONDUIT_AGENT_EXPORT const conduit_agent_entry_t *conduit_agent_entry(void) { \
-        static const char *const types[] = {__VA_ARGS__, nullptr};                          \
-        static const conduit_agent_entry_t entry = {                                        \
-            sizeof(conduit_agent_entry_t), CONDUIT_ABI_VERSION_INIT, ID, VERSION, types,    \
-            &conduit::detail::Trampolines<T>::init,                                        \
-            &conduit::detail::Trampolines<T>::deinit,                                      \
-            &conduit::detail::Trampolines<T>::create};                                     \
-        return &entry;                                                                      \
+#define CONDUIT_AGENT(T, ID, VERSION, ...)                                                                             \
+    extern "C" CONDUIT_AGENT_EXPORT const conduit_agent_entry_t *conduit_agent_entry(void) {                           \
+        static const char *const types[] = {__VA_ARGS__, nullptr};                                                     \
+        static const conduit_agent_entry_t entry = {sizeof(conduit_agent_entry_t),                                     \
+                                                    CONDUIT_ABI_VERSION_INIT,                                          \
+                                                    ID,                                                                \
+                                                    VERSION,                                                           \
+                                                    types,                                                             \
+                                                    &conduit::detail::Trampolines<T>::init,                            \
+                                                    &conduit::detail::Trampolines<T>::deinit,                          \
+                                                    &conduit::detail::Trampolines<T>::create};                         \
+        return &entry;                                                                                                 \
     }
 
 #endif // CONDUIT_AGENT_HPP

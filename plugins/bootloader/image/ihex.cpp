@@ -23,7 +23,8 @@ IntelHexParser::IntelHexParser(const ImageLimits &limits)
 std::optional<ImageError> IntelHexParser::record(std::string_view line, size_t n) {
     if (line[0] != ':') return syntax(n, "a record starts with ':'");
     if (auto e = decodeHex(line.substr(1), n, 2, bytes_)) return e;
-    if (bytes_.size() < 5) return syntax(n, "record too short (" + std::to_string(bytes_.size()) + " bytes, at least 5)");
+    if (bytes_.size() < 5)
+        return syntax(n, "record too short (" + std::to_string(bytes_.size()) + " bytes, at least 5)");
     const size_t count = bytes_[0];
     if (bytes_.size() != count + 5)
         return syntax(n, "byte count " + hexByte(unsigned(count)) + " needs a record of " + std::to_string(count + 5) +
@@ -60,7 +61,8 @@ std::optional<ImageError> IntelHexParser::record(std::string_view line, size_t n
     case ExtendedLinearAddress: {
         const char *what = type == ExtendedSegmentAddress ? "extended segment address" : "extended linear address";
         if (auto e = needCount(2, what)) return e;
-        if (offset != 0) return syntax(n, std::string(what) + " record with address field " + std::to_string(offset) + ", not 0");
+        if (offset != 0)
+            return syntax(n, std::string(what) + " record with address field " + std::to_string(offset) + ", not 0");
         const uint32_t value = uint32_t(data[0] << 8 | data[1]);
         segmentBase_ = type == ExtendedSegmentAddress;
         base_ = segmentBase_ ? value << 4 : value << 16;
@@ -74,8 +76,9 @@ std::optional<ImageError> IntelHexParser::record(std::string_view line, size_t n
             return ImageError{ImageErrorKind::Structure, n,
                               linePrefix(n) + "a second start address record (the first is on line " +
                                   std::to_string(startLine_) + ")"};
-        start_ = StartAddress{type == StartSegmentAddress ? StartAddress::Kind::SegmentCsIp : StartAddress::Kind::Linear,
-                              uint32_t(data[0]) << 24 | uint32_t(data[1]) << 16 | uint32_t(data[2]) << 8 | data[3]};
+        start_ =
+            StartAddress{type == StartSegmentAddress ? StartAddress::Kind::SegmentCsIp : StartAddress::Kind::Linear,
+                         uint32_t(data[0]) << 24 | uint32_t(data[1]) << 16 | uint32_t(data[2]) << 8 | data[3]};
         startLine_ = n;
         return std::nullopt;
     }

@@ -45,8 +45,8 @@ struct Image {
 
 // Bounds a parser keeps to: an image is refused rather than grown past them.
 struct ImageLimits {
-    uint64_t maxBytes = 64ull << 20;     // payload bytes, all segments together
-    size_t maxSegments = 1024;           // after merging
+    uint64_t maxBytes = 64ull << 20;       // payload bytes, all segments together
+    size_t maxSegments = 1024;             // after merging
     uint64_t addressSpaceEnd = 1ull << 32; // no byte at or beyond (4-byte ALFID addresses)
 };
 

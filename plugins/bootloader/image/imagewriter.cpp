@@ -83,7 +83,8 @@ std::string writeSRecord(const Image &image) {
         for (size_t at = 0; at < s.data.size(); at += kPerRecord, ++records)
             srecRecord(out, dataType, width, uint32_t(s.address + at),
                        std::span<const uint8_t>(s.data).subspan(at, std::min(kPerRecord, s.data.size() - at)));
-    if (records <= 0xffffff) srecRecord(out, records <= 0xffff ? 5 : 6, records <= 0xffff ? 2 : 3, uint32_t(records), {});
+    if (records <= 0xffffff)
+        srecRecord(out, records <= 0xffff ? 5 : 6, records <= 0xffff ? 2 : 3, uint32_t(records), {});
     srecRecord(out, 10 - dataType, width, image.start ? image.start->value : 0, {});
     return out;
 }

@@ -66,8 +66,7 @@ std::optional<ImageError> decodeHex(std::string_view text, size_t line, size_t f
             return ImageError{ImageErrorKind::Syntax, line,
                               linePrefix(line) + "not a hex digit: " + shown(text[i]) + " at column " +
                                   std::to_string(firstColumn + i)};
-    if (text.size() % 2)
-        return ImageError{ImageErrorKind::Syntax, line, linePrefix(line) + "odd number of hex digits"};
+    if (text.size() % 2) return ImageError{ImageErrorKind::Syntax, line, linePrefix(line) + "odd number of hex digits"};
     out.reserve(text.size() / 2);
     for (size_t i = 0; i < text.size(); i += 2) out.push_back(uint8_t(nibble(text[i]) << 4 | nibble(text[i + 1])));
     return std::nullopt;
@@ -81,8 +80,8 @@ std::optional<ImageError> RecordParser::line(std::string_view text, size_t n) {
     if (text.empty()) return std::nullopt;
     if (endLine_)
         return ImageError{ImageErrorKind::Structure, n,
-                          linePrefix(n) + "data after the " + endRecord_.substr(0, endRecord_.find(" (")) + " of line " +
-                              std::to_string(endLine_)};
+                          linePrefix(n) + "data after the " + endRecord_.substr(0, endRecord_.find(" (")) +
+                              " of line " + std::to_string(endLine_)};
     return record(text, n);
 }
 

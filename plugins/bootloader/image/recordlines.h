@@ -53,8 +53,8 @@ protected:
     virtual std::optional<ImageError> record(std::string_view line, size_t number) = 0;
 
     SegmentSet segments_;
-    Bytes bytes_;           // the current record, decoded
-    size_t endLine_ = 0;    // the line of the end record, 0 before it
+    Bytes bytes_;        // the current record, decoded
+    size_t endLine_ = 0; // the line of the end record, 0 before it
     std::optional<StartAddress> start_;
     std::string header_;
 
@@ -67,6 +67,6 @@ private:
 };
 
 std::string linePrefix(size_t line); // "line 12: "
-std::string hexByte(unsigned value);  // "0x3c"
+std::string hexByte(unsigned value); // "0x3c"
 
 } // namespace conduit::bootloader::image

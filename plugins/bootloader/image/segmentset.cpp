@@ -54,10 +54,11 @@ std::optional<ImageError> SegmentSet::add(uint64_t address, std::span<const uint
     auto next = runs_.upper_bound(address);
     auto prev = next == runs_.begin() ? runs_.end() : std::prev(next);
     auto overlap = [&](Runs::iterator other) {
-        return ImageError{ImageErrorKind::Overlap, line,
-                          prefix(line) + "data at " + hex(address) + ".." + hex(end - 1) + " overlaps data at " +
-                              hex(other->first) + ".." + hex(other->first + other->second.size() - 1) +
-                              (other->second.line ? " from line " + std::to_string(other->second.line) : std::string())};
+        return ImageError{
+            ImageErrorKind::Overlap, line,
+            prefix(line) + "data at " + hex(address) + ".." + hex(end - 1) + " overlaps data at " + hex(other->first) +
+                ".." + hex(other->first + other->second.size() - 1) +
+                (other->second.line ? " from line " + std::to_string(other->second.line) : std::string())};
     };
     if (prev != runs_.end() && prev->first + prev->second.size() > address) return overlap(prev);
     if (next != runs_.end() && next->first < end) return overlap(next);

@@ -17,8 +17,7 @@ std::optional<ImageError> SRecordParser::record(std::string_view line, size_t n)
     if (line.size() < 2 || line[0] != 'S' || line[1] < '0' || line[1] > '9')
         return syntax(n, "a record starts with 'S' and a type digit");
     const int type = line[1] - '0';
-    if (type == 4)
-        return ImageError{ImageErrorKind::UnknownRecord, n, linePrefix(n) + "record type S4 is reserved"};
+    if (type == 4) return ImageError{ImageErrorKind::UnknownRecord, n, linePrefix(n) + "record type S4 is reserved"};
     if (auto e = decodeHex(line.substr(2), n, 3, bytes_)) return e;
     const size_t addressBytes = kAddressBytes[type];
     if (bytes_.size() < 2 + addressBytes)
@@ -54,9 +53,7 @@ std::optional<ImageError> SRecordParser::record(std::string_view line, size_t n)
         return std::nullopt;
     case 1:
     case 2:
-    case 3:
-        ++dataRecords_;
-        return segments_.add(address, data, n);
+    case 3: ++dataRecords_; return segments_.add(address, data, n);
     case 5:
     case 6:
         if (auto e = noData()) return e;

@@ -46,8 +46,9 @@ constexpr Named kPayloadTypes[] = {
 };
 
 constexpr Named kGenericNacks[] = {
-    {0x00, "incorrect pattern format"}, {0x01, "unknown payload type"}, {0x02, "message too large"},
-    {0x03, "out of memory"},            {0x04, "invalid payload length"},
+    {0x00, "incorrect pattern format"}, {0x01, "unknown payload type"},
+    {0x02, "message too large"},        {0x03, "out of memory"},
+    {0x04, "invalid payload length"},
 };
 
 constexpr Named kRoutingCodes[] = {
@@ -75,8 +76,7 @@ std::string nameOr(const char *known, const char *otherwise, unsigned code, int 
 }
 
 // Wrong-length refusals all read the same: "routing activation response: 8 bytes, expected 9 or 13".
-bool lengthIs(std::span<const uint8_t> p, std::initializer_list<size_t> allowed, const char *what,
-              std::string &error) {
+bool lengthIs(std::span<const uint8_t> p, std::initializer_list<size_t> allowed, const char *what, std::string &error) {
     if (std::find(allowed.begin(), allowed.end(), p.size()) != allowed.end()) return true;
     error = std::string(what) + ": " + std::to_string(p.size()) + " bytes, expected ";
     size_t i = 0;
@@ -103,9 +103,7 @@ std::string routingCodeName(uint8_t code) {
     const char *other = code >= 0xE0 && code <= 0xFE ? "manufacturer-specific" : "reserved";
     return nameOr(lookup(kRoutingCodes, code), other, code, 2);
 }
-std::string diagnosticNackName(uint8_t code) {
-    return nameOr(lookup(kDiagnosticNacks, code), "reserved", code, 2);
-}
+std::string diagnosticNackName(uint8_t code) { return nameOr(lookup(kDiagnosticNacks, code), "reserved", code, 2); }
 std::string describeRoutingCode(uint8_t code) {
     return lookup(kRoutingCodes, code) ? routingCodeName(code) + " (" + hex(code, 2) + ")" : routingCodeName(code);
 }
@@ -231,7 +229,7 @@ Bytes encodeDiagnostic(const DiagnosticMessage &m) {
     return out;
 }
 std::array<uint8_t, kDiagnosticHeadSize> encodeDiagnosticHead(Version version, uint16_t source, uint16_t target,
-                                                               size_t userDataSize) {
+                                                              size_t userDataSize) {
     const auto v = static_cast<uint8_t>(version);
     const auto length = static_cast<uint32_t>(4 + userDataSize);
     const auto type = static_cast<uint16_t>(PayloadType::DiagnosticMessage);
@@ -273,8 +271,7 @@ std::optional<uint8_t> decodeGenericNack(std::span<const uint8_t> p, std::string
 }
 
 Bytes encodeIdentificationRequestByEid(const std::array<uint8_t, 6> &eid) { return Bytes(eid.begin(), eid.end()); }
-std::optional<std::array<uint8_t, 6>> decodeIdentificationRequestByEid(std::span<const uint8_t> p,
-                                                                        std::string &error) {
+std::optional<std::array<uint8_t, 6>> decodeIdentificationRequestByEid(std::span<const uint8_t> p, std::string &error) {
     if (!lengthIs(p, {6}, "vehicle identification request with EID", error)) return std::nullopt;
     std::array<uint8_t, 6> eid{};
     std::copy_n(p.begin(), 6, eid.begin());

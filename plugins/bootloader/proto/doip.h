@@ -105,7 +105,7 @@ std::optional<Header> decodeHeader(std::span<const uint8_t, kHeaderSize> bytes, 
 // ---- payloads
 
 struct VehicleAnnouncement {
-    std::string vin;              // 17 characters
+    std::string vin; // 17 characters
     uint16_t logicalAddress = 0;
     std::array<uint8_t, 6> eid{}, gid{};
     uint8_t furtherAction = 0;
@@ -149,7 +149,7 @@ Bytes encodeDiagnostic(const DiagnosticMessage &);
 // without copying them.
 constexpr size_t kDiagnosticHeadSize = kHeaderSize + 4;
 std::array<uint8_t, kDiagnosticHeadSize> encodeDiagnosticHead(Version version, uint16_t source, uint16_t target,
-                                                               size_t userDataSize);
+                                                              size_t userDataSize);
 Bytes encodeDiagnosticAck(const DiagnosticAck &);
 Bytes encodeGenericNack(GenericNackCode);
 

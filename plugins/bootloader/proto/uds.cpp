@@ -104,8 +104,8 @@ bool expect(std::span<const uint8_t> positive, Sid sid, size_t minLength, std::s
         return false;
     }
     if (positive.size() < minLength) {
-        error = what + ": " + std::to_string(positive.size()) + " bytes, expected at least " +
-                std::to_string(minLength);
+        error =
+            what + ": " + std::to_string(positive.size()) + " bytes, expected at least " + std::to_string(minLength);
         return false;
     }
     return true;
@@ -166,8 +166,7 @@ std::optional<Reply> parseReply(std::span<const uint8_t> reply, std::string &err
 Bytes sessionControl(uint8_t session, bool suppress) {
     return {static_cast<uint8_t>(Sid::DiagnosticSessionControl), sub(session, suppress)};
 }
-std::optional<SessionTiming> parseSessionReply(std::span<const uint8_t> positive, uint8_t session,
-                                               std::string &error) {
+std::optional<SessionTiming> parseSessionReply(std::span<const uint8_t> positive, uint8_t session, std::string &error) {
     constexpr Sid sid = Sid::DiagnosticSessionControl;
     if (!expect(positive, sid, 2, error) || !echoes(positive[1], session & 0x7F, sid, "session", error) ||
         !exactLength(positive, sid, 6, error))
@@ -278,8 +277,7 @@ std::optional<DownloadRequest> parseRequestDownload(std::span<const uint8_t> req
     }
     if (request.size() != 3 + addressBytes + sizeBytes) {
         error = "RequestDownload: " + std::to_string(request.size()) + " bytes, expected " +
-                std::to_string(3 + addressBytes + sizeBytes) + " for addressAndLengthFormatIdentifier " +
-                hex(alfid, 2);
+                std::to_string(3 + addressBytes + sizeBytes) + " for addressAndLengthFormatIdentifier " + hex(alfid, 2);
         return std::nullopt;
     }
     return DownloadRequest{request[1], getN(&request[3], addressBytes), getN(&request[3 + addressBytes], sizeBytes)};

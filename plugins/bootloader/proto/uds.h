@@ -95,8 +95,8 @@ std::string describeSid(uint8_t sid);
 // A reply split into what it is.
 struct Reply {
     bool positive = false;
-    uint8_t sid = 0;    // the request's service id (positive: reply[0]-0x40; negative: reply[1])
-    uint8_t nrc = 0;    // negative only
+    uint8_t sid = 0;               // the request's service id (positive: reply[0]-0x40; negative: reply[1])
+    uint8_t nrc = 0;               // negative only
     std::span<const uint8_t> data; // after the SID byte (positive)
 };
 // Fails for an empty reply, a 0x7F of the wrong length.
@@ -115,7 +115,10 @@ bool echoMatches(std::span<const uint8_t> request, std::span<const uint8_t> posi
 // with SID+0x40 (UdsResult::response), and checks that byte and the echoed
 // fields (session, DID, level, routine type and id).
 
-struct SessionTiming { uint16_t p2Ms = 0; uint32_t p2StarMs = 0; }; // from the 0x50 reply (P2* sent in 10 ms units)
+struct SessionTiming {
+    uint16_t p2Ms = 0;
+    uint32_t p2StarMs = 0;
+}; // from the 0x50 reply (P2* sent in 10 ms units)
 Bytes sessionControl(uint8_t session, bool suppress = false);
 std::optional<SessionTiming> parseSessionReply(std::span<const uint8_t> positive, uint8_t session, std::string &error);
 Bytes sessionReply(uint8_t session, SessionTiming timing); // simulator side
@@ -129,13 +132,16 @@ Bytes readDataByIdentifier(uint16_t did);
 std::optional<Bytes> parseReadDataReply(std::span<const uint8_t> positive, uint16_t did, std::string &error);
 Bytes writeDataByIdentifier(uint16_t did, std::span<const uint8_t> value);
 
-Bytes securityAccessRequestSeed(uint8_t level); // odd sub-function
+Bytes securityAccessRequestSeed(uint8_t level);                           // odd sub-function
 Bytes securityAccessSendKey(uint8_t level, std::span<const uint8_t> key); // level+1
 std::optional<Bytes> parseSeedReply(std::span<const uint8_t> positive, uint8_t level, std::string &error);
 
 // RoutineControl: 0x01 start, 0x02 stop, 0x03 request results.
 Bytes routineControl(uint8_t type, uint16_t routine, std::span<const uint8_t> options = {});
-struct RoutineReply { uint16_t routine = 0; Bytes status; };
+struct RoutineReply {
+    uint16_t routine = 0;
+    Bytes status;
+};
 std::optional<RoutineReply> parseRoutineReply(std::span<const uint8_t> positive, uint8_t type, uint16_t routine,
                                               std::string &error);
 
@@ -143,7 +149,10 @@ std::optional<RoutineReply> parseRoutineReply(std::span<const uint8_t> positive,
 // (high nibble: length bytes, low nibble: address bytes; 1..4 each).
 Bytes requestDownload(uint8_t dataFormat, uint8_t addressAndLengthFormat, uint64_t address, uint64_t size,
                       std::string &error); // empty when address/size do not fit the ALFID
-struct DownloadRequest { uint8_t dataFormat = 0; uint64_t address = 0, size = 0; };
+struct DownloadRequest {
+    uint8_t dataFormat = 0;
+    uint64_t address = 0, size = 0;
+};
 std::optional<DownloadRequest> parseRequestDownload(std::span<const uint8_t> request, std::string &error); // simulator
 // maxNumberOfBlockLength: the length of the whole 0x36 request (SID and counter included).
 std::optional<uint64_t> parseDownloadReply(std::span<const uint8_t> positive, std::string &error);

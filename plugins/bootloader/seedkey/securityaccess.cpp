@@ -49,17 +49,19 @@ const char *securityAccessErrorName(SecurityAccessError::Kind kind) {
 }
 
 SecurityAccess::SecurityAccess(UdsClient &client, const SeedKeyLibrary &library, SecurityAccessConfig config, Wait wait)
-    : client_(client), library_(library), config_(std::move(config)), wait_(wait ? std::move(wait) : Wait(waitInSlices)) {}
+    : client_(client), library_(library), config_(std::move(config)),
+      wait_(wait ? std::move(wait) : Wait(waitInSlices)) {}
 
 std::optional<SecurityAccessError> SecurityAccess::requestSeed(Bytes &seed) {
-    const UdsResult r = client_.request(uds::securityAccessRequestSeed(config_.level),
-                                        Clock::now() + config_.requestTimeout);
+    const UdsResult r =
+        client_.request(uds::securityAccessRequestSeed(config_.level), Clock::now() + config_.requestTimeout);
     if (!r.ok()) return fromUds(*r.error);
     std::string error;
     auto parsed = uds::parseSeedReply(r.response, config_.level, error);
     if (!parsed)
         return SecurityAccessError{SecurityAccessError::Kind::Seed, std::nullopt,
-                                   "SecurityAccess (0x27) requestSeed level " + std::to_string(config_.level) + ": " + error};
+                                   "SecurityAccess (0x27) requestSeed level " + std::to_string(config_.level) + ": " +
+                                       error};
     seed = std::move(*parsed);
     return std::nullopt;
 }

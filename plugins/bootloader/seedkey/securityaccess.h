@@ -19,11 +19,11 @@
 namespace conduit::bootloader {
 
 struct SecurityAccessConfig {
-    uint8_t level = 0x01;               // requestSeed sub-function (odd); sendKey is level + 1
+    uint8_t level = 0x01; // requestSeed sub-function (odd); sendKey is level + 1
     std::string variant = "conduit-example";
-    std::string options;                // for GenerateKeyExOpt; empty: none
-    std::chrono::milliseconds delay{10000};    // wait after 0x37 before the one retry
-    std::chrono::milliseconds maxDelay{60000}; // a profile's delay is capped at this
+    std::string options;                            // for GenerateKeyExOpt; empty: none
+    std::chrono::milliseconds delay{10000};         // wait after 0x37 before the one retry
+    std::chrono::milliseconds maxDelay{60000};      // a profile's delay is capped at this
     std::chrono::milliseconds requestTimeout{5000}; // per request, 0x78s included
 };
 

@@ -46,15 +46,16 @@ std::unique_ptr<SeedKeyLibrary> SeedKeyLibrary::open(const std::string &path, Se
     void *handle = ::dlopen(explicitPath.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *why = ::dlerror();
-        error = {SeedKeyError::Kind::Load, SeedKeyResult::Ok, what + " does not load: " + (why ? why : "unknown error")};
+        error = {SeedKeyError::Kind::Load, SeedKeyResult::Ok,
+                 what + " does not load: " + (why ? why : "unknown error")};
         return nullptr;
     }
     std::unique_ptr<SeedKeyLibrary> lib(new SeedKeyLibrary);
     lib->path_ = path;
     lib->handle_ = handle;
     // dlsym returns void*; POSIX guarantees it converts to a function pointer.
-    lib->withOptions_ = reinterpret_cast<conduit_generate_key_ex_opt_fn>(
-        ::dlsym(handle, CONDUIT_SEEDKEY_SYMBOL_GENERATE_KEY_EX_OPT));
+    lib->withOptions_ =
+        reinterpret_cast<conduit_generate_key_ex_opt_fn>(::dlsym(handle, CONDUIT_SEEDKEY_SYMBOL_GENERATE_KEY_EX_OPT));
     lib->plain_ = reinterpret_cast<conduit_generate_key_ex_fn>(::dlsym(handle, CONDUIT_SEEDKEY_SYMBOL_GENERATE_KEY_EX));
     if (!lib->withOptions_ && !lib->plain_) {
         error = {SeedKeyError::Kind::Symbol, SeedKeyResult::Ok,

@@ -176,7 +176,8 @@ static conduit_result hold(const ecu_agent *a, const device *d, const char *step
             return CONDUIT_E_CANCELLED;
         }
         if (waited_ms >= HOLD_LIMIT_MS) {
-            snprintf(msg, sizeof msg, "%s held for %d s and %s never appeared (hold_at)", step, HOLD_LIMIT_MS / 1000, a->hold_file);
+            snprintf(msg, sizeof msg, "%s held for %d s and %s never appeared (hold_at)", step, HOLD_LIMIT_MS / 1000,
+                     a->hold_file);
             fail_msg(msg);
             return CONDUIT_E_FAILED;
         }
@@ -235,10 +236,10 @@ static conduit_result transfer(conduit_agent *agent, const conduit_update *u, co
     return save_as(a, d, &next);
 }
 
-#define SIMPLE_STEP(name, label)                                                \
-    static conduit_result name(conduit_agent *agent, const conduit_update *u) { \
-        device *d;                                                              \
-        return begin_step(self(agent), u, label, &d);                           \
+#define SIMPLE_STEP(name, label)                                                                                       \
+    static conduit_result name(conduit_agent *agent, const conduit_update *u) {                                        \
+        device *d;                                                                                                     \
+        return begin_step(self(agent), u, label, &d);                                                                  \
     }
 SIMPLE_STEP(prepare_install, "prepare_install")
 SIMPLE_STEP(install, "install")
@@ -343,8 +344,13 @@ static conduit_result init(const conduit_host *host) {
 static const char *const device_types[] = {"example-ecu", NULL};
 
 CONDUIT_AGENT_EXPORT const conduit_agent_entry_t *conduit_agent_entry(void) {
-    static const conduit_agent_entry_t entry = {
-        sizeof(conduit_agent_entry_t), CONDUIT_ABI_VERSION_INIT, "io.conduit.example.ecu", "1.0.0",
-        device_types, init, NULL, create};
+    static const conduit_agent_entry_t entry = {sizeof(conduit_agent_entry_t),
+                                                CONDUIT_ABI_VERSION_INIT,
+                                                "io.conduit.example.ecu",
+                                                "1.0.0",
+                                                device_types,
+                                                init,
+                                                NULL,
+                                                create};
     return &entry;
 }

@@ -43,12 +43,12 @@ public:
     void activate(const conduit::Update &) override { version_ = staged_; }
     void rollback(const conduit::Update &) override { staged_.clear(); }
 
-    const void *extension(std::string_view id) override {
-        return id == CONDUIT_EXT_DATA_CAPTURE ? &capture_ : nullptr;
-    }
+    const void *extension(std::string_view id) override { return id == CONDUIT_EXT_DATA_CAPTURE ? &capture_ : nullptr; }
 
 private:
-    static SinkAgent *self(conduit_agent *a) { return static_cast<SinkAgent *>(static_cast<conduit::Agent *>(a->agent_data)); }
+    static SinkAgent *self(conduit_agent *a) {
+        return static_cast<SinkAgent *>(static_cast<conduit::Agent *>(a->agent_data));
+    }
 
     static conduit_result captureStart(conduit_agent *a, const char *, const char *, const conduit_data_sink *sink) {
         SinkAgent *s = self(a);

@@ -94,7 +94,8 @@ int startLatency(int n) {
         }
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("runs=%d median_ms=%.2f p90_ms=%.2f max_ms=%.2f\n", n, ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back());
+    std::printf("runs=%d median_ms=%.2f p90_ms=%.2f max_ms=%.2f\n", n, ms[ms.size() / 2], ms[ms.size() * 9 / 10],
+                ms.back());
     return 0;
 }
 

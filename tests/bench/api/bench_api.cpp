@@ -29,7 +29,10 @@ public:
     QElapsedTimer clock;
     std::vector<qint64> progressAt;
 public slots:
-    void onAny(const QString &s) { ++signals_; bytes += s.size(); }
+    void onAny(const QString &s) {
+        ++signals_;
+        bytes += s.size();
+    }
     void onProgress(qulonglong, qulonglong, int, const QString &devices) {
         ++signals_;
         ++progress;
@@ -39,7 +42,8 @@ public slots:
     void onConsent(const QString &kind, const QString &c) {
         ++signals_;
         bytes += c.size();
-        QDBusInterface(kService, QStringLiteral("/io/conduit/Host"), QStringLiteral("io.conduit.Host1")).call(QStringLiteral("Accept"), kind);
+        QDBusInterface(kService, QStringLiteral("/io/conduit/Host"), QStringLiteral("io.conduit.Host1"))
+            .call(QStringLiteral("Accept"), kind);
     }
     void onFinished(const QString &r) {
         ++signals_;
@@ -70,7 +74,8 @@ int main(int argc, char **argv) {
             p.waitForFinished(5000);
         }
         std::sort(ms.begin(), ms.end());
-        std::printf("startup runs=%zu median_ms=%.1f p90_ms=%.1f max_ms=%.1f\n", ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back());
+        std::printf("startup runs=%zu median_ms=%.1f p90_ms=%.1f max_ms=%.1f\n", ms.size(), ms[ms.size() / 2],
+                    ms[ms.size() * 9 / 10], ms.back());
         return 0;
     }
     if (a.size() == 4 && a[1] == QLatin1String("campaign")) {
@@ -83,8 +88,9 @@ int main(int argc, char **argv) {
         auto bus = QDBusConnection::sessionBus();
         const QString path = QStringLiteral("/io/conduit/Host"), iface = QStringLiteral("io.conduit.Host1");
         bus.connect(kService, path, iface, QStringLiteral("StateChanged"), &c, SLOT(onAny(QString)));
-        bus.connect(kService, path, iface, QStringLiteral("Progress"), &c, SLOT(onProgress(qulonglong,qulonglong,int,QString)));
-        bus.connect(kService, path, iface, QStringLiteral("ConsentRequested"), &c, SLOT(onConsent(QString,QString)));
+        bus.connect(kService, path, iface, QStringLiteral("Progress"), &c,
+                    SLOT(onProgress(qulonglong, qulonglong, int, QString)));
+        bus.connect(kService, path, iface, QStringLiteral("ConsentRequested"), &c, SLOT(onConsent(QString, QString)));
         bus.connect(kService, path, iface, QStringLiteral("CampaignFinished"), &c, SLOT(onFinished(QString)));
         c.clock.start();
         QDBusInterface(kService, path, iface).call(QStringLiteral("InstallBundle"), a[3]);
@@ -94,15 +100,18 @@ int main(int argc, char **argv) {
             const qint64 gap = c.progressAt[i] - c.progressAt[i - 1];
             if (minGap < 0 || gap < minGap) minGap = gap;
         }
-        std::printf("campaign seconds=%.2f signals=%d progress_signals=%d min_progress_gap_ms=%lld payload_bytes=%lld\n",
-                    c.clock.elapsed() / 1000.0, c.signals_, c.progress, static_cast<long long>(minGap), static_cast<long long>(c.bytes));
+        std::printf(
+            "campaign seconds=%.2f signals=%d progress_signals=%d min_progress_gap_ms=%lld payload_bytes=%lld\n",
+            c.clock.elapsed() / 1000.0, c.signals_, c.progress, static_cast<long long>(minGap),
+            static_cast<long long>(c.bytes));
         p.terminate();
         p.waitForFinished(5000);
         return 0;
     }
     if (a.size() == 5 && a[1] == QLatin1String("latency"))
         return bench::progressLatency(conduitd, a[2], a[3], a[4].toInt());
-    std::fprintf(stderr, "usage: bench_api startup N [conduitd args] | campaign CONF BUNDLE | latency CONF BUNDLE RUNS\n");
+    std::fprintf(stderr,
+                 "usage: bench_api startup N [conduitd args] | campaign CONF BUNDLE | latency CONF BUNDLE RUNS\n");
     return 2;
 }
 

@@ -55,8 +55,10 @@ public slots:
     void onConsent(const QString &kind, const QString &) { call(QStringLiteral("Accept"), kind); }
     void onFinished(const QString &result) {
         if (!result.contains(QLatin1String("\"outcome\":\"success\""))) failure = result;
-        if (--runsLeft > 0 && failure.isEmpty()) install();
-        else QCoreApplication::exit(0);
+        if (--runsLeft > 0 && failure.isEmpty())
+            install();
+        else
+            QCoreApplication::exit(0);
     }
 
 private:
@@ -99,7 +101,8 @@ void print(const char *what, const Stats &s) {
 int progressLatency(const QString &conduitd, const QString &config, const QString &bundle, int runs) {
     QProcess host;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("conduit.*.debug=false;conduit.api.timing.debug=true"));
+    env.insert(QStringLiteral("QT_LOGGING_RULES"),
+               QStringLiteral("conduit.*.debug=false;conduit.api.timing.debug=true"));
     host.setProcessEnvironment(env);
     QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
     QObject::connect(&watcher, &QDBusServiceWatcher::serviceRegistered, [] { QCoreApplication::exit(0); });
@@ -110,8 +113,10 @@ int progressLatency(const QString &conduitd, const QString &config, const QStrin
     client.bundle = bundle;
     client.runsLeft = runs;
     auto bus = QDBusConnection::sessionBus();
-    bus.connect(kService, kPath, kIface, QStringLiteral("Progress"), &client, SLOT(onProgress(qulonglong,qulonglong,int,QString)));
-    bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &client, SLOT(onConsent(QString,QString)));
+    bus.connect(kService, kPath, kIface, QStringLiteral("Progress"), &client,
+                SLOT(onProgress(qulonglong, qulonglong, int, QString)));
+    bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &client,
+                SLOT(onConsent(QString, QString)));
     bus.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), &client, SLOT(onFinished(QString)));
     QTimer::singleShot(600000, [&client] {
         client.failure = QStringLiteral("no result within 10 minutes");
@@ -128,8 +133,8 @@ int progressLatency(const QString &conduitd, const QString &config, const QStrin
 
     // One line per Progress signal sent, in order; the bus keeps one
     // sender's order, so the i-th line is the i-th arrival.
-    static const QRegularExpression line(QStringLiteral(
-        "progress seq=(\\d+) done=(\\d+) first_change_ns=(\\d+) last_change_ns=(\\d+) sent_ns=(\\d+)"));
+    static const QRegularExpression line(
+        QStringLiteral("progress seq=(\\d+) done=(\\d+) first_change_ns=(\\d+) last_change_ns=(\\d+) sent_ns=(\\d+)"));
     std::vector<double> carried, first, delivery;
     size_t lines = 0, mismatched = 0;
     auto it = line.globalMatch(QString::fromUtf8(host.readAllStandardError()));
@@ -142,7 +147,8 @@ int progressLatency(const QString &conduitd, const QString &config, const QStrin
         first.push_back(double(a.ns - m.captured(3).toLongLong()) / 1e6);
         delivery.push_back(double(a.ns - m.captured(5).toLongLong()) / 1e6);
     }
-    std::printf("latency runs=%d signals_received=%zu matched=%zu mismatched=%zu\n", runs, client.arrivals.size(), lines, mismatched);
+    std::printf("latency runs=%d signals_received=%zu matched=%zu mismatched=%zu\n", runs, client.arrivals.size(),
+                lines, mismatched);
     if (lines != client.arrivals.size() || mismatched || lines == 0) {
         std::fprintf(stderr, "bench_api latency: host log and signals do not match (enable conduit.api.timing?)\n");
         return 1;

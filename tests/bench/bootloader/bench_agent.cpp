@@ -73,8 +73,8 @@ struct Simulator {
         EcusimPorts ports;
         const QString why = startEcusim(process,
                                         {QStringLiteral("--config"), config, QStringLiteral("--state-dir"),
-                                         dir.filePath(QStringLiteral("flash")), QStringLiteral("--port"), QStringLiteral("0"),
-                                         QStringLiteral("--udp-port"), QStringLiteral("0")},
+                                         dir.filePath(QStringLiteral("flash")), QStringLiteral("--port"),
+                                         QStringLiteral("0"), QStringLiteral("--udp-port"), QStringLiteral("0")},
                                         ports, 60000); // the first start writes the flash files whole
         port = ports.tcp;
         return why;
@@ -87,7 +87,8 @@ struct Simulator {
 
 struct Agent : RunnerFixture {
     QString startFailure;
-    Agent(quint16 port, qsizetype imageSize, const QString &stateDir) : RunnerFixture(QStringLiteral(BOOTLOADER_AGENT_PATH)) {
+    Agent(quint16 port, qsizetype imageSize, const QString &stateDir)
+        : RunnerFixture(QStringLiteral(BOOTLOADER_AGENT_PATH)) {
         AgentManifest m;
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
@@ -157,7 +158,8 @@ QString runOnce(const QByteArray &image, Figures &out) {
         floor.move(size_t(image.size()), r);
         out.floorRate = double(image.size()) / (1 << 20) / r.seconds;
     }
-    const double bench0 = selfCpu(), runner0 = processCpu(agent.runner->pid()), sim0 = processCpu(sim.process.processId());
+    const double bench0 = selfCpu(), runner0 = processCpu(agent.runner->pid()),
+                 sim0 = processCpu(sim.process.processId());
     QElapsedTimer total;
     total.start();
     for (Op op : {Op::Transfer, Op::PrepareInstall, Op::Install, Op::PostInstall, Op::Activate}) {
@@ -220,8 +222,8 @@ int main(int argc, char **argv) {
                     bench.back(), runner.back(), sim.back());
     }
     auto range = [](const char *what, const std::vector<double> &v, const char *unit) {
-        std::printf("  %s: %.2f%s%s (%.2f-%.2f)\n", what, median(v), *unit ? " " : "", unit, *std::min_element(v.begin(), v.end()),
-                    *std::max_element(v.begin(), v.end()));
+        std::printf("  %s: %.2f%s%s (%.2f-%.2f)\n", what, median(v), *unit ? " " : "", unit,
+                    *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
     };
     std::printf("%d MiB raw image, %d runs, medians (range):\n", mib, runs);
     range("whole sequence", seconds, "s");
@@ -234,9 +236,10 @@ int main(int argc, char **argv) {
     range("CPU host side (this process)", bench, "ms/MiB");
     range("CPU runner (agent)", runner, "ms/MiB");
     range("CPU conduit-ecusim", sim, "ms/MiB");
-    std::printf("summary mib=%d runs=%d seconds=%.2f mib_per_s=%.1f install_mib_per_s=%.1f block_mib_per_s=%.1f floor_mib_per_s=%.1f block_ratio=%.2f install_ratio=%.2f host_cpu_ms_per_mib=%.1f "
+    std::printf("summary mib=%d runs=%d seconds=%.2f mib_per_s=%.1f install_mib_per_s=%.1f block_mib_per_s=%.1f "
+                "floor_mib_per_s=%.1f block_ratio=%.2f install_ratio=%.2f host_cpu_ms_per_mib=%.1f "
                 "runner_cpu_ms_per_mib=%.1f sim_cpu_ms_per_mib=%.1f\n",
-                mib, runs, median(seconds), median(rate), median(installRate), median(blockRate), median(floorRate), median(blockRatio), median(installRatio), median(bench), median(runner),
-                median(sim));
+                mib, runs, median(seconds), median(rate), median(installRate), median(blockRate), median(floorRate),
+                median(blockRatio), median(installRatio), median(bench), median(runner), median(sim));
     return 0;
 }

@@ -67,9 +67,10 @@ void entity(int listener, bool coalesce) {
                                 : std::nullopt) {
             Bytes ack = encode(Version::Iso2012, PayloadType::DiagnosticAck,
                                encodeDiagnosticAck({d->target, d->source, 0x00, {}}));
-            const Bytes reply{static_cast<uint8_t>(d->userData[0] + 0x40), d->userData.size() > 1 ? d->userData[1] : uint8_t(0)};
-            const Bytes response =
-                encode(Version::Iso2012, PayloadType::DiagnosticMessage, encodeDiagnostic({d->target, d->source, reply}));
+            const Bytes reply{static_cast<uint8_t>(d->userData[0] + 0x40),
+                              d->userData.size() > 1 ? d->userData[1] : uint8_t(0)};
+            const Bytes response = encode(Version::Iso2012, PayloadType::DiagnosticMessage,
+                                          encodeDiagnostic({d->target, d->source, reply}));
             if (coalesce) { // ACK and response in one segment
                 ack.insert(ack.end(), response.begin(), response.end());
                 writeAll(c, ack);
@@ -184,7 +185,7 @@ int main(int argc, char **argv) {
     std::printf("  doip/floor: %.2f (%.2f-%.2f)\n", median(ratio), lowest(ratio), highest(ratio));
     std::printf("summary entity=%s mib=%zu block=%zu runs=%d floor_mib_per_s=%.1f doip_mib_per_s=%.1f ratio=%.2f "
                 "ratio_min=%.2f ratio_max=%.2f floor_cpu_ms_per_mib=%.1f doip_cpu_ms_per_mib=%.1f\n",
-                coalesce ? "coalesced" : "separate", mib, block, runs, median(floorRate), median(doipRate), median(ratio),
-                lowest(ratio), highest(ratio), median(floorCpu), median(doipCpu));
+                coalesce ? "coalesced" : "separate", mib, block, runs, median(floorRate), median(doipRate),
+                median(ratio), lowest(ratio), highest(ratio), median(floorCpu), median(doipCpu));
     return 0;
 }

@@ -98,7 +98,8 @@ public:
         sa.sin_family = AF_INET;
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         sa.sin_port = htons(port);
-        if (::connect(fd_, reinterpret_cast<sockaddr *>(&sa), sizeof sa) < 0) throw std::runtime_error("floor: connect");
+        if (::connect(fd_, reinterpret_cast<sockaddr *>(&sa), sizeof sa) < 0)
+            throw std::runtime_error("floor: connect");
     }
     ~FloorPath() {
         ::close(fd_);

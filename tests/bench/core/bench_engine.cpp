@@ -49,7 +49,8 @@ int main(int argc, char **argv) {
         QElapsedTimer t;
         QObject::connect(&engine, &CampaignEngine::finished, [&](const CampaignEngine::Result &r) {
             total.push_back(t.nsecsElapsed() / 1e6);
-            if (r.outcome != Outcome::Success) std::fprintf(stderr, "campaign failed: %s\n", qPrintable(r.failure.reason));
+            if (r.outcome != Outcome::Success)
+                std::fprintf(stderr, "campaign failed: %s\n", qPrintable(r.failure.reason));
             QCoreApplication::exit(0);
         });
         t.start();
@@ -68,6 +69,7 @@ int main(int argc, char **argv) {
     const double med = total[total.size() / 2], fs = fsyncMs[fsyncMs.size() / 2];
     std::printf("devices=%d runs=%d median_total_ms=%.2f median_fsync_ms=%.2f median_engine_ms_excluding_fsync=%.2f "
                 "journal_bytes=%llu fsyncs=%llu\n",
-                devices, runs, med, fs, med - fs, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(fsyncs));
+                devices, runs, med, fs, med - fs, static_cast<unsigned long long>(bytes),
+                static_cast<unsigned long long>(fsyncs));
     return 0;
 }

@@ -36,10 +36,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     const QString image = QString::fromLocal8Bit(argv[2]), dir = QString::fromLocal8Bit(argv[4]);
-    const QString config = QStringLiteral("{\"devices\":[{\"id\":\"dev\",\"hardware_id\":\"bench\",\"slots\":{"
-                                          "\"A\":{\"path\":\"%1/a.img\",\"version\":\"1\"},\"B\":{\"path\":\"%1/b.img\"}},"
-                                          "\"boot\":{\"backend\":\"file\",\"path\":\"%1/bootenv\"},\"verify\":\"%2\"}]}")
-                               .arg(dir, qEnvironmentVariable("FLASH_VERIFY", QStringLiteral("after")));
+    const QString config =
+        QStringLiteral("{\"devices\":[{\"id\":\"dev\",\"hardware_id\":\"bench\",\"slots\":{"
+                       "\"A\":{\"path\":\"%1/a.img\",\"version\":\"1\"},\"B\":{\"path\":\"%1/b.img\"}},"
+                       "\"boot\":{\"backend\":\"file\",\"path\":\"%1/bootenv\"},\"verify\":\"%2\"}]}")
+            .arg(dir, qEnvironmentVariable("FLASH_VERIFY", QStringLiteral("after")));
     AgentManifest m;
     m.library = QStringLiteral(FLASH_AGENT_PATH);
     RunnerLimits limits;

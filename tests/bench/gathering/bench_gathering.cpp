@@ -14,8 +14,8 @@
 #include <QTemporaryDir>
 
 #include <cstdio>
-#include <memory>
 #include <ctime>
+#include <memory>
 #include <sys/resource.h>
 
 using namespace conduit::gathering;
@@ -59,7 +59,8 @@ bool ingest(const QString &dir, int batch, int samples) {
         b.add({quint32(i % 50), 1'700'000'000'000'000 + i * 100ll, double(i) * 0.5});
         if (b.size() == batch) {
             qint64 id = 0;
-            if (!store.put(batchItem(b.take()), &id, &f)) return std::fprintf(stderr, "%s\n", qPrintable(f.message)), false;
+            if (!store.put(batchItem(b.take()), &id, &f))
+                return std::fprintf(stderr, "%s\n", qPrintable(f.message)), false;
         }
     }
     const double s = double(t.nsecsElapsed()) / 1e9;
@@ -67,7 +68,8 @@ bool ingest(const QString &dir, int batch, int samples) {
                 samples, s, samples / s, samples / batch / s, 100 * (cpuSeconds() - cpu0) / s);
     Usage u;
     if (!store.usage(&u, &f)) return false;
-    std::printf("  payload %lld bytes in %lld items, database files %lld bytes\n", u.bytes, u.items, u.databaseFileBytes);
+    std::printf("  payload %lld bytes in %lld items, database files %lld bytes\n", u.bytes, u.items,
+                u.databaseFileBytes);
     return true;
 }
 
@@ -145,7 +147,8 @@ int main(int argc, char **argv) {
     const int seconds = argc > 2 ? atoi(argv[2]) : 10;
     const int mib = argc > 3 ? atoi(argv[3]) : 1024;
     for (int batch : {100, 1000, 5000})
-        if (!ingest(base + QStringLiteral("/ingest-%1").arg(batch), batch, batch == 100 ? 100'000 : 1'000'000)) return 1;
+        if (!ingest(base + QStringLiteral("/ingest-%1").arg(batch), batch, batch == 100 ? 100'000 : 1'000'000))
+            return 1;
     if (!paced(base + QStringLiteral("/paced"), seconds)) return 1;
     if (mib > 0 && !waiting(base + QStringLiteral("/waiting"), mib)) return 1;
     return 0;

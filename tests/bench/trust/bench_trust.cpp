@@ -30,30 +30,25 @@ namespace {
 
 const QDateTime kNow(QDate(2030, 1, 1), QTime(12, 0), QTimeZone::utc());
 
-qint64 peakRssKiB()
-{
+qint64 peakRssKiB() {
     QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
+    if (!status.open(QIODevice::ReadOnly)) return -1;
     for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
+        if (line.startsWith("VmHWM:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
     }
     return -1;
 }
 
-void printStats(const char *what, std::vector<double> ms)
-{
+void printStats(const char *what, std::vector<double> ms) {
     std::sort(ms.begin(), ms.end());
     const auto at = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size())))]; };
-    std::printf("%s: runs %zu, median %.2f ms, p90 %.2f ms, min %.2f ms, max %.2f ms\n", what, ms.size(), at(0.5), at(0.9),
-                ms.front(), ms.back());
+    std::printf("%s: runs %zu, median %.2f ms, p90 %.2f ms, min %.2f ms, max %.2f ms\n", what, ms.size(), at(0.5),
+                at(0.9), ms.front(), ms.back());
 }
 
 JsonValue obj(JsonValue::Object o) { return JsonValue(std::move(o)); }
 
-int benchVehicle(int runs)
-{
+int benchVehicle(int runs) {
     constexpr int kEcus = 50;
     RepositoryBuilder director(QStringLiteral("bench-director"), kNow);
     RepositoryBuilder image(QStringLiteral("bench-image"), kNow);
@@ -69,18 +64,22 @@ int benchVehicle(int runs)
         const QString serial = QStringLiteral("ECU-%1").arg(i, 3, 10, QLatin1Char('0'));
         const QString hw = QStringLiteral("hw-%1").arg(i % 7);
         // Half the images are delegated, half are in top-level targets.
-        const QString name = (i % 2 ? QStringLiteral("powertrain/") : QStringLiteral("body/")) + serial.toLower() + QStringLiteral(".bin");
+        const QString name = (i % 2 ? QStringLiteral("powertrain/") : QStringLiteral("body/")) + serial.toLower() +
+                             QStringLiteral(".bin");
         const QByteArray content = QByteArray(64 + i, char('a' + i % 26));
         images[name] = content;
         vehicle.ecus.push_back(Ecu{serial, hw});
-        const JsonValue imageCustom = obj({{"hardware_ids", JsonValue::array({hw})}, {"release_counter", JsonValue(i + 1)},
+        const JsonValue imageCustom = obj({{"hardware_ids", JsonValue::array({hw})},
+                                           {"release_counter", JsonValue(i + 1)},
                                            {"conduit", obj({{"phase", JsonValue(i % 3)}})}});
         if (i % 2)
             delegation.targets[name] = targetEntry(content, imageCustom);
         else
             image.addTarget(name, content, imageCustom);
-        director.addTarget(name, content, obj({{"ecu_identifiers", obj({{serial.toStdString(), obj({{"hardware_id", JsonValue(hw)}})}})},
-                                                {"release_counter", JsonValue(i + 1)}}));
+        director.addTarget(
+            name, content,
+            obj({{"ecu_identifiers", obj({{serial.toStdString(), obj({{"hardware_id", JsonValue(hw)}})}})},
+                 {"release_counter", JsonValue(i + 1)}}));
     }
     image.delegations.push_back(delegation);
     MemorySource directorSource, imageSource;
@@ -99,8 +98,7 @@ int benchVehicle(int runs)
         (void)writer.addMetadata(QStringLiteral("director"), name, *directorSource.file(name));
     for (const QString &name : imageSource.names())
         (void)writer.addMetadata(QStringLiteral("image"), name, *imageSource.file(name));
-    for (const auto &[name, bytes] : images)
-        (void)writer.addTargetBytes(name, bytes);
+    for (const auto &[name, bytes] : images) (void)writer.addTargetBytes(name, bytes);
     const QString bundlePath = dir.filePath(QStringLiteral("vehicle.bundle"));
     if (auto written = writer.write(bundlePath, kNow); !written) {
         std::fprintf(stderr, "bundle: %s\n", qPrintable(written.error().message));
@@ -115,29 +113,26 @@ int benchVehicle(int runs)
         auto update = verifyUptane(*trusted, directorSource, imageSource, vehicle, kNow);
         memoryMs.push_back(double(timer.nsecsElapsed()) / 1e6);
         if (!update || update->targets.size() != size_t(kEcus)) {
-            std::fprintf(stderr, "verification failed: %s\n", update ? "wrong target count" : qPrintable(update.error().message));
+            std::fprintf(stderr, "verification failed: %s\n",
+                         update ? "wrong target count" : qPrintable(update.error().message));
             return 1;
         }
 
         timer.start();
         auto bundle = BundleReader::open(bundlePath);
-        if (!bundle)
-            return 1;
+        if (!bundle) return 1;
         auto d = bundle->metadataSource(QStringLiteral("director"));
         auto i = bundle->metadataSource(QStringLiteral("image"));
         auto fromBundle = verifyUptane(*trusted, *d, *i, vehicle, kNow);
-        if (!fromBundle)
-            return 1;
+        if (!fromBundle) return 1;
         for (const VerifiedTarget &target : fromBundle->targets) {
-            if (!verifyBundledTarget(*bundle, target))
-                return 1;
+            if (!verifyBundledTarget(*bundle, target)) return 1;
         }
         bundleMs.push_back(double(timer.nsecsElapsed()) / 1e6);
     }
     const auto totalBytes = [](const MemorySource &source) {
         qint64 total = 0;
-        for (const QString &name : source.names())
-            total += source.file(name)->size();
+        for (const QString &name : source.names()) total += source.file(name)->size();
         return total;
     };
     std::printf("vehicle: %d ECUs, metadata: director %lld bytes, image %lld bytes (one delegated role)\n", kEcus,
@@ -148,31 +143,25 @@ int benchVehicle(int runs)
     return 0;
 }
 
-double imageVerifierSeconds(const QString &path, const QString &sha256, qint64 length)
-{
+double imageVerifierSeconds(const QString &path, const QString &sha256, qint64 length) {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
+    if (!file.open(QIODevice::ReadOnly)) return -1;
     ImageVerifier verifier(QStringLiteral("bench"), length, {{QStringLiteral("sha256"), sha256}});
     QByteArray chunk(1 << 20, Qt::Uninitialized);
     QElapsedTimer timer;
     timer.start();
     for (qint64 n; (n = file.read(chunk.data(), chunk.size())) > 0;) {
-        if (!verifier.addData(QByteArrayView(chunk.constData(), n)))
-            return -1;
+        if (!verifier.addData(QByteArrayView(chunk.constData(), n))) return -1;
     }
-    if (!verifier.finish())
-        return -1;
+    if (!verifier.finish()) return -1;
     return double(timer.nsecsElapsed()) / 1e9;
 }
 
 // The same reads hashed in-process with OpenSSL 3 EVP: tells a slow hash
 // core apart from I/O or process overhead.
-double evpSeconds(const QString &path, const QString &sha256)
-{
+double evpSeconds(const QString &path, const QString &sha256) {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
+    if (!file.open(QIODevice::ReadOnly)) return -1;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
     QByteArray chunk(1 << 20, Qt::Uninitialized);
@@ -185,11 +174,12 @@ double evpSeconds(const QString &path, const QString &sha256)
     EVP_DigestFinal_ex(ctx, digest, &size);
     EVP_MD_CTX_free(ctx);
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(digest), int(size)).toHex()) == sha256 ? seconds : -1;
+    return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(digest), int(size)).toHex()) == sha256
+               ? seconds
+               : -1;
 }
 
-int benchHash(const QString &path, int runs)
-{
+int benchHash(const QString &path, int runs) {
     // The expected hash comes from openssl, so a wrong ImageVerifier fails here.
     QProcess openssl;
     QElapsedTimer timer;
@@ -200,7 +190,8 @@ int benchHash(const QString &path, int runs)
     double best = 1e9;
     for (int run = 1; run <= runs; ++run) {
         timer.start();
-        openssl.start(QStringLiteral("openssl"), {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-r"), path});
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-r"), path});
         if (!openssl.waitForFinished(600000) || openssl.exitCode() != 0) {
             std::fprintf(stderr, "openssl failed\n");
             return 1;
@@ -218,15 +209,14 @@ int benchHash(const QString &path, int runs)
         std::printf("%d\t%.3f\t%.3f\t%.3f\t%.3f\n", run, opensslSeconds, ours, opensslSeconds / ours, evp);
     }
     std::sort(ratios.begin(), ratios.end());
-    std::printf("median ratio %.3f (goal >= 0.95); ImageVerifier %.0f MB/s in its best run\n", ratios[ratios.size() / 2],
-                double(length) / best / 1e6);
+    std::printf("median ratio %.3f (goal >= 0.95); ImageVerifier %.0f MB/s in its best run\n",
+                ratios[ratios.size() / 2], double(length) / best / 1e6);
     return 0;
 }
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("conduit.*.debug=false\nconduit.*.info=false"));
     const QStringList args = app.arguments();

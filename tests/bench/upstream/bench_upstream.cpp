@@ -38,7 +38,8 @@ int main(int argc, char **argv) {
     QTemporaryDir state;
     const QString slotDir = a.size() > 5 ? a[5] : state.path();
     agents::AgentManifest m;
-    m.library = QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/") + (flash ? QStringLiteral("flash.so") : QStringLiteral("example-sink.so"));
+    m.library = QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/") +
+                (flash ? QStringLiteral("flash.so") : QStringLiteral("example-sink.so"));
     agents::RunnerLimits limits;
     QString config = QStringLiteral("{}");
     if (flash) {
@@ -47,7 +48,10 @@ int main(int argc, char **argv) {
         af.open(QIODevice::WriteOnly);
         af.write(QByteArray(1 << 20, 'a'));
         af.close();
-        config = QStringLiteral(R"({"devices":[{"id":"hu-1","hardware_id":"hu","slots":{"A":{"path":"%1/a.img","version":"1"},"B":{"path":"%1/b.img"}},"boot":{"backend":"file","path":"%1/bootenv"}}]})").arg(slotDir);
+        config =
+            QStringLiteral(
+                R"({"devices":[{"id":"hu-1","hardware_id":"hu","slots":{"A":{"path":"%1/a.img","version":"1"},"B":{"path":"%1/b.img"}},"boot":{"backend":"file","path":"%1/bootenv"}}]})")
+                .arg(slotDir);
     }
     agents::RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
     agents::AgentProxy runner(m, spec, limits, config, state.path());
@@ -68,7 +72,8 @@ int main(int argc, char **argv) {
             rusage ru{};
             getrusage(RUSAGE_SELF, &ru);
             if (!ok) std::fprintf(stderr, "download failed: %s\n", qPrintable(error));
-            std::printf("agent=none bytes=%lld seconds=%.3f host_peak_rss_kib=%ld\n", static_cast<long long>(length), t.nsecsElapsed() / 1e9, ru.ru_maxrss);
+            std::printf("agent=none bytes=%lld seconds=%.3f host_peak_rss_kib=%ld\n", static_cast<long long>(length),
+                        t.nsecsElapsed() / 1e9, ru.ru_maxrss);
             QCoreApplication::exit(ok ? 0 : 1);
         });
         t.start();
@@ -83,8 +88,9 @@ int main(int argc, char **argv) {
         u.sha256 = sha;
         t.start();
         download.start();
-        stream = std::make_unique<upstream::VerifiedStream>(std::make_unique<transfer::StagedReader>(&download),
-                                                            trust::ImageVerifier(QStringLiteral("artifact"), length, {{QStringLiteral("sha256"), sha}}));
+        stream = std::make_unique<upstream::VerifiedStream>(
+            std::make_unique<transfer::StagedReader>(&download),
+            trust::ImageVerifier(QStringLiteral("artifact"), length, {{QStringLiteral("sha256"), sha}}));
         auto *c = runner.call(ipc::Op::Transfer, u, stream.get());
         QObject::connect(c, &agents::AgentCall::finished, [&](const agents::CallResult &r) {
             const double s = t.nsecsElapsed() / 1e9;
@@ -95,8 +101,9 @@ int main(int argc, char **argv) {
             }
             rusage ru{};
             getrusage(RUSAGE_SELF, &ru);
-            std::printf("agent=%s bytes=%lld seconds=%.3f host_peak_rss_kib=%ld runner_peak_rss_kib=%llu\n", flash ? "flash" : "sink",
-                        static_cast<long long>(length), s, ru.ru_maxrss, static_cast<unsigned long long>(runner.peakRss() >> 10));
+            std::printf("agent=%s bytes=%lld seconds=%.3f host_peak_rss_kib=%ld runner_peak_rss_kib=%llu\n",
+                        flash ? "flash" : "sink", static_cast<long long>(length), s, ru.ru_maxrss,
+                        static_cast<unsigned long long>(runner.peakRss() >> 10));
             rc = 0;
             QCoreApplication::exit(0);
         });

@@ -33,9 +33,7 @@ private:
     QByteArray buffer_;
 };
 
-inline QString testAgent(const QString &name) {
-    return QStringLiteral(CONDUIT_TEST_AGENT_DIR "/") + name;
-}
+inline QString testAgent(const QString &name) { return QStringLiteral(CONDUIT_TEST_AGENT_DIR "/") + name; }
 
 // Writes <dir>/<id>.json: a manifest for agent `id` in `library`, with one
 // device type.
@@ -43,7 +41,8 @@ inline void writeManifest(const QTemporaryDir &dir, const QString &id, const QSt
     QFile f(dir.filePath(id + QLatin1String(".json")));
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QStringLiteral(R"({"id":"%1","version":"1.0.0","abi":"1.0","device_types":["%3"],"library":"%2"})")
-                .arg(id, library, type).toUtf8());
+                .arg(id, library, type)
+                .toUtf8());
 }
 
 struct RunnerFixture {
@@ -63,7 +62,8 @@ struct RunnerFixture {
         QSignalSpy ready(runner.get(), &conduit::agents::AgentProxy::ready);
         QSignalSpy failed(runner.get(), &conduit::agents::AgentProxy::failed);
         runner->start();
-        if (ready.isEmpty() && failed.isEmpty()) (void)QTest::qWaitFor([&] { return !ready.isEmpty() || !failed.isEmpty(); }, 20000);
+        if (ready.isEmpty() && failed.isEmpty())
+            (void)QTest::qWaitFor([&] { return !ready.isEmpty() || !failed.isEmpty(); }, 20000);
         if (!failed.isEmpty()) return failed.first().first().toString();
         return ready.isEmpty() ? QStringLiteral("neither ready nor failed") : QString();
     }
@@ -79,8 +79,7 @@ struct RunnerFixture {
         auto *c = runner->call(op, u, payload, name);
         QSignalSpy done(c, &conduit::agents::AgentCall::finished);
         done.wait(30000);
-        return done.isEmpty() ? noResult()
-                              : done.first().first().value<conduit::agents::CallResult>();
+        return done.isEmpty() ? noResult() : done.first().first().value<conduit::agents::CallResult>();
     }
 };
 

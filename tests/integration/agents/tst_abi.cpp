@@ -77,7 +77,8 @@ private slots:
         QCOMPARE(f.start(), QString());
         CallResult r = f.call(Op::Inventory);
         QVERIFY(r.ok());
-        QVERIFY2(r.devices[0].previousVersion.contains(QLatin1String("unknown-ext=null")), qPrintable(r.devices[0].previousVersion));
+        QVERIFY2(r.devices[0].previousVersion.contains(QLatin1String("unknown-ext=null")),
+                 qPrintable(r.devices[0].previousVersion));
     }
     void unknownAgentExtensionIsNull() {
         RunnerFixture f(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-sink.so"));
@@ -97,7 +98,8 @@ private slots:
         QCOMPARE(f.runner->info().negotiatedMinor, 0);
         CallResult r = f.call(Op::Inventory);
         QVERIFY(r.ok());
-        QVERIFY2(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.0")), qPrintable(r.devices[0].previousVersion));
+        QVERIFY2(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.0")),
+                 qPrintable(r.devices[0].previousVersion));
     }
     void olderMinorPluginInNewerHost() {
         // A host offering 1.3 with a plugin built for 1.0: both use 1.0.
@@ -113,16 +115,22 @@ private slots:
         QCOMPARE(f.start(), QString());
         QCOMPARE(f.runner->info().negotiatedMinor, 3);
         CallResult r = f.call(Op::Inventory);
-        QVERIFY2(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.3")), qPrintable(r.devices[0].previousVersion));
+        QVERIFY2(r.devices[0].previousVersion.startsWith(QLatin1String("negotiated=1.3")),
+                 qPrintable(r.devices[0].previousVersion));
     }
     void loadFailures_data() {
         QTest::addColumn<QString>("library");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("major mismatch") << "test-abi-major2.so" << "ABI major mismatch: plugin built for 2.0, host speaks 1.x";
-        QTest::newRow("struct too small") << "test-abi-small.so" << "entry table too small: 8 bytes";
-        QTest::newRow("missing entry") << "test-abi-noentry.so" << "missing entry symbol conduit_agent_entry";
-        QTest::newRow("not a shared object") << "not-a-plugin.so" << "not a loadable shared object";
-        QTest::newRow("missing file") << "no-such-plugin.so" << "not a loadable shared object";
+        QTest::newRow("major mismatch") << "test-abi-major2.so"
+                                        << "ABI major mismatch: plugin built for 2.0, host speaks 1.x";
+        QTest::newRow("struct too small") << "test-abi-small.so"
+                                          << "entry table too small: 8 bytes";
+        QTest::newRow("missing entry") << "test-abi-noentry.so"
+                                       << "missing entry symbol conduit_agent_entry";
+        QTest::newRow("not a shared object") << "not-a-plugin.so"
+                                             << "not a loadable shared object";
+        QTest::newRow("missing file") << "no-such-plugin.so"
+                                      << "not a loadable shared object";
     }
     void loadFailures() {
         QFETCH(QString, library);
@@ -156,7 +164,8 @@ private slots:
         QVERIFY(r.message.contains(QLatin1String("install not offered")));
     }
     void inProcessModeServesCalls() {
-        RunnerFixture f(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), {}, QStringLiteral(CONDUIT_RUNNER_PATH), true);
+        RunnerFixture f(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), {},
+                        QStringLiteral(CONDUIT_RUNNER_PATH), true);
         QCOMPARE(f.start(), QString());
         CallResult r = f.call(Op::Inventory);
         QVERIFY(r.ok());

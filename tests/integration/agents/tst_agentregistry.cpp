@@ -27,9 +27,12 @@ class TestAgentRegistry : public QObject {
 private slots:
     void initTestCase() {
         qRegisterMetaType<CallResult>();
-        writeManifest(manifests_, QStringLiteral("io.conduit.example.ecu"), QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), QStringLiteral("example-ecu"));
-        writeManifest(manifests_, QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")), QStringLiteral("fault-test"));
-        writeManifest(manifests_, QStringLiteral("io.conduit.test.abi"), testAgent(QStringLiteral("test-abi-major2.so")), QStringLiteral("abi-test"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.example.ecu"),
+                      QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), QStringLiteral("example-ecu"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")),
+                      QStringLiteral("fault-test"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.test.abi"),
+                      testAgent(QStringLiteral("test-abi-major2.so")), QStringLiteral("abi-test"));
     }
 
     void crashedAgentRestartsOthersUnaffected() {
@@ -86,11 +89,13 @@ private slots:
         QElapsedTimer t;
         t.start();
         // 50, 100, 200 ms (±20%) between the first four failures of the fault agent.
-        QVERIFY(QTest::qWaitFor([&] {
-            int n = 0;
-            for (const auto &f : failures) n += f[0].toString() == QLatin1String("io.conduit.test.fault");
-            return n >= 4;
-        }, 15000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                int n = 0;
+                for (const auto &f : failures) n += f[0].toString() == QLatin1String("io.conduit.test.fault");
+                return n >= 4;
+            },
+            15000));
         QVERIFY2(t.elapsed() >= 280, qPrintable(QString::number(t.elapsed())));
         QVERIFY(reg.restarts(QStringLiteral("io.conduit.test.fault")) >= 3);
         qunsetenv("CONDUIT_TEST_FAULT");

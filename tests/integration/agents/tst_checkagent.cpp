@@ -1,10 +1,10 @@
 // `conduitd --check-agent`: the vendor's validation tool, run as a real
 // process, exactly as a vendor or CI would.
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QJsonArray>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -32,8 +32,10 @@ private slots:
     void passingAgentPrintsJsonReport_data() {
         QTest::addColumn<QString>("manifest");
         QTest::addColumn<QString>("agentId");
-        QTest::newRow("example") << QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json") << "io.conduit.example.ecu";
-        QTest::newRow("built against ABI 1.0") << QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-abi10.json") << "io.conduit.test.abi10";
+        QTest::newRow("example") << QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json")
+                                 << "io.conduit.example.ecu";
+        QTest::newRow("built against ABI 1.0")
+            << QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-abi10.json") << "io.conduit.test.abi10";
     }
     void passingAgentPrintsJsonReport() {
         QFETCH(QString, manifest);
@@ -53,14 +55,17 @@ private slots:
         QTest::addColumn<QByteArray>("env");
         QTest::addColumn<QString>("reason");
         const QString dir = QStringLiteral(CONDUIT_TEST_AGENT_DIR "/");
-        QTest::newRow("not a shared object") << dir + "not-a-plugin.so" << QByteArray() << "not a loadable shared object";
+        QTest::newRow("not a shared object")
+            << dir + "not-a-plugin.so" << QByteArray() << "not a loadable shared object";
         QTest::newRow("missing entry") << dir + "test-abi-noentry.so" << QByteArray() << "missing entry symbol";
         QTest::newRow("major mismatch") << dir + "test-abi-major2.so" << QByteArray() << "ABI major mismatch";
         QTest::newRow("struct too small") << dir + "test-abi-small.so" << QByteArray() << "entry table too small";
-        QTest::newRow("crash during init") << dir + "test-fault.so" << QByteArray("crash@init") << "crashed during init";
+        QTest::newRow("crash during init")
+            << dir + "test-fault.so" << QByteArray("crash@init") << "crashed during init";
         QTest::newRow("hang during init") << dir + "test-fault.so" << QByteArray("hang@init") << "hung during init";
-        QTest::newRow("update_state outside the ABI") << dir + "test-fault.so" << QByteArray("badstate@inventory")
-                                                     << "device fault-1 refused: update_state \"Activated\" is not one of idle, staged, activated, rolled-back";
+        QTest::newRow("update_state outside the ABI")
+            << dir + "test-fault.so" << QByteArray("badstate@inventory")
+            << "device fault-1 refused: update_state \"Activated\" is not one of idle, staged, activated, rolled-back";
         QTest::newRow("no such file") << dir + "nothing.so" << QByteArray() << "no such file";
     }
     void failures() {
@@ -98,20 +103,26 @@ private slots:
         const QString manifest = dir.filePath(QStringLiteral("fault.json"));
         QFile f(manifest);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QStringLiteral(R"({"id": "io.conduit.test.fault", "version": "9.9.9", "abi": "1.0", "device_types": ["other"], "library": "%1"})")
-                    .arg(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.so")).toUtf8());
+        f.write(
+            QStringLiteral(
+                R"({"id": "io.conduit.test.fault", "version": "9.9.9", "abi": "1.0", "device_types": ["other"], "library": "%1"})")
+                .arg(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.so"))
+                .toUtf8());
         f.close();
         Run r = check(manifest);
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.err.contains("WARNING: manifest says version 9.9.9, the library 1.0.0"), r.err.constData());
-        QVERIFY2(r.err.contains("WARNING: manifest declares device types [other], the library [fault-test]"), r.err.constData());
-        QVERIFY2(r.err.contains("WARNING: device fault-1 has type fault-test, which the agent does not declare"), r.err.constData());
+        QVERIFY2(r.err.contains("WARNING: manifest declares device types [other], the library [fault-test]"),
+                 r.err.constData());
+        QVERIFY2(r.err.contains("WARNING: device fault-1 has type fault-test, which the agent does not declare"),
+                 r.err.constData());
         QCOMPARE(QJsonDocument::fromJson(r.out).object().value("warnings").toArray().size(), 3);
     }
     // --state-dir is honoured: the agent's state lands there.
     void stateDirIsHonoured() {
         QTemporaryDir dir;
-        Run r = check(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json"), {QStringLiteral("--state-dir"), dir.path()});
+        Run r = check(QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.json"),
+                      {QStringLiteral("--state-dir"), dir.path()});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(QFileInfo(dir.filePath(QStringLiteral("agents/io.conduit.example.ecu"))).isDir(), r.err.constData());
     }
@@ -126,7 +137,8 @@ private slots:
     }
     void lifecyclePasses() {
         QFETCH(QString, manifest);
-        Run r = check(manifest, {QStringLiteral("--lifecycle"), QStringLiteral("--payload-size"), QStringLiteral("3000001")});
+        Run r = check(manifest,
+                      {QStringLiteral("--lifecycle"), QStringLiteral("--payload-size"), QStringLiteral("3000001")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value("result").toString(), QStringLiteral("ok"));
@@ -159,13 +171,27 @@ private slots:
         QTest::addColumn<QString>("step");
         QTest::addColumn<QString>("rule");
         QTest::addColumn<QString>("result");
-        QTest::newRow("active before activate") << QByteArray("early@transfer") << "transfer (update 1)" << "nothing-active-before-activate" << "CONDUIT_OK";
-        QTest::newRow("old version after activate") << QByteArray("stale@activate") << "activate (update 1)" << "version-after-activate" << "CONDUIT_OK";
-        QTest::newRow("not activated after activate") << QByteArray("noswitch@activate") << "activate (update 1)" << "activated-after-activate" << "CONDUIT_OK";
-        QTest::newRow("not idle after commit") << QByteArray("stuck@commit") << "commit (update 1)" << "idle-after-commit" << "CONDUIT_OK";
-        QTest::newRow("new version after rollback") << QByteArray("stuck@rollback") << "rollback (update 2)" << "previous-after-rollback" << "CONDUIT_OK";
-        QTest::newRow("step fails") << QByteArray("throw@install") << "install (update 1)" << "step-succeeds" << "CONDUIT_E_FAILED";
-        QTest::newRow("runner crashes") << QByteArray("crash@commit") << "commit (update 1)" << "step-succeeds" << "runner-failed";
+        QTest::newRow("active before activate") << QByteArray("early@transfer") << "transfer (update 1)"
+                                                << "nothing-active-before-activate"
+                                                << "CONDUIT_OK";
+        QTest::newRow("old version after activate") << QByteArray("stale@activate") << "activate (update 1)"
+                                                    << "version-after-activate"
+                                                    << "CONDUIT_OK";
+        QTest::newRow("not activated after activate") << QByteArray("noswitch@activate") << "activate (update 1)"
+                                                      << "activated-after-activate"
+                                                      << "CONDUIT_OK";
+        QTest::newRow("not idle after commit") << QByteArray("stuck@commit") << "commit (update 1)"
+                                               << "idle-after-commit"
+                                               << "CONDUIT_OK";
+        QTest::newRow("new version after rollback") << QByteArray("stuck@rollback") << "rollback (update 2)"
+                                                    << "previous-after-rollback"
+                                                    << "CONDUIT_OK";
+        QTest::newRow("step fails") << QByteArray("throw@install") << "install (update 1)"
+                                    << "step-succeeds"
+                                    << "CONDUIT_E_FAILED";
+        QTest::newRow("runner crashes") << QByteArray("crash@commit") << "commit (update 1)"
+                                        << "step-succeeds"
+                                        << "runner-failed";
     }
     void lifecycleNamesTheBrokenRule() {
         QFETCH(QByteArray, fault);
@@ -177,7 +203,8 @@ private slots:
         qunsetenv("CONDUIT_TEST_FAULT");
         QCOMPARE(r.exitCode, 1);
         const QString last = QString::fromUtf8(r.err.trimmed().split('\n').last());
-        QVERIFY2(last.startsWith(QStringLiteral("check-agent: FAIL: lifecycle: %1: %2: ").arg(step, rule)), r.err.constData());
+        QVERIFY2(last.startsWith(QStringLiteral("check-agent: FAIL: lifecycle: %1: %2: ").arg(step, rule)),
+                 r.err.constData());
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value("result").toString(), QStringLiteral("fail"));
         const QJsonObject life = o.value("lifecycle").toObject();
@@ -195,17 +222,20 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(R"({"x-vendor": {"calibration": "k7"}, "conduit": {"version": "7.1.0"}})");
         f.close();
-        Run r = check(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json"),
-                      {QStringLiteral("--lifecycle"), QStringLiteral("--custom-json"), custom, QStringLiteral("--device"),
-                       QStringLiteral("fault-1"), QStringLiteral("--state-dir"), dir.path()});
+        Run r =
+            check(QStringLiteral(CONDUIT_TEST_AGENT_DIR "/test-fault.json"),
+                  {QStringLiteral("--lifecycle"), QStringLiteral("--custom-json"), custom, QStringLiteral("--device"),
+                   QStringLiteral("fault-1"), QStringLiteral("--state-dir"), dir.path()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        const QJsonArray steps = QJsonDocument::fromJson(r.out).object().value("lifecycle").toObject().value("steps").toArray();
+        const QJsonArray steps =
+            QJsonDocument::fromJson(r.out).object().value("lifecycle").toObject().value("steps").toArray();
         QCOMPARE(steps[4].toObject().value("current_version").toString(), QStringLiteral("7.1.0"));
         QFile marker(dir.filePath(QStringLiteral("agents/io.conduit.test.fault/staging/transfer-marker")));
         QVERIFY(marker.open(QIODevice::ReadOnly));
         const QJsonObject given = QJsonDocument::fromJson(marker.readAll()).object(); // update 2's
         QCOMPARE(given.value("x-vendor").toObject().value("calibration").toString(), QStringLiteral("k7"));
-        QCOMPARE(given.value("conduit").toObject().value("version").toString(), steps[11].toObject().value("version").toString());
+        QCOMPARE(given.value("conduit").toObject().value("version").toString(),
+                 steps[11].toObject().value("version").toString());
     }
     void lifecycleRefusesBadOptions() {
         QTemporaryDir dir;

@@ -19,8 +19,8 @@ class TestRegistryGateway : public QObject {
 
 private slots:
     void inventoryDoesNotWaitForACrashLoopingAgent() {
-        writeManifest(manifests_, QStringLiteral("io.conduit.example.ecu"), QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"),
-                      QStringLiteral("example-ecu"));
+        writeManifest(manifests_, QStringLiteral("io.conduit.example.ecu"),
+                      QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/example-ecu.so"), QStringLiteral("example-ecu"));
         writeManifest(manifests_, QStringLiteral("io.conduit.test.fault"), testAgent(QStringLiteral("test-fault.so")),
                       QStringLiteral("fault-test"));
         // The fault agent crashes in create() every time it is started.

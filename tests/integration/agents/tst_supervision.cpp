@@ -151,7 +151,8 @@ private slots:
         CallResult r = f.call(Op::Inventory);
         QVERIFY(r.runnerFailed);
         QCOMPARE(r.code, int(CONDUIT_E_TIMEOUT)); // a campaign reports it as a timeout
-        QVERIFY2(r.message.startsWith(QLatin1String("hung: inventory did not finish within 10 ms")), qPrintable(r.message));
+        QVERIFY2(r.message.startsWith(QLatin1String("hung: inventory did not finish within 10 ms")),
+                 qPrintable(r.message));
     }
 
     void externalSignalMidTransfer_data() {

@@ -71,32 +71,40 @@ class TestControlApi : public QObject {
     QString release(const QStringList &policy = {}, const QMap<QString, QStringList> &perDevice = {}) {
         ++release_;
         const QString v = QString::number(release_);
-        for (const QString &spec : {QStringLiteral("gw-1:gateway:0"), QStringLiteral("ecu-1:brake:1"), QStringLiteral("ecu-2:brake:1")}) {
+        for (const QString &spec :
+             {QStringLiteral("gw-1:gateway:0"), QStringLiteral("ecu-1:brake:1"), QStringLiteral("ecu-2:brake:1")}) {
             const QStringList p = spec.split(QLatin1Char(':'));
             const QString image = work_.filePath(p[0] + QLatin1Char('-') + v + QStringLiteral(".img"));
             QFile f(image);
             if (!f.open(QIODevice::WriteOnly)) return {};
             f.write(QByteArray(3 << 20, char('a' + release_)));
             f.close();
-            if (!run(QStringLiteral("conduit-repo"), QStringList{QStringLiteral("add-target"), QStringLiteral("--repo"), QStringLiteral("repo"), image,
-                                                                  QStringLiteral("--hardware-id"), p[1], QStringLiteral("--release-counter"), v,
-                                                                  QStringLiteral("--phase"), p[2]} + policy + perDevice.value(p[0])) ||
-                !run(QStringLiteral("conduit-repo"), {QStringLiteral("assign"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--ecu"), p[0],
-                                                       QStringLiteral("--target"), QFileInfo(image).fileName()}))
+            if (!run(QStringLiteral("conduit-repo"),
+                     QStringList{QStringLiteral("add-target"), QStringLiteral("--repo"), QStringLiteral("repo"), image,
+                                 QStringLiteral("--hardware-id"), p[1], QStringLiteral("--release-counter"), v,
+                                 QStringLiteral("--phase"), p[2]} +
+                         policy + perDevice.value(p[0])) ||
+                !run(QStringLiteral("conduit-repo"),
+                     {QStringLiteral("assign"), QStringLiteral("--repo"), QStringLiteral("repo"),
+                      QStringLiteral("--ecu"), p[0], QStringLiteral("--target"), QFileInfo(image).fileName()}))
                 return {};
         }
         const QString bundle = work_.filePath(QStringLiteral("update-%1.bundle").arg(v));
-        if (!run(QStringLiteral("conduit-repo"), {QStringLiteral("sign"), QStringLiteral("--repo"), QStringLiteral("repo")}) ||
-            !run(QStringLiteral("conduit-repo"), {QStringLiteral("bundle"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--out"), bundle}))
+        if (!run(QStringLiteral("conduit-repo"),
+                 {QStringLiteral("sign"), QStringLiteral("--repo"), QStringLiteral("repo")}) ||
+            !run(QStringLiteral("conduit-repo"), {QStringLiteral("bundle"), QStringLiteral("--repo"),
+                                                  QStringLiteral("repo"), QStringLiteral("--out"), bundle}))
             return {};
         return bundle;
     }
     // device id -> "version/state", whatever order the agents answered in
     static QMap<QString, QString> versions(const QString &inventoryJson) {
         QMap<QString, QString> out;
-        for (const QJsonValue &v : QJsonDocument::fromJson(inventoryJson.toUtf8()).object().value(QLatin1String("devices")).toArray())
+        for (const QJsonValue &v :
+             QJsonDocument::fromJson(inventoryJson.toUtf8()).object().value(QLatin1String("devices")).toArray())
             out.insert(v.toObject().value(QLatin1String("id")).toString(),
-                       v.toObject().value(QLatin1String("version")).toString() + QLatin1Char('/') + v.toObject().value(QLatin1String("update_state")).toString());
+                       v.toObject().value(QLatin1String("version")).toString() + QLatin1Char('/') +
+                           v.toObject().value(QLatin1String("update_state")).toString());
         return out;
     }
     QVariant prop(const QString &name) { return host_->property(name.toLatin1().constData()); }
@@ -107,11 +115,17 @@ class TestControlApi : public QObject {
     QString finishedOutcome(QSignalSpy &spy) { return finishedResult(spy).value(QLatin1String("outcome")).toString(); }
     // The structured failure of a result (docs/dbus-api.md) as "device/step/kind".
     static QString failureOf(const QJsonObject &r) {
-        return QStringList{r.value(QLatin1String("failed_device")).toString(), r.value(QLatin1String("failed_step")).toString(),
-                           r.value(QLatin1String("failure_kind")).toString()}.join(QLatin1Char('/'));
+        return QStringList{r.value(QLatin1String("failed_device")).toString(),
+                           r.value(QLatin1String("failed_step")).toString(),
+                           r.value(QLatin1String("failure_kind")).toString()}
+            .join(QLatin1Char('/'));
     }
     QJsonObject lastInHistory() {
-        return QJsonDocument::fromJson(host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8()).array().first().toObject();
+        return QJsonDocument::fromJson(
+                   host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8())
+            .array()
+            .first()
+            .toObject();
     }
     bool writeAgentConfig(const QByteArray &json) {
         QFile cfg(work_.filePath(QStringLiteral("agent-config/io.conduit.example.ecu.json")));
@@ -122,7 +136,8 @@ class TestControlApi : public QObject {
         QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
         QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
         conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        conduitd_.start(kBin + QStringLiteral("/conduitd"), {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
+        conduitd_.start(kBin + QStringLiteral("/conduitd"),
+                        {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
         if (!registered.wait(15000)) return false;
         host_ = std::make_unique<QDBusInterface>(kService, kPath, kIface, QDBusConnection::sessionBus());
         return host_->isValid();
@@ -135,12 +150,15 @@ class TestControlApi : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY2(QDBusConnection::sessionBus().isConnected(), "run under dbus-run-session");
-        QVERIFY(run(QStringLiteral("conduit-repo"), {QStringLiteral("init"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--seed"), QStringLiteral("42")}));
+        QVERIFY(run(QStringLiteral("conduit-repo"),
+                    {QStringLiteral("init"), QStringLiteral("--repo"), QStringLiteral("repo"), QStringLiteral("--seed"),
+                     QStringLiteral("42")}));
         QDir(work_.path()).mkpath(QStringLiteral("state"));
         QDir(work_.path()).mkpath(QStringLiteral("agent-config"));
-        QVERIFY(run(QStringLiteral("conduitctl"), {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
-                                                    QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
-                                                    QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
+        QVERIFY(run(QStringLiteral("conduitctl"),
+                    {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
+                     QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
+                     QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
         QVERIFY(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})"));
         QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
         QVERIFY(conf.open(QIODevice::WriteOnly));
@@ -149,21 +167,28 @@ private slots:
 
         QVERIFY(startHost());
         auto bus = QDBusConnection::sessionBus();
-        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &listener_, SLOT(onConsent(QString,QString))));
-        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), &listener_, SLOT(onFinished(QString))));
-        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConditionsChanged"), &listener_, SLOT(onConditions(QStringList))));
-        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("Progress"), &listener_, SLOT(onProgress(qulonglong,qulonglong,int,QString))));
-        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("StateChanged"), &listener_, SLOT(onState(QString))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &listener_,
+                            SLOT(onConsent(QString, QString))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), &listener_,
+                            SLOT(onFinished(QString))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConditionsChanged"), &listener_,
+                            SLOT(onConditions(QStringList))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("Progress"), &listener_,
+                            SLOT(onProgress(qulonglong, qulonglong, int, QString))));
+        QVERIFY(
+            bus.connect(kService, kPath, kIface, QStringLiteral("StateChanged"), &listener_, SLOT(onState(QString))));
     }
 
     void cleanupTestCase() { QVERIFY(stopHost()); }
 
     void introspectionMatchesRepository() {
-        QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, QStringLiteral("org.freedesktop.DBus.Introspectable"), QStringLiteral("Introspect"));
+        QDBusMessage m = QDBusMessage::createMethodCall(
+            kService, kPath, QStringLiteral("org.freedesktop.DBus.Introspectable"), QStringLiteral("Introspect"));
         QDBusReply<QString> reply = QDBusConnection::sessionBus().call(m);
         QVERIFY(reply.isValid());
         auto iface = [](const QString &xml) {
-            QRegularExpression re(QStringLiteral("<interface name=\"io.conduit.Host1\">.*?</interface>"), QRegularExpression::DotMatchesEverythingOption);
+            QRegularExpression re(QStringLiteral("<interface name=\"io.conduit.Host1\">.*?</interface>"),
+                                  QRegularExpression::DotMatchesEverythingOption);
             return re.match(xml).captured(0).remove(QRegularExpression(QStringLiteral("\\s+")));
         };
         QFile f(QStringLiteral(CONDUIT_DBUS_XML));
@@ -200,9 +225,10 @@ private slots:
         const QString brEn = notesFile(QStringLiteral("br-en.txt"), "Brakes: smoother at low speed.\n");
         const QString brDe = notesFile(QStringLiteral("br-de.txt"), "Bremsen: sanfter, Ger\xc3\xa4usch behoben.\n");
         auto figures = [](const char *install, const char *unusable, const QString &en, const QString &de) {
-            return QStringList{QStringLiteral("--install-seconds"), QLatin1String(install), QStringLiteral("--unusable-seconds"),
-                               QLatin1String(unusable), QStringLiteral("--release-notes"), QStringLiteral("en=") + en,
-                               QStringLiteral("--release-notes"), QStringLiteral("de=") + de};
+            return QStringList{QStringLiteral("--install-seconds"),  QLatin1String(install),
+                               QStringLiteral("--unusable-seconds"), QLatin1String(unusable),
+                               QStringLiteral("--release-notes"),    QStringLiteral("en=") + en,
+                               QStringLiteral("--release-notes"),    QStringLiteral("de=") + de};
         };
         const QString bundle = release({}, {{QStringLiteral("gw-1"), figures("120", "60", gwEn, gwDe)},
                                             {QStringLiteral("ecu-1"), figures("300", "200", brEn, brDe)},
@@ -219,13 +245,16 @@ private slots:
         QCOMPARE(prop(QStringLiteral("PendingConsent")).toString(), QStringLiteral("download"));
         QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("AwaitingDownloadConsent"));
         QCOMPARE(prop(QStringLiteral("BytesTotal")).toULongLong(), 9ull << 20);
-        const QJsonObject campaign = QJsonDocument::fromJson(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8()).object();
+        const QJsonObject campaign =
+            QJsonDocument::fromJson(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8())
+                .object();
         QCOMPARE(campaign.value(QLatin1String("targets")).toArray().size(), 3);
         // Phases in sequence, devices of a phase in parallel: 120 + max(300, 200).
         QCOMPARE(campaign.value(QLatin1String("install_seconds")).toInteger(-1), qint64(420));
         QCOMPARE(campaign.value(QLatin1String("unusable_seconds")).toInteger(-1), qint64(60 + 250));
         const QJsonObject notes = campaign.value(QLatin1String("release_notes")).toObject();
-        QCOMPARE(notes.value(QLatin1String("en")).toString(), QStringLiteral("Gateway: faster start.\n\nBrakes: smoother at low speed."));
+        QCOMPARE(notes.value(QLatin1String("en")).toString(),
+                 QStringLiteral("Gateway: faster start.\n\nBrakes: smoother at low speed."));
         QCOMPARE(notes.value(QLatin1String("de")).toString(),
                  QString::fromUtf8("Gateway: schnellerer Start.\n\nBremsen: sanfter, Ger\xc3\xa4usch behoben."));
         QCOMPARE(notes.size(), 2);
@@ -235,16 +264,20 @@ private slots:
         QCOMPARE(asked.value(QLatin1String("release_notes")).toObject(), notes);
         for (const QJsonValue &d : campaign.value(QLatin1String("devices")).toArray())
             QVERIFY(d.toObject().contains(QLatin1String("eta_seconds")));
-        QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("install")).errorName(), QStringLiteral("io.conduit.Host1.Error.NotAsked"));
+        QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("install")).errorName(),
+                 QStringLiteral("io.conduit.Host1.Error.NotAsked"));
         QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
         QVERIFY(consent.wait(15000));
         QCOMPARE(consent.takeFirst().first().toString(), QStringLiteral("install"));
         QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("install")).type(), QDBusMessage::ReplyMessage);
         QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
-        for (const char *s : {"Checking", "AwaitingDownloadConsent", "Downloading", "AwaitingInstallConsent", "Installing", "Activating", "Committing", "Done"})
+        for (const char *s : {"Checking", "AwaitingDownloadConsent", "Downloading", "AwaitingInstallConsent",
+                              "Installing", "Activating", "Committing", "Done"})
             QVERIFY2(listener_.states.contains(QLatin1String(s)), s);
         QVERIFY(!progress.isEmpty());
-        const QJsonArray history = QJsonDocument::fromJson(host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8()).array();
+        const QJsonArray history =
+            QJsonDocument::fromJson(host_->call(QStringLiteral("GetHistory")).arguments().value(0).toString().toUtf8())
+                .array();
         QCOMPARE(history.first().toObject().value(QLatin1String("outcome")).toString(), QStringLiteral("success"));
         QCOMPARE(failureOf(history.first().toObject()), QStringLiteral("//")); // present, empty: nothing failed
         const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
@@ -254,7 +287,10 @@ private slots:
     void waitsForParkedThenInstalls() {
         const QString bundle = release({QStringLiteral("--require-parked")});
         QVERIFY(!bundle.isEmpty());
-        QCOMPARE(host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("127")).type(),
+        QCOMPARE(host_
+                     ->call(QStringLiteral("SetVehicleSignal"),
+                            QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("127"))
+                     .type(),
                  QDBusMessage::ReplyMessage);
         QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
         QVERIFY(prop(QStringLiteral("AutoConsent")).toBool());
@@ -265,7 +301,8 @@ private slots:
         QCOMPARE(conditions.first().first().toStringList(), QStringList{QStringLiteral("Shift to P")});
         QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("WaitingForConditions"));
         QVERIFY(finished.isEmpty());
-        host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("126"));
+        host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"),
+                    QStringLiteral("126"));
         QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
         host_->call(QStringLiteral("SetAutoConsent"), false);
     }
@@ -275,20 +312,25 @@ private slots:
         QVERIFY(!bundle.isEmpty());
         // A release that states no figure: absent (unknown), not zero.
         auto unstated = [this] {
-            const QJsonObject c = QJsonDocument::fromJson(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8()).object();
+            const QJsonObject c =
+                QJsonDocument::fromJson(
+                    host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString().toUtf8())
+                    .object();
             return !c.contains(QLatin1String("install_seconds")) && !c.contains(QLatin1String("unusable_seconds")) &&
                    c.value(QLatin1String("release_notes")).toObject().isEmpty();
         };
         QSignalSpy consent(&listener_, &Listener::consent);
         QSignalSpy finished(&listener_, &Listener::finished);
         QProcess install;
-        install.start(kBin + QStringLiteral("/conduitctl"), {QStringLiteral("install"), bundle, QStringLiteral("--session")});
+        install.start(kBin + QStringLiteral("/conduitctl"),
+                      {QStringLiteral("install"), bundle, QStringLiteral("--session")});
         QVERIFY(consent.wait(15000));
         auto ctl = [](const QStringList &args) {
             QProcess p;
             p.start(kBin + QStringLiteral("/conduitctl"), args + QStringList{QStringLiteral("--session")});
             p.waitForFinished(30000);
-            return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
+            return std::make_pair(p.exitCode(),
+                                  QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
         };
         QVERIFY(unstated());
         auto status = ctl({QStringLiteral("status")});
@@ -310,12 +352,18 @@ private slots:
         auto agents = ctl({QStringLiteral("agents")});
         QVERIFY2(agents.second.contains(QStringLiteral("ecu-1-%1.img").arg(release_)), qPrintable(agents.second));
         auto history = ctl({QStringLiteral("history"), QStringLiteral("--json")});
-        QCOMPARE(QJsonDocument::fromJson(history.second.toUtf8()).array().first().toObject().value(QLatin1String("outcome")).toString(),
+        QCOMPARE(QJsonDocument::fromJson(history.second.toUtf8())
+                     .array()
+                     .first()
+                     .toObject()
+                     .value(QLatin1String("outcome"))
+                     .toString(),
                  QStringLiteral("success"));
         auto vehicle = ctl({QStringLiteral("vehicle"), QStringLiteral("set"), QStringLiteral("Vehicle.Speed=30")});
         QCOMPARE(vehicle.first, 0);
         QVERIFY(vehicle.second.contains(QLatin1String("Vehicle.Speed = 30")));
-        QCOMPARE(ctl({QStringLiteral("vehicle"), QStringLiteral("set"), QStringLiteral("Vehicle.Speed=fast")}).first, 1);
+        QCOMPARE(ctl({QStringLiteral("vehicle"), QStringLiteral("set"), QStringLiteral("Vehicle.Speed=fast")}).first,
+                 1);
         QCOMPARE(ctl({QStringLiteral("vehicle"), QStringLiteral("set"), QStringLiteral("Vehicle.Speed=0")}).first, 0);
     }
 
@@ -329,13 +377,16 @@ private slots:
         QVERIFY(consent.wait(15000));
         QCOMPARE(host_->call(QStringLiteral("Accept"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
         QVERIFY(consent.wait(15000)); // install consent asked: staged, not installed
-        QCOMPARE(host_->call(QStringLiteral("Cancel"), QStringLiteral("driver changed their mind")).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(host_->call(QStringLiteral("Cancel"), QStringLiteral("driver changed their mind")).type(),
+                 QDBusMessage::ReplyMessage);
         const QJsonObject result = finishedResult(finished);
         QCOMPARE(result.value(QLatin1String("outcome")).toString(), QStringLiteral("cancelled"));
-        QCOMPARE(failureOf(result), QStringLiteral("/consent/cancelled")); // stopped while the install consent was asked
+        QCOMPARE(failureOf(result),
+                 QStringLiteral("/consent/cancelled")); // stopped while the install consent was asked
         const QString inventory = host_->call(QStringLiteral("GetInventory")).arguments().value(0).toString();
         QCOMPARE(versions(inventory), versions(before)); // every device still on its last good version
-        QCOMPARE(host_->call(QStringLiteral("Cancel"), QString()).errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
+        QCOMPARE(host_->call(QStringLiteral("Cancel"), QString()).errorName(),
+                 QStringLiteral("io.conduit.Host1.Error.Refused"));
     }
 
     // A device fails: the result says on which device, in which step and
@@ -354,11 +405,13 @@ private slots:
         host_->call(QStringLiteral("SetAutoConsent"), false);
         QCOMPARE(result.value(QLatin1String("outcome")).toString(), QStringLiteral("rolled-back"));
         QCOMPARE(failureOf(result), QStringLiteral("ecu-2/install/device-error"));
-        QVERIFY2(result.value(QLatin1String("reason")).toString().startsWith(QLatin1String("device ecu-2: install failed")),
-                 qPrintable(result.value(QLatin1String("reason")).toString()));
+        QVERIFY2(
+            result.value(QLatin1String("reason")).toString().startsWith(QLatin1String("device ecu-2: install failed")),
+            qPrintable(result.value(QLatin1String("reason")).toString()));
         QCOMPARE(lastInHistory(), result);
         QProcess ctl;
-        ctl.start(kBin + QStringLiteral("/conduitctl"), {QStringLiteral("history"), QStringLiteral("--json"), QStringLiteral("--session")});
+        ctl.start(kBin + QStringLiteral("/conduitctl"),
+                  {QStringLiteral("history"), QStringLiteral("--json"), QStringLiteral("--session")});
         QVERIFY(ctl.waitForFinished(30000));
         QCOMPARE(QJsonDocument::fromJson(ctl.readAllStandardOutput()).array().first().toObject(), result);
         QVERIFY(stopHost());

@@ -24,7 +24,8 @@ inline QString startEcusim(QProcess &process, const QStringList &args, EcusimPor
         return QStringLiteral("conduit-ecusim printed no listening line");
     const QString line = QString::fromUtf8(process.readLine()).trimmed();
     const auto port = [&](const char *name) {
-        const QRegularExpressionMatch m = QRegularExpression(QLatin1String(name) + QStringLiteral("=(\\d+)")).match(line);
+        const QRegularExpressionMatch m =
+            QRegularExpression(QLatin1String(name) + QStringLiteral("=(\\d+)")).match(line);
         return m.hasMatch() ? quint16(m.captured(1).toUInt()) : quint16(0);
     };
     ports = EcusimPorts{port("tcp"), port("udp"), port("tls")};

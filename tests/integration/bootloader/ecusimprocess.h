@@ -44,7 +44,8 @@ public:
         process_.setProgram(QStringLiteral(CONDUIT_ECUSIM_PATH));
         process_.setArguments(QStringList{QStringLiteral("--state-dir"), stateDir, QStringLiteral("--bind"),
                                           QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QStringLiteral("0"),
-                                          QStringLiteral("--udp-port"), QStringLiteral("0")} + extra);
+                                          QStringLiteral("--udp-port"), QStringLiteral("0")} +
+                              extra);
         process_.setStandardErrorFile(logFile, QIODevice::Append);
         logPath_ = logFile;
         process_.start();
@@ -60,9 +61,12 @@ public:
         }
         for (const QString &p : parts.mid(1)) {
             const quint16 v = quint16(p.section(QLatin1Char('='), 1).toUInt());
-            if (p.startsWith(QLatin1String("tcp="))) tcpPort = v;
-            else if (p.startsWith(QLatin1String("udp="))) udpPort = v;
-            else if (p.startsWith(QLatin1String("tls="))) tlsPort = v;
+            if (p.startsWith(QLatin1String("tcp=")))
+                tcpPort = v;
+            else if (p.startsWith(QLatin1String("udp=")))
+                udpPort = v;
+            else if (p.startsWith(QLatin1String("tls=")))
+                tlsPort = v;
         }
         return tcpPort && udpPort;
     }
@@ -135,8 +139,10 @@ public:
     }
 
     void sendRaw(const Bytes &b) {
-        if (ssl_) (void)SSL_write(ssl_, b.data(), int(b.size()));
-        else (void)::send(fd_, b.data(), b.size(), MSG_NOSIGNAL);
+        if (ssl_)
+            (void)SSL_write(ssl_, b.data(), int(b.size()));
+        else
+            (void)::send(fd_, b.data(), b.size(), MSG_NOSIGNAL);
     }
     void send(doip::PayloadType type, const Bytes &payload, doip::Version v = doip::Version::Iso2012) {
         sendRaw(doip::encode(v, type, payload));
@@ -151,7 +157,8 @@ public:
             if (status == doip::StreamParser::Status::Message) return m;
             if (status != doip::StreamParser::Status::NeedMore) return std::nullopt;
             const bool buffered = ssl_ && SSL_pending(ssl_) > 0;
-            if (!buffered && (deadline.hasExpired() || !readable(fd_, int(deadline.remainingTime())))) return std::nullopt;
+            if (!buffered && (deadline.hasExpired() || !readable(fd_, int(deadline.remainingTime()))))
+                return std::nullopt;
             uint8_t buffer[65536];
             const ssize_t n = ssl_ ? SSL_read(ssl_, buffer, sizeof buffer) : ::recv(fd_, buffer, sizeof buffer, 0);
             if (n <= 0) {

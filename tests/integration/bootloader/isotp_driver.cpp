@@ -51,12 +51,18 @@ int main(int argc, char **argv) {
     int i = 1;
     for (; i < argc && std::strncmp(argv[i], "--", 2) == 0; ++i) {
         const std::string opt = argv[i];
-        if (opt == "--fd") config.canFd = true;
-        else if (opt == "--no-pad") config.padding.reset();
-        else if (opt == "--pad" && i + 1 < argc) config.padding = uint8_t(std::strtoul(argv[++i], nullptr, 16));
-        else if (opt == "--bs" && i + 1 < argc) config.blockSize = uint8_t(std::strtoul(argv[++i], nullptr, 10));
-        else if (opt == "--stmin" && i + 1 < argc) config.stMin = uint8_t(std::strtoul(argv[++i], nullptr, 16));
-        else return usage();
+        if (opt == "--fd")
+            config.canFd = true;
+        else if (opt == "--no-pad")
+            config.padding.reset();
+        else if (opt == "--pad" && i + 1 < argc)
+            config.padding = uint8_t(std::strtoul(argv[++i], nullptr, 16));
+        else if (opt == "--bs" && i + 1 < argc)
+            config.blockSize = uint8_t(std::strtoul(argv[++i], nullptr, 10));
+        else if (opt == "--stmin" && i + 1 < argc)
+            config.stMin = uint8_t(std::strtoul(argv[++i], nullptr, 16));
+        else
+            return usage();
     }
     if (argc - i < 4) return usage();
     config.interface = argv[i];
@@ -96,7 +102,8 @@ int main(int argc, char **argv) {
         const Bytes m = pattern(std::strtoul(args[0], nullptr, 10));
         if (auto e = link->send(m)) return fail(*e);
         Bytes reply;
-        if (auto e = link->receive(reply, Clock::now() + std::chrono::milliseconds(std::atoi(args[1])))) return fail(*e);
+        if (auto e = link->receive(reply, Clock::now() + std::chrono::milliseconds(std::atoi(args[1]))))
+            return fail(*e);
         std::printf("reply %s\n", reply == m ? "matches" : "differs");
         printMessage("received", reply);
         return reply == m ? 0 : 1;

@@ -74,10 +74,13 @@ struct Simulator {
     // Starts (again, on the same port and flash); "" or why not.
     QString start() {
         QFile f(configPath());
-        if (!f.open(QIODevice::WriteOnly) || f.write(config) != config.size()) return QStringLiteral("cannot write the simulator config");
+        if (!f.open(QIODevice::WriteOnly) || f.write(config) != config.size())
+            return QStringLiteral("cannot write the simulator config");
         f.close();
-        QStringList args{QStringLiteral("--config"), configPath(), QStringLiteral("--state-dir"), dir.filePath(QStringLiteral("flash")),
-                         QStringLiteral("--port"), QString::number(port), QStringLiteral("--udp-port"), QStringLiteral("0")};
+        QStringList args{QStringLiteral("--config"),    configPath(),
+                         QStringLiteral("--state-dir"), dir.filePath(QStringLiteral("flash")),
+                         QStringLiteral("--port"),      QString::number(port),
+                         QStringLiteral("--udp-port"),  QStringLiteral("0")};
         for (const QString &f : faults) args << QStringLiteral("--fault") << f;
         if (!certificate.isEmpty())
             args << QStringLiteral("--tls-port") << QString::number(tlsPort) << QStringLiteral("--cert") << certificate
@@ -112,15 +115,16 @@ struct Agent : RunnerFixture {
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
         RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
-        const QString config = QStringLiteral(R"({"gateways":[%1],
+        const QString config =
+            QStringLiteral(R"({"gateways":[%1],
             "seed_key":{"library":"%2","variant":"conduit-example"},
             "profiles":{"sim":{"timing":{"p2_star_ms":3000},"security":{"delay_ms":2000},
                                "memory":[{"address":"0x10000","size":"0x40000"}],"reset":{"deadline_ms":8000}}},
             "ecus":[{"id":"ecm-1","hardware_id":"ecm","logical_address":"0x1001","profile":"sim"},
                     {"id":"tcu-1","hardware_id":"tcu","logical_address":"0x1002","banks":2,"profile":"sim"},
                     {"id":"bcm-1","hardware_id":"bcm","logical_address":"0x1003","profile":"sim"}]})")
-                                   .arg(gateway.isEmpty() ? QStringLiteral(R"({"id":"gw","port":%1})").arg(sim.port) : gateway)
-                                   .arg(QStringLiteral(SEEDKEY_EXAMPLE_PATH));
+                .arg(gateway.isEmpty() ? QStringLiteral(R"({"id":"gw","port":%1})").arg(sim.port) : gateway)
+                .arg(QStringLiteral(SEEDKEY_EXAMPLE_PATH));
         runner = std::make_unique<AgentProxy>(m, spec, limits, config, stateDir);
         startFailure = start();
     }
@@ -163,10 +167,10 @@ UpdateSpec update(const QString &device, const QString &version, const QByteArra
 
 } // namespace
 
-#define START(sim)                                                                                        \
-    do {                                                                                                  \
-        const QString why = (sim).start();                                                                \
-        QVERIFY2(why.isEmpty(), qPrintable(why));                                                         \
+#define START(sim)                                                                                                     \
+    do {                                                                                                               \
+        const QString why = (sim).start();                                                                             \
+        QVERIFY2(why.isEmpty(), qPrintable(why));                                                                      \
     } while (0)
 #define VERIFY_OK(r) QVERIFY2((r).ok(), qPrintable(QString::number((r).code) + QStringLiteral(": ") + (r).message))
 
@@ -282,7 +286,8 @@ private slots:
         QTemporaryDir state;
         Agent a(sim, state.path());
         QCOMPARE(a.startFailure, QString());
-        const QByteArray ecmImage = hexImage(QStringLiteral("2.0.0"), 23, 120), bcmImage = hexImage(QStringLiteral("2.0.0"), 24, 120);
+        const QByteArray ecmImage = hexImage(QStringLiteral("2.0.0"), 23, 120),
+                         bcmImage = hexImage(QStringLiteral("2.0.0"), 24, 120);
         const UpdateSpec ecm = update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), ecmImage);
         const UpdateSpec bcm = update(QStringLiteral("bcm-1"), QStringLiteral("2.0.0"), bcmImage);
         VERIFY_OK(a.transfer(ecm, ecmImage));
@@ -302,7 +307,8 @@ private slots:
             qsizetype first = -1, last = -1;
             for (qsizetype i = 0; i < lines.size(); ++i) {
                 // Its own requests; functional ones reach every ECU.
-                if (!lines[i].contains(ecu + QLatin1String(" <- ")) || lines[i].contains(QLatin1String("(functional)"))) continue;
+                if (!lines[i].contains(ecu + QLatin1String(" <- ")) || lines[i].contains(QLatin1String("(functional)")))
+                    continue;
                 if (first < 0) first = i;
                 if (lines[i].contains(QLatin1String("<- TransferData"))) last = i;
             }
@@ -311,8 +317,12 @@ private slots:
         const auto [e0, e1] = span(QStringLiteral("0x1001"));
         const auto [b0, b1] = span(QStringLiteral("0x1003"));
         QVERIFY2(e1 >= 0 && b1 >= 0, "no TransferData in the simulator's log");
-        QVERIFY2(b0 < e1 && e0 < b1, qPrintable(QStringLiteral("ecm programmed at lines %1..%2, bcm at %3..%4: one after the other")
-                                                     .arg(e0).arg(e1).arg(b0).arg(b1)));
+        QVERIFY2(b0 < e1 && e0 < b1,
+                 qPrintable(QStringLiteral("ecm programmed at lines %1..%2, bcm at %3..%4: one after the other")
+                                .arg(e0)
+                                .arg(e1)
+                                .arg(b0)
+                                .arg(b1)));
     }
 
     // DoIP over TLS (ISO 13400-2:2019, port 3496 in a vehicle): the gateway's
@@ -322,21 +332,24 @@ private slots:
         QTemporaryDir pki;
         const QString cert = pki.filePath(QStringLiteral("gw.pem")), key = pki.filePath(QStringLiteral("gw.key"));
         QProcess openssl;
-        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                                                  QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:P-256"),
-                                                  QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=doip-gateway"),
-                                                  QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-keyout"), key,
-                                                  QStringLiteral("-out"), cert});
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"),
+                       QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                       QStringLiteral("-subj"), QStringLiteral("/CN=doip-gateway"), QStringLiteral("-days"),
+                       QStringLiteral("2"), QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
         QVERIFY(openssl.waitForFinished(20000) && openssl.exitCode() == 0);
-        openssl.start(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), cert, QStringLiteral("-outform"), QStringLiteral("der")});
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), cert,
+                                                  QStringLiteral("-outform"), QStringLiteral("der")});
         QVERIFY(openssl.waitForFinished(20000) && openssl.exitCode() == 0);
-        const QString pin = QString::fromLatin1(QCryptographicHash::hash(openssl.readAllStandardOutput(), QCryptographicHash::Sha256).toHex());
+        const QString pin = QString::fromLatin1(
+            QCryptographicHash::hash(openssl.readAllStandardOutput(), QCryptographicHash::Sha256).toHex());
         Simulator sim;
         sim.certificate = cert;
         sim.key = key;
         START(sim);
         QVERIFY(sim.tlsPort != 0);
-        const QString gateway = QStringLiteral(R"({"id":"gw","protocol_version":3,"tls":{"port":%1,"pin_sha256":"%2"}})");
+        const QString gateway =
+            QStringLiteral(R"({"id":"gw","protocol_version":3,"tls":{"port":%1,"pin_sha256":"%2"}})");
         {
             QTemporaryDir state;
             Agent a(sim, state.path(), gateway.arg(sim.tlsPort).arg(pin));
@@ -345,10 +358,12 @@ private slots:
             installCommit(a, QStringLiteral("tcu-1"), QStringLiteral("2.0.0"), 25);
             if (QTest::currentTestFailed()) return;
         }
-        QVERIFY(QTest::qWaitFor([&] {
-            sim.log += QString::fromUtf8(sim.process.readAllStandardError());
-            return sim.log.contains(QLatin1String("tcu 0x1002 -> ")) ; // the first agent's last replies are in
-        }, 5000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                sim.log += QString::fromUtf8(sim.process.readAllStandardError());
+                return sim.log.contains(QLatin1String("tcu 0x1002 -> ")); // the first agent's last replies are in
+            },
+            5000));
         const qsizetype before = sim.log.size();
         QString wrong = pin;
         wrong[0] = wrong[0] == QLatin1Char('0') ? QLatin1Char('1') : QLatin1Char('0');
@@ -361,7 +376,8 @@ private slots:
         QVERIFY2(r.message.contains(QLatin1String("does not match the pin")), qPrintable(r.message));
         sim.stop();
         const QString after = sim.log.mid(before);
-        QVERIFY2(!after.contains(QLatin1String(" <- ")), qPrintable(QStringLiteral("a request passed a wrong pin:\n") + after));
+        QVERIFY2(!after.contains(QLatin1String(" <- ")),
+                 qPrintable(QStringLiteral("a request passed a wrong pin:\n") + after));
     }
 
     // No address configured: the agent finds the gateway by vehicle
@@ -377,13 +393,17 @@ private slots:
         QCOMPARE(a.device(QStringLiteral("ecm-1")).currentVersion, QStringLiteral("1.0.0"));
         // Another vehicle's VIN: nobody answers, and the error says what was asked.
         QTemporaryDir other;
-        Agent b(sim, other.path(), QStringLiteral(R"({"id":"gw","port":%1,"discover":{"address":"127.0.0.1","port":%2,
-            "vin":"WRONGVIN000000000","wait_ms":300}})").arg(sim.port).arg(sim.udpPort));
+        Agent b(sim, other.path(),
+                QStringLiteral(R"({"id":"gw","port":%1,"discover":{"address":"127.0.0.1","port":%2,
+            "vin":"WRONGVIN000000000","wait_ms":300}})")
+                    .arg(sim.port)
+                    .arg(sim.udpPort));
         QCOMPARE(b.startFailure, QString());
         const QByteArray img = hexImage(QStringLiteral("2.0.0"), 27);
         const CallResult r = b.install(update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), img), img);
         QVERIFY(!r.ok());
-        QVERIFY2(r.message.contains(QLatin1String("no DoIP entity answered")) && r.message.contains(QLatin1String("WRONGVIN")),
+        QVERIFY2(r.message.contains(QLatin1String("no DoIP entity answered")) &&
+                     r.message.contains(QLatin1String("WRONGVIN")),
                  qPrintable(r.message));
     }
 
@@ -393,13 +413,15 @@ private slots:
     void inventoryDuringAProgrammingLeavesThatEcuAlone() {
         Simulator sim;
         // tcu's erase lasts seconds (with 0x78s), ecm's a fraction of one.
-        sim.config.replace(R"("name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":50)",
-                           R"("name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":3000)");
+        sim.config.replace(
+            R"("name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":50)",
+            R"("name":"tcu","logicalAddress":4098,"banks":2,"initialVersion":"1.0.0","eraseMinMs":3000)");
         START(sim);
         QTemporaryDir state;
         Agent a(sim, state.path());
         QCOMPARE(a.startFailure, QString());
-        const QByteArray ecmImage = hexImage(QStringLiteral("2.0.0"), 31), tcuImage = hexImage(QStringLiteral("2.0.0"), 32);
+        const QByteArray ecmImage = hexImage(QStringLiteral("2.0.0"), 31),
+                         tcuImage = hexImage(QStringLiteral("2.0.0"), 32);
         const UpdateSpec ecm = update(QStringLiteral("ecm-1"), QStringLiteral("2.0.0"), ecmImage);
         const UpdateSpec tcu = update(QStringLiteral("tcu-1"), QStringLiteral("2.0.0"), tcuImage);
         VERIFY_OK(a.transfer(ecm, ecmImage));
@@ -411,7 +433,8 @@ private slots:
         QSignalSpy status(call, &AgentCall::status), done(call, &AgentCall::finished);
         QVERIFY(done.wait(30000));
         QStringList lines;
-        for (const QList<QVariant> &st : status) lines << st.at(0).toString() + QStringLiteral(": ") + st.at(1).toString();
+        for (const QList<QVariant> &st : status)
+            lines << st.at(0).toString() + QStringLiteral(": ") + st.at(1).toString();
         QVERIFY2(lines.contains(QStringLiteral("tcu-1: being programmed")), qPrintable(lines.join(QLatin1Char('\n'))));
         VERIFY_OK(a.call(Op::Install, tcu));
         VERIFY_OK(a.call(Op::Activate, tcu));
@@ -514,10 +537,12 @@ private slots:
             auto *call = a.runner->call(Op::Install, u, nullptr, {});
             QSignalSpy done(call, &AgentCall::finished);
             // Kill the runner once blocks are flowing (progress reported).
-            QVERIFY(QTest::qWaitFor([&] {
-                sim.log += QString::fromUtf8(sim.process.readAllStandardError());
-                return sim.log.count(QLatin1String("TransferData")) >= 6 || !done.isEmpty();
-            }, 20000));
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    sim.log += QString::fromUtf8(sim.process.readAllStandardError());
+                    return sim.log.count(QLatin1String("TransferData")) >= 6 || !done.isEmpty();
+                },
+                20000));
             QVERIFY2(done.isEmpty(), "the install finished before the kill");
             ::kill(pid_t(a.runner->pid()), SIGKILL);
             done.wait(10000);
@@ -539,15 +564,19 @@ private slots:
         QTemporaryDir capture;
         const QString pcap = capture.filePath(QStringLiteral("doip.pcapng"));
         QProcess dumpcap;
-        dumpcap.start(QStringLiteral("dumpcap"), {QStringLiteral("-q"), QStringLiteral("-i"), QStringLiteral("lo"),
-                                                  QStringLiteral("-f"), QStringLiteral("port %1").arg(sim.port),
-                                                  QStringLiteral("-w"), pcap});
+        dumpcap.start(QStringLiteral("dumpcap"),
+                      {QStringLiteral("-q"), QStringLiteral("-i"), QStringLiteral("lo"), QStringLiteral("-f"),
+                       QStringLiteral("port %1").arg(sim.port), QStringLiteral("-w"), pcap});
         QVERIFY2(dumpcap.waitForStarted(5000), "dumpcap (Debian package tshark) is needed for the DoIP trace check");
         QString dumpcapErr;
-        QVERIFY2(QTest::qWaitFor([&] {
-            dumpcapErr += QString::fromUtf8(dumpcap.readAllStandardError());
-            return dumpcapErr.contains(QLatin1String("Capturing on")) || dumpcap.state() == QProcess::NotRunning;
-        }, 15000), "dumpcap did not start capturing");
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         dumpcapErr += QString::fromUtf8(dumpcap.readAllStandardError());
+                         return dumpcapErr.contains(QLatin1String("Capturing on")) ||
+                                dumpcap.state() == QProcess::NotRunning;
+                     },
+                     15000),
+                 "dumpcap did not start capturing");
         QVERIFY2(dumpcap.state() == QProcess::Running, qPrintable(dumpcapErr));
         {
             QTemporaryDir state;
@@ -561,11 +590,14 @@ private slots:
         // is in the file (the kernel hands packets over in order, in blocks).
         const QByteArray marker = "conduit-trace-end-" + QByteArray::number(QRandomGenerator::global()->generate());
         QUdpSocket udp;
-        QVERIFY2(QTest::qWaitFor([&] {
-            udp.writeDatagram(marker, QHostAddress::LocalHost, sim.port);
-            QFile f(pcap);
-            return f.open(QIODevice::ReadOnly) && f.readAll().contains(marker);
-        }, 20000), "the capture never showed the end marker");
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         udp.writeDatagram(marker, QHostAddress::LocalHost, sim.port);
+                         QFile f(pcap);
+                         return f.open(QIODevice::ReadOnly) && f.readAll().contains(marker);
+                     },
+                     20000),
+                 "the capture never showed the end marker");
         dumpcap.terminate();
         const QString keep = qEnvironmentVariable("CONDUIT_KEEP_PCAP");
         QVERIFY(dumpcap.waitForFinished(10000));
@@ -574,25 +606,29 @@ private slots:
         const auto tshark = [&](const QStringList &args) {
             QProcess p;
             p.start(QStringLiteral("tshark"), QStringList{QStringLiteral("-r"), pcap, QStringLiteral("-d"),
-                                                          QStringLiteral("tcp.port==%1,doip").arg(sim.port)} + args);
-            if (!p.waitForFinished(60000) || p.exitCode() != 0) return QStringList{QStringLiteral("tshark failed: ") + p.readAllStandardError()};
+                                                          QStringLiteral("tcp.port==%1,doip").arg(sim.port)} +
+                                                  args);
+            if (!p.waitForFinished(60000) || p.exitCode() != 0)
+                return QStringList{QStringLiteral("tshark failed: ") + p.readAllStandardError()};
             return QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         };
-        const QStringList doip = tshark({QStringLiteral("-Y"), QStringLiteral("doip"), QStringLiteral("-T"), QStringLiteral("fields"),
-                                         QStringLiteral("-e"), QStringLiteral("frame.number")});
+        const QStringList doip =
+            tshark({QStringLiteral("-Y"), QStringLiteral("doip"), QStringLiteral("-T"), QStringLiteral("fields"),
+                    QStringLiteral("-e"), QStringLiteral("frame.number")});
         QVERIFY2(doip.size() > 300, qPrintable(QStringLiteral("%1 DoIP frames decoded").arg(doip.size())));
-        const QStringList bad = tshark({QStringLiteral("-Y"), QStringLiteral("_ws.malformed || _ws.expert.severity >= error"),
-                                        QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("frame.number"),
-                                        QStringLiteral("-e"), QStringLiteral("_ws.expert.message")});
+        const QStringList bad =
+            tshark({QStringLiteral("-Y"), QStringLiteral("_ws.malformed || _ws.expert.severity >= error"),
+                    QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"),
+                    QStringLiteral("frame.number"), QStringLiteral("-e"), QStringLiteral("_ws.expert.message")});
         QVERIFY2(bad.isEmpty(), qPrintable(bad.join(QLatin1Char('\n'))));
 
         // One line per frame: the UDS SIDs, block counters, granted maximum and DoIP lengths in it.
-        const QStringList rows = tshark({QStringLiteral("-Y"), QStringLiteral("uds"), QStringLiteral("-T"), QStringLiteral("fields"),
-                                         QStringLiteral("-E"), QStringLiteral("separator=;"),
-                                         QStringLiteral("-e"), QStringLiteral("uds.sid"), QStringLiteral("-e"), QStringLiteral("uds.reply"),
-                                         QStringLiteral("-e"), QStringLiteral("uds.td.block_sequence_counter"),
-                                         QStringLiteral("-e"), QStringLiteral("uds.rd.max_number_of_block_length"),
-                                         QStringLiteral("-e"), QStringLiteral("doip.length")});
+        const QStringList rows = tshark(
+            {QStringLiteral("-Y"), QStringLiteral("uds"), QStringLiteral("-T"), QStringLiteral("fields"),
+             QStringLiteral("-E"), QStringLiteral("separator=;"), QStringLiteral("-e"), QStringLiteral("uds.sid"),
+             QStringLiteral("-e"), QStringLiteral("uds.reply"), QStringLiteral("-e"),
+             QStringLiteral("uds.td.block_sequence_counter"), QStringLiteral("-e"),
+             QStringLiteral("uds.rd.max_number_of_block_length"), QStringLiteral("-e"), QStringLiteral("doip.length")});
         int downloads = 0, blocks = 0, wraps = 0;
         int expected = -1;
         qulonglong granted = 0;
@@ -614,20 +650,25 @@ private slots:
                 if (sid == 0x36 && !reply) {
                     QVERIFY2(c < counters.size(), qPrintable(row));
                     const int counter = counters[c++].toInt(nullptr, 0);
-                    QVERIFY2(counter == expected, qPrintable(QStringLiteral("block counter %1, expected %2").arg(counter).arg(expected)));
+                    QVERIFY2(counter == expected,
+                             qPrintable(QStringLiteral("block counter %1, expected %2").arg(counter).arg(expected)));
                     if (counter == 0) ++wraps;
                     expected = (counter + 1) & 0xFF;
                     ++blocks;
                     // DoIP length = 4 address bytes + the UDS request.
                     const qulonglong udsLength = lengths.value(i).toULongLong(nullptr, 0) - 4;
-                    QVERIFY2(granted > 0 && udsLength <= granted,
-                             qPrintable(QStringLiteral("TransferData of %1 bytes, %2 granted").arg(udsLength).arg(granted)));
+                    QVERIFY2(
+                        granted > 0 && udsLength <= granted,
+                        qPrintable(QStringLiteral("TransferData of %1 bytes, %2 granted").arg(udsLength).arg(granted)));
                 } else if (sid == 0x36 && reply) {
                     ++c; // the positive response echoes the counter
                 }
             }
         }
-        QVERIFY2(downloads == 2, qPrintable(QStringLiteral("%1 downloads, %2 blocks, %3 UDS rows").arg(downloads).arg(blocks).arg(rows.size())));
+        QVERIFY2(
+            downloads == 2,
+            qPrintable(
+                QStringLiteral("%1 downloads, %2 blocks, %3 UDS rows").arg(downloads).arg(blocks).arg(rows.size())));
         QVERIFY2(blocks > 300, qPrintable(QString::number(blocks)));
         QVERIFY2(wraps >= 1, "the block counter never wrapped");
     }

@@ -75,12 +75,14 @@ class TestEcusim : public QObject {
         const Bytes seed = t.uds(target, {0x27, 0x01});
         if (seed.size() != 6 || seed[0] != 0x67) return false;
         return hex(t.uds(target, key(seed))) == "6702" &&
-               hex(t.uds(target, uds::writeDataByIdentifier(0xF15A, Bytes{0x26, 0x12, 0x02, 'C', 'N', 'D', 'T', '0', '1'}))) ==
-                   "6ef15a";
+               hex(t.uds(target, uds::writeDataByIdentifier(
+                                     0xF15A, Bytes{0x26, 0x12, 0x02, 'C', 'N', 'D', 'T', '0', '1'}))) == "6ef15a";
     }
     // Erase, download in blocks of maxBlock-2 bytes, exit. Returns "" or what went wrong.
-    static QByteArray download(Tester &t, uint16_t target, const Bytes &data, uint32_t eraseSize, size_t stopAfter = SIZE_MAX) {
-        const Bytes erase = t.uds(target, uds::routineControl(0x01, 0xFF00, cat({0x44}, cat(be32(0x10000), be32(eraseSize)))));
+    static QByteArray download(Tester &t, uint16_t target, const Bytes &data, uint32_t eraseSize,
+                               size_t stopAfter = SIZE_MAX) {
+        const Bytes erase =
+            t.uds(target, uds::routineControl(0x01, 0xFF00, cat({0x44}, cat(be32(0x10000), be32(eraseSize)))));
         if (hex(erase) != "7101ff0000") return "erase: " + hex(erase);
         std::string error;
         const Bytes reply = t.uds(target, uds::requestDownload(0x00, 0x44, 0x10000, data.size(), error));
@@ -91,7 +93,8 @@ class TestEcusim : public QObject {
         const size_t per = size_t(*max) - 2;
         uint8_t counter = 1;
         size_t blocks = 0;
-        for (size_t at = 0; at < data.size() && blocks < stopAfter; at += per, counter = uds::nextBlockCounter(counter), ++blocks) {
+        for (size_t at = 0; at < data.size() && blocks < stopAfter;
+             at += per, counter = uds::nextBlockCounter(counter), ++blocks) {
             const Bytes chunk(data.begin() + long(at), data.begin() + long(std::min(at + per, data.size())));
             const Bytes r = t.uds(target, uds::transferData(counter, chunk));
             if (r != Bytes{0x76, counter}) return "block " + QByteArray::number(qulonglong(blocks + 1)) + ": " + hex(r);
@@ -102,7 +105,8 @@ class TestEcusim : public QObject {
     }
 
     // Check memory (correct), check dependencies, the bank switch when asked, reset. "" or what went wrong.
-    static QByteArray install(Tester &t, uint16_t target, const Bytes &data, std::optional<uint8_t> bank = std::nullopt) {
+    static QByteArray install(Tester &t, uint16_t target, const Bytes &data,
+                              std::optional<uint8_t> bank = std::nullopt) {
         const QByteArray check = hex(t.uds(target, uds::routineControl(0x01, 0x0202, be32(crc32(data)))));
         if (check != "7101020200") return "check memory: " + check;
         const QByteArray deps = hex(t.uds(target, uds::routineControl(0x01, 0xFF01)));
@@ -118,7 +122,8 @@ class TestEcusim : public QObject {
     // The reply of an ECU that is booting after a reset: asked every 20 ms (bounded) while the gateway NACKs 0x06.
     static Bytes afterBoot(Tester &t, uint16_t target, const Bytes &request) {
         Bytes reply = t.uds(target, request);
-        for (int i = 0; i < 250 && reply.empty() && t.nackCode == uint8_t(doip::DiagnosticNackCode::TargetUnreachable); ++i) {
+        for (int i = 0; i < 250 && reply.empty() && t.nackCode == uint8_t(doip::DiagnosticNackCode::TargetUnreachable);
+             ++i) {
             QTest::qWait(20);
             reply = t.uds(target, request);
         }
@@ -153,20 +158,25 @@ private slots:
         peer.sendTo(sim.udpPort, doip::encode(doip::Version::Any, doip::PayloadType::VehicleIdentificationRequest, {}));
         auto answer = peer.receive();
         QVERIFY(answer);
-        QCOMPARE(hex(Bytes(answer->begin(), answer->begin() + 4)), QByteArray("02fd0004")); // 0xFF asked: the entity's version
+        QCOMPARE(hex(Bytes(answer->begin(), answer->begin() + 4)),
+                 QByteArray("02fd0004")); // 0xFF asked: the entity's version
         // By a foreign EID: no answer; the answer that comes is the one to the VIN asked next.
-        peer.sendTo(sim.udpPort, doip::encode(doip::Version::Iso2012, doip::PayloadType::VehicleIdentificationRequestByEid,
-                                              Bytes{0x02, 0, 0, 0, 0, 0x09}));
-        peer.sendTo(sim.udpPort, doip::encode(doip::Version::Iso2019, doip::PayloadType::VehicleIdentificationRequestByVin,
-                                              Bytes(vin.begin(), vin.end())));
+        peer.sendTo(sim.udpPort,
+                    doip::encode(doip::Version::Iso2012, doip::PayloadType::VehicleIdentificationRequestByEid,
+                                 Bytes{0x02, 0, 0, 0, 0, 0x09}));
+        peer.sendTo(sim.udpPort,
+                    doip::encode(doip::Version::Iso2019, doip::PayloadType::VehicleIdentificationRequestByVin,
+                                 Bytes(vin.begin(), vin.end())));
         answer = peer.receive();
         QVERIFY(answer);
         QCOMPARE(hex(Bytes(answer->begin(), answer->begin() + 4)), QByteArray("03fc0004"));
-        peer.sendTo(sim.udpPort, doip::encode(doip::Version::Iso2012, doip::PayloadType::VehicleIdentificationRequestByEid, eid));
+        peer.sendTo(sim.udpPort,
+                    doip::encode(doip::Version::Iso2012, doip::PayloadType::VehicleIdentificationRequestByEid, eid));
         answer = peer.receive();
         QVERIFY(answer && answer->size() == 8 + 33);
         // A wrong length: generic NACK 0x04.
-        peer.sendTo(sim.udpPort, doip::encode(doip::Version::Iso2012, doip::PayloadType::VehicleIdentificationRequestByEid, Bytes{1, 2}));
+        peer.sendTo(sim.udpPort, doip::encode(doip::Version::Iso2012,
+                                              doip::PayloadType::VehicleIdentificationRequestByEid, Bytes{1, 2}));
         answer = peer.receive();
         QVERIFY(answer);
         QCOMPARE(hex(*answer), QByteArray("02fd00000000000104"));
@@ -209,7 +219,8 @@ private slots:
         QVERIFY(first.uds(0x1234, {0x3E, 0x00}).empty());
         QCOMPARE(first.nackCode, std::optional<uint8_t>(uint8_t(doip::DiagnosticNackCode::UnknownTargetAddress)));
         QCOMPARE(hex(first.uds(kEcu, {0x3E, 0x00})), QByteArray("7e00"));
-        // Functional TesterPresent with the suppress bit: acknowledged, then silence; a physical request after it answers.
+        // Functional TesterPresent with the suppress bit: acknowledged, then silence; a physical request after it
+        // answers.
         first.send(doip::PayloadType::DiagnosticMessage, doip::encodeDiagnostic({0x0E00, 0xE400, {0x3E, 0x80}}));
         m = first.next();
         QVERIFY(m && m->type == uint16_t(doip::PayloadType::DiagnosticAck));
@@ -307,7 +318,8 @@ private slots:
         QVERIFY2(failure.isEmpty(), failure.constData());
         QVERIFY2(t.pendings >= 2, qPrintable(QString::number(t.pendings))); // 512 ms erase, 0x78 every 200 ms
         // 200 KiB in 512-byte blocks: 400 blocks, the counter went 0xff -> 0x00 once.
-        QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0x0202, be32(crc32(data) ^ 0x80)))), QByteArray("7101020201"));
+        QCOMPARE(hex(t.uds(kEcu, uds::routineControl(0x01, 0x0202, be32(crc32(data) ^ 0x80)))),
+                 QByteArray("7101020201"));
         QCOMPARE(install(t, kEcu, data), QByteArray());
         QCOMPARE(hex(t.uds(kEcu, {0x22, 0xF1, 0x89, 0xF1, 0x86})), QByteArray("62f189") + ascii("2.0.0") + "f18601");
         QVERIFY(sim.log().contains(QLatin1String("TransferData")));
@@ -321,7 +333,8 @@ private slots:
         QVERIFY(unlock(t, kEcu));
         // The erase keeps 0x1001 busy for 512 ms; 0x1002 answers meanwhile.
         t.send(doip::PayloadType::DiagnosticMessage,
-               doip::encodeDiagnostic({0x0E00, kEcu, uds::routineControl(0x01, 0xFF00, cat({0x44}, cat(be32(0x10000), be32(0x40000))))}));
+               doip::encodeDiagnostic(
+                   {0x0E00, kEcu, uds::routineControl(0x01, 0xFF00, cat({0x44}, cat(be32(0x10000), be32(0x40000))))}));
         t.send(doip::PayloadType::DiagnosticMessage, doip::encodeDiagnostic({0x0E00, kDual, {0x3E, 0x00}}));
         std::vector<QByteArray> order;
         std::string error;
@@ -407,8 +420,9 @@ private slots:
     void powerLossAndDropFaults() {
         const Bytes data = image(64 * 1024, "5.0.0");
         SimProcess sim;
-        QVERIFY(startSim(sim, {QStringLiteral("--fault"), QStringLiteral("single:power-loss=10"), QStringLiteral("--fault"),
-                               QStringLiteral("dual:drop-after=3"), QStringLiteral("--fault"), QStringLiteral("0x1002:slow=300")}));
+        QVERIFY(startSim(sim, {QStringLiteral("--fault"), QStringLiteral("single:power-loss=10"),
+                               QStringLiteral("--fault"), QStringLiteral("dual:drop-after=3"),
+                               QStringLiteral("--fault"), QStringLiteral("0x1002:slow=300")}));
         {
             Tester t(sim.tcpPort);
             QVERIFY(t.activate());
@@ -437,9 +451,10 @@ private slots:
         QProcess openssl;
         openssl.start(QStringLiteral("openssl"),
                       {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"),
-                       QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
-                       QStringLiteral("-subj"), QStringLiteral("/CN=ecusim"), QStringLiteral("-days"), QStringLiteral("1"),
-                       QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+                       QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"),
+                       QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=ecusim"),
+                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-keyout"), key,
+                       QStringLiteral("-out"), cert});
         QVERIFY2(openssl.waitForFinished(30000) && openssl.exitCode() == 0, openssl.readAllStandardError().constData());
         const QString path = dir_.filePath(QStringLiteral("tls.json"));
         QFile f(path);
@@ -450,7 +465,9 @@ private slots:
         QString error;
         QVERIFY2(sim.start(dir_.filePath(QStringLiteral("state-tls")),
                            {QStringLiteral("--config"), path, QStringLiteral("--tls-port"), QStringLiteral("0"),
-                            QStringLiteral("--cert"), cert, QStringLiteral("--key"), key}, &error), qPrintable(error));
+                            QStringLiteral("--cert"), cert, QStringLiteral("--key"), key},
+                           &error),
+                 qPrintable(error));
         QVERIFY(sim.tlsPort);
         Tester plain(sim.tcpPort);
         QCOMPARE(plain.activate()->code, uint8_t(doip::RoutingCode::TlsRequired));
@@ -475,12 +492,14 @@ private slots:
             SimProcess sim;
             QString error;
             QVERIFY2(sim.start(dir_.filePath(QStringLiteral("state-%1").arg(QLatin1String(policy))),
-                               {QStringLiteral("--config"), path}, &error), qPrintable(error));
+                               {QStringLiteral("--config"), path}, &error),
+                     qPrintable(error));
             Tester t(sim.tcpPort);
             const auto r = t.activate();
             QVERIFY(r);
-            QCOMPARE(r->code, uint8_t(qstrcmp(policy, "confirmationRequired") == 0 ? doip::RoutingCode::ConfirmationRequired
-                                                                                   : doip::RoutingCode::MissingAuthentication));
+            QCOMPARE(r->code,
+                     uint8_t(qstrcmp(policy, "confirmationRequired") == 0 ? doip::RoutingCode::ConfirmationRequired
+                                                                          : doip::RoutingCode::MissingAuthentication));
             QVERIFY(t.uds(kEcu, {0x3E, 0x00}).empty()); // not routed
             QCOMPARE(t.nackCode, std::optional<uint8_t>(uint8_t(doip::DiagnosticNackCode::InvalidSourceAddress)));
         }

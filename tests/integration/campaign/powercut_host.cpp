@@ -67,7 +67,9 @@ int main(int argc, char **argv) {
     if (p.isSet(QStringLiteral("report"))) {
         gateway.inventory([&](const QList<core::DeviceRecord> &devices, const QString &error) {
             QStringList v;
-            for (const auto &d : devices) v << d.info.id + QLatin1Char('=') + d.info.currentVersion + QLatin1Char('/') + conduit::agents::updateStateName(d.info.updateState);
+            for (const auto &d : devices)
+                v << d.info.id + QLatin1Char('=') + d.info.currentVersion + QLatin1Char('/') +
+                         conduit::agents::updateStateName(d.info.updateState);
             std::sort(v.begin(), v.end());
             QFile h(QDir(state).filePath(QStringLiteral("history.json")));
             h.open(QIODevice::ReadOnly);
@@ -75,10 +77,12 @@ int main(int argc, char **argv) {
             const QJsonObject last = hist.isEmpty() ? QJsonObject() : hist.first().toObject();
             QStringList flagged;
             for (const QJsonValue &d : last.value(QLatin1String("flagged_devices")).toArray()) flagged << d.toString();
-            std::printf("devices %s\noutcome %s\nhistory %lld\nflagged %s\nstep %s\nerror %s\n", qPrintable(v.join(QLatin1Char(' '))),
-                        qPrintable(hist.isEmpty() ? QStringLiteral("none") : last.value(QLatin1String("outcome")).toString()),
-                        static_cast<long long>(hist.size()), qPrintable(flagged.join(QLatin1Char(' '))),
-                        qPrintable(last.value(QLatin1String("failed_step")).toString()), qPrintable(error));
+            std::printf(
+                "devices %s\noutcome %s\nhistory %lld\nflagged %s\nstep %s\nerror %s\n",
+                qPrintable(v.join(QLatin1Char(' '))),
+                qPrintable(hist.isEmpty() ? QStringLiteral("none") : last.value(QLatin1String("outcome")).toString()),
+                static_cast<long long>(hist.size()), qPrintable(flagged.join(QLatin1Char(' '))),
+                qPrintable(last.value(QLatin1String("failed_step")).toString()), qPrintable(error));
             registry.stop();
             QCoreApplication::exit(0);
         });
@@ -104,7 +108,8 @@ int main(int argc, char **argv) {
     core::CampaignEngine engine(&journal, &gateway, &payloads, &vehicle, ec);
 
     QObject::connect(&engine, &core::CampaignEngine::finished, [&](const core::CampaignEngine::Result &r) {
-        std::printf("finished %s %s: %s\n", qPrintable(r.campaignId), qPrintable(conduit::core::outcomeName(r.outcome)), qPrintable(r.failure.reason));
+        std::printf("finished %s %s: %s\n", qPrintable(r.campaignId), qPrintable(conduit::core::outcomeName(r.outcome)),
+                    qPrintable(r.failure.reason));
     });
     auto stop = [&](int code) {
         std::printf("crash-points %lld\n", static_cast<long long>(core::crashPointCount()));
@@ -124,7 +129,8 @@ int main(int argc, char **argv) {
         gateway.inventory([&](const QList<core::DeviceRecord> &devices, const QString &) {
             for (const auto &d : devices) {
                 if (d.info.currentVersion != campaign.targets.value(0).version) continue;
-                std::printf("lost: %s runs %s but no result is recorded\n", qPrintable(d.info.id), qPrintable(d.info.currentVersion));
+                std::printf("lost: %s runs %s but no result is recorded\n", qPrintable(d.info.id),
+                            qPrintable(d.info.currentVersion));
                 return stop(3);
             }
             engine.submit(campaign);

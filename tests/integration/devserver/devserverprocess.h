@@ -24,8 +24,7 @@ public:
     ~ServerProcess() { stop(); }
 
     // Starts the server and reads the "listening on URL" line (and the admin line if asked).
-    bool start(const QStringList &args, QString *error, bool expectAdmin = false)
-    {
+    bool start(const QStringList &args, QString *error, bool expectAdmin = false) {
         process_.setProgram(QStringLiteral(CONDUIT_DEVSERVER_PATH));
         process_.setArguments(args);
         process_.setProcessChannelMode(QProcess::SeparateChannels);
@@ -36,7 +35,8 @@ public:
         }
         const QString first = readLine(error);
         if (!first.startsWith(QStringLiteral("listening on "))) {
-            *error += QStringLiteral(" first line: \"%1\" stderr: %2").arg(first, QString::fromUtf8(process_.readAllStandardError()));
+            *error += QStringLiteral(" first line: \"%1\" stderr: %2")
+                          .arg(first, QString::fromUtf8(process_.readAllStandardError()));
             return false;
         }
         url = first.mid(13).trimmed();
@@ -54,10 +54,8 @@ public:
     }
 
     // SIGTERM, then the exit code (or -1 if it had to be killed).
-    int stop()
-    {
-        if (process_.state() == QProcess::NotRunning)
-            return process_.exitCode();
+    int stop() {
+        if (process_.state() == QProcess::NotRunning) return process_.exitCode();
         process_.terminate();
         if (!process_.waitForFinished(10000)) {
             process_.kill();
@@ -74,12 +72,12 @@ public:
     quint16 port = 0;
 
 private:
-    QString readLine(QString *error)
-    {
+    QString readLine(QString *error) {
         const QDeadlineTimer deadline(15000);
         while (!process_.canReadLine()) {
             if (deadline.hasExpired() || process_.state() == QProcess::NotRunning) {
-                *error = QStringLiteral("no line on stdout; stderr: ") + QString::fromUtf8(process_.readAllStandardError());
+                *error =
+                    QStringLiteral("no line on stdout; stderr: ") + QString::fromUtf8(process_.readAllStandardError());
                 return {};
             }
             process_.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
@@ -95,11 +93,9 @@ struct Reply {
     QString errorText;
     QByteArray body;
     QList<QNetworkReply::RawHeaderPair> headers;
-    QByteArray header(const QByteArray &name) const
-    {
+    QByteArray header(const QByteArray &name) const {
         for (const auto &[n, v] : headers)
-            if (n.compare(name, Qt::CaseInsensitive) == 0)
-                return v;
+            if (n.compare(name, Qt::CaseInsensitive) == 0) return v;
         return {};
     }
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
@@ -108,17 +104,14 @@ struct Reply {
 // One request on a fresh manager (no connection or TLS session reuse).
 inline Reply request(const QByteArray &method, const QString &url, const QByteArray &body = {},
                      const QList<std::pair<QByteArray, QByteArray>> &headers = {},
-                     const std::optional<QSslConfiguration> &tls = std::nullopt, int timeoutMs = 30000)
-{
+                     const std::optional<QSslConfiguration> &tls = std::nullopt, int timeoutMs = 30000) {
     QNetworkAccessManager nam;
     QNetworkRequest req{QUrl(url)};
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     if (!body.isEmpty() || method == "POST" || method == "PUT")
         req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    for (const auto &[n, v] : headers)
-        req.setRawHeader(n, v);
-    if (tls)
-        req.setSslConfiguration(*tls);
+    for (const auto &[n, v] : headers) req.setRawHeader(n, v);
+    if (tls) req.setSslConfiguration(*tls);
     std::unique_ptr<QNetworkReply> reply(nam.sendCustomRequest(req, method, body));
     QEventLoop loop;
     QTimer timer;
@@ -126,8 +119,7 @@ inline Reply request(const QByteArray &method, const QString &url, const QByteAr
     QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
     QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
     timer.start(timeoutMs);
-    if (!reply->isFinished())
-        loop.exec();
+    if (!reply->isFinished()) loop.exec();
     Reply r;
     if (!reply->isFinished()) {
         reply->abort();
@@ -142,31 +134,27 @@ inline Reply request(const QByteArray &method, const QString &url, const QByteAr
     return r;
 }
 
-inline Reply get(const QString &url, const QList<std::pair<QByteArray, QByteArray>> &headers = {})
-{
+inline Reply get(const QString &url, const QList<std::pair<QByteArray, QByteArray>> &headers = {}) {
     return request("GET", url, {}, headers);
 }
 
-inline Reply postJson(const QString &url, const QJsonObject &o)
-{
+inline Reply postJson(const QString &url, const QJsonObject &o) {
     return request("POST", url, QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
 // Writes raw bytes, reads until the server closes or `enough` says stop, bounded by timeoutMs.
 inline QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs = 15000,
-                              const std::function<bool(const QByteArray &)> &enough = {}, bool *closedByServer = nullptr)
-{
+                              const std::function<bool(const QByteArray &)> &enough = {},
+                              bool *closedByServer = nullptr) {
     QTcpSocket socket;
     socket.connectToHost(QStringLiteral("127.0.0.1"), port);
-    if (!socket.waitForConnected(timeoutMs))
-        return {};
+    if (!socket.waitForConnected(timeoutMs)) return {};
     socket.write(bytes);
     QByteArray in;
     const QDeadlineTimer deadline(timeoutMs);
     bool closed = false;
     while (!deadline.hasExpired()) {
-        if (enough && enough(in))
-            break;
+        if (enough && enough(in)) break;
         if (socket.state() != QAbstractSocket::ConnectedState) {
             in += socket.readAll();
             closed = true;
@@ -180,8 +168,7 @@ inline QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeout
             break;
         }
     }
-    if (closedByServer)
-        *closedByServer = closed;
+    if (closedByServer) *closedByServer = closed;
     return in;
 }
 
@@ -192,18 +179,15 @@ struct RawResponse {
     QByteArray body;
     qint64 contentLength = -1;
 };
-inline RawResponse parseRaw(const QByteArray &raw)
-{
+inline RawResponse parseRaw(const QByteArray &raw) {
     RawResponse r;
     const qsizetype end = raw.indexOf("\r\n\r\n");
-    if (end < 0)
-        return r;
+    if (end < 0) return r;
     r.head = raw.left(end);
     r.body = raw.mid(end + 4);
     r.status = r.head.mid(9, 3).toInt();
     for (const QByteArray &line : r.head.split('\n'))
-        if (line.toLower().startsWith("content-length:"))
-            r.contentLength = line.mid(15).trimmed().toLongLong();
+        if (line.toLower().startsWith("content-length:")) r.contentLength = line.mid(15).trimmed().toLongLong();
     return r;
 }
 

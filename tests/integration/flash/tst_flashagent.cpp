@@ -80,7 +80,8 @@ struct Device {
     QString reboot() const {
         QProcess p;
         p.start(QStringLiteral(FLASH_BOOTSIM_PATH), {QStringLiteral("file"), bootEnv()});
-        if (!p.waitForFinished(10000) || p.exitCode() != 0) return QStringLiteral("bootsim failed: ") + p.readAllStandardError();
+        if (!p.waitForFinished(10000) || p.exitCode() != 0)
+            return QStringLiteral("bootsim failed: ") + p.readAllStandardError();
         return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
     }
 };
@@ -134,10 +135,10 @@ QByteArray newImage(const QByteArray &factory) {
 
 } // namespace
 
-#define CHECK_BOOTABLE(d, image)                                                                          \
-    do {                                                                                                  \
-        checkBootable(d, image);                                                                          \
-        if (QTest::currentTestFailed()) return;                                                           \
+#define CHECK_BOOTABLE(d, image)                                                                                       \
+    do {                                                                                                               \
+        checkBootable(d, image);                                                                                       \
+        if (QTest::currentTestFailed()) return;                                                                        \
     } while (0)
 
 class TestFlashAgent : public QObject {
@@ -153,8 +154,10 @@ class TestFlashAgent : public QObject {
         const QString trial = env.value(QStringLiteral("conduit_trial"));
         QVERIFY2(primary == QLatin1String("A") || primary == QLatin1String("B"), qPrintable("primary=" + primary));
         auto content = [&](const QString &s) { return readAll(s == QLatin1String("A") ? d.slotA() : d.slotB()); };
-        if (primary == QLatin1String("A")) QCOMPARE(sha(content(primary)), sha(d.factory));
-        else QCOMPARE(sha(content(primary)), sha(image));
+        if (primary == QLatin1String("A"))
+            QCOMPARE(sha(content(primary)), sha(d.factory));
+        else
+            QCOMPARE(sha(content(primary)), sha(image));
         if (!trial.isEmpty()) {
             QCOMPARE(trial, QStringLiteral("B"));
             QCOMPARE(sha(content(trial)), sha(image));
@@ -224,7 +227,7 @@ private slots:
         QCOMPARE(d.env().value(QStringLiteral("conduit_primary")), QStringLiteral("B"));
         QCOMPARE(d.env().value(QStringLiteral("conduit_trial")), QString());
         QCOMPARE(d.reboot(), QStringLiteral("B")); // stays on B for good
-        QVERIFY(after.call(Op::Commit, u).ok()); // idempotent
+        QVERIFY(after.call(Op::Commit, u).ok());   // idempotent
         r = after.call(Op::DownloadConsent, fullImage(image, QStringLiteral("3.0.0")));
         QCOMPARE(r.consent, int(CONDUIT_CONSENT_ACCEPT));
         QCOMPARE(readAll(d.slotA()), d.factory);
@@ -307,11 +310,14 @@ private slots:
         QTest::addColumn<QString>("verify");
         QTest::addColumn<bool>("isDelta");
         QTest::addColumn<QString>("reason");
-        const QString block = QStringLiteral("slot B: read-back of %1 differs from the image written: block at offset 3145728 (");
+        const QString block =
+            QStringLiteral("slot B: read-back of %1 differs from the image written: block at offset 3145728 (");
         QTest::newRow("full image, verify after") << QStringLiteral("after") << false << block;
         QTest::newRow("full image, verify overlapped") << QStringLiteral("overlapped") << false << block;
-        QTest::newRow("delta, verify after") << QStringLiteral("after") << true << QStringLiteral("read-back of slot B gave sha256 ");
-        QTest::newRow("delta, verify overlapped") << QStringLiteral("overlapped") << true << QStringLiteral("read-back of slot B gave sha256 ");
+        QTest::newRow("delta, verify after")
+            << QStringLiteral("after") << true << QStringLiteral("read-back of slot B gave sha256 ");
+        QTest::newRow("delta, verify overlapped")
+            << QStringLiteral("overlapped") << true << QStringLiteral("read-back of slot B gave sha256 ");
     }
     void corruptedSlotIsRefused() {
         QFETCH(QString, verify);
@@ -361,8 +367,8 @@ private slots:
                                                      size_t(image.size()), 19);
         const QByteArray payload(reinterpret_cast<const char *>(patch.data()), qsizetype(patch.size()));
         QVERIFY2(payload.size() < image.size() / 5, qPrintable(QString::number(payload.size())));
-        conduit::flash::DeltaSpec spec{sha(d.factory).toStdString(), sha(image).toStdString(), quint64(d.factory.size()),
-                                       quint64(image.size())};
+        conduit::flash::DeltaSpec spec{sha(d.factory).toStdString(), sha(image).toStdString(),
+                                       quint64(d.factory.size()), quint64(image.size())};
         UpdateSpec u = fullImage(payload);
         u.customJson = QString::fromStdString(conduit::flash::deltaSpecJson(spec));
         const CallResult r = a.transfer(u, payload);
@@ -420,7 +426,9 @@ private slots:
         }
         CHECK_BOOTABLE(d, image);
         Agent after(d);
-        if (dies) QCOMPARE(conduit::agents::updateStateName(after.inventory().updateState), QStringLiteral("idle")); // partial slot not trusted
+        if (dies)
+            QCOMPARE(conduit::agents::updateStateName(after.inventory().updateState),
+                     QStringLiteral("idle")); // partial slot not trusted
         QVERIFY(after.transfer(u, image).ok());
         QVERIFY(after.call(Op::Activate, u).ok());
         CHECK_BOOTABLE(d, image);
@@ -449,7 +457,9 @@ private slots:
                             died = true;
                             break;
                         }
-                        QVERIFY2(r.ok(), qPrintable(QStringLiteral("step %1 at cut %2: %3").arg(int(op)).arg(nth).arg(r.message)));
+                        QVERIFY2(
+                            r.ok(),
+                            qPrintable(QStringLiteral("step %1 at cut %2: %3").arg(int(op)).arg(nth).arg(r.message)));
                     }
                 }
             }
@@ -474,9 +484,11 @@ private slots:
                 QVERIFY2(r.ok(), qPrintable(r.message));
             }
             CHECK_BOOTABLE(d, image);
-            if (d.env().value(QStringLiteral("conduit_booted")) != QLatin1String("B")) QCOMPARE(d.reboot(), QStringLiteral("B"));
+            if (d.env().value(QStringLiteral("conduit_booted")) != QLatin1String("B"))
+                QCOMPARE(d.reboot(), QStringLiteral("B"));
             const CallResult r = after.call(Op::Commit, u);
-            QVERIFY2(r.ok(), qPrintable(QStringLiteral("commit after cut %1 (state %2): %3").arg(nth).arg(st, r.message)));
+            QVERIFY2(r.ok(),
+                     qPrintable(QStringLiteral("commit after cut %1 (state %2): %3").arg(nth).arg(st, r.message)));
             CHECK_BOOTABLE(d, image);
             QCOMPARE(after.inventory().currentVersion, QStringLiteral("2.0.0"));
         }
@@ -495,8 +507,8 @@ private slots:
         const auto patch = conduit::flash::makeDelta(d.factory.constData(), size_t(d.factory.size()), image.constData(),
                                                      size_t(image.size()), 3);
         const QByteArray payload(reinterpret_cast<const char *>(patch.data()), qsizetype(patch.size()));
-        conduit::flash::DeltaSpec spec{sha(d.factory).toStdString(), sha(image).toStdString(), quint64(d.factory.size()),
-                                       quint64(image.size())};
+        conduit::flash::DeltaSpec spec{sha(d.factory).toStdString(), sha(image).toStdString(),
+                                       quint64(d.factory.size()), quint64(image.size())};
         UpdateSpec u = fullImage(payload);
         u.customJson = QString::fromStdString(conduit::flash::deltaSpecJson(spec));
         {
@@ -543,7 +555,8 @@ private slots:
             explicit Loop(const QString &backing) {
                 QProcess p;
                 p.start(QStringLiteral("losetup"), {QStringLiteral("-f"), QStringLiteral("--show"), backing});
-                if (p.waitForFinished(10000) && p.exitCode() == 0) dev = QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+                if (p.waitForFinished(10000) && p.exitCode() == 0)
+                    dev = QString::fromUtf8(p.readAllStandardOutput()).trimmed();
             }
             ~Loop() {
                 if (!dev.isEmpty()) QProcess::execute(QStringLiteral("losetup"), {QStringLiteral("-d"), dev});

@@ -29,7 +29,7 @@ namespace {
 constexpr int kOps = 40;
 
 struct Life {
-    QMap<qint64, int> put;  // id -> seq, as the writer was told
+    QMap<qint64, int> put; // id -> seq, as the writer was told
     QSet<qint64> acking, acked;
     QList<QByteArray> refusals; // why puts failed
     int exitCode = 0;
@@ -43,7 +43,8 @@ Life runWriter(const QString &dir, int seed, const QStringList &faultEnv) {
     env.insert(QStringLiteral("FAULTFS_PATH"), dir + QStringLiteral("/store/*"));
     // The shim comes before the sanitizer runtime in a sanitizer build.
     const QString asan = env.value(QStringLiteral("ASAN_OPTIONS"));
-    env.insert(QStringLiteral("ASAN_OPTIONS"), (asan.isEmpty() ? QString() : asan + QLatin1Char(':')) + QStringLiteral("verify_asan_link_order=0"));
+    env.insert(QStringLiteral("ASAN_OPTIONS"),
+               (asan.isEmpty() ? QString() : asan + QLatin1Char(':')) + QStringLiteral("verify_asan_link_order=0"));
     for (const QString &kv : faultEnv) env.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
     p.setProcessEnvironment(env);
     p.start(QStringLiteral(CONDUIT_CRASH_WRITER), {dir, QString::number(seed), QString::number(kOps)});
@@ -93,12 +94,14 @@ private:
             if (!item.blobPath.isEmpty()) ++files;
             const QByteArray payload = payloadOf(item);
             if (payload != storecrashPayload(seqOf(item)) ||
-                QCryptographicHash::hash(payload, QCryptographicHash::Sha256) != item.sha256 || item.size != payload.size())
+                QCryptographicHash::hash(payload, QCryptographicHash::Sha256) != item.sha256 ||
+                item.size != payload.size())
                 return QStringLiteral("item %1 (seq %2) is not whole").arg(item.id).arg(seqOf(item));
         }
         for (auto it = life.put.begin(); it != life.put.end(); ++it) {
             if (life.acking.contains(it.key())) continue;
-            if (!found.contains(it.key())) return QStringLiteral("durable item %1 (seq %2) is lost").arg(it.key()).arg(it.value());
+            if (!found.contains(it.key()))
+                return QStringLiteral("durable item %1 (seq %2) is lost").arg(it.key()).arg(it.value());
             if (seqOf(found[it.key()]) != it.value()) return QStringLiteral("item %1 holds another seq").arg(it.key());
         }
         for (qint64 id : life.acked)
@@ -115,8 +118,12 @@ private:
 
 private slots:
     void itemsSurviveCutsAtEveryKindOfPoint() {
-        const int runs = qEnvironmentVariableIntValue("GATHERING_CRASH_RUNS") > 0 ? qEnvironmentVariableIntValue("GATHERING_CRASH_RUNS") : 24;
-        const int seed = qEnvironmentVariableIsSet("GATHERING_CRASH_SEED") ? qEnvironmentVariableIntValue("GATHERING_CRASH_SEED") : 1;
+        const int runs = qEnvironmentVariableIntValue("GATHERING_CRASH_RUNS") > 0
+                             ? qEnvironmentVariableIntValue("GATHERING_CRASH_RUNS")
+                             : 24;
+        const int seed = qEnvironmentVariableIsSet("GATHERING_CRASH_SEED")
+                             ? qEnvironmentVariableIntValue("GATHERING_CRASH_SEED")
+                             : 1;
         std::mt19937 rng{uint32_t(seed)};
         int kills = 0, full = 0;
         for (int run = 0; run < runs; ++run) {
@@ -134,19 +141,24 @@ private slots:
             const int at = 1 + int(rng() % uint32_t(points));
             const bool diskFull = rng() % 3 == 0;
             const bool after = rng() % 2 == 0;
-            QStringList fault{QStringLiteral("FAULTFS_AT=%1").arg(at), QStringLiteral("FAULTFS_WHEN=%1").arg(after ? "after" : "before")};
+            QStringList fault{QStringLiteral("FAULTFS_AT=%1").arg(at),
+                              QStringLiteral("FAULTFS_WHEN=%1").arg(after ? "after" : "before")};
             if (diskFull) fault << QStringLiteral("FAULTFS_ACTION=enospc") << QStringLiteral("FAULTFS_TIMES=0");
             QTemporaryDir dir;
             const Life life = runWriter(dir.path(), writerSeed, fault);
             const QString what = QStringLiteral("run %1 (writer seed %2, %3 %4 call %5 of %6)")
-                                     .arg(run).arg(writerSeed).arg(diskFull ? "disk full" : "SIGKILL", after ? "after" : "before")
-                                     .arg(at).arg(points);
+                                     .arg(run)
+                                     .arg(writerSeed)
+                                     .arg(diskFull ? "disk full" : "SIGKILL", after ? "after" : "before")
+                                     .arg(at)
+                                     .arg(points);
             if (diskFull) {
                 QVERIFY2(life.status == QProcess::NormalExit, qPrintable(what));
                 // A put refused by a full disk says so, whichever call hit it
                 // (an open that fails says only what SQLite says).
                 for (const QByteArray &refusal : life.refusals)
-                    QVERIFY2(refusal.contains("disk full") || refusal.contains("disk is full"), qPrintable(what + QStringLiteral(": ") + QString::fromUtf8(refusal)));
+                    QVERIFY2(refusal.contains("disk full") || refusal.contains("disk is full"),
+                             qPrintable(what + QStringLiteral(": ") + QString::fromUtf8(refusal)));
                 ++full;
             } else {
                 QVERIFY2(life.status == QProcess::CrashExit, qPrintable(what + QStringLiteral(": not killed")));

@@ -76,7 +76,8 @@ static char *read_text(const char *path) {
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s AGENT.so CONFIG.json STATE_DIR STEP [DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]]\n", argv[0]);
+        fprintf(stderr, "usage: %s AGENT.so CONFIG.json STATE_DIR STEP [DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]]\n",
+                argv[0]);
         return 2;
     }
     const char *step = argv[4];

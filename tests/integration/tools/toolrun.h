@@ -17,8 +17,7 @@ struct Run {
     QString err;
 };
 
-inline Run run(const QString &program, const QStringList &args, int timeoutMs = 120000)
-{
+inline Run run(const QString &program, const QStringList &args, int timeoutMs = 120000) {
     QProcess process;
     process.start(program, args);
     Run result;
@@ -35,20 +34,17 @@ inline Run run(const QString &program, const QStringList &args, int timeoutMs = 
 }
 
 // For failure messages.
-inline QString describe(const Run &r)
-{
+inline QString describe(const Run &r) {
     return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(r.exitCode).arg(r.out, r.err);
 }
 
-inline QByteArray readAll(const QString &path)
-{
+inline QByteArray readAll(const QString &path) {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 // Creates the parent directories as needed.
-inline bool writeAll(const QString &path, const QByteArray &bytes)
-{
+inline bool writeAll(const QString &path, const QByteArray &bytes) {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();

@@ -12,18 +12,18 @@
 using namespace devtest;
 
 #include <QCryptographicHash>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
-#include <QTemporaryDir>
-#include <QEventLoop>
-#include <QTimer>
-#include <QProcess>
 #include <QSslCertificate>
 #include <QSslKey>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <limits>
 
@@ -89,19 +89,22 @@ class TestDownload : public QObject {
         const Reply r = request("DELETE", server_.adminUrl + QStringLiteral("/admin/faults"));
         if (r.status != 200 && r.status != 204) return false;
         if (specs.isEmpty()) return true;
-        const Reply a = postJson(server_.adminUrl + QStringLiteral("/admin/faults"), QJsonObject{{"faults", QJsonArray::fromStringList(specs)}});
+        const Reply a = postJson(server_.adminUrl + QStringLiteral("/admin/faults"),
+                                 QJsonObject{{"faults", QJsonArray::fromStringList(specs)}});
         if (a.status != 200 && a.status != 201) qWarning() << "faults refused" << a.status << a.body;
         return a.status == 200 || a.status == 201;
     }
     qint64 bytesServed() {
-        const QJsonArray arts = get(server_.adminUrl + QStringLiteral("/admin/stats")).json().value(QLatin1String("artifacts")).toArray();
+        const QJsonArray arts =
+            get(server_.adminUrl + QStringLiteral("/admin/stats")).json().value(QLatin1String("artifacts")).toArray();
         qint64 n = 0;
         for (const QJsonValue &a : arts) n += qint64(a.toObject().value(QLatin1String("bytesSent")).toDouble());
         return n;
     }
     // Runs one Download to its end; returns it (owned by the caller).
     std::unique_ptr<Download> run(const QString &path, DownloadOptions o, qint64 length = -1, const QString &sha = {}) {
-        auto d = std::make_unique<Download>(QUrl(url_), path, length < 0 ? size_ : length, sha.isEmpty() ? sha256_ : sha, o);
+        auto d =
+            std::make_unique<Download>(QUrl(url_), path, length < 0 ? size_ : length, sha.isEmpty() ? sha256_ : sha, o);
         QSignalSpy done(d.get(), &Download::finished);
         d->start();
         if (done.isEmpty()) done.wait(120000);
@@ -124,11 +127,25 @@ private slots:
         f.close();
         sha256_ = QString::fromLatin1(h.result().toHex());
         QString error;
-        QVERIFY2(server_.start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--target-token"), QStringLiteral("car-1=secret")}, &error), qPrintable(error));
-        const Reply d = postJson(server_.adminUrl + QStringLiteral("/admin/deployments"),
-                                 QJsonObject{{"controller", "car-1"}, {"chunks", QJsonArray{QJsonObject{{"part", "os"}, {"version", "2"}, {"artifacts", QJsonArray{artifact_}}}}}});
+        QVERIFY2(server_.start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--target-token"),
+                                QStringLiteral("car-1=secret")},
+                               &error),
+                 qPrintable(error));
+        const Reply d = postJson(
+            server_.adminUrl + QStringLiteral("/admin/deployments"),
+            QJsonObject{{"controller", "car-1"},
+                        {"chunks", QJsonArray{QJsonObject{
+                                       {"part", "os"}, {"version", "2"}, {"artifacts", QJsonArray{artifact_}}}}}});
         QVERIFY2(d.status == 201, d.body.constData());
-        const QJsonObject art = d.json().value(QLatin1String("chunks")).toArray().first().toObject().value(QLatin1String("artifacts")).toArray().first().toObject();
+        const QJsonObject art = d.json()
+                                    .value(QLatin1String("chunks"))
+                                    .toArray()
+                                    .first()
+                                    .toObject()
+                                    .value(QLatin1String("artifacts"))
+                                    .toArray()
+                                    .first()
+                                    .toObject();
         url_ = art.value(QLatin1String("url")).toString();
         QVERIFY2(!url_.isEmpty(), d.body.constData());
     }
@@ -303,15 +320,29 @@ private slots:
         QCOMPARE(maker.exitCode(), 0);
         ServerProcess tls;
         QString error;
-        QVERIFY2(tls.start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
-                            QStringLiteral("--tls-cert"), pki + QStringLiteral("/server.pem"), QStringLiteral("--tls-key"), pki + QStringLiteral("/server.key"),
+        QVERIFY2(tls.start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
+                            QStringLiteral("0"), QStringLiteral("--tls-cert"), pki + QStringLiteral("/server.pem"),
+                            QStringLiteral("--tls-key"), pki + QStringLiteral("/server.key"),
                             QStringLiteral("--client-ca"), pki + QStringLiteral("/ca.pem")},
                            &error, true),
                  qPrintable(error));
-        const Reply dep = postJson(tls.adminUrl + QStringLiteral("/admin/deployments"),
-                                   QJsonObject{{"controller", "car-1"}, {"chunks", QJsonArray{QJsonObject{{"part", "os"}, {"version", "2"}, {"artifacts", QJsonArray{artifact_}}}}}});
+        const Reply dep = postJson(
+            tls.adminUrl + QStringLiteral("/admin/deployments"),
+            QJsonObject{{"controller", "car-1"},
+                        {"chunks", QJsonArray{QJsonObject{
+                                       {"part", "os"}, {"version", "2"}, {"artifacts", QJsonArray{artifact_}}}}}});
         QVERIFY2(dep.status == 201, dep.body.constData());
-        const QString url = dep.json().value(QLatin1String("chunks")).toArray().first().toObject().value(QLatin1String("artifacts")).toArray().first().toObject().value(QLatin1String("url")).toString();
+        const QString url = dep.json()
+                                .value(QLatin1String("chunks"))
+                                .toArray()
+                                .first()
+                                .toObject()
+                                .value(QLatin1String("artifacts"))
+                                .toArray()
+                                .first()
+                                .toObject()
+                                .value(QLatin1String("url"))
+                                .toString();
         QVERIFY2(url.startsWith(QLatin1String("https://127.0.0.1:")), qPrintable(url));
         auto config = [&](const QString &client, const QString &ca) {
             QSslConfiguration c = QSslConfiguration::defaultConfiguration();
@@ -335,14 +366,16 @@ private slots:
         QVERIFY2(good->succeeded(), qPrintable(good->error()));
         QCOMPARE(good->bytesOnDisk(), size_);
         // A client certificate from another CA: the handshake fails, a bounded number of times.
-        auto rogue = fetch(QStringLiteral("tls-rogue"), config(QStringLiteral("rogue-client"), QStringLiteral("ca.pem")));
+        auto rogue =
+            fetch(QStringLiteral("tls-rogue"), config(QStringLiteral("rogue-client"), QStringLiteral("ca.pem")));
         QVERIFY(!rogue->succeeded());
         QVERIFY2(rogue->error().startsWith(QLatin1String("gave up after 2 attempts")), qPrintable(rogue->error()));
         QCOMPARE(rogue->bytesOnDisk(), 0);
         // The server's certificate is not from the pinned CA (the system's CAs only): refused.
         auto unpinned = fetch(QStringLiteral("tls-unpinned"), config(QStringLiteral("client"), {}));
         QVERIFY(!unpinned->succeeded());
-        QVERIFY2(unpinned->error().contains(QLatin1String("certificate"), Qt::CaseInsensitive), qPrintable(unpinned->error()));
+        QVERIFY2(unpinned->error().contains(QLatin1String("certificate"), Qt::CaseInsensitive),
+                 qPrintable(unpinned->error()));
     }
 
     // Downloads of one campaign share the link: at most N connections at

@@ -24,34 +24,28 @@ namespace {
 const QString kVectors = QStringLiteral(CONDUIT_TUF_VECTORS);
 
 // Every file under `dir`, hidden ones too, relative to it.
-QStringList filesUnder(const QString &dir)
-{
+QStringList filesUnder(const QString &dir) {
     QStringList files;
     QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        files << QDir(dir).relativeFilePath(it.next());
+    while (it.hasNext()) files << QDir(dir).relativeFilePath(it.next());
     files.sort();
     return files;
 }
 
-bool copyTree(const QString &from, const QString &to)
-{
+bool copyTree(const QString &from, const QString &to) {
     QDirIterator it(from, QDir::Files, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString source = it.next();
-        if (!writeAll(QDir(to).filePath(QDir(from).relativeFilePath(source)), readAll(source)))
-            return false;
+        if (!writeAll(QDir(to).filePath(QDir(from).relativeFilePath(source)), readAll(source))) return false;
     }
     return true;
 }
 
 // A signed part changed by one byte: the last digit of the first expiry
 // (the JSON stays valid, the signature does not).
-QByteArray withOneByteChanged(QByteArray bytes)
-{
+QByteArray withOneByteChanged(QByteArray bytes) {
     const qsizetype at = bytes.indexOf("Z\"", bytes.indexOf("\"expires\"")) - 1;
-    if (at > 0)
-        bytes[at] = bytes[at] == '1' ? '2' : '1';
+    if (at > 0) bytes[at] = bytes[at] == '1' ? '2' : '1';
     return bytes;
 }
 
@@ -62,46 +56,47 @@ class TestTufClient : public QObject {
 
     std::unique_ptr<QTemporaryDir> tmp;
     std::unique_ptr<devtest::ServerProcess> server;
-    QString served;    // the repository directory the server reads on every request
-    QString metadata;  // the client's metadata dir
-    QString targets;   // the client's target dir
-    QString fakeTime;  // when the vectors are valid, as --time wants it
+    QString served;   // the repository directory the server reads on every request
+    QString metadata; // the client's metadata dir
+    QString targets;  // the client's target dir
+    QString fakeTime; // when the vectors are valid, as --time wants it
 
     QString metadataUrl() const { return server->url + QStringLiteral("/repo/director/metadata"); }
     QString targetsUrl() const { return server->url + QStringLiteral("/repo/director/targets"); }
     QString servedFile(const QString &name) const { return served + QStringLiteral("/metadata/") + name; }
     QString storedFile(const QString &role) const { return metadata + u'/' + role + QStringLiteral(".json"); }
 
-    Run tuf(const QStringList &args) { return run(QStringLiteral(CONDUITCTL_PATH), QStringList{QStringLiteral("tuf")} + args, 60000); }
-    Run initClient(const QString &root) { return tuf({QStringLiteral("--metadata-dir"), metadata, QStringLiteral("init"), root}); }
-    Run refresh(const QStringList &extra = {})
-    {
-        return tuf(QStringList{QStringLiteral("--metadata-url"), metadataUrl(), QStringLiteral("--metadata-dir"), metadata}
-                   + extra + QStringList{QStringLiteral("refresh")});
+    Run tuf(const QStringList &args) {
+        return run(QStringLiteral(CONDUITCTL_PATH), QStringList{QStringLiteral("tuf")} + args, 60000);
     }
-    Run download(const QString &target, const QStringList &extra = {})
-    {
-        return tuf(QStringList{QStringLiteral("--metadata-url"), metadataUrl(), QStringLiteral("--metadata-dir"), metadata,
-                               QStringLiteral("--target-name"), target, QStringLiteral("--target-base-url"), targetsUrl(),
-                               QStringLiteral("--target-dir"), targets}
-                   + extra + QStringList{QStringLiteral("download")});
+    Run initClient(const QString &root) {
+        return tuf({QStringLiteral("--metadata-dir"), metadata, QStringLiteral("init"), root});
+    }
+    Run refresh(const QStringList &extra = {}) {
+        return tuf(
+            QStringList{QStringLiteral("--metadata-url"), metadataUrl(), QStringLiteral("--metadata-dir"), metadata} +
+            extra + QStringList{QStringLiteral("refresh")});
+    }
+    Run download(const QString &target, const QStringList &extra = {}) {
+        return tuf(QStringList{QStringLiteral("--metadata-url"), metadataUrl(), QStringLiteral("--metadata-dir"),
+                               metadata, QStringLiteral("--target-name"), target, QStringLiteral("--target-base-url"),
+                               targetsUrl(), QStringLiteral("--target-dir"), targets} +
+                   extra + QStringList{QStringLiteral("download")});
     }
     QStringList atFakeTime() const { return {QStringLiteral("--time"), fakeTime}; }
 
     // Serves a fresh copy of `from` (or an empty repository).
-    void serve(const QString &from = {})
-    {
-        if (!from.isEmpty())
-            QVERIFY(copyTree(from, served));
+    void serve(const QString &from = {}) {
+        if (!from.isEmpty()) QVERIFY(copyTree(from, served));
         server = std::make_unique<devtest::ServerProcess>();
         QString error;
-        QVERIFY2(server->start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--director"), served}, &error),
+        QVERIFY2(server->start({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--director"), served},
+                               &error),
                  qPrintable(error));
     }
 
     // The vectors served, the client initialised and refreshed once.
-    void refreshedVectors()
-    {
+    void refreshedVectors() {
         serve(kVectors);
         QCOMPARE(initClient(kVectors + QStringLiteral("/initial_root.json")).exitCode, 0);
         const Run r = refresh(atFakeTime());
@@ -109,35 +104,30 @@ class TestTufClient : public QObject {
     }
 
     // A repository built here, published into the served directory.
-    void publish(RepositoryBuilder &builder, const std::map<QString, QByteArray> &artifacts = {})
-    {
+    void publish(RepositoryBuilder &builder, const std::map<QString, QByteArray> &artifacts = {}) {
         for (const auto &[name, content] : artifacts) {
             builder.addTarget(name, content);
             QVERIFY(writeAll(served + QStringLiteral("/targets/") + sha256Hex(content) + u'.' + name, content));
         }
         MemorySource out;
         builder.publish(out);
-        for (const QString &name : out.names())
-            QVERIFY(writeAll(servedFile(name), *out.file(name)));
+        for (const QString &name : out.names()) QVERIFY(writeAll(servedFile(name), *out.file(name)));
     }
 
-    qint64 storedVersion(const QString &role) const
-    {
+    qint64 storedVersion(const QString &role) const {
         auto json = parseJson(readAll(storedFile(role)));
         return json ? (*json)["signed"]["version"].toInteger() : 0;
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         fakeTime = QString::fromLatin1(readAll(kVectors + QStringLiteral("/faketime")).trimmed());
         QVERIFY(!fakeTime.isEmpty());
         // "2025-02-09 09:17:23+00:00" -> "2025-02-09T09:17:23Z"
         fakeTime = fakeTime.replace(u' ', u'T').replace(QStringLiteral("+00:00"), QStringLiteral("Z"));
     }
 
-    void init()
-    {
+    void init() {
         tmp = std::make_unique<QTemporaryDir>();
         QVERIFY(tmp->isValid());
         served = tmp->filePath(QStringLiteral("served"));
@@ -146,16 +136,14 @@ private slots:
         QVERIFY(QDir().mkpath(served));
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         server.reset();
         tmp.reset();
     }
 
     // tools.tuf_vectors: the tuf-on-ci repository verifies, the directory
     // holds its files as served, and the target arrives as signed.
-    void tufOnCiRefreshAndDownload()
-    {
+    void tufOnCiRefreshAndDownload() {
         serve(kVectors);
         Run r = initClient(kVectors + QStringLiteral("/initial_root.json"));
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
@@ -163,12 +151,14 @@ private slots:
 
         r = refresh(atFakeTime());
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
-        QVERIFY2(r.out.contains(QStringLiteral("timestamp v2, snapshot v2, targets v1, delegated: delegatedrole v2")), qPrintable(r.out));
-        const std::map<QString, QString> servedAs{{QStringLiteral("root"), QStringLiteral("1.root.json")},
-                                                  {QStringLiteral("timestamp"), QStringLiteral("timestamp.json")},
-                                                  {QStringLiteral("snapshot"), QStringLiteral("2.snapshot.json")},
-                                                  {QStringLiteral("targets"), QStringLiteral("1.targets.json")},
-                                                  {QStringLiteral("delegatedrole"), QStringLiteral("2.delegatedrole.json")}};
+        QVERIFY2(r.out.contains(QStringLiteral("timestamp v2, snapshot v2, targets v1, delegated: delegatedrole v2")),
+                 qPrintable(r.out));
+        const std::map<QString, QString> servedAs{
+            {QStringLiteral("root"), QStringLiteral("1.root.json")},
+            {QStringLiteral("timestamp"), QStringLiteral("timestamp.json")},
+            {QStringLiteral("snapshot"), QStringLiteral("2.snapshot.json")},
+            {QStringLiteral("targets"), QStringLiteral("1.targets.json")},
+            {QStringLiteral("delegatedrole"), QStringLiteral("2.delegatedrole.json")}};
         QStringList expected;
         for (const auto &[role, file] : servedAs) {
             expected << role + QStringLiteral(".json");
@@ -189,8 +179,9 @@ private slots:
         // --verbose shows each request.
         r = refresh(atFakeTime() + QStringList{QStringLiteral("--verbose")});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
-        QVERIFY2(r.err.contains(QStringLiteral("metadata 2.root.json -> ")) && r.err.contains(QStringLiteral("not found"))
-                         && r.err.contains(QStringLiteral("metadata timestamp.json -> 446 bytes")),
+        QVERIFY2(r.err.contains(QStringLiteral("metadata 2.root.json -> ")) &&
+                     r.err.contains(QStringLiteral("not found")) &&
+                     r.err.contains(QStringLiteral("metadata timestamp.json -> 446 bytes")),
                  qPrintable(r.err));
 
         // The next run starts from the stored metadata, and a target that
@@ -209,8 +200,7 @@ private slots:
 
     // tools.tuf_tampered_metadata: one byte changed in a signed role is
     // refused, and the trusted copy stays as it was.
-    void tamperedRole_data()
-    {
+    void tamperedRole_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("role");
         QTest::newRow("timestamp") << QStringLiteral("timestamp.json") << QStringLiteral("timestamp");
@@ -218,8 +208,7 @@ private slots:
         QTest::newRow("targets") << QStringLiteral("1.targets.json") << QStringLiteral("targets");
         QTest::newRow("delegated") << QStringLiteral("2.delegatedrole.json") << QStringLiteral("delegatedrole");
     }
-    void tamperedRole()
-    {
+    void tamperedRole() {
         QFETCH(QString, file);
         QFETCH(QString, role);
         refreshedVectors();
@@ -242,15 +231,14 @@ private slots:
 
     // tools.tuf_tampered_target: bytes that differ from the signed ones
     // never reach the target directory, not even as a partial file.
-    void tamperedTarget_data()
-    {
+    void tamperedTarget_data() {
         QTest::addColumn<int>("change"); // 0: one byte flipped, 1: cut short
         QTest::addColumn<QString>("message");
-        QTest::newRow("byte flipped") << 0 << QStringLiteral("ATTACK DETECTED (image does not match its signed metadata)");
+        QTest::newRow("byte flipped") << 0
+                                      << QStringLiteral("ATTACK DETECTED (image does not match its signed metadata)");
         QTest::newRow("cut short") << 1 << QStringLiteral("connection ended at byte");
     }
-    void tamperedTarget()
-    {
+    void tamperedTarget() {
         QFETCH(int, change);
         QFETCH(QString, message);
         refreshedVectors();
@@ -271,14 +259,14 @@ private slots:
     }
 
     // tools.tuf_expired: valid at the vectors' time, a freeze far ahead.
-    void expired()
-    {
+    void expired() {
         refreshedVectors();
         const QByteArray timestamp = readAll(storedFile(QStringLiteral("timestamp")));
         Run r = refresh({QStringLiteral("--days-in-future"), QStringLiteral("10000")});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(QStringLiteral("ATTACK DETECTED (freeze)")), qPrintable(describe(r)));
-        r = download(QStringLiteral("delegatedrole/artifact"), {QStringLiteral("--time"), QStringLiteral("2044-08-11T00:00:00Z")});
+        r = download(QStringLiteral("delegatedrole/artifact"),
+                     {QStringLiteral("--time"), QStringLiteral("2044-08-11T00:00:00Z")});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(QStringLiteral("expired")), qPrintable(describe(r)));
         QCOMPARE(filesUnder(targets), QStringList());
@@ -289,13 +277,13 @@ private slots:
 
     // tools.tuf_root_threshold: roots without their threshold of valid
     // signatures are not trusted, neither initially nor as a new version.
-    void rootBelowThreshold()
-    {
+    void rootBelowThreshold() {
         serve(kVectors);
         const QByteArray root = readAll(kVectors + QStringLiteral("/initial_root.json"));
         // Every signature emptied (TUF's "unsigned" placeholder), the rest as published.
         QByteArray unsignedBytes = root;
-        for (qsizetype at = unsignedBytes.indexOf("\"sig\": \""); at >= 0; at = unsignedBytes.indexOf("\"sig\": \"", at + 1)) {
+        for (qsizetype at = unsignedBytes.indexOf("\"sig\": \""); at >= 0;
+             at = unsignedBytes.indexOf("\"sig\": \"", at + 1)) {
             const qsizetype start = at + 8;
             unsignedBytes.remove(start, unsignedBytes.indexOf('"', start) - start);
         }
@@ -339,8 +327,7 @@ private slots:
     }
 
     // tools.tuf_rollback: after version 2, an older timestamp is refused.
-    void rollbackTimestamp()
-    {
+    void rollbackTimestamp() {
         serve();
         RepositoryBuilder builder(QStringLiteral("rollback"), QDateTime::currentDateTimeUtc());
         publish(builder, {{QStringLiteral("app.bin"), QByteArrayLiteral("release 1")}});
@@ -367,8 +354,7 @@ private slots:
 
     // tools.tuf_hostile_length: a target signed as 2^63 - 1 bytes is
     // refused at once, before a byte is fetched or written.
-    void hostileLength()
-    {
+    void hostileLength() {
         serve();
         RepositoryBuilder builder(QStringLiteral("length"), QDateTime::currentDateTimeUtc());
         publish(builder, {{QStringLiteral("huge.bin"), QByteArrayLiteral("small")}});
@@ -385,8 +371,7 @@ private slots:
     // tools.tuf_progress: what a refresh verified before it failed is kept
     // (a new root survives a bad timestamp), and a key rotation removes the
     // timestamp and snapshot that the rotated-out key signed.
-    void progressIsPersisted()
-    {
+    void progressIsPersisted() {
         serve();
         RepositoryBuilder builder(QStringLiteral("progress"), QDateTime::currentDateTimeUtc());
         publish(builder);
@@ -406,7 +391,8 @@ private slots:
         publish(builder);
         r = refresh();
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.contains(QStringLiteral("timestamp version 2 has 0 valid signature(s)")), qPrintable(describe(r)));
+        QVERIFY2(r.err.contains(QStringLiteral("timestamp version 2 has 0 valid signature(s)")),
+                 qPrintable(describe(r)));
         QCOMPARE(storedVersion(QStringLiteral("root")), qint64(2));
         QVERIFY(!QFile::exists(storedFile(QStringLiteral("timestamp"))));
         QVERIFY(!QFile::exists(storedFile(QStringLiteral("snapshot"))));

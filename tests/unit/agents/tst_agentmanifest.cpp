@@ -14,7 +14,8 @@ private slots:
     void parsesValidManifest() {
         QString error;
         auto m = AgentManifest::parse(R"({"id":"com.example.ecu","version":"2.1","abi":"1.4",
-            "device_types":["ecu","gw"],"library":"ecu.so"})", QStringLiteral("/opt/agents/ecu.json"), &error);
+            "device_types":["ecu","gw"],"library":"ecu.so"})",
+                                      QStringLiteral("/opt/agents/ecu.json"), &error);
         QVERIFY2(m, qPrintable(error));
         QCOMPARE(m->id, QStringLiteral("com.example.ecu"));
         QCOMPARE(m->abiMajor, 1);
@@ -27,12 +28,22 @@ private slots:
         QTest::addColumn<QString>("why");
         QTest::newRow("not json") << QByteArray("{") << "invalid JSON";
         QTest::newRow("array") << QByteArray("[]") << "not a JSON object";
-        QTest::newRow("bad id") << QByteArray(R"({"id":"Ecu","version":"1","abi":"1.0","device_types":["x"],"library":"a.so"})") << "reverse-DNS";
-        QTest::newRow("no version") << QByteArray(R"({"id":"a.b","abi":"1.0","device_types":["x"],"library":"a.so"})") << "\"version\"";
-        QTest::newRow("bad abi") << QByteArray(R"({"id":"a.b","version":"1","abi":"one","device_types":["x"],"library":"a.so"})") << "\"abi\"";
-        QTest::newRow("no types") << QByteArray(R"({"id":"a.b","version":"1","abi":"1.0","device_types":[],"library":"a.so"})") << "device_types";
-        QTest::newRow("type not string") << QByteArray(R"({"id":"a.b","version":"1","abi":"1.0","device_types":[3],"library":"a.so"})") << "device_types";
-        QTest::newRow("no library") << QByteArray(R"({"id":"a.b","version":"1","abi":"1.0","device_types":["x"]})") << "\"library\"";
+        QTest::newRow("bad id")
+            << QByteArray(R"({"id":"Ecu","version":"1","abi":"1.0","device_types":["x"],"library":"a.so"})")
+            << "reverse-DNS";
+        QTest::newRow("no version") << QByteArray(R"({"id":"a.b","abi":"1.0","device_types":["x"],"library":"a.so"})")
+                                    << "\"version\"";
+        QTest::newRow("bad abi")
+            << QByteArray(R"({"id":"a.b","version":"1","abi":"one","device_types":["x"],"library":"a.so"})")
+            << "\"abi\"";
+        QTest::newRow("no types") << QByteArray(
+                                         R"({"id":"a.b","version":"1","abi":"1.0","device_types":[],"library":"a.so"})")
+                                  << "device_types";
+        QTest::newRow("type not string")
+            << QByteArray(R"({"id":"a.b","version":"1","abi":"1.0","device_types":[3],"library":"a.so"})")
+            << "device_types";
+        QTest::newRow("no library") << QByteArray(R"({"id":"a.b","version":"1","abi":"1.0","device_types":["x"]})")
+                                    << "\"library\"";
         QTest::newRow("too large") << QByteArray(70000, ' ') << "64 KiB";
     }
     void rejectsBadManifests() {

@@ -29,7 +29,8 @@ private slots:
     void everyMessageRoundTrips() {
         msg::Call call{Op::Transfer,
                        {"ecu-1", "ecu.bin", "2.0.0", std::string(64, 'a'), R"({"k":1})", "/s/staging", 1ull << 40},
-                       "can0", R"({"rate":10})"};
+                       "can0",
+                       R"({"rate":10})"};
         QVERIFY(through(call) == call);
         msg::Init init{R"({"port":1})", "/var/lib/x"};
         QVERIFY(through(init) == init);

@@ -92,8 +92,10 @@ private slots:
     // A failure without a message of its own is shown by name, not as
     // "code -7".
     void resultCodesHaveNames() {
-        QCOMPARE(QString::fromStdString(resultText(CONDUIT_E_IO)), QStringLiteral("CONDUIT_E_IO (read/write failure on the device)"));
-        QCOMPARE(QString::fromStdString(resultText(CONDUIT_E_NO_SPACE)), QStringLiteral("CONDUIT_E_NO_SPACE (staging area too small)"));
+        QCOMPARE(QString::fromStdString(resultText(CONDUIT_E_IO)),
+                 QStringLiteral("CONDUIT_E_IO (read/write failure on the device)"));
+        QCOMPARE(QString::fromStdString(resultText(CONDUIT_E_NO_SPACE)),
+                 QStringLiteral("CONDUIT_E_NO_SPACE (staging area too small)"));
         QCOMPARE(QString::fromStdString(resultText(-1003)), QStringLiteral("vendor code -1003"));
         QCOMPARE(QString::fromStdString(resultText(7)), QStringLiteral("unknown code 7"));
         for (int code = CONDUIT_E_ABI; code <= CONDUIT_OK; ++code)

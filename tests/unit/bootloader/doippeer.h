@@ -48,8 +48,10 @@ public:
     }
     void writeRaw(const Bytes &b) {
         conduit::bootloader::SigpipeBlock quiet;
-        if (ssl_) SSL_write(ssl_, b.data(), static_cast<int>(b.size()));
-        else (void)!::send(fd_, b.data(), b.size(), MSG_NOSIGNAL);
+        if (ssl_)
+            SSL_write(ssl_, b.data(), static_cast<int>(b.size()));
+        else
+            (void)!::send(fd_, b.data(), b.size(), MSG_NOSIGNAL);
     }
     void write(PayloadType type, const Bytes &payload, Version v = Version::Iso2012) {
         writeRaw(encode(v, type, payload));
@@ -58,8 +60,10 @@ public:
     std::vector<Message> read(size_t n) {
         std::vector<Message> out;
         while (out.size() < n)
-            if (auto m = read()) out.push_back(std::move(*m));
-            else break;
+            if (auto m = read())
+                out.push_back(std::move(*m));
+            else
+                break;
         return out;
     }
     // Reads the routing activation request and answers `code` (0x10: active).
@@ -69,7 +73,8 @@ public:
         if (!m || m->type != static_cast<uint16_t>(PayloadType::RoutingActivationRequest)) return std::nullopt;
         lastVersion = m->version;
         auto r = decodeRoutingRequest(m->payload, error);
-        if (r) write(PayloadType::RoutingActivationResponse, encodeRoutingResponse({r->sourceAddress, 0x1000, code, {}}));
+        if (r)
+            write(PayloadType::RoutingActivationResponse, encodeRoutingResponse({r->sourceAddress, 0x1000, code, {}}));
         return r;
     }
     // Reads one diagnostic message, ACKs it positively, returns it.

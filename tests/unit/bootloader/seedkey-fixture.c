@@ -15,8 +15,14 @@ conduit_seedkey_result GenerateKeyEx(const unsigned char *seed, unsigned int see
     (void)variant;
     if (seed_size < 1) return CONDUIT_SEEDKEY_UNSPECIFIED_ERROR;
     if (seed[0] == 0xEE) return (conduit_seedkey_result)7; /* not a code of the interface */
-    if (seed[0] == 0xFF) { *key_size = max_key_size + 1; return CONDUIT_SEEDKEY_OK; }
-    if (seed[0] == 0x00) { *key_size = 0; return CONDUIT_SEEDKEY_OK; }
+    if (seed[0] == 0xFF) {
+        *key_size = max_key_size + 1;
+        return CONDUIT_SEEDKEY_OK;
+    }
+    if (seed[0] == 0x00) {
+        *key_size = 0;
+        return CONDUIT_SEEDKEY_OK;
+    }
     key[0] = (unsigned char)~seed[0];
     *key_size = 1;
     return CONDUIT_SEEDKEY_OK;

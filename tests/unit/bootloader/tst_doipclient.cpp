@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <thread>
 #include <csignal>
+#include <thread>
 
 using namespace conduit::bootloader;
 using namespace doippeer;
@@ -35,10 +35,10 @@ DoipConfig configFor(const Peer &peer) {
 std::string peerName(const Peer &peer) { return "127.0.0.1:" + std::to_string(peer.port()); }
 
 // A transport call that must succeed; its error's text otherwise.
-#define QVERIFY_OK(call)                                                                                             \
-    do {                                                                                                             \
-        const auto e_ = (call);                                                                                      \
-        QVERIFY2(!e_, e_ ? e_->message.c_str() : "");                                                                \
+#define QVERIFY_OK(call)                                                                                               \
+    do {                                                                                                               \
+        const auto e_ = (call);                                                                                        \
+        QVERIFY2(!e_, e_ ? e_->message.c_str() : "");                                                                  \
     } while (0)
 
 // Opens a connection to the peer and a Link to `target` on it; nullptr
@@ -138,7 +138,8 @@ private slots:
             QVERIFY(!DoipConnection::open(configFor(peer), error));
             QVERIFY(error);
             QCOMPARE(error->kind, TransportErrorKind::Refused);
-            QCOMPARE(error->message, "routing activation refused by " + peerName(peer) + ": " + describeRoutingCode(code));
+            QCOMPARE(error->message,
+                     "routing activation refused by " + peerName(peer) + ": " + describeRoutingCode(code));
         }
     }
 
@@ -154,8 +155,9 @@ private slots:
         auto confirmThen = [](std::optional<uint8_t> final) {
             return [final](Conn &c) {
                 auto r = c.route(0x11);
-                if (r && final) c.write(PayloadType::RoutingActivationResponse,
-                                        encodeRoutingResponse({r->sourceAddress, 0x1000, *final, {}}));
+                if (r && final)
+                    c.write(PayloadType::RoutingActivationResponse,
+                            encodeRoutingResponse({r->sourceAddress, 0x1000, *final, {}}));
                 c.read();
             };
         };
@@ -185,7 +187,8 @@ private slots:
         auto e = link->send({0x10, 0x02});
         QVERIFY(e);
         QCOMPARE(e->kind, TransportErrorKind::Refused);
-        QCOMPARE(e->message, "diagnostic message to 0x1009 refused by " + peerName(peer) + ": unknown target address (0x03)");
+        QCOMPARE(e->message,
+                 "diagnostic message to 0x1009 refused by " + peerName(peer) + ": unknown target address (0x03)");
         e = link->send({0x10, 0x02});
         QVERIFY(e);
         QCOMPARE(e->kind, TransportErrorKind::Refused);
@@ -257,8 +260,10 @@ private slots:
             for (const Message &m : c.read(2)) // the answer and the first request, in either order
                 if (m.type == 0x0008) alive = m;
             Bytes all;
-            const Bytes ack = encode(Version::Iso2012, PayloadType::DiagnosticAck, encodeDiagnosticAck({0x1001, 0x0E00, 0, {}}));
-            const Bytes r1 = encode(Version::Iso2012, PayloadType::DiagnosticMessage, reply(0x1001, {0x50, 0x02, 0, 50, 1, 0xF4}));
+            const Bytes ack =
+                encode(Version::Iso2012, PayloadType::DiagnosticAck, encodeDiagnosticAck({0x1001, 0x0E00, 0, {}}));
+            const Bytes r1 =
+                encode(Version::Iso2012, PayloadType::DiagnosticMessage, reply(0x1001, {0x50, 0x02, 0, 50, 1, 0xF4}));
             all.insert(all.end(), ack.begin(), ack.end());
             all.insert(all.end(), r1.begin(), r1.end());
             all.insert(all.end(), r1.begin(), r1.end());
@@ -316,7 +321,8 @@ private slots:
                     if (links[t]->send({0x22, static_cast<uint8_t>(i)})) return;
                     Bytes m;
                     if (links[t]->receive(m, Clock::now() + 5s)) return;
-                    if (m == Bytes{0x62, static_cast<uint8_t>(me >> 8), static_cast<uint8_t>(me), static_cast<uint8_t>(i)})
+                    if (m ==
+                        Bytes{0x62, static_cast<uint8_t>(me >> 8), static_cast<uint8_t>(me), static_cast<uint8_t>(i)})
                         ++good[t];
                 }
             });
@@ -382,22 +388,22 @@ private slots:
         cert_ = dir_.filePath(QStringLiteral("cert.pem"));
         const QString &key = key_, &cert = cert_;
         QProcess openssl;
-        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                                                 QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                                                 QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
-                                                 QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert,
-                                                 QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                                                 QStringLiteral("/CN=doip-entity")});
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"),
+                       QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"),
+                       QStringLiteral("-nodes"), QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert,
+                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=doip-entity")});
         QVERIFY(openssl.waitForFinished(30000));
         QCOMPARE(openssl.exitCode(), 0);
-        openssl.start(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), cert, QStringLiteral("-noout"),
-                                                 QStringLiteral("-fingerprint"), QStringLiteral("-sha256")});
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("x509"), QStringLiteral("-in"), cert, QStringLiteral("-noout"),
+                       QStringLiteral("-fingerprint"), QStringLiteral("-sha256")});
         QVERIFY(openssl.waitForFinished(30000));
         const QString line = QString::fromLatin1(openssl.readAllStandardOutput()).trimmed();
         pin_ = line.section(QLatin1Char('='), 1).toStdString();
         QCOMPARE(normalizePin(pin_).size(), size_t(64));
     }
-
 
     SSL_CTX *serverContext() {
         SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -469,7 +475,8 @@ private slots:
             auto link = connection->link(0x1001, why);
             peer.join(); // the entity has closed
             std::optional<TransportError> e;
-            for (int i = 0; i < 5 && (!e || e->kind == TransportErrorKind::Timeout); ++i) e = link->send(Bytes(3000, 0x36));
+            for (int i = 0; i < 5 && (!e || e->kind == TransportErrorKind::Timeout); ++i)
+                e = link->send(Bytes(3000, 0x36));
             QVERIFY(e);
             QCOMPARE(e->kind, TransportErrorKind::ConnectionLost);
         }

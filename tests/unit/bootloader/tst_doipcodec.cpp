@@ -13,7 +13,7 @@ namespace {
 struct Decoder {
     const char *name;
     std::function<bool(std::span<const uint8_t>, std::string &)> decode;
-    std::vector<size_t> accepted;  // exact lengths, or {min, SIZE_MAX} for "at least"
+    std::vector<size_t> accepted; // exact lengths, or {min, SIZE_MAX} for "at least"
 };
 
 template <typename F>
@@ -52,8 +52,9 @@ private slots:
         QVERIFY(decodeHeader(std::span<const uint8_t, kHeaderSize>(v2019.data(), kHeaderSize), nack));
 
         // The inverse must match, the version must be known, and 0xFF only opens identification requests.
-        for (const Bytes &bad : {bytesOf({0x02, 0xFC, 0x80, 0x01, 0, 0, 0, 0}), bytesOf({0x04, 0xFB, 0, 5, 0, 0, 0, 0}),
-                                 bytesOf({0x00, 0xFF, 0, 5, 0, 0, 0, 0}), bytesOf({0xFF, 0x00, 0x80, 0x01, 0, 0, 0, 0})}) {
+        for (const Bytes &bad :
+             {bytesOf({0x02, 0xFC, 0x80, 0x01, 0, 0, 0, 0}), bytesOf({0x04, 0xFB, 0, 5, 0, 0, 0, 0}),
+              bytesOf({0x00, 0xFF, 0, 5, 0, 0, 0, 0}), bytesOf({0xFF, 0x00, 0x80, 0x01, 0, 0, 0, 0})}) {
             nack = GenericNackCode::OutOfMemory;
             QVERIFY(!decodeHeader(std::span<const uint8_t, kHeaderSize>(bad.data(), kHeaderSize), nack));
             QCOMPARE(nack, GenericNackCode::IncorrectPattern);
@@ -82,7 +83,9 @@ private slots:
     // Every payload: encode, decode, the same fields back; optional fields both ways.
     void roundTrips() {
         std::string error;
-        VehicleAnnouncement a{"CONDUITSIM0000001", 0x1000, {0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, {0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, 0x00, std::nullopt};
+        VehicleAnnouncement a{
+            "CONDUITSIM0000001", 0x1000, {0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, {0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, 0x00,
+            std::nullopt};
         for (auto sync : {std::optional<uint8_t>{}, std::optional<uint8_t>{0x10}}) {
             a.syncStatus = sync;
             const Bytes p = encodeAnnouncement(a);
@@ -170,8 +173,11 @@ private slots:
             {"vehicle identification request with EID", wrap(decodeIdentificationRequestByEid), {6}},
             {"vehicle identification request with VIN", wrap(decodeIdentificationRequestByVin), {17}},
             {"diagnostic power mode response", wrap(decodePowerModeResponse), {1}},
-            {"alive check request", [](std::span<const uint8_t> p, std::string &e) {
-                 return checkEmpty(p, PayloadType::AliveCheckRequest, e); }, {0}},
+            {"alive check request",
+             [](std::span<const uint8_t> p, std::string &e) {
+                 return checkEmpty(p, PayloadType::AliveCheckRequest, e);
+             },
+             {0}},
         };
         const Bytes zeros(40, 0);
         for (const auto &d : decoders) {
@@ -188,7 +194,8 @@ private slots:
         const Bytes a = encode(Version::Iso2012, PayloadType::DiagnosticMessage,
                                encodeDiagnostic({0x1001, 0x0E00, bytesOf({0x50, 0x02, 0, 50, 1, 0xF4})}));
         const Bytes b = encode(Version::Iso2019, PayloadType::AliveCheckRequest, {});
-        const Bytes c = encode(Version::Iso2012, PayloadType::DiagnosticAck, encodeDiagnosticAck({0x1001, 0x0E00, 0, {}}));
+        const Bytes c =
+            encode(Version::Iso2012, PayloadType::DiagnosticAck, encodeDiagnosticAck({0x1001, 0x0E00, 0, {}}));
         Bytes stream = a;
         stream.insert(stream.end(), b.begin(), b.end());
         stream.insert(stream.end(), c.begin(), c.end());

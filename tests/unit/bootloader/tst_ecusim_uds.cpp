@@ -36,11 +36,13 @@ QByteArray program(Bench &b, const Bytes &data, size_t per = 16) {
     const auto erase = b.send(cat(bytes("3101ff0044"), cat(be32(0x10000), be32(uint32_t(b.config.regions[0].size)))));
     if (hex(erase.reply) != "7101ff0000") return "erase: " + hex(erase.reply);
     if (erase.delay.count() < 300) return "erase without delay";
-    const QByteArray download = hex(b.send(cat(bytes("340044"), cat(be32(0x10000), be32(uint32_t(data.size()))))).reply);
+    const QByteArray download =
+        hex(b.send(cat(bytes("340044"), cat(be32(0x10000), be32(uint32_t(data.size()))))).reply);
     if (download != "74200012") return "download: " + download;
     uint8_t counter = 1;
     for (size_t at = 0; at < data.size(); at += per, ++counter) {
-        const Bytes block = cat({0x36, counter}, Bytes(data.begin() + long(at), data.begin() + long(std::min(at + per, data.size()))));
+        const Bytes block =
+            cat({0x36, counter}, Bytes(data.begin() + long(at), data.begin() + long(std::min(at + per, data.size()))));
         const QByteArray r = hex(b.send(block).reply);
         if (r != QByteArray("76") + QByteArray::number(counter, 16).rightJustified(2, '0')) return "block: " + r;
     }
@@ -57,7 +59,7 @@ private slots:
         QCOMPARE(b.server->mode(), Mode::Application);
         QCOMPARE(b.call("1003"), QByteArray("5003003201f4")); // P2 50 ms, P2* 5000 ms in 10 ms units
         QCOMPARE(b.call("22f186"), QByteArray("62f18603"));
-        QCOMPARE(b.call("3e00", 4999), QByteArray("7e00"));   // within S3
+        QCOMPARE(b.call("3e00", 4999), QByteArray("7e00"));       // within S3
         QCOMPARE(b.call("22f186", 5000), QByteArray("62f18601")); // S3 expired: default session
         QCOMPARE(b.call("2701"), QByteArray("7f277f"));
         QCOMPARE(b.call("1004"), QByteArray("7f1012"));
@@ -69,7 +71,7 @@ private slots:
         Bench b(small());
         QCOMPARE(b.call("1002"), QByteArray("5002003201f4"));
         QCOMPARE(b.server->mode(), Mode::Bootloader);
-        QCOMPARE(b.call("2702000000"), QByteArray("7f2713")); // odd hex: 5 bytes, wrong length
+        QCOMPARE(b.call("2702000000"), QByteArray("7f2713"));   // odd hex: 5 bytes, wrong length
         QCOMPARE(b.call("270200000000"), QByteArray("7f2724")); // key before seed
         for (int attempt = 1; attempt <= 3; ++attempt) {
             QVERIFY(b.call("2701").left(4) == "6701");
@@ -81,7 +83,7 @@ private slots:
         b.reopen();
         QCOMPARE(b.call("1002"), QByteArray("5002003201f4"));
         QCOMPARE(b.call("2701", 4000), QByteArray("7f2737"));
-        QCOMPARE(b.call("3e00", 4000), QByteArray("7e00")); // within S3
+        QCOMPARE(b.call("3e00", 4000), QByteArray("7e00"));         // within S3
         QCOMPARE(b.call("2701", 2001).left(4), QByteArray("6701")); // 10 s after power-on
         QVERIFY(b.unlock());
         QCOMPARE(b.flash->attempts(), uint8_t(0));
@@ -113,7 +115,7 @@ private slots:
         QCOMPARE(b.call("3401440001000000000100"), QByteArray("7f3431")); // compressed: not supported
         QCOMPARE(b.call("3610aa"), QByteArray("7f3624"));
         QCOMPARE(b.call("37"), QByteArray("7f3724"));
-        QCOMPARE(b.call("31010202deadbeef"), QByteArray("7f3124")); // nothing downloaded yet
+        QCOMPARE(b.call("31010202deadbeef"), QByteArray("7f3124"));           // nothing downloaded yet
         QCOMPARE(b.call("3101ff00440002000000001000"), QByteArray("7f3131")); // outside the map
         QCOMPARE(b.call("3101abcd"), QByteArray("7f3131"));
     }
@@ -150,9 +152,9 @@ private slots:
         QVERIFY(b.unlock());
         QCOMPARE(b.call("3101ff00440001000000004000"), QByteArray("7101ff0000"));
         QCOMPARE(b.call("3400440001000000000020"), QByteArray("74200012"));
-        QCOMPARE(b.call("3601") , QByteArray("7f3613"));
+        QCOMPARE(b.call("3601"), QByteArray("7f3613"));
         QCOMPARE(b.call("36010102030405060708090a0b0c0d0e0f10"), QByteArray("7601"));
-        QCOMPARE(b.call("3601ffffffffffffffffffffffffffffffff"), QByteArray("7601")); // repeat: not written
+        QCOMPARE(b.call("3601ffffffffffffffffffffffffffffffff"), QByteArray("7601"));       // repeat: not written
         QCOMPARE(b.call("3603000000000000000000000000000000000000"), QByteArray("7f3613")); // longer than 0x12
         QCOMPARE(b.call("360300"), QByteArray("7f3673"));
         QCOMPARE(b.call("37"), QByteArray("7f3724")); // 16 of 32 bytes
@@ -172,7 +174,7 @@ private slots:
         QVERIFY(b.unlock());
         const auto erase = b.send(bytes("3101ff00440001000000004000"));
         QCOMPARE(erase.delay.count(), qint64(300)); // 16 KiB * 2 ms/KiB < the 300 ms floor
-        b.reopen(); // power cycle
+        b.reopen();                                 // power cycle
         QCOMPARE(b.server->mode(), Mode::Bootloader);
         QCOMPARE(b.call("22f186f189"), QByteArray("62f18602f189"));
         QCOMPARE(b.call("1001", 6000), QByteArray("5001003201f4"));
@@ -218,7 +220,7 @@ private slots:
         QCOMPARE(b.call("288301"), QByteArray("(none)"));
         QCOMPARE(b.call("280001"), QByteArray("6800"));
         QCOMPARE(b.call("8501"), QByteArray("c501"));
-        QVERIFY(!b.send(bytes("99"), 1, true).reply);        // serviceNotSupported: silent when functional
+        QVERIFY(!b.send(bytes("99"), 1, true).reply); // serviceNotSupported: silent when functional
         QCOMPARE(hex(b.send(bytes("3e"), 1, true).reply), QByteArray("7f3e13")); // other NRCs are sent
         QCOMPARE(b.call("31010203"), QByteArray("7101020300"));
     }

@@ -52,7 +52,9 @@ Bytes ramp(size_t n, uint8_t from = 0) {
     return b;
 }
 
-std::span<const uint8_t> bytesOf(const std::string &s) { return {reinterpret_cast<const uint8_t *>(s.data()), s.size()}; }
+std::span<const uint8_t> bytesOf(const std::string &s) {
+    return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
+}
 
 std::optional<ImageError> parse(const std::string &text, ImageFormat format, Image &out, ImageLimits limits = {}) {
     return parseImage(bytesOf(text), format, limits, 0, out);
@@ -78,8 +80,8 @@ class TestImage : public QObject {
 private slots:
     void ihexDataMergedAndSorted() {
         // Out of order, with a gap; adjacent records merge into one segment.
-        const std::string text = ihex(0, 0x0110, ramp(16, 0x10)) + ihex(0, 0x0100, ramp(16)) +
-                                 ihex(0, 0x0200, ramp(4, 0xa0)) + kEof;
+        const std::string text =
+            ihex(0, 0x0110, ramp(16, 0x10)) + ihex(0, 0x0100, ramp(16)) + ihex(0, 0x0200, ramp(4, 0xa0)) + kEof;
         Image image;
         const auto e = parse(text, ImageFormat::IntelHex, image);
         QVERIFY2(!e, e ? e->message.c_str() : "");
@@ -96,9 +98,10 @@ private slots:
     // A record that fills the gap between two runs joins them, whichever is larger.
     void recordsJoiningRuns() {
         for (size_t firstSize : {size_t(16), size_t(200)}) {
-            const std::string text = ihex(0, 0x1000, ramp(firstSize)) + ihex(0, 0x1100, ramp(100, 0x80)) +
-                                     ihex(0, uint16_t(0x1000 + firstSize), ramp(0x100 - firstSize, uint8_t(firstSize))) +
-                                     ihex(0, 0x0ff0, ramp(16, 0xf0)) + kEof;
+            const std::string text =
+                ihex(0, 0x1000, ramp(firstSize)) + ihex(0, 0x1100, ramp(100, 0x80)) +
+                ihex(0, uint16_t(0x1000 + firstSize), ramp(0x100 - firstSize, uint8_t(firstSize))) +
+                ihex(0, 0x0ff0, ramp(16, 0xf0)) + kEof;
             Image image;
             const auto e = parse(text, ImageFormat::IntelHex, image);
             QVERIFY2(!e, e ? e->message.c_str() : "");
@@ -116,7 +119,8 @@ private slots:
     // simulator's and demo's images are made with it).
     void writerRoundTrip() {
         Image image;
-        image.segments = {Segment{0x0000fff0, ramp(40)}, Segment{0x00030000, ramp(3)}, Segment{0x12345678, ramp(70, 5)}};
+        image.segments = {Segment{0x0000fff0, ramp(40)}, Segment{0x00030000, ramp(3)},
+                          Segment{0x12345678, ramp(70, 5)}};
         image.start = StartAddress{StartAddress::Kind::Linear, 0x12345678};
         image.header = "conduit";
         for (ImageFormat f : {ImageFormat::IntelHex, ImageFormat::SRecord}) {
@@ -151,12 +155,13 @@ private slots:
         QVERIFY(image.segments[0].data == ramp(32));
         QVERIFY(image.start && image.start->kind == StartAddress::Kind::Linear && image.start->value == 0x00010203);
 
-        const std::string segment = ihex(2, 0, {0x12, 0x34}) + ihex(0, 0x0010, {0xaa, 0xbb}) +
-                                    ihex(3, 0, {0x12, 0x34, 0x00, 0x10}) + kEof;
+        const std::string segment =
+            ihex(2, 0, {0x12, 0x34}) + ihex(0, 0x0010, {0xaa, 0xbb}) + ihex(3, 0, {0x12, 0x34, 0x00, 0x10}) + kEof;
         e = parse(segment, ImageFormat::IntelHex, image);
         QVERIFY2(!e, e ? e->message.c_str() : "");
         QCOMPARE(image.segments[0].address, uint64_t(0x12340 + 0x10));
-        QVERIFY(image.start && image.start->kind == StartAddress::Kind::SegmentCsIp && image.start->value == 0x12340010);
+        QVERIFY(image.start && image.start->kind == StartAddress::Kind::SegmentCsIp &&
+                image.start->value == 0x12340010);
     }
 
     void ihexLineEndingsAndCase() {

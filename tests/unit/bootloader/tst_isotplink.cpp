@@ -19,7 +19,8 @@ private slots:
         c.txId = 0x18da10f1;
         auto e = checkIsoTpConfig(c);
         QVERIFY(e && e->kind == TransportErrorKind::Configuration);
-        QVERIFY2(e->message.find("does not fit 11 (set extended ids for 29) bits") != std::string::npos, e->message.c_str());
+        QVERIFY2(e->message.find("does not fit 11 (set extended ids for 29) bits") != std::string::npos,
+                 e->message.c_str());
         c.extendedIds = true;
         c.rxId = 0x18daf110;
         c.functionalId = 0x18db33f1;
@@ -62,7 +63,8 @@ private slots:
             {ENOBUFS, "send", TransportErrorKind::ConnectionLost, "transmit queue is full"},
             {EAFNOSUPPORT, "socket", TransportErrorKind::Configuration, "load the can-isotp module"},
             {EADDRNOTAVAIL, "bind", TransportErrorKind::Configuration, "refused the ISO-TP addressing"},
-            {EADDRNOTAVAIL, "receive", TransportErrorKind::ConnectionLost, "can0 is gone"}, // unbound when its interface went
+            {EADDRNOTAVAIL, "receive", TransportErrorKind::ConnectionLost,
+             "can0 is gone"}, // unbound when its interface went
         };
         for (const Case &k : cases) {
             const TransportError e = isoTpError(k.err, k.what, c);
@@ -80,7 +82,8 @@ private slots:
         TransportError error{};
         QVERIFY(!IsoTpLink::open(c, error));
         QCOMPARE(int(error.kind), int(TransportErrorKind::Configuration));
-        QVERIFY2(error.message.find("CAN interface nocan-if9: No such device") != std::string::npos, error.message.c_str());
+        QVERIFY2(error.message.find("CAN interface nocan-if9: No such device") != std::string::npos,
+                 error.message.c_str());
         c.interface = "lo"; // exists everywhere, never a CAN interface
         QVERIFY(!IsoTpLink::open(c, error));
         QCOMPARE(int(error.kind), int(TransportErrorKind::Configuration));

@@ -90,8 +90,10 @@ private slots:
         QCOMPARE(c.ecus[0].rxCanId, uint32_t(0x7E8));
         QVERIFY(refusal(R"({"gateways":[{"id":"can","transport":"isotp"}],"ecus":[{"id":"x","tx_can_id":"0x7e0"}]})")
                     .contains("tx_can_id\" and \"rx_can_id"));
-        QVERIFY(refusal(R"({"gateways":[{"id":"can","transport":"isotp"}],"ecus":[{"id":"x","tx_can_id":"0x800","rx_can_id":1}]})")
-                    .contains("ecus[0].tx_can_id"));
+        QVERIFY(
+            refusal(
+                R"({"gateways":[{"id":"can","transport":"isotp"}],"ecus":[{"id":"x","tx_can_id":"0x800","rx_can_id":1}]})")
+                .contains("ecus[0].tx_can_id"));
         QVERIFY(refusal(R"({"gateways":[{"id":"x","transport":"flexray"}],"ecus":[{"id":"x","logical_address":1}]})")
                     .contains("not doip or isotp"));
     }
@@ -104,25 +106,32 @@ private slots:
                     .contains("ecus[0].logical_address"));
         QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"gateway":"nope"}]})")
                     .contains("no gateway \"nope\""));
-        QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":{"security":{"level":2}}}]})")
-                    .contains("odd"));
-        QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":{"erase":false}}]})")
-                    .contains("cannot be skipped"));
-        QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":{"download":{"alfid":"0x54"}}}]})")
-                    .contains("addressAndLengthFormatIdentifier"));
+        QVERIFY(
+            refusal(
+                R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":{"security":{"level":2}}}]})")
+                .contains("odd"));
+        QVERIFY(
+            refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":{"erase":false}}]})")
+                .contains("cannot be skipped"));
+        QVERIFY(
+            refusal(
+                R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":{"download":{"alfid":"0x54"}}}]})")
+                .contains("addressAndLengthFormatIdentifier"));
         QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":1,"profile":"missing"}]})")
                     .contains("no profile \"missing\""));
         QVERIFY(refusal(R"({"gateways":[{"id":"gw"},{"id":"gw"}],"ecus":[{"id":"x","logical_address":1}]})")
                     .contains("twice"));
-        QVERIFY(refusal(R"({"gateways":[{"id":"gw","tls":{"pin_sha256":"abc"}}],"ecus":[{"id":"x","logical_address":1}]})")
-                    .contains("pin_sha256"));
+        QVERIFY(
+            refusal(R"({"gateways":[{"id":"gw","tls":{"pin_sha256":"abc"}}],"ecus":[{"id":"x","logical_address":1}]})")
+                .contains("pin_sha256"));
         QVERIFY(refusal(R"({"gateways":[{"id":"gw"}],"ecus":[{"id":"x","logical_address":-1}]})")
                     .contains("logical_address"));
     }
 
     void imageSpecFromSignedMetadata() {
         QVERIFY(!parseImageSpec("").format);
-        const ImageSpec raw = parseImageSpec(R"({"conduit":{"version":"2.0"},"bootloader":{"format":"raw","address":"0x10000"}})");
+        const ImageSpec raw =
+            parseImageSpec(R"({"conduit":{"version":"2.0"},"bootloader":{"format":"raw","address":"0x10000"}})");
         QVERIFY(raw.format == image::ImageFormat::Raw);
         QCOMPARE(*raw.address, uint64_t(0x10000));
         QVERIFY(parseImageSpec(R"({"bootloader":{"format":"srec"}})").format == image::ImageFormat::SRecord);

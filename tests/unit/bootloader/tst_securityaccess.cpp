@@ -30,7 +30,8 @@ public:
             mismatches.push_back("unscripted request #" + std::to_string(sent.size()));
             return std::nullopt;
         }
-        if (script.front().request != request) mismatches.push_back("request #" + std::to_string(sent.size()) + " differs");
+        if (script.front().request != request)
+            mismatches.push_back("request #" + std::to_string(sent.size()) + " differs");
         pending_.push_back(script.front().reply);
         script.pop_front();
         return std::nullopt;
@@ -54,7 +55,8 @@ const Bytes kSeed = {0x11, 0x22, 0x33, 0x44};
 Bytes keyFor(const Bytes &seed, uint8_t level) {
     static const uint8_t secret[4] = {0x13, 0x37, 0xC0, 0xDE};
     Bytes key(seed.size());
-    for (size_t i = 0; i < seed.size(); ++i) key[i] = uint8_t(seed[seed.size() - 1 - i] ^ uint8_t(0xC3 + level) ^ secret[i % 4]);
+    for (size_t i = 0; i < seed.size(); ++i)
+        key[i] = uint8_t(seed[seed.size() - 1 - i] ^ uint8_t(0xC3 + level) ^ secret[i % 4]);
     return key;
 }
 Bytes seedRequest(uint8_t level) { return {0x27, level}; }
@@ -137,7 +139,8 @@ private slots:
         QVERIFY(e);
         QCOMPARE(e->kind, SecurityAccessError::Kind::InvalidKey);
         QVERIFY(e->nrc == uds::Nrc::InvalidKey);
-        QVERIFY2(e->message.find("invalidKey") != std::string::npos && e->message.find("not retried") != std::string::npos,
+        QVERIFY2(e->message.find("invalidKey") != std::string::npos &&
+                     e->message.find("not retried") != std::string::npos,
                  e->message.c_str());
         QCOMPARE(link.sent.size(), size_t(2));
         QVERIFY(link.mismatches.empty());

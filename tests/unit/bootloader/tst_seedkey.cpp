@@ -53,7 +53,8 @@ private slots:
         Bytes key;
         auto e = lib->generateKey(Bytes{1, 2, 3, 4}, 0x02, "conduit-example", "", key);
         QVERIFY(e && e->kind == SeedKeyError::Kind::Result && e->result == SeedKeyResult::SecurityLevelInvalid);
-        QVERIFY2(e->message.find("returned securityLevelInvalid (2) for level 2") != std::string::npos, e->message.c_str());
+        QVERIFY2(e->message.find("returned securityLevelInvalid (2) for level 2") != std::string::npos,
+                 e->message.c_str());
         e = lib->generateKey(Bytes{1, 2, 3, 4}, 0x01, "other-oem", "", key);
         QVERIFY(e && e->result == SeedKeyResult::VariantInvalid);
         QVERIFY(e->message.find("variant \"other-oem\"") != std::string::npos);

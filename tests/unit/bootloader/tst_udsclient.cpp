@@ -49,7 +49,8 @@ public:
         }
         Step step = std::move(script.front());
         script.pop_front();
-        if (step.expect != request) mismatches.push_back("request differs from the script at #" + std::to_string(sent.size()));
+        if (step.expect != request)
+            mismatches.push_back("request differs from the script at #" + std::to_string(sent.size()));
         auto at = Clock::now();
         for (auto &r : step.replies) {
             at += r.after;
@@ -126,8 +127,9 @@ private slots:
         // A retried session change: the late 0x50 of the programming session
         // does not answer the request for the extended session.
         const Bytes extended = bytesOf({0x10, 0x03});
-        link.script.push_back({extended, {{0ms, bytesOf({0x50, 0x02, 0x00, 0x32, 0x01, 0xF4})},
-                                          {30ms, bytesOf({0x50, 0x03, 0x00, 0x32, 0x01, 0xF4})}}});
+        link.script.push_back({extended,
+                               {{0ms, bytesOf({0x50, 0x02, 0x00, 0x32, 0x01, 0xF4})},
+                                {30ms, bytesOf({0x50, 0x03, 0x00, 0x32, 0x01, 0xF4})}}});
         const UdsResult session = uds.startSession(0x03, Clock::now() + 5s);
         QVERIFY2(session.ok(), session.error ? session.error->message.c_str() : "");
         QCOMPARE(session.response[1], uint8_t(0x03));
@@ -275,7 +277,8 @@ private slots:
     void otherServicesSkipped() {
         ScriptedLink link;
         link.script.push_back({bytesOf({0x22, 0xF1, 0x89}),
-                               {{0ms, bytesOf({0x7F, 0x3E, 0x12})}, {0ms, bytesOf({0x71, 0x01, 0x02, 0x02, 0})},
+                               {{0ms, bytesOf({0x7F, 0x3E, 0x12})},
+                                {0ms, bytesOf({0x71, 0x01, 0x02, 0x02, 0})},
                                 {0ms, bytesOf({0x62, 0xF1, 0x89})}}});
         UdsClient client(link, fast());
         const auto r = client.request(bytesOf({0x22, 0xF1, 0x89}), Clock::now() + 5s);
@@ -291,11 +294,13 @@ private slots:
         QCOMPARE(r.error->kind, UdsError::Kind::Unexpected);
         QVERIFY2(r.error->message.find("negative response of 2 bytes") != std::string::npos, r.error->message.c_str());
 
-        link.sendError = TransportError{TransportErrorKind::Refused, "diagnostic message to 0x1001 refused: unknown target address (0x03)"};
+        link.sendError = TransportError{TransportErrorKind::Refused,
+                                        "diagnostic message to 0x1001 refused: unknown target address (0x03)"};
         r = client.request(kErase, Clock::now() + 5s);
         QCOMPARE(r.error->kind, UdsError::Kind::Transport);
-        QCOMPARE(r.error->message,
-                 std::string("RoutineControl (0x31): diagnostic message to 0x1001 refused: unknown target address (0x03)"));
+        QCOMPARE(
+            r.error->message,
+            std::string("RoutineControl (0x31): diagnostic message to 0x1001 refused: unknown target address (0x03)"));
         QCOMPARE(client.request({}, Clock::now() + 1s).error->kind, UdsError::Kind::Unexpected);
     }
 

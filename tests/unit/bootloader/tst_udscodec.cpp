@@ -25,14 +25,14 @@ private slots:
         };
         QVERIFY(echoMatches(b({0x10, 0x03}), b({0x50, 0x03, 0x00, 0x32, 0x01, 0xF4})));
         QVERIFY(!echoMatches(b({0x10, 0x03}), b({0x50, 0x02, 0x00, 0x32, 0x01, 0xF4})));
-        QVERIFY(echoMatches(b({0x3E, 0x80}), b({0x7E, 0x00})));          // suppress bit not echoed
+        QVERIFY(echoMatches(b({0x3E, 0x80}), b({0x7E, 0x00}))); // suppress bit not echoed
         QVERIFY(echoMatches(b({0x22, 0xF1, 0x89}), b({0x62, 0xF1, 0x89, '1'})));
         QVERIFY(!echoMatches(b({0x22, 0xF1, 0x89}), b({0x62, 0xF1, 0x8C, '1'})));
         QVERIFY(echoMatches(b({0x31, 0x01, 0xFF, 0x00, 0x44}), b({0x71, 0x01, 0xFF, 0x00, 0x00})));
         QVERIFY(!echoMatches(b({0x31, 0x01, 0xFF, 0x00}), b({0x71, 0x01, 0x02, 0x03, 0x00})));
         QVERIFY(echoMatches(b({0x36, 0x05, 0xAA}), b({0x76, 0x05})));
         QVERIFY(!echoMatches(b({0x36, 0x05, 0xAA}), b({0x76, 0x04})));
-        QVERIFY(!echoMatches(b({0x27, 0x02, 0x11}), b({0x67})));          // too short to echo
+        QVERIFY(!echoMatches(b({0x27, 0x02, 0x11}), b({0x67}))); // too short to echo
         QVERIFY(echoMatches(b({0x34, 0x00, 0x44, 0, 1, 0, 0, 0, 0, 1, 0}), b({0x74, 0x20, 0x0F, 0xFF}))); // no echo
         QVERIFY(!echoMatches({}, b({0x50})));
     }
@@ -55,20 +55,24 @@ private slots:
             const bool inEnum = [&] {
                 switch (static_cast<Nrc>(c)) {
 #define N(x) case Nrc::x:
-                N(GeneralReject) N(ServiceNotSupported) N(SubFunctionNotSupported) N(IncorrectMessageLengthOrInvalidFormat)
-                N(ResponseTooLong) N(BusyRepeatRequest) N(ConditionsNotCorrect) N(RequestSequenceError)
-                N(NoResponseFromSubnetComponent) N(FailurePreventsExecutionOfRequestedAction) N(RequestOutOfRange)
-                N(SecurityAccessDenied) N(AuthenticationRequired) N(InvalidKey) N(ExceedNumberOfAttempts)
-                N(RequiredTimeDelayNotExpired) N(UploadDownloadNotAccepted) N(TransferDataSuspended)
-                N(GeneralProgrammingFailure) N(WrongBlockSequenceCounter) N(RequestCorrectlyReceivedResponsePending)
-                N(SubFunctionNotSupportedInActiveSession) N(ServiceNotSupportedInActiveSession) N(RpmTooHigh)
-                N(RpmTooLow) N(EngineIsRunning) N(EngineIsNotRunning) N(EngineRunTimeTooLow) N(TemperatureTooHigh)
-                N(TemperatureTooLow) N(VehicleSpeedTooHigh) N(VehicleSpeedTooLow) N(ThrottlePedalTooHigh)
-                N(ThrottlePedalTooLow) N(TransmissionRangeNotInNeutral) N(TransmissionRangeNotInGear)
-                N(BrakeSwitchNotClosed) N(ShifterLeverNotInPark) N(TorqueConverterClutchLocked) N(VoltageTooHigh)
-                N(VoltageTooLow) N(ResourceTemporarilyNotAvailable)
+                    N(GeneralReject)
+                    N(ServiceNotSupported) N(SubFunctionNotSupported) N(IncorrectMessageLengthOrInvalidFormat)
+                        N(ResponseTooLong) N(BusyRepeatRequest) N(ConditionsNotCorrect) N(RequestSequenceError)
+                            N(NoResponseFromSubnetComponent) N(FailurePreventsExecutionOfRequestedAction) N(
+                                RequestOutOfRange) N(SecurityAccessDenied) N(AuthenticationRequired) N(InvalidKey)
+                                N(ExceedNumberOfAttempts) N(RequiredTimeDelayNotExpired) N(UploadDownloadNotAccepted) N(
+                                    TransferDataSuspended) N(GeneralProgrammingFailure) N(WrongBlockSequenceCounter)
+                                    N(RequestCorrectlyReceivedResponsePending) N(SubFunctionNotSupportedInActiveSession)
+                                        N(ServiceNotSupportedInActiveSession) N(RpmTooHigh) N(RpmTooLow)
+                                            N(EngineIsRunning) N(EngineIsNotRunning) N(EngineRunTimeTooLow)
+                                                N(TemperatureTooHigh) N(TemperatureTooLow) N(VehicleSpeedTooHigh)
+                                                    N(VehicleSpeedTooLow) N(ThrottlePedalTooHigh) N(ThrottlePedalTooLow)
+                                                        N(TransmissionRangeNotInNeutral) N(TransmissionRangeNotInGear)
+                                                            N(BrakeSwitchNotClosed) N(ShifterLeverNotInPark)
+                                                                N(TorqueConverterClutchLocked) N(VoltageTooHigh)
+                                                                    N(VoltageTooLow) N(ResourceTemporarilyNotAvailable)
 #undef N
-                    return true;
+                                                                        return true;
                 }
                 return false;
             }();
@@ -89,7 +93,8 @@ private slots:
         QVERIFY(r && r->positive);
         QCOMPARE(r->sid, uint8_t(0x22));
         QCOMPARE(Bytes(r->data.begin(), r->data.end()), bytesOf({0xF1, 0x89, 'v', '1'}));
-        for (const Bytes &bad : {Bytes{}, bytesOf({0x7F, 0x34}), bytesOf({0x7F, 0x34, 0x70, 0x00}), bytesOf({0x10, 0x02})}) {
+        for (const Bytes &bad :
+             {Bytes{}, bytesOf({0x7F, 0x34}), bytesOf({0x7F, 0x34, 0x70, 0x00}), bytesOf({0x10, 0x02})}) {
             error.clear();
             QVERIFY(!parseReply(bad, error));
             QVERIFY(!error.empty());
@@ -152,8 +157,9 @@ private slots:
         QCOMPARE(downloadReply(0x12345), bytesOf({0x74, 0x30, 0x01, 0x23, 0x45}));
         QCOMPARE(parseDownloadReply(bytesOf({0x74, 0x20, 0x0F, 0xFF}), error), std::optional<uint64_t>(0x0FFF));
         QCOMPARE(parseDownloadReply(bytesOf({0x74, 0x10, 0x80}), error), std::optional<uint64_t>(0x80));
-        for (const Bytes &bad : {bytesOf({0x74, 0x20, 0x0F}), bytesOf({0x74, 0x21, 0x0F, 0xFF}), bytesOf({0x74, 0x00}),
-                                 bytesOf({0x74, 0x20, 0x00, 0x02}), bytesOf({0x74}), bytesOf({0x75, 0x20, 0x0F, 0xFF})}) {
+        for (const Bytes &bad :
+             {bytesOf({0x74, 0x20, 0x0F}), bytesOf({0x74, 0x21, 0x0F, 0xFF}), bytesOf({0x74, 0x00}),
+              bytesOf({0x74, 0x20, 0x00, 0x02}), bytesOf({0x74}), bytesOf({0x75, 0x20, 0x0F, 0xFF})}) {
             error.clear();
             QVERIFY(!parseDownloadReply(bad, error));
             QVERIFY(!error.empty());

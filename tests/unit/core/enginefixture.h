@@ -22,7 +22,8 @@ Q_DECLARE_METATYPE(CampaignEngine::Result)
 
 // The structured failure (failure.h) as "device/step/kind", to compare at once.
 inline QString failureOf(const CampaignEngine::Result &r) {
-    return QStringList{r.failure.device, Failure::stepName(r.failure.step), Failure::kindName(r.failure.kind)}.join(QLatin1Char('/'));
+    return QStringList{r.failure.device, Failure::stepName(r.failure.step), Failure::kindName(r.failure.kind)}.join(
+        QLatin1Char('/'));
 }
 
 struct Fixture {
@@ -41,7 +42,7 @@ struct Fixture {
         CampaignEngine::Config c;
         c.autoConsentDownload = c.autoConsentInstall = autoConsent;
         c.historyPath = dir.filePath(QStringLiteral("history.json"));
-    if (configure) configure(c);
+        if (configure) configure(c);
         engine = std::make_unique<CampaignEngine>(&journal, &gateway, &payloads, &vehicle, c);
     }
     Campaign campaign() {
@@ -76,7 +77,11 @@ struct Fixture {
         journal.append({{"type", "start"}, {"campaign", c.toJson()}}, true, &error);
         QJsonArray plan;
         for (const CampaignTarget &t : c.targets)
-            plan << QJsonObject{{"device", t.deviceId}, {"agent", "fake.agent"}, {"from", "1.0"}, {"capabilities", 1}, {"phase", t.phase}};
+            plan << QJsonObject{{"device", t.deviceId},
+                                {"agent", "fake.agent"},
+                                {"from", "1.0"},
+                                {"capabilities", 1},
+                                {"phase", t.phase}};
         journal.append({{"type", "plan"}, {"runs", plan}}, true, &error);
         for (const QString &d : decisions) journal.append({{"type", d}}, true, &error);
     }

@@ -25,14 +25,14 @@ struct FakeDevice {
 class FakeGateway : public conduit::core::DeviceGateway {
 public:
     QMap<QString, FakeDevice> devices;
-    QSet<QString> failAt;          // "device:op"
-    QSet<QString> silentFailAt;    // "device:op": fails with CONDUIT_E_IO and no message
-    QSet<QString> timeoutAt;       // "device:op": the device does not answer in time
+    QSet<QString> failAt;           // "device:op"
+    QSet<QString> silentFailAt;     // "device:op": fails with CONDUIT_E_IO and no message
+    QSet<QString> timeoutAt;        // "device:op": the device does not answer in time
     QHash<QString, int> diskFullAt; // "device:op": its next N calls fail like a full disk (CONDUIT_E_IO, no message)
-    QStringList calls;             // "op:device" in call order
+    QStringList calls;              // "op:device" in call order
     int inventories = 0;
-    bool holdTransfers = false;    // transfers wait for release()
-    bool holdInstalls = false;     // installs wait for release()
+    bool holdTransfers = false; // transfers wait for release()
+    bool holdInstalls = false;  // installs wait for release()
     QList<std::function<void()>> held;
 
     void add(const QString &id, quint32 caps = CONDUIT_CAP_ROLLBACK) {
@@ -41,7 +41,9 @@ public:
         d.caps = caps;
         devices.insert(id, d);
     }
-    int count(const QString &op, const QString &device) const { return int(calls.count(op + QLatin1Char(':') + device)); }
+    int count(const QString &op, const QString &device) const {
+        return int(calls.count(op + QLatin1Char(':') + device));
+    }
 
     void inventory(InventoryDone done) override {
         ++inventories;
@@ -105,7 +107,8 @@ public:
                 break;
             }
             case conduit::ipc::Op::Activate:
-                if (d.state != conduit::agents::UpdateState::Staged && !(d.state == conduit::agents::UpdateState::Activated && d.current == u.version)) {
+                if (d.state != conduit::agents::UpdateState::Staged &&
+                    !(d.state == conduit::agents::UpdateState::Activated && d.current == u.version)) {
                     r.code = CONDUIT_E_STATE;
                     r.message = QStringLiteral("nothing staged");
                     return done(r);
@@ -128,8 +131,7 @@ public:
                 if (d.state == conduit::agents::UpdateState::Activated) d.current = d.previous;
                 d.state = conduit::agents::UpdateState::Idle;
                 break;
-            default:
-                break;
+            default: break;
             }
             done(r);
         };

@@ -46,7 +46,8 @@ private slots:
         const QJsonObject o = c.toJson();
         QVERIFY(!o.contains(QLatin1String("install_seconds")));
         QVERIFY(!o.contains(QLatin1String("unusable_seconds")));
-        QVERIFY(!o.value(QLatin1String("targets")).toArray().first().toObject().contains(QLatin1String("install_seconds")));
+        QVERIFY(
+            !o.value(QLatin1String("targets")).toArray().first().toObject().contains(QLatin1String("install_seconds")));
         QCOMPARE(Campaign().installSeconds(), qint64(-1));
     }
 
@@ -70,7 +71,8 @@ private slots:
         const QJsonObject o = c.toJson();
         QCOMPARE(o.value(QLatin1String("install_seconds")).toInteger(), qint64(420));
         QCOMPARE(o.value(QLatin1String("unusable_seconds")).toInteger(), qint64(60));
-        QCOMPARE(o.value(QLatin1String("release_notes")).toObject().value(QLatin1String("en")).toString(), QStringLiteral("Better brakes."));
+        QCOMPARE(o.value(QLatin1String("release_notes")).toObject().value(QLatin1String("en")).toString(),
+                 QStringLiteral("Better brakes."));
         const QJsonObject ecu = o.value(QLatin1String("targets")).toArray().at(1).toObject();
         QCOMPARE(ecu.value(QLatin1String("install_seconds")).toInteger(), qint64(300));
         QVERIFY(!ecu.contains(QLatin1String("unusable_seconds")));
@@ -91,7 +93,8 @@ private slots:
         const auto merged = mergeReleaseNotes({gw, brake, brake});
         QCOMPARE(merged.size(), 2);
         QCOMPARE(merged.value(QStringLiteral("en")), QStringLiteral("Gateway: faster start.\n\nBrakes: smoother."));
-        QCOMPARE(merged.value(QStringLiteral("de")), QStringLiteral("Gateway: schnellerer Start.\n\nBremsen: sanfter."));
+        QCOMPARE(merged.value(QStringLiteral("de")),
+                 QStringLiteral("Gateway: schnellerer Start.\n\nBremsen: sanfter."));
         QVERIFY(mergeReleaseNotes({}).isEmpty());
         QVERIFY(mergeReleaseNotes({{}, {}}).isEmpty());
     }
@@ -111,7 +114,8 @@ private slots:
         QCOMPARE(merged.value(QStringLiteral("fr")), QStringLiteral("Gateway.\n\nBrakes.\n\nSièges."));
         QCOMPARE(merged.size(), 4);
         // One locale in two spellings is the same locale, before another region.
-        const QMap<QString, QString> two{{QStringLiteral("de-AT"), QStringLiteral("AT.")}, {QStringLiteral("de-DE"), QStringLiteral("DE.")}};
+        const QMap<QString, QString> two{{QStringLiteral("de-AT"), QStringLiteral("AT.")},
+                                         {QStringLiteral("de-DE"), QStringLiteral("DE.")}};
         const QMap<QString, QString> one{{QStringLiteral("de_DE"), QStringLiteral("Bremsen.")}};
         QCOMPARE(mergeReleaseNotes({two, one}).value(QStringLiteral("de_DE")), QStringLiteral("DE.\n\nBremsen."));
     }

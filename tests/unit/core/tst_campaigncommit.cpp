@@ -40,7 +40,8 @@ private slots:
             c.historyPath = history;
         });
         QCOMPARE(outcomeName(f.run(f.campaign()).outcome), QStringLiteral("success"));
-        QVERIFY2(types(f.journal).endsWith(QStringLiteral("finish")), qPrintable(types(f.journal).join(QLatin1Char(' '))));
+        QVERIFY2(types(f.journal).endsWith(QStringLiteral("finish")),
+                 qPrintable(types(f.journal).join(QLatin1Char(' '))));
         QVERIFY(QDir().mkpath(QFileInfo(history).absolutePath()));
         Restart r(f, history);
         QString error;

@@ -22,11 +22,13 @@ private slots:
         // before every device is installed; commit comes last.
         auto last = [&](const QString &prefix) {
             int i = -1;
-            for (int k = 0; k < c.size(); ++k) if (c[k].startsWith(prefix)) i = k;
+            for (int k = 0; k < c.size(); ++k)
+                if (c[k].startsWith(prefix)) i = k;
             return i;
         };
         auto first = [&](const QString &prefix) {
-            for (int k = 0; k < c.size(); ++k) if (c[k].startsWith(prefix)) return k;
+            for (int k = 0; k < c.size(); ++k)
+                if (c[k].startsWith(prefix)) return k;
             return -1;
         };
         QVERIFY(last(QStringLiteral("transfer:")) < first(QStringLiteral("prepare_install:")));
@@ -42,11 +44,15 @@ private slots:
         QTest::addColumn<QString>("device");
         QTest::addColumn<QString>("op");
         QTest::addColumn<QString>("step"); // the driver's step: the three install calls are one
-        const std::pair<const char *, const char *> ops[] = {{"transfer", "transfer"}, {"prepare_install", "install"},
-                                                             {"install", "install"}, {"post_install", "install"}, {"activate", "activate"}};
+        const std::pair<const char *, const char *> ops[] = {{"transfer", "transfer"},
+                                                             {"prepare_install", "install"},
+                                                             {"install", "install"},
+                                                             {"post_install", "install"},
+                                                             {"activate", "activate"}};
         for (const char *d : {"gw", "ecu-a", "ecu-b"})
             for (const auto &[op, step] : ops)
-                QTest::addRow("%s %s", d, op) << QString::fromLatin1(d) << QString::fromLatin1(op) << QString::fromLatin1(step);
+                QTest::addRow("%s %s", d, op)
+                    << QString::fromLatin1(d) << QString::fromLatin1(op) << QString::fromLatin1(step);
     }
     void failureAtEveryStepRollsBackEveryDevice() {
         QFETCH(QString, device);
@@ -56,7 +62,8 @@ private slots:
         f.gateway.failAt << device + QLatin1Char(':') + op;
         const auto r = f.run(f.campaign());
         QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
-        QVERIFY2(r.failure.reason.startsWith(QStringLiteral("device %1: %2 failed").arg(device, op)), qPrintable(r.failure.reason));
+        QVERIFY2(r.failure.reason.startsWith(QStringLiteral("device %1: %2 failed").arg(device, op)),
+                 qPrintable(r.failure.reason));
         QCOMPARE(failureOf(r), QStringLiteral("%1/%2/device-error").arg(device, step));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
         for (const FakeDevice &d : f.gateway.devices) QCOMPARE(d.state, conduit::agents::UpdateState::Idle);
@@ -69,7 +76,8 @@ private slots:
         const auto r = f.run(f.campaign());
         QCOMPARE(outcomeName(r.outcome), QStringLiteral("failed"));
         QCOMPARE(r.flaggedDevices, QStringList{QStringLiteral("ecu-a")});
-        QVERIFY2(r.failure.reason.contains(QLatin1String("rollback failed on ecu-a: device needs service")), qPrintable(r.failure.reason));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("rollback failed on ecu-a: device needs service")),
+                 qPrintable(r.failure.reason));
         QCOMPARE(failureOf(r), QStringLiteral("ecu-b/activate/device-error")); // the cause, not the rollback
         // Nothing lied about: ecu-a really is still on 2.0.
         QCOMPARE(f.gateway.devices[QStringLiteral("ecu-a")].current, QStringLiteral("2.0"));
@@ -93,7 +101,8 @@ private slots:
         Fixture f;
         f.gateway.silentFailAt << QStringLiteral("ecu-a:install");
         const auto r = f.run(f.campaign());
-        QVERIFY2(r.failure.reason.contains(QLatin1String("device ecu-a: install failed: CONDUIT_E_IO (read/write failure on the device)")),
+        QVERIFY2(r.failure.reason.contains(
+                     QLatin1String("device ecu-a: install failed: CONDUIT_E_IO (read/write failure on the device)")),
                  qPrintable(r.failure.reason));
     }
 
@@ -116,11 +125,16 @@ private slots:
         QTest::addColumn<int>("problem");
         QTest::addColumn<QString>("reason");
         QTest::addColumn<QString>("device");
-        QTest::newRow("unknown device") << 0 << "device ghost is not in this vehicle" << "ghost";
-        QTest::newRow("hardware id") << 1 << "hardware id hw does not match target's other-hw" << "ecu-a";
-        QTest::newRow("no rollback") << 2 << "cannot roll back and the package does not allow that" << "ecu-a";
-        QTest::newRow("dependency order") << 3 << "depends on ecu-b, which is not installed in an earlier phase" << "ecu-a";
-        QTest::newRow("same device twice") << 4 << "appears twice" << "ecu-a";
+        QTest::newRow("unknown device") << 0 << "device ghost is not in this vehicle"
+                                        << "ghost";
+        QTest::newRow("hardware id") << 1 << "hardware id hw does not match target's other-hw"
+                                     << "ecu-a";
+        QTest::newRow("no rollback") << 2 << "cannot roll back and the package does not allow that"
+                                     << "ecu-a";
+        QTest::newRow("dependency order") << 3 << "depends on ecu-b, which is not installed in an earlier phase"
+                                          << "ecu-a";
+        QTest::newRow("same device twice") << 4 << "appears twice"
+                                           << "ecu-a";
     }
     void refusedBeforeTouchingAnything() {
         QFETCH(int, problem);
@@ -149,7 +163,8 @@ private slots:
         c.targets[0].allowNoRollback = true;
         const auto r = f.run(c);
         QCOMPARE(outcomeName(r.outcome), QStringLiteral("success"));
-        QVERIFY(f.gateway.calls.indexOf(QStringLiteral("activate:gw")) > f.gateway.calls.indexOf(QStringLiteral("activate:ecu-b")));
+        QVERIFY(f.gateway.calls.indexOf(QStringLiteral("activate:gw")) >
+                f.gateway.calls.indexOf(QStringLiteral("activate:ecu-b")));
     }
 
     void estimatesFollowThePlannedOrder() {
@@ -181,14 +196,17 @@ private slots:
         QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
         QVERIFY(f.gateway.calls.isEmpty());
         QString error;
-        QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
+        QVERIFY(
+            !f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
         QVERIFY(error.contains(QLatin1String("no install consent")));
-        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Accept, {}, &error));
+        QVERIFY(
+            f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Accept, {}, &error));
         QVERIFY(asked.wait());
         QCOMPARE(f.engine->state(), State::AwaitingInstallConsent);
         QCOMPARE(f.gateway.count(QStringLiteral("transfer"), QStringLiteral("gw")), 1);
         QCOMPARE(f.gateway.count(QStringLiteral("install"), QStringLiteral("gw")), 0);
-        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
+        QVERIFY(
+            f.engine->answerConsent(CampaignEngine::ConsentKind::Install, CampaignEngine::Answer::Accept, {}, &error));
         QVERIFY(done.wait());
         QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
     }
@@ -200,7 +218,8 @@ private slots:
         f.engine->submit(f.campaign());
         QVERIFY(asked.wait());
         QString error;
-        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Decline, {}, &error));
+        QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Decline, {},
+                                        &error));
         QCOMPARE(done.size(), 1);
         QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("declined"));
         QCOMPARE(failureOf(done.first().first().value<CampaignEngine::Result>()), QStringLiteral("/consent/declined"));
@@ -245,8 +264,10 @@ private slots:
     void conditionBreakingDuringInstall_data() {
         QTest::addColumn<QString>("rule");
         QTest::addColumn<QString>("outcome");
-        QTest::newRow("rollback") << "rollback" << "rolled-back";
-        QTest::newRow("continue") << "continue" << "success";
+        QTest::newRow("rollback") << "rollback"
+                                  << "rolled-back";
+        QTest::newRow("continue") << "continue"
+                                  << "success";
     }
     void conditionBreakingDuringInstall() {
         QFETCH(QString, rule);
@@ -271,7 +292,9 @@ private slots:
         QVERIFY(shifted); // the condition really broke mid-installation
         QCOMPARE(outcomeName(r.outcome), outcome);
         if (rule == QLatin1String("rollback")) {
-            QVERIFY2(r.failure.reason.contains(QLatin1String("vehicle condition broken during the installation: Shift to P")), qPrintable(r.failure.reason));
+            QVERIFY2(r.failure.reason.contains(
+                         QLatin1String("vehicle condition broken during the installation: Shift to P")),
+                     qPrintable(r.failure.reason));
             QCOMPARE(failureOf(r), QStringLiteral("/install/conditions-not-met"));
         } else {
             QCOMPARE(failureOf(r), QStringLiteral("//")); // success: nothing to explain
@@ -291,7 +314,8 @@ private slots:
         QVERIFY(asked.wait());
         QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
                                          QDateTime::currentDateTimeUtc().addSecs(60), &error));
-        QVERIFY2(error.contains(QLatin1String("may not be postponed again (signed policy: at most 1")), qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String("may not be postponed again (signed policy: at most 1")),
+                 qPrintable(error));
         QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);
     }
 
@@ -424,7 +448,8 @@ private slots:
         const auto r = done.first().first().value<CampaignEngine::Result>();
         if (fellBack) {
             QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
-            QVERIFY2(r.failure.reason.contains(QLatin1String("device gw runs 1.0 after activation")), qPrintable(r.failure.reason));
+            QVERIFY2(r.failure.reason.contains(QLatin1String("device gw runs 1.0 after activation")),
+                     qPrintable(r.failure.reason));
             QCOMPARE(failureOf(r), QStringLiteral("gw/verify/verification"));
             QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
         } else {
@@ -503,10 +528,14 @@ private slots:
         f.journal.append({{"type", "start"}, {"campaign", f.campaign().toJson()}}, true, &error);
         // The power went after the result was journaled, before the history
         // file was written: the result must not be lost.
-        f.journal.append({{"type", "finish"}, {"result", QJsonObject{{"campaign", "c1"}, {"outcome", "rolled-back"},
-                                                                    {"failed_device", "gw"}, {"failed_step", "activate"},
-                                                                    {"failure_kind", "device-error"},
-                                                                    {"finished", "2026-11-22T10:00:00Z"}}}}, true, &error);
+        f.journal.append({{"type", "finish"},
+                          {"result", QJsonObject{{"campaign", "c1"},
+                                                 {"outcome", "rolled-back"},
+                                                 {"failed_device", "gw"},
+                                                 {"failed_step", "activate"},
+                                                 {"failure_kind", "device-error"},
+                                                 {"finished", "2026-11-22T10:00:00Z"}}}},
+                         true, &error);
         f.engine->recover();
         QCOMPARE(f.engine->state(), State::Idle);
         QVERIFY(f.gateway.calls.isEmpty());

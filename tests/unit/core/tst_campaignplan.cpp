@@ -60,7 +60,8 @@ private slots:
         const CampaignPlan p = planCampaign({target("gw"), target("ghost")}, {device("gw")},
                                             QStringLiteral("agent io.conduit.x not running: crashed"));
         QVERIFY(!p.installable());
-        QCOMPARE(p.problems, QStringList{QStringLiteral("device ghost is not in this vehicle (agent io.conduit.x not running: crashed)")});
+        QCOMPARE(p.problems, QStringList{QStringLiteral(
+                                 "device ghost is not in this vehicle (agent io.conduit.x not running: crashed)")});
         QCOMPARE(p.firstDevice, QStringLiteral("ghost"));
         QCOMPARE(p.devices.size(), 1); // the missing device has no agent to plan with
         const CampaignPlan quiet = planCampaign({target("ghost")}, {}, {});
@@ -77,7 +78,8 @@ private slots:
         CampaignTarget wrong = target("gw");
         wrong.hardwareId = QStringLiteral("other-board");
         CampaignPlan p = planCampaign({wrong}, {device("gw")}, {});
-        QCOMPARE(p.problems, QStringList{QStringLiteral("device gw: hardware id gw-hw does not match target's other-board")});
+        QCOMPARE(p.problems,
+                 QStringList{QStringLiteral("device gw: hardware id gw-hw does not match target's other-board")});
         CampaignTarget unsigned_ = target("gw");
         unsigned_.hardwareId.clear(); // not stated: any hardware
         p = planCampaign({unsigned_}, {device("gw")}, {});
@@ -86,7 +88,8 @@ private slots:
 
     void deviceWithoutRollbackNeedsThePackagesLeaveAndGoesLast() {
         CampaignPlan p = planCampaign({target("gw", 0), target("ecu", 3)}, {device("gw", 0), device("ecu")}, {});
-        QCOMPARE(p.problems, QStringList{QStringLiteral("device gw cannot roll back and the package does not allow that")});
+        QCOMPARE(p.problems,
+                 QStringList{QStringLiteral("device gw cannot roll back and the package does not allow that")});
         QCOMPARE(p.firstDevice, QStringLiteral("gw"));
 
         CampaignTarget allowed = target("gw", 0);
@@ -101,14 +104,17 @@ private slots:
         CampaignPlan p = planCampaign({target("ecu", 1, {QStringLiteral("nowhere")})}, {device("ecu")}, {});
         QCOMPARE(p.problems, QStringList{QStringLiteral("device ecu depends on nowhere, which is not in the package")});
 
-        p = planCampaign({target("ecu", 1, {QStringLiteral("gw")}), target("gw", 1)}, {device("ecu"), device("gw")}, {});
-        QCOMPARE(p.problems, QStringList{QStringLiteral("device ecu depends on gw, which is not installed in an earlier phase")});
+        p = planCampaign({target("ecu", 1, {QStringLiteral("gw")}), target("gw", 1)}, {device("ecu"), device("gw")},
+                         {});
+        QCOMPARE(p.problems,
+                 QStringList{QStringLiteral("device ecu depends on gw, which is not installed in an earlier phase")});
 
         // A dependency moved last for lack of rollback is no longer earlier.
         CampaignTarget gw = target("gw", 0);
         gw.allowNoRollback = true;
         p = planCampaign({target("ecu", 1, {QStringLiteral("gw")}), gw}, {device("ecu"), device("gw", 0)}, {});
-        QCOMPARE(p.problems, QStringList{QStringLiteral("device ecu depends on gw, which is not installed in an earlier phase")});
+        QCOMPARE(p.problems,
+                 QStringList{QStringLiteral("device ecu depends on gw, which is not installed in an earlier phase")});
     }
 
     void everyProblemIsListedAndTheFirstNamesTheDevice() {

@@ -154,8 +154,10 @@ private slots:
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.campaignId, QStringLiteral("c1"));
         QCOMPARE(failureOf(r), QStringLiteral("/journal/host-error"));
-        QVERIFY2(r.failure.reason.contains(QLatin1String("record 13 of 13: unknown record type \"rollback-begin-v2\"")), qPrintable(r.failure.reason));
-        QVERIFY2(r.failure.reason.contains(QLatin1String("neither resumed nor rolled back")), qPrintable(r.failure.reason));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("record 13 of 13: unknown record type \"rollback-begin-v2\"")),
+                 qPrintable(r.failure.reason));
+        QVERIFY2(r.failure.reason.contains(QLatin1String("neither resumed nor rolled back")),
+                 qPrintable(r.failure.reason));
         QCOMPARE(r.flaggedDevices, QStringList({"gw", "ecu-a", "ecu-b"}));
         QVERIFY(f.gateway.calls.isEmpty());
         QCOMPARE(f.versions(), QStringList({"2.0", "1.0", "2.0"}));
@@ -176,12 +178,16 @@ private slots:
         QVERIFY(f.open());
         Campaign c = Campaign::fromJson(f.journal->records()[0].value(QLatin1String("campaign")).toObject());
         QString error;
-        QVERIFY(f.journal->compact({{{"type", "start"}, {"campaign", c.toJson()}},
-                                    {{"type", "plan"}, {"runs", QJsonArray{QJsonObject{{"agent", "fake.agent"}, {"from", "1.0"}, {"capabilities", 1}, {"phase", 0}}}}}},
-                                   &error));
+        QVERIFY(f.journal->compact(
+            {{{"type", "start"}, {"campaign", c.toJson()}},
+             {{"type", "plan"},
+              {"runs",
+               QJsonArray{QJsonObject{{"agent", "fake.agent"}, {"from", "1.0"}, {"capabilities", 1}, {"phase", 0}}}}}},
+            &error));
         const auto r = f.recover();
         QCOMPARE(r.outcome, Outcome::Failed);
-        QVERIFY2(r.failure.reason.contains(QLatin1String("record 2 of 2: plan record: run 0: \"device\" is missing or not a string")),
+        QVERIFY2(r.failure.reason.contains(
+                     QLatin1String("record 2 of 2: plan record: run 0: \"device\" is missing or not a string")),
                  qPrintable(r.failure.reason));
         QCOMPARE(r.flaggedDevices, QStringList({"gw", "ecu-a", "ecu-b"}));
         QVERIFY(f.gateway.calls.isEmpty());

@@ -34,7 +34,8 @@ private slots:
             rlimit small = old;
             small.rlim_cur = rlim_t(used + 100);
             QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
-            const bool appended = j.append({{"type", "commit-begin"}, {"pad", QString(4096, QLatin1Char('x'))}}, true, &error);
+            const bool appended =
+                j.append({{"type", "commit-begin"}, {"pad", QString(4096, QLatin1Char('x'))}}, true, &error);
             setrlimit(RLIMIT_FSIZE, &old);
             std::signal(SIGXFSZ, oldHandler);
             QVERIFY(!appended);

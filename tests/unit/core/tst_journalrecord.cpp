@@ -10,7 +10,8 @@ using namespace conduit::core;
 namespace {
 
 Failure someFailure() {
-    return {Failure::Step::Activate, Failure::Kind::DeviceError, QStringLiteral("ecu-b"), QStringLiteral("device ecu-b: activate failed: boom")};
+    return {Failure::Step::Activate, Failure::Kind::DeviceError, QStringLiteral("ecu-b"),
+            QStringLiteral("device ecu-b: activate failed: boom")};
 }
 
 JournalRecord roundTrip(const JournalRecord &r) {
@@ -58,7 +59,8 @@ private slots:
         QCOMPARE(start.campaign.origin, CampaignOrigin::ddiAction(QStringLiteral("42")));
         QCOMPARE(start.campaign.onConditionBreak, ConditionBreak::Rollback);
 
-        const JournalRecord plan = roundTrip(JournalRecord::planned({{"gw", "a.agent", "1.0", 3, 2}, {"ecu", "b.agent", "", 1, 0}}));
+        const JournalRecord plan =
+            roundTrip(JournalRecord::planned({{"gw", "a.agent", "1.0", 3, 2}, {"ecu", "b.agent", "", 1, 0}}));
         QCOMPARE(plan.type, RecordType::Plan);
         QCOMPARE(plan.plan.size(), 2);
         QCOMPARE(plan.plan[0].device, QStringLiteral("gw"));
@@ -110,27 +112,40 @@ private slots:
     void unreadableRecordsSayWhy_data() {
         QTest::addColumn<QJsonObject>("record");
         QTest::addColumn<QString>("error");
-        QTest::addRow("unknown type") << QJsonObject{{"type", "activate-begin-v2"}} << "unknown record type \"activate-begin-v2\"";
+        QTest::addRow("unknown type") << QJsonObject{{"type", "activate-begin-v2"}}
+                                      << "unknown record type \"activate-begin-v2\"";
         QTest::addRow("no type") << QJsonObject{{"device", "gw"}} << "unknown record type \"\"";
-        QTest::addRow("start without campaign") << QJsonObject{{"type", "start"}} << "start record: \"campaign\" is missing or not an object";
+        QTest::addRow("start without campaign")
+            << QJsonObject{{"type", "start"}} << "start record: \"campaign\" is missing or not an object";
         QTest::addRow("start without id") << QJsonObject{{"type", "start"}, {"campaign", QJsonObject{{"name", "x"}}}}
                                           << "start record: the campaign has no id";
-        QTest::addRow("plan without runs") << QJsonObject{{"type", "plan"}} << "plan record: \"runs\" is missing or not an array";
+        QTest::addRow("plan without runs")
+            << QJsonObject{{"type", "plan"}} << "plan record: \"runs\" is missing or not an array";
         QTest::addRow("plan run without device")
-            << QJsonObject{{"type", "plan"}, {"runs", QJsonArray{QJsonObject{{"agent", "a"}, {"from", "1"}, {"capabilities", 1}, {"phase", 0}}}}}
+            << QJsonObject{{"type", "plan"},
+                           {"runs",
+                            QJsonArray{QJsonObject{{"agent", "a"}, {"from", "1"}, {"capabilities", 1}, {"phase", 0}}}}}
             << "plan record: run 0: \"device\" is missing or not a string";
         QTest::addRow("plan run phase not a number")
-            << QJsonObject{{"type", "plan"}, {"runs", QJsonArray{QJsonObject{{"device", "gw"}, {"agent", "a"}, {"from", "1"}, {"capabilities", 1}, {"phase", "0"}}}}}
+            << QJsonObject{{"type", "plan"},
+                           {"runs",
+                            QJsonArray{QJsonObject{
+                                {"device", "gw"}, {"agent", "a"}, {"from", "1"}, {"capabilities", 1}, {"phase", "0"}}}}}
             << "plan record: run 0: \"phase\" is missing or not a number";
-        QTest::addRow("staged without device") << QJsonObject{{"type", "staged"}, {"device", ""}} << "staged record: \"device\" is empty";
-        QTest::addRow("consent of no kind") << QJsonObject{{"type", "consent"}, {"kind", "upload"}, {"answer", "accept"}}
-                                            << "consent record: \"kind\" is \"upload\", not a known value";
-        QTest::addRow("rollback to an unknown outcome") << QJsonObject{{"type", "rollback-begin"}, {"outcome", "half-done"}}
-                                                        << "rollback-begin record: \"outcome\" is \"half-done\", not a known value";
-        QTest::addRow("commit-pending without devices") << QJsonObject{{"type", "commit-pending"}, {"attempt", 1}}
-                                                        << "commit-pending record: \"devices\" is missing or not an array";
-        QTest::addRow("finish of an unknown outcome") << QJsonObject{{"type", "finish"}, {"result", QJsonObject{{"campaign", "c1"}, {"outcome", "maybe"}}}}
-                                                      << "finish record: unknown outcome \"maybe\"";
+        QTest::addRow("staged without device")
+            << QJsonObject{{"type", "staged"}, {"device", ""}} << "staged record: \"device\" is empty";
+        QTest::addRow("consent of no kind")
+            << QJsonObject{{"type", "consent"}, {"kind", "upload"}, {"answer", "accept"}}
+            << "consent record: \"kind\" is \"upload\", not a known value";
+        QTest::addRow("rollback to an unknown outcome")
+            << QJsonObject{{"type", "rollback-begin"}, {"outcome", "half-done"}}
+            << "rollback-begin record: \"outcome\" is \"half-done\", not a known value";
+        QTest::addRow("commit-pending without devices")
+            << QJsonObject{{"type", "commit-pending"}, {"attempt", 1}}
+            << "commit-pending record: \"devices\" is missing or not an array";
+        QTest::addRow("finish of an unknown outcome")
+            << QJsonObject{{"type", "finish"}, {"result", QJsonObject{{"campaign", "c1"}, {"outcome", "maybe"}}}}
+            << "finish record: unknown outcome \"maybe\"";
     }
     void unreadableRecordsSayWhy() {
         QFETCH(QJsonObject, record);

@@ -119,10 +119,13 @@ private slots:
         script(printenv, "touch '" + store.toUtf8() + "'; cat '" + store.toUtf8() + "'\n");
         // -s FILE: lines "key=value" set, "key=" deletes (libubootenv's format).
         script(setenv, "[ \"$1\" = -s ] || exit 3\n"
-                       "touch '" + store.toUtf8() + "'\n"
-                       "while IFS== read -r k v; do grep -v \"^$k=\" '" + store.toUtf8() + "' > '" + store.toUtf8() +
-                           ".n'; [ -n \"$v\" ] && echo \"$k=$v\" >> '" + store.toUtf8() + ".n'; mv '" +
-                           store.toUtf8() + ".n' '" + store.toUtf8() + "'; done < \"$2\"\n");
+                       "touch '" +
+                           store.toUtf8() +
+                           "'\n"
+                           "while IFS== read -r k v; do grep -v \"^$k=\" '" +
+                           store.toUtf8() + "' > '" + store.toUtf8() + ".n'; [ -n \"$v\" ] && echo \"$k=$v\" >> '" +
+                           store.toUtf8() + ".n'; mv '" + store.toUtf8() + ".n' '" + store.toUtf8() +
+                           "'; done < \"$2\"\n");
         auto b = backend("{\"backend\":\"uboot\",\"printenv\":\"" + printenv.toStdString() + "\",\"setenv\":\"" +
                          setenv.toStdString() + "\",\"script_dir\":\"" + dir_.path().toStdString() + "\"}");
         BootState s;
@@ -144,8 +147,10 @@ private slots:
     // Against Debian's libubootenv-tool, when present (FW_PRINTENV/FW_SETENV
     // or in PATH): a redundant environment in two plain files.
     void realLibubootenvTools() {
-        const QString printenv = qEnvironmentVariable("FW_PRINTENV", QStandardPaths::findExecutable(QStringLiteral("fw_printenv")));
-        const QString setenv = qEnvironmentVariable("FW_SETENV", QStandardPaths::findExecutable(QStringLiteral("fw_setenv")));
+        const QString printenv =
+            qEnvironmentVariable("FW_PRINTENV", QStandardPaths::findExecutable(QStringLiteral("fw_printenv")));
+        const QString setenv =
+            qEnvironmentVariable("FW_SETENV", QStandardPaths::findExecutable(QStringLiteral("fw_setenv")));
         if (printenv.isEmpty() || setenv.isEmpty()) QSKIP("fw_printenv/fw_setenv (libubootenv-tool) not installed");
         const QString e1 = dir_.filePath(QStringLiteral("uenv1")), e2 = dir_.filePath(QStringLiteral("uenv2"));
         for (const QString &e : {e1, e2}) {
@@ -153,7 +158,8 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(QByteArray(0x4000, '\0'));
         }
-        const QString cfg = dir_.filePath(QStringLiteral("fw_env.config")), def = dir_.filePath(QStringLiteral("defenv"));
+        const QString cfg = dir_.filePath(QStringLiteral("fw_env.config")),
+                      def = dir_.filePath(QStringLiteral("defenv"));
         QFile c(cfg);
         QVERIFY(c.open(QIODevice::WriteOnly));
         c.write((e1 + " 0x0 0x4000\n" + e2 + " 0x0 0x4000\n").toUtf8());
@@ -182,7 +188,8 @@ private slots:
     // grub-editenv (grub-common), when present (GRUB_EDITENV or in PATH),
     // reads our block and we read its block.
     void realGrubEditenv() {
-        const QString tool = qEnvironmentVariable("GRUB_EDITENV", QStandardPaths::findExecutable(QStringLiteral("grub-editenv")));
+        const QString tool =
+            qEnvironmentVariable("GRUB_EDITENV", QStandardPaths::findExecutable(QStringLiteral("grub-editenv")));
         if (tool.isEmpty()) QSKIP("grub-editenv (grub-common) not installed");
         const QString p = dir_.filePath(QStringLiteral("grubenv-real"));
         QCOMPARE(QProcess::execute(tool, {p, QStringLiteral("create")}), 0);
@@ -196,13 +203,15 @@ private slots:
         list.start(tool, {p, QStringLiteral("list")});
         QVERIFY(list.waitForFinished(10000));
         const QByteArray out = list.readAllStandardOutput();
-        QVERIFY2(out.contains("conduit_tries=0\n") && out.contains("conduit_booted=B\n") && out.contains("saved_entry=linux\n"),
+        QVERIFY2(out.contains("conduit_tries=0\n") && out.contains("conduit_booted=B\n") &&
+                     out.contains("saved_entry=linux\n"),
                  out.constData());
     }
 
     void failingFwToolIsAnError() {
-        auto b = backend("{\"backend\":\"uboot\",\"printenv\":\"/bin/false\",\"setenv\":\"/bin/false\",\"script_dir\":\"" +
-                         dir_.path().toStdString() + "\"}");
+        auto b =
+            backend("{\"backend\":\"uboot\",\"printenv\":\"/bin/false\",\"setenv\":\"/bin/false\",\"script_dir\":\"" +
+                    dir_.path().toStdString() + "\"}");
         QVERIFY_THROWS_EXCEPTION(Error, b->state());
     }
 

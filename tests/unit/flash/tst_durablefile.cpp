@@ -68,8 +68,10 @@ private slots:
         QVERIFY(p.waitForFinished(10000));
         QCOMPARE(p.exitCode(), step <= 2 ? 70 : 0);
         const QByteArray now = read(env);
-        if (newContent) QCOMPARE(now, QByteArray("conduit_booted=B\nconduit_primary=A\nconduit_trial=B\nconduit_tries=0\n"));
-        else QCOMPARE(now, old);
+        if (newContent)
+            QCOMPARE(now, QByteArray("conduit_booted=B\nconduit_primary=A\nconduit_trial=B\nconduit_tries=0\n"));
+        else
+            QCOMPARE(now, old);
     }
 };
 

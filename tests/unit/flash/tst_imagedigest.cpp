@@ -1,6 +1,6 @@
 #include "flasherror.h"
-#include "testimages.h"
 #include "imagedigest.h"
+#include "testimages.h"
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
@@ -68,7 +68,8 @@ private slots:
         QCOMPARE(d.sha256Hex(), qtSha(image));
         for (size_t i = 0; i < d.blockCount(); ++i) {
             const qsizetype start = qsizetype(i) * kBlock, n = std::min(kBlock, size - start);
-            QVERIFY2(d.block(i) == BlockChecksum::of(image.constData() + start, size_t(n)), qPrintable(QString::number(i)));
+            QVERIFY2(d.block(i) == BlockChecksum::of(image.constData() + start, size_t(n)),
+                     qPrintable(QString::number(i)));
         }
     }
 

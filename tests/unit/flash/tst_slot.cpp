@@ -1,6 +1,6 @@
 #include "flasherror.h"
-#include "testimages.h"
 #include "slot.h"
+#include "testimages.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -138,8 +138,10 @@ private slots:
         QTest::addColumn<qint64>("flipAt");
         QTest::addColumn<QString>("named");
         QTest::newRow("first byte") << qint64(0) << QStringLiteral("block at offset 0 (1048576 bytes)");
-        QTest::newRow("third block") << qint64((2 << 20) + 777) << QStringLiteral("block at offset 2097152 (1048576 bytes)");
-        QTest::newRow("last byte, short block") << qint64((3 << 20) + 4999) << QStringLiteral("block at offset 3145728 (5000 bytes)");
+        QTest::newRow("third block") << qint64((2 << 20) + 777)
+                                     << QStringLiteral("block at offset 2097152 (1048576 bytes)");
+        QTest::newRow("last byte, short block")
+            << qint64((3 << 20) + 4999) << QStringLiteral("block at offset 3145728 (5000 bytes)");
     }
     void verifierNamesTheBlockThatDiffers() {
         QFETCH(qint64, flipAt);

@@ -19,7 +19,9 @@ struct StoreFixture {
     Store::Config config;
     std::unique_ptr<Store> store;
 
-    StoreFixture() { config.clock = [this] { return clockMs; }; }
+    StoreFixture() {
+        config.clock = [this] { return clockMs; };
+    }
 
     // (Re)opens the store, as after a restart.
     bool open(StoreFailure *f = nullptr) {
@@ -31,7 +33,8 @@ struct StoreFixture {
     int blobFiles() const { return int(QDir(blobsDir()).entryList(QDir::Files | QDir::Hidden).size()); }
     // True when any file of the store holds `needle`.
     bool onDisk(const QByteArray &needle) const {
-        QDirIterator it(dir.filePath(QStringLiteral("store")), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        QDirIterator it(dir.filePath(QStringLiteral("store")), QDir::Files | QDir::Hidden,
+                        QDirIterator::Subdirectories);
         while (it.hasNext()) {
             QFile file(it.next());
             if (file.open(QIODevice::ReadOnly) && file.readAll().contains(needle)) return true;

@@ -13,9 +13,8 @@ private slots:
     void roundTrip() {
         SampleBatch b;
         QVERIFY(b.empty());
-        const std::vector<SignalSample> samples{{7, 1'700'000'000'000'000, 12.5},
-                                                {0, -1, -0.0},
-                                                {0xffffffffu, std::numeric_limits<qint64>::max(), 1e300}};
+        const std::vector<SignalSample> samples{
+            {7, 1'700'000'000'000'000, 12.5}, {0, -1, -0.0}, {0xffffffffu, std::numeric_limits<qint64>::max(), 1e300}};
         for (const SignalSample &s : samples) b.add(s);
         QCOMPARE(b.size(), 3);
         QCOMPARE(b.firstTimeUs(), qint64(1'700'000'000'000'000));

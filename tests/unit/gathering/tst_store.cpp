@@ -200,7 +200,8 @@ private slots:
         StoreFailure f;
         QList<qint64> id;
         QVERIFY(s.store->put({item(QByteArray(10, 'a'), Priority::High), item(QByteArray(10, 'b'), Priority::Low),
-                              item(QByteArray(10, 'c'), Priority::High)}, &id, &f));
+                              item(QByteArray(10, 'c'), Priority::High)},
+                             &id, &f));
         qint64 x = 0;
         // 20 bytes need the low one and a high one: refused, nothing evicted.
         QVERIFY(!s.store->put(item(QByteArray(20, 'n'), Priority::Normal), &x, &f));
@@ -284,8 +285,10 @@ private slots:
         QVERIFY(s.open());
         StoreFailure f;
         QList<qint64> id;
-        QVERIFY(s.store->put({item(QByteArray(10, 't'), Priority::Bulk), item(QByteArray(10, 'c'), Priority::Normal, DataClass::Camera),
-                              item(QByteArray(10, 'd'), Priority::Normal, DataClass::Camera)}, &id, &f));
+        QVERIFY(s.store->put({item(QByteArray(10, 't'), Priority::Bulk),
+                              item(QByteArray(10, 'c'), Priority::Normal, DataClass::Camera),
+                              item(QByteArray(10, 'd'), Priority::Normal, DataClass::Camera)},
+                             &id, &f));
         qint64 x = 0;
         QVERIFY(s.store->put(item(QByteArray(10, 'e'), Priority::Normal, DataClass::Camera), &x, &f));
         QList<StoredItem> out;
@@ -301,7 +304,8 @@ private slots:
         QVERIFY(s.open());
         StoreFailure f;
         QList<qint64> id;
-        QVERIFY(s.store->put({item(QByteArray(10, 'a'), Priority::Low), item(QByteArray(10, 'b'), Priority::Low)}, &id, &f));
+        QVERIFY(s.store->put({item(QByteArray(10, 'a'), Priority::Low), item(QByteArray(10, 'b'), Priority::Low)}, &id,
+                             &f));
         QList<StoredItem> out;
         QVERIFY(s.store->next(1, 60'000, &out, &f));
         QCOMPARE(ids(out), QList<qint64>{id[0]});
@@ -350,7 +354,8 @@ private slots:
         Item old = item(QByteArray(7, 'o'), Priority::Bulk, DataClass::Location);
         old.createdMs = s.clockMs - 5000;
         QList<qint64> id;
-        QVERIFY(s.store->put({old, item(QByteArray(3, 'n'), Priority::High), item(QByteArray(4, 'm'), Priority::High)}, &id, &f));
+        QVERIFY(s.store->put({old, item(QByteArray(3, 'n'), Priority::High), item(QByteArray(4, 'm'), Priority::High)},
+                             &id, &f));
         Usage u;
         QVERIFY(s.store->usage(&u, &f));
         QCOMPARE(u.items, qint64(3));

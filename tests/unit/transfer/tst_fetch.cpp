@@ -131,7 +131,8 @@ class TestFetch : public QObject {
 private slots:
     void init() {
         QVERIFY(dir_.isValid());
-        fd_ = ::open(QFile::encodeName(dir_.filePath(QStringLiteral("staging"))).constData(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        fd_ = ::open(QFile::encodeName(dir_.filePath(QStringLiteral("staging"))).constData(),
+                     O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         QVERIFY(fd_ >= 0);
     }
     void cleanup() {
@@ -165,9 +166,10 @@ private slots:
         const QByteArray body = image(64 * 1024);
         const qint64 have = 10000;
         QCOMPARE(::pwrite(fd_, body.constData(), size_t(have), 0), ssize_t(have));
-        server.response = http("HTTP/1.1 206 Partial Content", body.mid(have),
-                               "Content-Range: bytes " + QByteArray::number(have) + "-" + QByteArray::number(body.size() - 1) + "/" +
-                                   QByteArray::number(body.size()) + "\r\n");
+        server.response =
+            http("HTTP/1.1 206 Partial Content", body.mid(have),
+                 "Content-Range: bytes " + QByteArray::number(have) + "-" + QByteArray::number(body.size() - 1) + "/" +
+                     QByteArray::number(body.size()) + "\r\n");
         const Outcome o = run(request(server.url(), body.size(), have));
         QCOMPARE(o.result.status, 206);
         QVERIFY2(o.result.verdict.isEmpty(), qPrintable(o.result.verdict));
@@ -196,10 +198,12 @@ private slots:
         const QByteArray body = image(4096);
         const qint64 have = 1000;
         QCOMPARE(::pwrite(fd_, body.constData(), size_t(have), 0), ssize_t(have));
-        server.response = http("HTTP/1.1 206 Partial Content", body.mid(2000), "Content-Range: bytes 2000-4095/4096\r\n");
+        server.response =
+            http("HTTP/1.1 206 Partial Content", body.mid(2000), "Content-Range: bytes 2000-4095/4096\r\n");
         const Outcome o = run(request(server.url(), body.size(), have));
         QVERIFY(o.done);
-        QVERIFY2(o.result.verdict.contains(QStringLiteral("range starting elsewhere (bytes 2000-4095/4096)")), qPrintable(o.result.verdict));
+        QVERIFY2(o.result.verdict.contains(QStringLiteral("range starting elsewhere (bytes 2000-4095/4096)")),
+                 qPrintable(o.result.verdict));
         QVERIFY(!o.result.fatal);
         QCOMPARE(staged(), body.left(have)); // nothing of the wrong range written
         QVERIFY(o.chunkBytes.isEmpty());
@@ -212,7 +216,8 @@ private slots:
         server.response = http("HTTP/1.1 200 OK", body);
         const Outcome o = run(request(server.url(), verified));
         QVERIFY(o.done);
-        QVERIFY2(o.result.verdict.contains(QStringLiteral("more than the verified length 20000")), qPrintable(o.result.verdict));
+        QVERIFY2(o.result.verdict.contains(QStringLiteral("more than the verified length 20000")),
+                 qPrintable(o.result.verdict));
         QVERIFY(o.result.fatal);
         QVERIFY(staged().size() <= verified);
         QCOMPARE(staged(), body.left(staged().size()));

@@ -8,16 +8,14 @@ class TestCanonicalJson : public QObject {
     Q_OBJECT
 
 private:
-    static void expectRejected(const QByteArray &input, const QString &fragment, const JsonLimits &limits = {})
-    {
+    static void expectRejected(const QByteArray &input, const QString &fragment, const JsonLimits &limits = {}) {
         auto result = parseJson(input, limits);
         QVERIFY2(!result, input.constData());
         QVERIFY2(result.error().message.contains(fragment), qPrintable(result.error().message));
     }
 
 private slots:
-    void parsesNestedDocument()
-    {
+    void parsesNestedDocument() {
         auto v = parseJson(" { \"b\": [1, -2, true, null], \"a\": {\"x\": \"y\"} } ");
         QVERIFY(v);
         QCOMPARE(v->toObject().size(), size_t(2));
@@ -26,15 +24,13 @@ private slots:
         QVERIFY(v->operator[]("missing").isNull());
     }
 
-    void canonicalFormSortsKeysWithoutWhitespace()
-    {
+    void canonicalFormSortsKeysWithoutWhitespace() {
         auto v = parseJson("{\"b\": 1, \"a\": [true, false, null], \"c\": {\"z\": \"\", \"y\": -5}}");
         QVERIFY(v);
         QCOMPARE(canonicalJson(*v), QByteArray("{\"a\":[true,false,null],\"b\":1,\"c\":{\"y\":-5,\"z\":\"\"}}"));
     }
 
-    void canonicalFormEscapesOnlyQuoteAndBackslash()
-    {
+    void canonicalFormEscapesOnlyQuoteAndBackslash() {
         auto v = parseJson("{\"k\": \"a\\\"b\\\\c\\nd\\u00e9\\t/\"}");
         QVERIFY(v);
         // OLPC: newline, tab and non-ASCII are written raw.
@@ -42,16 +38,14 @@ private slots:
         QCOMPARE(compactJson(*v), QByteArray("{\"k\":\"a\\\"b\\\\c\\u000ad\xc3\xa9\\u0009/\"}"));
     }
 
-    void keysSortByCodePoint()
-    {
+    void keysSortByCodePoint() {
         // U+00E9 (C3 A9) sorts before U+1F600 (F0 ...), and both after ASCII.
         auto v = parseJson("{\"\xf0\x9f\x98\x80\": 1, \"\xc3\xa9\": 2, \"z\": 3}");
         QVERIFY(v);
         QCOMPARE(canonicalJson(*v), QByteArray("{\"z\":3,\"\xc3\xa9\":2,\"\xf0\x9f\x98\x80\":1}"));
     }
 
-    void surrogatePairEscapeDecodes()
-    {
+    void surrogatePairEscapeDecodes() {
         auto v = parseJson("[\"\\ud83d\\ude00\"]");
         QVERIFY(v);
         QCOMPARE(QByteArray::fromStdString(v->toArray().at(0).str()), QByteArray("\xf0\x9f\x98\x80"));
@@ -59,9 +53,9 @@ private slots:
         expectRejected("[\"\\ude00\"]", QStringLiteral("surrogate"));
     }
 
-    void roundTripIsStable()
-    {
-        const QByteArray canonical = "{\"a\":{\"b\":[1,2,{\"c\":\"d\"}]},\"e\":9223372036854775807,\"f\":-9223372036854775808}";
+    void roundTripIsStable() {
+        const QByteArray canonical =
+            "{\"a\":{\"b\":[1,2,{\"c\":\"d\"}]},\"e\":9223372036854775807,\"f\":-9223372036854775808}";
         auto v = parseJson(canonical);
         QVERIFY(v);
         QCOMPARE(canonicalJson(*v), canonical);
@@ -73,41 +67,36 @@ private slots:
     void rejectsLeadingZeros() { expectRejected("[01]", QStringLiteral("leading zeros")); }
     void rejectsNegativeZero() { expectRejected("[-0]", QStringLiteral("negative zero")); }
 
-    void rejectsIntegersOutsideInt64()
-    {
+    void rejectsIntegersOutsideInt64() {
         expectRejected("[9223372036854775808]", QStringLiteral("int64"));
         expectRejected("[-9223372036854775809]", QStringLiteral("int64"));
         expectRejected("[123456789012345678901234567890]", QStringLiteral("int64"));
     }
 
-    void rejectsInvalidUtf8()
-    {
+    void rejectsInvalidUtf8() {
         expectRejected("[\"\xff\"]", QStringLiteral("invalid UTF-8"));
-        expectRejected("[\"\xc0\xaf\"]", QStringLiteral("invalid UTF-8"));     // overlong '/'
-        expectRejected("[\"\xed\xa0\x80\"]", QStringLiteral("invalid UTF-8")); // encoded surrogate
+        expectRejected("[\"\xc0\xaf\"]", QStringLiteral("invalid UTF-8"));         // overlong '/'
+        expectRejected("[\"\xed\xa0\x80\"]", QStringLiteral("invalid UTF-8"));     // encoded surrogate
         expectRejected("[\"\xf4\x90\x80\x80\"]", QStringLiteral("invalid UTF-8")); // > U+10FFFF
-        expectRejected("[\"\xe2\x82\"]", QStringLiteral("invalid UTF-8"));    // truncated
+        expectRejected("[\"\xe2\x82\"]", QStringLiteral("invalid UTF-8"));         // truncated
     }
 
     void rejectsRawControlCharacters() { expectRejected("[\"a\nb\"]", QStringLiteral("control character")); }
 
-    void rejectsDeepNesting()
-    {
+    void rejectsDeepNesting() {
         const QByteArray ok = QByteArray(64, '[') + QByteArray(64, ']');
         QVERIFY(parseJson(ok));
         const QByteArray deep = QByteArray(65, '[') + QByteArray(65, ']');
         expectRejected(deep, QStringLiteral("nesting deeper than 64"));
     }
 
-    void rejectsInputOverByteLimit()
-    {
+    void rejectsInputOverByteLimit() {
         auto result = parseJson("{\"a\": \"0123456789\"}", JsonLimits{10, 64});
         QVERIFY(!result);
         QCOMPARE(result.error().kind, TrustErrorKind::TooLarge);
     }
 
-    void rejectsTrailingDataAndTruncation()
-    {
+    void rejectsTrailingDataAndTruncation() {
         expectRejected("{\"a\": 1} x", QStringLiteral("trailing data"));
         expectRejected("{\"a\": ", QStringLiteral("unexpected end"));
         expectRejected("{\"a\" 1}", QStringLiteral("expected ':'"));
@@ -117,15 +106,13 @@ private slots:
         expectRejected("[\"\\x\"]", QStringLiteral("invalid escape"));
     }
 
-    void errorNamesTheOffset()
-    {
+    void errorNamesTheOffset() {
         auto result = parseJson("{\"a\": 1, \"a\": 2}");
         QVERIFY(!result);
         QVERIFY2(result.error().message.contains(QStringLiteral("offset 9")), qPrintable(result.error().message));
     }
 
-    void utf8ValidatorAcceptsValidText()
-    {
+    void utf8ValidatorAcceptsValidText() {
         QCOMPARE(firstInvalidUtf8("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), qsizetype(-1));
         QCOMPARE(firstInvalidUtf8("ab\x80"), qsizetype(2));
     }

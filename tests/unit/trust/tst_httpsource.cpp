@@ -35,8 +35,7 @@ public:
     QByteArrayList requests;
 
     // Plain HTTP, or HTTPS when given a TLS server configuration.
-    explicit LoopbackServer(std::optional<QSslConfiguration> tls = std::nullopt)
-    {
+    explicit LoopbackServer(std::optional<QSslConfiguration> tls = std::nullopt) {
         if (tls) {
             auto ssl = std::make_unique<QSslServer>();
             ssl->setSslConfiguration(*tls);
@@ -58,25 +57,22 @@ public:
         });
         m_server->listen(QHostAddress::LocalHost, 0);
     }
-    QUrl url(const QString &path) const
-    {
+    QUrl url(const QString &path) const {
         return QUrl(QStringLiteral("%1://127.0.0.1:%2%3").arg(m_scheme).arg(m_server->serverPort()).arg(path));
     }
 
 private:
-    void onRequest(QTcpSocket *socket)
-    {
+    void onRequest(QTcpSocket *socket) {
         QByteArray &buffer = m_buffers[socket];
         buffer += socket->readAll();
-        if (!buffer.contains("\r\n\r\n") || m_answered.count(socket))
-            return;
+        if (!buffer.contains("\r\n\r\n") || m_answered.count(socket)) return;
         m_answered.insert(socket);
         const QByteArray path = buffer.split(' ').value(1);
         requests.append(path);
-        if (path.startsWith("/stall/"))
-            return; // accept, then say nothing
+        if (path.startsWith("/stall/")) return; // accept, then say nothing
         if (path.startsWith("/redirect/")) {
-            socket->write("HTTP/1.1 301 Moved\r\nLocation: /director/1.root.json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            socket->write("HTTP/1.1 301 Moved\r\nLocation: /director/1.root.json\r\nContent-Length: 0\r\nConnection: "
+                          "close\r\n\r\n");
             socket->disconnectFromHost();
             return;
         }
@@ -84,7 +80,8 @@ private:
             // No Content-Length: keep writing until the client hangs up (or 256 MiB).
             socket->write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
             auto more = [this, socket] {
-                if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesToWrite() < (1 << 20) && endlessSent < (qint64(256) << 20)) {
+                if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesToWrite() < (1 << 20) &&
+                    endlessSent < (qint64(256) << 20)) {
                     socket->write(QByteArray(64 * 1024, ' '));
                     endlessSent += 64 * 1024;
                 }
@@ -97,7 +94,8 @@ private:
         if (it == files.end()) {
             socket->write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         } else {
-            socket->write("HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(it->second.size()) + "\r\nConnection: close\r\n\r\n");
+            socket->write("HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(it->second.size()) +
+                          "\r\nConnection: close\r\n\r\n");
             socket->write(it->second);
         }
         socket->disconnectFromHost();
@@ -119,16 +117,13 @@ class TestHttpSource : public QObject {
     std::unique_ptr<LoopbackServer> server;
     std::unique_ptr<RepositoryBuilder> director, image;
 
-    void serve(const QByteArray &prefix, RepositoryBuilder &repo)
-    {
+    void serve(const QByteArray &prefix, RepositoryBuilder &repo) {
         MemorySource published;
         repo.publish(published);
-        for (const QString &name : published.names())
-            server->files[prefix + name.toUtf8()] = *published.file(name);
+        for (const QString &name : published.names()) server->files[prefix + name.toUtf8()] = *published.file(name);
     }
 
-    HttpMetadataSource source(const QString &path, int stallMs = 10000)
-    {
+    HttpMetadataSource source(const QString &path, int stallMs = 10000) {
         HttpSourceConfig config;
         config.baseUrl = server->url(path);
         config.stallTimeoutMs = stallMs;
@@ -136,21 +131,20 @@ class TestHttpSource : public QObject {
     }
 
 private slots:
-    void init()
-    {
+    void init() {
         server = std::make_unique<LoopbackServer>();
         director = std::make_unique<RepositoryBuilder>(QStringLiteral("http-director"), kNow);
         image = std::make_unique<RepositoryBuilder>(QStringLiteral("http-image"), kNow);
         const QByteArray content = "image over http";
-        image->addTarget(QStringLiteral("fw.bin"), content, obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw")})}}));
+        image->addTarget(QStringLiteral("fw.bin"), content,
+                         obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw")})}}));
         director->addTarget(QStringLiteral("fw.bin"), content,
                             obj({{"ecu_identifiers", obj({{"ECU-1", obj({{"hardware_id", "hw"}})}})}}));
         serve("/director/", *director);
         serve("/image/", *image);
     }
 
-    void fullVerificationOverHttp()
-    {
+    void fullVerificationOverHttp() {
         auto trusted = provisionTrustedState(director->initialRoot(), image->initialRoot());
         QVERIFY(trusted.ok());
         HttpMetadataSource d = source(QStringLiteral("/director"));
@@ -163,8 +157,7 @@ private slots:
         QVERIFY(server->requests.contains("/image/1.targets.json"));
     }
 
-    void missingFileIsAbsent()
-    {
+    void missingFileIsAbsent() {
         HttpMetadataSource d = source(QStringLiteral("/director/"));
         QVERIFY(!d.fetch(QStringLiteral("7.root.json"), 1000));
         QVERIFY2(d.lastError().contains(QStringLiteral("not found")), qPrintable(d.lastError()));
@@ -173,15 +166,13 @@ private slots:
         QVERIFY(!server->requests.contains("/image/1.root.json"));
     }
 
-    void redirectIsNotFollowed()
-    {
+    void redirectIsNotFollowed() {
         HttpMetadataSource r = source(QStringLiteral("/redirect/"));
         QVERIFY(!r.fetch(QStringLiteral("1.root.json"), 1 << 20));
         QVERIFY(!server->requests.contains("/director/1.root.json"));
     }
 
-    void endlessResponseIsCapped()
-    {
+    void endlessResponseIsCapped() {
         HttpMetadataSource e = source(QStringLiteral("/endless/"));
         const auto bytes = e.fetch(QStringLiteral("timestamp.json"), 16 * 1024);
         QVERIFY(bytes);
@@ -194,8 +185,7 @@ private slots:
         QCOMPARE(parsed.error().kind, TrustErrorKind::TooLarge);
     }
 
-    void stalledServerTimesOut()
-    {
+    void stalledServerTimesOut() {
         HttpMetadataSource s = source(QStringLiteral("/stall/"), 300);
         QVERIFY(!s.fetch(QStringLiteral("timestamp.json"), 1000));
         QVERIFY2(s.lastError().contains(QStringLiteral("slow retrieval")), qPrintable(s.lastError()));
@@ -203,11 +193,9 @@ private slots:
 
     // Mutual TLS: a CA, a server certificate for 127.0.0.1 and a vehicle
     // client certificate, made with the openssl CLI for this run.
-    void mutualTls()
-    {
+    void mutualTls() {
         const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
-        if (openssl.isEmpty())
-            QSKIP("openssl CLI not installed");
+        if (openssl.isEmpty()) QSKIP("openssl CLI not installed");
         QTemporaryDir dir;
         auto sh = [&](const QStringList &args) {
             QProcess p;
@@ -217,8 +205,10 @@ private slots:
         };
         const QStringList ec{QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
                              QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes")};
-        QVERIFY(sh(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec + QStringList{QStringLiteral("-keyout"), QStringLiteral("ca.key"),
-                   QStringLiteral("-out"), QStringLiteral("ca.pem"), QStringLiteral("-days"), QStringLiteral("30"), QStringLiteral("-subj"), QStringLiteral("/CN=Conduit Test CA")}));
+        QVERIFY(sh(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec +
+                   QStringList{QStringLiteral("-keyout"), QStringLiteral("ca.key"), QStringLiteral("-out"),
+                               QStringLiteral("ca.pem"), QStringLiteral("-days"), QStringLiteral("30"),
+                               QStringLiteral("-subj"), QStringLiteral("/CN=Conduit Test CA")}));
         QFile ext(dir.filePath(QStringLiteral("server.ext")));
         QVERIFY(ext.open(QIODevice::WriteOnly));
         ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
@@ -228,15 +218,23 @@ private slots:
         clientExt.write("extendedKeyUsage=clientAuth\n");
         clientExt.close();
         for (const QString &who : {QStringLiteral("server"), QStringLiteral("client"), QStringLiteral("stranger")}) {
-            QVERIFY(sh(QStringList{QStringLiteral("req")} + ec + QStringList{QStringLiteral("-keyout"), who + QStringLiteral(".key"),
-                       QStringLiteral("-out"), who + QStringLiteral(".csr"), QStringLiteral("-subj"), QStringLiteral("/CN=") + who}));
+            QVERIFY(
+                sh(QStringList{QStringLiteral("req")} + ec +
+                   QStringList{QStringLiteral("-keyout"), who + QStringLiteral(".key"), QStringLiteral("-out"),
+                               who + QStringLiteral(".csr"), QStringLiteral("-subj"), QStringLiteral("/CN=") + who}));
             // The stranger's certificate is self-signed: not from the CA.
-            const QStringList issuer = who == QLatin1String("stranger")
+            const QStringList issuer =
+                who == QLatin1String("stranger")
                     ? QStringList{QStringLiteral("-signkey"), QStringLiteral("stranger.key")}
-                    : QStringList{QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"), QStringLiteral("ca.key"), QStringLiteral("-CAcreateserial")};
-            QVERIFY(sh(QStringList{QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), who + QStringLiteral(".csr")} + issuer
-                       + QStringList{QStringLiteral("-out"), who + QStringLiteral(".pem"), QStringLiteral("-days"), QStringLiteral("30"),
-                                     QStringLiteral("-extfile"), who == QLatin1String("server") ? QStringLiteral("server.ext") : QStringLiteral("client.ext")}));
+                    : QStringList{QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"),
+                                  QStringLiteral("ca.key"), QStringLiteral("-CAcreateserial")};
+            QVERIFY(sh(QStringList{QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
+                                   who + QStringLiteral(".csr")} +
+                       issuer +
+                       QStringList{QStringLiteral("-out"), who + QStringLiteral(".pem"), QStringLiteral("-days"),
+                                   QStringLiteral("30"), QStringLiteral("-extfile"),
+                                   who == QLatin1String("server") ? QStringLiteral("server.ext")
+                                                                  : QStringLiteral("client.ext")}));
         }
         auto path = [&](const char *name) { return dir.filePath(QLatin1String(name)); };
 
@@ -249,8 +247,7 @@ private slots:
 
         auto fetchWith = [&](const char *ca, const char *cert, const char *key) {
             auto tls = tlsConfigurationFromFiles(path(ca), cert ? path(cert) : QString(), key ? path(key) : QString());
-            if (!tls)
-                qFatal("client TLS: %s", qPrintable(tls.error().message));
+            if (!tls) qFatal("client TLS: %s", qPrintable(tls.error().message));
             HttpSourceConfig config;
             config.baseUrl = tlsServer.url(QStringLiteral("/director/"));
             config.tls = *tls;
@@ -261,13 +258,12 @@ private slots:
         const auto good = fetchWith("ca.pem", "client.pem", "client.key");
         QVERIFY(good);
         QCOMPARE(*good, director->initialRoot());
-        QVERIFY(!fetchWith("ca.pem", nullptr, nullptr));             // no client certificate
-        QVERIFY(!fetchWith("ca.pem", "stranger.pem", "stranger.key")); // client not from the CA
+        QVERIFY(!fetchWith("ca.pem", nullptr, nullptr));                 // no client certificate
+        QVERIFY(!fetchWith("ca.pem", "stranger.pem", "stranger.key"));   // client not from the CA
         QVERIFY(!fetchWith("stranger.pem", "client.pem", "client.key")); // server not trusted
     }
 
-    void tlsFilesAreChecked()
-    {
+    void tlsFilesAreChecked() {
         auto none = tlsConfigurationFromFiles(QStringLiteral("/nonexistent/ca.pem"), QString(), QString());
         QVERIFY(!none.ok());
         QCOMPARE(none.error().kind, TrustErrorKind::BadKey);

@@ -6,8 +6,7 @@ using namespace conduit::trust;
 
 namespace {
 
-std::map<QString, QString> hashesOf(const QByteArray &data)
-{
+std::map<QString, QString> hashesOf(const QByteArray &data) {
     return {{QStringLiteral("sha256"), *hashHex(QStringLiteral("sha256"), data)},
             {QStringLiteral("sha512"), *hashHex(QStringLiteral("sha512"), data)}};
 }
@@ -18,32 +17,29 @@ class TestImageVerifier : public QObject {
     Q_OBJECT
 
 private slots:
-    void knownDigests()
-    {
+    void knownDigests() {
         QCOMPARE(*hashHex(QStringLiteral("sha256"), "abc"),
                  QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
         QVERIFY(hashHex(QStringLiteral("sha512"), "abc")->startsWith(QStringLiteral("ddaf35a193617aba")));
         QVERIFY(!hashHex(QStringLiteral("md5"), "abc"));
     }
 
-    void acceptsImageInChunks()
-    {
+    void acceptsImageInChunks() {
         const QByteArray image(100000, 'i');
         ImageVerifier verifier(QStringLiteral("fw.bin"), image.size(), hashesOf(image));
         for (qsizetype offset = 0; offset < image.size(); offset += 4096)
-            QVERIFY(verifier.addData(QByteArrayView(image).sliced(offset, std::min<qsizetype>(4096, image.size() - offset))));
+            QVERIFY(verifier.addData(
+                QByteArrayView(image).sliced(offset, std::min<qsizetype>(4096, image.size() - offset))));
         QCOMPARE(verifier.remaining(), qint64(0));
         QVERIFY(verifier.finish());
     }
 
-    void imageHashMismatch_data()
-    {
+    void imageHashMismatch_data() {
         QTest::addColumn<QString>("algorithm");
         QTest::newRow("sha256") << QStringLiteral("sha256");
         QTest::newRow("sha512") << QStringLiteral("sha512");
     }
-    void imageHashMismatch()
-    {
+    void imageHashMismatch() {
         QFETCH(QString, algorithm);
         const QByteArray image = "signed image";
         auto hashes = hashesOf(image);
@@ -58,8 +54,7 @@ private slots:
 
     // Hash once: a downloader that hashed the bytes itself hands over its
     // digest; the verifier compares it, and still checks the other hashes.
-    void delegatedDigestIsCompared()
-    {
+    void delegatedDigestIsCompared() {
         const QByteArray image(70000, 'd');
         const auto hashes = hashesOf(image);
         ImageVerifier good(QStringLiteral("fw.bin"), image.size(), hashes);
@@ -91,10 +86,10 @@ private slots:
         QVERIFY(!partly.finish());
     }
 
-    void delegationOnlyBeforeTheFirstByteAndForListedHashes()
-    {
+    void delegationOnlyBeforeTheFirstByteAndForListedHashes() {
         const QByteArray image(1000, 'x');
-        ImageVerifier v(QStringLiteral("fw.bin"), image.size(), {{QStringLiteral("sha512"), *hashHex(QStringLiteral("sha512"), image)}});
+        ImageVerifier v(QStringLiteral("fw.bin"), image.size(),
+                        {{QStringLiteral("sha512"), *hashHex(QStringLiteral("sha512"), image)}});
         QVERIFY(!v.delegateHash(QStringLiteral("sha256"))); // not listed: nothing to delegate
         ImageVerifier late(QStringLiteral("fw.bin"), image.size(), hashesOf(image));
         QVERIFY(late.addData(image.first(10)));
@@ -103,8 +98,7 @@ private slots:
         QVERIFY(late.finish());
     }
 
-    void imageLongerThanItsLengthStops()
-    {
+    void imageLongerThanItsLengthStops() {
         const QByteArray image = "signed image";
         ImageVerifier verifier(QStringLiteral("fw.bin"), image.size(), hashesOf(image));
         QVERIFY(verifier.addData(image.left(6)));
@@ -113,12 +107,11 @@ private slots:
         QCOMPARE(result.error().kind, TrustErrorKind::EndlessData);
         QVERIFY(result.error().message.contains(QStringLiteral("endless data attack")));
         QCOMPARE(verifier.received(), qint64(6)); // the oversized chunk was not consumed
-        QVERIFY(!verifier.addData("x"));           // and the verifier stays failed
+        QVERIFY(!verifier.addData("x"));          // and the verifier stays failed
         QVERIFY(!verifier.finish());
     }
 
-    void imageShorterThanItsLength()
-    {
+    void imageShorterThanItsLength() {
         const QByteArray image = "signed image";
         ImageVerifier verifier(QStringLiteral("fw.bin"), image.size(), hashesOf(image));
         QVERIFY(verifier.addData(image.chopped(1)));
@@ -127,8 +120,7 @@ private slots:
         QVERIFY(result.error().message.contains(QStringLiteral("11 bytes, signed length is 12")));
     }
 
-    void unknownHashAlgorithmIsRefused()
-    {
+    void unknownHashAlgorithmIsRefused() {
         ImageVerifier verifier(QStringLiteral("fw.bin"), 3, {{QStringLiteral("md5"), QStringLiteral("00")}});
         auto result = verifier.addData("abc");
         QVERIFY(!result);

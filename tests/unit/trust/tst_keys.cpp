@@ -14,9 +14,9 @@ using namespace conduit::trust;
 
 namespace {
 
-JsonValue keyJson(const char *keytype, const char *scheme, const QString &pub)
-{
-    return JsonValue(JsonValue::Object{{"keytype", JsonValue(keytype)}, {"scheme", JsonValue(scheme)},
+JsonValue keyJson(const char *keytype, const char *scheme, const QString &pub) {
+    return JsonValue(JsonValue::Object{{"keytype", JsonValue(keytype)},
+                                       {"scheme", JsonValue(scheme)},
                                        {"keyval", JsonValue(JsonValue::Object{{"public", JsonValue(pub)}})}});
 }
 
@@ -28,8 +28,7 @@ class TestKeys : public QObject {
     Q_OBJECT
 
 private slots:
-    void ed25519SeedIsDeterministic()
-    {
+    void ed25519SeedIsDeterministic() {
         auto a = SigningKey::ed25519FromSeed(seed('a'));
         auto b = SigningKey::ed25519FromSeed(seed('a'));
         auto c = SigningKey::ed25519FromSeed(seed('c'));
@@ -40,8 +39,7 @@ private slots:
         QVERIFY(!SigningKey::ed25519FromSeed(QByteArray(31, 'a')));
     }
 
-    void ed25519SignAndVerify()
-    {
+    void ed25519SignAndVerify() {
         auto key = SigningKey::ed25519FromSeed(seed('k'));
         const QByteArray sig = key->sign("message");
         QCOMPARE(sig.size(), 64);
@@ -53,12 +51,12 @@ private slots:
         QVERIFY(!key->publicKey().verify("message", sig.left(63)));
     }
 
-    void keyIdIsSha256OfCanonicalKeyWithCustomFields()
-    {
+    void keyIdIsSha256OfCanonicalKeyWithCustomFields() {
         auto key = SigningKey::ed25519FromSeed(seed('k'));
         JsonValue json = key->publicKey().json();
-        const QByteArray expectedCanonical = "{\"keytype\":\"ed25519\",\"keyval\":{\"public\":\""
-                + QByteArray::fromStdString(json["keyval"]["public"].str()) + "\"},\"scheme\":\"ed25519\"}";
+        const QByteArray expectedCanonical = "{\"keytype\":\"ed25519\",\"keyval\":{\"public\":\"" +
+                                             QByteArray::fromStdString(json["keyval"]["public"].str()) +
+                                             "\"},\"scheme\":\"ed25519\"}";
         QCOMPARE(key->keyId(), sha256Hex(expectedCanonical));
         json.insert("x-owner", "@someone");
         auto custom = PublicKey::fromJson(json);
@@ -67,8 +65,7 @@ private slots:
         QCOMPARE(custom->material(), key->publicKey().material()); // same key material
     }
 
-    void tufOnCiKeyIdsMatchOurComputation()
-    {
+    void tufOnCiKeyIdsMatchOurComputation() {
         QFile file(QStringLiteral(CONDUIT_TRUST_TEST_DATA "/tuf-on-ci-0.11/initial_root.json"));
         QVERIFY(file.open(QIODevice::ReadOnly));
         auto root = parseJson(file.readAll());
@@ -81,16 +78,14 @@ private slots:
         }
     }
 
-    void ed25519KeyMustBe32Bytes()
-    {
+    void ed25519KeyMustBe32Bytes() {
         auto result = PublicKey::fromJson(keyJson("ed25519", "ed25519", QString(62, u'a')));
         QVERIFY(!result);
         QCOMPARE(result.error().kind, TrustErrorKind::BadKey);
         QVERIFY(!PublicKey::fromJson(keyJson("ed25519", "ed25519", QString(64, u'g'))));
     }
 
-    void unknownKeyTypeOrScheme()
-    {
+    void unknownKeyTypeOrScheme() {
         auto key = SigningKey::ed25519FromSeed(seed('k'));
         const QString pub = key->publicKey().json()["keyval"]["public"].toString();
         auto type = PublicKey::fromJson(keyJson("dsa", "ed25519", pub));
@@ -105,8 +100,7 @@ private slots:
         QVERIFY(!PublicKey::fromJson(JsonValue(JsonValue::Object{{"keytype", JsonValue("ed25519")}})));
     }
 
-    void ecdsaSignAndVerify()
-    {
+    void ecdsaSignAndVerify() {
         auto key = SigningKey::ecdsaP256FromSeed("ecdsa seed");
         QVERIFY(key);
         QCOMPARE(SigningKey::ecdsaP256FromSeed("ecdsa seed")->keyId(), key->keyId());
@@ -120,12 +114,11 @@ private slots:
         QVERIFY(PublicKey::fromJson(alias));
     }
 
-    void ecdsaRejectsBadDer()
-    {
+    void ecdsaRejectsBadDer() {
         auto key = SigningKey::ecdsaP256FromSeed("ecdsa seed");
         const QByteArray sig = key->sign("payload");
         QVERIFY(key->publicKey().verify("payload", sig));
-        QVERIFY(!key->publicKey().verify("payload", sig + '\0'));           // trailing byte
+        QVERIFY(!key->publicKey().verify("payload", sig + '\0')); // trailing byte
         QByteArray wrongTag = sig;
         wrongTag[0] = 0x31;
         QVERIFY(!key->publicKey().verify("payload", wrongTag));
@@ -144,23 +137,24 @@ private slots:
         QVERIFY(!key->publicKey().verify("payload", QByteArray()));
     }
 
-    void ecdsaRejectsWrongCurve()
-    {
+    void ecdsaRejectsWrongCurve() {
         Botan::AutoSeeded_RNG rng;
         Botan::ECDSA_PrivateKey p384(rng, Botan::EC_Group("secp384r1"));
-        auto result = PublicKey::fromJson(keyJson("ecdsa", "ecdsa-sha2-nistp256",
-                                                  QString::fromStdString(Botan::X509::PEM_encode(p384))));
+        auto result = PublicKey::fromJson(
+            keyJson("ecdsa", "ecdsa-sha2-nistp256", QString::fromStdString(Botan::X509::PEM_encode(p384))));
         QVERIFY(!result);
         QCOMPARE(result.error().kind, TrustErrorKind::BadKey);
         QVERIFY(result.error().message.contains(QStringLiteral("P-256")));
-        QVERIFY(!PublicKey::fromJson(keyJson("ecdsa", "ecdsa-sha2-nistp256", QStringLiteral("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))));
+        QVERIFY(!PublicKey::fromJson(
+            keyJson("ecdsa", "ecdsa-sha2-nistp256",
+                    QStringLiteral("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))));
     }
 
-    void rsaPssVerifies()
-    {
+    void rsaPssVerifies() {
         Botan::AutoSeeded_RNG rng;
         Botan::RSA_PrivateKey rsa(rng, 2048);
-        auto key = PublicKey::fromJson(keyJson("rsa", "rsassa-pss-sha256", QString::fromStdString(Botan::X509::PEM_encode(rsa))));
+        auto key = PublicKey::fromJson(
+            keyJson("rsa", "rsassa-pss-sha256", QString::fromStdString(Botan::X509::PEM_encode(rsa))));
         QVERIFY2(key, qPrintable(key ? QString() : key.error().message));
         Botan::PK_Signer signer(rsa, rng, "EMSA4(SHA-256)");
         const std::string message = "signed bytes";
@@ -168,21 +162,21 @@ private slots:
         const QByteArray sigBytes(reinterpret_cast<const char *>(sig.data()), qsizetype(sig.size()));
         QVERIFY(key->verify("signed bytes", sigBytes));
         QVERIFY(!key->verify("signed byteS", sigBytes));
-        QVERIFY(!PublicKey::fromJson(keyJson("rsa", "rsassa-pkcs1v15-sha256", QString::fromStdString(Botan::X509::PEM_encode(rsa)))));
+        QVERIFY(!PublicKey::fromJson(
+            keyJson("rsa", "rsassa-pkcs1v15-sha256", QString::fromStdString(Botan::X509::PEM_encode(rsa)))));
     }
 
-    void rsaUnder2048BitsIsRefused()
-    {
+    void rsaUnder2048BitsIsRefused() {
         Botan::AutoSeeded_RNG rng;
         Botan::RSA_PrivateKey rsa(rng, 1024);
-        auto key = PublicKey::fromJson(keyJson("rsa", "rsassa-pss-sha256", QString::fromStdString(Botan::X509::PEM_encode(rsa))));
+        auto key = PublicKey::fromJson(
+            keyJson("rsa", "rsassa-pss-sha256", QString::fromStdString(Botan::X509::PEM_encode(rsa))));
         QVERIFY(!key);
         QCOMPARE(key.error().kind, TrustErrorKind::BadKey);
         QVERIFY(key.error().message.contains(QStringLiteral("1024 bits")));
     }
 
-    void privateKeyPemRoundTrip()
-    {
+    void privateKeyPemRoundTrip() {
         for (auto key : {*SigningKey::ed25519FromSeed(seed('p')), *SigningKey::ecdsaP256FromSeed("pem")}) {
             auto loaded = SigningKey::fromPrivateKeyPem(key.privateKeyPem());
             QVERIFY(loaded);
@@ -192,8 +186,7 @@ private slots:
         QVERIFY(!SigningKey::fromPrivateKeyPem("not a key"));
     }
 
-    void hexHelpers()
-    {
+    void hexHelpers() {
         QCOMPARE(toHex("\x01\xab"), QStringLiteral("01ab"));
         QCOMPARE(*fromHex(QStringLiteral("01AB")), QByteArray("\x01\xab"));
         QVERIFY(!fromHex(QStringLiteral("0")));

@@ -14,21 +14,21 @@ class TestRefreshProgress : public QObject {
     Q_OBJECT
 
 private slots:
-    void reportsWhatWasVerified_data()
-    {
+    void reportsWhatWasVerified_data() {
         QTest::addColumn<QString>("badRole");
         QTest::addColumn<QStringList>("verified");
         QTest::newRow("root") << QStringLiteral("root") << QStringList{};
         QTest::newRow("timestamp") << QStringLiteral("timestamp") << QStringList{QStringLiteral("root")};
-        QTest::newRow("snapshot") << QStringLiteral("snapshot") << QStringList{QStringLiteral("root"), QStringLiteral("timestamp")};
+        QTest::newRow("snapshot") << QStringLiteral("snapshot")
+                                  << QStringList{QStringLiteral("root"), QStringLiteral("timestamp")};
         QTest::newRow("targets") << QStringLiteral("targets")
-                                 << QStringList{QStringLiteral("root"), QStringLiteral("snapshot"), QStringLiteral("timestamp")};
+                                 << QStringList{QStringLiteral("root"), QStringLiteral("snapshot"),
+                                                QStringLiteral("timestamp")};
         QTest::newRow("none") << QString()
-                              << QStringList{QStringLiteral("root"), QStringLiteral("snapshot"), QStringLiteral("targets"),
-                                             QStringLiteral("timestamp")};
+                              << QStringList{QStringLiteral("root"), QStringLiteral("snapshot"),
+                                             QStringLiteral("targets"), QStringLiteral("timestamp")};
     }
-    void reportsWhatWasVerified()
-    {
+    void reportsWhatWasVerified() {
         QFETCH(QString, badRole);
         QFETCH(QStringList, verified);
         const QDateTime now(QDate(2030, 1, 1), QTime(12, 0), QTimeZone::utc());
@@ -41,10 +41,11 @@ private slots:
         const RepositoryState trusted = first->state;
 
         // A new release with a new root, one role of it signed by nobody.
-        for (auto [role, name] : {std::pair{&repo.root, "root"}, {&repo.timestamp, "timestamp"},
-                                  {&repo.snapshot, "snapshot"}, {&repo.targets, "targets"}}) {
-            if (badRole == QLatin1String(name))
-                role->signers = std::vector<SigningKey>{};
+        for (auto [role, name] : {std::pair{&repo.root, "root"},
+                                  {&repo.timestamp, "timestamp"},
+                                  {&repo.snapshot, "snapshot"},
+                                  {&repo.targets, "targets"}}) {
+            if (badRole == QLatin1String(name)) role->signers = std::vector<SigningKey>{};
         }
         repo.rotateRoot();
         repo.bumpVersions();
@@ -57,7 +58,7 @@ private slots:
         for (const auto &[role, bytes] : progress.files) {
             files << role;
             const QString published = role == QLatin1String("timestamp") ? QStringLiteral("timestamp.json")
-                                                                          : QStringLiteral("2.%1.json").arg(role);
+                                                                         : QStringLiteral("2.%1.json").arg(role);
             QVERIFY2(bytes == *source.file(published), qPrintable(role));
         }
         QCOMPARE(files, verified);
@@ -66,8 +67,7 @@ private slots:
         QCOMPARE(progress.state.snapshot.version, qint64(verified.contains(QStringLiteral("snapshot")) ? 2 : 1));
         QCOMPARE(progress.state.targets.at(QStringLiteral("targets")).version,
                  qint64(verified.contains(QStringLiteral("targets")) ? 2 : 1));
-        if (result)
-            QVERIFY(progress.state == result->state);
+        if (result) QVERIFY(progress.state == result->state);
     }
 };
 

@@ -13,18 +13,15 @@ namespace {
 
 const QDateTime kNow(QDate(2030, 1, 1), QTime(12, 0), QTimeZone::utc());
 
-QByteArray readFile(const QString &path)
-{
+QByteArray readFile(const QString &path) {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read %s", qPrintable(path));
+    if (!file.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(path));
     return file.readAll();
 }
 
 // Re-signs a published file after `change` edits its signed part.
 void resign(MemorySource &source, const QString &name, const std::vector<SigningKey> &signers,
-            const std::function<void(JsonValue &)> &change)
-{
+            const std::function<void(JsonValue &)> &change) {
     auto json = parseJson(*source.file(name));
     JsonValue signedPart = (*json)["signed"];
     change(signedPart);
@@ -41,14 +38,12 @@ class TestRepository : public QObject {
     MemorySource source;
     RepositoryState trusted;
 
-    Result<VerifiedRepository> refresh(const RoleLimits &limits = {})
-    {
+    Result<VerifiedRepository> refresh(const RoleLimits &limits = {}) {
         return refreshRepository(QStringLiteral("image"), trusted, source, now, limits);
     }
 
     // Applies an update the way the host does: state changes only on success.
-    bool update()
-    {
+    bool update() {
         auto result = refresh();
         if (!result)
             qWarning() << result.error().message;
@@ -57,16 +52,14 @@ class TestRepository : public QObject {
         return result.ok();
     }
 
-    void release()
-    {
+    void release() {
         repo->bumpVersions();
         repo->publish(source);
     }
 
     // The attack is refused with a message naming it, the state is unchanged,
     // and a later good release still goes through.
-    void expectRejected(const QString &fragment, const RoleLimits &limits = {})
-    {
+    void expectRejected(const QString &fragment, const RoleLimits &limits = {}) {
         const RepositoryState before = trusted;
         auto result = refresh(limits);
         QVERIFY2(!result, "the update was accepted");
@@ -74,13 +67,11 @@ class TestRepository : public QObject {
         QVERIFY(trusted == before);
     }
 
-    void expectRecovery()
-    {
+    void expectRecovery() {
         const bool rootWasBad = repo->root.signers.has_value();
         for (BuilderRole *role : {&repo->root, &repo->timestamp, &repo->snapshot, &repo->targets})
             role->signers.reset();
-        if (rootWasBad)
-            repo->resignLatestRoot();
+        if (rootWasBad) repo->resignLatestRoot();
         repo->bumpVersions();
         repo->timestamp.version += 10; // past anything an attack published
         repo->snapshot.version += 10;
@@ -91,8 +82,7 @@ class TestRepository : public QObject {
     }
 
 private slots:
-    void init()
-    {
+    void init() {
         now = kNow;
         repo = std::make_unique<RepositoryBuilder>(QStringLiteral("image"), now);
         repo->addTarget(QStringLiteral("app.bin"), "application v1");
@@ -102,8 +92,7 @@ private slots:
         QVERIFY(update());
     }
 
-    void goodUpdateFindsTargets()
-    {
+    void goodUpdateFindsTargets() {
         repo->addTarget(QStringLiteral("app2.bin"), "application v2");
         release();
         auto result = refresh();
@@ -114,41 +103,39 @@ private slots:
         QCOMPARE(result->state.targets.at(QStringLiteral("targets")).version, qint64(2));
     }
 
-    void unsignedMetadata_data()
-    {
+    void unsignedMetadata_data() {
         QTest::addColumn<QString>("role");
         for (const char *role : {"root", "timestamp", "snapshot", "targets"})
             QTest::newRow(role) << QString::fromLatin1(role);
     }
-    void unsignedMetadata()
-    {
+    void unsignedMetadata() {
         QFETCH(QString, role);
-        BuilderRole *r = role == "root" ? &repo->root : role == "timestamp" ? &repo->timestamp
-                       : role == "snapshot" ? &repo->snapshot : &repo->targets;
+        BuilderRole *r = role == "root"        ? &repo->root
+                         : role == "timestamp" ? &repo->timestamp
+                         : role == "snapshot"  ? &repo->snapshot
+                                               : &repo->targets;
         r->signers = std::vector<SigningKey>{};
-        if (role == "root")
-            repo->rotateRoot();
+        if (role == "root") repo->rotateRoot();
         release();
         expectRejected(QStringLiteral("arbitrary software attack: %1").arg(role));
         expectRecovery();
     }
 
     void signatureByUnauthorisedKey_data() { unsignedMetadata_data(); }
-    void signatureByUnauthorisedKey()
-    {
+    void signatureByUnauthorisedKey() {
         QFETCH(QString, role);
-        BuilderRole *r = role == "root" ? &repo->root : role == "timestamp" ? &repo->timestamp
-                       : role == "snapshot" ? &repo->snapshot : &repo->targets;
+        BuilderRole *r = role == "root"        ? &repo->root
+                         : role == "timestamp" ? &repo->timestamp
+                         : role == "snapshot"  ? &repo->snapshot
+                                               : &repo->targets;
         r->signers = std::vector<SigningKey>{RepositoryBuilder::seededKey(QStringLiteral("attacker"))};
-        if (role == "root")
-            repo->rotateRoot();
+        if (role == "root") repo->rotateRoot();
         release();
         expectRejected(QStringLiteral("arbitrary software attack"));
         expectRecovery();
     }
 
-    void belowThreshold()
-    {
+    void belowThreshold() {
         repo->targets.keys.push_back(RepositoryBuilder::seededKey(QStringLiteral("image/targets-2")));
         repo->targets.threshold = 2;
         repo->rotateRoot();
@@ -160,8 +147,7 @@ private slots:
         expectRecovery();
     }
 
-    void sameKeyIdTwice()
-    {
+    void sameKeyIdTwice() {
         repo->targets.keys.push_back(RepositoryBuilder::seededKey(QStringLiteral("image/targets-2")));
         repo->targets.threshold = 2;
         repo->rotateRoot();
@@ -171,8 +157,7 @@ private slots:
         expectRecovery();
     }
 
-    void twoKeyIdsForOneKey()
-    {
+    void twoKeyIdsForOneKey() {
         // Root lists the targets key twice, the second copy with a custom
         // field (so a different key id): it still counts once.
         const SigningKey key = repo->targets.keys.front();
@@ -183,7 +168,7 @@ private slots:
         JsonValue root = repo->rootSigned();
         root.objectRef()["keys"].insert(aliasId.toStdString(), alias);
         root.objectRef()["roles"].objectRef()["targets"] = JsonValue(JsonValue::Object{
-                {"keyids", JsonValue::array({key.keyId(), aliasId})}, {"threshold", JsonValue(qint64(2))}});
+            {"keyids", JsonValue::array({key.keyId(), aliasId})}, {"threshold", JsonValue(qint64(2))}});
         source.put(QStringLiteral("2.root.json"), signMetadata(root, repo->root.keys));
         release();
         // Two signature entries, one per key id, same key.
@@ -192,20 +177,25 @@ private slots:
         const QString sig = toHex(key.sign(canonicalJson(signedPart)));
         JsonValue::Array sigs{JsonValue(JsonValue::Object{{"keyid", JsonValue(key.keyId())}, {"sig", JsonValue(sig)}}),
                               JsonValue(JsonValue::Object{{"keyid", JsonValue(aliasId)}, {"sig", JsonValue(sig)}})};
-        const QByteArray targetsFile = compactJson(JsonValue(JsonValue::Object{{"signatures", JsonValue(sigs)}, {"signed", signedPart}}));
+        const QByteArray targetsFile =
+            compactJson(JsonValue(JsonValue::Object{{"signatures", JsonValue(sigs)}, {"signed", signedPart}}));
         source.put(repo->fileName(QStringLiteral("targets"), repo->targets.version), targetsFile);
         repo->listLengthsAndHashes = false; // keep the hand-made targets file listable
-        JsonValue snapshot = parseJson(*source.file(repo->fileName(QStringLiteral("snapshot"), repo->snapshot.version)))->operator[]("signed");
-        snapshot.objectRef()["meta"].objectRef()["targets.json"] = JsonValue(JsonValue::Object{{"version", JsonValue(repo->targets.version)}});
-        source.put(repo->fileName(QStringLiteral("snapshot"), repo->snapshot.version), signMetadata(snapshot, repo->snapshot.keys));
+        JsonValue snapshot = parseJson(*source.file(repo->fileName(QStringLiteral("snapshot"), repo->snapshot.version)))
+                                 ->
+                                 operator[]("signed");
+        snapshot.objectRef()["meta"].objectRef()["targets.json"] =
+            JsonValue(JsonValue::Object{{"version", JsonValue(repo->targets.version)}});
+        source.put(repo->fileName(QStringLiteral("snapshot"), repo->snapshot.version),
+                   signMetadata(snapshot, repo->snapshot.keys));
         resign(source, QStringLiteral("timestamp.json"), repo->timestamp.keys, [&](JsonValue &s) {
-            s.objectRef()["meta"] = JsonValue(JsonValue::Object{{"snapshot.json", JsonValue(JsonValue::Object{{"version", JsonValue(repo->snapshot.version)}})}});
+            s.objectRef()["meta"] = JsonValue(JsonValue::Object{
+                {"snapshot.json", JsonValue(JsonValue::Object{{"version", JsonValue(repo->snapshot.version)}})}});
         });
         expectRejected(QStringLiteral("1 valid signature(s), threshold is 2"));
     }
 
-    void thresholdZero()
-    {
+    void thresholdZero() {
         repo->snapshot.threshold = 0;
         repo->rotateRoot();
         release();
@@ -219,8 +209,7 @@ private slots:
         QVERIFY(!stateFromInitialRoot(zero.initialRoot()));
     }
 
-    void wrongType()
-    {
+    void wrongType() {
         release();
         resign(source, QStringLiteral("timestamp.json"), repo->timestamp.keys,
                [](JsonValue &s) { s.insert("_type", "snapshot"); });
@@ -229,24 +218,22 @@ private slots:
     }
 
     void expiredMetadata_data() { unsignedMetadata_data(); }
-    void expiredMetadata()
-    {
+    void expiredMetadata() {
         QFETCH(QString, role);
-        BuilderRole *r = role == "root" ? &repo->root : role == "timestamp" ? &repo->timestamp
-                       : role == "snapshot" ? &repo->snapshot : &repo->targets;
+        BuilderRole *r = role == "root"        ? &repo->root
+                         : role == "timestamp" ? &repo->timestamp
+                         : role == "snapshot"  ? &repo->snapshot
+                                               : &repo->targets;
         r->expires = now.addSecs(-1);
-        if (role == "root")
-            repo->rotateRoot();
+        if (role == "root") repo->rotateRoot();
         release();
         expectRejected(QStringLiteral("freeze attack: %1").arg(role));
         r->expires = now.addDays(400);
-        if (role == "root")
-            repo->rotateRoot();
+        if (role == "root") repo->rotateRoot();
         expectRecovery();
     }
 
-    void expiredLocalMetadataWithNothingNewer()
-    {
+    void expiredLocalMetadataWithNothingNewer() {
         now = now.addDays(31); // the trusted timestamp has expired, nothing new served
         expectRejected(QStringLiteral("freeze attack: timestamp"));
         repo->timestamp.expires = now.addDays(1);
@@ -255,8 +242,7 @@ private slots:
         expectRecovery();
     }
 
-    void rootNotSignedByOldKeys()
-    {
+    void rootNotSignedByOldKeys() {
         repo->root.keys = {RepositoryBuilder::seededKey(QStringLiteral("new-root"))};
         repo->root.signers = repo->root.keys;
         repo->rotateRoot();
@@ -268,8 +254,7 @@ private slots:
         QCOMPARE(trusted.rootVersion(), qint64(2));
     }
 
-    void rootNotSignedByNewKeys()
-    {
+    void rootNotSignedByNewKeys() {
         const auto oldKeys = repo->root.keys;
         repo->root.keys = {RepositoryBuilder::seededKey(QStringLiteral("new-root"))};
         repo->root.signers = oldKeys;
@@ -282,8 +267,7 @@ private slots:
         QCOMPARE(trusted.rootVersion(), qint64(2));
     }
 
-    void rootVersionSkip()
-    {
+    void rootVersionSkip() {
         repo->rotateRoot();
         repo->rotateRoot();
         repo->publish(source);
@@ -294,8 +278,7 @@ private slots:
         QCOMPARE(trusted.rootVersion(), qint64(3));
     }
 
-    void multiStepRootRotation()
-    {
+    void multiStepRootRotation() {
         for (int i = 0; i < 3; ++i) {
             repo->root.keys = {RepositoryBuilder::seededKey(QStringLiteral("root-%1").arg(i))};
             repo->targets.keys = {RepositoryBuilder::seededKey(QStringLiteral("targets-%1").arg(i))};
@@ -306,14 +289,12 @@ private slots:
         QCOMPARE(trusted.rootVersion(), qint64(4));
     }
 
-    void fastForwardRecovery_data()
-    {
+    void fastForwardRecovery_data() {
         QTest::addColumn<QString>("role");
         QTest::newRow("timestamp") << QStringLiteral("timestamp");
         QTest::newRow("snapshot") << QStringLiteral("snapshot");
     }
-    void fastForwardRecovery()
-    {
+    void fastForwardRecovery() {
         QFETCH(QString, role);
         BuilderRole &r = role == "timestamp" ? repo->timestamp : repo->snapshot;
         // A stolen online key pushes a huge version ...
@@ -329,8 +310,7 @@ private slots:
         QCOMPARE((role == "timestamp" ? trusted.timestamp : trusted.snapshot).version, qint64(3));
     }
 
-    void timestampVersionDecrease()
-    {
+    void timestampVersionDecrease() {
         const QByteArray old = *source.file(QStringLiteral("timestamp.json"));
         release();
         QVERIFY(update());
@@ -339,8 +319,7 @@ private slots:
         expectRecovery();
     }
 
-    void snapshotHashDisagreesWithTimestamp()
-    {
+    void snapshotHashDisagreesWithTimestamp() {
         release();
         resign(source, repo->fileName(QStringLiteral("snapshot"), repo->snapshot.version), repo->snapshot.keys,
                [&](JsonValue &s) { s.insert("expires", JsonValue(formatExpiry(repo->snapshot.expires.addSecs(1)))); });
@@ -348,8 +327,7 @@ private slots:
         expectRecovery();
     }
 
-    void snapshotVersionDisagreesWithTimestamp()
-    {
+    void snapshotVersionDisagreesWithTimestamp() {
         repo->listLengthsAndHashes = false;
         release();
         const QString name = repo->fileName(QStringLiteral("snapshot"), repo->snapshot.version);
@@ -358,22 +336,21 @@ private slots:
         expectRecovery();
     }
 
-    void snapshotVersionDecrease()
-    {
+    void snapshotVersionDecrease() {
         release();
         QVERIFY(update());
         repo->listLengthsAndHashes = false;
         ++repo->timestamp.version;
         repo->publish(source);
         resign(source, QStringLiteral("timestamp.json"), repo->timestamp.keys, [](JsonValue &s) {
-            s.objectRef()["meta"] = JsonValue(JsonValue::Object{{"snapshot.json", JsonValue(JsonValue::Object{{"version", JsonValue(qint64(1))}})}});
+            s.objectRef()["meta"] = JsonValue(
+                JsonValue::Object{{"snapshot.json", JsonValue(JsonValue::Object{{"version", JsonValue(qint64(1))}})}});
         });
         expectRejected(QStringLiteral("rollback attack: snapshot version 1 < 2"));
         expectRecovery();
     }
 
-    void targetsVersionDecreaseInSnapshot()
-    {
+    void targetsVersionDecreaseInSnapshot() {
         release();
         QVERIFY(update());
         ++repo->timestamp.version;
@@ -384,9 +361,9 @@ private slots:
         expectRecovery();
     }
 
-    void targetsFileDroppedFromSnapshot()
-    {
-        repo->delegations.push_back(BuilderDelegation{QStringLiteral("vendor"), {}, {QStringLiteral("vendor/*")}, true, {}});
+    void targetsFileDroppedFromSnapshot() {
+        repo->delegations.push_back(
+            BuilderDelegation{QStringLiteral("vendor"), {}, {QStringLiteral("vendor/*")}, true, {}});
         repo->delegations.back().role.keys = {RepositoryBuilder::seededKey(QStringLiteral("vendor"))};
         repo->delegations.back().role.expires = now.addDays(30);
         release();
@@ -394,15 +371,15 @@ private slots:
         repo->delegations.clear();
         release();
         expectRejected(QStringLiteral("rollback attack: vendor.json dropped from snapshot"));
-        repo->delegations.push_back(BuilderDelegation{QStringLiteral("vendor"), {}, {QStringLiteral("vendor/*")}, true, {}});
+        repo->delegations.push_back(
+            BuilderDelegation{QStringLiteral("vendor"), {}, {QStringLiteral("vendor/*")}, true, {}});
         repo->delegations.back().role.keys = {RepositoryBuilder::seededKey(QStringLiteral("vendor"))};
         repo->delegations.back().role.expires = now.addDays(30);
         repo->delegations.back().role.version = 2;
         expectRecovery();
     }
 
-    void targetsVersionDisagreesWithSnapshot()
-    {
+    void targetsVersionDisagreesWithSnapshot() {
         repo->listLengthsAndHashes = false;
         release();
         resign(source, repo->fileName(QStringLiteral("targets"), repo->targets.version), repo->targets.keys,
@@ -411,15 +388,13 @@ private slots:
         expectRecovery();
     }
 
-    void unchangedVersionWithChangedContent_data()
-    {
+    void unchangedVersionWithChangedContent_data() {
         QTest::addColumn<QString>("role");
         QTest::newRow("timestamp") << QStringLiteral("timestamp");
         QTest::newRow("snapshot") << QStringLiteral("snapshot");
         QTest::newRow("targets") << QStringLiteral("targets");
     }
-    void unchangedVersionWithChangedContent()
-    {
+    void unchangedVersionWithChangedContent() {
         QFETCH(QString, role);
         repo->listLengthsAndHashes = false;
         if (role == "targets") {
@@ -443,26 +418,25 @@ private slots:
         expectRecovery();
     }
 
-    void metadataOverByteLimit_data()
-    {
+    void metadataOverByteLimit_data() {
         QTest::addColumn<QString>("role");
         for (const char *role : {"root", "timestamp", "snapshot", "targets"})
             QTest::newRow(role) << QString::fromLatin1(role);
     }
-    void metadataOverByteLimit()
-    {
+    void metadataOverByteLimit() {
         QFETCH(QString, role);
         repo->rotateRoot();
         release();
         RoleLimits limits;
-        (role == "root" ? limits.root : role == "timestamp" ? limits.timestamp
-         : role == "snapshot" ? limits.snapshot : limits.targets) = 200;
+        (role == "root"        ? limits.root
+         : role == "timestamp" ? limits.timestamp
+         : role == "snapshot"  ? limits.snapshot
+                               : limits.targets) = 200;
         expectRejected(QStringLiteral("endless data attack"), limits);
         QVERIFY(refresh());
     }
 
-    void pathTraversalInTargetName()
-    {
+    void pathTraversalInTargetName() {
         repo->addTarget(QStringLiteral("../../etc/passwd"), "root::0:0");
         release();
         expectRejected(QStringLiteral("path traversal"));
@@ -470,8 +444,7 @@ private slots:
         expectRecovery();
     }
 
-    void delegatedTargetsFollowPathsAndTermination()
-    {
+    void delegatedTargetsFollowPathsAndTermination() {
         BuilderDelegation vendor{QStringLiteral("vendor"), {}, {QStringLiteral("vendor/*")}, true, {}};
         vendor.role.keys = {RepositoryBuilder::seededKey(QStringLiteral("vendor"))};
         vendor.role.expires = now.addDays(30);
@@ -500,11 +473,11 @@ private slots:
         expectRejected(QStringLiteral("arbitrary software attack: vendor"));
     }
 
-    void interoperatesWithTufOnCi()
-    {
+    void interoperatesWithTufOnCi() {
         const QString dir = QStringLiteral(CONDUIT_TRUST_TEST_DATA "/tuf-on-ci-0.11");
         const QDateTime fakeTime = QDateTime::fromString(
-                QString::fromLatin1(readFile(dir + QStringLiteral("/faketime")).trimmed()).replace(u' ', u'T'), Qt::ISODate);
+            QString::fromLatin1(readFile(dir + QStringLiteral("/faketime")).trimmed()).replace(u' ', u'T'),
+            Qt::ISODate);
         QVERIFY(fakeTime.isValid());
         auto state = stateFromInitialRoot(readFile(dir + QStringLiteral("/initial_root.json")));
         QVERIFY2(state, qPrintable(state ? QString() : state.error().message));
@@ -522,7 +495,8 @@ private slots:
         QCOMPARE(sha256Hex(artifact), target->hashes.at(QStringLiteral("sha256")));
 
         // The same repository read ten years later is a freeze.
-        auto late = refreshRepository(QStringLiteral("tuf-on-ci"), *state, metadata, QDateTime(QDate(2045, 1, 1), QTime(0, 0), QTimeZone::utc()));
+        auto late = refreshRepository(QStringLiteral("tuf-on-ci"), *state, metadata,
+                                      QDateTime(QDate(2045, 1, 1), QTime(0, 0), QTimeZone::utc()));
         QVERIFY(!late);
         QVERIFY(late.error().message.contains(QStringLiteral("freeze attack")));
     }

@@ -13,8 +13,7 @@ namespace {
 
 const QDateTime kNow(QDate(2030, 1, 1), QTime(0, 0), QTimeZone::utc());
 
-QByteArray readAll(const QString &path)
-{
+QByteArray readAll(const QString &path) {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
@@ -28,17 +27,14 @@ class TestTrustedState : public QObject {
     RepositoryBuilder director{QStringLiteral("director"), kNow};
     RepositoryBuilder image{QStringLiteral("image"), kNow};
 
-    TrustedState provisioned()
-    {
+    TrustedState provisioned() {
         auto state = provisionTrustedState(director.initialRoot(), image.initialRoot());
-        if (!state)
-            qFatal("%s", qPrintable(state.error().message));
+        if (!state) qFatal("%s", qPrintable(state.error().message));
         return *state;
     }
 
 private slots:
-    void saveAndLoadRoundTrip()
-    {
+    void saveAndLoadRoundTrip() {
         TrustStore store(dir.filePath(QStringLiteral("roundtrip.json")));
         QVERIFY(!store.exists());
         TrustedState state = provisioned();
@@ -58,8 +54,7 @@ private slots:
     // state embeds the root file as it was signed, newlines and all, and
     // must read back after a save (it once did not: every later verify
     // failed with "control character in string").
-    void prettyPrintedRootSurvivesSaveAndLoad()
-    {
+    void prettyPrintedRootSurvivesSaveAndLoad() {
         const QByteArray root = readAll(QStringLiteral(CONDUIT_TRUST_TEST_DATA "/tuf-on-ci-0.11/initial_root.json"));
         QVERIFY(root.contains('\n'));
         auto state = provisionTrustedState(root, image.initialRoot());
@@ -77,8 +72,7 @@ private slots:
         QVERIFY(store.load());
     }
 
-    void provisioningChecksRootSignatures()
-    {
+    void provisioningChecksRootSignatures() {
         RepositoryBuilder bad(QStringLiteral("bad"), kNow);
         bad.root.signers = std::vector<SigningKey>{RepositoryBuilder::seededKey(QStringLiteral("nobody"))};
         auto state = provisionTrustedState(director.initialRoot(), bad.initialRoot());
@@ -86,18 +80,17 @@ private slots:
         QVERIFY(state.error().message.startsWith(QStringLiteral("image root: arbitrary software attack")));
     }
 
-    void neverMovesBackwards_data()
-    {
+    void neverMovesBackwards_data() {
         QTest::addColumn<QString>("change");
         QTest::addColumn<QString>("fragment");
         QTest::newRow("release counter") << QStringLiteral("counter") << QStringLiteral("release counter of ECU ecu-a");
         QTest::newRow("counter dropped") << QStringLiteral("drop") << QStringLiteral("release counter of ECU ecu-a");
         QTest::newRow("trusted time") << QStringLiteral("time") << QStringLiteral("last trusted time");
-        QTest::newRow("timestamp") << QStringLiteral("timestamp") << QStringLiteral("image timestamp/snapshot versions");
+        QTest::newRow("timestamp") << QStringLiteral("timestamp")
+                                   << QStringLiteral("image timestamp/snapshot versions");
         QTest::newRow("root") << QStringLiteral("root") << QStringLiteral("image root version 1 < 2");
     }
-    void neverMovesBackwards()
-    {
+    void neverMovesBackwards() {
         QFETCH(QString, change);
         QFETCH(QString, fragment);
         TrustStore store(dir.filePath(change + QStringLiteral(".json")));
@@ -138,8 +131,7 @@ private slots:
         QVERIFY(*store.load() == forward);
     }
 
-    void corruptedStateIsAnError()
-    {
+    void corruptedStateIsAnError() {
         const QString path = dir.filePath(QStringLiteral("corrupt.json"));
         QFile file(path);
         QVERIFY(file.open(QIODevice::WriteOnly));
@@ -153,8 +145,7 @@ private slots:
         QVERIFY(!TrustStore(dir.filePath(QStringLiteral("absent.json"))).load());
     }
 
-    void unwritableDirectoryIsAnError()
-    {
+    void unwritableDirectoryIsAnError() {
         TrustStore store(dir.filePath(QStringLiteral("no/such/dir/state.json")));
         auto saved = store.save(provisioned());
         QVERIFY(!saved);

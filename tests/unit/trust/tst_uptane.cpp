@@ -18,8 +18,7 @@ const QDateTime kNow(QDate(2030, 1, 1), QTime(12, 0), QTimeZone::utc());
 
 JsonValue obj(JsonValue::Object o) { return JsonValue(std::move(o)); }
 
-QByteArray readAll(const QString &path)
-{
+QByteArray readAll(const QString &path) {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
@@ -41,33 +40,29 @@ class TestUptane : public QObject {
 
     // Director assigns `name` to `ecu`; the Image repository holds it.
     void assign(const QString &name, const QByteArray &content, const QString &ecu, const QString &hardwareId,
-                qint64 counter, JsonValue policy = {})
-    {
-        JsonValue imageCustom = obj({{"hardware_ids", JsonValue::array({hardwareId})},
-                                     {"release_counter", JsonValue(counter)}});
-        if (!policy.isNull())
-            imageCustom.insert("conduit", policy);
+                qint64 counter, JsonValue policy = {}) {
+        JsonValue imageCustom =
+            obj({{"hardware_ids", JsonValue::array({hardwareId})}, {"release_counter", JsonValue(counter)}});
+        if (!policy.isNull()) imageCustom.insert("conduit", policy);
         image->addTarget(name, content, imageCustom);
-        director->addTarget(name, content, obj({{"ecu_identifiers", obj({{ecu.toStdString(), obj({{"hardware_id", JsonValue(hardwareId)}})}})},
-                                                {"release_counter", JsonValue(counter)}}));
+        director->addTarget(
+            name, content,
+            obj({{"ecu_identifiers", obj({{ecu.toStdString(), obj({{"hardware_id", JsonValue(hardwareId)}})}})},
+                 {"release_counter", JsonValue(counter)}}));
     }
 
-    void release(RepositoryBuilder &repo, MemorySource &source)
-    {
+    void release(RepositoryBuilder &repo, MemorySource &source) {
         repo.bumpVersions();
         repo.publish(source);
     }
-    void releaseBoth()
-    {
+    void releaseBoth() {
         release(*director, directorSource);
         release(*image, imageSource);
     }
 
-    bool update()
-    {
+    bool update() {
         auto trusted = store->load();
-        if (!trusted)
-            qFatal("state: %s", qPrintable(trusted.error().message));
+        if (!trusted) qFatal("state: %s", qPrintable(trusted.error().message));
         auto result = verifyUptane(*trusted, directorSource, imageSource, vehicle, now, limits);
         if (!result) {
             lastError = result.error().message;
@@ -75,13 +70,11 @@ class TestUptane : public QObject {
         }
         lastTargets = result->targets;
         auto saved = store->save(result->state);
-        if (!saved)
-            lastError = saved.error().message;
+        if (!saved) lastError = saved.error().message;
         return saved.ok();
     }
 
-    void expectRejected(const QString &fragment)
-    {
+    void expectRejected(const QString &fragment) {
         const QByteArray before = readAll(store->path());
         QVERIFY(!before.isEmpty());
         QVERIFY2(!update(), "the update was accepted");
@@ -90,8 +83,7 @@ class TestUptane : public QObject {
     }
 
     // A clean release of both repositories is accepted again.
-    void expectRecovery()
-    {
+    void expectRecovery() {
         limits = RoleLimits{};
         for (RepositoryBuilder *repo : {director.get(), image.get()}) {
             for (BuilderRole *role : {&repo->timestamp, &repo->snapshot, &repo->targets}) {
@@ -108,8 +100,7 @@ class TestUptane : public QObject {
     }
 
 private slots:
-    void init()
-    {
+    void init() {
         now = kNow;
         limits = RoleLimits{};
         dir = std::make_unique<QTemporaryDir>();
@@ -118,10 +109,12 @@ private slots:
         image = std::make_unique<RepositoryBuilder>(QStringLiteral("image"), now);
         directorSource = MemorySource();
         imageSource = MemorySource();
-        vehicle = Vehicle{QStringLiteral("VIN0001"), {{QStringLiteral("ecu-a"), QStringLiteral("hw-a")},
-                                                      {QStringLiteral("ecu-b"), QStringLiteral("hw-b")}}};
+        vehicle = Vehicle{
+            QStringLiteral("VIN0001"),
+            {{QStringLiteral("ecu-a"), QStringLiteral("hw-a")}, {QStringLiteral("ecu-b"), QStringLiteral("hw-b")}}};
         assign(QStringLiteral("a-fw-1.bin"), "firmware a 1", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 1,
-               obj({{"phase", JsonValue(qint64(2))}, {"dependencies", JsonValue::array({QStringLiteral("b-fw-1.bin")})},
+               obj({{"phase", JsonValue(qint64(2))},
+                    {"dependencies", JsonValue::array({QStringLiteral("b-fw-1.bin")})},
                     {"conditions", obj({{"parked", JsonValue(true)}, {"min_battery_soc", JsonValue(qint64(60))}})}}));
         assign(QStringLiteral("b-fw-1.bin"), "firmware b 1", QStringLiteral("ecu-b"), QStringLiteral("hw-b"), 1);
         director->publish(directorSource);
@@ -132,8 +125,7 @@ private slots:
         QVERIFY2(update(), qPrintable(lastError));
     }
 
-    void fullVerificationYieldsTargetsAndPolicy()
-    {
+    void fullVerificationYieldsTargetsAndPolicy() {
         QCOMPARE(lastTargets.size(), size_t(2));
         const VerifiedTarget &a = lastTargets[0];
         QCOMPARE(a.ecuSerial, QStringLiteral("ecu-a"));
@@ -153,25 +145,24 @@ private slots:
         QCOMPARE(state->director.timestamp.version, qint64(1));
     }
 
-    void expiredMetadata_data()
-    {
+    void expiredMetadata_data() {
         QTest::addColumn<QString>("repository");
         QTest::addColumn<QString>("role");
         for (const char *repo : {"director", "image"})
             for (const char *role : {"root", "timestamp", "snapshot", "targets"})
                 QTest::newRow(qPrintable(QStringLiteral("%1 %2").arg(QLatin1String(repo), QLatin1String(role))))
-                        << QString::fromLatin1(repo) << QString::fromLatin1(role);
+                    << QString::fromLatin1(repo) << QString::fromLatin1(role);
     }
-    void expiredMetadata()
-    {
+    void expiredMetadata() {
         QFETCH(QString, repository);
         QFETCH(QString, role);
         RepositoryBuilder &repo = repository == "director" ? *director : *image;
-        BuilderRole &r = role == "root" ? repo.root : role == "timestamp" ? repo.timestamp
-                       : role == "snapshot" ? repo.snapshot : repo.targets;
+        BuilderRole &r = role == "root"        ? repo.root
+                         : role == "timestamp" ? repo.timestamp
+                         : role == "snapshot"  ? repo.snapshot
+                                               : repo.targets;
         r.expires = now.addSecs(-60);
-        if (role == "root")
-            repo.rotateRoot();
+        if (role == "root") repo.rotateRoot();
         releaseBoth();
         expectRejected(QStringLiteral("%1 repository: freeze attack: %2").arg(repository, role));
         if (role == "root") {
@@ -181,16 +172,14 @@ private slots:
         expectRecovery();
     }
 
-    void unsignedDirectorTargets()
-    {
+    void unsignedDirectorTargets() {
         director->targets.signers = std::vector<SigningKey>{};
         releaseBoth();
         expectRejected(QStringLiteral("director repository: arbitrary software attack: targets"));
         expectRecovery();
     }
 
-    void directorTargetsVersionDecrease()
-    {
+    void directorTargetsVersionDecrease() {
         releaseBoth();
         QVERIFY(update());
         ++director->timestamp.version;
@@ -201,8 +190,7 @@ private slots:
         expectRecovery();
     }
 
-    void replayOfOldDirectorMetadata()
-    {
+    void replayOfOldDirectorMetadata() {
         const MemorySource old = directorSource;
         releaseBoth();
         QVERIFY(update());
@@ -212,24 +200,21 @@ private slots:
         expectRecovery();
     }
 
-    void directorTargetsWithDelegations()
-    {
+    void directorTargetsWithDelegations() {
         director->addDelegationsMember = true;
         releaseBoth();
         expectRejected(QStringLiteral("director targets metadata must not delegate"));
         expectRecovery();
     }
 
-    void ecuSerialTwice()
-    {
+    void ecuSerialTwice() {
         assign(QStringLiteral("a-fw-2.bin"), "firmware a 2", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 2);
         releaseBoth();
         expectRejected(QStringLiteral("mix-and-match attack: director targets assign ECU ecu-a more than once"));
         expectRecovery();
     }
 
-    void ecuSerialNotInVehicle()
-    {
+    void ecuSerialNotInVehicle() {
         director->targetFiles.clear();
         assign(QStringLiteral("c-fw-1.bin"), "firmware c", QStringLiteral("ecu-c"), QStringLiteral("hw-c"), 1);
         releaseBoth();
@@ -237,8 +222,7 @@ private slots:
         expectRecovery();
     }
 
-    void wrongHardwareId()
-    {
+    void wrongHardwareId() {
         director->targetFiles.clear();
         assign(QStringLiteral("a-fw-2.bin"), "firmware a 2", QStringLiteral("ecu-a"), QStringLiteral("hw-z"), 2);
         releaseBoth();
@@ -246,25 +230,26 @@ private slots:
         expectRecovery();
     }
 
-    void imageNotBuiltForHardware()
-    {
+    void imageNotBuiltForHardware() {
         director->targetFiles.clear();
         assign(QStringLiteral("a-fw-2.bin"), "firmware a 2", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 2);
-        image->targetFiles[QStringLiteral("a-fw-2.bin")] = targetEntry("firmware a 2", obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw-b")})}}));
+        image->targetFiles[QStringLiteral("a-fw-2.bin")] =
+            targetEntry("firmware a 2", obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw-b")})}}));
         releaseBoth();
         expectRejected(QStringLiteral("wrong hardware id: image a-fw-2.bin is not built for hardware hw-a"));
         expectRecovery();
     }
 
-    void directorImageMismatch_data()
-    {
+    void directorImageMismatch_data() {
         QTest::addColumn<QByteArray>("directorContent");
         QTest::addColumn<QString>("fragment");
-        QTest::newRow("hash") << QByteArray("firmware A 1") << QStringLiteral("director and image repository disagree on the sha256 hash of a-fw-1.bin");
-        QTest::newRow("length") << QByteArray("firmware a 1+") << QStringLiteral("director lists a-fw-1.bin with length 13, image repository with 12");
+        QTest::newRow("hash") << QByteArray("firmware A 1")
+                              << QStringLiteral(
+                                     "director and image repository disagree on the sha256 hash of a-fw-1.bin");
+        QTest::newRow("length") << QByteArray("firmware a 1+")
+                                << QStringLiteral("director lists a-fw-1.bin with length 13, image repository with 12");
     }
-    void directorImageMismatch()
-    {
+    void directorImageMismatch() {
         QFETCH(QByteArray, directorContent);
         QFETCH(QString, fragment);
         JsonValue custom = director->targetFiles[QStringLiteral("a-fw-1.bin")]["custom"];
@@ -274,14 +259,12 @@ private slots:
         expectRecovery();
     }
 
-    void directorImageCustomFieldMismatch_data()
-    {
+    void directorImageCustomFieldMismatch_data() {
         QTest::addColumn<QString>("field");
         QTest::newRow("release_counter") << QStringLiteral("release_counter");
         QTest::newRow("conduit.phase") << QStringLiteral("conduit.phase");
     }
-    void directorImageCustomFieldMismatch()
-    {
+    void directorImageCustomFieldMismatch() {
         QFETCH(QString, field);
         JsonValue entry = director->targetFiles[QStringLiteral("a-fw-1.bin")];
         JsonValue custom = entry["custom"];
@@ -292,13 +275,13 @@ private slots:
         entry.insert("custom", custom);
         director->targetFiles[QStringLiteral("a-fw-1.bin")] = entry;
         releaseBoth();
-        expectRejected(field == "release_counter" ? QStringLiteral("disagree on the release counter of a-fw-1.bin (7 vs 1)")
-                                                  : QStringLiteral("disagree on conduit.phase of a-fw-1.bin"));
+        expectRejected(field == "release_counter"
+                           ? QStringLiteral("disagree on the release counter of a-fw-1.bin (7 vs 1)")
+                           : QStringLiteral("disagree on conduit.phase of a-fw-1.bin"));
         expectRecovery();
     }
 
-    void releaseCounterDecrease()
-    {
+    void releaseCounterDecrease() {
         director->targetFiles.clear();
         assign(QStringLiteral("a-fw-5.bin"), "firmware a 5", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 5);
         releaseBoth();
@@ -314,8 +297,7 @@ private slots:
     // install rolls back, so it can be verified again as it is (same
     // metadata, same counter), but software signed with a lower counter
     // cannot follow it.
-    void rolledBackReleaseCanBeRetriedButNotUndercut()
-    {
+    void rolledBackReleaseCanBeRetriedButNotUndercut() {
         director->targetFiles.clear();
         assign(QStringLiteral("a-fw-5.bin"), "firmware a 5", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 5);
         releaseBoth();
@@ -328,13 +310,13 @@ private slots:
         releaseBoth();
         expectRejected(QStringLiteral("release counter of a-fw-1-again.bin for ECU ecu-a is 1 < 5"));
         director->targetFiles.clear();
-        assign(QStringLiteral("a-fw-1-resigned.bin"), "firmware a 1", QStringLiteral("ecu-a"), QStringLiteral("hw-a"), 5);
+        assign(QStringLiteral("a-fw-1-resigned.bin"), "firmware a 1", QStringLiteral("ecu-a"), QStringLiteral("hw-a"),
+               5);
         releaseBoth();
         QVERIFY2(update(), qPrintable(lastError));
     }
 
-    void imageAbsentFromImageRepository()
-    {
+    void imageAbsentFromImageRepository() {
         director->addTarget(QStringLiteral("ghost.bin"), "ghost",
                             obj({{"ecu_identifiers", obj({{"ecu-b", obj({{"hardware_id", JsonValue("hw-b")}})}})}}));
         director->targetFiles.erase(QStringLiteral("b-fw-1.bin"));
@@ -343,8 +325,7 @@ private slots:
         expectRecovery();
     }
 
-    void clockMovedBackwards()
-    {
+    void clockMovedBackwards() {
         now = now.addSecs(-3600);
         releaseBoth();
         expectRejected(QStringLiteral("freeze attack: clock moved backwards"));
@@ -352,21 +333,20 @@ private slots:
         expectRecovery();
     }
 
-    void metadataOverByteLimit()
-    {
+    void metadataOverByteLimit() {
         limits.targets = 300;
         releaseBoth();
         expectRejected(QStringLiteral("director repository: endless data attack"));
         expectRecovery();
     }
 
-    void imageFoundThroughDelegation()
-    {
+    void imageFoundThroughDelegation() {
         BuilderDelegation supplier{QStringLiteral("supplier-b"), {}, {QStringLiteral("b/*")}, true, {}};
         supplier.role.keys = {RepositoryBuilder::seededKey(QStringLiteral("supplier-b"))};
         supplier.role.expires = now.addDays(30);
-        supplier.targets[QStringLiteral("b/fw-2.bin")] = targetEntry("firmware b 2", obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw-b")})},
-                                                                                          {"release_counter", JsonValue(qint64(2))}}));
+        supplier.targets[QStringLiteral("b/fw-2.bin")] =
+            targetEntry("firmware b 2", obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw-b")})},
+                                             {"release_counter", JsonValue(qint64(2))}}));
         image->delegations.push_back(supplier);
         director->targetFiles.erase(QStringLiteral("b-fw-1.bin"));
         director->addTarget(QStringLiteral("b/fw-2.bin"), "firmware b 2",
@@ -380,7 +360,8 @@ private slots:
         QVERIFY(lastTargets[1].imagePath.endsWith(QStringLiteral(".fw-2.bin")));
 
         // The delegated role signed by someone else: refused.
-        image->delegations[0].role.signers = std::vector<SigningKey>{RepositoryBuilder::seededKey(QStringLiteral("intruder"))};
+        image->delegations[0].role.signers =
+            std::vector<SigningKey>{RepositoryBuilder::seededKey(QStringLiteral("intruder"))};
         image->delegations[0].role.version = 2;
         releaseBoth();
         expectRejected(QStringLiteral("image repository: arbitrary software attack: supplier-b"));
@@ -389,8 +370,7 @@ private slots:
         expectRecovery();
     }
 
-    void rootRotationInBothRepositoriesIsPersisted()
-    {
+    void rootRotationInBothRepositoriesIsPersisted() {
         director->root.keys = {RepositoryBuilder::seededKey(QStringLiteral("director-root-2"))};
         director->rotateRoot();
         image->timestamp.keys = {RepositoryBuilder::seededKey(QStringLiteral("image-ts-2"))};

@@ -56,9 +56,11 @@ class TestAdmission : public QObject {
         JsonValue imageCustom = obj({{"hardware_ids", JsonValue::array({QStringLiteral("hw-a")})}});
         if (!policy.isNull()) imageCustom.insert("conduit", policy);
         image->addTarget(QStringLiteral("a-fw-2.bin"), "firmware a 2", imageCustom);
-        director->addTarget(QStringLiteral("a-fw-2.bin"), "firmware a 2",
-                            obj({{"ecu_identifiers", obj({{"ecu-a", obj({{"hardware_id", JsonValue(QStringLiteral("hw-a"))}})}})}}));
-        for (auto [repo, source] : {std::pair{director.get(), &offer.directorSource}, std::pair{image.get(), &offer.imageSource}}) {
+        director->addTarget(
+            QStringLiteral("a-fw-2.bin"), "firmware a 2",
+            obj({{"ecu_identifiers", obj({{"ecu-a", obj({{"hardware_id", JsonValue(QStringLiteral("hw-a"))}})}})}}));
+        for (auto [repo, source] :
+             {std::pair{director.get(), &offer.directorSource}, std::pair{image.get(), &offer.imageSource}}) {
             repo->bumpVersions();
             repo->publish(*source);
         }
@@ -107,8 +109,9 @@ private slots:
     void notProvisionedIsNamed() {
         QFile::remove(statePath);
         release();
-        expectRefused(Step::TrustedState,
-                      QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(statePath));
+        expectRefused(
+            Step::TrustedState,
+            QStringLiteral("no trusted state at %1: provision it first (conduitctl provision)").arg(statePath));
         QVERIFY(!offer.bound);
         QVERIFY(!QFile::exists(statePath));
     }

@@ -70,10 +70,17 @@ private:
         b.clear();
         const QByteArray prefix = "/DEFAULT/controller/v1/VIN0001";
         if (method == "GET" && path == prefix) {
-            return answer(s, "200 OK", QJsonDocument(QJsonObject{
-                {QStringLiteral("config"), QJsonObject{{QStringLiteral("polling"), QJsonObject{{QStringLiteral("sleep"), QStringLiteral("01:00:00")}}}}},
-                {QStringLiteral("_links"), QJsonObject{{QStringLiteral("deploymentBase"),
-                                                         QJsonObject{{QStringLiteral("href"), base() + QStringLiteral("/deploymentBase/7?c=1")}}}}}}).toJson());
+            return answer(
+                s, "200 OK",
+                QJsonDocument(
+                    QJsonObject{{QStringLiteral("config"),
+                                 QJsonObject{{QStringLiteral("polling"),
+                                              QJsonObject{{QStringLiteral("sleep"), QStringLiteral("01:00:00")}}}}},
+                                {QStringLiteral("_links"),
+                                 QJsonObject{{QStringLiteral("deploymentBase"),
+                                              QJsonObject{{QStringLiteral("href"),
+                                                           base() + QStringLiteral("/deploymentBase/7?c=1")}}}}}})
+                    .toJson());
         }
         if (method == "GET" && path.startsWith(prefix + "/deploymentBase/7")) {
             ++deploymentGets;
@@ -89,8 +96,8 @@ private:
         answer(s, "404 Not Found", {});
     }
     void answer(QTcpSocket *s, const QByteArray &status, const QByteArray &body) {
-        s->write("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
-                 "\r\nConnection: close\r\n\r\n" + body);
+        s->write("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                 QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
         s->disconnectFromHost();
     }
 
@@ -130,18 +137,21 @@ public:
 };
 
 QByteArray deploymentOf(const QString &artifactUrl) {
-    const QJsonObject artifact{{QStringLiteral("filename"), QStringLiteral("ecu-fw-2.bin")},
-                               {QStringLiteral("size"), 1024},
-                               {QStringLiteral("hashes"), QJsonObject{{QStringLiteral("sha256"), QString(64, QLatin1Char('a'))}}},
-                               {QStringLiteral("_links"), QJsonObject{{QStringLiteral("download-http"), QJsonObject{{QStringLiteral("href"), artifactUrl}}}}}};
+    const QJsonObject artifact{
+        {QStringLiteral("filename"), QStringLiteral("ecu-fw-2.bin")},
+        {QStringLiteral("size"), 1024},
+        {QStringLiteral("hashes"), QJsonObject{{QStringLiteral("sha256"), QString(64, QLatin1Char('a'))}}},
+        {QStringLiteral("_links"),
+         QJsonObject{{QStringLiteral("download-http"), QJsonObject{{QStringLiteral("href"), artifactUrl}}}}}};
     const QJsonObject chunk{{QStringLiteral("part"), QStringLiteral("ecu")},
                             {QStringLiteral("version"), QStringLiteral("2.0")},
                             {QStringLiteral("name"), QStringLiteral("ecu")},
                             {QStringLiteral("artifacts"), QJsonArray{artifact}}};
     return QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("7")},
-                                     {QStringLiteral("deployment"), QJsonObject{{QStringLiteral("download"), QStringLiteral("forced")},
-                                                                                {QStringLiteral("update"), QStringLiteral("forced")},
-                                                                                {QStringLiteral("chunks"), QJsonArray{chunk}}}}})
+                                     {QStringLiteral("deployment"),
+                                      QJsonObject{{QStringLiteral("download"), QStringLiteral("forced")},
+                                                  {QStringLiteral("update"), QStringLiteral("forced")},
+                                                  {QStringLiteral("chunks"), QJsonArray{chunk}}}}})
         .toJson();
 }
 
@@ -223,7 +233,8 @@ private slots:
 
         const QJsonObject status = server->feedback[0].value(QLatin1String("status")).toObject();
         QCOMPARE(status.value(QLatin1String("execution")).toString(), QStringLiteral("closed"));
-        QCOMPARE(status.value(QLatin1String("result")).toObject().value(QLatin1String("finished")).toString(), QStringLiteral("failure"));
+        QCOMPARE(status.value(QLatin1String("result")).toObject().value(QLatin1String("finished")).toString(),
+                 QStringLiteral("failure"));
         QCOMPARE(status.value(QLatin1String("details")).toArray(), QJsonArray{reason});
 
         // Offered again (a server that keeps linking it): not refused, not

@@ -7,8 +7,6 @@
 
 using namespace conduit::upstream::ddi;
 
-
-
 class TestDdiModel : public QObject {
     Q_OBJECT
 private slots:
@@ -84,11 +82,13 @@ private slots:
         QVERIFY(!parseCancel(kSample10, &error));
     }
     void feedbackShape() {
-        const QJsonObject f = feedback(Execution::Proceeding, Finished::None, {QStringLiteral("installing phase 1")}, std::make_pair(2, 5));
+        const QJsonObject f = feedback(Execution::Proceeding, Finished::None, {QStringLiteral("installing phase 1")},
+                                       std::make_pair(2, 5));
         const QByteArray json = QJsonDocument(f).toJson(QJsonDocument::Compact);
         QCOMPARE(json, QByteArray(kSample11));
         QCOMPARE(QJsonDocument(confirmation(false, {})).toJson(QJsonDocument::Compact), QByteArray(kSample12));
-        QCOMPARE(QJsonDocument(configData({{QStringLiteral("VIN"), QStringLiteral("W0L000051T2123456")}})).toJson(QJsonDocument::Compact),
+        QCOMPARE(QJsonDocument(configData({{QStringLiteral("VIN"), QStringLiteral("W0L000051T2123456")}}))
+                     .toJson(QJsonDocument::Compact),
                  QByteArray(kSample13));
     }
 };

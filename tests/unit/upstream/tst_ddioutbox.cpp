@@ -33,14 +33,16 @@ struct FakeServer {
     }
     QStringList details() const {
         QStringList out;
-        for (const Sent &s : sent) out << s.message.body.value(u"status").toObject().value(u"details").toArray().at(0).toString();
+        for (const Sent &s : sent)
+            out << s.message.body.value(u"status").toObject().value(u"details").toArray().at(0).toString();
         return out;
     }
 };
 
-OutgoingFeedback step(const QString &text, Execution e = Execution::Proceeding, bool progressOnly = false, bool closes = false,
-                      FeedbackChannel channel = FeedbackChannel::Deployment) {
-    return {QStringLiteral("7"), channel, e, ddi::feedback(e, closes ? Finished::Failure : Finished::None, {text}), progressOnly, closes};
+OutgoingFeedback step(const QString &text, Execution e = Execution::Proceeding, bool progressOnly = false,
+                      bool closes = false, FeedbackChannel channel = FeedbackChannel::Deployment) {
+    return {QStringLiteral("7"), channel, e, ddi::feedback(e, closes ? Finished::Failure : Finished::None, {text}),
+            progressOnly,        closes};
 }
 
 } // namespace
@@ -121,7 +123,8 @@ private slots:
         FakeServer server;
         FeedbackOutbox box(server.sender(), 60000);
         box.markOpen(QStringLiteral("7"));
-        for (const char *s : {"installing phase 1 of 2", "installing phase 2 of 2", "activated; waiting for the reboot"}) {
+        for (const char *s :
+             {"installing phase 1 of 2", "installing phase 2 of 2", "activated; waiting for the reboot"}) {
             box.post(step(QString::fromLatin1(s)));
             server.answer(200);
         }

@@ -49,7 +49,8 @@ private slots:
                                    "{'install_seconds': 200, 'unusable_seconds': 250, "
                                    "'release_notes': {'en': 'Brakes: smoother.', 'de': 'Bremsen: sanfter.'}}"));
         // The Director may add fields the Image repository does not list.
-        u.targets.push_back(target("gw-1", "gw-2.bin", 0, "{'release_notes': {'en': 'Gateway: faster start.', 'de': 'Gateway: schneller.'}}",
+        u.targets.push_back(target("gw-1", "gw-2.bin", 0,
+                                   "{'release_notes': {'en': 'Gateway: faster start.', 'de': 'Gateway: schneller.'}}",
                                    "{'install_seconds': 120, 'unusable_seconds': 60}"));
         QString error;
         const auto c = upstream::campaignFromUptane(u, &error);
@@ -60,8 +61,10 @@ private slots:
         QCOMPARE(c->targets[2].installSeconds, qint64(120));
         QCOMPARE(c->installSeconds(), qint64(120 + 300));
         QCOMPARE(c->unusableSeconds(), qint64(60 + 250));
-        QCOMPARE(c->releaseNotes.value(QStringLiteral("en")), QStringLiteral("Gateway: faster start.\n\nBrakes: smoother."));
-        QCOMPARE(c->releaseNotes.value(QStringLiteral("de")), QStringLiteral("Gateway: schneller.\n\nBremsen: sanfter."));
+        QCOMPARE(c->releaseNotes.value(QStringLiteral("en")),
+                 QStringLiteral("Gateway: faster start.\n\nBrakes: smoother."));
+        QCOMPARE(c->releaseNotes.value(QStringLiteral("de")),
+                 QStringLiteral("Gateway: schneller.\n\nBremsen: sanfter."));
     }
 
     void withoutFiguresTheCampaignStatesNone() {
@@ -83,11 +86,13 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("seconds as text") << QByteArray("{'install_seconds': '5 min'}") << QByteArray()
                                          << "target brake-2.bin: conduit.install_seconds must be an integer 0..86400";
-        QTest::newRow("director's figure out of range") << QByteArray() << QByteArray("{'unusable_seconds': 100000}")
-                                                        << "target brake-2.bin: conduit.unusable_seconds must be an integer";
+        QTest::newRow("director's figure out of range")
+            << QByteArray() << QByteArray("{'unusable_seconds': 100000}")
+            << "target brake-2.bin: conduit.unusable_seconds must be an integer";
         QTest::newRow("bad locale") << QByteArray("{'release_notes': {'en_': 'x'}}") << QByteArray()
                                     << "target brake-2.bin: conduit.release_notes: \"en_\" is not a locale";
-        QTest::newRow("escape in notes") << QByteArray("{'release_notes': {'en': '\\u001b]0;pwned\\u0007'}}") << QByteArray()
+        QTest::newRow("escape in notes") << QByteArray("{'release_notes': {'en': '\\u001b]0;pwned\\u0007'}}")
+                                         << QByteArray()
                                          << "conduit.release_notes.en contains the control character U+001B";
     }
     void malformedFieldRefusesTheUpdate() {
@@ -107,12 +112,14 @@ private slots:
         trust::UptaneUpdate u;
         for (int i = 0; i < 5; ++i) {
             const QByteArray text(8000, char('a' + i));
-            u.targets.push_back(target(qPrintable(QStringLiteral("ecu-%1").arg(i)), qPrintable(QStringLiteral("t%1.bin").arg(i)), i,
+            u.targets.push_back(target(qPrintable(QStringLiteral("ecu-%1").arg(i)),
+                                       qPrintable(QStringLiteral("t%1.bin").arg(i)), i,
                                        "{'release_notes': {'en': '" + text + "'}}"));
         }
         QString error;
         QVERIFY(!upstream::campaignFromUptane(u, &error));
-        QVERIFY2(error.contains(QLatin1String("the release notes of this update in en are 40008 bytes together, over the limit of 32768")),
+        QVERIFY2(error.contains(QLatin1String(
+                     "the release notes of this update in en are 40008 bytes together, over the limit of 32768")),
                  qPrintable(error));
         u.targets.pop_back();
         QVERIFY2(upstream::campaignFromUptane(u, &error), qPrintable(error));

@@ -26,8 +26,7 @@ struct conduit_data_sink {
      * stamped with the capture time in ns since the Unix epoch. Returns
      * CONDUIT_OK, or CONDUIT_E_BUSY when the host's buffer is full (the agent
      * drops or retries: data capture never blocks the device). */
-    conduit_result (*write)(const conduit_data_sink *sink, const void *data,
-                            size_t size, uint64_t timestamp_ns);
+    conduit_result (*write)(const conduit_data_sink *sink, const void *data, size_t size, uint64_t timestamp_ns);
     /* [any-thread] The stream ended on the agent side (device gone). */
     void (*end)(const conduit_data_sink *sink, conduit_result reason);
 };
@@ -36,8 +35,7 @@ typedef struct conduit_data_capture {
     uint32_t struct_size;
     /* [agent-thread] Start capturing `stream_id` (e.g. "front-camera") with
      * parameters `params_json` (JSON object text, borrowed for the call). */
-    conduit_result (*start)(conduit_agent *agent, const char *stream_id,
-                            const char *params_json,
+    conduit_result (*start)(conduit_agent *agent, const char *stream_id, const char *params_json,
                             const conduit_data_sink *sink);
     /* [agent-thread] Stop; no sink->write() after this returns. */
     conduit_result (*stop)(conduit_agent *agent, const char *stream_id);
