@@ -62,10 +62,11 @@ void CampaignEngine::recover() {
     QList<JournalRecord> records;
     QList<PlannedUpdate> plan;
     for (int i = start; i < raw.size(); ++i) {
-        std::optional<JournalRecord> r = JournalRecord::fromJson(raw[i], &error);
+        auto r = JournalRecord::fromJson(raw[i]);
         if (!r)
-            return refuseRecovery(raw[start], plan,
-                                  QStringLiteral("record %1 of %2: %3").arg(i + 1).arg(raw.size()).arg(error));
+            return refuseRecovery(
+                raw[start], plan,
+                QStringLiteral("record %1 of %2: %3").arg(i + 1).arg(raw.size()).arg(r.error().message));
         if (r->type == RecordType::Plan) plan = r->plan;
         records << *r;
     }

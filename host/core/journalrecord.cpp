@@ -206,13 +206,12 @@ QJsonObject JournalRecord::toJson() const {
     return o;
 }
 
-std::optional<JournalRecord> JournalRecord::fromJson(const QJsonObject &o, QString *error) {
+error::Result<JournalRecord, RecordError> JournalRecord::fromJson(const QJsonObject &o) {
     const QString typeName = o.value(QLatin1String("type")).toString();
     const std::optional<RecordType> type = recordTypeFromName(typeName);
-    if (!type) {
-        *error = QStringLiteral("unknown record type \"%1\"").arg(typeName);
-        return std::nullopt;
-    }
+    if (!type)
+        return error::DomainError<RecordError>{RecordError::UnknownType,
+                                               QStringLiteral("unknown record type \"%1\"").arg(typeName)};
     QString why;
     Reader in{o, &why};
     JournalRecord r = marker(*type);
@@ -264,10 +263,9 @@ std::optional<JournalRecord> JournalRecord::fromJson(const QJsonObject &o, QStri
     case RecordType::RebootPending:
     case RecordType::CommitBegin: break;
     }
-    if (!in.ok) {
-        *error = QStringLiteral("%1 record: %2").arg(typeName, why);
-        return std::nullopt;
-    }
+    if (!in.ok)
+        return error::DomainError<RecordError>{RecordError::Malformed,
+                                               QStringLiteral("%1 record: %2").arg(typeName, why)};
     return r;
 }
 

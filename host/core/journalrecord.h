@@ -11,6 +11,8 @@
 #include "campaignresult.h"
 #include "failure.h"
 
+#include "error/result.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QStringList>
@@ -45,6 +47,13 @@ struct PlannedUpdate {
 };
 
 // One record. Only the members its type names are meaningful.
+// Why a journal record cannot be read back: the error domain of records
+// (error/result.h). Either refuses the recovery of its campaign.
+enum class RecordError {
+    UnknownType, // a type this host does not know (a newer host's journal?)
+    Malformed,   // a known type without a member it needs, or of the wrong kind
+};
+
 struct JournalRecord {
     RecordType type = RecordType::Start;
     Campaign campaign;                               // Start
@@ -72,8 +81,8 @@ struct JournalRecord {
     // With "type" and "at" (the time it was written, UTC).
     QJsonObject toJson() const;
     // A record of a type this host does not know, or without a member its
-    // type needs, is nullopt with *error saying which and why.
-    static std::optional<JournalRecord> fromJson(const QJsonObject &o, QString *error);
+    // type needs, is an error saying which and why.
+    static error::Result<JournalRecord, RecordError> fromJson(const QJsonObject &o);
 };
 
 } // namespace conduit::core

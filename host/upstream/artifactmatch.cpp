@@ -11,7 +11,7 @@ QString sha256Of(const trust::VerifiedTarget &t) {
     return it == t.hashes.end() ? QString() : it->second;
 }
 
-ArtifactRefusal attack(ArtifactRefusal::Kind kind, const OfferedArtifact &a) {
+error::DomainError<ArtifactRefusal> attack(ArtifactRefusal kind, const OfferedArtifact &a) {
     return {
         kind,
         QStringLiteral("%1 matches no target signed for this vehicle: refused as an attack").arg(describeArtifact(a))};
@@ -24,9 +24,18 @@ QString describeArtifact(const OfferedArtifact &a) {
     return a.offeredIn.isEmpty() ? what : QStringLiteral("%1 in %2").arg(what, a.offeredIn);
 }
 
-std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<trust::VerifiedTarget> &targets,
-                                                            const QList<OfferedArtifact> &offered,
-                                                            ArtifactPolicy policy) {
+QString nameOf(ArtifactRefusal kind) {
+    switch (kind) {
+    case ArtifactRefusal::LengthMismatch: return QStringLiteral("length-mismatch");
+    case ArtifactRefusal::ImpersonatesTarget: return QStringLiteral("impersonates-target");
+    case ArtifactRefusal::Unsigned: return QStringLiteral("unsigned");
+    case ArtifactRefusal::MissingArtifact: return QStringLiteral("missing-artifact");
+    }
+    return QStringLiteral("unknown");
+}
+
+ArtifactMatchResult matchArtifacts(const std::vector<trust::VerifiedTarget> &targets,
+                                   const QList<OfferedArtifact> &offered, ArtifactPolicy policy) {
     ArtifactMatch m;
     for (int i = 0; i < int(offered.size()); ++i) {
         const OfferedArtifact &a = offered.at(i);
@@ -53,15 +62,15 @@ std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<tr
             continue;
         }
         if (sameHash) {
-            return ArtifactRefusal{
-                ArtifactRefusal::Kind::LengthMismatch,
+            return error::DomainError<ArtifactRefusal>{
+                ArtifactRefusal::LengthMismatch,
                 QStringLiteral("%1 has the SHA-256 of target %2 but not its signed length of %3 bytes: "
                                "refused as an attack")
                     .arg(describeArtifact(a), hashOf->name)
                     .arg(hashOf->length)};
         }
-        if (sameName) return attack(ArtifactRefusal::Kind::ImpersonatesTarget, a);
-        if (policy == ArtifactPolicy::RefuseUnsigned) return attack(ArtifactRefusal::Kind::Unsigned, a);
+        if (sameName) return attack(ArtifactRefusal::ImpersonatesTarget, a);
+        if (policy == ArtifactPolicy::RefuseUnsigned) return attack(ArtifactRefusal::Unsigned, a);
         m.ignored << IgnoredArtifact{i, IgnoredArtifact::Why::NoSignedTarget, {}};
     }
     for (const trust::VerifiedTarget &t : targets) {
@@ -69,8 +78,8 @@ std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<tr
         QStringList instead;
         for (const IgnoredArtifact &ig : m.ignored)
             if (ig.why == IgnoredArtifact::Why::NoSignedTarget) instead << describeArtifact(offered.at(ig.artifact));
-        return ArtifactRefusal{
-            ArtifactRefusal::Kind::MissingArtifact,
+        return error::DomainError<ArtifactRefusal>{
+            ArtifactRefusal::MissingArtifact,
             QStringLiteral("target %1 for ECU %2 is signed but the server offers no artifact for it%3")
                 .arg(t.name, t.ecuSerial,
                      instead.isEmpty()

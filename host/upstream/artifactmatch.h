@@ -19,13 +19,13 @@
 // refused.
 #pragma once
 
+#include "error/result.h"
 #include "trust/uptane.h"
 
 #include <QList>
 #include <QString>
 
 #include <map>
-#include <variant>
 #include <vector>
 
 namespace conduit::upstream {
@@ -58,19 +58,19 @@ struct ArtifactMatch {
     QList<IgnoredArtifact> ignored;    // in the order offered
 };
 
-struct ArtifactRefusal {
-    enum class Kind {
-        LengthMismatch,     // rule 2
-        ImpersonatesTarget, // rule 3
-        Unsigned,           // rule 4
-        MissingArtifact,    // a signed target no artifact carries
-    };
-    Kind kind = Kind::MissingArtifact;
-    QString message; // what the server, the log and the history say
+// Why an offer is refused: the error domain of matching (error/result.h).
+enum class ArtifactRefusal {
+    LengthMismatch,     // rule 2
+    ImpersonatesTarget, // rule 3
+    Unsigned,           // rule 4
+    MissingArtifact,    // a signed target no artifact carries
 };
+QString nameOf(ArtifactRefusal kind); // "length-mismatch", ...: logs and tests
 
-std::variant<ArtifactMatch, ArtifactRefusal> matchArtifacts(const std::vector<trust::VerifiedTarget> &targets,
-                                                            const QList<OfferedArtifact> &offered,
-                                                            ArtifactPolicy policy);
+// The error's message is what the server, the log and the history say.
+using ArtifactMatchResult = error::Result<ArtifactMatch, ArtifactRefusal>;
+
+ArtifactMatchResult matchArtifacts(const std::vector<trust::VerifiedTarget> &targets,
+                                   const QList<OfferedArtifact> &offered, ArtifactPolicy policy);
 
 } // namespace conduit::upstream

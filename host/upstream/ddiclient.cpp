@@ -102,10 +102,9 @@ void DdiClient::onBase(int status, const QByteArray &body, const QString &error)
         emit pollFailed(reason);
         return scheduleNext(true);
     }
-    QString parseError;
-    auto base = ddi::parseBase(body, config_.controllerBase(), &parseError);
+    auto base = ddi::parseBase(body, config_.controllerBase());
     if (!base) {
-        emit pollFailed(QStringLiteral("server sent an invalid controller document: %1").arg(parseError));
+        emit pollFailed(QStringLiteral("server sent an invalid controller document: %1").arg(base.error().message));
         return scheduleNext(true);
     }
     pollSeconds_ = std::clamp(base->pollSeconds, config_.minPollSeconds, config_.maxPollSeconds);
@@ -116,28 +115,38 @@ void DdiClient::onBase(int status, const QByteArray &body, const QString &error)
     }
     if (!base->cancelAction.isEmpty()) {
         get(base->cancelAction, [this](int, const QByteArray &b, const QString &e) {
-            QString pe;
-            auto c = e.isEmpty() ? ddi::parseCancel(b, &pe) : std::nullopt;
-            if (c)
-                emit cancelRequested(c->actionId, c->stopId);
-            else
-                qCWarning(lcDdi).noquote() << "cancel action unreadable:" << (e.isEmpty() ? pe : e);
+            if (!e.isEmpty()) {
+                qCWarning(lcDdi).noquote() << "cancel action unreadable:" << e;
+                return;
+            }
+            auto c = ddi::parseCancel(b);
+            if (!c) {
+                qCWarning(lcDdi).noquote() << "cancel action unreadable:" << c.error().message;
+                return;
+            }
+            emit cancelRequested(c->actionId, c->stopId);
         });
     }
     auto fetchDeployment = [this](const QUrl &url, bool confirmation) {
         const QString linked = ddi::actionIdFromLink(url);
         if (outbox_.isClosed(linked)) return; // our last word about it is said
         get(url, [this, confirmation, linked](int, const QByteArray &b, const QString &e) {
-            QString pe;
-            auto d = e.isEmpty() ? ddi::parseDeployment(b, config_.controllerBase(), &pe) : std::nullopt;
-            if (d && !confirmation) outbox_.markOpen(d->actionId);
-            if (d) return emit deploymentOffered(*d, confirmation);
-            qCWarning(lcDdi).noquote() << "deployment" << linked << "unreadable:" << (e.isEmpty() ? pe : e);
-            // A transport or HTTP error may pass; a document we cannot read
-            // will not: the server is told (once, by the connector).
-            if (e.isEmpty() && !linked.isEmpty()) {
+            if (!e.isEmpty()) { // a transport or HTTP error may pass
+                qCWarning(lcDdi).noquote() << "deployment" << linked << "unreadable:" << e;
+                return;
+            }
+            auto d = ddi::parseDeployment(b, config_.controllerBase());
+            if (d) {
+                if (!confirmation) outbox_.markOpen(d->actionId);
+                return emit deploymentOffered(*d, confirmation);
+            }
+            const QString why = d.error().message;
+            qCWarning(lcDdi).noquote() << "deployment" << linked << "unreadable:" << why;
+            // A document we cannot read will not pass: the server is told
+            // (once, by the connector).
+            if (!linked.isEmpty()) {
                 if (!confirmation) outbox_.markOpen(linked);
-                emit deploymentUnreadable(linked, confirmation, pe);
+                emit deploymentUnreadable(linked, confirmation, why);
             }
         });
     };

@@ -51,8 +51,8 @@ public:
     trust::MetadataSource &image() override { return image_; }
     std::optional<QString> bindPayloads(const std::vector<trust::VerifiedTarget> &targets) override {
         auto match = matchArtifacts(targets, offered_, policy_);
-        if (auto *refusal = std::get_if<ArtifactRefusal>(&match)) return refusal->message;
-        const ArtifactMatch &m = std::get<ArtifactMatch>(match);
+        if (!match) return match.error().message;
+        const ArtifactMatch &m = *match;
         for (const trust::VerifiedTarget &t : targets) verified.emplace(t.name, t);
         for (const auto &[target, index] : m.artifactOf) artifactOf.emplace(target, artifacts_.at(index));
         for (const IgnoredArtifact &i : m.ignored) {

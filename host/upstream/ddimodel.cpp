@@ -8,20 +8,20 @@ namespace conduit::upstream::ddi {
 
 namespace {
 
-std::optional<QJsonObject> object(const QByteArray &json, QString *error) {
+error::DomainError<DocumentError> fail(DocumentError kind, QString message) { return {kind, std::move(message)}; }
+
+Parsed<QJsonObject> object(const QByteArray &json) {
     if (json.size() > kMaxDocumentBytes) {
-        *error = QStringLiteral("document larger than %1 bytes").arg(kMaxDocumentBytes);
-        return std::nullopt;
+        return fail(DocumentError::TooLarge, QStringLiteral("document larger than %1 bytes").arg(kMaxDocumentBytes));
     }
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError) {
-        *error = QStringLiteral("invalid JSON at offset %1: %2").arg(pe.offset).arg(pe.errorString());
-        return std::nullopt;
+        return fail(DocumentError::NotJson,
+                    QStringLiteral("invalid JSON at offset %1: %2").arg(pe.offset).arg(pe.errorString()));
     }
     if (!doc.isObject()) {
-        *error = QStringLiteral("not a JSON object");
-        return std::nullopt;
+        return fail(DocumentError::NotJson, QStringLiteral("not a JSON object"));
     }
     return doc.object();
 }
@@ -50,6 +50,17 @@ bool isHex(const QString &s, int length) {
 
 } // namespace
 
+QString nameOf(DocumentError e) {
+    switch (e) {
+    case DocumentError::TooLarge: return QStringLiteral("too-large");
+    case DocumentError::NotJson: return QStringLiteral("not-json");
+    case DocumentError::MissingField: return QStringLiteral("missing-field");
+    case DocumentError::BadValue: return QStringLiteral("bad-value");
+    case DocumentError::TooMany: return QStringLiteral("too-many");
+    }
+    return QStringLiteral("unknown");
+}
+
 int parseSleep(const QString &s) {
     static const QRegularExpression re(QStringLiteral("^(\\d{1,3}):([0-5]\\d):([0-5]\\d)$"));
     const auto m = re.match(s);
@@ -63,9 +74,9 @@ QString actionIdFromLink(const QUrl &u) {
     return re.match(u.path()).captured(1);
 }
 
-std::optional<Base> parseBase(const QByteArray &json, const QUrl &baseUrl, QString *error) {
-    auto o = object(json, error);
-    if (!o) return std::nullopt;
+Parsed<Base> parseBase(const QByteArray &json, const QUrl &baseUrl) {
+    auto o = object(json);
+    if (!o) return o.error();
     Base b;
     const QJsonValue sleep = o->value(QLatin1String("config"))
                                  .toObject()
@@ -75,8 +86,8 @@ std::optional<Base> parseBase(const QByteArray &json, const QUrl &baseUrl, QStri
     if (!sleep.isUndefined()) {
         const int s = parseSleep(sleep.toString());
         if (s < 0) {
-            *error = QStringLiteral("config.polling.sleep \"%1\" is not HH:MM:SS").arg(sleep.toString());
-            return std::nullopt;
+            return fail(DocumentError::BadValue,
+                        QStringLiteral("config.polling.sleep \"%1\" is not HH:MM:SS").arg(sleep.toString()));
         }
         b.pollSeconds = s;
     }
@@ -89,15 +100,14 @@ std::optional<Base> parseBase(const QByteArray &json, const QUrl &baseUrl, QStri
     return b;
 }
 
-std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &baseUrl, QString *error) {
-    auto o = object(json, error);
-    if (!o) return std::nullopt;
+Parsed<Deployment> parseDeployment(const QByteArray &json, const QUrl &baseUrl) {
+    auto o = object(json);
+    if (!o) return o.error();
     Deployment d;
     const QJsonValue id = o->value(QLatin1String("id"));
     d.actionId = id.isString() ? id.toString() : id.isDouble() ? QString::number(qint64(id.toDouble())) : QString();
     if (d.actionId.isEmpty()) {
-        *error = QStringLiteral("deployment without an action id");
-        return std::nullopt;
+        return fail(DocumentError::MissingField, QStringLiteral("deployment without an action id"));
     }
     // hawkBit names the body "deployment" (deploymentBase) or "confirmation"
     const QJsonObject dep = o->contains(QLatin1String("deployment"))
@@ -105,26 +115,27 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
                                 : o->value(QLatin1String("confirmation")).toObject();
     auto dl = handling(dep.value(QLatin1String("download"))), up = handling(dep.value(QLatin1String("update")));
     if (!dl || !up) {
-        *error = QStringLiteral("action %1: download/update must be skip, attempt or forced").arg(d.actionId);
-        return std::nullopt;
+        return fail(DocumentError::BadValue,
+                    QStringLiteral("action %1: download/update must be skip, attempt or forced").arg(d.actionId));
     }
     d.download = *dl;
     d.update = *up;
     const QJsonValue mw = dep.value(QLatin1String("maintenanceWindow"));
     if (!mw.isUndefined()) {
         if (mw.toString() != QLatin1String("available") && mw.toString() != QLatin1String("unavailable")) {
-            *error = QStringLiteral("action %1: maintenanceWindow must be available or unavailable").arg(d.actionId);
-            return std::nullopt;
+            return fail(
+                DocumentError::BadValue,
+                QStringLiteral("action %1: maintenanceWindow must be available or unavailable").arg(d.actionId));
         }
         d.maintenanceWindowAvailable = mw.toString() == QLatin1String("available");
     }
     const QJsonArray chunks = dep.value(QLatin1String("chunks")).toArray();
     if (chunks.isEmpty() || chunks.size() > kMaxChunks) {
-        *error = QStringLiteral("action %1: needs 1 to %2 chunks, has %3")
-                     .arg(d.actionId)
-                     .arg(kMaxChunks)
-                     .arg(chunks.size());
-        return std::nullopt;
+        return fail(chunks.isEmpty() ? DocumentError::MissingField : DocumentError::TooMany,
+                    QStringLiteral("action %1: needs 1 to %2 chunks, has %3")
+                        .arg(d.actionId)
+                        .arg(kMaxChunks)
+                        .arg(chunks.size()));
     }
     for (const QJsonValue &cv : chunks) {
         const QJsonObject c = cv.toObject();
@@ -133,18 +144,17 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
         chunk.version = c.value(QLatin1String("version")).toString();
         chunk.name = c.value(QLatin1String("name")).toString();
         if (chunk.part.isEmpty()) {
-            *error = QStringLiteral("action %1: a chunk without \"part\"").arg(d.actionId);
-            return std::nullopt;
+            return fail(DocumentError::MissingField,
+                        QStringLiteral("action %1: a chunk without \"part\"").arg(d.actionId));
         }
         for (const QJsonValue &mv : c.value(QLatin1String("metadata")).toArray())
             chunk.metadata.insert(mv.toObject().value(QLatin1String("key")).toString(),
                                   mv.toObject().value(QLatin1String("value")).toString());
         const QJsonArray artifacts = c.value(QLatin1String("artifacts")).toArray();
         if (artifacts.size() > kMaxArtifactsPerChunk) {
-            *error = QStringLiteral("action %1: chunk %2 has more than %3 artifacts")
-                         .arg(d.actionId, chunk.part)
-                         .arg(kMaxArtifactsPerChunk);
-            return std::nullopt;
+            return fail(DocumentError::TooMany, QStringLiteral("action %1: chunk %2 has more than %3 artifacts")
+                                                    .arg(d.actionId, chunk.part)
+                                                    .arg(kMaxArtifactsPerChunk));
         }
         for (const QJsonValue &av : artifacts) {
             const QJsonObject a = av.toObject();
@@ -162,14 +172,14 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
             art.downloadHttp = link(links, "download-http", baseUrl);
             if (art.filename.isEmpty() || art.filename.contains(QLatin1Char('/')) ||
                 art.filename.contains(QLatin1String(".."))) {
-                *error = QStringLiteral("action %1: artifact with a missing or unsafe file name \"%2\"")
-                             .arg(d.actionId, art.filename);
-                return std::nullopt;
+                return fail(DocumentError::BadValue,
+                            QStringLiteral("action %1: artifact with a missing or unsafe file name \"%2\"")
+                                .arg(d.actionId, art.filename));
             }
             if (art.size < 0 || !isHex(art.sha256, 64) || (art.download.isEmpty() && art.downloadHttp.isEmpty())) {
-                *error = QStringLiteral("action %1: artifact %2 needs a size, a sha256 and a download link")
-                             .arg(d.actionId, art.filename);
-                return std::nullopt;
+                return fail(DocumentError::BadValue,
+                            QStringLiteral("action %1: artifact %2 needs a size, a sha256 and a download link")
+                                .arg(d.actionId, art.filename));
             }
             chunk.artifacts << art;
         }
@@ -181,9 +191,9 @@ std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &ba
     return d;
 }
 
-std::optional<CancelAction> parseCancel(const QByteArray &json, QString *error) {
-    auto o = object(json, error);
-    if (!o) return std::nullopt;
+Parsed<CancelAction> parseCancel(const QByteArray &json) {
+    auto o = object(json);
+    if (!o) return o.error();
     CancelAction c;
     auto str = [](const QJsonValue &v) {
         return v.isString() ? v.toString() : v.isDouble() ? QString::number(qint64(v.toDouble())) : QString();
@@ -191,8 +201,7 @@ std::optional<CancelAction> parseCancel(const QByteArray &json, QString *error) 
     c.actionId = str(o->value(QLatin1String("id")));
     c.stopId = str(o->value(QLatin1String("cancelAction")).toObject().value(QLatin1String("stopId")));
     if (c.stopId.isEmpty()) {
-        *error = QStringLiteral("cancelAction without stopId");
-        return std::nullopt;
+        return fail(DocumentError::MissingField, QStringLiteral("cancelAction without stopId"));
     }
     return c;
 }

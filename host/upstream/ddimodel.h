@@ -3,6 +3,8 @@
 // say what is wrong; builders produce the feedback bodies the server expects.
 #pragma once
 
+#include "error/result.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QList>
@@ -59,9 +61,22 @@ struct CancelAction {
     QString stopId;
 };
 
-std::optional<Base> parseBase(const QByteArray &json, const QUrl &baseUrl, QString *error);
-std::optional<Deployment> parseDeployment(const QByteArray &json, const QUrl &baseUrl, QString *error);
-std::optional<CancelAction> parseCancel(const QByteArray &json, QString *error);
+// What is wrong with a document the server sent: the error domain of the
+// parsers (error/result.h); the message names the field and the value.
+enum class DocumentError {
+    TooLarge,     // above kMaxDocumentBytes
+    NotJson,      // not JSON, or not an object
+    MissingField, // a required member is absent or empty
+    BadValue,     // a member holds a value the DDI API does not allow
+    TooMany,      // more chunks or artifacts than the bounds
+};
+QString nameOf(DocumentError e); // "too-large", ...: logs and tests
+template <typename T>
+using Parsed = error::Result<T, DocumentError>;
+
+Parsed<Base> parseBase(const QByteArray &json, const QUrl &baseUrl);
+Parsed<Deployment> parseDeployment(const QByteArray &json, const QUrl &baseUrl);
+Parsed<CancelAction> parseCancel(const QByteArray &json);
 // "HH:MM:SS" -> seconds, -1 when malformed.
 int parseSleep(const QString &s);
 // The action id in a deploymentBase/cancelAction/confirmationBase link.

@@ -54,25 +54,48 @@ private slots:
             const bool named = n.find(" (0x") == std::string::npos;
             const bool inEnum = [&] {
                 switch (static_cast<Nrc>(c)) {
-#define N(x) case Nrc::x:
-                    N(GeneralReject)
-                    N(ServiceNotSupported) N(SubFunctionNotSupported) N(IncorrectMessageLengthOrInvalidFormat)
-                        N(ResponseTooLong) N(BusyRepeatRequest) N(ConditionsNotCorrect) N(RequestSequenceError)
-                            N(NoResponseFromSubnetComponent) N(FailurePreventsExecutionOfRequestedAction) N(
-                                RequestOutOfRange) N(SecurityAccessDenied) N(AuthenticationRequired) N(InvalidKey)
-                                N(ExceedNumberOfAttempts) N(RequiredTimeDelayNotExpired) N(UploadDownloadNotAccepted) N(
-                                    TransferDataSuspended) N(GeneralProgrammingFailure) N(WrongBlockSequenceCounter)
-                                    N(RequestCorrectlyReceivedResponsePending) N(SubFunctionNotSupportedInActiveSession)
-                                        N(ServiceNotSupportedInActiveSession) N(RpmTooHigh) N(RpmTooLow)
-                                            N(EngineIsRunning) N(EngineIsNotRunning) N(EngineRunTimeTooLow)
-                                                N(TemperatureTooHigh) N(TemperatureTooLow) N(VehicleSpeedTooHigh)
-                                                    N(VehicleSpeedTooLow) N(ThrottlePedalTooHigh) N(ThrottlePedalTooLow)
-                                                        N(TransmissionRangeNotInNeutral) N(TransmissionRangeNotInGear)
-                                                            N(BrakeSwitchNotClosed) N(ShifterLeverNotInPark)
-                                                                N(TorqueConverterClutchLocked) N(VoltageTooHigh)
-                                                                    N(VoltageTooLow) N(ResourceTemporarilyNotAvailable)
-#undef N
-                                                                        return true;
+                case Nrc::GeneralReject:
+                case Nrc::ServiceNotSupported:
+                case Nrc::SubFunctionNotSupported:
+                case Nrc::IncorrectMessageLengthOrInvalidFormat:
+                case Nrc::ResponseTooLong:
+                case Nrc::BusyRepeatRequest:
+                case Nrc::ConditionsNotCorrect:
+                case Nrc::RequestSequenceError:
+                case Nrc::NoResponseFromSubnetComponent:
+                case Nrc::FailurePreventsExecutionOfRequestedAction:
+                case Nrc::RequestOutOfRange:
+                case Nrc::SecurityAccessDenied:
+                case Nrc::AuthenticationRequired:
+                case Nrc::InvalidKey:
+                case Nrc::ExceedNumberOfAttempts:
+                case Nrc::RequiredTimeDelayNotExpired:
+                case Nrc::UploadDownloadNotAccepted:
+                case Nrc::TransferDataSuspended:
+                case Nrc::GeneralProgrammingFailure:
+                case Nrc::WrongBlockSequenceCounter:
+                case Nrc::RequestCorrectlyReceivedResponsePending:
+                case Nrc::SubFunctionNotSupportedInActiveSession:
+                case Nrc::ServiceNotSupportedInActiveSession:
+                case Nrc::RpmTooHigh:
+                case Nrc::RpmTooLow:
+                case Nrc::EngineIsRunning:
+                case Nrc::EngineIsNotRunning:
+                case Nrc::EngineRunTimeTooLow:
+                case Nrc::TemperatureTooHigh:
+                case Nrc::TemperatureTooLow:
+                case Nrc::VehicleSpeedTooHigh:
+                case Nrc::VehicleSpeedTooLow:
+                case Nrc::ThrottlePedalTooHigh:
+                case Nrc::ThrottlePedalTooLow:
+                case Nrc::TransmissionRangeNotInNeutral:
+                case Nrc::TransmissionRangeNotInGear:
+                case Nrc::BrakeSwitchNotClosed:
+                case Nrc::ShifterLeverNotInPark:
+                case Nrc::TorqueConverterClutchLocked:
+                case Nrc::VoltageTooHigh:
+                case Nrc::VoltageTooLow:
+                case Nrc::ResourceTemporarilyNotAvailable: return true;
                 }
                 return false;
             }();

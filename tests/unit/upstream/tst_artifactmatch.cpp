@@ -35,17 +35,15 @@ const std::vector<trust::VerifiedTarget> kTargets{target("gw-1", "gw-2.img", 100
 ArtifactMatch matched(const QList<OfferedArtifact> &offered, ArtifactPolicy policy = ArtifactPolicy::IgnoreUnsigned,
                       const std::vector<trust::VerifiedTarget> &targets = kTargets) {
     auto r = upstream::matchArtifacts(targets, offered, policy);
-    if (auto *refusal = std::get_if<ArtifactRefusal>(&r))
-        qWarning("unexpected refusal: %s", qPrintable(refusal->message));
-    return std::holds_alternative<ArtifactMatch>(r) ? std::get<ArtifactMatch>(r)
-                                                    : ArtifactMatch{{{QStringLiteral("refused"), -1}}, {}};
+    if (!r) qWarning("unexpected refusal: %s", qPrintable(r.error().message));
+    return r ? *r : ArtifactMatch{{{QStringLiteral("refused"), -1}}, {}};
 }
 
-ArtifactRefusal refused(const QList<OfferedArtifact> &offered, ArtifactPolicy policy = ArtifactPolicy::IgnoreUnsigned,
-                        const std::vector<trust::VerifiedTarget> &targets = kTargets) {
+error::DomainError<ArtifactRefusal> refused(const QList<OfferedArtifact> &offered,
+                                            ArtifactPolicy policy = ArtifactPolicy::IgnoreUnsigned,
+                                            const std::vector<trust::VerifiedTarget> &targets = kTargets) {
     auto r = upstream::matchArtifacts(targets, offered, policy);
-    return std::holds_alternative<ArtifactRefusal>(r) ? std::get<ArtifactRefusal>(r)
-                                                      : ArtifactRefusal{ArtifactRefusal::Kind(-1), {}};
+    return r ? error::DomainError<ArtifactRefusal>{ArtifactRefusal(-1), {}} : r.error();
 }
 
 } // namespace
@@ -85,7 +83,8 @@ private slots:
         const auto r =
             refused({artifact("gw-2.img", 100, 'a'), artifact("notes.sig", 812, 'c'), artifact("bcm-5.bin", 200, 'b')},
                     ArtifactPolicy::RefuseUnsigned);
-        QCOMPARE(r.kind, ArtifactRefusal::Kind::Unsigned);
+        QCOMPARE(r.kind, ArtifactRefusal::Unsigned);
+        QCOMPARE(upstream::nameOf(r.kind), QStringLiteral("unsigned"));
         QCOMPARE(r.message,
                  QStringLiteral("artifact notes.sig (812 bytes, sha256 %1) in ecus matches no target signed for this "
                                 "vehicle: refused as an attack")
@@ -102,7 +101,7 @@ private slots:
         // The right bytes are offered too: the impostor is still refused.
         const auto r = refused(
             {artifact("gw-2.img", 100, 'a'), artifact("bcm-5.bin", 200, 'e'), artifact("b.bin", 200, 'b')}, policy);
-        QCOMPARE(r.kind, ArtifactRefusal::Kind::ImpersonatesTarget);
+        QCOMPARE(r.kind, ArtifactRefusal::ImpersonatesTarget);
         QCOMPARE(r.message,
                  QStringLiteral("artifact bcm-5.bin (200 bytes, sha256 %1) in ecus matches no target signed for this "
                                 "vehicle: refused as an attack")
@@ -112,7 +111,7 @@ private slots:
     void signedHashWithOtherLengthIsAnAttack() {
         // Lenient, and named like no target: still refused, never ignored.
         const auto r = refused({artifact("gw-2.img", 100, 'a'), artifact("other.bin", 201, 'b')});
-        QCOMPARE(r.kind, ArtifactRefusal::Kind::LengthMismatch);
+        QCOMPARE(r.kind, ArtifactRefusal::LengthMismatch);
         QCOMPARE(r.message,
                  QStringLiteral("artifact other.bin (201 bytes, sha256 %1) in ecus has the SHA-256 of target bcm-5.bin "
                                 "but not its signed length of 200 bytes: refused as an attack")
@@ -121,13 +120,13 @@ private slots:
 
     void missingArtifactForASignedTarget() {
         const auto r = refused({artifact("gw-2.img", 100, 'a'), artifact("bcm-6.bin", 300, 'f')});
-        QCOMPARE(r.kind, ArtifactRefusal::Kind::MissingArtifact);
+        QCOMPARE(r.kind, ArtifactRefusal::MissingArtifact);
         QCOMPARE(r.message,
                  QStringLiteral("target bcm-5.bin for ECU bcm-1 is signed but the server offers no artifact for it "
                                 "(offered instead: artifact bcm-6.bin (300 bytes, sha256 %1) in ecus)")
                      .arg(hashOf('f')));
         const auto none = refused({});
-        QCOMPARE(none.kind, ArtifactRefusal::Kind::MissingArtifact);
+        QCOMPARE(none.kind, ArtifactRefusal::MissingArtifact);
         QCOMPARE(none.message,
                  QStringLiteral("target gw-2.img for ECU gw-1 is signed but the server offers no artifact for it"));
     }
@@ -136,7 +135,7 @@ private slots:
         auto t = target("gw-1", "gw-2.img", 100, 'a');
         t.hashes = {{QStringLiteral("sha512"), QString(128, QLatin1Char('a'))}};
         const auto r = refused({artifact("gw-2.img", 100, 'a')}, ArtifactPolicy::IgnoreUnsigned, {t});
-        QCOMPARE(r.kind, ArtifactRefusal::Kind::ImpersonatesTarget);
+        QCOMPARE(r.kind, ArtifactRefusal::ImpersonatesTarget);
     }
 
     void duplicateArtifactsTheFirstCarriesTheTarget() {
@@ -156,7 +155,8 @@ private slots:
         // Offer order decides which reason is given; nothing after is matched.
         const auto r =
             refused({artifact("x.sig", 10, 'c'), artifact("gw-2.img", 1, 'd')}, ArtifactPolicy::RefuseUnsigned);
-        QCOMPARE(r.kind, ArtifactRefusal::Kind::Unsigned);
+        QCOMPARE(r.kind, ArtifactRefusal::Unsigned);
+        QCOMPARE(upstream::nameOf(r.kind), QStringLiteral("unsigned"));
         QVERIFY2(r.message.startsWith(QStringLiteral("artifact x.sig ")), qPrintable(r.message));
     }
 };

@@ -239,9 +239,8 @@ private slots:
 
         // Offered again (a server that keeps linking it): not refused, not
         // reported, not verified a second time.
-        QString parseError;
-        const auto again = upstream::ddi::parseDeployment(server->deployment, QUrl(server->base()), &parseError);
-        QVERIFY2(again, qPrintable(parseError));
+        const auto again = upstream::ddi::parseDeployment(server->deployment, QUrl(server->base()));
+        QVERIFY2(again, qPrintable(again ? QString() : again.error().message));
         QCOMPARE(devices->inventories, 1); // the first verification's
         emit connector->client()->deploymentOffered(*again, false);
         QCOMPARE(devices->inventories, 1); // no second one started

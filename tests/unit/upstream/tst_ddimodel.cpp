@@ -6,14 +6,14 @@
 #include <QTest>
 
 using namespace conduit::upstream::ddi;
+Q_DECLARE_METATYPE(conduit::upstream::ddi::DocumentError)
 
 class TestDdiModel : public QObject {
     Q_OBJECT
 private slots:
     void baseWithLinks() {
-        QString error;
-        auto b = parseBase(kSample0, kServer, &error);
-        QVERIFY2(b, qPrintable(error));
+        auto b = parseBase(kSample0, kServer);
+        QVERIFY2(b, qPrintable(b ? QString() : b.error().message));
         QCOMPARE(b->pollSeconds, 90);
         QCOMPARE(actionIdFromLink(b->deploymentBase), QStringLiteral("42"));
         QVERIFY(b->configData.isValid());
@@ -35,14 +35,14 @@ private slots:
         QCOMPARE(parseSleep(text), seconds);
     }
     void badSleepIsAnError() {
-        QString error;
-        QVERIFY(!parseBase(kSample1, kServer, &error));
-        QVERIFY(error.contains(QLatin1String("HH:MM:SS")));
+        auto b = parseBase(kSample1, kServer);
+        QVERIFY(!b);
+        QCOMPARE(b.error().kind, DocumentError::BadValue);
+        QVERIFY(b.error().message.contains(QLatin1String("HH:MM:SS")));
     }
     void deploymentWithChunksAndArtifacts() {
-        QString error;
-        auto d = parseDeployment(deployment(), kServer, &error);
-        QVERIFY2(d, qPrintable(error));
+        auto d = parseDeployment(deployment(), kServer);
+        QVERIFY2(d, qPrintable(d ? QString() : d.error().message));
         QCOMPARE(d->actionId, QStringLiteral("42"));
         QCOMPARE(d->download, Handling::Forced);
         QCOMPARE(d->update, Handling::Attempt);
@@ -57,29 +57,34 @@ private slots:
     void refusedDeployments_data() {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("why");
-        QTest::newRow("not json") << QByteArray("{") << "invalid JSON";
-        QTest::newRow("no id") << QByteArray(kSample2) << "action id";
-        QTest::newRow("bad handling") << QByteArray(kSample3) << "skip, attempt or forced";
-        QTest::newRow("no chunks") << QByteArray(kSample4) << "chunks";
-        QTest::newRow("traversal") << deployment(kSample5) << "unsafe";
-        QTest::newRow("no sha256") << deployment(kSample6) << "sha256";
-        QTest::newRow("negative size") << deployment(kSample7) << "size";
-        QTest::newRow("file link") << deployment(kSample8) << "download link";
-        QTest::newRow("too large") << QByteArray(kMaxDocumentBytes + 1, ' ') << "larger than";
+        QTest::addColumn<DocumentError>("kind");
+        QTest::newRow("not json") << QByteArray("{") << "invalid JSON" << DocumentError::NotJson;
+        QTest::newRow("no id") << QByteArray(kSample2) << "action id" << DocumentError::MissingField;
+        QTest::newRow("bad handling") << QByteArray(kSample3) << "skip, attempt or forced" << DocumentError::BadValue;
+        QTest::newRow("no chunks") << QByteArray(kSample4) << "chunks" << DocumentError::MissingField;
+        QTest::newRow("traversal") << deployment(kSample5) << "unsafe" << DocumentError::BadValue;
+        QTest::newRow("no sha256") << deployment(kSample6) << "sha256" << DocumentError::BadValue;
+        QTest::newRow("negative size") << deployment(kSample7) << "size" << DocumentError::BadValue;
+        QTest::newRow("file link") << deployment(kSample8) << "download link" << DocumentError::BadValue;
+        QTest::newRow("too large") << QByteArray(kMaxDocumentBytes + 1, ' ') << "larger than"
+                                   << DocumentError::TooLarge;
     }
     void refusedDeployments() {
         QFETCH(QByteArray, json);
         QFETCH(QString, why);
-        QString error;
-        QVERIFY(!parseDeployment(json, kServer, &error));
-        QVERIFY2(error.contains(why), qPrintable(error));
+        QFETCH(DocumentError, kind);
+        auto d = parseDeployment(json, kServer);
+        QVERIFY(!d);
+        QVERIFY2(d.error().message.contains(why), qPrintable(d.error().message));
+        QCOMPARE(nameOf(d.error().kind), nameOf(kind));
     }
     void cancel() {
-        QString error;
-        auto c = parseCancel(kSample9, &error);
+        auto c = parseCancel(kSample9);
         QVERIFY(c);
         QCOMPARE(c->stopId, QStringLiteral("42"));
-        QVERIFY(!parseCancel(kSample10, &error));
+        auto bad = parseCancel(kSample10);
+        QVERIFY(!bad);
+        QCOMPARE(bad.error().kind, DocumentError::MissingField);
     }
     void feedbackShape() {
         const QJsonObject f = feedback(Execution::Proceeding, Finished::None, {QStringLiteral("installing phase 1")},
