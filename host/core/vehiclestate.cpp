@@ -1,38 +1,117 @@
 #include "vehiclestate.h"
 
+#include <cmath>
+#include <map>
+#include <optional>
+
 namespace conduit::core {
 
+namespace {
+
+// What each signal holds, after its VSS 4.0 type and unit.
+struct SignalType {
+    enum Kind { Real, Integer, Boolean, Enumeration } kind;
+    double min = 0, max = 0; // Real, Integer
+    QList<int> extra;        // Integer: further allowed values (gears P and D)
+    QStringList values;      // Enumeration
+    const char *unit = "";   // for messages
+};
+
+const std::map<QString, SignalType> &signalTypes() {
+    static const std::map<QString, SignalType> types{
+        // km/h; the simulation gives the magnitude (a car reversing is 5, not -5).
+        {vss::Speed, {SignalType::Real, 0, 400, {}, {}, " km/h"}},
+        // -1..-10 reverse gears, 0 neutral, 1..15 forward; 126 Park, 127 Drive.
+        {vss::SelectedGear, {SignalType::Integer, -10, 15, {vss::GearPark, 127}, {}, ""}},
+        {vss::BatterySoc, {SignalType::Real, 0, 100, {}, {}, " %"}},
+        {vss::IgnitionOn,
+         {SignalType::Enumeration,
+          0,
+          0,
+          {},
+          {QStringLiteral("UNDEFINED"), QStringLiteral("LOCK"), QStringLiteral("OFF"), QStringLiteral("ACC"),
+           QStringLiteral("ON"), QStringLiteral("START")},
+          ""}},
+        // m/s², positive forward: hard braking is about -6 and below.
+        {vss::LongitudinalAcceleration, {SignalType::Real, -100, 100, {}, {}, " m/s²"}},
+        {vss::Latitude, {SignalType::Real, -90, 90, {}, {}, "°"}},
+        {vss::Longitude, {SignalType::Real, -180, 180, {}, {}, "°"}},
+        {vss::ConnectivityAvailable, {SignalType::Boolean}},
+        {vss::LinkMetered, {SignalType::Boolean}},
+    };
+    return types;
+}
+
+std::optional<QVariant> checked(const QString &signal, const SignalType &t, const QVariant &value, QString *error) {
+    const QString text = value.toString();
+    auto refuse = [&](const QString &why) {
+        *error = QStringLiteral("%1 %2, got \"%3\"").arg(signal, why, text.left(64));
+        return std::nullopt;
+    };
+    switch (t.kind) {
+    case SignalType::Boolean:
+        if (value.typeId() == QMetaType::Bool) return value;
+        if (text == QLatin1String("true") || text == QLatin1String("false"))
+            return QVariant(text == QLatin1String("true"));
+        return refuse(QStringLiteral("is true or false"));
+    case SignalType::Enumeration:
+        if (t.values.contains(text)) return QVariant(text);
+        return refuse(QStringLiteral("is one of %1").arg(t.values.join(QStringLiteral(", "))));
+    case SignalType::Real:
+    case SignalType::Integer: {
+        bool ok = false;
+        const double d = text.toDouble(&ok);
+        if (!ok || !std::isfinite(d)) return refuse(QStringLiteral("needs a finite number"));
+        const QString range =
+            QStringLiteral("must be within %1..%2%3").arg(t.min).arg(t.max).arg(QString::fromUtf8(t.unit));
+        if (t.kind == SignalType::Real) {
+            if (d < t.min || d > t.max) return refuse(range);
+            return QVariant(d);
+        }
+        if (d != std::floor(d)) return refuse(QStringLiteral("needs a whole number"));
+        if ((d < t.min || d > t.max) && !t.extra.contains(int(d)))
+            return refuse(t.extra.isEmpty() ? range : QStringLiteral("%1 (or %2)").arg(range, [&] {
+                QStringList e;
+                for (int x : t.extra) e << QString::number(x);
+                return e.join(QStringLiteral(", "));
+            }()));
+        return QVariant(int(d));
+    }
+    }
+    return refuse(QStringLiteral("has no known type"));
+}
+
+} // namespace
+
 VehicleState::VehicleState(QObject *parent) : QObject(parent) {
-    // A parked car with a healthy battery: what the demo starts from.
+    // A parked car with a healthy battery, online on a link that costs
+    // nothing: what the demo starts from.
     values_[vss::Speed] = 0.0;
     values_[vss::SelectedGear] = vss::GearPark;
     values_[vss::BatterySoc] = 80.0;
     values_[vss::IgnitionOn] = QStringLiteral("ON");
+    values_[vss::LongitudinalAcceleration] = 0.0;
+    values_[vss::ConnectivityAvailable] = true;
+    values_[vss::LinkMetered] = false;
 }
 
-QStringList VehicleState::knownSignals() { return {vss::Speed, vss::SelectedGear, vss::BatterySoc, vss::IgnitionOn}; }
+QStringList VehicleState::knownSignals() {
+    QStringList names;
+    for (const auto &[name, type] : signalTypes()) names << name;
+    return names;
+}
 
 bool VehicleState::set(const QString &signal, const QVariant &value, QString *error) {
-    if (!knownSignals().contains(signal)) {
-        *error = QStringLiteral("unknown signal %1 (known: %2)").arg(signal, knownSignals().join(QStringLiteral(", ")));
+    const auto type = signalTypes().find(signal);
+    if (type == signalTypes().end()) {
+        *error = QStringLiteral("unknown signal %1 (known: %2)")
+                     .arg(signal.left(128), knownSignals().join(QStringLiteral(", ")));
         return false;
     }
-    QVariant v = value;
-    if (signal != vss::IgnitionOn) {
-        bool ok = false;
-        const double d = value.toString().toDouble(&ok);
-        if (!ok) {
-            *error = QStringLiteral("%1 needs a number, got \"%2\"").arg(signal, value.toString());
-            return false;
-        }
-        if (signal == vss::BatterySoc && (d < 0 || d > 100)) {
-            *error = QStringLiteral("%1 must be within 0..100").arg(signal);
-            return false;
-        }
-        v = signal == vss::SelectedGear ? QVariant(int(d)) : QVariant(d);
-    }
-    if (values_.value(signal) != v) {
-        values_[signal] = v;
+    const std::optional<QVariant> v = checked(signal, type->second, value, error);
+    if (!v) return false;
+    if (values_.value(signal) != *v) {
+        values_[signal] = *v;
         emit changed();
     }
     return true;

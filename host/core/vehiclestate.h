@@ -15,6 +15,14 @@ inline const QString Speed = QStringLiteral("Vehicle.Speed");
 inline const QString SelectedGear = QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear");
 inline const QString BatterySoc = QStringLiteral("Vehicle.Powertrain.TractionBattery.StateOfCharge.Current");
 inline const QString IgnitionOn = QStringLiteral("Vehicle.LowVoltageSystemState");
+// For data gathering: hard braking, position (personal data), the link.
+inline const QString LongitudinalAcceleration = QStringLiteral("Vehicle.Acceleration.Longitudinal");
+inline const QString Latitude = QStringLiteral("Vehicle.CurrentLocation.Latitude");
+inline const QString Longitude = QStringLiteral("Vehicle.CurrentLocation.Longitude");
+inline const QString ConnectivityAvailable = QStringLiteral("Vehicle.Connectivity.IsConnectivityAvailable");
+// Not in VSS 4.0: Conduit's overlay (docs/dbus-api.md), whether the link
+// costs by the byte (cellular roaming) or not (depot Wi-Fi).
+inline const QString LinkMetered = QStringLiteral("Vehicle.Connectivity.IsMetered");
 constexpr int GearPark = 126; // VSS: 126 = Park, 127 = Drive
 } // namespace vss
 
@@ -25,7 +33,10 @@ public:
 
     QVariant value(const QString &signal) const { return values_.value(signal); }
     QVariantMap values() const { return values_; }
-    // Sets a signal; unknown names are refused with *error.
+    // Sets a signal. Unknown names, values that are not of the signal's
+    // VSS type (numbers: finite; booleans: true/false; strings: one of the
+    // allowed values) or outside its range are refused with *error, and
+    // the state is unchanged.
     bool set(const QString &signal, const QVariant &value, QString *error);
     static QStringList knownSignals();
 
