@@ -7,6 +7,12 @@
 
 #include <QFile>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <map>
 #include <set>
 
@@ -272,10 +278,26 @@ Status checkIndex(const JsonValue &index, const std::vector<BundleEntry> &entrie
 } // namespace
 
 Result<BundleReader> BundleReader::open(const QString &path, const BundleLimits &limits) {
-    auto file = std::make_shared<QFile>(path);
-    if (!file->open(QIODevice::ReadOnly))
+    // Opened without blocking and taken only as a regular file: a FIFO with
+    // no writer would block open() (and the caller's event loop) for ever,
+    // a device or a socket is no bundle.
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return trustError(
+            TrustErrorKind::Missing,
+            QStringLiteral("cannot open bundle %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return trustError(TrustErrorKind::Malformed, QStringLiteral("bundle %1 is not a regular file").arg(path));
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    auto file = std::make_shared<QFile>();
+    if (!file->open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
         return trustError(TrustErrorKind::Missing,
                           QStringLiteral("cannot open bundle %1: %2").arg(path, file->errorString()));
+    }
     return open(std::shared_ptr<QIODevice>(std::move(file)), limits);
 }
 

@@ -11,7 +11,9 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+
 #include <QTimeZone>
+#include <sys/stat.h>
 
 #include <cstring>
 
@@ -362,6 +364,23 @@ private slots:
         expectError(rawArchive({e}), message);
         // The message names the entry.
         expectError(rawArchive({e}), QStringLiteral("targets/a.bin"));
+    }
+
+    // A path that is no regular file is refused at once: a FIFO with no
+    // writer blocked open() for ever (conduitd's event loop with it).
+    void refusesPathsThatAreNotRegularFiles() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString fifo = dir.filePath(QStringLiteral("bundle.fifo"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        for (const QString &path : {fifo, dir.path(), QStringLiteral("/dev/null")}) {
+            auto r = BundleReader::open(path);
+            QVERIFY2(!r, qPrintable(path));
+            QCOMPARE(r.error().message, QStringLiteral("bundle %1 is not a regular file").arg(path));
+        }
+        auto missing = BundleReader::open(dir.filePath(QStringLiteral("none.bundle")));
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().kind, TrustErrorKind::Missing);
     }
 
     void refusesLinkNameOnFile() {
