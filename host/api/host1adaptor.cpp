@@ -19,6 +19,8 @@
 // the signal itself cannot carry without changing io.conduit.Host1.
 Q_LOGGING_CATEGORY(lcApiTiming, "conduit.api.timing", QtWarningMsg)
 
+#include <fcntl.h>
+
 namespace conduit::api {
 
 using core::CampaignEngine;
@@ -60,6 +62,8 @@ bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
 Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts)
     : QDBusAbstractAdaptor(parent), parts_(std::move(parts)) {
     setAutoRelaySignals(false);
+    // Introspection skips a method whose argument type is not registered by name.
+    qRegisterMetaType<QDBusUnixFileDescriptor>();
     CampaignEngine *e = parts_.campaigns;
     connect(e, &CampaignEngine::stateChanged, this, [this](CampaignEngine::State s) {
         if (s != CampaignEngine::State::AwaitingDownloadConsent && s != CampaignEngine::State::AwaitingInstallConsent &&
@@ -238,6 +242,21 @@ void Host1Adaptor::InstallBundle(const QString &path) {
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
     parts_.host->installBundle(path, [msg, conn](const QString &error) mutable {
+        if (error.isEmpty())
+            conn.send(msg.createReply());
+        else
+            conn.send(msg.createErrorReply(kErrorPrefix + QStringLiteral("Refused"), error));
+    });
+}
+
+void Host1Adaptor::InstallBundleFd(const QDBusUnixFileDescriptor &bundle) {
+    if (!bundle.isValid()) return fail(QStringLiteral("InvalidArgument"), QStringLiteral("no file descriptor passed"));
+    const int fd = ::fcntl(bundle.fileDescriptor(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return fail(QStringLiteral("Failed"), QStringLiteral("cannot take the file descriptor passed"));
+    ctx()->setDelayedReply(true);
+    const QDBusMessage msg = ctx()->message();
+    QDBusConnection conn = ctx()->connection();
+    parts_.host->installBundleFd(fd, [msg, conn](const QString &error) mutable {
         if (error.isEmpty())
             conn.send(msg.createReply());
         else

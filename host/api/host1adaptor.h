@@ -11,6 +11,7 @@
 #include <QDBusAbstractAdaptor>
 #include <QDBusConnection>
 #include <QDBusContext>
+#include <QDBusUnixFileDescriptor>
 #include <QStringList>
 #include <QTimer>
 #include <QVariantMap>
@@ -103,6 +104,8 @@ public slots:
     QString GetVehicleState();
     void SetVehicleSignal(const QString &signal, const QString &value);
     void InstallBundle(const QString &path); // asynchronous reply
+    // The caller opens the bundle (with its own rights); asynchronous reply.
+    void InstallBundleFd(const QDBusUnixFileDescriptor &bundle);
 
 signals:
     void StateChanged(const QString &state);

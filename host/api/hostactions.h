@@ -20,6 +20,9 @@ public:
     // Verifies a bundle for this vehicle and queues its campaign. `done`
     // gets "" on success or the reason it was refused.
     virtual void installBundle(const QString &path, std::function<void(const QString &error)> done) = 0;
+    // The same for a bundle the caller opened: `fd` is ours (closed when
+    // done); anything but a regular file is refused.
+    virtual void installBundleFd(int fd, std::function<void(const QString &error)> done) = 0;
 };
 
 } // namespace conduit::api

@@ -10,7 +10,12 @@
 
 #include <QDBusError>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QLoggingCategory>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace conduit::daemon {
 
@@ -101,6 +106,30 @@ void Host::installBundle(const QString &path, std::function<void(const QString &
         QString error;
         auto campaign =
             upstream::admitBundle(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
+        if (!campaign) return done(error);
+        engine_->submit(*campaign);
+        done({});
+    });
+}
+
+void Host::installBundleFd(int fd, std::function<void(const QString &)> done) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return done(QStringLiteral("the bundle passed is not a regular file"));
+    }
+    // What the caller opened, as the kernel names it: for the history only.
+    const QString name = QFileInfo(QStringLiteral("/proc/self/fd/%1").arg(fd)).symLinkTarget();
+    auto file = std::make_shared<QFile>();
+    if (!file->open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return done(QStringLiteral("cannot read the bundle passed: %1").arg(file->errorString()));
+    }
+    gateway_.inventory([this, file, name, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
+        if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
+        QString error;
+        auto campaign = upstream::admitBundle(file, name.isEmpty() ? QStringLiteral("bundle") : name,
+                                              config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
         if (!campaign) return done(error);
         engine_->submit(*campaign);
         done({});

@@ -40,6 +40,7 @@ public:
     // Verifies a bundle for this vehicle and queues its campaign.
     // `done` gets "" on success or the reason it was refused.
     void installBundle(const QString &path, std::function<void(const QString &error)> done) override;
+    void installBundleFd(int fd, std::function<void(const QString &error)> done) override;
 
     // The driver's auto-confirm switch: engine policy and, with DDI, the server's.
     void setAutoConsent(bool on) override;

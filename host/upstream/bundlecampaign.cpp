@@ -59,10 +59,11 @@ private:
 
 } // namespace
 
-std::optional<core::Campaign> admitBundle(const QString &path, const QString &trustStatePath,
-                                          const QList<core::DeviceRecord> &devices, const QDateTime &now,
-                                          QString *error) {
-    auto reader = trust::BundleReader::open(path);
+namespace {
+
+std::optional<core::Campaign> admitOpened(trust::Result<trust::BundleReader> reader, const QString &name,
+                                          const QString &trustStatePath, const QList<core::DeviceRecord> &devices,
+                                          const QDateTime &now, QString *error) {
     if (!reader) {
         *error = reader.error().message;
         return std::nullopt;
@@ -74,10 +75,25 @@ std::optional<core::Campaign> admitBundle(const QString &path, const QString &tr
         return std::nullopt;
     }
     core::Campaign c = std::move(admitted->campaign);
-    c.origin = core::CampaignOrigin::bundle(QFileInfo(path).absoluteFilePath());
-    c.name = QFileInfo(path).completeBaseName();
+    c.origin = core::CampaignOrigin::bundle(name);
+    c.name = QFileInfo(name).completeBaseName();
     c.payloads = offer.payloads;
     return c;
+}
+
+} // namespace
+
+std::optional<core::Campaign> admitBundle(const QString &path, const QString &trustStatePath,
+                                          const QList<core::DeviceRecord> &devices, const QDateTime &now,
+                                          QString *error) {
+    return admitOpened(trust::BundleReader::open(path), QFileInfo(path).absoluteFilePath(), trustStatePath, devices,
+                       now, error);
+}
+
+std::optional<core::Campaign> admitBundle(std::shared_ptr<QIODevice> bundle, const QString &name,
+                                          const QString &trustStatePath, const QList<core::DeviceRecord> &devices,
+                                          const QDateTime &now, QString *error) {
+    return admitOpened(trust::BundleReader::open(std::move(bundle)), name, trustStatePath, devices, now, error);
 }
 
 } // namespace conduit::upstream

@@ -12,6 +12,7 @@
 
 #include <QDateTime>
 
+#include <memory>
 #include <optional>
 
 namespace conduit::upstream {
@@ -22,5 +23,11 @@ namespace conduit::upstream {
 std::optional<core::Campaign> admitBundle(const QString &path, const QString &trustStatePath,
                                           const QList<core::DeviceRecord> &devices, const QDateTime &now,
                                           QString *error);
+// The same for a bundle already open: a regular file a caller opened and
+// passed (conduitd then never opens a path on a caller's behalf). `name`
+// is what the campaign's origin and name show (the caller's path).
+std::optional<core::Campaign> admitBundle(std::shared_ptr<QIODevice> bundle, const QString &name,
+                                          const QString &trustStatePath, const QList<core::DeviceRecord> &devices,
+                                          const QDateTime &now, QString *error);
 
 } // namespace conduit::upstream

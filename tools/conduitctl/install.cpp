@@ -6,6 +6,8 @@
 
 #include <QCoreApplication>
 #include <QDBusConnectionInterface>
+#include <QDBusUnixFileDescriptor>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,7 +28,14 @@ int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, 
         return printError(name, kExitError, QStringLiteral("cannot subscribe to the host's signals"));
     QObject::connect(&watcher, &CampaignWatcher::done, [] { QCoreApplication::exit(0); });
     if (!installPath.isEmpty()) {
-        if (!callHost(host, name, QStringLiteral("InstallBundle"), {installPath}))
+        // Opened here, with this user's rights, and passed as a descriptor:
+        // the host never opens a path on a caller's behalf.
+        QFile bundle(installPath);
+        if (!bundle.open(QIODevice::ReadOnly))
+            return printError(name, kExitUsage, QStringLiteral("%1: %2").arg(installPath, bundle.errorString()));
+        const QDBusUnixFileDescriptor fd(bundle.handle());
+        bundle.close();
+        if (!callHost(host, name, QStringLiteral("InstallBundleFd"), {QVariant::fromValue(fd)}))
             return hostAlive(host) ? kExitRejected
                                    : printError(name, kExitError,
                                                 QStringLiteral("conduitd left the bus while it verified the bundle"));
@@ -65,8 +74,7 @@ void declareInstall(QCommandLineParser &p) {
 int runInstall(const QCommandLineParser &p) {
     const QString path = p.positionalArguments().value(0);
     if (path.isEmpty()) return printError("install", kExitUsage, QStringLiteral("which bundle?"));
-    if (!QFileInfo(path).isReadable())
-        return printError("install", kExitUsage, QStringLiteral("%1: cannot read it").arg(path));
+    if (!QFileInfo(path).isFile()) return printError("install", kExitUsage, QStringLiteral("%1: not a file").arg(path));
     auto host = connectHost(p, "install");
     if (!host) return kExitError;
     return follow(*host, p, "install", QFileInfo(path).absoluteFilePath());

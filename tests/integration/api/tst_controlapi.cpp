@@ -8,6 +8,7 @@
 #include <QDBusMessage>
 #include <QDBusReply>
 #include <QDBusServiceWatcher>
+#include <QDBusUnixFileDescriptor>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -18,6 +19,10 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 const QString kService = QStringLiteral("io.conduit.Host");
@@ -212,6 +217,25 @@ private slots:
         QVERIFY(!r.errorMessage().isEmpty());
     }
 
+    // A FIFO named or passed as a bundle is refused at once; it froze
+    // conduitd's event loop (and with it the bus and DDI polling).
+    void bundleThatIsNoFileIsRefused() {
+        const QString fifo = work_.filePath(QStringLiteral("bundle.fifo"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QDBusMessage r = host_->call(QStringLiteral("InstallBundle"), fifo);
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
+        QVERIFY2(r.errorMessage().contains(QLatin1String("not a regular file")), qPrintable(r.errorMessage()));
+        const int fd = ::open(QFile::encodeName(fifo).constData(), O_RDWR | O_CLOEXEC); // no wait for a writer
+        QVERIFY(fd >= 0);
+        r = host_->call(QStringLiteral("InstallBundleFd"), QVariant::fromValue(QDBusUnixFileDescriptor(fd)));
+        ::close(fd);
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.Refused"));
+        QCOMPARE(r.errorMessage(), QStringLiteral("the bundle passed is not a regular file"));
+        // The host still answers.
+        QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("Idle"));
+        QFile::remove(fifo);
+    }
+
     QString notesFile(const QString &name, const QByteArray &text) {
         QFile f(work_.filePath(name));
         return f.open(QIODevice::WriteOnly) && f.write(text) == text.size() ? f.fileName() : QString();
@@ -238,7 +262,12 @@ private slots:
         QSignalSpy finished(&listener_, &Listener::finished);
         QSignalSpy progress(&listener_, &Listener::progress);
         listener_.states.clear();
-        QDBusMessage r = host_->call(QStringLiteral("InstallBundle"), bundle);
+        // Passed as a descriptor, as conduitctl does: the host opens no path.
+        QFile file(bundle);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QDBusMessage r =
+            host_->call(QStringLiteral("InstallBundleFd"), QVariant::fromValue(QDBusUnixFileDescriptor(file.handle())));
+        file.close();
         QVERIFY2(r.type() == QDBusMessage::ReplyMessage, qPrintable(r.errorMessage()));
         QVERIFY(consent.wait(15000));
         QCOMPARE(consent.takeFirst().first().toString(), QStringLiteral("download"));
