@@ -21,11 +21,37 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace conduit::transfer;
 using conduit::test::TusServerProcess;
 
 namespace {
+
+double seconds(const timeval &u, const timeval &s) {
+    return double(u.tv_sec + s.tv_sec) + double(u.tv_usec + s.tv_usec) / 1e6;
+}
+
+// CPU seconds so far of this process, of its waited-for children (curl),
+// and of another process (the server, from /proc).
+double selfCpu() {
+    rusage r{};
+    getrusage(RUSAGE_SELF, &r);
+    return seconds(r.ru_utime, r.ru_stime);
+}
+double childrenCpu() {
+    rusage r{};
+    getrusage(RUSAGE_CHILDREN, &r);
+    return seconds(r.ru_utime, r.ru_stime);
+}
+double processCpu(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    const QByteArray stat = f.readAll();
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    return double(fields.value(11).toLongLong() + fields.value(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
+}
 
 double median(QList<double> v) {
     std::sort(v.begin(), v.end());
@@ -130,7 +156,9 @@ int main(int argc, char **argv) {
     const QByteArray sha = hash.result();
 
     std::printf("object %lld MiB, chunk %lld MiB, %d runs\n", mib, chunk >> 20, runs);
-    std::printf("| run | conduit MB/s | curl MB/s | ratio |\n|---|---|---|---|\n");
+    std::printf("| run | first | conduit MB/s | curl MB/s | ratio | conduit CPU s | curl CPU s | server CPU s "
+                "(conduit, curl) |\n"
+                "|---|---|---|---|---|---|---|---|\n");
     QList<double> ratios, conduitRates, curlRates;
     for (int r = 0; r < runs; ++r) {
         TusServerProcess server;
@@ -146,12 +174,20 @@ int main(int argc, char **argv) {
             std::fprintf(stderr, "warm-up failed\n%s\n", server.log().constData());
             return 1;
         }
-        double c = 0, k = 0;
+        double c = 0, k = 0, cCpu = 0, kCpu = 0, cServer = 0, kServer = 0;
         for (int turn = 0; turn < 2; ++turn) {
-            if ((turn == 0) == (r % 2 == 0))
+            const double server0 = processCpu(server.pid());
+            if ((turn == 0) == (r % 2 == 0)) {
+                const double cpu0 = selfCpu();
                 c = conduitUpload(server.endpoint(), path, size, sha, chunk);
-            else
+                cCpu = selfCpu() - cpu0;
+                cServer = processCpu(server.pid()) - server0;
+            } else {
+                const double cpu0 = childrenCpu();
                 k = curlUpload(server.endpoint(), chunks, size, chunk, sha);
+                kCpu = childrenCpu() - cpu0;
+                kServer = processCpu(server.pid()) - server0;
+            }
         }
         if (c <= 0 || k <= 0 || server.verified().size() != 4) { // two warm-ups, two measured
             std::fprintf(stderr, "run %d failed (verified: %lld)\n%s\n", r, qlonglong(server.verified().size()),
@@ -162,7 +198,8 @@ int main(int argc, char **argv) {
         conduitRates << cr;
         curlRates << kr;
         ratios << cr / kr;
-        std::printf("| %d | %.0f | %.0f | %.2f |\n", r + 1, cr, kr, cr / kr);
+        std::printf("| %d | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f, %.2f |\n", r + 1, r % 2 ? "curl" : "conduit",
+                    cr, kr, cr / kr, cCpu, kCpu, cServer, kServer);
         std::fflush(stdout);
         server.stop();
         QDir(dir.filePath(QStringLiteral("server%1").arg(r))).removeRecursively();

@@ -71,6 +71,7 @@ public:
         }
     }
 
+    qint64 pid() const { return process_.processId(); }
     QUrl endpoint() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/files").arg(port_)); }
     // The server's log (stderr) so far.
     QByteArray log() {
