@@ -59,14 +59,16 @@ struct Usage {
 
 // Which items a consumer takes (next() with a Selection): the bulk
 // uploader takes blobs and large payloads, the MQTT connector the rest.
-// An item is taken when its priority is at least minPriority and it is of
-// one of `kinds` or at least minSize bytes (a criterion left empty or 0
-// does not take anything; both empty: every item).
+// An item is taken when its priority is at least minPriority, it is not
+// larger than maxSize (0: no bound), and it is of one of `kinds` or at
+// least minSize bytes (both empty or 0: of any kind and size).
 struct Selection {
     QList<ItemKind> kinds;
     qint64 minSize = 0;
     Priority minPriority = Priority::Bulk;
+    qint64 maxSize = 0;
     bool takes(ItemKind kind, qint64 size) const {
+        if (maxSize > 0 && size > maxSize) return false;
         if (kinds.isEmpty() && minSize <= 0) return true;
         return kinds.contains(kind) || (minSize > 0 && size >= minSize);
     }
