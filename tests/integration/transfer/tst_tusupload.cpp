@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -241,6 +242,25 @@ private slots:
         TusFailure f;
         QVERIFY(!probe.head(run.last.url, &info, &f));
         QCOMPARE(f.code, TusError::Refused);
+    }
+
+    // curl's send limit paces the PATCHes: 6 MiB at 2 MiB/s take about
+    // 3 s (unlimited on loopback: well under 1.5 s even under load). Load
+    // can only slow it.
+    void bandwidthLimitHolds() {
+        TusServerProcess server;
+        QVERIFY(startServer(server));
+        const QByteArray bytes = payload(6 * kChunk, 12);
+        TusOptions limited = options(server);
+        limited.bandwidthLimit = 2 << 20;
+        QElapsedTimer t;
+        t.start();
+        Run run;
+        run.start(limited, object(bytes, sha256(bytes)));
+        QTRY_VERIFY_WITH_TIMEOUT(run.done, 20000);
+        QVERIFY2(run.outcome.complete, qPrintable(run.outcome.failure.message));
+        QVERIFY2(t.elapsed() >= 2400, qPrintable(QString::number(t.elapsed())));
+        QCOMPARE(server.stored(run.last.url), bytes);
     }
 
     void unreachableServerFailsBounded() {
