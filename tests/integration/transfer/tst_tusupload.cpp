@@ -263,6 +263,22 @@ private slots:
         QCOMPARE(server.stored(run.last.url), bytes);
     }
 
+    // Larger than the server's Tus-Max-Size: refused before anything is sent.
+    void tooLargeIsRefusedUpFront() {
+        TusServerProcess server;
+        QVERIFY(startServer(server, {{QStringLiteral("TUS_MAX_SIZE"), QString::number(kChunk)}}));
+        const QByteArray bytes = payload(kChunk + 1, 13);
+        Run run;
+        run.start(options(server), object(bytes, sha256(bytes)));
+        QTRY_VERIFY_WITH_TIMEOUT(run.done, 20000);
+        QVERIFY(!run.outcome.complete);
+        QCOMPARE(run.outcome.failure.code, TusError::TooLarge);
+        QVERIFY2(run.outcome.failure.message.contains(QLatin1String("Tus-Max-Size 1048576")),
+                 qPrintable(run.outcome.failure.message));
+        QCOMPARE(run.outcome.bytesSent, qint64(0));
+        QVERIFY(server.uploads().isEmpty());
+    }
+
     void unreachableServerFailsBounded() {
         TusServerProcess server;
         QVERIFY(startServer(server));

@@ -17,6 +17,7 @@
 //   TUS_FAIL_ONCE=S         the first PATCH is answered with status S (once)
 //   TUS_EXPIRE_MS=N         uploads expire N ms after creation (expiration
 //                           extension; HEAD then answers 410)
+//   TUS_MAX_SIZE=N          Tus-Max-Size: larger uploads are refused (413)
 import { Server, EVENTS } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import { createHash } from 'node:crypto';
@@ -40,6 +41,7 @@ mkdirSync(dir, { recursive: true });
 const dropAfter = Number(process.env.TUS_DROP_AFTER_BYTES || 0);
 let failOnce = Number(process.env.TUS_FAIL_ONCE || 0);
 const expireMs = Number(process.env.TUS_EXPIRE_MS || 0);
+const maxSize = Number(process.env.TUS_MAX_SIZE || 0);
 let dropped = false;
 
 const log = (...m) => console.error('tus-server:', ...m);
@@ -78,6 +80,7 @@ const store = new FileStore({ directory: dir, expirationPeriodInMilliseconds: ex
 const tus = new Server({
   path: '/files',
   datastore: store,
+  ...(maxSize > 0 ? { maxSize } : {}),
   onUploadFinish: async (req, upload) => {
     const check = verify(upload);
     verifying.set(upload.id, check);
