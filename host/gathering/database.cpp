@@ -113,6 +113,8 @@ QString Database::single(const char *sql) {
 
 qint64 Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
+qint64 Database::changes() const { return sqlite3_changes64(db_); }
+
 StoreFailure Database::lastFailure(const QString &what) const {
     const int rc = db_ ? sqlite3_extended_errcode(db_) : SQLITE_CANTOPEN;
     const QString msg = db_ ? QString::fromUtf8(sqlite3_errmsg(db_)) : QStringLiteral("out of memory");

@@ -61,6 +61,8 @@ public:
     // A PRAGMA or query with a single text/integer result.
     QString single(const char *sql);
     qint64 lastInsertId() const;
+    // Rows changed by the last INSERT, UPDATE or DELETE.
+    qint64 changes() const;
     // The failure of the last call, classified (SQLITE_FULL: Io "disk full",
     // SQLITE_CORRUPT/NOTADB: Corrupt, others: Io) and prefixed by `what`.
     StoreFailure lastFailure(const QString &what) const;

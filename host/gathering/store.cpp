@@ -13,7 +13,7 @@ namespace conduit::gathering {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Durability (docs/data-gathering.md, "What is durable when"): WAL with
 // synchronous=FULL syncs the WAL at every commit, so a committed put or
@@ -45,6 +45,16 @@ const char *const kSchema =
     "CREATE TABLE drops(class INTEGER NOT NULL, priority INTEGER NOT NULL, reason INTEGER NOT NULL,"
     " items INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY(class, priority, reason));"
     "PRAGMA user_version=1;"
+    "COMMIT;";
+
+// Schema 2: where each item's bulk upload stands (storeupload.cpp). One
+// transaction, like the first schema; a store of schema 1 is migrated at
+// open, its items kept.
+const char *const kMigrate2 =
+    "BEGIN IMMEDIATE;"
+    "CREATE TABLE uploads(item INTEGER PRIMARY KEY, url TEXT NOT NULL, offset INTEGER NOT NULL,"
+    " expires_ms INTEGER NOT NULL);"
+    "PRAGMA user_version=2;"
     "COMMIT;";
 
 QString mib(qint64 b) { return QStringLiteral("%1 bytes").arg(b); }
@@ -87,6 +97,10 @@ bool Store::open(StoreFailure *f) {
         return fail(f, why.code, why.message);
     }
     if (version.toInt() == 0 && !db_.exec(kSchema, f)) {
+        db_.exec("ROLLBACK", nullptr);
+        return false;
+    }
+    if (version.toInt() < 2 && !db_.exec(kMigrate2, f)) {
         db_.exec("ROLLBACK", nullptr);
         return false;
     }
@@ -150,7 +164,9 @@ bool Store::sweep(StoreFailure *f) {
         }
     if (!damaged.isEmpty())
         qCWarning(lcGathering) << damaged.size() << "items have a missing or short payload file; dropping them";
-    return dropNow(damaged, DropReason::Damaged, f);
+    // Upload states are deleted with their items; none should be left over.
+    return dropNow(damaged, DropReason::Damaged, f) &&
+           db_.exec("DELETE FROM uploads WHERE item NOT IN (SELECT id FROM items)", f);
 }
 
 bool Store::dropNow(const QList<Victim> &victims, DropReason reason, StoreFailure *f) {
@@ -386,11 +402,13 @@ bool Store::collect(Statement &s, QList<Victim> &out, StoreFailure *f) {
 bool Store::drop(const QList<Victim> &victims, DropReason reason, Totals &totals, StoreFailure *f) {
     if (victims.isEmpty()) return true;
     Statement del(db_, "DELETE FROM items WHERE id = ?");
+    Statement upload(db_, "DELETE FROM uploads WHERE item = ?");
     Statement count(db_, kCountDrop);
     for (const Victim &v : victims) {
         del.reset();
+        upload.reset();
         count.reset();
-        if (!del.bind(1, v.id).run(f)) return false;
+        if (!del.bind(1, v.id).run(f) || !upload.bind(1, v.id).run(f)) return false;
         count.bind(1, qint64(v.dataClass)).bind(2, qint64(v.priority)).bind(3, qint64(reason)).bind(4, v.size);
         if (!count.run(f)) return false;
         Usage::Cell &cell = totals[{v.dataClass, v.priority}];

@@ -57,6 +57,32 @@ struct Usage {
     qint64 databaseFileBytes = 0; // store.db + its WAL on disk (overhead included)
 };
 
+// Which items a consumer takes (next() with a Selection): the bulk
+// uploader takes blobs and large payloads, the MQTT connector the rest.
+// An item is taken when its priority is at least minPriority, it is not
+// larger than maxSize (0: no bound), and it is of one of `kinds` or at
+// least minSize bytes (both empty or 0: of any kind and size).
+struct Selection {
+    QList<ItemKind> kinds;
+    qint64 minSize = 0;
+    Priority minPriority = Priority::Bulk;
+    qint64 maxSize = 0;
+    bool takes(ItemKind kind, qint64 size) const {
+        if (maxSize > 0 && size > maxSize) return false;
+        if (kinds.isEmpty() && minSize <= 0) return true;
+        return kinds.contains(kind) || (minSize > 0 && size >= minSize);
+    }
+};
+
+// Where an item's bulk upload stands (the tus upload URL, the last offset
+// the server confirmed and when the server forgets it), so that an upload
+// resumes after a restart. Kept with the item and removed with it.
+struct UploadState {
+    QString url;
+    qint64 offset = 0;
+    qint64 expiresMs = 0; // 0: the server did not say
+};
+
 // What a deletion request removed.
 struct Removal {
     qint64 items = 0;
@@ -90,6 +116,15 @@ public:
     bool next(int max, qint64 leaseMs, QList<StoredItem> *out, StoreFailure *f) override;
     bool acknowledge(qint64 id, bool *found, StoreFailure *f) override;
     void release(qint64 id) override;
+    // next() restricted to the items `which` takes.
+    bool next(int max, qint64 leaseMs, const Selection &which, QList<StoredItem> *out, StoreFailure *f);
+
+    // The upload state of an item (storeupload.cpp); *found false when none
+    // was saved. save() is durable on return; a state for an item that is
+    // gone is not saved (*found false), so an acknowledged item gets none.
+    bool uploadState(qint64 id, UploadState *out, bool *found, StoreFailure *f);
+    bool saveUploadState(qint64 id, const UploadState &state, bool *found, StoreFailure *f);
+    bool clearUploadState(qint64 id, StoreFailure *f);
 
     // One item by id (pending or leased); *found false when there is none.
     bool item(qint64 id, StoredItem *out, bool *found, StoreFailure *f);

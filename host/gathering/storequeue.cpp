@@ -37,6 +37,10 @@ bool Store::readItem(Statement &s, StoredItem *out, StoreFailure *f) const {
 }
 
 bool Store::next(int max, qint64 leaseMs, QList<StoredItem> *out, StoreFailure *f) {
+    return next(max, leaseMs, Selection{}, out, f);
+}
+
+bool Store::next(int max, qint64 leaseMs, const Selection &which, QList<StoredItem> *out, StoreFailure *f) {
     out->clear();
     if (!expire(f)) return false;
     const qint64 t = now();
@@ -44,10 +48,11 @@ bool Store::next(int max, qint64 leaseMs, QList<StoredItem> *out, StoreFailure *
     // in flight.
     std::erase_if(leases_, [t](const auto &l) { return l.second <= t; });
     QByteArray sql(kSelectItem);
-    sql += "ORDER BY priority DESC, created_ms, id";
+    sql += "WHERE priority >= ? ORDER BY priority DESC, created_ms, id";
     Statement s(db_, sql.constData());
+    s.bind(1, qint64(which.minPriority));
     while (out->size() < max && s.step()) {
-        if (leased(s.integer(0), t)) continue;
+        if (leased(s.integer(0), t) || !which.takes(ItemKind(s.integer(1)), s.integer(7))) continue;
         StoredItem item;
         if (!readItem(s, &item, f)) return false;
         leases_[item.id] = item.leaseUntilMs = t + leaseMs;
@@ -65,8 +70,12 @@ bool Store::acknowledge(qint64 id, bool *found, StoreFailure *f) {
     leases_.erase(id);
     *found = !gone.isEmpty();
     if (gone.isEmpty()) return true;
-    Statement del(db_, "DELETE FROM items WHERE id = ?");
-    if (!del.bind(1, id).run(f)) return false; // one autocommit transaction: durable on return
+    {
+        Transaction tx(db_); // both rows or neither: durable on return
+        Statement del(db_, "DELETE FROM items WHERE id = ?");
+        Statement upload(db_, "DELETE FROM uploads WHERE item = ?");
+        if (!tx.begin(f) || !del.bind(1, id).run(f) || !upload.bind(1, id).run(f) || !tx.commit(f)) return false;
+    }
     Usage::Cell &cell = totals_[{gone[0].dataClass, gone[0].priority}];
     --cell.items;
     cell.bytes -= gone[0].size;

@@ -1,16 +1,15 @@
 #include "fetch.h"
 
+#include "curloptions.h"
+
 #include <QMetaObject>
 #include <QRegularExpression>
-#include <QSslCertificate>
-#include <QSslKey>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <unistd.h>
 
 namespace conduit::transfer {
@@ -34,11 +33,6 @@ constexpr long kBufferSize = 256 << 10;  // libcurl's receive buffer: one chunk 
 constexpr qint64 kBatch = 256 << 10;     // posted to the owner at most this much at a time
 constexpr qint64 kMaxInFlight = 4 << 20; // chunk bytes posted to the owner and not yet taken
 
-void globalInit() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 bool writeAll(int fd, const char *p, qint64 size, qint64 at) {
     while (size > 0) {
         const ssize_t n = ::pwrite(fd, p, size_t(size), at);
@@ -49,11 +43,6 @@ bool writeAll(int fd, const char *p, qint64 size, qint64 at) {
         size -= n;
     }
     return true;
-}
-
-void setBlob(CURL *easy, CURLoption option, QByteArray &pem) {
-    curl_blob blob{pem.data(), size_t(pem.size()), CURL_BLOB_COPY};
-    curl_easy_setopt(easy, option, &blob);
 }
 
 } // namespace
@@ -176,12 +165,8 @@ struct Fetch::Worker {
 
     void configure(const FetchRequest &r, curl_slist **headers, char *errorBuffer) {
         curl_easy_setopt(easy, CURLOPT_URL, r.url.toEncoded().constData());
-        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        applyCommonOptions(easy, errorBuffer);
         curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kBufferSize);
-        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errorBuffer);
-        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); // a redirect is refused by the owner
-        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
         if (r.bandwidthLimit > 0) curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(r.bandwidthLimit));
         if (r.offset > 0) curl_easy_setopt(easy, CURLOPT_RANGE, (QByteArray::number(r.offset) + '-').constData());
         for (const auto &h : r.headers) *headers = curl_slist_append(*headers, (h.first + ": " + h.second).constData());
@@ -194,30 +179,12 @@ struct Fetch::Worker {
             easy, CURLOPT_WRITEFUNCTION,
             +[](char *b, size_t s, size_t n, void *w) { return static_cast<Worker *>(w)->onBody(b, s * n); });
         curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
-        if (r.tls) {
-            // The same trust as the DDI client's: the configured CA set
-            // (pinning) and client certificate, handed over as PEM.
-            QByteArray ca, chain, key;
-            for (const QSslCertificate &c : r.tls->caCertificates()) ca += c.toPem();
-            const auto local = r.tls->localCertificateChain().isEmpty()
-                                   ? QList<QSslCertificate>{r.tls->localCertificate()}
-                                   : r.tls->localCertificateChain();
-            for (const QSslCertificate &c : local)
-                if (!c.isNull()) chain += c.toPem();
-            if (!r.tls->privateKey().isNull()) key = r.tls->privateKey().toPem();
-            if (!ca.isEmpty()) setBlob(easy, CURLOPT_CAINFO_BLOB, ca);
-            if (!chain.isEmpty()) setBlob(easy, CURLOPT_SSLCERT_BLOB, chain);
-            if (!key.isEmpty()) setBlob(easy, CURLOPT_SSLKEY_BLOB, key);
-            if (r.tls->peerVerifyMode() == QSslSocket::VerifyNone) {
-                curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-                curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-            }
-        }
+        applyTls(easy, r.tls);
     }
 };
 
 std::shared_ptr<Fetch> Fetch::start(QObject *owner, FetchRequest request, Callbacks callbacks) {
-    globalInit();
+    curlGlobalInit();
     std::shared_ptr<Fetch> f(new Fetch);
     f->owner_ = owner;
     f->request_ = std::move(request);
