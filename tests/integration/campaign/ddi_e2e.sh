@@ -177,12 +177,7 @@ drive() {
         if [ -n "${CONDUIT_DEMO_HMI:-}" ]; then echo "  [driver] please answer the $kind question in the HMI"
         else
           echo "  [driver] accepts the $kind"
-          # The watcher shows a question still open when it attaches, and the
-          # question's signal may follow: the second answer finds nothing to
-          # answer ("no download consent is being asked"), which must not end
-          # the driver's loop (set -e).
-          ctl consent accept "$kind" >/dev/null 2>consent.err ||
-            grep -q 'consent is being asked' consent.err || { echo "FAIL: consent accept $kind: $(cat consent.err)"; exit 1; }
+          ddi_accept "$kind"
         fi ;;
       *'"event":"state"'*) echo "  state: $(sed -n 's/.*"state":"\([A-Za-z]*\)".*/\1/p' <<< "$event")" ;;
       *'"event":"finished"'*) echo "  result: $(sed -n 's/.*"outcome":"\([a-z-]*\)".*/\1/p' <<< "$event")"; break ;;

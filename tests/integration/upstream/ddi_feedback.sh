@@ -62,7 +62,7 @@ accept_all() {
   case "$1" in *'"event":"consent"'*)
     kind=$(sed -n 's/.*"kind":"\([a-z]*\)".*/\1/p' <<< "$1")
     echo "  the driver is asked: $kind" >&2
-    ctl consent accept "$kind" >/dev/null ;;
+    ddi_accept "$kind" ;;
   esac
 }
 no_consent() { case "$1" in *'"event":"consent"'*) echo "  the driver was asked: $1" >&2; exit 1 ;; esac; }

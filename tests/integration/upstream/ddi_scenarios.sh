@@ -47,7 +47,7 @@ ddi_example_release 3
 action=$(deploy 3 '"download":"attempt","update":"attempt",')
 on_cancel() {
   case "$1" in
-    *'"event":"consent"'*'"kind":"download"'*) ctl consent accept download >/dev/null ;;
+    *'"event":"consent"'*'"kind":"download"'*) ddi_accept download ;;
     *'"event":"consent"'*'"kind":"install"'*)
       echo "  staged; the server cancels action $action" >&2
       curl -sf -X POST "$server/admin/actions/$action/cancel" >/dev/null ;;
