@@ -7,6 +7,7 @@
 
 #include <conduit/agent.hpp>
 
+#include <malloc.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,9 +30,15 @@ CameraConfig configOrThrow(const std::string &json, const std::string &stateDir)
 }
 
 // GStreamer is initialised before the first pipeline (gst_init() may be
-// called again: later calls do nothing).
+// called again: later calls do nothing). Its many streaming threads would
+// each get a malloc arena of 64 MiB of address space, and the runner's
+// address-space backstop (twice its memory limit) is soon spent: the
+// runner is this agent's own process, so the arenas are capped here.
 struct GstInit {
-    GstInit() { gst_init(nullptr, nullptr); }
+    GstInit() {
+        mallopt(M_ARENA_MAX, 2);
+        gst_init(nullptr, nullptr);
+    }
 };
 
 class CameraAgent : public conduit::Agent {
