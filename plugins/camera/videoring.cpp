@@ -83,8 +83,10 @@ std::string VideoRing::describe() const {
                   "max-size-bytes=%llu send-keyframe-requests=true",
                   b.muxer, c.ringDir.c_str(), b.extension, static_cast<unsigned long long>(c.segmentSeconds * 1e9),
                   static_cast<unsigned long long>(c.ringBytes / 8));
+    // The encoder's queue holds 5 raw frames (1.4 MB each at 720p): enough
+    // for jitter; an encoder that cannot keep up drops frames, not memory.
     return src + " ! videoconvert ! videoscale ! videorate name=rate ! capsfilter name=caps caps=\"" + caps +
-           "\" ! tee name=t  t. ! queue name=encq max-size-buffers=30 max-size-bytes=0 max-size-time=0 "
+           "\" ! tee name=t  t. ! queue name=encq max-size-buffers=5 max-size-bytes=0 max-size-time=0 "
            "leaky=downstream ! " +
            format(b.pipeline, c.bitrateKbps, keyDistance) + " ! " + sink +
            "  t. ! queue leaky=downstream max-size-buffers=1 ! fakesink name=last sync=false async=false "
