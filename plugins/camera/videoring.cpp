@@ -193,25 +193,27 @@ void VideoRing::busLoop() {
             gst_message_parse_error(m, &e, &dbg);
             const std::string what = std::string("capture failed: ") + e->message;
             log_(LogLevel::Error, what + (dbg ? std::string(" (") + dbg + ")" : std::string()));
-            {
-                std::lock_guard lock(mutex_);
-                lastError_ = what;
-            }
-            running_ = false;
-            segmentClosed_.notify_all();
+            markStopped(what);
             g_error_free(e);
             g_free(dbg);
             break;
         }
-        case GST_MESSAGE_EOS:
-            running_ = false;
-            segmentClosed_.notify_all();
-            break;
+        case GST_MESSAGE_EOS: markStopped("the camera's stream ended"); break;
         default: break;
         }
         gst_message_unref(m);
     }
     gst_object_unref(bus);
+}
+
+void VideoRing::markStopped(const std::string &why) {
+    {
+        // Under the lock: a pin() between its check and its wait must not miss it.
+        std::lock_guard lock(mutex_);
+        lastError_ = why;
+        running_ = false;
+    }
+    segmentClosed_.notify_all();
 }
 
 void VideoRing::onElementMessage(const GstStructure *s) {

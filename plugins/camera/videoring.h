@@ -75,6 +75,7 @@ public:
 private:
     std::string describe() const;
     void busLoop();
+    void markStopped(const std::string &why);
     void onElementMessage(const GstStructure *s);
     void onSegmentClosed(const std::string &location, GstClockTime runningTime);
     static GstPadProbeReturn countFrame(GstPad *, GstPadProbeInfo *, gpointer self);
@@ -84,7 +85,7 @@ private:
     CameraConfig config_;
     Logger log_;
     GstElement *pipeline_ = nullptr, *rate_ = nullptr, *encQueue_ = nullptr, *last_ = nullptr;
-    uint64_t baseTimeNs_ = 0;
+    std::atomic<uint64_t> baseTimeNs_{0}; // written by the bus thread, read by sessions
     std::thread bus_;
     std::atomic<bool> stopping_{false}, running_{false};
 
