@@ -25,14 +25,15 @@ constexpr EncoderBranch kBranches[] = {
      "vp8enc name=enc deadline=1 cpu-used=8 threads=1 end-usage=cbr lag-in-frames=0 target-bitrate=%d000 "
      "keyframe-max-dist=%d",
      "webmmux", "webm"},
-    // H.264 in constrained baseline: decodable by every player and hardware decoder.
+    // H.264 in constrained baseline: decodable by every player and hardware
+    // decoder. Straight into Matroska (avc, whole access units): no parser,
+    // which would need plugins-bad.
     {Encoder::X264,
      "x264enc name=enc tune=zerolatency speed-preset=ultrafast threads=1 bitrate=%d key-int-max=%d ! "
-     "video/x-h264,profile=constrained-baseline ! h264parse",
+     "video/x-h264,profile=constrained-baseline",
      "matroskamux", "mkv"},
     {Encoder::OpenH264,
-     "openh264enc name=enc complexity=low bitrate=%d000 gop-size=%d ! video/x-h264,profile=constrained-baseline ! "
-     "h264parse",
+     "openh264enc name=enc complexity=low bitrate=%d000 gop-size=%d ! video/x-h264,profile=constrained-baseline",
      "matroskamux", "mkv"},
 };
 
@@ -49,6 +50,19 @@ bool safeDevicePath(const std::string &p) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '.'))
             return false;
     return true;
+}
+
+// A buffer's running time on `pad`: encoders may shift timestamps (x264enc
+// adds 1000 h so that DTS stays positive) and compensate in the segment.
+GstClockTime runningTime(GstPad *pad, GstBuffer *buffer) {
+    const GstClockTime pts = GST_BUFFER_PTS(buffer);
+    GstEvent *ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!ev) return pts;
+    const GstSegment *segment = nullptr;
+    gst_event_parse_segment(ev, &segment);
+    const GstClockTime rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts);
+    gst_event_unref(ev);
+    return rt;
 }
 
 std::string format(const char *fmt, int a, int b) {
@@ -335,19 +349,19 @@ GstPadProbeReturn VideoRing::countFrame(GstPad *, GstPadProbeInfo *, gpointer se
     return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn VideoRing::encoderIn(GstPad *, GstPadProbeInfo *info, gpointer self) {
+GstPadProbeReturn VideoRing::encoderIn(GstPad *pad, GstPadProbeInfo *info, gpointer self) {
     auto *r = static_cast<VideoRing *>(self);
     ++r->encIn_;
-    const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+    const GstClockTime pts = runningTime(pad, GST_PAD_PROBE_INFO_BUFFER(info));
     std::lock_guard lock(r->latencyMutex_);
     r->inFlight_[r->encIn_ % kLatencySlots] = {pts, std::chrono::steady_clock::now()};
     return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn VideoRing::encoderOut(GstPad *, GstPadProbeInfo *info, gpointer self) {
+GstPadProbeReturn VideoRing::encoderOut(GstPad *pad, GstPadProbeInfo *info, gpointer self) {
     auto *r = static_cast<VideoRing *>(self);
     ++r->encOut_;
-    const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+    const GstClockTime pts = runningTime(pad, GST_PAD_PROBE_INFO_BUFFER(info));
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(r->latencyMutex_);
     for (const auto &[inPts, at] : r->inFlight_) {
