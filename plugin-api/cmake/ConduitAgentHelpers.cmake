@@ -1,7 +1,7 @@
 # conduit_add_agent(<target>
 #     ID <reverse-dns id> VERSION <version> DEVICE_TYPES <type>...
 #     SOURCES <file>... [ABI <major.minor>] [OUTPUT_DIRECTORY <dir>]
-#     [HEADERS <dir>])
+#     [HEADERS <dir>] [DEVICE_NODES <path>...] [DATA_CLASSES <class>...])
 #
 # Builds an agent plugin as a shared module that exports only
 # conduit_agent_entry, and writes its manifest <target>.json beside it.
@@ -9,6 +9,11 @@
 # ABI defaults to the version of the agent.h it is built against (read from
 # CONDUIT_ABI_VERSION_MAJOR/MINOR), so the manifest always says what the
 # library was built for.
+#
+# DEVICE_NODES (manifest "devices") names the device nodes the agent's
+# runner needs (e.g. /dev/video0), for its compartment; DATA_CLASSES
+# (manifest "data_classes") the classes of data it captures (e.g. camera),
+# for the driver's consent. Both are left out of the manifest when not given.
 #
 # HEADERS builds against <dir>/conduit/agent.h instead of this SDK's header
 # (which is then not on the include path): the host's tests keep a frozen
@@ -40,8 +45,20 @@ if(NOT CONDUIT_AGENT_HEADER_ABI)
   message(FATAL_ERROR "ConduitAgentHelpers: no conduit/agent.h near ${CMAKE_CURRENT_LIST_DIR}")
 endif()
 
+# "a", "b" from a CMake list, for the manifest.
+function(conduit_agent_json_list out items)
+  set(json "")
+  foreach(t IN LISTS items)
+    if(json)
+      string(APPEND json ", ")
+    endif()
+    string(APPEND json "\"${t}\"")
+  endforeach()
+  set(${out} "${json}" PARENT_SCOPE)
+endfunction()
+
 function(conduit_add_agent target)
-  cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY;HEADERS" "DEVICE_TYPES;SOURCES" ${ARGN})
+  cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY;HEADERS" "DEVICE_TYPES;SOURCES;DEVICE_NODES;DATA_CLASSES" ${ARGN})
   if(NOT A_ID OR NOT A_VERSION OR NOT A_DEVICE_TYPES OR NOT A_SOURCES)
     message(FATAL_ERROR "conduit_add_agent(${target}): ID, VERSION, DEVICE_TYPES and SOURCES are required")
   endif()
@@ -64,20 +81,23 @@ function(conduit_add_agent target)
   if(A_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${A_OUTPUT_DIRECTORY})
   endif()
-  set(types "")
-  foreach(t IN LISTS A_DEVICE_TYPES)
-    if(types)
-      string(APPEND types ", ")
-    endif()
-    string(APPEND types "\"${t}\"")
-  endforeach()
+  conduit_agent_json_list(types "${A_DEVICE_TYPES}")
+  set(extra "")
+  if(A_DEVICE_NODES)
+    conduit_agent_json_list(nodes "${A_DEVICE_NODES}")
+    string(APPEND extra "  \"devices\": [${nodes}],\n")
+  endif()
+  if(A_DATA_CLASSES)
+    conduit_agent_json_list(classes "${A_DATA_CLASSES}")
+    string(APPEND extra "  \"data_classes\": [${classes}],\n")
+  endif()
   file(GENERATE OUTPUT $<TARGET_FILE_DIR:${target}>/${target}.json CONTENT
 "{
   \"id\": \"${A_ID}\",
   \"version\": \"${A_VERSION}\",
   \"abi\": \"${A_ABI}\",
   \"device_types\": [${types}],
-  \"library\": \"$<TARGET_FILE_NAME:${target}>\"
+${extra}  \"library\": \"$<TARGET_FILE_NAME:${target}>\"
 }
 ")
 endfunction()

@@ -1,21 +1,30 @@
 /* agentstep: runs one step of an agent plugin through the C ABI alone
  * (dlopen, conduit_agent_entry, create, one call, destroy), for test
  * environments without the runner or Qt — the qemu guests of the UBI test
- * (flash agent) and of the ISO-TP agent test (bootloader agent).
+ * (flash agent), of the ISO-TP agent test (bootloader agent) and of the vivid
+ * test (camera agent).
  *
  *   agentstep AGENT.so CONFIG.json STATE_DIR inventory
  *   agentstep AGENT.so CONFIG.json STATE_DIR STEP DEVICE VERSION [IMAGE SHA256 [CUSTOM_JSON]]
  *     STEP: transfer (needs IMAGE and SHA256), prepare, install, post_install, activate, commit, rollback
+ *   agentstep AGENT.so CONFIG.json STATE_DIR capture STREAM PARAMS_JSON OUT_FILE
+ *     starts STREAM of conduit.data-capture/1, writes what the agent hands
+ *     over to OUT_FILE until it ends the stream (60 s at most), then stops it
  *
  * Prints "device <id> state=<update_state> current=<version>" per device for
- * inventory, and "result <step> <code> <message>" for every step; exits 0
+ * inventory, "capture <stream> end=<code> bytes=<n> writes=<n>" for capture,
+ * and "result <step> <code> <message>" for every step; exits 0
  * when the step returned CONDUIT_OK, 1 otherwise, 2 on usage or load errors. */
 #include <conduit/agent.h>
 
+#include <conduit/ext/data-capture.h>
+
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char error_message[4096];
 
@@ -62,6 +71,66 @@ static void print_device(void *context, const conduit_device_info *d) {
     (void)context;
     printf("device %s state=%s current=%s\n", d->device_id, d->update_state ? d->update_state : "",
            d->current_version ? d->current_version : "");
+}
+
+/* The host's end of a capture stream: a file, and the end() it waits for. */
+struct file_sink {
+    conduit_data_sink base;
+    FILE *file;
+    pthread_mutex_t mutex;
+    pthread_cond_t ended;
+    int has_ended;
+    conduit_result reason;
+    uint64_t bytes, writes;
+};
+static conduit_result sink_write(const conduit_data_sink *s, const void *data, size_t size, uint64_t ts) {
+    struct file_sink *fs = (struct file_sink *)s;
+    (void)ts;
+    pthread_mutex_lock(&fs->mutex);
+    const size_t n = fwrite(data, 1, size, fs->file);
+    fs->bytes += n;
+    fs->writes++;
+    pthread_mutex_unlock(&fs->mutex);
+    return n == size ? CONDUIT_OK : CONDUIT_E_IO;
+}
+static void sink_end(const conduit_data_sink *s, conduit_result reason) {
+    struct file_sink *fs = (struct file_sink *)s;
+    pthread_mutex_lock(&fs->mutex);
+    fs->has_ended = 1;
+    fs->reason = reason;
+    pthread_cond_signal(&fs->ended);
+    pthread_mutex_unlock(&fs->mutex);
+}
+
+static conduit_result capture(conduit_agent *agent, const char *stream, const char *params, const char *out) {
+    const conduit_data_capture *cap =
+        agent->get_extension ? (const conduit_data_capture *)agent->get_extension(agent, CONDUIT_EXT_DATA_CAPTURE)
+                             : NULL;
+    if (!cap) return CONDUIT_E_UNSUPPORTED;
+    static struct file_sink fs;
+    fs.base.struct_size = sizeof fs.base;
+    fs.base.write = sink_write;
+    fs.base.end = sink_end;
+    fs.file = fopen(out, "wb");
+    if (!fs.file) return CONDUIT_E_IO;
+    pthread_mutex_init(&fs.mutex, NULL);
+    pthread_cond_init(&fs.ended, NULL);
+    conduit_result rc = cap->start(agent, stream, params, &fs.base);
+    if (rc == CONDUIT_OK) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 60;
+        pthread_mutex_lock(&fs.mutex);
+        while (!fs.has_ended && pthread_cond_timedwait(&fs.ended, &fs.mutex, &deadline) == 0) {}
+        pthread_mutex_unlock(&fs.mutex);
+        rc = cap->stop(agent, stream);
+        printf("capture %s end=%d bytes=%llu writes=%llu\n", stream, fs.has_ended ? (int)fs.reason : 1,
+               (unsigned long long)fs.bytes, (unsigned long long)fs.writes);
+        if (rc == CONDUIT_OK && (!fs.has_ended || fs.reason != CONDUIT_OK))
+            rc = fs.has_ended ? fs.reason : CONDUIT_E_TIMEOUT;
+    }
+    fclose(fs.file);
+    return rc;
 }
 
 static char *read_text(const char *path) {
@@ -144,6 +213,8 @@ int main(int argc, char **argv) {
         p.base.file_path = payload_path;
         rc = agent->transfer(agent, &update, &p.base);
         fclose(p.file);
+    } else if (strcmp(step, "capture") == 0 && argc > 7) {
+        rc = capture(agent, argv[5], argv[6], argv[7]);
     } else if (strcmp(step, "prepare") == 0 && agent->prepare_install) {
         rc = agent->prepare_install(agent, &update);
     } else if (strcmp(step, "install") == 0 && agent->install) {

@@ -1,5 +1,5 @@
 # Sourced by the suites that run in a qemu guest with Debian's kernel
-# (flash/ubi_qemu.sh, bootloader/isotp_qemu.sh): the guest is an initramfs
+# (flash/ubi_qemu.sh, bootloader/isotp_qemu.sh, camera/camera_qemu.sh): the guest is an initramfs
 # holding busybox, the kernel modules a suite needs and its programs with
 # their shared libraries; /init is the suite's own script.
 #

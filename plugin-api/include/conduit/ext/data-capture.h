@@ -27,7 +27,10 @@ struct conduit_data_sink {
      * CONDUIT_OK, or CONDUIT_E_BUSY when the host's buffer is full (the agent
      * drops or retries: data capture never blocks the device). */
     conduit_result (*write)(const conduit_data_sink *sink, const void *data, size_t size, uint64_t timestamp_ns);
-    /* [any-thread] The stream ended on the agent side (device gone). */
+    /* [any-thread] The stream ended on the agent side: the device is gone
+     * (an error code), or a one-shot stream (one object, e.g. a clip or a
+     * still) is complete (CONDUIT_OK after its last write(); any other
+     * reason means the object is incomplete). No write() follows. */
     void (*end)(const conduit_data_sink *sink, conduit_result reason);
 };
 
