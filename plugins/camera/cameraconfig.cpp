@@ -105,7 +105,13 @@ std::optional<CameraConfig> parseCameraConfig(std::string_view json, std::string
     if (!ok) return std::nullopt;
     c.ringBytes = static_cast<uint64_t>(ringKiB) << 10;
     c.chunkBytes = static_cast<size_t>(chunkKiB) << 10;
-    if (!source.empty()) {
+    // Required: a camera agent installed without a configuration must not
+    // show a test pattern as if it were the vehicle's camera.
+    if (source.empty()) {
+        error = "\"source\" is required: \"test\" (a test pattern) or \"v4l2\" (the camera at \"device\")";
+        return std::nullopt;
+    }
+    {
         bool known = false;
         for (const auto &[name, s] : kSources)
             if (name == source) c.source = s, known = true;

@@ -78,9 +78,9 @@ struct CameraRunner : RunnerFixture {
     }
 };
 
-const QString kConfig =
-    QStringLiteral(R"({"device_id":"cam-front","hardware_id":"cam-imx219","width":320,"height":240,"fps":15,)"
-                   R"("segment_seconds":0.5,"ring_seconds":12,"chunk_kib":4,"live_max_fps":4})");
+const QString kConfig = QStringLiteral(
+    R"({"source":"test","device_id":"cam-front","hardware_id":"cam-imx219","width":320,"height":240,"fps":15,)"
+    R"("segment_seconds":0.5,"ring_seconds":12,"chunk_kib":4,"live_max_fps":4})");
 
 } // namespace
 

@@ -52,6 +52,10 @@ cat > agent-config/io.conduit.flash.json <<JSON
   "B":{"path":"$work/slots/hu-b.img"}},
   "boot":{"backend":"file","path":"$work/bootenv","tries":1}}]}
 JSON
+# The front camera (camera agent, GStreamer test pattern): a data source,
+# not updated by these campaigns; its ring of clips runs beside them.
+echo '{"device_id":"camera-1","hardware_id":"cam-sim","source":"test","width":320,"height":240,"fps":10}' \
+  > agent-config/io.conduit.camera.json
 # The "reboot": the bootloader boots the trial slot (or, to show a fallback,
 # fails it twice), then the host restarts (the supervisor loop below).
 cat > reboot.sh <<SH

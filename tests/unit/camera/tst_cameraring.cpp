@@ -20,7 +20,8 @@ namespace {
 constexpr uint64_t kS = 1000000000ull;
 
 CameraConfig testConfig(const QTemporaryDir &dir, const char *extra = "") {
-    const std::string json = std::string(R"({"width":320,"height":240,"fps":15,"segment_seconds":0.5)") + extra + "}";
+    const std::string json =
+        std::string(R"({"source":"test","width":320,"height":240,"fps":15,"segment_seconds":0.5)") + extra + "}";
     std::string error;
     std::optional<CameraConfig> c = parseCameraConfig(json, dir.path().toStdString(), error);
     if (!c) qFatal("test configuration refused: %s", error.c_str());

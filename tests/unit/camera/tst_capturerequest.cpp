@@ -10,7 +10,7 @@ namespace {
 
 CameraConfig defaults() {
     std::string error;
-    return *parseCameraConfig("{}", "/state", error);
+    return *parseCameraConfig(R"({"source":"test"})", "/state", error);
 }
 
 } // namespace
@@ -20,7 +20,7 @@ class TestCaptureRequest : public QObject {
 private slots:
     void configDefaultsAndOverrides() {
         std::string error;
-        const std::optional<CameraConfig> d = parseCameraConfig("", "/state", error);
+        const std::optional<CameraConfig> d = parseCameraConfig(R"({"source":"test"})", "/state", error);
         QVERIFY2(d, error.c_str());
         QCOMPARE(d->source, Source::Test);
         QCOMPARE(d->encoder, Encoder::Vp8);
@@ -44,13 +44,15 @@ private slots:
         QTest::newRow("not json") << QByteArray("{") << "configuration:";
         QTest::newRow("array") << QByteArray("[]") << "must be a JSON object";
         QTest::newRow("source") << QByteArray(R"({"source":"usb"})") << "\"source\" must be";
-        QTest::newRow("encoder") << QByteArray(R"({"encoder":"h265"})") << "\"encoder\" must be";
+        QTest::newRow("no source") << QByteArray("{}") << "\"source\" is required";
+        QTest::newRow("no configuration") << QByteArray() << "\"source\" is required";
+        QTest::newRow("encoder") << QByteArray(R"({"source":"test","encoder":"h265"})") << "\"encoder\" must be";
         QTest::newRow("fps") << QByteArray(R"({"fps":0})") << "\"fps\" must be an integer";
         QTest::newRow("fractional width") << QByteArray(R"({"width":640.5})") << "\"width\"";
         QTest::newRow("segment") << QByteArray(R"({"segment_seconds":0.01})") << "\"segment_seconds\"";
-        QTest::newRow("ring too short") << QByteArray(R"({"ring_seconds":2,"segment_seconds":1})")
+        QTest::newRow("ring too short") << QByteArray(R"({"source":"test","ring_seconds":2,"segment_seconds":1})")
                                         << "more than two segments";
-        QTest::newRow("pattern") << QByteArray(R"({"test_pattern":"zebra"})") << "\"test_pattern\"";
+        QTest::newRow("pattern") << QByteArray(R"({"source":"test","test_pattern":"zebra"})") << "\"test_pattern\"";
         QTest::newRow("empty device") << QByteArray(R"({"device":""})") << "\"device\"";
     }
     void configErrorsNameTheKey() {
