@@ -14,6 +14,15 @@ CAMERA_SO=$1
 AGENTSTEP=$2
 TIMEOUT=${CAMERA_QEMU_TIMEOUT:-420}
 
+# Opt-in for now: on this project's machines the guest sometimes hangs in
+# its first capture under TCG (no KVM), until the timeout (2 of 5 runs on
+# 2026-12-02, both while the machine was loaded; the kernel logs
+# "schedule_timeout: wrong timeout value"). Until that is understood it does
+# not run in CI: CONDUIT_CAMERA_QEMU=1 runs it.
+if [ "${CONDUIT_CAMERA_QEMU:-0}" != 1 ]; then
+    echo "SKIPPED (not passed): camera_qemu is opt-in (CONDUIT_CAMERA_QEMU=1): its TCG guest sometimes hangs in the first capture"
+    exit 77
+fi
 . "$(dirname "$0")/../lib/qemu_guest.sh"
 guest_need_root
 guest_install qemu-system-x86 busybox-static cpio
@@ -23,6 +32,9 @@ guest_root
 guest_modules vivid
 copy_with_libs "$CAMERA_SO" "$root/test/camera.so"
 copy_with_libs "$AGENTSTEP" "$root/test/agentstep"
+# A sanitizer build's leak check runs at exit in the guest too, with the
+# project's suppressions (GLib's and GStreamer's global state).
+cp "$(dirname "$0")/../../sanitizers/lsan.supp" "$root/test/lsan.supp"
 # Exactly the plugins the agent's pipelines use (no registry scanner in the guest).
 gstdir=$(pkg-config --variable=pluginsdir gstreamer-1.0)
 for p in coreelements videoconvertscale videorate video4linux2 vpx matroska multifile jpeg app typefindfunctions; do
@@ -47,6 +59,7 @@ for m in $(cat /lib/mod/order); do
     esac
 done
 check "vivid made /dev/video0" [ -c /dev/video0 ]
+export LSAN_OPTIONS=suppressions=/test/lsan.supp:print_suppressions=0
 export GST_PLUGIN_SYSTEM_PATH=/gst GST_REGISTRY=/tmp/gst-registry.bin GST_REGISTRY_FORK=no HOME=/tmp
 mkdir -p /tmp/state
 cat > /tmp/camera.json <<JSON

@@ -246,8 +246,17 @@ private slots:
         session.stop();
         QCOMPARE(counters.recordsWritten.load(), uint64_t(0));
         QCOMPARE(uint64_t(liveSink.writes), counters.recordsDropped.load());
+#if defined(__SANITIZE_ADDRESS__)
+        // AddressSanitizer keeps freed blocks in its quarantine (up to
+        // 256 MiB), so RSS says nothing about the agent's memory here; the
+        // normal build checks the bound, and the drop count above holds.
+        qWarning("RSS bound NOT checked under AddressSanitizer (its quarantine holds freed memory); "
+                 "RSS went from %llu to %llu bytes",
+                 static_cast<unsigned long long>(rssBefore), static_cast<unsigned long long>(rssAfter));
+#else
         QVERIFY2(rssAfter < rssBefore + (2u << 20),
                  qPrintable(QStringLiteral("RSS grew from %1 to %2 bytes").arg(rssBefore).arg(rssAfter)));
+#endif
 
         FakeSink clipSink;
         clipSink.refuse = true;
