@@ -58,6 +58,15 @@ private slots:
         QCOMPARE(g.captures[0].campaignId, QStringLiteral("local"));
     }
 
+    // As docs/configuration.md writes them.
+    void commentsAfterValues() {
+        GatheringConfig g;
+        QString e;
+        QVERIFY2(parse("enabled = true            ; a comment\nmax_mb = 64 ; MiB\n", &g, &e), qPrintable(e));
+        QVERIFY(g.enabled);
+        QCOMPARE(g.store.maxBytes, 64ll << 20);
+    }
+
     void badValuesNameTheKey_data() {
         QTest::addColumn<QByteArray>("section");
         QTest::addColumn<QString>("expected");
