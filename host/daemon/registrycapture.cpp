@@ -16,6 +16,7 @@ void RegistryCapture::feed(gathering::GatheringService *service) {
                 });
         connect(a, &agents::AgentProxy::captureEnded, service,
                 [service, id](const QString &stream, int reason) { service->onCaptureEnded(id, stream, reason); });
+        connect(a, &agents::AgentProxy::failed, service, [service, id] { service->onAgentGone(id); });
     }
 }
 

@@ -31,6 +31,18 @@ void CaptureIngest::end(const QString &agentId, const QString &stream) {
     streams_.erase(it);
 }
 
+void CaptureIngest::endAgent(const QString &agentId) {
+    const QString prefix = key(agentId, {});
+    for (auto it = streams_.begin(); it != streams_.end();) {
+        if (!it.key().startsWith(prefix)) {
+            ++it;
+            continue;
+        }
+        flush(*it);
+        it = streams_.erase(it);
+    }
+}
+
 void CaptureIngest::count(DataClass c, FrameDrop why, qint64 frames, qint64 bytes) {
     FrameCount &n = drops_[{c, why}];
     n.frames += frames;

@@ -57,6 +57,9 @@ public:
     void begin(const QString &agentId, const CaptureRequest &request);
     // Stores what is batched and forgets the stream (its window too).
     void end(const QString &agentId, const QString &stream);
+    // The agent's runner is gone: every stream of it ends (what is batched
+    // is stored).
+    void endAgent(const QString &agentId);
     void frame(const QString &agentId, const QString &stream, const QByteArray &data, qint64 timestampNs);
     // Flushes every batch older than batchMs (call from a timer).
     void flushDue();

@@ -82,6 +82,11 @@ void GatheringService::onCaptureEnded(const QString &agentId, const QString &str
     emit usageChanged();
 }
 
+void GatheringService::onAgentGone(const QString &agentId) {
+    ingest_.endAgent(agentId);
+    emit usageChanged();
+}
+
 void GatheringService::startCapture(const CaptureRequest &request, Done done) {
     if (request.campaignId.isEmpty()) return done(QStringLiteral("a capture needs a campaign id"));
     if (ingest_.agentOf(request.deviceId, request.stream))

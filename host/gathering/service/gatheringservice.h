@@ -61,6 +61,8 @@ public:
     // From the agents (AgentProxy::captureData / captureEnded).
     void onCaptureData(const QString &agentId, const QString &stream, const QByteArray &data, quint64 timestampNs);
     void onCaptureEnded(const QString &agentId, const QString &stream, int reason);
+    // Its runner failed: its captures are over (a campaign starts them again).
+    void onAgentGone(const QString &agentId);
 
     // CaptureControl, CaptureWindow, UplinkReport.
     void startCapture(const CaptureRequest &request, Done done) override;

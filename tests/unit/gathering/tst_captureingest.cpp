@@ -111,6 +111,21 @@ private slots:
         QCOMPARE(in->drops().at({DataClass::Camera, FrameDrop::Backlog}).frames, 10);
     }
 
+    void agentGoneEndsItsStreams() {
+        auto in = make({});
+        in->begin(QStringLiteral("agent"), request(DataClass::Camera));
+        CaptureRequest other = request(DataClass::Camera);
+        other.stream = QStringLiteral("rear");
+        in->begin(QStringLiteral("agent-2"), other);
+        in->frame(QStringLiteral("agent"), QStringLiteral("front"), "a", 1);
+        in->endAgent(QStringLiteral("agent"));
+        QCOMPARE(out_.size(), 1); // stored, not lost
+        QCOMPARE(in->active().size(), 1);
+        QCOMPARE(in->active().first().stream, QStringLiteral("rear"));
+        in->frame(QStringLiteral("agent"), QStringLiteral("front"), "b", 2);
+        QCOMPARE(in->unclaimed().frames, 1);
+    }
+
     void unclaimedFramesAreCounted() {
         auto in = make({});
         in->frame(QStringLiteral("agent"), QStringLiteral("other"), "abc", 1);
