@@ -27,6 +27,18 @@ void declare(QCommandLineParser &p) {
 
 void printJson(const QJsonDocument &doc) { std::printf("%s", doc.toJson().constData()); }
 
+// Calls a Gathering1 method that answers with a JSON document; prints it
+// as is with --json (then *printed is true). false when the call failed.
+bool query(QDBusInterface &g, const QString &method, const QVariantList &args, bool json, QJsonDocument *doc,
+           bool *printed) {
+    QVariant reply;
+    if (!callHost(g, "gathering", method, args, &reply)) return false;
+    *doc = parseJsonReply(reply);
+    *printed = json;
+    if (json) printJson(*doc);
+    return true;
+}
+
 QString when(double ms) {
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(qint64(ms), Qt::UTC).toString(Qt::ISODate) : QStringLiteral("never");
 }
@@ -44,10 +56,10 @@ QString cells(const QJsonObject &o, const char *unit) {
 }
 
 int status(QDBusInterface &g, bool json) {
-    QVariant reply;
-    if (!callHost(g, "gathering", QStringLiteral("GetUsage"), {}, &reply)) return kExitRejected;
-    const QJsonDocument doc = parseJsonReply(reply);
-    if (json) return printJson(doc), kExitOk;
+    QJsonDocument doc;
+    bool printed = false;
+    if (!query(g, QStringLiteral("GetUsage"), {}, json, &doc, &printed)) return kExitRejected;
+    if (printed) return kExitOk;
     const QJsonObject u = doc.object();
     printLine(QStringLiteral("store: %1 items, %2 of %3; backlog %4")
                   .arg(qint64(u.value(QLatin1String("items")).toDouble()))
@@ -81,10 +93,10 @@ int status(QDBusInterface &g, bool json) {
 }
 
 int campaigns(QDBusInterface &g, bool json) {
-    QVariant reply;
-    if (!callHost(g, "gathering", QStringLiteral("GetCampaigns"), {}, &reply)) return kExitRejected;
-    const QJsonDocument doc = parseJsonReply(reply);
-    if (json) return printJson(doc), kExitOk;
+    QJsonDocument doc;
+    bool printed = false;
+    if (!query(g, QStringLiteral("GetCampaigns"), {}, json, &doc, &printed)) return kExitRejected;
+    if (printed) return kExitOk;
     const QJsonArray a = doc.array();
     if (a.isEmpty()) printLine(QStringLiteral("no active collection campaigns"));
     for (const QJsonValue &v : a) {
@@ -104,11 +116,12 @@ int consent(QDBusInterface &g, const QStringList &args, bool json) {
     if (args.size() == 2) {
         if (args[1] != QLatin1String("on") && args[1] != QLatin1String("off"))
             return printError("gathering", kExitUsage, QStringLiteral("consent CLASS on|off"));
-        QVariant reply;
-        if (!callHost(g, "gathering", QStringLiteral("SetConsent"), {args[0], args[1] == QLatin1String("on")}, &reply))
+        QJsonDocument doc;
+        bool printed = false;
+        if (!query(g, QStringLiteral("SetConsent"), {args[0], args[1] == QLatin1String("on")}, json, &doc, &printed))
             return kExitRejected;
-        const QJsonObject r = parseJsonReply(reply).object();
-        if (json) return printJson(QJsonDocument(r)), kExitOk;
+        if (printed) return kExitOk;
+        const QJsonObject r = doc.object();
         printLine(args[1] == QLatin1String("on")
                       ? QStringLiteral("%1 allowed").arg(args[0])
                       : QStringLiteral("%1 refused; deleted %2 items (%3)")
@@ -118,10 +131,10 @@ int consent(QDBusInterface &g, const QStringList &args, bool json) {
         return kExitOk;
     }
     if (!args.isEmpty()) return printError("gathering", kExitUsage, QStringLiteral("consent [CLASS on|off]"));
-    QVariant reply;
-    if (!callHost(g, "gathering", QStringLiteral("GetConsent"), {}, &reply)) return kExitRejected;
-    const QJsonDocument doc = parseJsonReply(reply);
-    if (json) return printJson(doc), kExitOk;
+    QJsonDocument doc;
+    bool printed = false;
+    if (!query(g, QStringLiteral("GetConsent"), {}, json, &doc, &printed)) return kExitRejected;
+    if (printed) return kExitOk;
     for (const QJsonValue &v : doc.array()) {
         const QJsonObject c = v.toObject();
         QStringList campaigns;
@@ -137,12 +150,13 @@ int consent(QDBusInterface &g, const QStringList &args, bool json) {
 }
 
 int deleteMyData(QDBusInterface &g, bool all, bool json) {
-    QVariant reply;
-    if (!callHost(g, "gathering", QStringLiteral("DeleteMyData"),
-                  {all ? QStringLiteral("all") : QStringLiteral("personal")}, &reply))
+    QJsonDocument doc;
+    bool printed = false;
+    if (!query(g, QStringLiteral("DeleteMyData"), {all ? QStringLiteral("all") : QStringLiteral("personal")}, json,
+               &doc, &printed))
         return kExitRejected;
-    const QJsonObject r = parseJsonReply(reply).object();
-    if (json) return printJson(QJsonDocument(r)), kExitOk;
+    if (printed) return kExitOk;
+    const QJsonObject r = doc.object();
     QStringList classes;
     for (const QJsonValue &k : r.value(QLatin1String("classes")).toArray()) classes << k.toString();
     printLine(

@@ -23,6 +23,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "conduitdbus.h"
+
 namespace {
 const QString kService = QStringLiteral("io.conduit.Host");
 const QString kPath = QStringLiteral("/io/conduit/Host");
@@ -52,12 +54,9 @@ class TestGatheringService : public QObject {
         return "enabled = true\nbatch_ms = 50\ncaptures = cap-1/front/camera/high cap-1/speed/telemetry/normal\n";
     }
     bool startHost() {
-        QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
-        QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
-        conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        conduitd_.start(kBin + QStringLiteral("/conduitd"),
-                        {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
-        if (!registered.wait(15000)) return false;
+        if (!dbustest::startConduitd(conduitd_, kBin + QStringLiteral("/conduitd"),
+                                     work_.filePath(QStringLiteral("conduit.conf"))))
+            return false;
         g_ = std::make_unique<QDBusInterface>(kService, kPath, kIface, QDBusConnection::sessionBus());
         return g_->isValid();
     }
@@ -116,20 +115,9 @@ private slots:
     }
 
     void introspectionMatchesRepository() {
-        QDBusMessage m = QDBusMessage::createMethodCall(
-            kService, kPath, QStringLiteral("org.freedesktop.DBus.Introspectable"), QStringLiteral("Introspect"));
-        QDBusReply<QString> reply = QDBusConnection::sessionBus().call(m);
-        QVERIFY(reply.isValid());
-        auto iface = [](const QString &xml) {
-            QRegularExpression re(QStringLiteral("<interface name=\"io.conduit.Gathering1\">.*?</interface>"),
-                                  QRegularExpression::DotMatchesEverythingOption);
-            return re.match(xml).captured(0).remove(QRegularExpression(QStringLiteral("\\s+")));
-        };
-        QFile f(QStringLiteral(CONDUIT_GATHERING_XML));
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const QString expected = iface(QString::fromUtf8(f.readAll()));
+        const QString expected = dbustest::inXmlFile(QStringLiteral(CONDUIT_GATHERING_XML), kIface);
         QVERIFY(!expected.isEmpty());
-        QCOMPARE(iface(reply.value()), expected);
+        QCOMPARE(dbustest::introspected(kService, kPath, kIface), expected);
     }
 
     void badArgumentsAreClearErrors() {
