@@ -20,7 +20,13 @@ namespace conduit::upstream {
 class DdiConnector;
 }
 
+namespace conduit::gathering {
+class GatheringService;
+}
+
 namespace conduit::daemon {
+
+class RegistryCapture;
 
 class Host : public QObject, public api::HostActions {
     Q_OBJECT
@@ -49,9 +55,13 @@ public:
     core::DeviceGateway *gateway() { return &gateway_; }
     core::CampaignEngine *engine() { return engine_.get(); }
     core::VehicleState *vehicle() { return &vehicle_; }
+    // Null unless [gathering] enabled = true.
+    gathering::GatheringService *gathering() { return gathering_.get(); }
     const HostConfig &config() const { return config_; }
 
 private:
+    bool startGathering(QStringList *problems, QString *error);
+
     HostConfig config_;
     agents::AgentRegistry registry_;
     RegistryGateway gateway_;
@@ -64,6 +74,8 @@ private:
     std::unique_ptr<upstream::DdiConnector> ddi_;
     class NoPayloadSource;
     std::unique_ptr<NoPayloadSource> payloads_;
+    std::unique_ptr<RegistryCapture> capture_;
+    std::unique_ptr<gathering::GatheringService> gathering_;
 };
 
 } // namespace conduit::daemon

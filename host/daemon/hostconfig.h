@@ -4,6 +4,7 @@
 
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
+#include "gathering/service/gatheringconfig.h"
 #include "upstream/ddiconnector.h"
 
 #include <QString>
@@ -21,6 +22,8 @@ struct HostConfig {
     QString rebootCommand;
     QString bus = QStringLiteral("session"); // "session" or "system": where the control API lives
     QString configFile;                      // the file read, empty when only defaults apply
+    // Data gathering ([gathering]); storeDir empty: <state_dir>/gathering.
+    gathering::GatheringConfig gathering;
 
     // Reads `path` if given, else $CONDUIT_CONFIG, else /etc/conduit/conduit.conf
     // when present. Unknown keys and bad values are reported in *warnings.
