@@ -11,9 +11,12 @@ namespace conduit::gathering::campaign {
 
 namespace {
 
-// The ring must hold a whole window: pre + post for a condition, one
-// period for a periodic campaign.
-qint64 ringSpanMs(const Campaign &c) { return c.trigger == TriggerKind::Condition ? c.preMs + c.postMs : c.periodMs; }
+// The ring must hold a whole window: pre + post for a condition; for a
+// periodic campaign the periods a late tick may still collect
+// (TriggerEngine::tick: two, then one for the rest).
+qint64 ringSpanMs(const Campaign &c) {
+    return c.trigger == TriggerKind::Condition ? c.preMs + c.postMs : 3 * c.periodMs;
+}
 
 } // namespace
 

@@ -59,14 +59,18 @@ TriggerEngine::Due TriggerEngine::tick(qint64 nowMs) {
     for (const auto &a : armed_) {
         const Campaign &c = a->campaign;
         if (c.trigger != TriggerKind::Periodic) continue;
-        const qint64 end = a->periodStartMs + c.periodMs;
         const qint64 cap = std::min(nowMs, c.expiresMs);
-        if (end > cap) continue;
-        // One firing per period; a host that slept through several periods
-        // gets one firing for all of them (nothing was sampled meanwhile).
-        const qint64 to = cap - end >= c.periodMs ? cap : end;
-        due.firings.push_back(Firing{c.id, TriggerKind::Periodic, to, a->periodStartMs});
-        a->periodStartMs = to;
+        // One firing per period ended, for up to two (a late tick); a host
+        // that slept longer gets one firing for the rest (nothing was
+        // sampled meanwhile).
+        for (int n = 0; n < 2 && a->periodStartMs + c.periodMs <= cap; ++n) {
+            due.firings.push_back(Firing{c.id, TriggerKind::Periodic, a->periodStartMs + c.periodMs, a->periodStartMs});
+            a->periodStartMs += c.periodMs;
+        }
+        if (a->periodStartMs + c.periodMs <= cap) {
+            due.firings.push_back(Firing{c.id, TriggerKind::Periodic, cap, a->periodStartMs});
+            a->periodStartMs = cap;
+        }
     }
     for (const auto &a : armed_)
         if (a->campaign.expiresMs <= nowMs) due.expired.append(a->campaign.id);
