@@ -3,6 +3,7 @@
 // naming the field.
 #include "campaignfixture.h"
 
+#include <QFile>
 #include <QTest>
 
 using namespace campaigntest;
@@ -156,6 +157,19 @@ private slots:
         QVERIFY(!parsed.ok());
         QCOMPARE(parsed.error().kind, CampaignErrorKind::Malformed);
         QVERIFY2(parsed.error().message.contains(QLatin1String(c.message)), qPrintable(parsed.error().message));
+    }
+
+    // The fuzz targets' seeds are valid documents, so the fuzzer starts deep
+    // inside the parser.
+    void fuzzSeedsParse() {
+        for (const char *name : {"condition.json", "periodic.json"}) {
+            QFile file(QStringLiteral(CONDUIT_FUZZ_CORPUS "/fuzz_campaign/") + QLatin1String(name));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            auto json = conduit::trust::parseJson(file.readAll());
+            QVERIFY(json.ok());
+            auto c = parseCampaign(*json);
+            QVERIFY2(c.ok(), qPrintable(c.ok() ? QString() : c.error().message));
+        }
     }
 
     void scopeMatching() {
