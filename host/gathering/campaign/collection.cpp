@@ -49,13 +49,7 @@ void CampaignCollection::disarm(const QString &id) {
     const auto it = running_.find(id);
     if (it == running_.end()) return;
     const qint64 t = now();
-    std::vector<Open> finishing;
-    std::erase_if(open_, [&](const Open &o) {
-        if (o.firing.campaignId != id) return false;
-        finishing.push_back(o);
-        return true;
-    });
-    for (const Open &o : finishing) finish(o, std::min(t, o.firing.timeMs + it->second->campaign.postMs));
+    finishOpen([&](const Open &o) { return o.firing.campaignId == id; }, t);
     engine_.remove(id);
     for (auto &users : collected_) std::erase_if(users, [&](const auto &u) { return u.first == it->second.get(); });
     running_.erase(it);
@@ -90,14 +84,7 @@ Status CampaignCollection::stop(const QString &id) {
 
 void CampaignCollection::onSignal(const QString &name, double value, qint64 timeMs) {
     // Incidents whose post window ended before this sample are complete.
-    std::vector<Open> done;
-    std::erase_if(open_, [&](const Open &o) {
-        const auto r = running_.find(o.firing.campaignId);
-        if (r == running_.end() || timeMs <= o.firing.timeMs + r->second->campaign.postMs) return false;
-        done.push_back(o);
-        return true;
-    });
-    for (const Open &o : done) finish(o, o.firing.timeMs + running_[o.firing.campaignId]->campaign.postMs);
+    if (!open_.empty()) finishOpen([&](const Open &o) { return timeMs > o.endMs; });
 
     const auto users = collected_.constFind(name);
     if (users != collected_.constEnd())
@@ -113,19 +100,12 @@ void CampaignCollection::fired(const Firing &f) {
     if (r == running_.end()) return;
     if (auto saved = book_.setLastTrigger(f.campaignId, f.timeMs); !saved) failed(saved.error().message);
     qCInfo(lcCampaign).noquote() << "campaign" << f.campaignId << "triggered at" << f.timeMs;
-    open_.push_back(Open{f, r->second->ring.droppedForCount()});
+    open_.push_back(Open{f, f.timeMs + r->second->campaign.postMs, r->second->ring.droppedForCount()});
 }
 
 void CampaignCollection::tick() {
     const qint64 t = now();
-    std::vector<Open> done;
-    std::erase_if(open_, [&](const Open &o) {
-        const auto r = running_.find(o.firing.campaignId);
-        if (r == running_.end() || t < o.firing.timeMs + r->second->campaign.postMs) return false;
-        done.push_back(o);
-        return true;
-    });
-    for (const Open &o : done) finish(o, o.firing.timeMs + running_[o.firing.campaignId]->campaign.postMs);
+    finishOpen([&](const Open &o) { return t >= o.endMs; });
 
     TriggerEngine::Due due = engine_.tick(t);
     for (const Firing &f : due.firings) periodEnded(f);
@@ -138,10 +118,7 @@ void CampaignCollection::tick() {
 
 qint64 CampaignCollection::nextDeadlineMs() const {
     qint64 next = engine_.nextDeadlineMs();
-    for (const Open &o : open_) {
-        const auto r = running_.find(o.firing.campaignId);
-        if (r != running_.end()) next = std::min(next, o.firing.timeMs + r->second->campaign.postMs);
-    }
+    for (const Open &o : open_) next = std::min(next, o.endMs);
     return next;
 }
 
@@ -197,6 +174,16 @@ IncidentBundle CampaignCollection::collect(const Running &r, const Firing &f, qi
         b.parts.push_back(BundlePart{name, s.dataClass, slice->bytes, slice->firstMs, slice->lastMs, 0});
     }
     return b;
+}
+
+void CampaignCollection::finishOpen(const std::function<bool(const Open &)> &done, qint64 cutMs) {
+    std::vector<Open> finishing;
+    std::erase_if(open_, [&](const Open &o) {
+        if (!done(o)) return false;
+        finishing.push_back(o);
+        return true;
+    });
+    for (const Open &o : finishing) finish(o, std::min(cutMs, o.endMs));
 }
 
 void CampaignCollection::finish(const Open &open, qint64 toMs) {

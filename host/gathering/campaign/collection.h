@@ -21,6 +21,7 @@
 #include "gathering/seams.h"
 
 #include <functional>
+#include <limits>
 
 namespace conduit::gathering::campaign {
 
@@ -78,6 +79,7 @@ private:
     };
     struct Open { // an incident waiting for its post-trigger window
         Firing firing;
+        qint64 endMs = 0; // trigger + post
         qint64 droppedAtStart = 0;
     };
 
@@ -85,6 +87,9 @@ private:
     void arm(const Campaign &c, qint64 lastTriggerMs);
     void disarm(const QString &id); // finishes its open incidents first
     void fired(const Firing &f);
+    // Removes the open incidents `done` selects and stores each, its window
+    // cut at cutMs when that comes before its end (a stop, an expiry).
+    void finishOpen(const std::function<bool(const Open &)> &done, qint64 cutMs = std::numeric_limits<qint64>::max());
     void finish(const Open &open, qint64 toMs);
     void periodEnded(const Firing &f);
     IncidentBundle collect(const Running &r, const Firing &f, qint64 fromMs, qint64 toMs, bool includeEnd);
