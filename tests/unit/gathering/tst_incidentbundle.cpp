@@ -38,6 +38,13 @@ struct Rig {
         clock.ms = t;
         collection->onSignal(name, value, t);
     }
+    // Opened, the base campaign accepted, and triggered at kNowMs + 10.
+    bool triggered() {
+        if (!open() || !accept(baseDocument())) return false;
+        signal(kSpeed, 90, kNowMs);
+        signal(kBrake, 90, kNowMs + 10);
+        return collection->counters().triggers == 1;
+    }
 };
 
 JsonValue twoStreams() {
@@ -149,10 +156,7 @@ private slots:
 
     void postWindowEndsOnTheClock() {
         Rig rig;
-        QVERIFY(rig.open());
-        QVERIFY(rig.accept(baseDocument()));
-        rig.signal(kSpeed, 90, kNowMs);
-        rig.signal(kBrake, 90, kNowMs + 10);
+        QVERIFY(rig.triggered());
         QCOMPARE(rig.collection->nextDeadlineMs(), kNowMs + 1010);
         rig.clock.ms = kNowMs + 1009;
         rig.collection->tick();
@@ -166,10 +170,7 @@ private slots:
 
     void stopFinishesAnOpenIncident() {
         Rig rig;
-        QVERIFY(rig.open());
-        QVERIFY(rig.accept(baseDocument()));
-        rig.signal(kSpeed, 90, kNowMs);
-        rig.signal(kBrake, 90, kNowMs + 10);
+        QVERIFY(rig.triggered());
         rig.clock.ms = kNowMs + 400;
         QVERIFY(rig.collection->stop(QStringLiteral("hard-braking")).ok());
         QCOMPARE(rig.sink.stored.size(), 1);
@@ -204,11 +205,8 @@ private slots:
 
     void refusedPutIsCounted() {
         Rig rig;
-        QVERIFY(rig.open());
-        QVERIFY(rig.accept(baseDocument()));
         rig.sink.refuse = true;
-        rig.signal(kSpeed, 90, kNowMs);
-        rig.signal(kBrake, 90, kNowMs + 10);
+        QVERIFY(rig.triggered());
         rig.clock.ms = kNowMs + 2000;
         rig.collection->tick();
         QCOMPARE(rig.collection->counters().failures, 1);
