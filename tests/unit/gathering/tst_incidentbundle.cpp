@@ -226,6 +226,24 @@ private slots:
         QCOMPARE(aged.droppedForCount(), 0);
     }
 
+    void logRingBounds() {
+        LogRing byCount(LogRing::Bounds{3, 1 << 20, 60000});
+        for (int i = 0; i < 5; ++i) byCount.append({i, QStringLiteral("conduit.a"), QString::number(i)});
+        auto lines = byCount.between(0, 10, {QStringLiteral("*")});
+        QCOMPARE(lines.size(), size_t(3));
+        QCOMPARE(lines.front().text, QStringLiteral("2"));
+        LogRing byAge(LogRing::Bounds{100, 1 << 20, 1000});
+        byAge.append({0, QStringLiteral("conduit.a"), QStringLiteral("old")});
+        byAge.append({1001, QStringLiteral("conduit.a"), QStringLiteral("new")});
+        QCOMPARE(byAge.between(0, 2000, {QStringLiteral("*")}).size(), size_t(1));
+        LogRing byBytes(LogRing::Bounds{100, 200, 60000});
+        for (int i = 0; i < 5; ++i) byBytes.append({i, QStringLiteral("c"), QString(40, u'x')}); // 98 bytes each
+        QCOMPARE(byBytes.between(0, 10, {QStringLiteral("*")}).size(), size_t(2));
+        QVERIFY(LogRing::categoryMatches(QStringLiteral("conduit.trust"), {QStringLiteral("conduit.*")}));
+        QVERIFY(!LogRing::categoryMatches(QStringLiteral("conduitx.trust"), {QStringLiteral("conduit.*")}));
+        QVERIFY(!LogRing::categoryMatches(QStringLiteral("conduit.trust.x"), {QStringLiteral("conduit.trust")}));
+    }
+
     void readerIsStrict() {
         IncidentBundle b;
         b.campaignId = QStringLiteral("c");
