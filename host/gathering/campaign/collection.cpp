@@ -136,7 +136,7 @@ IncidentBundle CampaignCollection::collect(const Running &r, const Firing &f, qi
     b.preMs = c.preMs;
     b.postMs = c.postMs;
     b.signalNames = c.signalNames;
-    if (!c.signalNames.isEmpty()) {
+    if (!c.signalNames.isEmpty() && !refusedPart(c.dataClass, QStringLiteral("signals.csb"), &b)) {
         const auto samples = r.ring.between(fromMs * 1000, toMs * 1000, includeEnd);
         BundlePart part{QStringLiteral("signals.csb"), c.dataClass, SampleBatch::encode(samples), {}, {},
                         qint64(samples.size())};
@@ -146,7 +146,7 @@ IncidentBundle CampaignCollection::collect(const Running &r, const Firing &f, qi
         }
         b.parts.push_back(std::move(part));
     }
-    if (!c.logCategories.isEmpty()) {
+    if (!c.logCategories.isEmpty() && !refusedPart(DataClass::Logs, QStringLiteral("logs.jsonl"), &b)) {
         if (!deps_.logs) {
             b.missing.push_back({QStringLiteral("logs.jsonl"), QStringLiteral("no log source on this host")});
         } else {
@@ -162,6 +162,7 @@ IncidentBundle CampaignCollection::collect(const Running &r, const Firing &f, qi
     }
     for (const StreamRequest &s : c.streams) {
         const QString name = QStringLiteral("streams/%1/%2.bin").arg(s.device, s.stream);
+        if (refusedPart(s.dataClass, name, &b)) continue;
         if (!deps_.captures) {
             b.missing.push_back({name, QStringLiteral("no capture source on this host")});
             continue;
@@ -212,8 +213,18 @@ void CampaignCollection::periodEnded(const Firing &f) {
     ++counters_.bundles;
 }
 
+bool CampaignCollection::refusedPart(DataClass c, const QString &name, IncidentBundle *b) const {
+    if (!deps_.consent || deps_.consent(c)) return false;
+    b->missing.push_back({name, QStringLiteral("the driver refused data class %1").arg(nameOf(c))});
+    return true;
+}
+
 void CampaignCollection::store(const Running &r, ItemKind kind, qint64 createdMs, QByteArray bytes) {
     const Campaign &c = r.campaign;
+    if (deps_.consent && !deps_.consent(c.dataClass)) {
+        ++counters_.refused;
+        return;
+    }
     Item item;
     item.kind = kind;
     item.campaignId = c.id;

@@ -40,6 +40,10 @@ public:
         ItemSink *sink = nullptr;
         LogRing *logs = nullptr;            // may be null: no log windows
         CaptureArchive *captures = nullptr; // may be null: streams reported missing
+        // The driver's consent per data class (null: everything allowed). A
+        // part of a refused class is never collected (listed as missing), an
+        // item of a refused class never put.
+        std::function<bool(DataClass)> consent;
     };
 
     // Opens the book and arms every active campaign in it.
@@ -66,6 +70,7 @@ public:
         qint64 bundles = 0;       // incident bundles stored
         qint64 signalWindows = 0; // periodic signal windows stored
         qint64 failures = 0;      // items the sink refused, book writes that failed
+        qint64 refused = 0;       // items not put: the driver refused their data class
     };
     const Counters &counters() const { return counters_; }
     QString lastFailure() const { return lastFailure_; }
@@ -94,6 +99,8 @@ private:
     void periodEnded(const Firing &f);
     IncidentBundle collect(const Running &r, const Firing &f, qint64 fromMs, qint64 toMs, bool includeEnd);
     void store(const Running &r, ItemKind kind, qint64 createdMs, QByteArray bytes);
+    // True (and the part listed as missing) when the driver refused `c`.
+    bool refusedPart(DataClass c, const QString &name, IncidentBundle *b) const;
     void failed(const QString &what);
     qint64 now() const { return config_.clock(); }
 

@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
                                       20000,
                                       1 << 20,
                                       [&] { return now; }};
-    auto collection = CampaignCollection::open(config, {&sink, nullptr, nullptr});
+    auto collection = CampaignCollection::open(config, {&sink, nullptr, nullptr, {}});
     if (!collection) return std::fprintf(stderr, "%s\n", qPrintable(collection.error().message)), 1;
     for (int n = 0; n < kCampaigns; ++n) {
         auto accepted =

@@ -126,7 +126,7 @@ private slots:
             return CampaignCollection::Config{dir.path(), vehicle(), trustOf({a}, 1), {}, 1000, 1 << 20, clock.fn()};
         };
         {
-            auto c = CampaignCollection::open(config(), {&sink, nullptr, nullptr});
+            auto c = CampaignCollection::open(config(), {&sink, nullptr, nullptr, {}});
             QVERIFY(c.ok());
             auto v2 = (*c)->accept(sign(withVersion(2), {a}));
             QVERIFY(v2.ok());
@@ -144,7 +144,7 @@ private slots:
             QCOMPARE((*c)->counters().triggers, 1);
         }
         {
-            auto c = CampaignCollection::open(config(), {&sink, nullptr, nullptr});
+            auto c = CampaignCollection::open(config(), {&sink, nullptr, nullptr, {}});
             QVERIFY2(c.ok(), qPrintable(c.ok() ? QString() : c.error().message));
             const BookEntry *e = (*c)->book().find(QStringLiteral("hard-braking"));
             QVERIFY(e);
@@ -162,7 +162,7 @@ private slots:
             QCOMPARE((*c)->stop(QStringLiteral("nope")).error().kind, CampaignErrorKind::NotFound);
         }
         {
-            auto c = CampaignCollection::open(config(), {&sink, nullptr, nullptr});
+            auto c = CampaignCollection::open(config(), {&sink, nullptr, nullptr, {}});
             QVERIFY(c.ok());
             const BookEntry *e = (*c)->book().find(QStringLiteral("hard-braking"));
             QCOMPARE(e->state, CampaignState::Stopped);
@@ -182,13 +182,13 @@ private slots:
         FakeSink sink;
         CampaignCollection::Config config{dir.path(), vehicle(), trustOf({a}, 1), {}, 1000, 1 << 20, clock.fn()};
         {
-            auto c = CampaignCollection::open(config, {&sink, nullptr, nullptr});
+            auto c = CampaignCollection::open(config, {&sink, nullptr, nullptr, {}});
             QVERIFY((*c)->accept(sign(baseDocument(), {a})).ok());
             QCOMPARE((*c)->nextDeadlineMs(),
                      QDateTime::fromString(QStringLiteral("2027-01-01T00:00:00Z"), Qt::ISODate).toMSecsSinceEpoch());
         }
         clock.ms = QDateTime::fromString(QStringLiteral("2027-01-01T00:00:00Z"), Qt::ISODate).toMSecsSinceEpoch();
-        auto c = CampaignCollection::open(config, {&sink, nullptr, nullptr}); // expired while down
+        auto c = CampaignCollection::open(config, {&sink, nullptr, nullptr, {}}); // expired while down
         QVERIFY(c.ok());
         QCOMPARE((*c)->book().find(QStringLiteral("hard-braking"))->state, CampaignState::Ended);
         QVERIFY((*c)->book().active().empty());

@@ -24,11 +24,12 @@ struct Rig {
     FakeCaptures captures;
     LogRing logs;
     SigningKey key = campaigntest::key('a');
+    std::function<bool(DataClass)> consent;
     std::unique_ptr<CampaignCollection> collection;
 
     bool open() {
         CampaignCollection::Config config{dir.path(), vehicle(), trustOf({key}, 1), {}, 20000, 1 << 20, clock.fn()};
-        auto c = CampaignCollection::open(config, {&sink, &logs, &captures});
+        auto c = CampaignCollection::open(config, {&sink, &logs, &captures, consent});
         if (!c.ok()) return false;
         collection = std::move(*c);
         return true;
@@ -212,6 +213,30 @@ private slots:
         QCOMPARE(rig.collection->counters().failures, 1);
         QVERIFY2(rig.collection->lastFailure().contains(QLatin1String("the store refused its blob: full")),
                  qPrintable(rig.collection->lastFailure()));
+    }
+
+    void refusedClassesAreNeverCollected() {
+        Rig rig;
+        rig.consent = [](DataClass c) { return c != DataClass::Camera && c != DataClass::Logs; };
+        QVERIFY(rig.triggered());
+        rig.clock.ms = kNowMs + 2000;
+        rig.collection->tick();
+        QCOMPARE(rig.sink.stored.size(), 1);
+        QVERIFY(rig.captures.asked.isEmpty()); // the camera was not even asked
+        const auto entries = entriesOf(rig.sink.stored[0].bytes);
+        QCOMPARE(entries.size(), size_t(2)); // manifest and signals only
+        auto m = conduit::trust::parseJson(entries.at(QStringLiteral("manifest.json")));
+        QCOMPARE((*m)["missing"].toArray().size(), size_t(2));
+        QCOMPARE((*m)["missing"].toArray()[1]["reason"].toString(),
+                 QStringLiteral("the driver refused data class camera"));
+
+        Rig none; // the campaign's own class refused: nothing is put
+        none.consent = [](DataClass c) { return c != DataClass::Telemetry; };
+        QVERIFY(none.triggered());
+        none.clock.ms = kNowMs + 2000;
+        none.collection->tick();
+        QVERIFY(none.sink.stored.isEmpty());
+        QCOMPARE(none.collection->counters().refused, 1);
     }
 
     void ringBoundByCountIsReported() {
