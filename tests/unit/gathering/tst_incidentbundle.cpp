@@ -7,6 +7,7 @@
 #include "gathering/campaign/collection.h"
 #include "trust/keys.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -267,6 +268,29 @@ private slots:
         QVERIFY(LogRing::categoryMatches(QStringLiteral("conduit.trust"), {QStringLiteral("conduit.*")}));
         QVERIFY(!LogRing::categoryMatches(QStringLiteral("conduitx.trust"), {QStringLiteral("conduit.*")}));
         QVERIFY(!LogRing::categoryMatches(QStringLiteral("conduit.trust.x"), {QStringLiteral("conduit.trust")}));
+    }
+
+    // "Any tar reads it": GNU tar lists and extracts a bundle byte for byte.
+    void tarReadsIt() {
+        Rig rig;
+        QVERIFY(rig.triggered());
+        rig.clock.ms = kNowMs + 2000;
+        rig.collection->tick();
+        QCOMPARE(rig.sink.stored.size(), 1);
+        QTemporaryDir out;
+        QFile file(out.filePath(QStringLiteral("bundle.tar")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(rig.sink.stored[0].bytes);
+        file.close();
+        QProcess tar;
+        tar.start(QStringLiteral("tar"), {QStringLiteral("-xf"), file.fileName(), QStringLiteral("-C"), out.path()});
+        QVERIFY(tar.waitForFinished(30000));
+        QCOMPARE(tar.exitCode(), 0);
+        for (const auto &[name, bytes] : entriesOf(rig.sink.stored[0].bytes)) {
+            QFile extracted(out.filePath(name));
+            QVERIFY2(extracted.open(QIODevice::ReadOnly), qPrintable(name));
+            QCOMPARE(extracted.readAll(), bytes);
+        }
     }
 
     void readerIsStrict() {
