@@ -40,7 +40,8 @@ QString member(const QString &path, const char *key) {
 // An object with only the allowed members, all required ones present.
 Status object(const JsonValue &v, const QString &path, std::initializer_list<const char *> allowed,
               std::initializer_list<const char *> required) {
-    if (!v.isObject()) return bad(path, QStringLiteral("must be an object"));
+    if (!v.isObject())
+        return bad(path.isEmpty() ? QStringLiteral("signed") : path, QStringLiteral("must be an object"));
     for (const auto &[key, value] : v.toObject()) {
         bool known = false;
         for (const char *a : allowed) known = known || key == a;
@@ -264,7 +265,7 @@ bool inScope(const Scope &scope, const VehicleIdentity &vehicle) {
 }
 
 Result<Campaign> parseCampaign(const JsonValue &s, const CampaignLimits &limits) {
-    if (auto ok = object(s, QStringLiteral("signed"),
+    if (auto ok = object(s, QString(),
                          {"_type", "spec_version", "id", "version", "start", "expires", "scope", "collect", "trigger",
                           "window", "priority", "data_class", "retention_s", "upload"},
                          {"_type", "spec_version", "id", "version", "expires", "scope", "collect", "trigger",
