@@ -66,6 +66,9 @@ void Uplink::drain() {
     // store call could in principle run an event loop; stay simple.
     if (!started_ || draining_ || pause_.isActive() || link_.state() != LinkState::Connected) return;
     draining_ = true;
+    // Bulk items stay leased until the end of the round, so that next()
+    // does not hand them out again in it; then they go back at once.
+    QList<qint64> bulk;
     while (link_.state() == LinkState::Connected && inflight_.size() < config_.window) {
         QList<StoredItem> items;
         StoreFailure f;
@@ -74,26 +77,26 @@ void Uplink::drain() {
             qCWarning(lcMqtt).noquote() << "uplink: the store did not hand out items:" << f.message;
             break;
         }
-        int sent = 0;
+        if (items.isEmpty()) break;
         for (const StoredItem &item : std::as_const(items)) {
             if (item.kind == ItemKind::Blob || item.size > config_.maxPayload) {
                 ++counters_.skipped;
-                queue_.release(item.id);
+                bulk.append(item.id);
                 continue;
             }
             OutgoingMessage m = messageOf(item);
             if (!item.blobPath.isEmpty() && !readBlob(item, &m.payload)) {
                 ++counters_.storeErrors;
-                queue_.release(item.id);
+                bulk.append(item.id);
                 continue;
             }
             inflight_.insert(link_.publish(m), item.id);
-            ++sent;
         }
-        // Nothing (or only bulk items, now released and first again): wait
-        // for a poke, an acknowledgement or the poll.
-        if (sent == 0) break;
+        // Bounded work per round: short items behind many bulk ones of
+        // higher priority wait for the bulk uploader (docs: "MQTT", limits).
+        if (bulk.size() >= 4 * config_.window) break;
     }
+    for (qint64 id : std::as_const(bulk)) queue_.release(id);
     draining_ = false;
 }
 

@@ -39,7 +39,7 @@ public:
         qint64 published = 0;    // PUBACKs
         qint64 acknowledged = 0; // removed from the store after a PUBACK
         qint64 failed = 0;       // publishes failed or cut (the item went back)
-        qint64 skipped = 0;      // too large or a blob: left to the bulk uploader
+        qint64 skipped = 0;      // too large or a blob: handed back for the bulk uploader (once per round)
         qint64 storeErrors = 0;  // next()/acknowledge() failed (logged)
     };
 
