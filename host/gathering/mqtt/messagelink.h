@@ -94,6 +94,11 @@ public:
     // granted it (after each connect).
     virtual void subscribe(const QString &topicFilter) = 0;
 
+    // [owner-thread] How many publishes may be in flight on the current
+    // connection (our maximum, lowered to the broker's Receive Maximum); a
+    // caller that keeps within it is never held back by the client.
+    virtual int inflightLimit() const { return 65535; }
+
 signals:
     void stateChanged(conduit::gathering::mqtt::LinkState state);
     // A connection attempt failed or a connection was lost.

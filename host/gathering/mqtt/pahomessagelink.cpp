@@ -78,8 +78,18 @@ struct PahoMessageLink::Bridge : std::enable_shared_from_this<Bridge> {
 
     struct Connect : ::mqtt::iaction_listener {
         Bridge *b = nullptr;
-        void on_success(const ::mqtt::token &) override {
-            b->post([](PahoMessageLink *o) { o->onConnected(); });
+        void on_success(const ::mqtt::token &t) override {
+            // The broker's Receive Maximum (CONNACK; 65535 when absent). Paho
+            // 1.3.12 holds a publish beyond it for up to a second (its send
+            // thread waits for a timeout, not for the PUBACK), so callers
+            // keep within it (inflightLimit()).
+            int receiveMaximum = 65535;
+            try {
+                const ::mqtt::properties &props = t.get_connect_response().get_properties();
+                if (props.contains(::mqtt::property::RECEIVE_MAXIMUM))
+                    receiveMaximum = ::mqtt::get<uint16_t>(props, ::mqtt::property::RECEIVE_MAXIMUM);
+            } catch (const ::mqtt::exception &) {}
+            b->post([receiveMaximum](PahoMessageLink *o) { o->onConnected(receiveMaximum); });
         }
         void on_failure(const ::mqtt::token &t) override {
             // A refusing CONNACK's reason comes as the return code (> 0).
@@ -295,7 +305,7 @@ void PahoMessageLink::attempt() {
     }
 }
 
-void PahoMessageLink::onConnected() {
+void PahoMessageLink::onConnected(int receiveMaximum) {
     if (state_ == LinkState::Stopped) { // stop() came while connecting
         try {
             client_->disconnect();
@@ -303,6 +313,7 @@ void PahoMessageLink::onConnected() {
         return;
     }
     backoff_.reset();
+    inflightLimit_ = std::max(1, std::min(config_.maxInflight, receiveMaximum));
     setState(LinkState::Connected);
     try {
         if (!config_.statusTopic.isEmpty())

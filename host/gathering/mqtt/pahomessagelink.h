@@ -41,6 +41,7 @@ public:
     LinkState state() const override { return state_; }
     quint64 publish(const OutgoingMessage &m) override;
     void subscribe(const QString &topicFilter) override;
+    int inflightLimit() const override { return inflightLimit_; }
 
     // Reconnect attempts since the last successful connect.
     int failedAttempts() const { return backoff_.attempts(); }
@@ -51,7 +52,7 @@ private:
     PahoMessageLink(const LinkConfig &config, QObject *parent);
     bool init(QString *error);
     void attempt();
-    void onConnected();
+    void onConnected(int receiveMaximum);
     void onConnectFailed(const LinkFailure &f);
     void onLost(const LinkFailure &f);
     void onPublishDone(quint64 ref, const LinkFailure *failure);
@@ -69,6 +70,7 @@ private:
     QStringList filters_;
     QSet<quint64> pending_; // publishes whose outcome is not reported yet
     quint64 nextRef_ = 1;
+    int inflightLimit_ = 1;
 };
 
 } // namespace conduit::gathering::mqtt

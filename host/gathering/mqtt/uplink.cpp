@@ -69,10 +69,11 @@ void Uplink::drain() {
     // Bulk items stay leased until the end of the round, so that next()
     // does not hand them out again in it; then they go back at once.
     QList<qint64> bulk;
-    while (link_.state() == LinkState::Connected && inflight_.size() < config_.window) {
+    const int window = std::min(config_.window, link_.inflightLimit());
+    while (link_.state() == LinkState::Connected && inflight_.size() < window) {
         QList<StoredItem> items;
         StoreFailure f;
-        if (!queue_.next(config_.window - int(inflight_.size()), config_.leaseMs, &items, &f)) {
+        if (!queue_.next(window - int(inflight_.size()), config_.leaseMs, &items, &f)) {
             ++counters_.storeErrors;
             qCWarning(lcMqtt).noquote() << "uplink: the store did not hand out items:" << f.message;
             break;
@@ -94,7 +95,7 @@ void Uplink::drain() {
         }
         // Bounded work per round: short items behind many bulk ones of
         // higher priority wait for the bulk uploader (docs: "MQTT", limits).
-        if (bulk.size() >= 4 * config_.window) break;
+        if (bulk.size() >= 4 * window) break;
     }
     for (qint64 id : std::as_const(bulk)) queue_.release(id);
     draining_ = false;
