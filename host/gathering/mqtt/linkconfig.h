@@ -42,8 +42,8 @@ struct LinkConfig {
     int backoffMaxMs = 500;
 
     // Status topic (topics.h): "online" (retained) after every connect;
-    // the broker publishes "offline" (the will, retained) when the
-    // connection is lost or stop() is called. Empty: no status.
+    // "offline" (retained) from stop() and the destructor, and as the will,
+    // which the broker publishes when the connection is lost. Empty: none.
     QString statusTopic;
 };
 

@@ -77,8 +77,8 @@ public:
     // [owner-thread] Connects, and reconnects with a bounded backoff after
     // every failure or loss, until stop().
     virtual void start() = 0;
-    // [owner-thread] Disconnects (the broker publishes the status will) and
-    // cancels any reconnect: state() is Stopped on return.
+    // [owner-thread] Publishes "offline" on the status topic, disconnects
+    // and cancels any reconnect: state() is Stopped on return.
     virtual void stop() = 0;
     virtual LinkState state() const = 0;
 

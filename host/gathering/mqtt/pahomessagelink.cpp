@@ -274,7 +274,8 @@ PahoMessageLink::~PahoMessageLink() {
     retry_.stop();
     if (client_) {
         try {
-            if (client_->is_connected()) client_->disconnect(500)->wait_for(std::chrono::milliseconds(1000));
+            client_->disable_callbacks();
+            if (client_->is_connected()) disconnectSayingOffline()->wait_for(std::chrono::milliseconds(1500));
         } catch (const ::mqtt::exception &e) {
             qCDebug(lcMqtt) << "disconnect at destruction:" << e.what();
         }
@@ -349,14 +350,25 @@ void PahoMessageLink::stop() {
     setState(LinkState::Stopped);
     if (wasUp) {
         try {
-            // With the will: the status topic says "offline".
-            client_->disconnect(
-                ::mqtt::disconnect_options_builder().reason_code(::mqtt::DISCONNECT_WITH_WILL_MESSAGE).finalize());
+            if (client_->is_connected())
+                disconnectSayingOffline();
+            else
+                client_->disconnect();
         } catch (const ::mqtt::exception &e) {
             qCDebug(lcMqtt) << "disconnect:" << e.what();
         }
     }
     failPending({LinkError::NotConnected, QStringLiteral("the link to %1 was stopped").arg(config_.brokerUri)});
+}
+
+// A normal DISCONNECT discards the will, and Paho C++ 1.2 cannot send
+// reason 0x04 ("disconnect with will": its disconnect options are the
+// version without a reason code), so the link says "offline" itself first;
+// the disconnect waits up to a second for that publish to complete.
+std::shared_ptr<::mqtt::token> PahoMessageLink::disconnectSayingOffline() {
+    if (!config_.statusTopic.isEmpty())
+        client_->publish(::mqtt::make_message(bytes(config_.statusTopic), "offline", 7, 1, true));
+    return client_->disconnect(::mqtt::disconnect_options(std::chrono::milliseconds(1000)));
 }
 
 quint64 PahoMessageLink::publish(const OutgoingMessage &m) {

@@ -25,6 +25,7 @@
 namespace mqtt {
 class async_client;
 class connect_options;
+class token;
 } // namespace mqtt
 
 namespace conduit::gathering::mqtt {
@@ -58,6 +59,7 @@ private:
     void onPublishDone(quint64 ref, const LinkFailure *failure);
     void failPending(const LinkFailure &f);
     void subscribeAt(qsizetype index);
+    std::shared_ptr<::mqtt::token> disconnectSayingOffline();
     void setState(LinkState s);
 
     LinkConfig config_;

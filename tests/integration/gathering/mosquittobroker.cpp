@@ -4,6 +4,9 @@
 #include <QFile>
 #include <QRegularExpression>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 MosquittoBroker::MosquittoBroker() : dir_(QStringLiteral("/tmp/conduit-mosquitto.XXXXXX")) {}
 
 MosquittoBroker::~MosquittoBroker() { stop(); }
@@ -36,6 +39,8 @@ bool MosquittoBroker::start(QString *error) {
     if (running()) return true;
     process_ = std::make_unique<QProcess>();
     process_->setProcessChannelMode(QProcess::MergedChannels);
+    // A test that crashes takes its broker with it (the script execs mosquitto).
+    process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     process_->start(QStringLiteral(CONDUIT_MOSQUITTO_SH), {QStringLiteral("run"), dir_.path()});
     const QDeadlineTimer deadline(10000);
     QString out;
@@ -81,3 +86,8 @@ QString MosquittoBroker::uri(Listener l) const {
 }
 
 QString MosquittoBroker::file(const QString &name) const { return dir_.filePath(name); }
+
+QString MosquittoBroker::log() {
+    if (process_) log_ += QString::fromUtf8(process_->readAll());
+    return log_;
+}

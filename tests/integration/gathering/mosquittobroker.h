@@ -29,7 +29,7 @@ public:
     // A file of the configuration directory (ca.pem, client.key, ...).
     QString file(const QString &name) const;
     // What the broker printed so far (for failure messages).
-    QString log() const { return log_; }
+    QString log();
 
 private:
     QTemporaryDir dir_;

@@ -351,6 +351,35 @@ private slots:
         QCOMPARE(downlink.counters().handed, 2);
     }
 
+    void statusTopicSaysOnlineThenOffline() {
+        auto fleet = makeLink(plainConfig(broker_, QStringLiteral("fleet-status")));
+        QVERIFY(fleet);
+        QStringList seen;
+        connect(fleet.get(), &MessageLink::received, this, [&](const IncomingMessage &m) {
+            if (m.topic == topics_.status()) seen.append(QString::fromUtf8(m.payload));
+        });
+        QSignalSpy granted(fleet.get(), &MessageLink::subscribed);
+        fleet->subscribe(topics_.status());
+        fleet->start();
+        QVERIFY(granted.wait(kTimeoutMs));
+        LinkConfig c = plainConfig(broker_, QStringLiteral("conduit-k"));
+        c.statusTopic = topics_.status();
+        auto vehicle = makeLink(c);
+        QVERIFY(vehicle);
+        vehicle->start();
+        QTRY_VERIFY_WITH_TIMEOUT(seen.contains(QLatin1String("online")), kTimeoutMs);
+        vehicle->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(seen.last(), QStringLiteral("offline"), kTimeoutMs);
+        // Destroyed while connected (conduitd shutting down): offline too.
+        vehicle.reset();
+        auto again = makeLink(c);
+        again->start();
+        QTRY_COMPARE_WITH_TIMEOUT(seen.last(), QStringLiteral("online"), kTimeoutMs);
+        again.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(seen.last(), QStringLiteral("offline"), kTimeoutMs);
+        fleet->stop();
+    }
+
     void stopEndsReconnects() {
         QVERIFY(broker_.stop());
         auto link = makeLink(plainConfig(broker_, QStringLiteral("conduit-j")));

@@ -22,7 +22,6 @@
 # Files in DIR: ca.pem, server.pem/.key (SAN 127.0.0.1, localhost),
 # client.pem/.key (CN conduit-test), rogue-ca.pem and rogue-client.pem/.key
 # (a CA the broker does not trust), passwd, mosquitto.conf, ports, data/.
-set -euo pipefail
 
 mosquitto_free_port() {
   local p tries=0
@@ -137,6 +136,7 @@ mosquitto_stop() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
   case "${1:-}" in
   config) mosquitto_config "${2:?usage: mosquitto.sh config DIR}" ;;
   run) exec mosquitto -c "$(cd "${2:?usage: mosquitto.sh run DIR}" && pwd)/mosquitto.conf" ;;
