@@ -6,7 +6,7 @@
 // acted on late. (The broker already drops messages whose MQTT expiry
 // interval ran out while the vehicle was away.)
 //
-// [owner-thread]
+// [owner-thread] The link must outlive the downlink.
 #pragma once
 
 #include "messagelink.h"

@@ -36,9 +36,9 @@ LinkFailure connectFailure(const QString &uri, int rc, int reason, const std::st
                 .arg(uri, pahoText.empty() ? QString::fromUtf8(::MQTTAsync_strerror(rc)) : text(pahoText))};
 }
 
-// Paho keeps the failure's words (e.g. OpenSSL's) in the token and gives
-// them out only through the exception wait() throws; the token is complete
-// when its listener runs, so wait() returns at once.
+// Paho keeps its words for a failure in the token and gives them out only
+// through the exception wait() throws; the token is complete when its
+// listener runs, so wait() returns at once.
 std::string failureText(const ::mqtt::token &t) {
     try {
         const_cast<::mqtt::token &>(t).wait();

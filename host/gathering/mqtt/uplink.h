@@ -9,7 +9,8 @@
 // larger item, or one of kind Blob (clips, diagnostic files), is the bulk
 // uploader's (tus); the uplink releases it at once and counts it as skipped.
 //
-// [owner-thread] Like the link and the store: one thread.
+// [owner-thread] Like the link and the store: one thread. The queue and
+// the link must outlive the uplink.
 #pragma once
 
 #include "gathering/seams.h"
