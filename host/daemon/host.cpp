@@ -3,6 +3,7 @@
 #include "api/gathering1adaptor.h"
 #include "api/host1adaptor.h"
 #include "gathering/service/gatheringservice.h"
+#include "gatheringwiring.h"
 #include "hostlog.h"
 #include "registrycapture.h"
 #include "upstream/bundlecampaign.h"
@@ -82,10 +83,22 @@ bool Host::startGathering(QStringList *problems, QString *error) {
     capture_->feed(gathering_.get());
     if (!gathering_->start(problems, error)) return false;
     qCInfo(lcHost).noquote() << "data gathering: store in" << gc.storeDir;
+    wiring_ = std::make_unique<GatheringWiring>(config_.gatheringLinks, gathering_.get(), &vehicle_);
+    if (!wiring_->start(error)) {
+        *error = QStringLiteral("data gathering: %1").arg(*error);
+        return false;
+    }
+    const GatheringLinks &l = config_.gatheringLinks;
+    qCInfo(lcHost).noquote() << "data gathering: campaigns"
+                             << (l.campaignKeysFile.isEmpty() ? QStringLiteral("off (no campaign_keys)")
+                                                              : QStringLiteral("trusting ") + l.campaignKeysFile)
+                             << "; MQTT" << (l.mqtt ? l.mqtt->uri : QStringLiteral("off")) << "; tus"
+                             << (l.tus ? l.tus->endpoint.toString() : QStringLiteral("off"));
     return true;
 }
 
 void Host::stop() {
+    if (wiring_) wiring_->stop();
     if (gathering_) gathering_->stop();
     registry_.stop();
 }

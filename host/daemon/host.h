@@ -27,6 +27,7 @@ class GatheringService;
 namespace conduit::daemon {
 
 class RegistryCapture;
+class GatheringWiring;
 
 class Host : public QObject, public api::HostActions {
     Q_OBJECT
@@ -76,6 +77,7 @@ private:
     std::unique_ptr<NoPayloadSource> payloads_;
     std::unique_ptr<RegistryCapture> capture_;
     std::unique_ptr<gathering::GatheringService> gathering_;
+    std::unique_ptr<GatheringWiring> wiring_; // before the service goes
 };
 
 } // namespace conduit::daemon
