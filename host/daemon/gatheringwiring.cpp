@@ -197,9 +197,10 @@ void GatheringWiring::onDocument(const QByteArray &document) {
         syncCampaigns();
         schedule();
     }
-    qCInfo(lcHost).noquote() << "gathering: campaign document" << answer.value(QStringLiteral("result")).toString()
-                             << answer.value(QStringLiteral("campaign")).toString()
-                             << answer.value(QStringLiteral("message")).toString();
+    QStringList said{answer.value(QStringLiteral("result")).toString()};
+    for (const char *k : {"campaign", "message"})
+        if (answer.contains(QLatin1String(k))) said << answer.value(QLatin1String(k)).toString();
+    qCInfo(lcHost).noquote() << "gathering: campaign document:" << said.join(QStringLiteral(", "));
     const QByteArray json = QJsonDocument(answer).toJson(QJsonDocument::Compact);
     toStoreThread([this, json] {
         if (uplinks_) uplinks_->respond(json);
