@@ -8,7 +8,8 @@
 # checked by SHA-256 against the server's hash and its own manifest; a
 # periodic signal window arrives over MQTT. A tampered campaign is refused
 # and the refusal published; with the link metered a bulk-priority bundle
-# waits, and goes once the link is unmetered.
+# waits, and goes once the link is unmetered. After a restart the campaigns
+# are there and the same document again is answered already-have.
 # Usage: campaign_e2e.sh BUILD_DIR        (scripts/demo runs it)
 set -euo pipefail
 source "$(dirname "$0")/../lib/ddi.sh"
@@ -158,5 +159,18 @@ ddi_wait_for 30 "the bulk bundle at the tus server" uploaded 2
 echo "  uploaded: $(tail -1 uploads/verified.log)"
 say "conduitctl gathering status"
 ctl gathering status | sed 's/^/  /'
+
+# --- a restart ----------------------------------------------------------------
+say "conduitd stops: the vehicle says offline; it starts again with its campaigns"
+ddi_stop_host
+st=$(mosquitto_sub -h 127.0.0.1 -p "$port" -t "$topic/status" -C 1 -W 10) || ddi_fail "no status retained"
+echo "  fleet reads on status: $st"
+[ "$st" = offline ] || ddi_fail "status is $st after conduitd stopped"
+ddi_start_host conduit.conf
+ctl gathering campaigns | grep -q "^hard-braking " || ddi_fail "hard-braking is gone after the restart"
+echo "  campaigns after the restart: $(ctl gathering campaigns | awk '/^[a-z]/ {print $1}' | tr '\n' ' ')"
+say "fleet publishes hard-braking again"
+publish -f hard-braking.signed.json
+expect_response hard-braking already-have
 ok=1
 echo "PASS"
