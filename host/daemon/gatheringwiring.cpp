@@ -233,7 +233,10 @@ void GatheringWiring::syncCampaigns() {
         CampaignSummary s;
         s.id = c.id;
         s.name = c.id;
-        s.purpose[QStringLiteral("en")] = QStringLiteral("Collects %1").arg(c.signalNames.join(QStringLiteral(", ")));
+        // The document carries no text for the driver: what it collects, in both languages of the HMI.
+        const QString what = c.signalNames.join(QStringLiteral(", "));
+        s.purpose[QStringLiteral("en")] = QStringLiteral("Collects %1").arg(what);
+        s.purpose[QStringLiteral("de")] = QStringLiteral("Erfasst %1").arg(what);
         s.classes = {c.dataClass};
         if (!c.logCategories.isEmpty() && !s.classes.contains(DataClass::Logs)) s.classes << DataClass::Logs;
         for (const cc::StreamRequest &r : c.streams) {
