@@ -19,6 +19,10 @@ constexpr std::array<core::Named<CampaignState>, 3> kStateNames{{
     {CampaignState::Stopped, "stopped"},
     {CampaignState::Ended, "ended"},
 }};
+constexpr std::array<core::Named<Offer>, 2> kOfferNames{{
+    {Offer::Accepted, "accepted"},
+    {Offer::AlreadyHave, "already-have"},
+}};
 constexpr qint64 kMaxBookBytes = 16 << 20;
 
 CampaignError storage(const QString &what) { return campaignError(CampaignErrorKind::Storage, what); }
@@ -62,6 +66,7 @@ Result<BookEntry> readEntry(const std::string &id, const JsonValue &v, const Cam
 } // namespace
 
 QString nameOf(CampaignState v) { return core::nameOf(kStateNames, v); }
+QString nameOf(Offer v) { return core::nameOf(kOfferNames, v); }
 
 QString CampaignBook::path() const { return dir_ + QStringLiteral("/campaigns.json"); }
 

@@ -28,6 +28,7 @@ enum class Offer : quint8 {
     Accepted = 1,    // new, or a higher version replacing the old one
     AlreadyHave = 2, // the same version as the highest accepted: nothing changed
 };
+QString nameOf(Offer v); // "accepted", "already-have": reported upstream
 
 struct BookEntry {
     QString id;

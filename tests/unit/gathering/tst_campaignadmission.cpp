@@ -134,6 +134,7 @@ private slots:
             auto again = (*c)->accept(sign(withVersion(2), {a}));
             QVERIFY(again.ok());
             QCOMPARE(again->offer, Offer::AlreadyHave);
+            QCOMPARE(nameOf(again->offer), QStringLiteral("already-have"));
             auto older = (*c)->accept(sign(withVersion(1), {a}));
             QVERIFY(!older.ok());
             QCOMPARE(older.error().kind, CampaignErrorKind::Rollback);
