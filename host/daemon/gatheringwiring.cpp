@@ -190,8 +190,7 @@ void GatheringWiring::onDocument(const QByteArray &document) {
         answer[QStringLiteral("result")] = cc::nameOf(r.error().kind);
         answer[QStringLiteral("message")] = r.error().message;
     } else {
-        answer[QStringLiteral("result")] =
-            r->offer == cc::Offer::Accepted ? QStringLiteral("accepted") : QStringLiteral("already-have");
+        answer[QStringLiteral("result")] = cc::nameOf(r->offer);
         answer[QStringLiteral("campaign")] = r->id;
         answer[QStringLiteral("version")] = r->version;
         syncCampaigns();
