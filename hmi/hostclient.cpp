@@ -19,6 +19,7 @@ namespace {
 const QString kService = QStringLiteral("io.conduit.Host");
 const QString kPath = QStringLiteral("/io/conduit/Host");
 const QString kIface = QStringLiteral("io.conduit.Host1");
+const QString kGathering = QStringLiteral("io.conduit.Gathering1");
 const QString kProperties = QStringLiteral("org.freedesktop.DBus.Properties");
 
 QVariant parseJson(const QString &json) { return QJsonDocument::fromJson(json.toUtf8()).toVariant(); }
@@ -64,6 +65,9 @@ void HostClient::subscribe() {
     bus_.connect(kService, kPath, kIface, QStringLiteral("Progress"), this,
                  SLOT(onProgress(qulonglong, qulonglong, int, QString)));
     bus_.connect(kService, kPath, kIface, QStringLiteral("CampaignFinished"), this, SLOT(onCampaignFinished(QString)));
+    bus_.connect(kService, kPath, kGathering, QStringLiteral("ConsentChanged"), this, SLOT(onPrivacySignal()));
+    bus_.connect(kService, kPath, kGathering, QStringLiteral("CampaignsChanged"), this, SLOT(onPrivacySignal()));
+    bus_.connect(kService, kPath, kGathering, QStringLiteral("DataDeleted"), this, SLOT(onDataDeleted(QString)));
 }
 
 void HostClient::setAvailable(bool on) {
@@ -86,6 +90,10 @@ void HostClient::clear() {
     unmet_.clear();
     pendingConsent_.clear();
     campaign_.clear();
+    gatheringAvailable_ = false;
+    dataClasses_.clear();
+    gatheringCampaigns_.clear();
+    emit privacyChanged();
     emit stateChanged();
     emit campaignChanged();
     emit phaseChanged();
@@ -114,6 +122,7 @@ void HostClient::refresh() {
         readCampaign();
         readInventory();
         refreshHistory();
+        refreshPrivacy();
         if (!pendingConsent_.isEmpty()) emit consentRequested(pendingConsent_);
     });
 }
@@ -159,6 +168,7 @@ void HostClient::applyProperties(const QVariantMap &props) {
 }
 
 void HostClient::onPropertiesChanged(const QString &iface, const QVariantMap &changed, const QStringList &invalidated) {
+    if (iface == kGathering) return refreshPrivacy();
     if (iface != kIface) return;
     const QString before = campaignId();
     applyProperties(changed);
@@ -257,26 +267,71 @@ void HostClient::postpone(const QString &kind, double untilUnixSeconds) {
 void HostClient::cancel(const QString &reason) { call(QStringLiteral("Cancel"), {reason}); }
 void HostClient::setAutoConsent(bool enabled) { call(QStringLiteral("SetAutoConsent"), {enabled}); }
 
+void HostClient::refreshPrivacy() {
+    // A host without data gathering has no io.conduit.Gathering1: no
+    // privacy screen, and nothing to report to the driver.
+    auto absent = [this](const QDBusMessage &reply) {
+        qCInfo(lcHmiBus).noquote() << "no data gathering:" << reply.errorMessage();
+        if (!gatheringAvailable_) return;
+        gatheringAvailable_ = false;
+        dataClasses_.clear();
+        gatheringCampaigns_.clear();
+        emit privacyChanged();
+    };
+    call(
+        kGathering, QStringLiteral("GetConsent"), {},
+        [this, absent](const QVariant &consent) {
+            call(
+                kGathering, QStringLiteral("GetCampaigns"), {},
+                [this, consent](const QVariant &campaigns) {
+                    gatheringAvailable_ = true;
+                    dataClasses_ = parseJson(consent.toString()).toList();
+                    gatheringCampaigns_ = parseJson(campaigns.toString()).toList();
+                    emit privacyChanged();
+                },
+                absent);
+        },
+        absent);
+}
+
+void HostClient::setDataConsent(const QString &dataClass, bool allowed) {
+    call(kGathering, QStringLiteral("SetConsent"), {dataClass, allowed}, [this](const QVariant &) { refreshPrivacy(); },
+         {});
+}
+
+void HostClient::deleteMyData(const QString &scope) {
+    call(kGathering, QStringLiteral("DeleteMyData"), {scope}, {}, {});
+}
+
+void HostClient::onDataDeleted(const QString &removalJson) { emit dataDeleted(parseJson(removalJson).toMap()); }
+
 void HostClient::call(const QString &method, const QVariantList &args, std::function<void(const QVariant &)> then) {
+    call(kIface, method, args, std::move(then), {});
+}
+
+void HostClient::call(const QString &iface, const QString &method, const QVariantList &args,
+                      std::function<void(const QVariant &)> then, std::function<void(const QDBusMessage &)> failed) {
     if (!bus_.isConnected()) {
         emit callFailed(method, QStringLiteral("org.freedesktop.DBus.Error.Disconnected"),
                         QStringLiteral("no bus connection"));
         return;
     }
-    QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, kIface, method);
+    QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, iface, method);
     m.setArguments(args);
     auto *w = new QDBusPendingCallWatcher(bus_.asyncCall(m), this);
-    connect(w, &QDBusPendingCallWatcher::finished, this, [this, w, method, then = std::move(then), gen = generation_] {
-        w->deleteLater();
-        const QDBusMessage reply = w->reply();
-        if (gen != generation_) return;
-        if (reply.type() == QDBusMessage::ErrorMessage) {
-            qCWarning(lcHmiBus).noquote() << method << "failed:" << reply.errorName() << reply.errorMessage();
-            emit callFailed(method, reply.errorName(), reply.errorMessage());
-            return;
-        }
-        if (then) then(reply.arguments().value(0));
-    });
+    connect(w, &QDBusPendingCallWatcher::finished, this,
+            [this, w, method, then = std::move(then), failed = std::move(failed), gen = generation_] {
+                w->deleteLater();
+                const QDBusMessage reply = w->reply();
+                if (gen != generation_) return;
+                if (reply.type() == QDBusMessage::ErrorMessage) {
+                    if (failed) return failed(reply);
+                    qCWarning(lcHmiBus).noquote() << method << "failed:" << reply.errorName() << reply.errorMessage();
+                    emit callFailed(method, reply.errorName(), reply.errorMessage());
+                    return;
+                }
+                if (then) then(reply.arguments().value(0));
+            });
 }
 
 } // namespace conduit::hmi

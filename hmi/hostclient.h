@@ -1,5 +1,6 @@
 // The HMI's only way to the vehicle: a QObject over the io.conduit.Host1
-// D-Bus interface (docs/dbus-api.md), exposed to QML as `host`.
+// D-Bus interface (docs/dbus-api.md), and io.conduit.Gathering1 for the
+// privacy screen when the host gathers data, exposed to QML as `host`.
 //
 // Every property mirrors the service and changes only from what the service
 // says (PropertiesChanged, the interface's signals, or a re-read). Method
@@ -19,6 +20,7 @@
 #include <QVariantMap>
 #include <functional>
 
+class QDBusMessage;
 class QDBusPendingCallWatcher;
 class QDBusServiceWatcher;
 
@@ -44,6 +46,12 @@ class HostClient : public QObject {
     Q_PROPERTY(QVariantList inventory READ inventory NOTIFY inventoryChanged)
     // GetHistory() parsed, newest first.
     Q_PROPERTY(QVariantList history READ history NOTIFY historyChanged)
+    // Data gathering (io.conduit.Gathering1): false when the host does not
+    // gather data. dataClasses: GetConsent() parsed (class, allowed,
+    // personal, campaigns); gatheringCampaigns: GetCampaigns() parsed.
+    Q_PROPERTY(bool gatheringAvailable READ gatheringAvailable NOTIFY privacyChanged)
+    Q_PROPERTY(QVariantList dataClasses READ dataClasses NOTIFY privacyChanged)
+    Q_PROPERTY(QVariantList gatheringCampaigns READ gatheringCampaigns NOTIFY privacyChanged)
 
 public:
     enum class Bus { Session, System };
@@ -64,6 +72,9 @@ public:
     QVariantMap campaign() const { return campaign_; }
     QVariantList inventory() const { return inventory_; }
     QVariantList history() const { return history_; }
+    bool gatheringAvailable() const { return gatheringAvailable_; }
+    QVariantList dataClasses() const { return dataClasses_; }
+    QVariantList gatheringCampaigns() const { return gatheringCampaigns_; }
 
     // The driver's answers. `kind` is "download" or "install".
     Q_INVOKABLE void accept(const QString &kind);
@@ -74,6 +85,11 @@ public:
     // Re-reads properties, campaign, inventory and history.
     Q_INVOKABLE void refresh();
     Q_INVOKABLE void refreshHistory();
+    // The driver's privacy choices. Refusing a class deletes what is stored
+    // of it; scope is "personal" or "all".
+    Q_INVOKABLE void setDataConsent(const QString &dataClass, bool allowed);
+    Q_INVOKABLE void deleteMyData(const QString &scope);
+    Q_INVOKABLE void refreshPrivacy();
 
 signals:
     void availableChanged();
@@ -86,6 +102,9 @@ signals:
     void autoConsentChanged();
     void inventoryChanged();
     void historyChanged();
+    void privacyChanged();
+    // "Delete my data" or a refusal removed data: classes, items, bytes.
+    void dataDeleted(const QVariantMap &removal);
     // The service asks for consent (also re-announced after a re-read).
     void consentRequested(const QString &kind);
     // A campaign ended: campaign, name, outcome, reason, finished, flagged_devices.
@@ -100,6 +119,8 @@ private slots:
     void onConditionsChanged(const QStringList &unmet);
     void onProgress(qulonglong done, qulonglong total, int eta, const QString &devicesJson);
     void onCampaignFinished(const QString &resultJson);
+    void onDataDeleted(const QString &removalJson);
+    void onPrivacySignal() { refreshPrivacy(); }
 
 private:
     void subscribe();
@@ -109,9 +130,11 @@ private:
     void setCampaignJson(const QString &json);
     void readCampaign();
     void readInventory();
-    // Sends a method call; a failure becomes callFailed(method, ...). `then`
-    // gets the reply's first argument on success.
+    // Sends a method call; a failure becomes callFailed(method, ...) (or
+    // goes to `failed` when given). `then` gets the reply's first argument.
     void call(const QString &method, const QVariantList &args, std::function<void(const QVariant &)> then = {});
+    void call(const QString &iface, const QString &method, const QVariantList &args,
+              std::function<void(const QVariant &)> then, std::function<void(const QDBusMessage &)> failed);
 
     QDBusConnection bus_;
     QDBusServiceWatcher *watcher_ = nullptr;
@@ -129,6 +152,9 @@ private:
     QVariantMap campaign_;
     QVariantList inventory_;
     QVariantList history_;
+    bool gatheringAvailable_ = false;
+    QVariantList dataClasses_;
+    QVariantList gatheringCampaigns_;
     // Replies from before the service went away are dropped.
     quint64 generation_ = 0;
 };

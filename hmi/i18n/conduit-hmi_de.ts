@@ -465,6 +465,10 @@
         <source>Update history</source>
         <translation>Update-Verlauf</translation>
     </message>
+    <message>
+        <source>Privacy</source>
+        <translation>Datenschutz</translation>
+    </message>
 </context>
 <context>
     <name>InstallConsentScreen</name>
@@ -560,6 +564,53 @@
     <message>
         <source>Update history</source>
         <translation>Update-Verlauf</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyScreen</name>
+    <message>
+        <source>Delete your personal data?</source>
+        <translation>Ihre personenbezogenen Daten löschen?</translation>
+    </message>
+    <message>
+        <source>Your data</source>
+        <translation>Ihre Daten</translation>
+    </message>
+    <message>
+        <source>Location and camera data stored in this vehicle are deleted now and cannot be restored. What you allow stays allowed.</source>
+        <translation>Die in diesem Fahrzeug gespeicherten Standort- und Kameradaten werden jetzt gelöscht und können nicht wiederhergestellt werden. Was Sie erlauben, bleibt erlaubt.</translation>
+    </message>
+    <message>
+        <source>Choose what the vehicle may collect. Location and camera images are personal data: they are collected only when you allow it. Switching a kind of data off deletes what is stored of it.</source>
+        <translation>Wählen Sie, was das Fahrzeug erfassen darf. Standort und Kamerabilder sind personenbezogene Daten: Sie werden nur erfasst, wenn Sie es erlauben. Wenn Sie eine Datenart ausschalten, wird gelöscht, was davon gespeichert ist.</translation>
+    </message>
+    <message>
+        <source>%1 (personal)</source>
+        <translation>%1 (personenbezogen)</translation>
+    </message>
+    <message>
+        <source>%1. Not collected at the moment.</source>
+        <translation>%1. Wird zurzeit nicht erfasst.</translation>
+    </message>
+    <message>
+        <source>%1. Collected for: %2.</source>
+        <translation>%1. Erfasst für: %2.</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Zurück</translation>
+    </message>
+    <message>
+        <source>Delete my data</source>
+        <translation>Meine Daten löschen</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>Behalten</translation>
     </message>
 </context>
 <context>
@@ -699,6 +750,57 @@
     <message>
         <source>The update service did not answer. Please try again.</source>
         <translation>Der Update-Dienst antwortet nicht. Bitte versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>Vehicle data</source>
+        <translation>Fahrzeugdaten</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>Standort</translation>
+    </message>
+    <message>
+        <source>Camera images</source>
+        <translation>Kamerabilder</translation>
+    </message>
+    <message>
+        <source>Diagnostics</source>
+        <translation>Diagnose</translation>
+    </message>
+    <message>
+        <source>System logs</source>
+        <translation>Systemprotokolle</translation>
+    </message>
+    <message>
+        <source>Speed, battery and other signals of the vehicle</source>
+        <translation>Geschwindigkeit, Batterie und andere Signale des Fahrzeugs</translation>
+    </message>
+    <message>
+        <source>Where the vehicle is and where it went</source>
+        <translation>Wo das Fahrzeug ist und wo es war</translation>
+    </message>
+    <message>
+        <source>Pictures and clips from the vehicle&apos;s cameras</source>
+        <translation>Bilder und Videos der Fahrzeugkameras</translation>
+    </message>
+    <message>
+        <source>Fault codes and diagnostic files of the control units</source>
+        <translation>Fehlercodes und Diagnosedateien der Steuergeräte</translation>
+    </message>
+    <message>
+        <source>Messages of the vehicle&apos;s software</source>
+        <translation>Meldungen der Fahrzeugsoftware</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stored record(s) deleted.</source>
+        <translation>
+            <numerusform>%n gespeicherter Datensatz gelöscht.</numerusform>
+            <numerusform>%n gespeicherte Datensätze gelöscht.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Your data could not be changed: %1</source>
+        <translation>Ihre Daten konnten nicht geändert werden: %1</translation>
     </message>
 </context>
 </TS>

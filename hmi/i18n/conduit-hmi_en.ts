@@ -465,6 +465,10 @@
         <source>Update history</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Privacy</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>InstallConsentScreen</name>
@@ -559,6 +563,53 @@
     </message>
     <message>
         <source>Update history</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyScreen</name>
+    <message>
+        <source>Delete your personal data?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Location and camera data stored in this vehicle are deleted now and cannot be restored. What you allow stays allowed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose what the vehicle may collect. Location and camera images are personal data: they are collected only when you allow it. Switching a kind of data off deletes what is stored of it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (personal)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1. Not collected at the moment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1. Collected for: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete my data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -698,6 +749,57 @@
     </message>
     <message>
         <source>The update service did not answer. Please try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Vehicle data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnostics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Speed, battery and other signals of the vehicle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where the vehicle is and where it went</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pictures and clips from the vehicle&apos;s cameras</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fault codes and diagnostic files of the control units</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Messages of the vehicle&apos;s software</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stored record(s) deleted.</source>
+        <translation>
+            <numerusform>%n stored record deleted.</numerusform>
+            <numerusform>%n stored records deleted.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Your data could not be changed: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

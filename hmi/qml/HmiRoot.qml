@@ -57,7 +57,8 @@ Rectangle {
             readonly property var screens: ({
                 "unavailable": unavailable, "idle": idle, "available": available, "details": details,
                 "schedule": schedule, "postponed": postponed, "installConsent": installConsent,
-                "conditions": conditions, "progress": progress, "result": result, "history": history
+                "conditions": conditions, "progress": progress, "result": result, "history": history,
+                "privacy": privacy
             })
         }
     }
@@ -96,4 +97,5 @@ Rectangle {
     Component { id: progress; ProgressScreen { flow: root.flow } }
     Component { id: result; ResultScreen { flow: root.flow } }
     Component { id: history; HistoryScreen { flow: root.flow } }
+    Component { id: privacy; PrivacyScreen { flow: root.flow } }
 }

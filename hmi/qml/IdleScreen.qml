@@ -1,5 +1,4 @@
 import QtQuick
-import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import "Format.js" as Format
 
@@ -27,30 +26,10 @@ ScreenFrame {
             text: qsTr("Install updates automatically")
             Layout.fillWidth: true
         }
-        Switch {
-            id: autoSwitch
+        HmiSwitch {
             objectName: "autoConsentSwitch"
             checked: screen.flow.host.autoConsent
-            implicitHeight: Theme.buttonHeight
-            implicitWidth: Theme.buttonHeight * 1.6
             onToggled: screen.flow.setAutoConsent(checked)
-            // A thumb-sized switch: the default one is made for a mouse.
-            indicator: Rectangle {
-                x: autoSwitch.width - width
-                y: (autoSwitch.height - height) / 2
-                width: autoSwitch.width
-                height: Theme.buttonHeight * 0.64
-                radius: height / 2
-                color: autoSwitch.checked ? Theme.accent : Theme.surfaceRaised
-                Rectangle {
-                    x: autoSwitch.checked ? parent.width - width - 6 : 6
-                    y: 6
-                    width: parent.height - 12
-                    height: width
-                    radius: width / 2
-                    color: Theme.text
-                }
-            }
         }
     }
     HmiText {
@@ -64,6 +43,12 @@ ScreenFrame {
             objectName: "historyButton"
             text: qsTr("Update history")
             onClicked: screen.flow.showHistory()
+        },
+        HmiButton {
+            objectName: "privacyButton"
+            visible: screen.flow.gatheringAvailable
+            text: qsTr("Privacy")
+            onClicked: screen.flow.showPrivacy()
         }
     ]
 }

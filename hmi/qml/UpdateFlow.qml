@@ -9,7 +9,7 @@ QtObject {
 
     // The bridge (HostClient) or anything with the same API.
     property var host: null
-    // Where the driver navigated: "details", "schedule", "history" or "".
+    // Where the driver navigated: "details", "schedule", "history", "privacy" or "".
     property string overlay: ""
     // The last CampaignFinished result, shown until the driver dismisses it.
     property var result: null
@@ -17,6 +17,8 @@ QtObject {
     property var postponedUntil: null
     // The last refused request, in the driver's words; "" when none.
     property string errorText: ""
+    // What the last deletion removed, in the driver's words; "" when none.
+    property string privacyNotice: ""
 
     readonly property bool available: host !== null && host.available
     readonly property string state: host ? host.state : ""
@@ -33,6 +35,8 @@ QtObject {
             return "unavailable"
         if (overlay === "history")
             return "history"
+        if (overlay === "privacy")
+            return "privacy"
         if (result)
             return "result"
         if (consentStates.indexOf(state) >= 0) {
@@ -132,6 +136,53 @@ QtObject {
     readonly property bool cancellable: state === "Checking" || state === "Downloading"
                                         || state === "WaitingForConditions" || state === "Postponed"
 
+    // --- the driver's data (io.conduit.Gathering1) -------------------------
+
+    readonly property bool gatheringAvailable: host !== null && host.gatheringAvailable === true
+    // One row per data class: what it is, whether it is personal, allowed,
+    // and for which campaigns (names, and what each says it collects).
+    readonly property var dataClasses: {
+        const rows = []
+        const classes = host && host.dataClasses ? host.dataClasses : []
+        const campaigns = host && host.gatheringCampaigns ? host.gatheringCampaigns : []
+        for (let i = 0; i < classes.length; ++i) {
+            const c = classes[i]
+            const names = []
+            const purposes = []
+            for (let j = 0; j < campaigns.length; ++j) {
+                if (campaigns[j].classes.indexOf(c["class"]) < 0)
+                    continue
+                names.push(campaigns[j].name)
+                const purpose = Format.releaseNotes(campaigns[j].purpose, Qt.locale().name)
+                if (purpose !== "" && purposes.indexOf(purpose) < 0)
+                    purposes.push(purpose)
+            }
+            rows.push({ id: c["class"], name: dataClassName(c["class"]), allowed: c.allowed === true,
+                        personal: c.personal === true, campaigns: names, purposes: purposes })
+        }
+        return rows
+    }
+    function dataClassName(id) {
+        switch (id) {
+        case "telemetry": return qsTr("Vehicle data")
+        case "location": return qsTr("Location")
+        case "camera": return qsTr("Camera images")
+        case "diagnostics": return qsTr("Diagnostics")
+        case "logs": return qsTr("System logs")
+        }
+        return id
+    }
+    function dataClassText(id) {
+        switch (id) {
+        case "telemetry": return qsTr("Speed, battery and other signals of the vehicle")
+        case "location": return qsTr("Where the vehicle is and where it went")
+        case "camera": return qsTr("Pictures and clips from the vehicle's cameras")
+        case "diagnostics": return qsTr("Fault codes and diagnostic files of the control units")
+        case "logs": return qsTr("Messages of the vehicle's software")
+        }
+        return ""
+    }
+
     // --- what the buttons do ----------------------------------------------
 
     function acceptConsent() {
@@ -167,6 +218,14 @@ QtObject {
         host.refreshHistory()
         overlay = "history"
     }
+    function showPrivacy() {
+        host.refreshPrivacy()
+        privacyNotice = ""
+        overlay = "privacy"
+    }
+    function setDataConsent(id, on) { host.setDataConsent(id, on) }
+    // Deletes the personal classes (location, camera); consent stays.
+    function deleteMyData() { host.deleteMyData("personal") }
     function back() { overlay = "" }
     function dismissResult() { result = null }
     function setAutoConsent(on) { host.setAutoConsent(on) }
@@ -192,15 +251,20 @@ QtObject {
         target: flow.host
         function onStateChanged() {
             // The vehicle moved on: what the driver was looking at is stale.
-            if (flow.overlay !== "history")
+            // History and privacy are not about the campaign: they stay.
+            if (flow.overlay !== "history" && flow.overlay !== "privacy")
                 flow.overlay = ""
         }
         function onConsentRequested(kind) {
-            // A question from the vehicle comes before browsing the history.
-            // Details and schedule belong to the question: they stay (the
-            // announcement may arrive after the state that shows it).
-            if (flow.overlay === "history")
+            // A question from the vehicle comes before browsing the history
+            // or the privacy settings. Details and schedule belong to the
+            // question: they stay (the announcement may arrive after the
+            // state that shows it).
+            if (flow.overlay === "history" || flow.overlay === "privacy")
                 flow.overlay = ""
+        }
+        function onDataDeleted(removal) {
+            flow.privacyNotice = qsTr("%n stored record(s) deleted.", "", Number(removal.items))
         }
         function onCampaignFinished(result) {
             flow.result = result
@@ -213,6 +277,8 @@ QtObject {
         function onCallFailed(method, errorName, message) {
             if (errorName === "io.conduit.Host1.Error.NotAsked")
                 flow.errorText = qsTr("The vehicle is no longer waiting for this answer.")
+            else if (errorName === "io.conduit.Gathering1.Error.Failed")
+                flow.errorText = qsTr("Your data could not be changed: %1").arg(message)
             else if (errorName === "io.conduit.Host1.Error.Refused")
                 flow.errorText = qsTr("The vehicle refused the request: %1").arg(message)
             else

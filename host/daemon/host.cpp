@@ -1,7 +1,11 @@
 #include "host.h"
 
+#include "api/gathering1adaptor.h"
 #include "api/host1adaptor.h"
+#include "gathering/service/gatheringservice.h"
+#include "gatheringwiring.h"
 #include "hostlog.h"
+#include "registrycapture.h"
 #include "upstream/bundlecampaign.h"
 #include "upstream/ddiconnector.h"
 
@@ -57,6 +61,7 @@ bool Host::start(QStringList *problems, QString *error) {
                           << "bytes of a record cut by a power loss";
     *problems = registry_.start();
     engine_->recover();
+    if (config_.gathering.enabled && !startGathering(problems, error)) return false;
     if (config_.ddi.ddi.server.isValid()) {
         network_ = std::make_unique<QNetworkAccessManager>();
         upstream::DdiConnectorConfig dc = config_.ddi;
@@ -70,7 +75,33 @@ bool Host::start(QStringList *problems, QString *error) {
     return true;
 }
 
-void Host::stop() { registry_.stop(); }
+bool Host::startGathering(QStringList *problems, QString *error) {
+    gathering::GatheringConfig gc = config_.gathering;
+    if (gc.storeDir.isEmpty()) gc.storeDir = QDir(config_.agents.stateDir).filePath(QStringLiteral("gathering"));
+    capture_ = std::make_unique<RegistryCapture>(&registry_, &gateway_);
+    gathering_ = std::make_unique<gathering::GatheringService>(gc, capture_.get());
+    capture_->feed(gathering_.get());
+    if (!gathering_->start(problems, error)) return false;
+    qCInfo(lcHost).noquote() << "data gathering: store in" << gc.storeDir;
+    wiring_ = std::make_unique<GatheringWiring>(config_.gatheringLinks, gathering_.get(), &vehicle_);
+    if (!wiring_->start(error)) {
+        *error = QStringLiteral("data gathering: %1").arg(*error);
+        return false;
+    }
+    const GatheringLinks &l = config_.gatheringLinks;
+    qCInfo(lcHost).noquote() << "data gathering: campaigns"
+                             << (l.campaignKeysFile.isEmpty() ? QStringLiteral("off (no campaign_keys)")
+                                                              : QStringLiteral("trusting ") + l.campaignKeysFile)
+                             << "; MQTT" << (l.mqtt ? l.mqtt->uri : QStringLiteral("off")) << "; tus"
+                             << (l.tus ? l.tus->endpoint.toString() : QStringLiteral("off"));
+    return true;
+}
+
+void Host::stop() {
+    if (wiring_) wiring_->stop();
+    if (gathering_) gathering_->stop();
+    registry_.stop();
+}
 
 void Host::setAutoConsent(bool on) {
     engine_->setAutoConsent(on);
@@ -87,6 +118,7 @@ bool Host::startControlApi(QString *error) {
     auto *object = new api::BusObject(this);
     busObject_ = object;
     new api::Host1Adaptor(object, {engine_.get(), &gateway_, &vehicle_, ddi_ ? ddi_->client() : nullptr, this, bus_});
+    if (gathering_) new api::Gathering1Adaptor(object, gathering_.get(), bus_);
     if (!bus_.registerObject(QLatin1String(api::Host1Adaptor::kPath), busObject_)) {
         *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::Host1Adaptor::kPath));
         return false;

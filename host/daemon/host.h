@@ -20,7 +20,14 @@ namespace conduit::upstream {
 class DdiConnector;
 }
 
+namespace conduit::gathering {
+class GatheringService;
+}
+
 namespace conduit::daemon {
+
+class RegistryCapture;
+class GatheringWiring;
 
 class Host : public QObject, public api::HostActions {
     Q_OBJECT
@@ -49,9 +56,13 @@ public:
     core::DeviceGateway *gateway() { return &gateway_; }
     core::CampaignEngine *engine() { return engine_.get(); }
     core::VehicleState *vehicle() { return &vehicle_; }
+    // Null unless [gathering] enabled = true.
+    gathering::GatheringService *gathering() { return gathering_.get(); }
     const HostConfig &config() const { return config_; }
 
 private:
+    bool startGathering(QStringList *problems, QString *error);
+
     HostConfig config_;
     agents::AgentRegistry registry_;
     RegistryGateway gateway_;
@@ -64,6 +75,9 @@ private:
     std::unique_ptr<upstream::DdiConnector> ddi_;
     class NoPayloadSource;
     std::unique_ptr<NoPayloadSource> payloads_;
+    std::unique_ptr<RegistryCapture> capture_;
+    std::unique_ptr<gathering::GatheringService> gathering_;
+    std::unique_ptr<GatheringWiring> wiring_; // before the service goes
 };
 
 } // namespace conduit::daemon

@@ -84,7 +84,8 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         return c;
     }
     for (const QString &key : s.allKeys())
-        if (!kKnownKeys.contains(key))
+        if (!kKnownKeys.contains(key) && !gathering::gatheringConfigKeys().contains(key) &&
+            !gatheringLinksKeys().contains(key))
             warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
 
     const QDir base = QFileInfo(file).absoluteDir();
@@ -169,6 +170,11 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     c.agents.restartBackoffMs = intValue(QStringLiteral("agents/restart_backoff_ms"), c.agents.restartBackoffMs, 1);
     c.agents.restartBackoffMaxMs =
         intValue(QStringLiteral("agents/restart_backoff_max_ms"), c.agents.restartBackoffMaxMs, 1);
+    QString gatheringError;
+    if (!gathering::parseGatheringConfig(s, base, &c.gathering, &gatheringError) && error->isEmpty())
+        *error = QStringLiteral("%1: %2").arg(file, gatheringError);
+    if (!parseGatheringLinks(s, base, d.vin, &c.gatheringLinks, &gatheringError) && error->isEmpty())
+        *error = QStringLiteral("%1: %2").arg(file, gatheringError);
     return c;
 }
 

@@ -2,8 +2,11 @@
 // built-in defaults that make a build tree or an install tree work as is.
 #pragma once
 
+#include "gatheringlinks.h"
+
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
+#include "gathering/service/gatheringconfig.h"
 #include "upstream/ddiconnector.h"
 
 #include <QString>
@@ -21,6 +24,10 @@ struct HostConfig {
     QString rebootCommand;
     QString bus = QStringLiteral("session"); // "session" or "system": where the control API lives
     QString configFile;                      // the file read, empty when only defaults apply
+    // Data gathering ([gathering]); storeDir empty: <state_dir>/gathering.
+    gathering::GatheringConfig gathering;
+    // Its links to the fleet: MQTT broker, tus server, campaign trust file.
+    GatheringLinks gatheringLinks;
 
     // Reads `path` if given, else $CONDUIT_CONFIG, else /etc/conduit/conduit.conf
     // when present. Unknown keys and bad values are reported in *warnings.

@@ -190,6 +190,7 @@ void logLine(QtMsgType type, const QMessageLogContext &context, const QString &m
     const QString line = qFormatLogMessage(type, context, text::printable(message));
     std::fputs((line.toLocal8Bit() + '\n').constData(), stderr);
     if (type == QtFatalMsg) std::abort();
+    daemon::tapLogLine(context, message);
 }
 
 } // namespace

@@ -236,7 +236,8 @@ private slots:
         STEP(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})"));
         QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
         QVERIFY(conf.open(QIODevice::WriteOnly));
-        conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR "\n");
+        conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR
+                   "\n[gathering]\nenabled = true\n");
         conf.close();
 
         // The HMI, as conduit-hmi starts it; conduitd is not running yet.
@@ -301,6 +302,34 @@ private slots:
     }
 
     // Offered, looked at, scheduled, postponed, then accepted by tapping.
+    // The driver's data: the privacy screen from idle, a switch that the
+    // host obeys, "delete my data" only after the confirmation.
+    void privacyInTheHmi() {
+        QDBusInterface gathering(kService, kPath, QStringLiteral("io.conduit.Gathering1"));
+        auto allowed = [&] { return gathering.property("AllowedClasses").toStringList(); };
+        QVERIFY(!allowed().contains(QStringLiteral("camera")));
+        QTRY_VERIFY_WITH_TIMEOUT(client_->gatheringAvailable(), kTimeout);
+        STEP(click(QStringLiteral("privacyButton")));
+        STEP(waitForScreen(QStringLiteral("privacy")));
+        QTRY_VERIFY_WITH_TIMEOUT(find(QStringLiteral("cameraConsentSwitch")), kTimeout);
+        STEP(shoot(QStringLiteral("privacy")));
+        STEP(click(QStringLiteral("cameraConsentSwitch")));
+        QTRY_VERIFY_WITH_TIMEOUT(allowed().contains(QStringLiteral("camera")), kTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(find(QStringLiteral("cameraConsentSwitch"))->property("checked").toBool(), kTimeout);
+        STEP(click(QStringLiteral("cameraConsentSwitch")));
+        QTRY_VERIFY_WITH_TIMEOUT(!allowed().contains(QStringLiteral("camera")), kTimeout);
+        STEP(click(QStringLiteral("deleteMyDataButton")));
+        QTRY_VERIFY_WITH_TIMEOUT(find(QStringLiteral("confirmDeleteButton"))->isVisible(), kTimeout);
+        STEP(shoot(QStringLiteral("privacy-confirm")));
+        QSignalSpy deleted(client_.get(), &HostClient::dataDeleted);
+        STEP(click(QStringLiteral("confirmDeleteButton")));
+        QVERIFY(deleted.wait(kTimeout) || !deleted.isEmpty());
+        QCOMPARE(deleted.first().first().toMap().value(QStringLiteral("classes")).toList().size(), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(find(QStringLiteral("privacyNotice"))->isVisible(), kTimeout);
+        STEP(click(QStringLiteral("privacyBackButton")));
+        STEP(waitForScreen(QStringLiteral("idle")));
+    }
+
     void consentClickedInTheHmi() {
         setGear(127); // in D: the installation will have to wait for P
         // What the driver is told, signed with each of the three targets.
@@ -438,7 +467,8 @@ private slots:
             QStringLiteral("unavailable"),    QStringLiteral("idle"),           QStringLiteral("available"),
             QStringLiteral("details"),        QStringLiteral("schedule"),       QStringLiteral("postponed"),
             QStringLiteral("progress"),       QStringLiteral("installConsent"), QStringLiteral("conditions"),
-            QStringLiteral("result-success"), QStringLiteral("history"),        QStringLiteral("result-rolled-back")};
+            QStringLiteral("result-success"), QStringLiteral("history"),        QStringLiteral("result-rolled-back"),
+            QStringLiteral("privacy"),        QStringLiteral("privacy-confirm")};
         for (const QString &name : expected)
             QVERIFY2(QFileInfo(shots_.filePath(name + QStringLiteral(".png"))).size() > 0,
                      qPrintable(name + QStringLiteral(".png missing")));

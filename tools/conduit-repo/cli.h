@@ -34,6 +34,6 @@ Result<JsonValue> fileEntry(const QString &path);
 bool copyFile(const QString &from, const QString &to);
 
 extern const Command keygenCommand, initCommand, addTargetCommand, delegateCommand, assignCommand, signCommand,
-    rotateCommand, bundleCommand, publishCommand;
+    rotateCommand, bundleCommand, publishCommand, campaignCommand;
 
 } // namespace conduit::repo

@@ -7,9 +7,9 @@ namespace conduit::repo {
 // `conduit-repo --help`. A new subcommand: a declare/run pair, a Command
 // object declared in cli.h, and a line here.
 const std::vector<Command> &commands() {
-    static const std::vector<Command> table{keygenCommand,   initCommand,   addTargetCommand,
-                                            delegateCommand, assignCommand, signCommand,
-                                            rotateCommand,   bundleCommand, publishCommand};
+    static const std::vector<Command> table{keygenCommand,  initCommand,    addTargetCommand, delegateCommand,
+                                            assignCommand,  signCommand,    rotateCommand,    bundleCommand,
+                                            publishCommand, campaignCommand};
     return table;
 }
 

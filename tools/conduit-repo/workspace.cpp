@@ -12,12 +12,7 @@ namespace conduit::repo {
 
 using namespace trust;
 
-namespace {
-
-const QString kSpecVersion = QStringLiteral("1.0.31");
-constexpr int kRootExpiryDays = 365;
-
-Result<QByteArray> readFile(const QString &path, qint64 maxBytes = 64 * 1024 * 1024) {
+Result<QByteArray> readFile(const QString &path, qint64 maxBytes) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return toolError(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
@@ -25,7 +20,7 @@ Result<QByteArray> readFile(const QString &path, qint64 maxBytes = 64 * 1024 * 1
     return file.readAll();
 }
 
-Status writeFile(const QString &path, const QByteArray &bytes, QFileDevice::Permissions permissions = {}) {
+Status writeFile(const QString &path, const QByteArray &bytes, QFileDevice::Permissions permissions) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return toolError(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
@@ -34,6 +29,11 @@ Status writeFile(const QString &path, const QByteArray &bytes, QFileDevice::Perm
         return toolError(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     return Ok{};
 }
+
+namespace {
+
+const QString kSpecVersion = QStringLiteral("1.0.31");
+constexpr int kRootExpiryDays = 365;
 
 JsonValue header(const char *type, const RoleState &role) {
     JsonValue s(JsonValue::Object{});

@@ -20,6 +20,7 @@
 #include "trust/repository.h"
 
 #include <QDateTime>
+#include <QFileDevice>
 #include <QStringList>
 
 #include <map>
@@ -62,6 +63,10 @@ struct RepositoryState {
 
 // Errors of the tool reuse the trust module's Result/TrustError.
 trust::TrustError toolError(const QString &message);
+
+Result<QByteArray> readFile(const QString &path, qint64 maxBytes = 64 * 1024 * 1024);
+// Replaces `path` atomically (QSaveFile), with `permissions` when given.
+Status writeFile(const QString &path, const QByteArray &bytes, QFileDevice::Permissions permissions = {});
 
 // Writes a private key file (0600) atomically.
 Status writeKeyFile(const QString &path, const SigningKey &key);

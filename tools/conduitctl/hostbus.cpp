@@ -11,7 +11,6 @@ namespace conduit::ctl {
 namespace {
 const QString kService = QStringLiteral("io.conduit.Host");
 const QString kPath = QStringLiteral("/io/conduit/Host");
-const QString kInterface = QStringLiteral("io.conduit.Host1");
 } // namespace
 
 void declareBusOptions(QCommandLineParser &parser, bool json) {
@@ -20,7 +19,8 @@ void declareBusOptions(QCommandLineParser &parser, bool json) {
     if (json) parser.addOption({QStringLiteral("json"), QStringLiteral("Machine-readable output.")});
 }
 
-std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, const char *subcommand) {
+std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, const char *subcommand,
+                                            const QString &interface) {
     auto hasHost = [](const QDBusConnection &c) {
         return c.isConnected() && c.interface() && c.interface()->isServiceRegistered(kService).value();
     };
@@ -38,7 +38,12 @@ std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, co
                    QStringLiteral("conduitd is not running (%1 is not on the bus)").arg(kService));
         return nullptr;
     }
-    auto host = std::make_unique<QDBusInterface>(kService, kPath, kInterface, bus);
+    auto host = std::make_unique<QDBusInterface>(kService, kPath, interface, bus);
+    if (!host->isValid()) {
+        printError(subcommand, kExitError,
+                   QStringLiteral("conduitd does not offer %1 (%2)").arg(interface, host->lastError().message()));
+        return nullptr;
+    }
     host->setTimeout(120000);
     return host;
 }

@@ -12,8 +12,10 @@
 namespace conduit::ctl {
 
 void declareBusOptions(QCommandLineParser &parser, bool json);
-// Connects to the host; on failure prints why and returns nullptr.
-std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, const char *subcommand);
+// Connects to the host's `interface` (default io.conduit.Host1); on failure
+// prints why and returns nullptr.
+std::unique_ptr<QDBusInterface> connectHost(const QCommandLineParser &parser, const char *subcommand,
+                                            const QString &interface = QStringLiteral("io.conduit.Host1"));
 // Calls a method; on a D-Bus error prints it and returns false.
 bool callHost(QDBusInterface &host, const char *subcommand, const QString &method, const QVariantList &args,
               QVariant *result = nullptr);

@@ -40,6 +40,7 @@ const Subcommand &installSubcommand();
 const Subcommand &watchSubcommand();
 const Subcommand &vehicleSubcommand();
 const Subcommand &tufSubcommand();
+const Subcommand &gatheringSubcommand();
 
 // Output helpers: results on stdout, diagnostics on stderr.
 void printLine(const QString &line);

@@ -11,6 +11,7 @@ const std::vector<const Subcommand *> &subcommands() {
         &statusSubcommand(),      &agentsSubcommand(),  &historySubcommand(),   &consentSubcommand(),
         &autoConsentSubcommand(), &installSubcommand(), &watchSubcommand(),     &cancelSubcommand(),
         &vehicleSubcommand(),     &verifySubcommand(),  &provisionSubcommand(), &tufSubcommand(),
+        &gatheringSubcommand(),
     };
     return table;
 }

@@ -18,6 +18,9 @@ QtObject {
     property var campaign: ({})
     property var inventory: []
     property var history: []
+    property bool gatheringAvailable: false
+    property var dataClasses: []
+    property var gatheringCampaigns: []
 
     // Every method call, in order: [name, arg...].
     property var calls: []
@@ -25,6 +28,8 @@ QtObject {
     signal consentRequested(string kind)
     signal campaignFinished(var result)
     signal callFailed(string method, string errorName, string message)
+    signal privacyChanged()
+    signal dataDeleted(var removal)
 
     function record(entry) {
         const c = calls.slice()
@@ -38,6 +43,25 @@ QtObject {
     function setAutoConsent(on) { record(["setAutoConsent", on]) }
     function refresh() { record(["refresh"]) }
     function refreshHistory() { record(["refreshHistory"]) }
+    function refreshPrivacy() { record(["refreshPrivacy"]) }
+    function setDataConsent(dataClass, allowed) { record(["setDataConsent", dataClass, allowed]) }
+    function deleteMyData(scope) { record(["deleteMyData", scope]) }
+
+    // A host that gathers data, as GetConsent and GetCampaigns report it.
+    function gather() {
+        gatheringAvailable = true
+        dataClasses = [
+            { "class": "telemetry", allowed: true, personal: false, campaigns: ["brakes-2030"] },
+            { "class": "location", allowed: false, personal: true, campaigns: [] },
+            { "class": "camera", allowed: false, personal: true, campaigns: ["brakes-2030"] },
+            { "class": "diagnostics", allowed: true, personal: false, campaigns: [] },
+            { "class": "logs", allowed: true, personal: false, campaigns: [] }
+        ]
+        gatheringCampaigns = [
+            { id: "brakes-2030", name: "Brake study", classes: ["telemetry", "camera"], expires_ms: 0,
+              purpose: { "en": "Hard braking: speed and the front camera.", "de": "Starkes Bremsen: Tempo und Frontkamera." } }
+        ]
+    }
 
     // A three-device campaign like the one conduitd reports (GetCampaign).
     function offer(kind) {

@@ -78,6 +78,32 @@ TestCase {
         compare(flow.screen, "installConsent")
     }
 
+    function test_privacyStaysUntilAQuestion() {
+        host.gather()
+        flow.showPrivacy()
+        compare(flow.screen, "privacy")
+        compare(host.calls[host.calls.length - 1][0], "refreshPrivacy")
+        host.state = "Checking" // an update starts: the privacy screen stays
+        compare(flow.screen, "privacy")
+        host.offer("download") // a question comes first
+        compare(flow.screen, "available")
+    }
+
+    function test_dataClassesNameTheirCampaigns() {
+        host.gather()
+        const rows = flow.dataClasses
+        compare(rows.length, 5)
+        compare(rows[2].id, "camera")
+        verify(rows[2].personal && !rows[2].allowed)
+        compare(rows[2].campaigns, ["Brake study"])
+        const de = Qt.locale().name.split("_")[0] === "de"
+        compare(rows[2].purposes, [de ? "Starkes Bremsen: Tempo und Frontkamera." : "Hard braking: speed and the front camera."])
+        compare(rows[1].campaigns, [])
+        flow.setDataConsent("camera", true)
+        flow.deleteMyData()
+        compare(host.calls.slice(-2), [["setDataConsent", "camera", true], ["deleteMyData", "personal"]])
+    }
+
     // conduitd reports the state before it announces the question: a tap on
     // Details in between must not be undone by the announcement.
     function test_detailsSurviveTheLateAnnouncement() {

@@ -100,6 +100,10 @@ Item {
                                   finished: "2030-01-01T10:00:00Z" }]
                 root.flow.showHistory()
                 break
+            case "privacy":
+                host.gather()
+                root.flow.showPrivacy()
+                break
             }
             compare(root.screen, screen)
             compare(root.currentScreen.objectName, "screen_" + screen)
@@ -108,7 +112,7 @@ Item {
         function test_everyScreen_data() {
             const rows = []
             const screens = ["unavailable", "idle", "available", "details", "schedule", "postponed",
-                             "installConsent", "conditions", "progress", "result", "history"]
+                             "installConsent", "conditions", "progress", "result", "history", "privacy"]
             for (const width of [1280, 1920])
                 for (const s of screens)
                     rows.push({ tag: s + "@" + width, screen: s, width: width })
@@ -290,6 +294,59 @@ Item {
             const sw = findChild(root.currentScreen, "autoConsentSwitch")
             mouseClick(sw)
             compare(host.calls, [["setAutoConsent", true]])
+        }
+
+        function test_privacyIsReachableFromIdle() {
+            make(1280)
+            show("idle")
+            verify(findChild(root.currentScreen, "privacyButton").visible === false, "no gathering, no privacy button")
+            host.gather()
+            mouseClick(button("privacyButton"))
+            compare(root.screen, "privacy")
+            mouseClick(button("privacyBackButton"))
+            compare(root.screen, "idle")
+        }
+
+        function test_privacyTogglePerClass() {
+            make(1920)
+            show("privacy")
+            waitForRendering(root)
+            compare(findChild(root.currentScreen, "dataClassList").count, 5)
+            const names = all(root.currentScreen, "dataClassName") // those in view
+            verify(names.length >= 3)
+            compare(names[2].text, lang() === "de" ? "Kamerabilder (personenbezogen)" : "Camera images (personal)")
+            const uses = all(root.currentScreen, "dataClassUse")
+            verify(uses[2].text.indexOf("Brake study") >= 0, uses[2].text)
+            const sw = findChild(root.currentScreen, "cameraConsentSwitch")
+            verify(!sw.checked)
+            mouseClick(sw)
+            compare(host.calls[host.calls.length - 1], ["setDataConsent", "camera", true])
+            mouseClick(findChild(root.currentScreen, "telemetryConsentSwitch"))
+            compare(host.calls[host.calls.length - 1], ["setDataConsent", "telemetry", false])
+        }
+
+        function test_deleteMyDataAsksFirst() {
+            make(1280)
+            show("privacy")
+            // The action row lays the buttons out again when they change:
+            // each click waits for that frame.
+            waitForRendering(root)
+            mouseClick(button("deleteMyDataButton"))
+            compare(root.currentScreen.confirming, true)
+            compare(host.calls.filter(c => c[0] === "deleteMyData").length, 0)
+            waitForRendering(root)
+            mouseClick(button("keepDataButton"))
+            compare(root.currentScreen.confirming, false)
+            compare(host.calls.filter(c => c[0] === "deleteMyData").length, 0)
+            waitForRendering(root)
+            mouseClick(button("deleteMyDataButton"))
+            waitForRendering(root)
+            mouseClick(button("confirmDeleteButton"))
+            compare(host.calls[host.calls.length - 1], ["deleteMyData", "personal"])
+            host.dataDeleted({ classes: ["location", "camera"], items: 3, bytes: 4096 })
+            const notice = findChild(root.currentScreen, "privacyNotice")
+            verify(notice.visible)
+            compare(notice.text, lang() === "de" ? "3 gespeicherte Datensätze gelöscht." : "3 stored records deleted.")
         }
 
         function test_refusedRequestIsShown() {

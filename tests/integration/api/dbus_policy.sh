@@ -44,7 +44,7 @@ for _ in $(seq 100); do [ -S "$work/bus" ] && break; sleep 0.05; done
 chmod 777 "$work/bus"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus"
 mkdir -p "$work/state"
-printf '[host]\nbus = system\nstate_dir = %s/state\n' "$work" > "$work/conduit.conf"
+printf '[host]\nbus = system\nstate_dir = %s/state\n[gathering]\nenabled = true\n' "$work" > "$work/conduit.conf"
 "$build/bin/conduitd" --config "$work/conduit.conf" 2>"$work/conduitd.log" &
 host_pid=$!
 for _ in $(seq 100); do busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status io.conduit.Host >/dev/null 2>&1 && break; sleep 0.05; done
@@ -71,4 +71,11 @@ check "nobody may not install" "Access denied" "$(call nobody call "${obj[@]}" I
 check "root passes the policy (the engine answers)" "no download consent is being asked" "$(call root call "${obj[@]}" Accept s download || true)"
 call root call "${obj[@]}" SetVehicleSignal ss Vehicle.Speed 7 >/dev/null
 check "root may simulate the vehicle (nobody reads the effect)" 'Vehicle.Speed\\":7' "$(call nobody call "${obj[@]}" GetVehicleState)"
+gat=(io.conduit.Host /io/conduit/Host io.conduit.Gathering1)
+check "nobody reads the gathering usage" 's "{' "$(call nobody call "${gat[@]}" GetUsage)"
+check "nobody reads the consent" 'allowed' "$(call nobody call "${gat[@]}" GetConsent)"
+check "nobody reads the campaigns" 's "\[' "$(call nobody call "${gat[@]}" GetCampaigns)"
+check "nobody may not change consent" "Access denied" "$(call nobody call "${gat[@]}" SetConsent sb camera true || true)"
+check "nobody may not delete the driver's data" "Access denied" "$(call nobody call "${gat[@]}" DeleteMyData s all || true)"
+check "root may change consent (nobody reads the effect)" 'camera' "$(call root call "${gat[@]}" SetConsent sb camera true >/dev/null; call nobody get-property "${gat[@]}" AllowedClasses)"
 exit $fail

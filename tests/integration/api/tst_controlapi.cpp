@@ -20,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "conduitdbus.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,12 +140,9 @@ class TestControlApi : public QObject {
     }
     // Starts conduitd and waits for its name on the bus.
     bool startHost() {
-        QDBusServiceWatcher watcher(kService, QDBusConnection::sessionBus(), QDBusServiceWatcher::WatchForRegistration);
-        QSignalSpy registered(&watcher, &QDBusServiceWatcher::serviceRegistered);
-        conduitd_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        conduitd_.start(kBin + QStringLiteral("/conduitd"),
-                        {QStringLiteral("--config"), work_.filePath(QStringLiteral("conduit.conf"))});
-        if (!registered.wait(15000)) return false;
+        if (!dbustest::startConduitd(conduitd_, kBin + QStringLiteral("/conduitd"),
+                                     work_.filePath(QStringLiteral("conduit.conf"))))
+            return false;
         host_ = std::make_unique<QDBusInterface>(kService, kPath, kIface, QDBusConnection::sessionBus());
         return host_->isValid();
     }
@@ -187,20 +186,9 @@ private slots:
     void cleanupTestCase() { QVERIFY(stopHost()); }
 
     void introspectionMatchesRepository() {
-        QDBusMessage m = QDBusMessage::createMethodCall(
-            kService, kPath, QStringLiteral("org.freedesktop.DBus.Introspectable"), QStringLiteral("Introspect"));
-        QDBusReply<QString> reply = QDBusConnection::sessionBus().call(m);
-        QVERIFY(reply.isValid());
-        auto iface = [](const QString &xml) {
-            QRegularExpression re(QStringLiteral("<interface name=\"io.conduit.Host1\">.*?</interface>"),
-                                  QRegularExpression::DotMatchesEverythingOption);
-            return re.match(xml).captured(0).remove(QRegularExpression(QStringLiteral("\\s+")));
-        };
-        QFile f(QStringLiteral(CONDUIT_DBUS_XML));
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const QString expected = iface(QString::fromUtf8(f.readAll()));
+        const QString expected = dbustest::inXmlFile(QStringLiteral(CONDUIT_DBUS_XML), kIface);
         QVERIFY(!expected.isEmpty());
-        QCOMPARE(iface(reply.value()), expected);
+        QCOMPARE(dbustest::introspected(kService, kPath, kIface), expected);
     }
 
     void idleStateAndErrors() {
