@@ -11,6 +11,8 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace conduit::agents {
 
 QString agentConfigJson(const RegistryConfig &config, const QString &agentId, QString *problem) {
@@ -58,6 +60,17 @@ QStringList AgentRegistry::start() {
         });
         r->start();
     }
+    QStringList undeclared;
+    for (const AgentManifest &m : manifests)
+        if (!config_.deviceOwners.contains(m.id)) undeclared << m.id;
+    if (manifests.size() > 1 && !undeclared.isEmpty())
+        qCWarning(lcAgent).noquote() << "agents without declared devices in [agent-devices]:"
+                                     << undeclared.join(QStringLiteral(", "))
+                                     << "- each claims the devices it reports first; declare them so that no agent "
+                                        "can take over another's device";
+    for (auto it = config_.deviceOwners.begin(); it != config_.deviceOwners.end(); ++it)
+        if (std::none_of(manifests.begin(), manifests.end(), [&](const AgentManifest &m) { return m.id == it.key(); }))
+            problems << QStringLiteral("[agent-devices] names agent %1, which has no manifest").arg(it.key());
     return problems;
 }
 
