@@ -32,6 +32,7 @@ RunnerProcess::RunnerProcess(QObject *parent) : QObject(parent) {}
 RunnerProcess::~RunnerProcess() {
     if (running_ && !thread_ && pid_ > 0) {
         ::kill(static_cast<pid_t>(pid_), SIGKILL);
+        killGroup();
         int status = 0;
         ::waitpid(static_cast<pid_t>(pid_), &status, 0);
     }
@@ -108,8 +109,15 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, childFd, 3);
+    // A session (and process group) of its own, made in the child before
+    // exec: everything the plugin forks stays in the group, which is killed
+    // as one (killGroup), and no terminal of the host's is reachable.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, runner.constData(), &actions, nullptr, const_cast<char **>(argv), environ);
+    int rc = posix_spawn(&pid, runner.constData(), &actions, &attr, const_cast<char **>(argv), environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     ::close(childFd);
     if (rc != 0) {
@@ -138,6 +146,12 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
 void RunnerProcess::reap() {
     if (!running_ || thread_) return;
     int status = 0;
+    siginfo_t info{};
+    // Wait without reaping first: while the runner is a zombie its pid (the
+    // group's id) cannot be reused, so the group kill hits only its tree.
+    const int w = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (w == 0 && info.si_pid == 0) return;
+    if (w == 0) killGroup();
     pid_t r = ::waitpid(static_cast<pid_t>(pid_), &status, WNOHANG);
     if (r == 0) return;
     running_ = false;
@@ -165,6 +179,14 @@ void RunnerProcess::kill() {
     // A thread cannot be killed: closing the host's end of the socket (the
     // AgentChannel does) makes it shut down.
     signal(SIGKILL);
+    killGroup();
+}
+
+void RunnerProcess::killGroup() {
+    // Called while the runner is alive or a zombie not yet reaped (its pid
+    // is the group's id and still taken): the plugin's children and
+    // grandchildren die with it.
+    if (!thread_ && pid_ > 0) ::kill(-static_cast<pid_t>(pid_), SIGKILL);
 }
 
 quint64 RunnerProcess::rssBytes() const {

@@ -35,6 +35,8 @@ public:
     bool running() const { return running_; }
     // Sends a signal to the runner process (no-op in in-process mode).
     void signal(int sig);
+    // SIGKILL to the runner and its whole process group (the runner has a
+    // session of its own: everything its plugin forks is in it).
     void kill();
     // Resident set size in bytes, 0 if unknown.
     quint64 rssBytes() const;
@@ -45,6 +47,7 @@ signals:
     void exited(const QString &description, bool crashed);
 
 private:
+    void killGroup();
     void reap();
 
     qint64 pid_ = -1;
