@@ -50,12 +50,14 @@ QStringList AgentRegistry::start() {
         });
         connect(r, &AgentProxy::failed, this, [this, r](const QString &reason) { onFailed(r, reason); });
         connect(r, &AgentProxy::log, this, [r](int level, const QString &msg) {
-            const QString id = r->manifest().id;
+            // Marked with the agent's id (from its manifest); `msg` comes
+            // escaped (AgentProxy::log), so it cannot start a line of its own.
+            const QString line = QStringLiteral("agent %1: %2").arg(r->manifest().id, msg);
             switch (level) {
-            case 0: qCDebug(lcAgent).noquote() << id << msg; break;
-            case 1: qCInfo(lcAgent).noquote() << id << msg; break;
-            case 2: qCWarning(lcAgent).noquote() << id << msg; break;
-            default: qCCritical(lcAgent).noquote() << id << msg; break;
+            case 0: qCDebug(lcAgent).noquote() << line; break;
+            case 1: qCInfo(lcAgent).noquote() << line; break;
+            case 2: qCWarning(lcAgent).noquote() << line; break;
+            default: qCCritical(lcAgent).noquote() << line; break;
             }
         });
         r->start();

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 extern char **environ;
 
@@ -50,6 +51,7 @@ RunnerProcess::~RunnerProcess() {
             thread_->detach();
     }
     if (pidFd_ >= 0) ::close(pidFd_);
+    if (outputFd_ >= 0) ::close(outputFd_);
 }
 
 bool RunnerProcess::start(const Spec &spec, QString *error) {
@@ -106,9 +108,23 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     const QByteArray limit = QByteArray::number(spec.memoryLimit);
     const char *argv[] = {runner.constData(), "--fd", "3", "--library", library.constData(), "--memory-limit",
                           limit.constData(),  nullptr};
+    // stdout and stderr: a pipe read into the agent's log (a plugin must
+    // neither write the host's streams nor forge its reports there).
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) {
+        *error = QStringLiteral("pipe: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        ::close(childFd);
+        ::close(hostFd_);
+        hostFd_ = -1;
+        return false;
+    }
+    outputFd_ = out[0];
+    ::fcntl(outputFd_, F_SETFL, ::fcntl(outputFd_, F_GETFL) | O_NONBLOCK);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, childFd, 3);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
     // A session (and process group) of its own, made in the child before
     // exec: everything the plugin forks stays in the group, which is killed
     // as one (killGroup), and no terminal of the host's is reachable.
@@ -120,6 +136,9 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     ::close(childFd);
+    ::close(out[1]);
+    outputNotifier_ = new QSocketNotifier(outputFd_, QSocketNotifier::Read, this);
+    connect(outputNotifier_, &QSocketNotifier::activated, this, [this] { readOutput(); });
     if (rc != 0) {
         *error =
             QStringLiteral("cannot start runner %1: %2").arg(spec.runnerPath, QString::fromLocal8Bit(strerror(rc)));
@@ -154,6 +173,7 @@ void RunnerProcess::reap() {
     if (w == 0) killGroup();
     pid_t r = ::waitpid(static_cast<pid_t>(pid_), &status, WNOHANG);
     if (r == 0) return;
+    readOutput(); // what it wrote last, before its exit is told
     running_ = false;
     if (exitNotifier_) exitNotifier_->setEnabled(false);
     QString description;
@@ -169,6 +189,31 @@ void RunnerProcess::reap() {
         crashed = WEXITSTATUS(status) != 0;
     }
     emit exited(description, crashed);
+}
+
+void RunnerProcess::readOutput() {
+    if (outputFd_ < 0) return;
+    char buf[16384];
+    // Bounded per wake-up: a flooding plugin must not starve the event loop.
+    for (int round = 0; round < 16; ++round) {
+        const ssize_t n = ::read(outputFd_, buf, sizeof buf);
+        if (n <= 0) {
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                if (!outputLine_.isEmpty()) emit output(std::exchange(outputLine_, {}));
+                outputNotifier_->setEnabled(false);
+                ::close(std::exchange(outputFd_, -1));
+            }
+            return;
+        }
+        for (ssize_t i = 0; i < n; ++i) {
+            if (buf[i] == '\n') {
+                emit output(std::exchange(outputLine_, {}));
+                continue;
+            }
+            outputLine_ += buf[i];
+            if (outputLine_.size() >= kMaxOutputLine) emit output(std::exchange(outputLine_, {}));
+        }
+    }
 }
 
 void RunnerProcess::signal(int sig) {

@@ -45,10 +45,20 @@ signals:
     // The runner ended; `description` is "exited with code 0" or
     // "killed by signal 11 (SIGSEGV)".
     void exited(const QString &description, bool crashed);
+    // One line the runner (its plugin) wrote to stdout or stderr, which are
+    // a pipe to the host, never the host's own streams. Lines longer than
+    // kMaxOutputLine come in pieces.
+    void output(const QByteArray &line);
 
 private:
     void killGroup();
     void reap();
+    void readOutput();
+
+    static constexpr qsizetype kMaxOutputLine = 4096;
+    int outputFd_ = -1;
+    QByteArray outputLine_;
+    QSocketNotifier *outputNotifier_ = nullptr;
 
     qint64 pid_ = -1;
     int pidFd_ = -1;

@@ -46,6 +46,10 @@ int main(int argc, char **argv) {
     struct sigaction sa {};
     sa.sa_handler = [](int) { ::kill(0, SIGKILL); };
     sigaction(SIGHUP, &sa, nullptr);
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, &hup, nullptr); // whatever the host's mask was
     prctl(PR_SET_PDEATHSIG, SIGHUP);
     // A write to a closed socket must be an error, not a silent death.
     std::signal(SIGPIPE, SIG_IGN);

@@ -6,6 +6,7 @@
 #include <QProcess>
 
 #include <csignal>
+#include <cstdio>
 #include <sys/types.h>
 
 using namespace conduit::agents;
@@ -59,6 +60,10 @@ class TestProcessTree : public QObject {
     void verifyAllDie(const QList<pid_t> &pids) {
         const bool gone = QTest::qWaitFor([&] { return living(pids).isEmpty(); }, 5000);
         const QString left = living(pids);
+        for (pid_t p : pids) {
+            QFile st(QStringLiteral("/proc/%1/stat").arg(p));
+            if (!gone && st.open(QIODevice::ReadOnly)) std::fprintf(stderr, "%s\n", st.readAll().constData());
+        }
         for (pid_t p : pids) ::kill(p, SIGKILL); // never leave them behind, whatever the result
         QVERIFY2(gone, qPrintable(QStringLiteral("still running: %1").arg(left)));
     }
