@@ -2,10 +2,12 @@
 
 #include "agentchannel.h"
 #include "agentlog.h"
+#include "text/untrustedtext.h"
 #include "updatestate.h"
 
 #include <conduit/agent.h>
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QIODevice>
@@ -70,6 +72,10 @@ AgentProxy::AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerL
     connect(&killTimer_, &QTimer::timeout, this, [this] {
         if (process_) process_->kill();
     });
+    // A flood that stops is still summed up, within a second.
+    logDropTimer_.setSingleShot(true);
+    logDropTimer_.setInterval(1000);
+    connect(&logDropTimer_, &QTimer::timeout, this, &AgentProxy::reportDroppedLog);
 }
 
 AgentProxy::~AgentProxy() {
@@ -103,6 +109,9 @@ void AgentProxy::start() {
     }
     state_ = State::Starting;
     connect(process_, &RunnerProcess::exited, this, &AgentProxy::onExited);
+    connect(process_, &RunnerProcess::output, this, [this](const QByteArray &line) {
+        agentLog(CONDUIT_LOG_INFO, QStringLiteral("[output] ") + QString::fromUtf8(line));
+    });
     channel_ = new AgentChannel(process_->socketFd(), this);
     connect(channel_, &AgentChannel::frameReceived, this, &AgentProxy::onFrame);
     connect(channel_, &AgentChannel::broken, this, [this](const QString &reason, bool violation) {
@@ -275,7 +284,7 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
             const msg::Log m = msg::Log::read(*f);
             QString text;
             utf8(m.message, &text);
-            emit log(static_cast<int>(m.level.value_or(0)), text);
+            agentLog(static_cast<int>(m.level.value_or(0)), text);
             return;
         }
         return violation(QStringLiteral("frame %1 before hello").arg(static_cast<int>(type)));
@@ -287,7 +296,7 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
         QString text;
         const uint64_t level = m.level.value_or(99);
         if (level > CONDUIT_LOG_ERROR || !utf8(m.message, &text)) return violation(QStringLiteral("bad log frame"));
-        emit log(static_cast<int>(level), text);
+        agentLog(static_cast<int>(level), text);
         return;
     }
     case FrameType::CaptureData:
@@ -374,6 +383,24 @@ void AgentProxy::onDevice(AgentCall *c, const msg::Device &m) {
     }
     d.updateState = *state;
     c->result_.devices << d;
+}
+
+void AgentProxy::agentLog(int level, const QString &text) {
+    // Escaped here, so that no consumer of log() can be handed a newline or
+    // an escape sequence that forges a host line; budgeted per agent.
+    const std::optional<QString> line = logBudget_.admit(text::printable(text), QDateTime::currentMSecsSinceEpoch());
+    if (!line) {
+        if (!logDropTimer_.isActive()) logDropTimer_.start();
+        return;
+    }
+    reportDroppedLog();
+    emit log(level, *line);
+}
+
+void AgentProxy::reportDroppedLog() {
+    if (const quint64 n = logBudget_.takeDropped())
+        emit log(CONDUIT_LOG_WARNING,
+                 QStringLiteral("[host] %1 lines of this agent's log dropped (over its rate limit)").arg(n));
 }
 
 void AgentProxy::onHello(const msg::Hello &h) {

@@ -6,6 +6,7 @@
 // violation kills the runner with a clear reason.
 #pragma once
 
+#include "agentlogbudget.h"
 #include "agentmanifest.h"
 #include "device.h"
 #include "ipc/messages.h"
@@ -106,6 +107,9 @@ signals:
     void failed(const QString &reason);
     // The runner exited after stop() (gracefully or killed at the grace).
     void stopped();
+    // What the agent logged or printed (stdout/stderr, "[output] ..."),
+    // control characters escaped, within its budget (AgentLogBudget); a
+    // "[host] N lines ... dropped" line sums up what was over it.
     void log(int level, const QString &message);
     void captureData(const QString &stream, const QByteArray &data, quint64 timestampNs);
     void captureEnded(const QString &stream, int reason);
@@ -115,6 +119,8 @@ private:
     void onHello(const ipc::msg::Hello &h);
     void onResult(AgentCall *c, const ipc::msg::Result &r);
     void onDevice(AgentCall *c, const ipc::msg::Device &m);
+    void agentLog(int level, const QString &text);
+    void reportDroppedLog();
     void violation(const QString &what);
     // Why the host killed (or stopped) the runner: decides what its exit
     // means (onExited) and whether the active call timed out.
@@ -145,6 +151,8 @@ private:
     QTimer deadline_;
     QTimer memoryTimer_;
     QTimer killTimer_;
+    QTimer logDropTimer_;
+    AgentLogBudget logBudget_;
     QElapsedTimer startClock_;
     KillCause killCause_ = KillCause::None;
     QString killReason_;

@@ -11,6 +11,8 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace conduit::agents {
 
 QString agentConfigJson(const RegistryConfig &config, const QString &agentId, QString *problem) {
@@ -48,16 +50,29 @@ QStringList AgentRegistry::start() {
         });
         connect(r, &AgentProxy::failed, this, [this, r](const QString &reason) { onFailed(r, reason); });
         connect(r, &AgentProxy::log, this, [r](int level, const QString &msg) {
-            const QString id = r->manifest().id;
+            // Marked with the agent's id (from its manifest); `msg` comes
+            // escaped (AgentProxy::log), so it cannot start a line of its own.
+            const QString line = QStringLiteral("agent %1: %2").arg(r->manifest().id, msg);
             switch (level) {
-            case 0: qCDebug(lcAgent).noquote() << id << msg; break;
-            case 1: qCInfo(lcAgent).noquote() << id << msg; break;
-            case 2: qCWarning(lcAgent).noquote() << id << msg; break;
-            default: qCCritical(lcAgent).noquote() << id << msg; break;
+            case 0: qCDebug(lcAgent).noquote() << line; break;
+            case 1: qCInfo(lcAgent).noquote() << line; break;
+            case 2: qCWarning(lcAgent).noquote() << line; break;
+            default: qCCritical(lcAgent).noquote() << line; break;
             }
         });
         r->start();
     }
+    QStringList undeclared;
+    for (const AgentManifest &m : manifests)
+        if (!config_.deviceOwners.contains(m.id)) undeclared << m.id;
+    if (manifests.size() > 1 && !undeclared.isEmpty())
+        qCWarning(lcAgent).noquote() << "agents without declared devices in [agent-devices]:"
+                                     << undeclared.join(QStringLiteral(", "))
+                                     << "- each claims the devices it reports first; declare them so that no agent "
+                                        "can take over another's device";
+    for (auto it = config_.deviceOwners.begin(); it != config_.deviceOwners.end(); ++it)
+        if (std::none_of(manifests.begin(), manifests.end(), [&](const AgentManifest &m) { return m.id == it.key(); }))
+            problems << QStringLiteral("[agent-devices] names agent %1, which has no manifest").arg(it.key());
     return problems;
 }
 

@@ -22,6 +22,9 @@ struct RegistryConfig {
     int restartBackoffMs = 200;
     int restartBackoffMaxMs = 30000;
     int stableAfterMs = 60000; // a runner up this long resets the backoff
+    // Agent id → the device ids (or globs) it serves ([agent-devices];
+    // deviceownership.h has the rule for agents without an entry).
+    QHash<QString, QStringList> deviceOwners;
 };
 
 // The agent's section of the host configuration: <agentConfigDir>/<id>.json
@@ -41,6 +44,7 @@ public:
     // killed after `graceMs` at the latest).
     void stop(int graceMs = 2000);
 
+    const RegistryConfig &config() const { return config_; }
     QList<AgentProxy *> agents() const { return runners_; }
     AgentProxy *agent(const QString &id) const;
     AgentProxy *agentForDeviceType(const QString &type) const;

@@ -20,6 +20,12 @@ struct DeviceInfo {
     quint32 capabilities = 0;
 };
 
+// An inventory entry the host left out, and why (an update_state outside
+// the ABI's vocabulary, a device the agent does not own, ...).
+struct RefusedDevice {
+    QString agentId, deviceId, reason;
+};
+
 struct UpdateSpec {
     QString deviceId, targetName, version, sha256, customJson = QStringLiteral("{}"), stagingDir;
     quint64 length = 0;

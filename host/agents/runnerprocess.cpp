@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 extern char **environ;
 
@@ -32,6 +33,7 @@ RunnerProcess::RunnerProcess(QObject *parent) : QObject(parent) {}
 RunnerProcess::~RunnerProcess() {
     if (running_ && !thread_ && pid_ > 0) {
         ::kill(static_cast<pid_t>(pid_), SIGKILL);
+        killGroup();
         int status = 0;
         ::waitpid(static_cast<pid_t>(pid_), &status, 0);
     }
@@ -49,6 +51,7 @@ RunnerProcess::~RunnerProcess() {
             thread_->detach();
     }
     if (pidFd_ >= 0) ::close(pidFd_);
+    if (outputFd_ >= 0) ::close(outputFd_);
 }
 
 bool RunnerProcess::start(const Spec &spec, QString *error) {
@@ -105,13 +108,37 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     const QByteArray limit = QByteArray::number(spec.memoryLimit);
     const char *argv[] = {runner.constData(), "--fd", "3", "--library", library.constData(), "--memory-limit",
                           limit.constData(),  nullptr};
+    // stdout and stderr: a pipe read into the agent's log (a plugin must
+    // neither write the host's streams nor forge its reports there).
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) {
+        *error = QStringLiteral("pipe: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        ::close(childFd);
+        ::close(hostFd_);
+        hostFd_ = -1;
+        return false;
+    }
+    outputFd_ = out[0];
+    ::fcntl(outputFd_, F_SETFL, ::fcntl(outputFd_, F_GETFL) | O_NONBLOCK);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, childFd, 3);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+    // A session (and process group) of its own, made in the child before
+    // exec: everything the plugin forks stays in the group, which is killed
+    // as one (killGroup), and no terminal of the host's is reachable.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, runner.constData(), &actions, nullptr, const_cast<char **>(argv), environ);
+    int rc = posix_spawn(&pid, runner.constData(), &actions, &attr, const_cast<char **>(argv), environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     ::close(childFd);
+    ::close(out[1]);
+    outputNotifier_ = new QSocketNotifier(outputFd_, QSocketNotifier::Read, this);
+    connect(outputNotifier_, &QSocketNotifier::activated, this, [this] { readOutput(); });
     if (rc != 0) {
         *error =
             QStringLiteral("cannot start runner %1: %2").arg(spec.runnerPath, QString::fromLocal8Bit(strerror(rc)));
@@ -138,8 +165,15 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
 void RunnerProcess::reap() {
     if (!running_ || thread_) return;
     int status = 0;
+    siginfo_t info{};
+    // Wait without reaping first: while the runner is a zombie its pid (the
+    // group's id) cannot be reused, so the group kill hits only its tree.
+    const int w = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (w == 0 && info.si_pid == 0) return;
+    if (w == 0) killGroup();
     pid_t r = ::waitpid(static_cast<pid_t>(pid_), &status, WNOHANG);
     if (r == 0) return;
+    readOutput(); // what it wrote last, before its exit is told
     running_ = false;
     if (exitNotifier_) exitNotifier_->setEnabled(false);
     QString description;
@@ -157,6 +191,31 @@ void RunnerProcess::reap() {
     emit exited(description, crashed);
 }
 
+void RunnerProcess::readOutput() {
+    if (outputFd_ < 0) return;
+    char buf[16384];
+    // Bounded per wake-up: a flooding plugin must not starve the event loop.
+    for (int round = 0; round < 16; ++round) {
+        const ssize_t n = ::read(outputFd_, buf, sizeof buf);
+        if (n <= 0) {
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                if (!outputLine_.isEmpty()) emit output(std::exchange(outputLine_, {}));
+                outputNotifier_->setEnabled(false);
+                ::close(std::exchange(outputFd_, -1));
+            }
+            return;
+        }
+        for (ssize_t i = 0; i < n; ++i) {
+            if (buf[i] == '\n') {
+                emit output(std::exchange(outputLine_, {}));
+                continue;
+            }
+            outputLine_ += buf[i];
+            if (outputLine_.size() >= kMaxOutputLine) emit output(std::exchange(outputLine_, {}));
+        }
+    }
+}
+
 void RunnerProcess::signal(int sig) {
     if (running_ && !thread_ && pid_ > 0) ::kill(static_cast<pid_t>(pid_), sig);
 }
@@ -165,6 +224,14 @@ void RunnerProcess::kill() {
     // A thread cannot be killed: closing the host's end of the socket (the
     // AgentChannel does) makes it shut down.
     signal(SIGKILL);
+    killGroup();
+}
+
+void RunnerProcess::killGroup() {
+    // Called while the runner is alive or a zombie not yet reaped (its pid
+    // is the group's id and still taken): the plugin's children and
+    // grandchildren die with it.
+    if (!thread_ && pid_ > 0) ::kill(-static_cast<pid_t>(pid_), SIGKILL);
 }
 
 quint64 RunnerProcess::rssBytes() const {

@@ -35,6 +35,8 @@ public:
     bool running() const { return running_; }
     // Sends a signal to the runner process (no-op in in-process mode).
     void signal(int sig);
+    // SIGKILL to the runner and its whole process group (the runner has a
+    // session of its own: everything its plugin forks is in it).
     void kill();
     // Resident set size in bytes, 0 if unknown.
     quint64 rssBytes() const;
@@ -43,9 +45,20 @@ signals:
     // The runner ended; `description` is "exited with code 0" or
     // "killed by signal 11 (SIGSEGV)".
     void exited(const QString &description, bool crashed);
+    // One line the runner (its plugin) wrote to stdout or stderr, which are
+    // a pipe to the host, never the host's own streams. Lines longer than
+    // kMaxOutputLine come in pieces.
+    void output(const QByteArray &line);
 
 private:
+    void killGroup();
     void reap();
+    void readOutput();
+
+    static constexpr qsizetype kMaxOutputLine = 4096;
+    int outputFd_ = -1;
+    QByteArray outputLine_;
+    QSocketNotifier *outputNotifier_ = nullptr;
 
     qint64 pid_ = -1;
     int pidFd_ = -1;

@@ -215,7 +215,8 @@ QString Host1Adaptor::GetInventory() {
     ctx()->setDelayedReply(true);
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
-    parts_.devices->inventory([msg, conn](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
+    core::DeviceGateway *gateway = parts_.devices;
+    gateway->inventory([msg, conn, gateway](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
         QJsonArray a;
         for (const auto &d : devices)
             a << QJsonObject{{QStringLiteral("agent"), d.agentId},
@@ -225,7 +226,13 @@ QString Host1Adaptor::GetInventory() {
                              {QStringLiteral("version"), d.info.currentVersion},
                              {QStringLiteral("previous_version"), d.info.previousVersion},
                              {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)}};
-        conn.send(msg.createReply(json(QJsonObject{{QStringLiteral("devices"), a}, {QStringLiteral("error"), error}})));
+        QJsonArray refused;
+        for (const agents::RefusedDevice &r : gateway->refusedDevices())
+            refused << QJsonObject{{QStringLiteral("agent"), r.agentId},
+                                   {QStringLiteral("id"), r.deviceId},
+                                   {QStringLiteral("reason"), r.reason}};
+        conn.send(msg.createReply(json(QJsonObject{
+            {QStringLiteral("devices"), a}, {QStringLiteral("refused"), refused}, {QStringLiteral("error"), error}})));
     });
     return {};
 }

@@ -34,6 +34,9 @@ public:
     virtual void call(ipc::Op op, const QString &agentId, const agents::UpdateSpec &update, QIODevice *payload,
                       CallDone done, Progress progress = {}) = 0;
     virtual void cancelAll() = 0;
+    // What the last inventory left out and why (a device reported by an
+    // agent that does not own it, ...). Also named in its `error`.
+    virtual QList<agents::RefusedDevice> refusedDevices() const { return {}; }
 };
 
 // Opens the verified payload of a target (from a bundle, a download

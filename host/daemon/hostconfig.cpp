@@ -55,6 +55,9 @@ const QStringList kKnownKeys = {
     QStringLiteral("download/max_attempts"),
 };
 
+// [agent-devices]: one key per agent id, its device ids or globs.
+const QString kAgentDevices = QStringLiteral("agent-devices/");
+
 } // namespace
 
 HostConfig HostConfig::defaults() {
@@ -85,7 +88,7 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     }
     for (const QString &key : s.allKeys())
         if (!kKnownKeys.contains(key) && !gathering::gatheringConfigKeys().contains(key) &&
-            !gatheringLinksKeys().contains(key))
+            !gatheringLinksKeys().contains(key) && !key.startsWith(kAgentDevices))
             warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
 
     const QDir base = QFileInfo(file).absoluteDir();
@@ -114,6 +117,13 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     if (s.contains(QStringLiteral("host/state_dir")))
         c.agents.stateDir = pathValue(s.value(QStringLiteral("host/state_dir")).toString());
     c.agents.inProcess = s.value(QStringLiteral("agents/in_process"), false).toBool();
+    for (const QString &key : s.allKeys()) {
+        if (!key.startsWith(kAgentDevices)) continue;
+        QStringList patterns;
+        for (const QString &p : s.value(key).toStringList())
+            if (!p.trimmed().isEmpty()) patterns << p.trimmed();
+        c.agents.deviceOwners.insert(key.mid(kAgentDevices.size()), patterns);
+    }
     c.bus = s.value(QStringLiteral("host/bus"), c.bus).toString();
     if (c.bus != QLatin1String("session") && c.bus != QLatin1String("system")) {
         warnings->append(QStringLiteral("%1: host/bus must be \"session\" or \"system\"; using session").arg(file));

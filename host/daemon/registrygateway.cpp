@@ -1,5 +1,7 @@
 #include "registrygateway.h"
 
+#include "agents/agentlog.h"
+
 #include <conduit/agent.h>
 
 #include <QTimer>
@@ -14,7 +16,10 @@ using agents::CallResult;
 using core::DeviceRecord;
 
 RegistryGateway::RegistryGateway(agents::AgentRegistry *registry, int readyWaitMs, QObject *parent)
-    : DeviceGateway(parent), registry_(registry), readyWaitMs_(readyWaitMs) {}
+    : DeviceGateway(parent), registry_(registry), readyWaitMs_(readyWaitMs),
+      ownership_(registry->config().deviceOwners) {
+    for (const QString &p : ownership_.problems()) qCWarning(agents::lcAgent).noquote() << p;
+}
 
 void RegistryGateway::whenReady(AgentProxy *runner, Wait wait, std::function<void(bool)> then) {
     if (runner->state() == AgentProxy::State::Ready) return then(true);
@@ -41,14 +46,15 @@ void RegistryGateway::inventory(InventoryDone done) {
     auto run = [this, done] {
         const QList<AgentProxy *> runners = registry_->agents();
         struct Acc {
-            QList<DeviceRecord> devices;
+            QList<agents::DeviceReport> reports;
+            QList<agents::RefusedDevice> refused;
             QStringList errors;
             int pending = 0;
         };
         auto acc = std::make_shared<Acc>();
         acc->pending = int(runners.size()) + 1;
-        auto one = [acc, done] {
-            if (--acc->pending == 0) done(acc->devices, acc->errors.join(QStringLiteral("; ")));
+        auto one = [this, acc, done] {
+            if (--acc->pending == 0) admit(acc->reports, acc->refused, acc->errors, done);
         };
         // Only a start under way is waited for (it ends in ms), never a
         // restart: a crash-looping agent must not hold up its neighbours.
@@ -63,7 +69,10 @@ void RegistryGateway::inventory(InventoryDone done) {
                     if (!res.ok())
                         acc->errors
                             << QStringLiteral("agent %1: inventory failed: %2").arg(r->manifest().id, res.message);
-                    for (const agents::DeviceInfo &d : res.devices) acc->devices << DeviceRecord{r->manifest().id, d};
+                    for (const agents::DeviceInfo &d : res.devices)
+                        acc->reports << agents::DeviceReport{r->manifest().id, d};
+                    for (const QString &why : res.refusedDevices)
+                        acc->refused << agents::RefusedDevice{r->manifest().id, {}, why};
                     one();
                 });
             });
@@ -79,6 +88,22 @@ void RegistryGateway::inventory(InventoryDone done) {
     });
 }
 
+void RegistryGateway::admit(const QList<agents::DeviceReport> &reports, QList<agents::RefusedDevice> refused,
+                            QStringList errors, const InventoryDone &done) {
+    const agents::DeviceOwnership::Admitted a = ownership_.admit(reports);
+    refused << a.refused;
+    for (const agents::RefusedDevice &r : a.refused) {
+        const QString line = QStringLiteral("agent %1: %2").arg(r.agentId, r.reason);
+        if (!logged_.contains(line)) qCWarning(agents::lcAgent).noquote() << "inventory entry refused:" << line;
+        logged_.insert(line);
+        errors << line;
+    }
+    refused_ = refused;
+    QList<DeviceRecord> devices;
+    for (const agents::DeviceReport &r : a.accepted) devices << DeviceRecord{r.agentId, r.info};
+    done(devices, errors.join(QStringLiteral("; ")));
+}
+
 void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::UpdateSpec &update, QIODevice *payload,
                            CallDone done, Progress progress) {
     AgentProxy *r = registry_->agent(agentId);
@@ -86,6 +111,17 @@ void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::Upd
         CallResult res;
         res.code = CONDUIT_E_NO_DEVICE;
         res.message = QStringLiteral("no agent %1 in this host").arg(agentId);
+        QTimer::singleShot(0, this, [done, res] { done(res); });
+        return;
+    }
+    // A step for a device goes only to the agent that owns it, whatever
+    // the caller (or a forged inventory) says.
+    if (const QString why = update.deviceId.isEmpty() ? QString() : ownership_.refusal(agentId, update.deviceId);
+        !why.isEmpty()) {
+        CallResult res;
+        res.code = CONDUIT_E_NO_DEVICE;
+        res.message = QStringLiteral("refused: %1").arg(why);
+        qCWarning(agents::lcAgent).noquote() << "call" << ipc::opName(op) << "refused:" << why;
         QTimer::singleShot(0, this, [done, res] { done(res); });
         return;
     }

@@ -39,8 +39,18 @@ int main(int argc, char **argv) {
     // --inventory --json print reports there, which a plugin must not be
     // able to forge. Everything the plugin prints goes to stderr.
     if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) std::perror("conduit-agent-runner: dup2");
-    // Die with the host: a runner must never outlive it.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Die with the host, and take the plugin's children along: a runner
+    // and its process group (the session conduitd made for it) must never
+    // outlive the host. The signal is caught so that the whole group,
+    // including children that double-forked, is killed, not the runner alone.
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { ::kill(0, SIGKILL); };
+    sigaction(SIGHUP, &sa, nullptr);
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, &hup, nullptr); // whatever the host's mask was
+    prctl(PR_SET_PDEATHSIG, SIGHUP);
     // A write to a closed socket must be an error, not a silent death.
     std::signal(SIGPIPE, SIG_IGN);
 #ifndef CONDUIT_ASAN
