@@ -132,16 +132,23 @@ bool Host::startControlApi(QString *error) {
     return true;
 }
 
-void Host::installBundle(const QString &path, std::function<void(const QString &)> done) {
-    gateway_.inventory([this, path, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
+void Host::submitBundle(BundleAdmission admit, std::function<void(const QString &)> done) {
+    gateway_.inventory([this, admit, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
         if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
         QString error;
-        auto campaign =
-            upstream::admitBundle(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
+        auto campaign = admit(devices, &error);
         if (!campaign) return done(error);
         engine_->submit(*campaign);
         done({});
     });
+}
+
+void Host::installBundle(const QString &path, std::function<void(const QString &)> done) {
+    submitBundle(
+        [this, path](const QList<core::DeviceRecord> &devices, QString *error) {
+            return upstream::admitBundle(path, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), error);
+        },
+        std::move(done));
 }
 
 void Host::installBundleFd(int fd, std::function<void(const QString &)> done) {
@@ -151,21 +158,19 @@ void Host::installBundleFd(int fd, std::function<void(const QString &)> done) {
         return done(QStringLiteral("the bundle passed is not a regular file"));
     }
     // What the caller opened, as the kernel names it: for the history only.
-    const QString name = QFileInfo(QStringLiteral("/proc/self/fd/%1").arg(fd)).symLinkTarget();
+    QString name = QFileInfo(QStringLiteral("/proc/self/fd/%1").arg(fd)).symLinkTarget();
+    if (name.isEmpty()) name = QStringLiteral("bundle");
     auto file = std::make_shared<QFile>();
     if (!file->open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
         ::close(fd);
         return done(QStringLiteral("cannot read the bundle passed: %1").arg(file->errorString()));
     }
-    gateway_.inventory([this, file, name, done](const QList<core::DeviceRecord> &devices, const QString &invError) {
-        if (!invError.isEmpty()) qCWarning(lcHost).noquote() << invError;
-        QString error;
-        auto campaign = upstream::admitBundle(file, name.isEmpty() ? QStringLiteral("bundle") : name,
-                                              config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(), &error);
-        if (!campaign) return done(error);
-        engine_->submit(*campaign);
-        done({});
-    });
+    submitBundle(
+        [this, file, name](const QList<core::DeviceRecord> &devices, QString *error) {
+            return upstream::admitBundle(file, name, config_.trustStatePath, devices, QDateTime::currentDateTimeUtc(),
+                                         error);
+        },
+        std::move(done));
 }
 
 } // namespace conduit::daemon

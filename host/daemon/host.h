@@ -62,6 +62,11 @@ public:
 
 private:
     bool startGathering(QStringList *problems, QString *error);
+    // Inventory, then `admit` (a bundle verified for these devices), then
+    // the engine; `done` gets "" or why the bundle was refused.
+    using BundleAdmission =
+        std::function<std::optional<core::Campaign>(const QList<core::DeviceRecord> &, QString *error)>;
+    void submitBundle(BundleAdmission admit, std::function<void(const QString &error)> done);
 
     HostConfig config_;
     agents::AgentRegistry registry_;
