@@ -48,8 +48,7 @@ int64_t payloadRead(conduit_payload *p, void *buffer, size_t size) {
 conduit_result sinkWrite(const conduit_data_sink *s, const void *data, size_t size, uint64_t ts) {
     if (size > ipc::kMaxPayload - 4096) return CONDUIT_E_INVALID_ARGUMENT;
     CaptureSink *c = reinterpret_cast<CaptureSink *>(const_cast<conduit_data_sink *>(s));
-    c->runner->send(0, ipc::msg::CaptureData{c->stream, std::string(static_cast<const char *>(data), size), ts});
-    return CONDUIT_OK;
+    return c->runner->sendCapture(c->stream, data, size, ts) ? CONDUIT_OK : CONDUIT_E_BUSY;
 }
 
 void sinkEnd(const conduit_data_sink *s, conduit_result reason) {

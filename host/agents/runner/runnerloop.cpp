@@ -161,6 +161,7 @@ int RunnerLoop::run() {
         current_ = 0;
     }
     unload();
+    outbox_.close(); // the last frames reach the host before the socket shuts
     // Unblock the IO thread if it is still reading (in-process mode).
     ::shutdown(opts_.fd, SHUT_RDWR);
     io.join();

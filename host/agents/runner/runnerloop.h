@@ -2,6 +2,7 @@
 // outside host/agents/runner/): RunnerLoop serves one host connection.
 //   runnerloop.cpp     the agent thread's task loop and the calls into the agent
 //   iothread.cpp       the IO thread: the host's frames in
+//   outbox.cpp         the writer thread: the runner's frames out
 //   pluginload.cpp     loading the plugin (dlopen, entry checks, init, create)
 //                      and unloading it
 //   hostcallbacks.cpp  the tables the plugin calls back through (conduit_host,
@@ -9,6 +10,7 @@
 #pragma once
 
 #include "../ipc/messages.h"
+#include "outbox.h"
 #include "payloadqueue.h"
 #include "runner.h"
 
@@ -73,20 +75,14 @@ public:
     void send(uint32_t request, const Message &m) {
         sendRaw(ipc::msg::frame(request, m));
     }
-    void sendRaw(const std::string &frame) {
-        std::lock_guard lock(writeMutex_);
-        const char *p = frame.data();
-        size_t left = frame.size();
-        while (left > 0 && !writeFailed_) {
-            ssize_t n = ::write(opts_.fd, p, left);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                writeFailed_ = true;
-                break;
-            }
-            p += n;
-            left -= static_cast<size_t>(n);
-        }
+    void sendRaw(std::string frame) { outbox_.post(std::move(frame)); }
+    // [any thread] A data-capture record; false (the sink answers BUSY)
+    // when the outbox is full: it never waits for the host.
+    bool sendCapture(const std::string &stream, const void *data, size_t size, uint64_t timestampNs) {
+        return outbox_.offer([&] {
+            return ipc::msg::frame(
+                0, ipc::msg::CaptureData{stream, std::string(static_cast<const char *>(data), size), timestampNs});
+        });
     }
     void setError(const char *m) { error_ = m ? m : ""; }
     bool cancelled() const { return cancelled_.load(); }
@@ -121,8 +117,6 @@ private:
     conduit_agent *agent_ = nullptr;
     HostTable table_{};
     std::string error_;
-    std::mutex writeMutex_;
-    bool writeFailed_ = false;
     std::mutex taskMutex_;
     std::condition_variable taskCv_;
     std::deque<Task> tasks_;
@@ -131,6 +125,9 @@ private:
     std::atomic<bool> wakeupPending_{false};
     PayloadQueue payload_;
     std::map<std::string, std::unique_ptr<CaptureSink>> sinks_;
+    // Last: its writer thread starts when the loop is made and is joined
+    // (after writing what is queued) before anything else is destroyed.
+    Outbox outbox_{opts_.fd};
 };
 
 } // namespace conduit::runner
