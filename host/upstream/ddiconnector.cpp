@@ -244,6 +244,16 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
                                             trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
 }
 
+void DdiConnector::Payloads::abort(const QString &why) {
+    DdiConnector *c = connector_;
+    if (!c) return;
+    // What was fetched stays in the staging files (a later action for the
+    // same image resumes from there); the connections end now.
+    for (auto &[name, download] : c->downloads_)
+        if (download && !download->isFinished()) download->cancel(why);
+    c->heldDownloads_.clear();
+}
+
 void DdiConnector::releaseDownloads() {
     awaitingDeploymentBase_ = false;
     qCInfo(lcDdi).noquote() << "action" << actionId_ << "confirmed by the server: downloads start";
@@ -334,6 +344,7 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     case CampaignEngine::State::Committing:
     case CampaignEngine::State::CommitPending:
     case CampaignEngine::State::RollingBack:
+    case CampaignEngine::State::Cancelling:
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {CampaignEngine::stateName(s)});
         break;
     default: break;
