@@ -93,6 +93,10 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
                            core::DeviceGateway *gateway, QObject *parent)
     : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
       client_(network, config_.ddi, this), downloadQueue_(config_.maxParallelDownloads) {
+    // [download] bandwidth_limit_kib holds for all the downloads at once:
+    // they share the link.
+    if (config_.download.bandwidthLimit > 0 && !config_.download.bandwidth)
+        config_.download.bandwidth = std::make_shared<transfer::TokenBucket>(config_.download.bandwidthLimit);
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
