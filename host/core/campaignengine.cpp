@@ -109,7 +109,7 @@ void CampaignEngine::startNext() {
     ++generation_;
     updates_.clear();
     phase_ = -1;
-    activationStarted_ = cancelRequested_ = rebooted_ = commitBegun_ = pendingReported_ = false;
+    activationStarted_ = cancelRequested_ = rollbackStarted_ = rebooted_ = commitBegun_ = pendingReported_ = false;
     commitAttempts_ = 0;
     deferrals_ = 0;
     unmet_.clear();
@@ -311,12 +311,15 @@ void CampaignEngine::installPhase(int index) {
     const quint64 gen = generation_;
     stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const Failure &f1) {
         if (gen != generation_) return;
+        if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled); // no next step after a cancel
         if (!f1.isEmpty()) return fail(f1);
         stepAll(Op::Install, runs, [this, gen, runs, index](const Failure &f2) {
             if (gen != generation_) return;
+            if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
             if (!f2.isEmpty()) return fail(f2);
             stepAll(Op::PostInstall, runs, [this, gen, runs, index](const Failure &f3) {
                 if (gen != generation_) return;
+                if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
                 if (!f3.isEmpty()) return fail(f3);
                 for (DeviceUpdate *r : runs) journal(JournalRecord::installed(r->target.deviceId), false);
                 phase_ = index + 1;

@@ -48,6 +48,9 @@ public:
         Cancelled,
         Postponed,
         Recovering,
+        // A cancel is being carried out: transfers and steps are stopped,
+        // touched devices rolled back; then Cancelled (docs/dbus-api.md).
+        Cancelling,
     };
     Q_ENUM(State)
     static QString stateName(State s);
@@ -198,6 +201,7 @@ private:
     bool pendingReported_ = false; // the pending commit is already in the history
     QTimer commitRetryTimer_;
     bool cancelRequested_ = false;
+    bool rollbackStarted_ = false; // rollback() runs (RollingBack, or Cancelling for a cancel)
     Failure cancelFailure_;
     QStringList unmet_;
     QString installHold_;

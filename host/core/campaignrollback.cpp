@@ -41,8 +41,10 @@ Step cancelledIn(CampaignEngine::State s) {
 } // namespace
 
 void CampaignEngine::rollback(const Failure &why, Outcome outcome) {
-    if (state_ == State::RollingBack) return;
-    setState(State::RollingBack);
+    if (rollbackStarted_) return;
+    rollbackStarted_ = true;
+    // A cancel's rollback is the cancel still being carried out.
+    setState(outcome == Outcome::Cancelled ? State::Cancelling : State::RollingBack);
     qCWarning(lcCampaign).noquote() << "rolling back:" << why.reason;
     journal(JournalRecord::rollbackBegin(outcome, why), true);
     QList<DeviceUpdate *> touched;
@@ -81,15 +83,24 @@ bool CampaignEngine::cancel(const QString &why, QString *error) {
         *error = QStringLiteral("no campaign is running");
         return false;
     }
-    if (activationStarted_ || state_ == State::RollingBack) {
+    if (state_ == State::Cancelling) {
+        *error = QStringLiteral("already cancelling");
+        return false;
+    }
+    if (activationStarted_ || rollbackStarted_) {
         *error = QStringLiteral("too late to cancel: %1")
-                     .arg(state_ == State::RollingBack ? QStringLiteral("already rolling back")
-                                                       : QStringLiteral("devices are being activated"));
+                     .arg(rollbackStarted_ ? QStringLiteral("already rolling back")
+                                           : QStringLiteral("devices are being activated"));
         return false;
     }
     cancelRequested_ = true;
     cancelFailure_ = {cancelledIn(state_), Kind::Cancelled, {}, QStringLiteral("cancelled: %1").arg(why)};
     if (state_ == State::Downloading || state_ == State::Installing) {
+        // Seen at once on the control API while the steps stop.
+        setState(State::Cancelling);
+        // The downloads end now, whether or not an agent heeds its cancel:
+        // the readers of their streams fail, no further byte is fetched.
+        (campaign_.payloads ? campaign_.payloads.get() : payloads_)->abort(why);
         gateway_->cancelAll(); // the running steps fail with CANCELLED, then roll back
     } else {
         rollback(cancelFailure_, Outcome::Cancelled);

@@ -45,6 +45,10 @@ class PayloadSource {
 public:
     virtual ~PayloadSource() = default;
     virtual std::unique_ptr<QIODevice> open(const struct CampaignTarget &target, QString *error) = 0;
+    // The campaign is cancelled: stop fetching what the streams opened here
+    // read (network downloads end now, their readers fail). A source of
+    // local bytes has nothing to stop.
+    virtual void abort(const QString &why) { Q_UNUSED(why); }
 };
 
 } // namespace conduit::core

@@ -80,7 +80,9 @@ void Download::attempt() {
     if (finished_) return;
     ++attempts_;
     headerSeen_ = false;
-    FetchRequest r{url_, options_.headers, options_.tls, file_.handle(), onDisk_, length_, options_.bandwidthLimit};
+    if (!options_.bandwidth && options_.bandwidthLimit > 0)
+        options_.bandwidth = std::make_shared<TokenBucket>(options_.bandwidthLimit);
+    FetchRequest r{url_, options_.headers, options_.tls, file_.handle(), onDisk_, length_, options_.bandwidth};
     fetch_ =
         Fetch::start(this, std::move(r),
                      {[this](int status) { onHeader(status); },

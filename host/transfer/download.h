@@ -27,6 +27,9 @@ struct DownloadOptions {
     qint64 minBytesPerSecond = 1024; // slower than this over the window: abandoned
     int speedWindowMs = 30000;
     qint64 bandwidthLimit = 0;                    // bytes per second, 0 = unlimited
+    // The limit shared with other downloads (e.g. all of a campaign's, on
+    // one link); null: a limit of bandwidthLimit for this download alone.
+    std::shared_ptr<TokenBucket> bandwidth;
     int connectTimeoutMs = 30000;                 // no response header for this long
     QList<QPair<QByteArray, QByteArray>> headers; // e.g. Authorization
     std::optional<QSslConfiguration> tls;

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
@@ -57,6 +58,7 @@ struct Fetch::Worker {
     qint64 skip = 0;        // body bytes to drop (the server ignored Range)
     qint64 at = 0;          // where the next byte goes
     QByteArray contentRange;
+    bool paused = false; // over the bandwidth limit: run() resumes the transfer
     QByteArray batch; // received and written, not yet posted
     qint64 batchOffset = 0;
     FetchResult result;
@@ -107,6 +109,15 @@ struct Fetch::Worker {
     size_t onBody(const char *p, size_t size) {
         if (f->abort_.load()) return 0;
         if (!decided) decide();
+        if (accepting && f->request_.bandwidth) {
+            // Over the limit: libcurl keeps this chunk and offers it again
+            // once run() unpauses the transfer.
+            if (f->request_.bandwidth->wait().count() > 0) {
+                paused = true;
+                return CURL_WRITEFUNC_PAUSE;
+            }
+            f->request_.bandwidth->take(qint64(size));
+        }
         f->transferred_.fetch_add(qint64(size), std::memory_order_relaxed);
         if (!accepting) return size;
         qint64 n = qint64(size);
@@ -166,8 +177,11 @@ struct Fetch::Worker {
     void configure(const FetchRequest &r, curl_slist **headers, char *errorBuffer) {
         curl_easy_setopt(easy, CURLOPT_URL, r.url.toEncoded().constData());
         applyCommonOptions(easy, errorBuffer);
-        curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kBufferSize);
-        if (r.bandwidthLimit > 0) curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(r.bandwidthLimit));
+        // Under a limit, chunks of about 1/16 s of it (16 KiB at least), so
+        // that the bucket, not the buffer, sets the pace.
+        curl_easy_setopt(easy, CURLOPT_BUFFERSIZE,
+                         r.bandwidth ? std::clamp<long>(long(r.bandwidth->rate() / 16), 16L << 10, kBufferSize)
+                                     : kBufferSize);
         if (r.offset > 0) curl_easy_setopt(easy, CURLOPT_RANGE, (QByteArray::number(r.offset) + '-').constData());
         for (const auto &h : r.headers) *headers = curl_slist_append(*headers, (h.first + ": " + h.second).constData());
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *headers);
@@ -234,9 +248,20 @@ void Fetch::run() {
     CURLcode code = CURLE_OK;
     int running = 1;
     while (running && !abort_.load()) {
+        if (w.paused) {
+            // Paused by the bandwidth limit: resume once the bucket allows
+            // (abort() wakes the poll at once).
+            const auto wait = request_.bandwidth->wait();
+            if (wait.count() > 0) {
+                curl_multi_poll(multi, nullptr, 0, int(std::min<qint64>(wait.count(), 1000)), nullptr);
+                continue;
+            }
+            w.paused = false;
+            curl_easy_pause(w.easy, CURLPAUSE_CONT); // may deliver the kept chunk at once
+        }
         if (curl_multi_perform(multi, &running) != CURLM_OK) break;
         w.flush();
-        if (running) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+        if (running && !w.paused) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }
     w.flush();
     int left = 0;

@@ -18,6 +18,8 @@
 #include <QString>
 #include <QUrl>
 
+#include "tokenbucket.h"
+
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -49,7 +51,9 @@ struct FetchRequest {
     int fd = -1;                          // the staging file, written at offset..length
     qint64 offset = 0;                    // bytes already there: asked for with Range
     qint64 length = 0;                    // the verified length: never a byte past it
-    qint64 bandwidthLimit = 0;            // bytes per second, 0 = unlimited
+    // The bandwidth limit this fetch draws from (shared with other
+    // downloads or its own); null: unlimited.
+    std::shared_ptr<TokenBucket> bandwidth;
 };
 
 struct FetchResult {

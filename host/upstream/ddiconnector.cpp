@@ -93,6 +93,10 @@ DdiConnector::DdiConnector(QNetworkAccessManager *network, DdiConnectorConfig co
                            core::DeviceGateway *gateway, QObject *parent)
     : QObject(parent), network_(network), config_(std::move(config)), engine_(engine), gateway_(gateway),
       client_(network, config_.ddi, this), downloadQueue_(config_.maxParallelDownloads) {
+    // [download] bandwidth_limit_kib holds for all the downloads at once:
+    // they share the link.
+    if (config_.download.bandwidthLimit > 0 && !config_.download.bandwidth)
+        config_.download.bandwidth = std::make_shared<transfer::TokenBucket>(config_.download.bandwidthLimit);
     connect(&client_, &DdiClient::deploymentOffered, this, &DdiConnector::onDeployment);
     connect(&client_, &DdiClient::cancelRequested, this, &DdiConnector::onCancel);
     connect(&client_, &DdiClient::configDataRequested, this, &DdiConnector::sendConfigData);
@@ -244,6 +248,16 @@ std::unique_ptr<QIODevice> DdiConnector::Payloads::open(const core::CampaignTarg
                                             trust::ImageVerifier(v->second.name, v->second.length, v->second.hashes));
 }
 
+void DdiConnector::Payloads::abort(const QString &why) {
+    DdiConnector *c = connector_;
+    if (!c) return;
+    // What was fetched stays in the staging files (a later action for the
+    // same image resumes from there); the connections end now.
+    for (auto &[name, download] : c->downloads_)
+        if (download && !download->isFinished()) download->cancel(why);
+    c->heldDownloads_.clear();
+}
+
 void DdiConnector::releaseDownloads() {
     awaitingDeploymentBase_ = false;
     qCInfo(lcDdi).noquote() << "action" << actionId_ << "confirmed by the server: downloads start";
@@ -334,6 +348,7 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     case CampaignEngine::State::Committing:
     case CampaignEngine::State::CommitPending:
     case CampaignEngine::State::RollingBack:
+    case CampaignEngine::State::Cancelling:
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {CampaignEngine::stateName(s)});
         break;
     default: break;

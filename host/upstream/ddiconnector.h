@@ -70,6 +70,8 @@ private:
                  std::map<QString, trust::VerifiedTarget> verified)
             : connector_(connector), artifactOf_(std::move(artifactOf)), verified_(std::move(verified)) {}
         std::unique_ptr<QIODevice> open(const core::CampaignTarget &target, QString *error) override;
+        // Cancels every download of the campaign: the connections close now.
+        void abort(const QString &why) override;
 
     private:
         QPointer<DdiConnector> connector_;

@@ -168,4 +168,6 @@ public:
         b->open(QIODevice::ReadOnly);
         return b;
     }
+    void abort(const QString &why) override { aborted << why; }
+    QStringList aborted; // why abort() was called, in order
 };

@@ -352,11 +352,23 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return f.gateway.held.size() == 3; }, 5000));
         QString error;
         QVERIFY(f.engine->cancel(QStringLiteral("server cancelled the action"), &error));
+        // Visible at once, and the downloads behind the streams are stopped
+        // at once, not when the agents give the payloads back.
+        QCOMPARE(f.engine->state(), State::Cancelling);
+        QCOMPARE(f.payloads.aborted, QStringList({"server cancelled the action"}));
+        QVERIFY(!f.engine->cancel(QStringLiteral("again"), &error));
+        QCOMPARE(error, QStringLiteral("already cancelling"));
         QVERIFY(done.wait());
         const auto r = done.first().first().value<CampaignEngine::Result>();
         QCOMPARE(outcomeName(r.outcome), QStringLiteral("cancelled"));
         QCOMPARE(failureOf(r), QStringLiteral("/transfer/cancelled"));
         QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+        // Cancelling while the steps stop and the devices roll back, then
+        // Cancelled, then Idle; never RollingBack (a failure's rollback).
+        QList<State> seen;
+        for (const QList<QVariant> &s : states) seen << s.first().value<State>();
+        QCOMPARE(seen.mid(seen.indexOf(State::Cancelling)),
+                 QList<State>({State::Cancelling, State::Cancelled, State::Idle}));
     }
 
     // The driver may still stop an installation before activation: the step
