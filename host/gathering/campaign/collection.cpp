@@ -292,7 +292,7 @@ void CampaignCollection::addClips(const Open &open, IncidentBundle &b, bool cut)
         } else if (!out.withheld.isEmpty()) {
             b.withheld.push_back({name, out.withheld});
         } else if (!out.clip) {
-            b.missing.push_back({name, out.missing});
+            if (!refusedPart(s.dataClass, name, &b)) b.missing.push_back({name, out.missing}); // refused meanwhile: withheld
         } else if (!refusedPart(s.dataClass, name, &b)) {
             BundlePart part{name, s.dataClass, out.clip->bytes, out.clip->firstNs / 1'000'000, std::nullopt, 0,
                             out.clip->firstNs};

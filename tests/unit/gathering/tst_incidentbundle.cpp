@@ -265,6 +265,26 @@ private slots:
         QCOMPARE((*m)["missing"].toArray().size(), size_t(0));
     }
 
+    // Camera withdrawn after the clip was asked: whatever comes is withheld.
+    void clipOfAClassRefusedMeanwhileIsWithheld() {
+        Rig rig;
+        bool camera = true;
+        rig.consent = [&camera](DataClass c) { return c != DataClass::Camera || camera; };
+        QVERIFY(rig.triggered(windowClip()));
+        QCOMPARE(rig.clips.asked.size(), 1);
+        camera = false;
+        rig.clock.ms = kNowMs + 10 + 1000;
+        rig.clips.answer(0, Clip{webmBytes(), 1}); // it came anyway
+        rig.collection->tick();
+        QCOMPARE(rig.sink.stored.size(), 1);
+        QCOMPARE(rig.sink.stored[0].dataClass, DataClass::Telemetry);
+        const auto entries = entriesOf(rig.sink.stored[0].bytes);
+        QVERIFY(!entries.count(QStringLiteral("streams/cam-front/clip.webm")));
+        auto m = conduit::trust::parseJson(entries.at(QStringLiteral("manifest.json")));
+        QCOMPARE((*m)["withheld"].toArray().size(), size_t(1));
+        QCOMPARE((*m)["withheld"].toArray()[0]["name"].toString(), QStringLiteral("streams/cam-front/clip.webm"));
+    }
+
     void postWindowEndsOnTheClock() {
         Rig rig;
         QVERIFY(rig.triggered());
