@@ -109,6 +109,17 @@ cmp -s tampered.json hard-braking.signed.json && ddi_fail "the tampering changed
 publish -f tampered.json
 expect_response tampered unsigned
 
+say "conduitctl agents: the camera's health, from its inventory status"
+ctl agents | sed 's/^/  /'
+ctl agents | grep -q '^  status: capturing=true encoder=vp8 ' || ddi_fail "no camera health in conduitctl agents"
+ctl agents --json | python3 -c '
+import json, sys
+d = [d for d in json.load(sys.stdin)["devices"] if d["id"] == "camera-1"][0]
+s = d["status"]
+assert s["capturing"] is True and 0 < s["fps"] <= 20 and 0 <= s["ring_fill"] <= 1, s
+assert 0 <= s["encoder_latency_ms"] < 1000, s  # about a frame, never the uptime
+' || ddi_fail "the camera's status on D-Bus is not its health"
+
 say "the driver allows the camera class (personal data: refused until then)"
 ctl gathering consent camera on >/dev/null
 
