@@ -354,6 +354,7 @@ void AgentProxy::onFrame(const ipc::FrameReader::Frame &frame) {
         const msg::Status m = msg::Status::read(*f);
         QString dev, text;
         if (!utf8(m.deviceId, &dev) || !utf8(m.message, &text)) return violation(QStringLiteral("bad status frame"));
+        if (c->op() == Op::Inventory) keepStatus(c, dev, text);
         emit c->status(dev, text);
         return;
     }
@@ -382,7 +383,18 @@ void AgentProxy::onDevice(AgentCall *c, const msg::Device &m) {
         return;
     }
     d.updateState = *state;
+    d.status = c->inventoryStatus_.value(d.id);
     c->result_.devices << d;
+}
+
+// An agent says a device's status before or after reporting the device
+// (the camera: before); either way it ends up on the device.
+void AgentProxy::keepStatus(AgentCall *c, const QString &deviceId, const QString &text) {
+    if (!c->inventoryStatus_.contains(deviceId) && c->inventoryStatus_.size() >= kMaxDevicesPerAgent) return;
+    const QString kept = text.left(kMaxDeviceStatus);
+    c->inventoryStatus_.insert(deviceId, kept);
+    for (DeviceInfo &d : c->result_.devices)
+        if (d.id == deviceId) d.status = kept;
 }
 
 void AgentProxy::agentLog(int level, const QString &text) {

@@ -13,6 +13,7 @@
 #include "runnerprocess.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -66,6 +67,7 @@ private:
     quint64 sent_ = 0, credited_ = 0;
     bool payloadEnded_ = false;
     CallResult result_;
+    QHash<QString, QString> inventoryStatus_; // Inventory: device id -> its last status line
 };
 
 class AgentProxy : public QObject {
@@ -119,6 +121,7 @@ private:
     void onHello(const ipc::msg::Hello &h);
     void onResult(AgentCall *c, const ipc::msg::Result &r);
     void onDevice(AgentCall *c, const ipc::msg::Device &m);
+    void keepStatus(AgentCall *c, const QString &deviceId, const QString &text);
     void agentLog(int level, const QString &text);
     void reportDroppedLog();
     void violation(const QString &what);

@@ -18,7 +18,12 @@ struct DeviceInfo {
     QString id, type, hardwareId, currentVersion, previousVersion;
     UpdateState updateState = UpdateState::Idle; // checked where the runner reports it
     quint32 capabilities = 0;
+    // The agent's last status line for the device during the inventory
+    // call (host->status(); the camera's health as one JSON object), at
+    // most kMaxDeviceStatus characters; empty when it reported none.
+    QString status;
 };
+inline constexpr qsizetype kMaxDeviceStatus = 4096;
 
 // An inventory entry the host left out, and why (an update_state outside
 // the ABI's vocabulary, a device the agent does not own, ...).

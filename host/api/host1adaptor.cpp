@@ -57,6 +57,14 @@ bool parseKind(const QString &kind, CampaignEngine::ConsentKind *out) {
     return true;
 }
 
+// A device's status line as the agent wrote it: a JSON object stays one
+// (the camera's health), anything else is a string.
+QJsonValue deviceStatusJson(const QString &status) {
+    const QJsonDocument doc = QJsonDocument::fromJson(status.toUtf8());
+    if (doc.isObject()) return doc.object();
+    return status;
+}
+
 } // namespace
 
 Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts)
@@ -225,7 +233,8 @@ QString Host1Adaptor::GetInventory() {
                              {QStringLiteral("hardware_id"), d.info.hardwareId},
                              {QStringLiteral("version"), d.info.currentVersion},
                              {QStringLiteral("previous_version"), d.info.previousVersion},
-                             {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)}};
+                             {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)},
+                             {QStringLiteral("status"), deviceStatusJson(d.info.status)}};
         QJsonArray refused;
         for (const agents::RefusedDevice &r : gateway->refusedDevices())
             refused << QJsonObject{{QStringLiteral("agent"), r.agentId},

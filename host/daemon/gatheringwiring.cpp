@@ -65,11 +65,65 @@ private:
     const CaptureWindow *window_;
 };
 
+// The clips of "window" streams: a one-shot stream of the device's agent,
+// "<stream>-<campaign>-<incident>" (the camera's kind is the id's prefix),
+// with the trigger and the windows as the camera's clip parameters.
+class GatheringWiring::ServiceClips : public cc::ClipSource {
+public:
+    explicit ServiceClips(GatheringService *service) : service_(service) {}
+    void clip(const cc::ClipRequest &r, Done done) override {
+        ObjectRequest q;
+        q.deviceId = r.stream.device;
+        q.stream = streamId(r.stream.stream, r.campaignId, r.incident);
+        QJsonObject params;
+        for (const auto &[k, v] : r.stream.params) params[k] = v;
+        params[QStringLiteral("trigger_ns")] = double(r.triggerMs) * 1e6;
+        params[QStringLiteral("pre_s")] = double(r.preMs) / 1000.0;
+        params[QStringLiteral("post_s")] = double(r.postMs) / 1000.0;
+        q.paramsJson = QString::fromUtf8(QJsonDocument(params).toJson(QJsonDocument::Compact));
+        q.dataClass = r.stream.dataClass;
+        q.maxBytes = r.maxBytes;
+        const std::pair<QString, qint64> key{r.campaignId, r.incident};
+        asked_[key] << q.stream;
+        service_->captureObject(q, [this, key, stream = q.stream, done](std::optional<CapturedObject> o,
+                                                                         const QString &error) {
+            forgetAsked(key, stream);
+            using E = error::DomainError<cc::CaptureErrorKind>;
+            if (!o) return done(E{cc::CaptureErrorKind::Unavailable, error});
+            done(cc::Clip{std::move(o->bytes), o->firstNs});
+        });
+    }
+    // Nothing asked may answer into a collection that is gone.
+    ~ServiceClips() override {
+        for (const auto &[key, streams] : asked_)
+            for (const QString &stream : streams) service_->cancelObject(stream);
+    }
+    void cancel(const QString &campaignId, qint64 incident) override {
+        const auto it = asked_.find({campaignId, incident});
+        if (it == asked_.end()) return;
+        for (const QString &stream : it->second) service_->cancelObject(stream);
+        asked_.erase(it);
+    }
+
+private:
+    void forgetAsked(const std::pair<QString, qint64> &key, const QString &stream) {
+        const auto it = asked_.find(key);
+        if (it == asked_.end()) return;
+        it->second.removeAll(stream);
+        if (it->second.isEmpty()) asked_.erase(it);
+    }
+    static QString streamId(const QString &stream, const QString &campaign, qint64 incident) {
+        return QStringLiteral("%1-%2-%3").arg(stream, campaign).arg(incident);
+    }
+    GatheringService *service_;
+    std::map<std::pair<QString, qint64>, QStringList> asked_;
+};
+
 GatheringWiring::GatheringWiring(GatheringLinks links, GatheringService *service, core::VehicleState *vehicle,
                                  QObject *parent)
     : QObject(parent), links_(std::move(links)), service_(service), vehicle_(vehicle),
       logs_(std::make_shared<cc::LogRing>()), sink_(std::make_unique<StoreSink>(this)),
-      archive_(std::make_unique<WindowArchive>(service)) {
+      archive_(std::make_unique<WindowArchive>(service)), clips_(std::make_unique<ServiceClips>(service)) {
     deadline_.setSingleShot(true);
     connect(&deadline_, &QTimer::timeout, this, &GatheringWiring::tick);
 }
@@ -92,6 +146,7 @@ bool GatheringWiring::start(QString *error) {
         deps.sink = sink_.get();
         deps.logs = logs_.get();
         deps.captures = archive_.get();
+        deps.clips = clips_.get();
         deps.consent = [s = service_](DataClass c) { return s->consent().allowed(c); };
         auto opened = cc::CampaignCollection::open(cfg, deps);
         if (!opened) {
@@ -240,6 +295,7 @@ void GatheringWiring::syncCampaigns() {
         if (!c.logCategories.isEmpty() && !s.classes.contains(DataClass::Logs)) s.classes << DataClass::Logs;
         for (const cc::StreamRequest &r : c.streams) {
             if (!s.classes.contains(r.dataClass)) s.classes << r.dataClass;
+            if (r.capture == cc::StreamCapture::Window) continue; // asked at each trigger (ServiceClips)
             streams.insert({r.device, r.stream});
             if (captures_.count({r.device, r.stream})) continue;
             CaptureRequest q;

@@ -55,6 +55,7 @@ public:
 private:
     class StoreSink;
     class WindowArchive;
+    class ServiceClips;
     struct Answer;
 
     void onVehicleChanged();
@@ -71,6 +72,7 @@ private:
     std::shared_ptr<gathering::campaign::LogRing> logs_;
     std::unique_ptr<StoreSink> sink_;
     std::unique_ptr<WindowArchive> archive_;
+    std::unique_ptr<ServiceClips> clips_;
     std::unique_ptr<gathering::campaign::CampaignCollection> collection_;
     LinkSnapshot conditions_;
     QVariantMap lastSignals_;

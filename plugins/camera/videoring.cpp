@@ -78,7 +78,9 @@ std::string_view segmentExtension(Encoder e) { return branchOf(e).extension; }
 
 VideoRing::VideoRing(CameraConfig config, Logger log)
     : config_(std::move(config)), log_(std::move(log)),
-      index_(RingBounds{config_.ringBytes, static_cast<uint64_t>(config_.ringSeconds * 1e9), config_.ringBytes / 8}) {}
+      index_(RingBounds{config_.ringBytes, static_cast<uint64_t>(config_.ringSeconds * 1e9), config_.ringBytes / 8}) {
+    inFlight_.fill({GST_CLOCK_TIME_NONE, {}}); // no frame in any slot yet
+}
 
 VideoRing::~VideoRing() { stop(); }
 
@@ -364,11 +366,16 @@ GstPadProbeReturn VideoRing::encoderOut(GstPad *pad, GstPadProbeInfo *info, gpoi
     const GstClockTime pts = runningTime(pad, GST_PAD_PROBE_INFO_BUFFER(info));
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(r->latencyMutex_);
-    for (const auto &[inPts, at] : r->inFlight_) {
-        if (inPts != pts || pts == GST_CLOCK_TIME_NONE) continue;
-        const double ms = std::chrono::duration<double, std::milli>(now - at).count();
+    // Only slots a frame went into count: an empty slot (pts NONE) must not
+    // match the first frame's running time 0, or its latency would be the
+    // time since the steady clock's epoch (the machine's uptime). A slot is
+    // used once.
+    for (auto &slot : r->inFlight_) {
+        if (slot.first != pts || pts == GST_CLOCK_TIME_NONE) continue;
+        const double ms = std::chrono::duration<double, std::milli>(now - slot.second).count();
         const double prev = r->latencyMs_;
         r->latencyMs_ = prev == 0 ? ms : prev * 0.9 + ms * 0.1;
+        slot.first = GST_CLOCK_TIME_NONE;
         break;
     }
     return GST_PAD_PROBE_OK;

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!campaign) return 0;
     auto again = parseCampaign(*conduit::trust::parseJson(conduit::trust::canonicalJson(signedPart)));
     if (!again || again->id != campaign->id || again->version != campaign->version ||
-        again->signalNames != campaign->signalNames)
+        again->signalNames != campaign->signalNames || again->streams.size() != campaign->streams.size())
         __builtin_trap();
     if (campaign->condition) {
         std::vector<std::optional<double>> values(size_t(campaign->condition->signalNames().size()), 1.0);

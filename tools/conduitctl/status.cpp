@@ -3,6 +3,7 @@
 #include "subcommand.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
 #include <QPair>
@@ -87,6 +88,31 @@ int runStatus(const QCommandLineParser &p) {
     return kExitOk;
 }
 
+// A device's status (GetInventory): an object as "key=value ..." (keys
+// sorted, empty strings left out), a string as it is.
+QString statusLine(const QJsonValue &status) {
+    if (!status.isObject()) return status.toString();
+    QStringList fields;
+    const QJsonObject o = status.toObject();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const QJsonValue v = it.value();
+        QString text;
+        if (v.isString() && v.toString().isEmpty())
+            continue;
+        if (v.isString())
+            text = v.toString();
+        else if (v.isBool())
+            text = v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        else if (v.isDouble())
+            text = QString::number(v.toDouble(), 'g', 6);
+        else
+            text = QString::fromUtf8((v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject()))
+                                         .toJson(QJsonDocument::Compact));
+        fields << it.key() + QLatin1Char('=') + text;
+    }
+    return fields.join(QLatin1Char(' '));
+}
+
 int runAgents(const QCommandLineParser &p) {
     auto host = connectHost(p, "agents");
     if (!host) return kExitError;
@@ -111,6 +137,8 @@ int runAgents(const QCommandLineParser &p) {
                       .arg(d.value(QLatin1String("hardware_id")).toString(), -12)
                       .arg(d.value(QLatin1String("version")).toString(), -16)
                       .arg(d.value(QLatin1String("update_state")).toString()));
+        const QString status = statusLine(d.value(QLatin1String("status")));
+        if (!status.isEmpty()) printLine(QStringLiteral("  status: ") + status);
     }
     if (!o.value(QLatin1String("error")).toString().isEmpty())
         printLine(QStringLiteral("warning: %1").arg(o.value(QLatin1String("error")).toString()));

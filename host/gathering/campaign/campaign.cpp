@@ -129,7 +129,7 @@ Result<Scope> parseScope(const JsonValue &v) {
 
 Result<StreamRequest> parseStream(const JsonValue &v, const QString &path, const CampaignLimits &limits,
                                   DataClass defaultClass) {
-    if (auto s = object(v, path, {"device", "stream", "params", "data_class"}, {"device", "stream"}); !s)
+    if (auto s = object(v, path, {"device", "stream", "params", "data_class", "capture"}, {"device", "stream"}); !s)
         return s.error();
     StreamRequest r;
     r.dataClass = defaultClass;
@@ -156,6 +156,15 @@ Result<StreamRequest> parseStream(const JsonValue &v, const QString &path, const
         auto c = named<DataClass>(v["data_class"], member(path, "data_class"), dataClassFromName);
         if (!c) return c.error();
         r.dataClass = *c;
+    }
+    if (v.contains("capture")) {
+        const QString at = member(path, "capture");
+        auto c = string(v["capture"], at);
+        if (!c) return c.error();
+        if (*c == QLatin1String("window"))
+            r.capture = StreamCapture::Window;
+        else if (*c != QLatin1String("stream"))
+            return bad(at, QStringLiteral("\"%1\" is not one of stream, window").arg(*c));
     }
     return r;
 }
@@ -316,6 +325,12 @@ Result<Campaign> parseCampaign(const JsonValue &s, const CampaignLimits &limits)
         if (c.trigger != TriggerKind::Condition)
             return bad(QStringLiteral("window"), QStringLiteral("only with a trigger condition"));
         if (auto ok = parseWindow(s["window"], limits, &c); !ok) return ok.error();
+    }
+    for (size_t i = 0; i < c.streams.size(); ++i) {
+        if (c.streams[i].capture != StreamCapture::Window) continue;
+        const QString at = QStringLiteral("collect.streams[%1].capture").arg(i);
+        if (c.trigger != TriggerKind::Condition) return bad(at, QStringLiteral("\"window\" only with a trigger condition"));
+        if (c.preMs + c.postMs <= 0) return bad(at, QStringLiteral("\"window\" needs a window (pre_ms + post_ms > 0)"));
     }
     return c;
 }

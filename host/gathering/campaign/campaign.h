@@ -44,11 +44,18 @@ struct VehicleIdentity {
 bool inScope(const Scope &scope, const VehicleIdentity &vehicle);
 
 // An agent stream through the data-capture extension.
+// How a stream is collected ("capture" in the document).
+enum class StreamCapture : quint8 {
+    Continuous, // "stream": started with the campaign; a bundle takes its recent frames
+    Window,     // "window": asked of the agent at each trigger as one object (a camera clip)
+};
+
 struct StreamRequest {
     QString device;
     QString stream;
     std::map<QString, QString> params; // passed to the agent as given
     DataClass dataClass = DataClass::Telemetry;
+    StreamCapture capture = StreamCapture::Continuous;
 };
 
 struct Campaign {

@@ -5,6 +5,8 @@
 
 #include "campaign.h"
 
+#include <functional>
+
 namespace conduit::gathering::campaign {
 
 enum class CaptureErrorKind {
@@ -25,6 +27,38 @@ public:
     // (wall clock ms, inclusive), at most maxBytes. [the campaign's thread]
     virtual error::Result<CaptureSlice, CaptureErrorKind> capture(const StreamRequest &request, qint64 t0Ms,
                                                                   qint64 t1Ms, qint64 maxBytes) = 0;
+};
+
+// One object a stream with "capture": "window" yields for one trigger: a
+// camera clip of [trigger - pre, trigger + post].
+struct ClipRequest {
+    QString campaignId;
+    qint64 incident = 0; // unique per collection: names the agent's stream id
+    StreamRequest stream;
+    qint64 triggerMs = 0, preMs = 0, postMs = 0; // wall clock
+    qint64 maxBytes = 0;
+};
+
+struct Clip {
+    QByteArray bytes;     // the agent's container (WebM, Matroska), whole
+    qint64 firstNs = 0;   // wall-clock time of its first frame (the records' stamp)
+};
+
+// Where an incident asks its agents for their clips: the gathering service
+// implements it over the data-capture extension (a one-shot stream whose
+// records are the object's bytes, kept only after the stream ended with
+// CONDUIT_OK); tests use a fake.
+class ClipSource {
+public:
+    using Done = std::function<void(error::Result<Clip, CaptureErrorKind>)>;
+    virtual ~ClipSource() = default;
+    // Asks for the clip; `done` is called exactly once, on the campaign's
+    // thread, possibly before clip() returns (a refusal), possibly never
+    // when the collection is destroyed first (cancel() is called then).
+    // [the campaign's thread]
+    virtual void clip(const ClipRequest &request, Done done) = 0;
+    // The incident went without it: stop asking, drop what arrived.
+    virtual void cancel(const QString &campaignId, qint64 incident) = 0;
 };
 
 } // namespace conduit::gathering::campaign

@@ -35,6 +35,9 @@ public:
         int maxSamplesPerCampaign = 20000; // the ring's count bound
         qint64 maxCaptureBytes = 32 << 20; // per stream and bundle
         std::function<qint64()> clock;     // wall clock, ms; tests set their own
+        // How long an incident waits for its clips after its window ended;
+        // then it is stored without them (listed as missing).
+        qint64 clipWaitMs = 30'000;
     };
     struct Dependencies {
         ItemSink *sink = nullptr;
@@ -44,6 +47,9 @@ public:
         // part of a refused class is never collected (listed as missing), an
         // item of a refused class never put.
         std::function<bool(DataClass)> consent;
+        // Streams with "capture": "window" are asked here at each trigger
+        // (null: listed as missing).
+        ClipSource *clips = nullptr;
     };
 
     // Opens the book and arms every active campaign in it.
@@ -82,23 +88,42 @@ private:
         SignalRing ring;
         Running(const Campaign &c, int maxSamples);
     };
-    struct Open { // an incident waiting for its post-trigger window
+    // A "window" stream's object for one incident.
+    struct ClipOutcome {
+        StreamRequest stream;
+        bool pending = false;
+        std::optional<Clip> clip;
+        QString withheld; // why it was not asked (privacy)
+        QString missing;  // why it did not come
+    };
+    struct Open { // an incident waiting for its post-trigger window (and its clips)
         Firing firing;
         qint64 endMs = 0; // trigger + post
         qint64 droppedAtStart = 0;
+        qint64 incident = 0;
+        std::vector<ClipOutcome> clips;
+        int pendingClips() const;
     };
 
     CampaignCollection(Config config, Dependencies deps, CampaignBook book);
     void arm(const Campaign &c, qint64 lastTriggerMs);
     void disarm(const QString &id); // finishes its open incidents first
     void fired(const Firing &f);
+    void askClips(Open &open, const Campaign &c);
+    void clipArrived(qint64 incident, size_t index, error::Result<Clip, CaptureErrorKind> result);
+    // The window ended at t and no clip is still awaited (or waited long enough).
+    bool settled(const Open &o, qint64 t) const;
+    void addClips(const Open &open, IncidentBundle &b, bool cut);
     // Removes the open incidents `done` selects and stores each, its window
     // cut at cutMs when that comes before its end (a stop, an expiry).
     void finishOpen(const std::function<bool(const Open &)> &done, qint64 cutMs = std::numeric_limits<qint64>::max());
-    void finish(const Open &open, qint64 toMs);
+    // cut: a stop or an expiry ends it (not its window).
+    void finish(const Open &open, qint64 toMs, bool cut);
     void periodEnded(const Firing &f);
     IncidentBundle collect(const Running &r, const Firing &f, qint64 fromMs, qint64 toMs, bool includeEnd);
-    void store(const Running &r, ItemKind kind, qint64 createdMs, QByteArray bytes);
+    // itemClass: the item's class when not the campaign's (a bundle with a camera part).
+    void store(const Running &r, ItemKind kind, qint64 createdMs, QByteArray bytes,
+               std::optional<DataClass> itemClass = std::nullopt);
     // True (and the part listed as missing) when the driver refused `c`.
     bool refusedPart(DataClass c, const QString &name, IncidentBundle *b) const;
     void failed(const QString &what);
@@ -111,6 +136,8 @@ private:
     std::map<QString, std::unique_ptr<Running>> running_;
     QHash<QString, std::vector<std::pair<Running *, quint32>>> collected_; // signal -> (campaign, index)
     std::vector<Open> open_;
+    qint64 nextIncident_ = 1;
+    bool asking_ = false; // inside askClips: an answer given at once does not finish the incident
     Counters counters_;
     QString lastFailure_;
 };

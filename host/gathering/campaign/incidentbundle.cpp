@@ -20,18 +20,23 @@ CampaignError malformed(const QString &what) {
 
 QByteArray IncidentBundle::manifest() const {
     JsonValue::Array partList;
-    for (const BundlePart &p : parts)
-        partList.push_back(JsonValue(JsonValue::Object{{"name", JsonValue(p.name)},
-                                                       {"data_class", JsonValue(nameOf(p.dataClass))},
-                                                       {"size", JsonValue(qint64(p.bytes.size()))},
-                                                       {"sha256", JsonValue(trust::sha256Hex(p.bytes))},
-                                                       {"first_ms", timeOrNull(p.firstMs)},
-                                                       {"last_ms", timeOrNull(p.lastMs)},
-                                                       {"records", JsonValue(p.records)}}));
-    JsonValue::Array missingList;
-    for (const MissingPart &m : missing)
-        missingList.push_back(
-            JsonValue(JsonValue::Object{{"name", JsonValue(m.name)}, {"reason", JsonValue(m.reason)}}));
+    for (const BundlePart &p : parts) {
+        JsonValue::Object part{{"name", JsonValue(p.name)},
+                               {"data_class", JsonValue(nameOf(p.dataClass))},
+                               {"size", JsonValue(qint64(p.bytes.size()))},
+                               {"sha256", JsonValue(trust::sha256Hex(p.bytes))},
+                               {"first_ms", timeOrNull(p.firstMs)},
+                               {"last_ms", timeOrNull(p.lastMs)},
+                               {"records", JsonValue(p.records)}};
+        if (p.firstFrameNs) part.emplace("first_frame_ns", JsonValue(*p.firstFrameNs));
+        partList.push_back(JsonValue(std::move(part)));
+    }
+    auto listOf = [](const std::vector<MissingPart> &list) {
+        JsonValue::Array out;
+        for (const MissingPart &m : list)
+            out.push_back(JsonValue(JsonValue::Object{{"name", JsonValue(m.name)}, {"reason", JsonValue(m.reason)}}));
+        return out;
+    };
     JsonValue::Object triggerJson{{"kind", JsonValue(trigger == TriggerKind::Condition ? "condition" : "periodic")},
                                   {"time_ms", JsonValue(triggerMs)}};
     if (trigger == TriggerKind::Condition) triggerJson.emplace("condition", JsonValue(condition));
@@ -47,7 +52,8 @@ QByteArray IncidentBundle::manifest() const {
                {"signals", JsonValue::array(signalNames)},
                {"samples_dropped", JsonValue(samplesDropped)},
                {"parts", JsonValue(std::move(partList))},
-               {"missing", JsonValue(std::move(missingList))},
+               {"missing", JsonValue(listOf(missing))},
+               {"withheld", JsonValue(listOf(withheld))},
            })) +
            '\n';
 }

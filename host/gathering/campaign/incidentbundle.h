@@ -6,9 +6,11 @@
 //   signals.csb                       the signal window, SampleBatch encoding (samplebatch.h)
 //   logs.jsonl                        the log window: {"category","t","text"} per line
 //   streams/<device>/<stream>.bin     each agent stream's capture for the window
+//   streams/<device>/<stream>.webm    a "window" stream's clip (.mkv: Matroska)
 //
 // The manifest lists every part with its data class, size, SHA-256 and
-// first/last timestamp, and every part that could not be had with the reason.
+// first/last timestamp, every part that could not be had with the reason,
+// and every part withheld because the driver refused its data class.
 #pragma once
 
 #include "campaign.h"
@@ -24,6 +26,7 @@ struct BundlePart {
     QByteArray bytes;
     std::optional<qint64> firstMs, lastMs; // none when the part holds no data
     qint64 records = 0;                    // samples, lines; 0 for a capture
+    std::optional<qint64> firstFrameNs;    // a clip: its first frame's wall-clock time
 };
 
 struct MissingPart {
@@ -43,7 +46,8 @@ struct IncidentBundle {
     QStringList signalNames;   // a sample's signal index is its position here
     qint64 samplesDropped = 0; // by the ring's count bound while this window was open
     std::vector<BundlePart> parts;
-    std::vector<MissingPart> missing;
+    std::vector<MissingPart> missing;  // could not be had
+    std::vector<MissingPart> withheld; // not collected: the driver refused its class
 
     QByteArray manifest() const;
     QByteArray encode() const; // the ustar archive

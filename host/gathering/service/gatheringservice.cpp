@@ -66,6 +66,7 @@ void GatheringService::stop() {
     if (!worker_) return;
     flushTimer_.stop();
     for (const CaptureRequest &r : ingest_.active()) stopCapture(r.deviceId, r.stream);
+    objects_.failAll(QStringLiteral("data gathering stopped"));
     ingest_.flushAll();
     worker_.reset(); // drains the backlog into the store
 }
@@ -73,16 +74,19 @@ void GatheringService::stop() {
 void GatheringService::onCaptureData(const QString &agentId, const QString &stream, const QByteArray &data,
                                      quint64 timestampNs) {
     if (!worker_) return;
+    if (objects_.record(agentId, stream, data, qint64(timestampNs))) return;
     ingest_.frame(agentId, stream, data, qint64(timestampNs));
 }
 
 void GatheringService::onCaptureEnded(const QString &agentId, const QString &stream, int reason) {
     qCInfo(lcService).noquote() << QStringLiteral("capture %1 of agent %2 ended (%3)").arg(stream, agentId).arg(reason);
+    if (objects_.end(agentId, stream, reason)) return;
     ingest_.end(agentId, stream);
     emit usageChanged();
 }
 
 void GatheringService::onAgentGone(const QString &agentId) {
+    objects_.failAgent(agentId, QStringLiteral("the agent's runner ended before the object was whole"));
     ingest_.endAgent(agentId);
     emit usageChanged();
 }
@@ -105,6 +109,29 @@ void GatheringService::stopCapture(const QString &deviceId, const QString &strea
     if (!agent) return;
     agents_->stop(*agent, stream);
     ingest_.end(*agent, stream);
+}
+
+void GatheringService::captureObject(const ObjectRequest &request, ObjectDone done) {
+    if (!worker_) return done(std::nullopt, QStringLiteral("data gathering is not running"));
+    if (!consent_.allowed(request.dataClass))
+        return done(std::nullopt, QStringLiteral("the driver refused data class %1").arg(nameOf(request.dataClass)));
+    if (objects_.expects(request.stream) || ingest_.agentOf(request.deviceId, request.stream))
+        return done(std::nullopt, QStringLiteral("%1/%2 is already being captured").arg(request.deviceId, request.stream));
+    const QString stream = request.stream;
+    objects_.expect(request, [this, stream, done](std::optional<CapturedObject> object, const QString &error) {
+        if (const auto agent = objects_.agentOf(stream)) agents_->stop(*agent, stream);
+        done(std::move(object), error);
+    });
+    agents_->start(request.deviceId, stream, request.paramsJson, [this, stream](const QString &agentId, const QString &error) {
+        if (!error.isEmpty()) return objects_.fail(stream, error);
+        if (!objects_.known(stream, agentId)) agents_->stop(agentId, stream); // answered or cancelled meanwhile
+    });
+}
+
+void GatheringService::cancelObject(const QString &stream) {
+    const auto agent = objects_.agentOf(stream);
+    objects_.forget(stream);
+    if (agent) agents_->stop(*agent, stream);
 }
 
 QList<CapturedFrame> GatheringService::capturedBetween(const QString &deviceId, const QString &stream, qint64 t0Ns,
@@ -164,6 +191,7 @@ bool GatheringService::setConsent(DataClass c, bool allowed, Removal *removed, Q
     }
     if (allowed) return true;
     ingest_.discard(c);
+    objects_.discard(c, QStringLiteral("withheld: the driver refused data class %1").arg(nameOf(c)));
     return deleteClasses({c}, removed, error);
 }
 
@@ -175,7 +203,10 @@ bool GatheringService::deleteMyData(DeletionScope scope, Deletion *out, QString 
     out->classes.clear();
     for (DataClass c : kDataClasses)
         if (scope == DeletionScope::All || ConsentBook::personal(c)) out->classes << c;
-    for (DataClass c : out->classes) ingest_.discard(c);
+    for (DataClass c : out->classes) {
+        ingest_.discard(c);
+        objects_.discard(c, QStringLiteral("withheld: the driver asked to delete %1 data").arg(nameOf(c)));
+    }
     qCInfo(lcService).noquote() << "the driver asked to delete"
                                 << (scope == DeletionScope::All ? "all gathered data" : "personal data");
     return deleteClasses(out->classes, &out->removed, error);

@@ -16,6 +16,7 @@
 #include "campaigndirectory.h"
 #include "capturecontrol.h"
 #include "captureingest.h"
+#include "captureobjects.h"
 #include "consentbook.h"
 #include "gatheringconfig.h"
 #include "storeworker.h"
@@ -67,6 +68,13 @@ public:
     // CaptureControl, CaptureWindow, UplinkReport.
     void startCapture(const CaptureRequest &request, Done done) override;
     void stopCapture(const QString &deviceId, const QString &stream) override;
+    // One object of a one-shot stream (a camera clip), handed to `done`
+    // (never stored here): refused at once when the driver refuses its
+    // class; failed when the class is refused while it is made. The
+    // agent's stream is stopped once answered.
+    void captureObject(const ObjectRequest &request, ObjectDone done);
+    // Not wanted any more (no answer follows); the agent's stream is stopped.
+    void cancelObject(const QString &stream);
     QList<CapturedFrame> capturedBetween(const QString &deviceId, const QString &stream, qint64 t0Ns,
                                          qint64 t1Ns) const override;
     void delivered(DataClass c, qint64 items, qint64 bytes, qint64 atMs, const QString &uplink) override;
@@ -102,6 +110,7 @@ private:
     ConsentBook consent_;
     QElapsedTimer monotonic_;
     CaptureIngest ingest_;
+    CaptureObjects objects_;
     std::unique_ptr<StoreWorker> worker_;
     CampaignList campaigns_;
     std::map<DataClass, UplinkState> uplinks_;

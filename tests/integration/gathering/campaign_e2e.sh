@@ -5,7 +5,10 @@
 # campaigns topic; conduitd verifies them and answers on the responses topic.
 # The simulated vehicle drives and brakes hard (conduitctl vehicle set): the
 # incident bundle (5 s before, 2 s after) reaches the tus server and is
-# checked by SHA-256 against the server's hash and its own manifest; a
+# checked by SHA-256 against the server's hash and its own manifest, with
+# the front camera's clip of the same window (the camera agent on a test
+# pattern, asked at the trigger: "capture": "window"; the driver allows the
+# camera class first), judged by gst-discoverer-1.0; a
 # periodic signal window arrives over MQTT. A tampered campaign is refused
 # and the refusal published; with the link metered a bulk-priority bundle
 # waits, and goes once the link is unmetered. After a restart the campaigns
@@ -43,27 +46,33 @@ next_response() { sub -i fleet-responses -t "$topic/responses" -C 1 -W 20; }
 "$bin/conduit-repo" keygen --out campaign.pem >/dev/null
 "$bin/conduit-repo" campaign keys --key campaign.pem --out campaign-keys.json >/dev/null
 expires=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
-campaign() { # id trigger priority window
+campaign() { # id trigger priority window [streams]
   cat > "$1.json" <<JSON
 {"_type": "campaign", "spec_version": "1.0", "id": "$1", "version": 1, "expires": "$expires",
  "scope": {"vehicles": ["$vehicle"]},
- "collect": {"signals": ["Vehicle.Speed", "Vehicle.Acceleration.Longitudinal"]},
+ "collect": {"signals": ["Vehicle.Speed", "Vehicle.Acceleration.Longitudinal"]${5:-}},
  "trigger": $2, $4
  "priority": "$3", "data_class": "telemetry", "upload": "any"}
 JSON
   "$bin/conduit-repo" campaign sign --in "$1.json" --key campaign.pem --out "$1.signed.json" >/dev/null
 }
-campaign hard-braking '{"condition": "Vehicle.Acceleration.Longitudinal < -6"}' safety '"window": {"pre_ms": 5000, "post_ms": 2000},'
+campaign hard-braking '{"condition": "Vehicle.Acceleration.Longitudinal < -6"}' safety '"window": {"pre_ms": 5000, "post_ms": 2000},' \
+  ', "streams": [{"device": "camera-1", "stream": "clip", "capture": "window", "data_class": "camera"}]'
 campaign speed-trace '{"period_ms": 1000}' normal ''
 campaign parked-check '{"condition": "Vehicle.Speed < 1"}' bulk '"window": {"pre_ms": 1000, "post_ms": 0},'
 
 # --- the vehicle --------------------------------------------------------------
-mkdir -p state agents
+mkdir -p state agents agent-config
+# The front camera: the camera agent on a GStreamer test pattern.
+sed "s|\"camera.so\"|\"$agents/camera.so\"|" "$agents/camera.json" > agents/camera.json
+echo '{"device_id":"camera-1","hardware_id":"cam-sim","source":"test","width":320,"height":240,"fps":10}' \
+  > agent-config/io.conduit.camera.json
 cat > conduit.conf <<CONF
 [host]
 state_dir = state
 [agents]
 dirs = agents
+config_dir = agent-config
 [gathering]
 enabled = true
 vehicle_id = $vehicle
@@ -100,6 +109,20 @@ cmp -s tampered.json hard-braking.signed.json && ddi_fail "the tampering changed
 publish -f tampered.json
 expect_response tampered unsigned
 
+say "conduitctl agents: the camera's health, from its inventory status"
+ctl agents | sed 's/^/  /'
+ctl agents | grep -q '^  status: capturing=true encoder=vp8 ' || ddi_fail "no camera health in conduitctl agents"
+ctl agents --json | python3 -c '
+import json, sys
+d = [d for d in json.load(sys.stdin)["devices"] if d["id"] == "camera-1"][0]
+s = d["status"]
+assert s["capturing"] is True and 0 < s["fps"] <= 20 and 0 <= s["ring_fill"] <= 1, s
+assert 0 <= s["encoder_latency_ms"] < 1000, s  # about a frame, never the uptime
+' || ddi_fail "the camera's status on D-Bus is not its health"
+
+say "the driver allows the camera class (personal data: refused until then)"
+ctl gathering consent camera on >/dev/null
+
 # --- driving, then a hard braking --------------------------------------------
 say "vehicle drives (conduitctl vehicle set), then brakes hard"
 for step in "62 0.8" "75 0.6" "88 0.3" "90 0.0" "82 -7.5" "60 -8.2" "41 -3.0" "35 -0.5"; do
@@ -116,7 +139,7 @@ say "tus server has upload $upload, SHA-256 $sha (checked by the server against 
 mkdir bundle
 tar -xf "uploads/$upload" -C bundle
 python3 - bundle <<'PY'
-import hashlib, json, os, sys
+import hashlib, json, os, subprocess, sys
 d = sys.argv[1]
 m = json.load(open(os.path.join(d, "manifest.json")))
 assert m["campaign"]["id"] == "hard-braking", m["campaign"]
@@ -130,6 +153,20 @@ for p in m["parts"]:
     h = hashlib.sha256(data).hexdigest()
     assert h == p["sha256"] and len(data) == p["size"], (p["name"], h, p["sha256"])
     print("  part %s: %d bytes, %s records, SHA-256 matches the manifest" % (p["name"], p["size"], p.get("records")))
+clip = [p for p in m["parts"] if p["name"] == "streams/camera-1/clip.webm"]
+assert clip, "no camera clip in the bundle: missing %s" % m["missing"]
+clip = clip[0]
+assert clip["data_class"] == "camera" and clip["first_frame_ns"] // 1000000 <= m["trigger"]["time_ms"], clip
+out = subprocess.run(["gst-discoverer-1.0", os.path.join(d, clip["name"])], capture_output=True, text=True).stdout
+assert "video #1: VP8" in out and "Width: 320" in out and "Height: 240" in out, out
+dur = [l for l in out.splitlines() if "Duration:" in l][0].split("Duration:")[1].strip()
+h, mi, s = dur.split(":")
+seconds = int(h) * 3600 + int(mi) * 60 + float(s)
+# The whole post-trigger window, and pre + post at most (a segment more
+# before); less before the trigger when the ring had not yet run that long.
+assert 1.8 <= seconds <= 5 + 2 + 1.5, seconds
+print("  clip: %d bytes, VP8 320x240, %.2f s, first frame %d ns, decodes (gst-discoverer-1.0)" % (
+    clip["size"], seconds, clip["first_frame_ns"]))
 PY
 
 say "a short message over MQTT (speed-trace, a periodic signal window)"

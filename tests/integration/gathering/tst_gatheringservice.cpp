@@ -120,6 +120,37 @@ private slots:
         QCOMPARE(dbustest::introspected(kService, kPath, kIface), expected);
     }
 
+    // The status an agent reports with its inventory (the camera's health)
+    // is the device's "status" in GetInventory and in conduitctl agents.
+    void deviceStatusOnDBusAndInConduitctl() {
+        QDBusInterface host(kService, kPath, QStringLiteral("io.conduit.Host1"), QDBusConnection::sessionBus());
+        const QString reply = host.call(QStringLiteral("GetInventory")).arguments().value(0).toString();
+        QJsonObject device;
+        for (const QJsonValue &v : QJsonDocument::fromJson(reply.toUtf8()).object().value(QLatin1String("devices")).toArray())
+            if (v.toObject().value(QLatin1String("id")).toString() == QLatin1String("cap-1")) device = v.toObject();
+        QVERIFY2(device.value(QLatin1String("status")).isObject(), qPrintable(reply));
+        const QJsonObject status = device.value(QLatin1String("status")).toObject();
+        QCOMPARE(status.value(QLatin1String("state")).toString(), QStringLiteral("ok"));
+        QVERIFY(status.value(QLatin1String("streams")).isDouble());
+
+        auto agents = [&](const QStringList &more) {
+            QProcess p;
+            p.start(kBin + QStringLiteral("/conduitctl"), QStringList{QStringLiteral("agents"), QStringLiteral("--session")} + more);
+            if (!p.waitForFinished(30000)) p.kill();
+            return QString::fromUtf8(p.readAllStandardOutput());
+        };
+        const QString human = agents({});
+        QVERIFY2(QRegularExpression(QStringLiteral("cap-1 .*\\n  status: state=ok streams=\\d+\\n")).match(human).hasMatch(),
+                 qPrintable(human));
+        const QString jsonText = agents({QStringLiteral("--json")});
+        bool found = false;
+        for (const QJsonValue &v : QJsonDocument::fromJson(jsonText.toUtf8()).object().value(QLatin1String("devices")).toArray())
+            found = found || (v.toObject().value(QLatin1String("status")).toObject().value(QLatin1String("state")) ==
+                                  QLatin1String("ok") &&
+                              v.toObject().value(QLatin1String("status")).toObject().value(QLatin1String("streams")).isDouble());
+        QVERIFY2(found, qPrintable(jsonText));
+    }
+
     void badArgumentsAreClearErrors() {
         QDBusMessage r = g_->call(QStringLiteral("SetConsent"), QStringLiteral("faces"), true);
         QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Gathering1.Error.InvalidArgument"));

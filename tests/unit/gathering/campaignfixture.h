@@ -95,4 +95,21 @@ public:
     QString refusedDevice;
 };
 
+// Records what is asked; the test answers (or not) through answer().
+class FakeClips : public ClipSource {
+public:
+    void clip(const ClipRequest &r, Done done) override {
+        asked.append(r);
+        pending.push_back(std::move(done));
+    }
+    void cancel(const QString &campaignId, qint64 incident) override { cancelled.append({campaignId, incident}); }
+    void answer(size_t i, conduit::error::Result<Clip, CaptureErrorKind> result) {
+        Done d = std::move(pending.at(i));
+        d(std::move(result));
+    }
+    QList<ClipRequest> asked;
+    std::vector<Done> pending;
+    QList<std::pair<QString, qint64>> cancelled;
+};
+
 } // namespace campaigntest

@@ -75,6 +75,9 @@ const Case kCases[] = {
      "collect.streams[0].params.fps: must be a string"},
     {"stream of unknown class", "collect.streams.0.data_class", "\"audio\"",
      "collect.streams[0].data_class: unknown value \"audio\""},
+    {"stream of unknown capture", "collect.streams.0.capture", "\"always\"",
+     "collect.streams[0].capture: \"always\" is not one of stream, window"},
+    {"stream capture not a string", "collect.streams.0.capture", "1", "collect.streams[0].capture: must be a string"},
     {"collects nothing", "collect", "{}", "collect: collects nothing"},
     {"period and condition", "trigger.period_ms", "1000", "trigger: needs exactly one of period_ms and condition"},
     {"neither period nor condition", "trigger", "{}", "trigger: needs exactly one of period_ms and condition"},
@@ -112,6 +115,7 @@ private slots:
         QCOMPARE(c->streams.size(), size_t(1));
         QCOMPARE(c->streams[0].dataClass, DataClass::Camera);
         QCOMPARE(c->streams[0].params.at(QStringLiteral("fps")), QStringLiteral("10"));
+        QCOMPARE(c->streams[0].capture, StreamCapture::Continuous); // "capture" absent: "stream"
         QCOMPARE(c->trigger, TriggerKind::Condition);
         QCOMPARE(c->minIntervalMs, 60000);
         QCOMPARE(c->preMs, 2000);
@@ -135,6 +139,31 @@ private slots:
         QCOMPARE(c->periodMs, 5000);
         QCOMPARE(c->upload, UploadPolicy::ParkedUnmetered);
         QVERIFY(!c->condition);
+    }
+
+    // "capture": "window" asks the agent for the trigger's window: only
+    // with a condition and a window that is not empty.
+    void windowCaptureNeedsAWindow() {
+        JsonValue d = baseDocument();
+        at(d, QStringLiteral("collect.streams.0")).objectRef()["capture"] = JsonValue("window");
+        auto c = parseCampaign(d);
+        QVERIFY2(c.ok(), qPrintable(c.ok() ? QString() : c.error().message));
+        QCOMPARE(c->streams[0].capture, StreamCapture::Window);
+
+        JsonValue empty = d;
+        at(empty, QStringLiteral("window")) = json(R"({"pre_ms": 0, "post_ms": 0})");
+        auto refused = parseCampaign(empty);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().message.contains(QStringLiteral("collect.streams[0].capture: \"window\" needs a window (pre_ms + post_ms > 0)")),
+                 qPrintable(refused.error().message));
+
+        JsonValue periodic = d;
+        erase(periodic, QStringLiteral("window"));
+        at(periodic, QStringLiteral("trigger")) = json(R"({"period_ms": 1000})");
+        refused = parseCampaign(periodic);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().message.contains(QStringLiteral("collect.streams[0].capture: \"window\" only with a trigger condition")),
+                 qPrintable(refused.error().message));
     }
 
     void refuses_data() {

@@ -23,6 +23,7 @@ struct Rig {
     TestClock clock;
     FakeSink sink;
     FakeCaptures captures;
+    FakeClips clips;
     LogRing logs;
     SigningKey key = campaigntest::key('a');
     std::function<bool(DataClass)> consent;
@@ -30,7 +31,7 @@ struct Rig {
 
     bool open() {
         CampaignCollection::Config config{dir.path(), vehicle(), trustOf({key}, 1), {}, 20000, 1 << 20, clock.fn()};
-        auto c = CampaignCollection::open(config, {&sink, &logs, &captures, consent});
+        auto c = CampaignCollection::open(config, {&sink, &logs, &captures, consent, &clips});
         if (!c.ok()) return false;
         collection = std::move(*c);
         return true;
@@ -41,8 +42,8 @@ struct Rig {
         collection->onSignal(name, value, t);
     }
     // Opened, the base campaign accepted, and triggered at kNowMs + 10.
-    bool triggered() {
-        if (!open() || !accept(baseDocument())) return false;
+    bool triggered(const JsonValue &doc = baseDocument()) {
+        if (!open() || !accept(doc)) return false;
         signal(kSpeed, 90, kNowMs);
         signal(kBrake, 90, kNowMs + 10);
         return collection->counters().triggers == 1;
@@ -55,6 +56,17 @@ JsonValue twoStreams() {
     streams.push_back(JsonValue(JsonValue::Object{{"device", JsonValue("cam-rear")}, {"stream", JsonValue("clip")}}));
     return d;
 }
+
+// The base campaign with its camera stream asked per trigger.
+JsonValue windowClip() {
+    JsonValue d = baseDocument();
+    auto &streams = d.objectRef()["collect"].objectRef()["streams"].arrayRef();
+    streams[0].objectRef()["capture"] = JsonValue("window");
+    return d;
+}
+
+// The start of a WebM file (EBML header, DocType "webm") and some bytes.
+QByteArray webmBytes() { return QByteArray::fromHex("1a45dfa39f4286810142f7810142f2810442f381084282847765626d") + QByteArray(5000, 'v'); }
 
 std::map<QString, QByteArray> entriesOf(const QByteArray &archive) {
     std::map<QString, QByteArray> out;
@@ -105,7 +117,7 @@ private slots:
         QCOMPARE(item.kind, ItemKind::Blob);
         QCOMPARE(item.campaignId, QStringLiteral("hard-braking"));
         QCOMPARE(item.priority, Priority::Safety);
-        QCOMPARE(item.dataClass, DataClass::Telemetry);
+        QCOMPARE(item.dataClass, DataClass::Camera); // it holds a camera part
         QCOMPARE(item.createdMs, T);
         QCOMPARE(item.expiresMs, T + 86400 * 1000);
 
@@ -154,6 +166,123 @@ private slots:
         QCOMPARE(m["missing"].toArray().size(), size_t(1));
         QCOMPARE(m["missing"].toArray()[0]["name"].toString(), QStringLiteral("streams/cam-rear/clip.bin"));
         QCOMPARE(m["missing"].toArray()[0]["reason"].toString(), QStringLiteral("not running"));
+    }
+
+    // A "window" stream is asked at the trigger for [T - pre, T + post];
+    // the bundle waits for the clip, lists it with its hash, size and first
+    // frame, and is stored as camera data.
+    void clipIsAskedAtTheTriggerAndWaitedFor() {
+        Rig rig;
+        QVERIFY(rig.triggered(windowClip()));
+        const qint64 T = kNowMs + 10;
+        QCOMPARE(rig.clips.asked.size(), 1);
+        const ClipRequest &r = rig.clips.asked[0];
+        QCOMPARE(r.campaignId, QStringLiteral("hard-braking"));
+        QCOMPARE(r.stream.device, QStringLiteral("cam-front"));
+        QCOMPARE(r.stream.stream, QStringLiteral("clip"));
+        QCOMPARE(r.triggerMs, T);
+        QCOMPARE(r.preMs, 2000);
+        QCOMPARE(r.postMs, 1000);
+        QVERIFY(rig.captures.asked.isEmpty()); // not the recent frames: the clip
+        rig.clock.ms = T + 1000;
+        rig.collection->tick();
+        QVERIFY(rig.sink.stored.isEmpty()); // the window ended; the clip is awaited
+        QCOMPARE(rig.collection->nextDeadlineMs(), T + 1000 + 30000);
+        const qint64 firstNs = (T - 2100) * 1'000'000 + 123;
+        rig.clock.ms = T + 4000;
+        rig.clips.answer(0, Clip{webmBytes(), firstNs});
+        QCOMPARE(rig.sink.stored.size(), 1); // at once, not at the next tick
+        const Item &item = rig.sink.stored[0];
+        QCOMPARE(item.dataClass, DataClass::Camera);
+        const auto entries = entriesOf(item.bytes);
+        QCOMPARE(entries.at(QStringLiteral("streams/cam-front/clip.webm")), webmBytes());
+        auto m = conduit::trust::parseJson(entries.at(QStringLiteral("manifest.json")));
+        QVERIFY(m.ok());
+        const JsonValue *clip = nullptr;
+        for (const JsonValue &p : (*m)["parts"].toArray())
+            if (p["name"].toString() == QLatin1String("streams/cam-front/clip.webm")) clip = &p;
+        QVERIFY(clip);
+        QCOMPARE((*clip)["sha256"].toString(), conduit::trust::sha256Hex(webmBytes()));
+        QCOMPARE((*clip)["size"].toInteger(), webmBytes().size());
+        QCOMPARE((*clip)["first_frame_ns"].toInteger(), firstNs);
+        QCOMPARE((*clip)["first_ms"].toInteger(), firstNs / 1'000'000);
+        QCOMPARE((*clip)["data_class"].toString(), QStringLiteral("camera"));
+        QCOMPARE((*m)["missing"].toArray().size(), size_t(0));
+        QVERIFY(rig.clips.cancelled.isEmpty());
+    }
+
+    // A clip that does not come within the wait: the bundle goes without it
+    // and says so; the source is told to stop.
+    void clipThatDoesNotComeIsMissing() {
+        Rig rig;
+        QVERIFY(rig.triggered(windowClip()));
+        const qint64 T = kNowMs + 10;
+        rig.clock.ms = T + 1000 + 29999;
+        rig.collection->tick();
+        QVERIFY(rig.sink.stored.isEmpty());
+        rig.clock.ms = T + 1000 + 30000;
+        rig.collection->tick();
+        QCOMPARE(rig.sink.stored.size(), 1);
+        QCOMPARE(rig.sink.stored[0].dataClass, DataClass::Telemetry); // no camera part in it
+        QCOMPARE(rig.clips.cancelled.size(), 1);
+        QCOMPARE(rig.clips.cancelled[0].first, QStringLiteral("hard-braking"));
+        auto m = conduit::trust::parseJson(entriesOf(rig.sink.stored[0].bytes).at(QStringLiteral("manifest.json")));
+        QCOMPARE((*m)["missing"].toArray().size(), size_t(1));
+        QCOMPARE((*m)["missing"].toArray()[0]["reason"].toString(),
+                 QStringLiteral("the clip did not arrive within 30 s after the window"));
+        // A late answer changes nothing.
+        rig.clips.answer(0, Clip{webmBytes(), 1});
+        QCOMPARE(rig.sink.stored.size(), 1);
+
+        Rig failed; // the agent could not make it: missing with its reason, at the window's end
+        QVERIFY(failed.triggered(windowClip()));
+        failed.clips.answer(0, conduit::error::DomainError<CaptureErrorKind>{CaptureErrorKind::Unavailable,
+                                                                             QStringLiteral("no camera")});
+        QVERIFY(failed.sink.stored.isEmpty());
+        failed.clock.ms = T + 1000;
+        failed.collection->tick();
+        QCOMPARE(failed.sink.stored.size(), 1);
+        m = conduit::trust::parseJson(entriesOf(failed.sink.stored[0].bytes).at(QStringLiteral("manifest.json")));
+        QCOMPARE((*m)["missing"].toArray()[0]["reason"].toString(), QStringLiteral("no camera"));
+    }
+
+    // Camera refused: the agent is not asked, the manifest says withheld.
+    void refusedClipIsNotAskedAndWithheld() {
+        Rig rig;
+        rig.consent = [](DataClass c) { return c != DataClass::Camera; };
+        QVERIFY(rig.triggered(windowClip()));
+        QVERIFY(rig.clips.asked.isEmpty());
+        rig.clock.ms = kNowMs + 10 + 1000;
+        rig.collection->tick();
+        QCOMPARE(rig.sink.stored.size(), 1); // nothing to wait for
+        QCOMPARE(rig.sink.stored[0].dataClass, DataClass::Telemetry);
+        const auto entries = entriesOf(rig.sink.stored[0].bytes);
+        QVERIFY(!entries.count(QStringLiteral("streams/cam-front/clip.webm")));
+        auto m = conduit::trust::parseJson(entries.at(QStringLiteral("manifest.json")));
+        QCOMPARE((*m)["withheld"].toArray().size(), size_t(1));
+        QCOMPARE((*m)["withheld"].toArray()[0]["reason"].toString(),
+                 QStringLiteral("the driver refused data class camera"));
+        QCOMPARE((*m)["missing"].toArray().size(), size_t(0));
+    }
+
+    // Camera withdrawn after the clip was asked: whatever comes is withheld.
+    void clipOfAClassRefusedMeanwhileIsWithheld() {
+        Rig rig;
+        bool camera = true;
+        rig.consent = [&camera](DataClass c) { return c != DataClass::Camera || camera; };
+        QVERIFY(rig.triggered(windowClip()));
+        QCOMPARE(rig.clips.asked.size(), 1);
+        camera = false;
+        rig.clock.ms = kNowMs + 10 + 1000;
+        rig.clips.answer(0, Clip{webmBytes(), 1}); // it came anyway
+        rig.collection->tick();
+        QCOMPARE(rig.sink.stored.size(), 1);
+        QCOMPARE(rig.sink.stored[0].dataClass, DataClass::Telemetry);
+        const auto entries = entriesOf(rig.sink.stored[0].bytes);
+        QVERIFY(!entries.count(QStringLiteral("streams/cam-front/clip.webm")));
+        auto m = conduit::trust::parseJson(entries.at(QStringLiteral("manifest.json")));
+        QCOMPARE((*m)["withheld"].toArray().size(), size_t(1));
+        QCOMPARE((*m)["withheld"].toArray()[0]["name"].toString(), QStringLiteral("streams/cam-front/clip.webm"));
     }
 
     void postWindowEndsOnTheClock() {
@@ -227,9 +356,10 @@ private slots:
         const auto entries = entriesOf(rig.sink.stored[0].bytes);
         QCOMPARE(entries.size(), size_t(2)); // manifest and signals only
         auto m = conduit::trust::parseJson(entries.at(QStringLiteral("manifest.json")));
-        QCOMPARE((*m)["missing"].toArray().size(), size_t(2));
-        QCOMPARE((*m)["missing"].toArray()[1]["reason"].toString(),
+        QCOMPARE((*m)["withheld"].toArray().size(), size_t(2)); // logs and camera
+        QCOMPARE((*m)["withheld"].toArray()[1]["reason"].toString(),
                  QStringLiteral("the driver refused data class camera"));
+        QCOMPARE((*m)["missing"].toArray().size(), size_t(0));
 
         Rig none; // the campaign's own class refused: nothing is put
         none.consent = [](DataClass c) { return c != DataClass::Telemetry; };
@@ -297,7 +427,7 @@ private slots:
         IncidentBundle b;
         b.campaignId = QStringLiteral("c");
         b.parts.push_back(
-            BundlePart{QStringLiteral("signals.csb"), DataClass::Telemetry, QByteArray(700, 'x'), {}, {}, 0});
+            BundlePart{QStringLiteral("signals.csb"), DataClass::Telemetry, QByteArray(700, 'x'), {}, {}, 0, {}});
         const QByteArray archive = b.encode();
         QCOMPARE(entriesOf(archive).size(), size_t(2));
         QVERIFY(!readBundle(archive.left(archive.size() - 512)).ok()); // one zero block missing
