@@ -1,8 +1,8 @@
 #include "campaignengine.h"
 #include "campaignengine_p.h"
 #include "campaignlog.h"
-#include "logfields.h"
 #include "campaignplan.h"
+#include "logfields.h"
 
 #include <conduit/agent.h>
 
