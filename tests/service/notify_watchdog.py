@@ -5,6 +5,9 @@ arrives only once io.conduit.Host is owned on the bus and the agents have
 started; WATCHDOG=1 arrives again and again, each from conduitd's own pid
 (SCM_CREDENTIALS); while conduitd is stopped (SIGSTOP) no pet arrives, after
 SIGCONT they come again; SIGTERM brings STOPPING=1 and a clean exit.
+conduitd runs as conduitd.service runs it: no capabilities at all
+(CapabilityBoundingSet=) and no_new_privs (NoNewPrivileges=yes), set with
+setpriv(1), and so do its runner and agent.
 Usage: notify_watchdog.py BUILD_DIR   (run under dbus-run-session)"""
 import os, signal, socket, struct, subprocess, sys, tempfile, time
 
@@ -38,7 +41,9 @@ with open(conf, "w") as f:
 
 env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC=str(WATCHDOG_USEC))
 log = open(os.path.join(work, "conduitd.log"), "w+")
-host = subprocess.Popen([os.path.join(build, "bin/conduitd"), "--config", conf], env=env, stderr=log)
+# As conduitd.service: CapabilityBoundingSet= (none), NoNewPrivileges=yes.
+unit_privileges = ["setpriv", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
+host = subprocess.Popen(unit_privileges + [os.path.join(build, "bin/conduitd"), "--config", conf], env=env, stderr=log)
 
 
 def receive(timeout):
@@ -77,6 +82,11 @@ def bus_has_host():
     return "boolean true" in r.stdout
 
 
+def status_field(pid, name):
+    with open("/proc/%d/status" % pid) as f:
+        return next(l.split(":", 1)[1].strip() for l in f if l.startswith(name + ":"))
+
+
 def process_state(pid):
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0]
@@ -89,6 +99,11 @@ try:
         raise SystemExit
     check(ready[0] == host.pid, "READY=1 comes from conduitd's pid (%s, conduitd %d)" % (ready[0], host.pid))
     check(bus_has_host(), "io.conduit.Host is owned when READY=1 arrives")
+    runners = subprocess.run(["pgrep", "-P", str(host.pid)], capture_output=True, text=True).stdout.split()
+    check(len(runners) == 1, "conduitd runs its agent's runner (%s)" % runners)
+    for pid in [host.pid] + [int(r) for r in runners]:
+        check(status_field(pid, "CapEff") == "0000000000000000" and status_field(pid, "CapBnd") == "0000000000000000"
+              and status_field(pid, "NoNewPrivs") == "1", "pid %d runs without capabilities, no_new_privs" % pid)
     status = ready[1].get("STATUS", "")
     check("1 of 1 agents ready" in status, "STATUS with READY=1 counts the started agent: %r" % status)
 
