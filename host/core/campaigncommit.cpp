@@ -5,6 +5,7 @@
 #include "campaignengine.h"
 #include "campaignengine_p.h"
 #include "campaignlog.h"
+#include "logfields.h"
 
 #include <QLoggingCategory>
 
@@ -122,6 +123,7 @@ void CampaignEngine::finish(Outcome outcome, const Failure &why, const QStringLi
     emit finished(r);
     ++generation_;
     state_ = State::Idle; // terminal states are reported, then the engine is free
+    setLogCampaign({});
     emit stateChanged(state_);
     QTimer::singleShot(0, this, &CampaignEngine::startNext);
 }

@@ -2,6 +2,7 @@
 #include "campaignengine_p.h"
 #include "campaignlog.h"
 #include "campaignplan.h"
+#include "logfields.h"
 
 #include <conduit/agent.h>
 
@@ -83,6 +84,7 @@ void CampaignEngine::setInstallHold(const QString &reason) {
 
 void CampaignEngine::setState(State s) {
     if (s == state_) return;
+    setLogCampaign(s == State::Idle ? QString() : campaign_.id);
     qCInfo(lcCampaign).noquote() << "campaign" << campaign_.id << stateName(state_) << "->" << stateName(s);
     state_ = s;
     emit stateChanged(s);

@@ -3,6 +3,8 @@
 #include "host.h"
 #include "hostconfig.h"
 #include "hostlog.h"
+#include "journalsink.h"
+#include "servicenotify.h"
 #include "unixsignals.h"
 
 #include <conduit/agent.h>
@@ -17,9 +19,11 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include "core/logfields.h"
 #include "text/untrustedtext.h"
 
 #include <cstdio>
+#include <memory>
 
 using namespace conduit;
 using daemon::lcHost;
@@ -184,19 +188,68 @@ std::optional<daemon::LifecycleOptions> lifecycleOptions(const QCommandLineParse
     return o;
 }
 
-// Every log line leaves as one line with its control characters escaped:
-// messages carry agents' text, server answers and bundle names.
+// journald, when conduitd runs under it (journalsink.h); else stderr.
+std::unique_ptr<daemon::JournalSink> journal;
+
+// Every log line leaves with its control characters escaped: messages
+// carry agents' text, server answers and bundle names. On stderr a line is
+// one line; a journal entry keeps its newlines (its fields are
+// length-delimited, a newline cannot forge an entry).
 void logLine(QtMsgType type, const QMessageLogContext &context, const QString &message) {
-    const QString line = qFormatLogMessage(type, context, text::printable(message));
-    std::fputs((line.toLocal8Bit() + '\n').constData(), stderr);
+    if (!journal ||
+        !journal->write(type, context, qFormatLogMessage(type, context, text::printable(message, text::Newlines::Keep)),
+                        core::currentLogFields())) {
+        const QString line = qFormatLogMessage(type, context, text::printable(message));
+        std::fputs((line.toLocal8Bit() + '\n').constData(), stderr);
+    }
     if (type == QtFatalMsg) std::abort();
     daemon::tapLogLine(context, message);
+}
+
+// The service manager hears how far conduitd is (servicenotify.h): READY=1
+// once the bus name is owned and every agent started or failed, a STATUS=
+// line per campaign state, STOPPING=1 on the way out; the watchdog is
+// petted from this (the main) thread's event loop.
+void announceToServiceManager(daemon::ServiceNotifier &notifier, daemon::Host &host) {
+    if (!notifier.active()) return;
+    agents::AgentRegistry *registry = host.registry();
+    auto running = [registry] {
+        int ready = 0;
+        for (agents::AgentProxy *a : registry->agents()) ready += a->state() == agents::AgentProxy::State::Ready;
+        return QStringLiteral("running: %1 of %2 agents ready").arg(ready).arg(registry->agents().size());
+    };
+    auto announce = [&notifier, running] {
+        notifier.ready(running());
+        notifier.startWatchdog();
+    };
+    if (registry->settled()) {
+        announce();
+    } else {
+        notifier.status(QStringLiteral("starting agents"));
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = QObject::connect(registry, &agents::AgentRegistry::settledChanged, [registry, announce, once] {
+            if (!registry->settled()) return;
+            QObject::disconnect(*once);
+            announce();
+        });
+    }
+    core::CampaignEngine *engine = host.engine();
+    QObject::connect(
+        engine, &core::CampaignEngine::stateChanged, [&notifier, engine, running](core::CampaignEngine::State s) {
+            notifier.status(
+                s == core::CampaignEngine::State::Idle
+                    ? running()
+                    : QStringLiteral("campaign %1: %2").arg(engine->current().id, core::CampaignEngine::stateName(s)));
+        });
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
+    journal = daemon::JournalSink::fromEnvironment();
     qInstallMessageHandler(logLine);
+    // Before any runner starts: they must not inherit NOTIFY_SOCKET.
+    daemon::ServiceNotifier notifier;
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("conduitd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CONDUIT_HOST_VERSION));
@@ -300,6 +353,7 @@ int main(int argc, char **argv) {
     daemon::UnixSignals unixSignals({SIGINT, SIGTERM});
     QObject::connect(&unixSignals, &daemon::UnixSignals::received, [&](int sig) {
         qCInfo(lcHost) << "signal" << sig << "- shutting down";
+        notifier.stopping(QStringLiteral("stopping agents"));
         host.stop();
         QCoreApplication::exit(0);
     });
@@ -318,5 +372,6 @@ int main(int argc, char **argv) {
     }
     qCInfo(lcHost).noquote() << "conduitd" << CONDUIT_HOST_VERSION << "running with" << host.registry()->agents().size()
                              << "agents";
+    announceToServiceManager(notifier, host);
     return QCoreApplication::exec();
 }

@@ -1,6 +1,7 @@
 #include "registrygateway.h"
 
 #include "agents/agentlog.h"
+#include "core/logfields.h"
 
 #include <conduit/agent.h>
 
@@ -125,21 +126,37 @@ void RegistryGateway::call(ipc::Op op, const QString &agentId, const agents::Upd
         QTimer::singleShot(0, this, [done, res] { done(res); });
         return;
     }
-    whenReady(r, Wait::ForRestart, [this, r, op, update, payload, done, progress](bool ready) {
+    // A step on a device is logged as it starts and as it ends, the lines
+    // carrying the device and the step as their fields (core/logfields.h).
+    const QString device = update.deviceId, step = QString::fromLatin1(ipc::opName(op));
+    auto logStep = [device, step](const QString &agent, const CallResult *res) {
+        if (device.isEmpty()) return;
+        core::LogScope scope(device, step);
+        if (!res)
+            qCInfo(agents::lcAgent).noquote() << "device" << device << step << "on agent" << agent;
+        else if (res->ok())
+            qCInfo(agents::lcAgent).noquote() << "device" << device << step << "done";
+        else
+            qCWarning(agents::lcAgent).noquote() << "device" << device << step << "failed:" << res->message;
+    };
+    whenReady(r, Wait::ForRestart, [this, r, op, update, payload, done, progress, logStep](bool ready) {
         if (!ready) {
             CallResult res;
             res.code = CONDUIT_E_FAILED;
             res.runnerFailed = true;
             res.message = QStringLiteral("agent %1 not running: %2").arg(r->manifest().id, r->lastFailure());
+            logStep(r->manifest().id, &res);
             return done(res);
         }
+        logStep(r->manifest().id, nullptr);
         AgentCall *c = r->call(op, update, payload);
         active_ << QPointer<AgentCall>(c);
         if (progress)
             connect(c, &AgentCall::progress, this,
                     [progress](const QString &, quint64 d, quint64 t) { progress(d, t); });
-        connect(c, &AgentCall::finished, this, [this, done](const CallResult &res) {
+        connect(c, &AgentCall::finished, this, [this, done, logStep, agent = r->manifest().id](const CallResult &res) {
             active_.removeIf([](const QPointer<AgentCall> &p) { return p.isNull(); });
+            logStep(agent, &res);
             done(res);
         });
     });

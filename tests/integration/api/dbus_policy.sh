@@ -4,6 +4,7 @@
 # busctl calls as root and as an unprivileged user (nobody).
 # Usage: dbus_policy.sh BUILD_DIR POLICY_FILE    (needs root to switch users)
 set -euo pipefail
+source "$(dirname "$0")/../lib/systembus.sh"
 build=$(cd "$1" && pwd)
 policy=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 if [ "$(id -u)" -ne 0 ]; then
@@ -14,33 +15,21 @@ work=$(mktemp -d)
 chmod 755 "$work"
 cleanup() { kill "${host_pid:-}" "${bus_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-cat > "$work/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$work/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+system_bus_start "$work" "  <policy context=\"default\">
+    <allow user=\"*\"/>
+    <deny own=\"*\"/>
+    <deny send_type=\"method_call\"/>
+    <allow send_type=\"signal\"/>
+    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>
+    <allow send_requested_reply=\"true\" send_type=\"error\"/>
+    <allow receive_type=\"method_call\"/>
+    <allow receive_type=\"method_return\"/>
+    <allow receive_type=\"error\"/>
+    <allow receive_type=\"signal\"/>
+    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>
+    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Introspectable\"/>
   </policy>
-  <include>$policy</include>
-</busconfig>
-CONF
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/bus.log" &
-bus_pid=$!
-for _ in $(seq 100); do [ -S "$work/bus" ] && break; sleep 0.05; done
+  <include>$policy</include>"
 chmod 777 "$work/bus"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus"
 mkdir -p "$work/state"
