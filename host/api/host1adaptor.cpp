@@ -1,6 +1,7 @@
 #include "host1adaptor.h"
 
 #include "core/campaignengine.h"
+#include "core/vehicleprovider.h"
 #include "upstream/ddiclient.h"
 
 #include <QDBusConnection>
@@ -241,7 +242,9 @@ QString Host1Adaptor::GetVehicleState() { return json(QJsonObject::fromVariantMa
 
 void Host1Adaptor::SetVehicleSignal(const QString &signal, const QString &value) {
     QString error;
-    if (!parts_.vehicle->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
+    bool notSupported = false;
+    if (!parts_.vehicleSource->simulate(signal, value, &error, &notSupported))
+        fail(notSupported ? QStringLiteral("NotSupported") : QStringLiteral("InvalidArgument"), error);
 }
 
 void Host1Adaptor::InstallBundle(const QString &path) {

@@ -64,6 +64,8 @@ cat > conduit.conf <<CONF
 state_dir = state
 [agents]
 dirs = agents
+[vehicle]
+source = simulation
 [gathering]
 enabled = true
 vehicle_id = $vehicle
