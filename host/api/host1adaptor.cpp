@@ -81,6 +81,9 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts)
         propertiesChanged({QStringLiteral("PendingConsent")});
         emit ConsentRequested(pendingConsent_, GetCampaign());
     });
+    connect(e, &CampaignEngine::conditionBreak, this, [this](const QStringList &unmet, core::ConditionBreak rule) {
+        emit ConditionBreak(unmet, core::conditionBreakName(rule));
+    });
     connect(e, &CampaignEngine::conditionsChanged, this, [this](const QStringList &unmet) {
         emit ConditionsChanged(unmet);
         propertiesChanged({QStringLiteral("UnmetConditions")});

@@ -113,6 +113,9 @@ signals:
     void StateChanged(const QString &state);
     void ConsentRequested(const QString &kind, const QString &campaignJson);
     void ConditionsChanged(const QStringList &unmet);
+    // A vehicle condition broke while a phase installs; `action` is the
+    // signed on_condition_break rule applied: pause, continue or rollback.
+    void ConditionBreak(const QStringList &unmet, const QString &action);
     // Rate-limited (at most 4 per second).
     void Progress(qulonglong bytesDone, qulonglong bytesTotal, int etaSeconds, const QString &devicesJson);
     void CampaignFinished(const QString &resultJson);
