@@ -1,6 +1,7 @@
 #include "host1adaptor.h"
 
 #include "core/campaignengine.h"
+#include "core/vehicleprovider.h"
 #include "upstream/ddiclient.h"
 
 #include <QDBusConnection>
@@ -87,6 +88,9 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts)
             k == CampaignEngine::ConsentKind::Download ? QStringLiteral("download") : QStringLiteral("install");
         propertiesChanged({QStringLiteral("PendingConsent")});
         emit ConsentRequested(pendingConsent_, GetCampaign());
+    });
+    connect(e, &CampaignEngine::conditionBreak, this, [this](const QStringList &unmet, core::ConditionBreak rule) {
+        emit ConditionBreak(unmet, core::conditionBreakName(rule));
     });
     connect(e, &CampaignEngine::conditionsChanged, this, [this](const QStringList &unmet) {
         emit ConditionsChanged(unmet);
@@ -250,7 +254,9 @@ QString Host1Adaptor::GetVehicleState() { return json(QJsonObject::fromVariantMa
 
 void Host1Adaptor::SetVehicleSignal(const QString &signal, const QString &value) {
     QString error;
-    if (!parts_.vehicle->set(signal, value, &error)) fail(QStringLiteral("InvalidArgument"), error);
+    bool notSupported = false;
+    if (!parts_.vehicleSource->simulate(signal, value, &error, &notSupported))
+        fail(notSupported ? QStringLiteral("NotSupported") : QStringLiteral("InvalidArgument"), error);
 }
 
 void Host1Adaptor::InstallBundle(const QString &path) {

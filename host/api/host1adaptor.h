@@ -20,6 +20,7 @@ namespace conduit::core {
 class CampaignEngine;
 class DeviceGateway;
 class VehicleState;
+class VehicleSignalProvider;
 } // namespace conduit::core
 
 namespace conduit::upstream {
@@ -42,7 +43,8 @@ public:
 struct ControlParts {
     core::CampaignEngine *campaigns = nullptr; // state, progress, consent, cancel, history
     core::DeviceGateway *devices = nullptr;    // GetInventory
-    core::VehicleState *vehicle = nullptr;     // GetVehicleState, SetVehicleSignal
+    core::VehicleState *vehicle = nullptr;     // GetVehicleState
+    core::VehicleSignalProvider *vehicleSource = nullptr; // SetVehicleSignal (only the simulation takes it)
     upstream::DdiClient *fleet = nullptr;      // the Upstream property; null without a fleet server
     HostActions *host = nullptr;               // SetAutoConsent, InstallBundle
     QDBusConnection bus{QString()};            // where PropertiesChanged goes
@@ -111,6 +113,9 @@ signals:
     void StateChanged(const QString &state);
     void ConsentRequested(const QString &kind, const QString &campaignJson);
     void ConditionsChanged(const QStringList &unmet);
+    // A vehicle condition broke while a phase installs; `action` is the
+    // signed on_condition_break rule applied: pause, continue or rollback.
+    void ConditionBreak(const QStringList &unmet, const QString &action);
     // Rate-limited (at most 4 per second).
     void Progress(qulonglong bytesDone, qulonglong bytesTotal, int etaSeconds, const QString &devicesJson);
     void CampaignFinished(const QString &resultJson);

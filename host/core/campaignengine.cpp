@@ -65,6 +65,7 @@ CampaignEngine::CampaignEngine(Journal *journal, DeviceGateway *gateway, Payload
     });
     connect(vehicle_, &VehicleState::changed, this, [this] {
         if (state_ == State::WaitingForConditions) waitForConditions();
+        if (state_ == State::Installing) watchConditions();
     });
     loadHistory();
 }
@@ -114,6 +115,8 @@ void CampaignEngine::startNext() {
     activationStarted_ = cancelRequested_ = rollbackStarted_ = rebooted_ = commitBegun_ = pendingReported_ = false;
     commitAttempts_ = 0;
     deferrals_ = 0;
+    cancelOutcome_ = Outcome::Cancelled;
+    conditionBroken_ = false;
     unmet_.clear();
     recovered_.clear();
     if (!journal(JournalRecord::start(campaign_), true)) return finish(Outcome::Failed, journalFailure());
@@ -248,7 +251,7 @@ void CampaignEngine::download() {
                 }
                 emit progressChanged();
                 if (--*pending > 0) return;
-                if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
+                if (cancelRequested_) return rollback(cancelFailure_, cancelOutcome_);
                 if (!failure->isEmpty()) return fail(*failure);
                 afterConsent_ = [this] { waitForConditions(); };
                 askConsent(ConsentKind::Install);
@@ -268,13 +271,46 @@ void CampaignEngine::download() {
     }
 }
 
-void CampaignEngine::waitForConditions() {
+Conditions CampaignEngine::conditions() const {
     Conditions all;
     for (const DeviceUpdate &r : updates_) {
         all.requireParked |= r.target.conditions.requireParked;
         all.minBatterySoc = std::max(all.minBatterySoc, r.target.conditions.minBatterySoc);
     }
-    QStringList unmet = vehicle_->unmet(all);
+    return all;
+}
+
+void CampaignEngine::watchConditions() {
+    const QStringList unmet = vehicle_->unmet(conditions());
+    if (unmet != unmet_) {
+        unmet_ = unmet;
+        emit conditionsChanged(unmet_);
+    }
+    if (unmet.isEmpty()) {
+        conditionBroken_ = false;
+        return;
+    }
+    if (conditionBroken_ || cancelRequested_) return; // told already, or stopping anyway
+    conditionBroken_ = true;
+    const ConditionBreak rule = campaign_.onConditionBreak;
+    qCWarning(lcCampaign).noquote() << "vehicle condition broken while phase" << phase_
+                                    << "installs:" << unmet.join(QStringLiteral("; "))
+                                    << "- signed rule:" << conditionBreakName(rule);
+    journal(JournalRecord::conditionBreak(unmet, rule, phase_), true);
+    emit conditionBreak(unmet, rule);
+    if (rule != ConditionBreak::Rollback) return; // pause: waits after the running steps; continue
+    // The running steps are stopped as by a cancel; the rollback that
+    // follows is this failure's.
+    cancelRequested_ = true;
+    cancelOutcome_ = Outcome::RolledBack;
+    cancelFailure_ = {Step::Install, Kind::ConditionsNotMet, {},
+                      QStringLiteral("vehicle condition broken during the installation: %1")
+                          .arg(unmet.join(QStringLiteral("; ")))};
+    gateway_->cancelAll();
+}
+
+void CampaignEngine::waitForConditions() {
+    QStringList unmet = vehicle_->unmet(conditions());
     if (!installHold_.isEmpty() && phase_ < 0) unmet << installHold_; // holds apply before installing starts
     if (unmet != unmet_) {
         unmet_ = unmet;
@@ -294,6 +330,7 @@ void CampaignEngine::waitForConditions() {
         setState(State::WaitingForConditions);
         return;
     }
+    conditionBroken_ = false; // a later break is a new one
     // Conditions hold: continue where the campaign stopped (before the
     // first phase, between phases, or before activation).
     if (phase_ < 0)
@@ -313,15 +350,15 @@ void CampaignEngine::installPhase(int index) {
     const quint64 gen = generation_;
     stepAll(Op::PrepareInstall, runs, [this, gen, runs, index](const Failure &f1) {
         if (gen != generation_) return;
-        if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled); // no next step after a cancel
+        if (cancelRequested_) return rollback(cancelFailure_, cancelOutcome_); // no next step after a cancel
         if (!f1.isEmpty()) return fail(f1);
         stepAll(Op::Install, runs, [this, gen, runs, index](const Failure &f2) {
             if (gen != generation_) return;
-            if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
+            if (cancelRequested_) return rollback(cancelFailure_, cancelOutcome_);
             if (!f2.isEmpty()) return fail(f2);
             stepAll(Op::PostInstall, runs, [this, gen, runs, index](const Failure &f3) {
                 if (gen != generation_) return;
-                if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
+                if (cancelRequested_) return rollback(cancelFailure_, cancelOutcome_);
                 if (!f3.isEmpty()) return fail(f3);
                 for (DeviceUpdate *r : runs) journal(JournalRecord::installed(r->target.deviceId), false);
                 phase_ = index + 1;
@@ -336,7 +373,7 @@ void CampaignEngine::installPhase(int index) {
 void CampaignEngine::activate(int index) {
     if (index == 0) {
         setState(State::Activating);
-        if (cancelRequested_) return rollback(cancelFailure_, Outcome::Cancelled);
+        if (cancelRequested_) return rollback(cancelFailure_, cancelOutcome_);
         // The point after which a power cut resumes forward, not back.
         if (!activationStarted_ && !journal(JournalRecord::marker(RecordType::ActivateBegin), true))
             return fail(journalFailure());

@@ -114,6 +114,13 @@ signals:
     void stateChanged(conduit::core::CampaignEngine::State state);
     void consentRequested(conduit::core::CampaignEngine::ConsentKind kind);
     void conditionsChanged(const QStringList &unmet);
+    // The vehicle left the required state while a phase installs (watched
+    // continuously, not only between phases): `unmet` says what, `rule` is
+    // what the engine does by the signed on_condition_break (pause: the
+    // running steps end, then it waits before the next phase; continue;
+    // rollback: the running steps are cancelled and everything rolls back).
+    // Once per break: again only after the conditions held in between.
+    void conditionBreak(const QStringList &unmet, conduit::core::ConditionBreak rule);
     // Installing moved on to phase `index` (0-based) of `count`.
     void phaseChanged(int index, int count);
     // Devices were activated that only switch on a reboot: the platform must
@@ -148,6 +155,11 @@ private:
     void askConsent(ConsentKind kind);
     void download();
     void waitForConditions();
+    // While a phase installs: a broken condition is told, journaled and
+    // acted on at once.
+    void watchConditions();
+    // The union of the targets' signed conditions.
+    Conditions conditions() const;
     void installPhase(int index);
     void activate(int index);
     void verifyActivation();
@@ -166,7 +178,7 @@ private:
     bool keepInHistory(const Result &r);
     // A step that failed because a cancel interrupted it is the cancel's doing.
     void fail(const Failure &why) {
-        cancelRequested_ ? rollback(cancelFailure_, Outcome::Cancelled) : rollback(why, Outcome::RolledBack);
+        cancelRequested_ ? rollback(cancelFailure_, cancelOutcome_) : rollback(why, Outcome::RolledBack);
     }
     bool alreadyDone(ipc::Op op, const DeviceUpdate &r) const;
     QList<int> phases() const;
@@ -200,7 +212,9 @@ private:
     int commitAttempts_ = 0;       // failed commit attempts in this life of the host
     bool pendingReported_ = false; // the pending commit is already in the history
     QTimer commitRetryTimer_;
-    bool cancelRequested_ = false;
+    bool cancelRequested_ = false; // a cancel, or a condition break ruled "rollback", stops the steps
+    Outcome cancelOutcome_ = Outcome::Cancelled; // what the stop ends in
+    bool conditionBroken_ = false;                // told for this break already
     bool rollbackStarted_ = false; // rollback() runs (RollingBack, or Cancelling for a cancel)
     Failure cancelFailure_;
     QStringList unmet_;

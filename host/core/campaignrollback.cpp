@@ -94,6 +94,7 @@ bool CampaignEngine::cancel(const QString &why, QString *error) {
         return false;
     }
     cancelRequested_ = true;
+    cancelOutcome_ = Outcome::Cancelled;
     cancelFailure_ = {cancelledIn(state_), Kind::Cancelled, {}, QStringLiteral("cancelled: %1").arg(why)};
     if (state_ == State::Downloading || state_ == State::Installing) {
         // Seen at once on the control API while the steps stop.

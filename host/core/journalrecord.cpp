@@ -9,7 +9,7 @@ namespace conduit::core {
 
 namespace {
 
-constexpr std::array<Named<RecordType>, 11> kTypes{{
+constexpr std::array<Named<RecordType>, 12> kTypes{{
     {RecordType::Start, "start"},
     {RecordType::Plan, "plan"},
     {RecordType::Consent, "consent"},
@@ -21,6 +21,7 @@ constexpr std::array<Named<RecordType>, 11> kTypes{{
     {RecordType::CommitPending, "commit-pending"},
     {RecordType::RollbackBegin, "rollback-begin"},
     {RecordType::Finish, "finish"},
+    {RecordType::ConditionBreak, "condition-break"},
 }};
 
 constexpr std::array<Named<ConsentKind>, 2> kConsentKinds{{
@@ -164,6 +165,14 @@ JournalRecord JournalRecord::finish(const CampaignResult &result) {
     return r;
 }
 
+JournalRecord JournalRecord::conditionBreak(const QStringList &unmet, core::ConditionBreak rule, int phase) {
+    JournalRecord r = marker(RecordType::ConditionBreak);
+    r.unmet = unmet;
+    r.rule = rule;
+    r.phase = phase;
+    return r;
+}
+
 QJsonObject JournalRecord::toJson() const {
     QJsonObject o;
     switch (type) {
@@ -197,6 +206,11 @@ QJsonObject JournalRecord::toJson() const {
         failure.writeTo(o);
         break;
     case RecordType::Finish: o.insert(QStringLiteral("result"), result.toJson()); break;
+    case RecordType::ConditionBreak:
+        o.insert(QStringLiteral("unmet"), QJsonArray::fromStringList(unmet));
+        o.insert(QStringLiteral("rule"), conditionBreakName(rule));
+        o.insert(QStringLiteral("phase"), phase);
+        break;
     case RecordType::ActivateBegin:
     case RecordType::RebootPending:
     case RecordType::CommitBegin: break;
@@ -248,6 +262,11 @@ error::Result<JournalRecord, RecordError> JournalRecord::fromJson(const QJsonObj
         // Absent in no host's journal so far; read as the default it meant.
         if (o.contains(QLatin1String("outcome"))) r.outcome = in.named("outcome", outcomeFromName, Outcome::RolledBack);
         r.failure = Failure::fromJson(o);
+        break;
+    case RecordType::ConditionBreak:
+        for (const QJsonValue &u : in.array("unmet")) r.unmet << u.toString();
+        r.rule = in.named("rule", conditionBreakFromName, core::ConditionBreak::Pause);
+        r.phase = int(in.number("phase"));
         break;
     case RecordType::Finish: {
         const QJsonObject result = in.object("result");

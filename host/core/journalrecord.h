@@ -33,10 +33,11 @@ enum class RecordType {
     CommitPending, // a commit that failed: its devices, the failure, the attempt
     RollbackBegin, // decision: undo, with the failure and the outcome it ends in
     Finish,        // the result
+    ConditionBreak, // a vehicle condition broke while a phase installed, and the rule applied (progress)
 };
 // "start", "plan", "consent", "staged", "installed", "activate-begin",
 // "reboot-pending", "commit-begin", "commit-pending", "rollback-begin",
-// "finish".
+// "finish", "condition-break".
 QString recordTypeName(RecordType type);
 std::optional<RecordType> recordTypeFromName(QStringView name);
 
@@ -66,6 +67,9 @@ struct JournalRecord {
     Failure failure;                       // CommitPending, RollbackBegin
     Outcome outcome = Outcome::RolledBack; // RollbackBegin
     CampaignResult result;                 // Finish
+    QStringList unmet;                     // ConditionBreak: what the driver was told
+    core::ConditionBreak rule = core::ConditionBreak::Pause; // ConditionBreak
+    int phase = -1;                        // ConditionBreak: the phase (index) installing
 
     static JournalRecord start(const Campaign &c);
     static JournalRecord planned(const QList<PlannedUpdate> &runs);
@@ -77,6 +81,7 @@ struct JournalRecord {
     static JournalRecord commitPending(const QStringList &devices, int attempt, const Failure &why);
     static JournalRecord rollbackBegin(Outcome outcome, const Failure &why);
     static JournalRecord finish(const CampaignResult &result);
+    static JournalRecord conditionBreak(const QStringList &unmet, core::ConditionBreak rule, int phase);
 
     // With "type" and "at" (the time it was written, UTC).
     QJsonObject toJson() const;

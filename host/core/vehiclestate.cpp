@@ -84,15 +84,33 @@ std::optional<QVariant> checked(const QString &signal, const SignalType &t, cons
 } // namespace
 
 VehicleState::VehicleState(QObject *parent) : QObject(parent) {
-    // A parked car with a healthy battery, online on a link that costs
-    // nothing: what the demo starts from.
-    values_[vss::Speed] = 0.0;
-    values_[vss::SelectedGear] = vss::GearPark;
-    values_[vss::BatterySoc] = 80.0;
-    values_[vss::IgnitionOn] = QStringLiteral("ON");
-    values_[vss::LongitudinalAcceleration] = 0.0;
-    values_[vss::ConnectivityAvailable] = true;
-    values_[vss::LinkMetered] = false;
+    clock_.start();
+    connect(&staleTimer_, &QTimer::timeout, this, &VehicleState::checkStale);
+}
+
+void VehicleState::setMaxAgeMs(int ms) {
+    maxAgeMs_ = std::max(ms, 0);
+    // Checked four times per age: a signal is seen stale at most a quarter
+    // of the age late.
+    if (maxAgeMs_ > 0)
+        staleTimer_.start(std::max(maxAgeMs_ / 4, 10));
+    else
+        staleTimer_.stop();
+    checkStale();
+}
+
+bool VehicleState::fresh(const QString &signal) const {
+    if (!values_.contains(signal)) return false;
+    return maxAgeMs_ <= 0 || clock_.elapsed() - updatedMs_.value(signal) <= maxAgeMs_;
+}
+
+void VehicleState::checkStale() {
+    QStringList stale;
+    for (auto it = values_.cbegin(); it != values_.cend(); ++it)
+        if (!fresh(it.key())) stale << it.key();
+    if (stale == stale_) return;
+    stale_ = stale;
+    emit changed();
 }
 
 QStringList VehicleState::knownSignals() {
@@ -110,7 +128,9 @@ bool VehicleState::set(const QString &signal, const QVariant &value, QString *er
     }
     const std::optional<QVariant> v = checked(signal, type->second, value, error);
     if (!v) return false;
-    if (values_.value(signal) != *v) {
+    updatedMs_[signal] = clock_.elapsed();
+    const bool wasStale = stale_.removeOne(signal);
+    if (values_.value(signal) != *v || wasStale) {
         values_[signal] = *v;
         emit changed();
     }
@@ -119,12 +139,19 @@ bool VehicleState::set(const QString &signal, const QVariant &value, QString *er
 
 QStringList VehicleState::unmet(const Conditions &c) const {
     QStringList out;
+    // Unknown or stale: the condition cannot be shown to hold.
+    auto known = [&](const QString &signal, const char *what) {
+        if (fresh(signal)) return true;
+        out << QStringLiteral("%1 not known").arg(QLatin1String(what));
+        return false;
+    };
     if (c.requireParked) {
-        if (values_.value(vss::Speed).toDouble() != 0.0)
+        if (known(vss::Speed, "Vehicle speed") && values_.value(vss::Speed).toDouble() != 0.0)
             out << QStringLiteral("Stop the vehicle (speed %1 km/h)").arg(values_.value(vss::Speed).toDouble());
-        if (values_.value(vss::SelectedGear).toInt() != vss::GearPark) out << QStringLiteral("Shift to P");
+        if (known(vss::SelectedGear, "Selected gear") && values_.value(vss::SelectedGear).toInt() != vss::GearPark)
+            out << QStringLiteral("Shift to P");
     }
-    if (c.minBatterySoc >= 0) {
+    if (c.minBatterySoc >= 0 && known(vss::BatterySoc, "Battery charge")) {
         const double soc = values_.value(vss::BatterySoc).toDouble();
         if (soc < c.minBatterySoc)
             out << QStringLiteral("Battery at %1 %, needs %2 %").arg(soc, 0, 'f', 0).arg(c.minBatterySoc);

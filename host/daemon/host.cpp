@@ -38,6 +38,12 @@ Host::Host(HostConfig config, QObject *parent)
     : QObject(parent), config_(std::move(config)), registry_(config_.agents), gateway_(&registry_),
       journal_(QDir(config_.agents.stateDir).filePath(QStringLiteral("campaign.journal"))),
       payloads_(std::make_unique<NoPayloadSource>()) {
+    vehicle_.setMaxAgeMs(config_.vehicleMaxAgeMs);
+    vehicleSource_ = core::makeVehicleProvider(config_.vehicleSource, &vehicle_);
+    qCInfo(lcHost).noquote() << "vehicle signals from:" << core::vehicleSourceName(config_.vehicleSource)
+                             << (config_.vehicleMaxAgeMs > 0
+                                     ? QStringLiteral("(stale after %1 ms)").arg(config_.vehicleMaxAgeMs)
+                                     : QString());
     core::CampaignEngine::Config ec = config_.campaign;
     ec.historyPath = QDir(config_.agents.stateDir).filePath(QStringLiteral("history.json"));
     engine_ = std::make_unique<core::CampaignEngine>(&journal_, &gateway_, payloads_.get(), &vehicle_, ec);
@@ -117,7 +123,8 @@ bool Host::startControlApi(QString *error) {
     }
     auto *object = new api::BusObject(this);
     busObject_ = object;
-    new api::Host1Adaptor(object, {engine_.get(), &gateway_, &vehicle_, ddi_ ? ddi_->client() : nullptr, this, bus_});
+    new api::Host1Adaptor(object, {engine_.get(), &gateway_, &vehicle_, vehicleSource_.get(),
+                                    ddi_ ? ddi_->client() : nullptr, this, bus_});
     if (gathering_) new api::Gathering1Adaptor(object, gathering_.get(), bus_);
     if (!bus_.registerObject(QLatin1String(api::Host1Adaptor::kPath), busObject_)) {
         *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::Host1Adaptor::kPath));

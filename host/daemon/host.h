@@ -56,6 +56,7 @@ public:
     core::DeviceGateway *gateway() { return &gateway_; }
     core::CampaignEngine *engine() { return engine_.get(); }
     core::VehicleState *vehicle() { return &vehicle_; }
+    core::VehicleSignalProvider *vehicleSource() { return vehicleSource_.get(); }
     // Null unless [gathering] enabled = true.
     gathering::GatheringService *gathering() { return gathering_.get(); }
     const HostConfig &config() const { return config_; }
@@ -73,6 +74,7 @@ private:
     RegistryGateway gateway_;
     core::Journal journal_;
     core::VehicleState vehicle_;
+    std::unique_ptr<core::VehicleSignalProvider> vehicleSource_; // feeds vehicle_ ([vehicle] source)
     std::unique_ptr<core::CampaignEngine> engine_;
     QDBusConnection bus_{QString()};
     QObject *busObject_ = nullptr;

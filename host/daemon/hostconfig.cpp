@@ -33,6 +33,8 @@ const QStringList kKnownKeys = {
     QStringLiteral("campaign/auto_consent_download"),
     QStringLiteral("campaign/auto_consent_install"),
     QStringLiteral("campaign/history_size"),
+    QStringLiteral("vehicle/source"),
+    QStringLiteral("vehicle/max_age_ms"),
     QStringLiteral("host/bus"),
     QStringLiteral("ddi/server"),
     QStringLiteral("ddi/tenant"),
@@ -129,6 +131,17 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         warnings->append(QStringLiteral("%1: host/bus must be \"session\" or \"system\"; using session").arg(file));
         c.bus = QStringLiteral("session");
     }
+    // Where vehicle state comes from ([vehicle]): the simulation only when
+    // asked for; a bad value keeps the safe default (no provider).
+    if (s.contains(QStringLiteral("vehicle/source"))) {
+        const QString source = s.value(QStringLiteral("vehicle/source")).toString();
+        if (const auto v = core::vehicleSourceFromName(source))
+            c.vehicleSource = *v;
+        else
+            warnings->append(QStringLiteral("%1: vehicle/source must be \"none\" or \"simulation\", not \"%2\"; using none")
+                                 .arg(file, source.left(64)));
+    }
+    c.vehicleMaxAgeMs = intValue(QStringLiteral("vehicle/max_age_ms"), c.vehicleMaxAgeMs, 0);
     if (s.contains(QStringLiteral("host/trust_state")))
         c.trustStatePath = pathValue(s.value(QStringLiteral("host/trust_state")).toString());
     c.campaign.autoConsentDownload = s.value(QStringLiteral("campaign/auto_consent_download"), false).toBool();

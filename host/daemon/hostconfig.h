@@ -6,6 +6,7 @@
 
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
+#include "core/vehicleprovider.h"
 #include "gathering/service/gatheringconfig.h"
 #include "upstream/ddiconnector.h"
 
@@ -23,6 +24,11 @@ struct HostConfig {
     // "systemctl reboot"); empty: wait for the vehicle to restart.
     QString rebootCommand;
     QString bus = QStringLiteral("session"); // "session" or "system": where the control API lives
+    // [vehicle]: where the vehicle's signals come from (none unless
+    // configured: SetVehicleSignal is then refused), and the age after
+    // which a signal counts as unknown (0: never).
+    core::VehicleSource vehicleSource = core::VehicleSource::None;
+    int vehicleMaxAgeMs = 0;
     QString configFile;                      // the file read, empty when only defaults apply
     // Data gathering ([gathering]); storeDir empty: <state_dir>/gathering.
     gathering::GatheringConfig gathering;

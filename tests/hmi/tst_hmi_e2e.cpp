@@ -237,7 +237,7 @@ private slots:
         QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
         QVERIFY(conf.open(QIODevice::WriteOnly));
         conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR
-                   "\n[gathering]\nenabled = true\n");
+                   "\n[gathering]\nenabled = true\n[vehicle]\nsource = simulation\n");
         conf.close();
 
         // The HMI, as conduit-hmi starts it; conduitd is not running yet.

@@ -5,6 +5,7 @@
 #include "../../unit/core/fakegateway.h"
 
 #include "core/campaignengine.h"
+#include "core/vehicleprovider.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
         FakeGateway gateway;
         MemoryPayloads payloads;
         VehicleState vehicle;
+        simulateParkedCar(&vehicle);
         Campaign c;
         c.id = QStringLiteral("bench-%1").arg(run);
         for (int i = 0; i < devices; ++i) {

@@ -33,7 +33,7 @@ system_bus_start "$work" "  <policy context=\"default\">
 chmod 777 "$work/bus"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus"
 mkdir -p "$work/state"
-printf '[host]\nbus = system\nstate_dir = %s/state\n[gathering]\nenabled = true\n' "$work" > "$work/conduit.conf"
+printf '[host]\nbus = system\nstate_dir = %s/state\n[vehicle]\nsource = simulation\n[gathering]\nenabled = true\n' "$work" > "$work/conduit.conf"
 "$build/bin/conduitd" --config "$work/conduit.conf" 2>"$work/conduitd.log" &
 host_pid=$!
 for _ in $(seq 100); do busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status io.conduit.Host >/dev/null 2>&1 && break; sleep 0.05; done

@@ -138,6 +138,14 @@ class TestControlApi : public QObject {
         QFile cfg(work_.filePath(QStringLiteral("agent-config/io.conduit.example.ecu.json")));
         return cfg.open(QIODevice::WriteOnly) && cfg.write(json) == json.size();
     }
+    // simulation: [vehicle] source = simulation (SetVehicleSignal reaches it).
+    bool writeHostConfig(bool simulation) {
+        QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
+        if (!conf.open(QIODevice::WriteOnly)) return false;
+        conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR "\n");
+        if (simulation) conf.write("[vehicle]\nsource = simulation\n");
+        return true;
+    }
     // Starts conduitd and waits for its name on the bus.
     bool startHost() {
         if (!dbustest::startConduitd(conduitd_, kBin + QStringLiteral("/conduitd"),
@@ -164,11 +172,7 @@ private slots:
                      QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
                      QStringLiteral("--image-root"), QStringLiteral("repo/image/metadata/1.root.json")}));
         QVERIFY(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})"));
-        QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
-        QVERIFY(conf.open(QIODevice::WriteOnly));
-        conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR "\n");
-        conf.close();
-
+        QVERIFY(writeHostConfig(true));
         QVERIFY(startHost());
         auto bus = QDBusConnection::sessionBus();
         QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConsentRequested"), &listener_,
@@ -184,6 +188,26 @@ private slots:
     }
 
     void cleanupTestCase() { QVERIFY(stopHost()); }
+
+    // Without [vehicle] source = simulation nobody on the bus can set the
+    // vehicle's state (the HMI could fake "parked"): SetVehicleSignal is
+    // NotSupported, and nothing is known until a trusted provider reports.
+    void vehicleSimulationIsOffUnlessConfigured() {
+        QVERIFY(stopHost());
+        QVERIFY(writeHostConfig(false));
+        QVERIFY(startHost());
+        QDBusMessage r = host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Speed"),
+                                     QStringLiteral("0"));
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.NotSupported"));
+        QVERIFY2(r.errorMessage().contains(QLatin1String("source = simulation")), qPrintable(r.errorMessage()));
+        r = host_->call(QStringLiteral("GetVehicleState"));
+        QCOMPARE(r.arguments().value(0).toString(), QStringLiteral("{}"));
+        QVERIFY(stopHost());
+        QVERIFY(writeHostConfig(true));
+        QVERIFY(startHost());
+        r = host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Speed"), QStringLiteral("0"));
+        QCOMPARE(r.type(), QDBusMessage::ReplyMessage);
+    }
 
     void introspectionMatchesRepository() {
         const QString expected = dbustest::inXmlFile(QStringLiteral(CONDUIT_DBUS_XML), kIface);

@@ -22,6 +22,8 @@ state_dir = state
 [agents]
 config_dir = agent-config
 dirs = agents
+[vehicle]
+source = simulation
 CONF
 conduitd() { "$bin/conduitd" --config conduit.conf "$@"; }
 expect_versions() { # every ECU runs version $1

@@ -137,6 +137,8 @@ config_dir = agent-config
 dirs = $agents
 [campaign]
 reboot_command = $work/reboot.sh
+[vehicle]
+source = simulation
 [ddi]
 server = $server
 controller_id = vin-0042

@@ -11,6 +11,7 @@
 // next start).
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
+#include "core/vehicleprovider.h"
 #include "daemon/registrygateway.h"
 
 #include <QCommandLineParser>
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
     const core::Campaign campaign = core::Campaign::fromJson(QJsonDocument::fromJson(cf.readAll()).object());
     DirectoryPayloads payloads(p.value(QStringLiteral("payloads")));
     core::VehicleState vehicle;
+    core::simulateParkedCar(&vehicle);
     core::CampaignEngine::Config ec;
     ec.autoConsentDownload = ec.autoConsentInstall = true;
     ec.historyPath = QDir(state).filePath(QStringLiteral("history.json"));

@@ -73,6 +73,8 @@ state_dir = state
 [agents]
 dirs = agents
 config_dir = agent-config
+[vehicle]
+source = simulation
 [gathering]
 enabled = true
 vehicle_id = $vehicle

@@ -7,6 +7,7 @@
 #include "fakegateway.h"
 
 #include "core/campaignengine.h"
+#include "core/vehicleprovider.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -39,6 +40,7 @@ struct Fixture {
         QString error;
         opened = journal.open(&error);
         for (const char *d : {"ecu-a", "ecu-b", "gw"}) gateway.add(QLatin1String(d));
+        simulateParkedCar(&vehicle);
         CampaignEngine::Config c;
         c.autoConsentDownload = c.autoConsentInstall = autoConsent;
         c.historyPath = dir.filePath(QStringLiteral("history.json"));

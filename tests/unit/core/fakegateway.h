@@ -65,7 +65,12 @@ public:
               CallDone done, Progress progress) override {
         const QString name = QLatin1String(conduit::ipc::opName(op));
         calls << name + QLatin1Char(':') + u.deviceId;
-        auto finish = [this, op, name, u, payload, done, progress] {
+        ++running_;
+        auto finish = [this, op, name, u, payload, done = CallDone([this, done](const conduit::agents::CallResult &r) {
+                           --running_;
+                           done(r);
+                       }),
+                       progress] {
             conduit::agents::CallResult r;
             FakeDevice &d = devices[u.deviceId];
             if (int &full = diskFullAt[u.deviceId + QLatin1Char(':') + name]; full > 0) {
@@ -146,13 +151,15 @@ public:
         held.clear();
         for (auto &f : h) f();
     }
+    // Like the real gateway: only calls that run now are cancelled.
     void cancelAll() override {
-        cancelled_ = true;
+        cancelled_ = running_ > 0;
         release();
     }
 
 private:
     bool cancelled_ = false;
+    int running_ = 0; // calls made and not answered
 };
 
 class MemoryPayloads : public conduit::core::PayloadSource {

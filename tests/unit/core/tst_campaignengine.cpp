@@ -301,6 +301,66 @@ private slots:
         }
     }
 
+    // Watched while a phase installs, not only between phases: the moment
+    // the driver shifts to D the engine tells (once per break), journals it
+    // and acts by the signed rule (issue: "Installing 55 %" went on until
+    // the phase ended).
+    void conditionsWatchedWhileAPhaseInstalls_data() {
+        QTest::addColumn<QString>("rule");
+        QTest::newRow("pause") << "pause";
+        QTest::newRow("rollback") << "rollback";
+        QTest::newRow("continue") << "continue";
+    }
+    void conditionsWatchedWhileAPhaseInstalls() {
+        QFETCH(QString, rule);
+        Fixture f;
+        f.gateway.holdInstalls = true;
+        Campaign c = f.campaign();
+        c.onConditionBreak = conditionBreakFromName(rule).value();
+        for (CampaignTarget &t : c.targets) t.conditions.requireParked = true;
+        QSignalSpy breaks(f.engine.get(), &CampaignEngine::conditionBreak);
+        QSignalSpy done(f.engine.get(), &CampaignEngine::finished);
+        QJsonObject record; // journaled before the driver is told
+        connect(f.engine.get(), &CampaignEngine::conditionBreak, this, [&] { record = f.journal.records().last(); });
+        f.engine->submit(c);
+        QVERIFY(QTest::qWaitFor([&] { return !f.gateway.held.isEmpty(); }, 5000)); // the gateway installs
+        QCOMPARE(f.engine->state(), State::Installing);
+        QString error;
+        QVERIFY(f.vehicle.set(vss::SelectedGear, 127, &error));
+        QCOMPARE(breaks.count(), 1); // at once, while the step runs
+        QCOMPARE(breaks.first().at(0).toStringList(), QStringList{"Shift to P"});
+        QCOMPARE(breaks.first().at(1).value<ConditionBreak>(), c.onConditionBreak);
+        QCOMPARE(record.value("type").toString(), QStringLiteral("condition-break"));
+        QCOMPARE(record.value("rule").toString(), rule);
+        QCOMPARE(record.value("unmet").toArray().first().toString(), QStringLiteral("Shift to P"));
+        QCOMPARE(record.value("phase").toInt(), 0);
+        if (rule != QLatin1String("rollback")) {
+            QVERIFY(f.vehicle.set(vss::Speed, 10, &error));
+            QCOMPARE(breaks.count(), 1); // the same break: told once
+            QCOMPARE(f.engine->unmetConditions(), QStringList({"Stop the vehicle (speed 10 km/h)", "Shift to P"}));
+        }
+        if (rule == QLatin1String("rollback")) {
+            // The running step is cancelled, everything rolls back.
+            QVERIFY(done.wait(5000));
+            const auto r = done.first().first().value<CampaignEngine::Result>();
+            QCOMPARE(outcomeName(r.outcome), QStringLiteral("rolled-back"));
+            QCOMPARE(failureOf(r), QStringLiteral("/install/conditions-not-met"));
+            QCOMPARE(f.versions(), QStringList({"1.0", "1.0", "1.0"}));
+            return;
+        }
+        f.gateway.holdInstalls = false;
+        f.gateway.release(); // the step that cannot stop safely ends
+        if (rule == QLatin1String("pause")) {
+            // ... and the next phase waits for the vehicle.
+            QTRY_COMPARE_WITH_TIMEOUT(f.engine->state(), State::WaitingForConditions, 5000);
+            QCOMPARE(f.gateway.count(QStringLiteral("install"), QStringLiteral("ecu-a")), 0);
+            QVERIFY(f.vehicle.set(vss::Speed, 0, &error));
+            QVERIFY(f.vehicle.set(vss::SelectedGear, vss::GearPark, &error));
+        }
+        QVERIFY(done.wait(5000));
+        QCOMPARE(outcomeName(done.first().first().value<CampaignEngine::Result>().outcome), QStringLiteral("success"));
+    }
+
     void signedDeferralLimit() {
         Fixture f(false);
         Campaign c = f.campaign();

@@ -29,6 +29,7 @@ struct FromFixture {
         copied = QFile::copy(QStringLiteral(CONDUIT_FIXTURES "/journal/%1.journal").arg(QLatin1String(name)), path) &&
                  QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         for (const char *d : {"ecu-a", "ecu-b", "gw"}) gateway.add(QLatin1String(d), caps);
+        simulateParkedCar(&vehicle);
     }
     // Opens the journal and starts the engine on it (after the test set the
     // devices as the power cut left them).

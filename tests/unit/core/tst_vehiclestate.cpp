@@ -1,6 +1,10 @@
 // The vehicle state's signals: a value is taken only when it is of the
 // signal's VSS type and range; anything else is refused with a reason and
-// changes nothing (issue: NaN, -20 km/h and gear 999 were accepted).
+// changes nothing (issue: NaN, -20 km/h and gear 999 were accepted). A
+// signal nobody reported, or that stopped arriving, makes a condition that
+// needs it unmet; only the simulation provider takes values from the
+// control API (issue: the parked interlock could be faked by the HMI).
+#include "core/vehicleprovider.h"
 #include "core/vehiclestate.h"
 
 #include <QSignalSpy>
@@ -77,6 +81,59 @@ private slots:
         // The same value again is no change.
         QVERIFY(state.set(signal, value, &error));
         QCOMPARE(changed.count(), 1);
+    }
+
+    void unknownSignalsAreUnmet() {
+        VehicleState state; // no provider reported anything
+        Conditions parked;
+        parked.requireParked = true;
+        parked.minBatterySoc = 30;
+        QCOMPARE(state.unmet(parked),
+                 QStringList({"Vehicle speed not known", "Selected gear not known", "Battery charge not known"}));
+        QString error;
+        QVERIFY(state.set(vss::Speed, 0, &error));
+        QVERIFY(state.set(vss::SelectedGear, vss::GearPark, &error));
+        QVERIFY(state.set(vss::BatterySoc, 50, &error));
+        QCOMPARE(state.unmet(parked), QStringList());
+    }
+
+    // No update within max_age_ms: unknown again, and changed() says so
+    // (so the engine re-checks); a new update makes it fresh.
+    void staleSignalsAreUnmet() {
+        VehicleState state;
+        QString error;
+        QVERIFY(state.set(vss::Speed, 0, &error));
+        QVERIFY(state.set(vss::SelectedGear, vss::GearPark, &error));
+        Conditions parked;
+        parked.requireParked = true;
+        QSignalSpy changed(&state, &VehicleState::changed);
+        state.setMaxAgeMs(200);
+        QCOMPARE(state.unmet(parked), QStringList());
+        QVERIFY(changed.wait(2000)); // stale
+        QVERIFY(!state.fresh(vss::Speed));
+        QCOMPARE(state.unmet(parked), QStringList({"Vehicle speed not known", "Selected gear not known"}));
+        QVERIFY(state.set(vss::Speed, 0, &error)); // the same value, a fresh update
+        QVERIFY(state.fresh(vss::Speed));
+        QCOMPARE(state.unmet(parked), QStringList({"Selected gear not known"}));
+    }
+
+    void simulationIsTheOnlyProviderThatTakesControlApiValues() {
+        VehicleState state;
+        QString error;
+        bool notSupported = false;
+        auto none = makeVehicleProvider(VehicleSource::None, &state);
+        QVERIFY(!none->simulate(vss::Speed, QStringLiteral("0"), &error, &notSupported));
+        QVERIFY(notSupported);
+        QVERIFY2(error.contains(QLatin1String("source = simulation")), qPrintable(error));
+        QVERIFY(state.values().isEmpty());
+        auto sim = makeVehicleProvider(VehicleSource::Simulation, &state);
+        QCOMPARE(state.value(vss::SelectedGear), QVariant(vss::GearPark)); // a parked car at start
+        QVERIFY(sim->simulate(vss::Speed, QStringLiteral("30"), &error, &notSupported));
+        QCOMPARE(state.value(vss::Speed), QVariant(30.0));
+        QVERIFY(!sim->simulate(vss::Speed, QStringLiteral("-20"), &error, &notSupported));
+        QVERIFY(!notSupported); // a bad value, not a refused source
+        QCOMPARE(vehicleSourceFromName(u"simulation"), std::optional(VehicleSource::Simulation));
+        QCOMPARE(vehicleSourceFromName(u"kuksa"), std::nullopt);
     }
 
     void everyKnownSignalHasAType() {
