@@ -22,6 +22,10 @@ class DeviceGateway;
 class VehicleState;
 } // namespace conduit::core
 
+namespace conduit::agents {
+class AgentRegistry;
+} // namespace conduit::agents
+
 namespace conduit::upstream {
 class DdiClient;
 }
@@ -46,6 +50,7 @@ struct ControlParts {
     upstream::DdiClient *fleet = nullptr;      // the Upstream property; null without a fleet server
     HostActions *host = nullptr;               // SetAutoConsent, InstallBundle
     QDBusConnection bus{QString()};            // where PropertiesChanged goes
+    const agents::AgentRegistry *agents = nullptr; // GetInventory's "agents": what each may touch
 };
 
 // The adaptor implementing io.conduit.Host1 on a BusObject: it translates

@@ -22,7 +22,7 @@ std::unique_ptr<AgentProxy> makeRunner(const QString &lib, const QString &state)
     AgentManifest m;
     m.library = QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/") + lib;
     RunnerLimits limits;
-    RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
+    RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
     return std::make_unique<AgentProxy>(m, spec, limits, QStringLiteral("{}"), state);
 }
 
