@@ -48,6 +48,10 @@ std::optional<AgentManifest> AgentManifest::parse(const QByteArray &json, const 
     if (m.deviceTypes.isEmpty()) return fail(QStringLiteral("\"device_types\" missing or empty"));
     const QString lib = o.value(QLatin1String("library")).toString();
     if (lib.isEmpty()) return fail(QStringLiteral("\"library\" missing"));
+    QString needsError;
+    auto needs = AgentNeeds::parse(o, &needsError);
+    if (!needs) return fail(needsError);
+    m.needs = *needs;
     m.library = QFileInfo(lib).isAbsolute() ? lib : QFileInfo(path).absoluteDir().filePath(lib);
     return m;
 }

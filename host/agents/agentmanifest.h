@@ -2,6 +2,8 @@
 // agents without loading their code. Format: docs/plugin-abi.md#manifest.
 #pragma once
 
+#include "agentneeds.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -17,6 +19,7 @@ struct AgentManifest {
     QStringList deviceTypes;
     QString library;      // absolute path of the shared object
     QString manifestPath; // where this manifest was read from
+    AgentNeeds needs;     // "needs" and "devices": what its sandbox grants
 
     // Parses manifest bytes; `path` resolves a relative "library".
     static std::optional<AgentManifest> parse(const QByteArray &json, const QString &path, QString *error);

@@ -51,6 +51,10 @@ AgentProxy::AgentProxy(AgentManifest manifest, RunnerProcess::Spec spec, RunnerL
     : QObject(parent), manifest_(std::move(manifest)), spec_(std::move(spec)), limits_(limits),
       configJson_(std::move(configJson)), stateDir_(std::move(stateDir)) {
     spec_.library = manifest_.library;
+    // The manifest may ask for less memory than the host allows, not more.
+    if (const quint64 declared = manifest_.needs.memoryBytes;
+        declared && (!limits_.memoryLimit || declared < limits_.memoryLimit))
+        limits_.memoryLimit = declared;
     spec_.memoryLimit = limits_.memoryLimit;
     deadline_.setSingleShot(true);
     connect(&deadline_, &QTimer::timeout, this, [this] {
@@ -100,6 +104,9 @@ void AgentProxy::start() {
     info_ = {};
     startClock_.start();
     QString error;
+    // A sandboxed runner cannot make it (the state dir is its uid's, the
+    // path to it may not be): the host makes it first, the runner chowns it.
+    if (!spec_.sandboxArgs.isEmpty()) stagingDir();
     if (!process_->start(spec_, &error)) {
         state_ = State::Failed;
         lastFailure_ = error;

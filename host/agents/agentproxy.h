@@ -81,6 +81,8 @@ public:
     ~AgentProxy() override;
 
     void start();
+    // Its runner gets a compartment (runner/sandbox.h).
+    bool sandboxed() const { return !spec_.sandboxArgs.isEmpty(); }
     // Graceful stop: Shutdown (the plugin's destroy() and deinit() run),
     // then SIGKILL after a grace period. stopped() follows either way.
     void stop(int graceMs = 2000);

@@ -34,13 +34,20 @@ AgentRegistry::AgentRegistry(RegistryConfig config, QObject *parent) : QObject(p
 QStringList AgentRegistry::start() {
     QStringList problems;
     const QList<AgentManifest> manifests = AgentManifest::discover(config_.agentDirs, &problems);
+    if (!sandboxReady(&problems)) return problems;
+    QStringList ids;
+    for (const AgentManifest &m : manifests) ids << m.id;
+    ids.sort();
     for (const AgentManifest &m : manifests) {
         QString problem;
         const QString configJson = agentConfigJson(config_, m.id, &problem);
         if (!problem.isEmpty()) problems << problem;
         const QString stateDir = QDir(config_.stateDir).filePath(QStringLiteral("agents/") + m.id);
         QDir().mkpath(stateDir);
-        RunnerProcess::Spec spec{config_.runnerPath, m.library, config_.limits.memoryLimit, config_.inProcess};
+        RunnerProcess::Spec spec{config_.runnerPath, m.library, config_.limits.memoryLimit, config_.inProcess, {}};
+        if (!config_.inProcess)
+            spec.sandboxArgs = sandboxArguments(config_.sandbox, m.needs, m.id,
+                                                config_.sandbox.uidBase + quint32(ids.indexOf(m.id)), stateDir);
         auto *r = new AgentProxy(m, spec, config_.limits, configJson, stateDir, this);
         runners_ << r;
         connect(r, &AgentProxy::ready, this, [this, r] {
@@ -74,6 +81,33 @@ QStringList AgentRegistry::start() {
         if (std::none_of(manifests.begin(), manifests.end(), [&](const AgentManifest &m) { return m.id == it.key(); }))
             problems << QStringLiteral("[agent-devices] names agent %1, which has no manifest").arg(it.key());
     return problems;
+}
+
+bool AgentRegistry::sandboxReady(QStringList *problems) const {
+    if (config_.inProcess) {
+        qCWarning(lcAgent) << "agents run unsandboxed inside conduitd (in-process debug mode)";
+        return true;
+    }
+    if (!config_.sandbox.enabled()) {
+        qCWarning(lcAgent) << "agents run unsandboxed, with conduitd's privileges ([agents] sandbox = off, or "
+                              "conduitd is not root)";
+        return true;
+    }
+    const SandboxSupport &s = SandboxSupport::probe();
+    if (s.missing.isEmpty()) {
+        qCInfo(lcAgent).noquote() << QStringLiteral("agents run sandboxed: uids from %1, Landlock ABI %2, seccomp")
+                                         .arg(config_.sandbox.uidBase)
+                                         .arg(s.landlockAbi);
+        return true;
+    }
+    const QString missing = s.missing.join(QStringLiteral("; "));
+    if (config_.sandbox.required) {
+        *problems << QStringLiteral("[agents] require_sandbox is set, but this kernel lacks: %1; no agent is started")
+                         .arg(missing);
+        return false;
+    }
+    qCWarning(lcAgent).noquote() << "agents run sandboxed, but this kernel lacks:" << missing;
+    return true;
 }
 
 void AgentRegistry::stop(int graceMs) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "agentproxy.h"
+#include "agentsandbox.h"
 
 #include <QHash>
 #include <QObject>
@@ -25,6 +26,7 @@ struct RegistryConfig {
     // Agent id → the device ids (or globs) it serves ([agent-devices];
     // deviceownership.h has the rule for agents without an entry).
     QHash<QString, QStringList> deviceOwners;
+    SandboxConfig sandbox; // [agents] sandbox, require_sandbox, sandbox_uid_base; [agent-paths]
 };
 
 // The agent's section of the host configuration: <agentConfigDir>/<id>.json
@@ -59,6 +61,9 @@ signals:
 
 private:
     void onFailed(AgentProxy *r, const QString &reason);
+    // Says once how agents are confined; false (with a problem) when the
+    // sandbox is required and this kernel cannot give all of it.
+    bool sandboxReady(QStringList *problems) const;
 
     RegistryConfig config_;
     QList<AgentProxy *> runners_;

@@ -2,12 +2,15 @@
 
 #include "agentlog.h"
 #include "runner/runner.h"
+#include "runner/sandbox.h"
 
 #include <QFile>
 #include <QLoggingCategory>
 #include <QMetaObject>
 #include <QSocketNotifier>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -18,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 extern char **environ;
 
@@ -106,8 +110,12 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     const QByteArray runner = QFile::encodeName(spec.runnerPath);
     const QByteArray library = QFile::encodeName(spec.library);
     const QByteArray limit = QByteArray::number(spec.memoryLimit);
-    const char *argv[] = {runner.constData(), "--fd", "3", "--library", library.constData(), "--memory-limit",
-                          limit.constData(),  nullptr};
+    QList<QByteArray> sandboxArgs;
+    for (const QString &a : spec.sandboxArgs) sandboxArgs << QFile::encodeName(a);
+    std::vector<const char *> argv{runner.constData(), "--fd", "3", "--library", library.constData(), "--memory-limit",
+                                   limit.constData()};
+    for (const QByteArray &a : sandboxArgs) argv.push_back(a.constData());
+    argv.push_back(nullptr);
     // stdout and stderr: a pipe read into the agent's log (a plugin must
     // neither write the host's streams nor forge its reports there).
     int out[2];
@@ -132,7 +140,7 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, runner.constData(), &actions, &attr, const_cast<char **>(argv), environ);
+    int rc = posix_spawn(&pid, runner.constData(), &actions, &attr, const_cast<char **>(argv.data()), environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     ::close(childFd);
@@ -183,6 +191,8 @@ void RunnerProcess::reap() {
         crashed = true;
     } else if (WIFSIGNALED(status)) {
         description = QStringLiteral("killed by signal %1").arg(signalName(WTERMSIG(status)));
+        if (WTERMSIG(status) == SIGSYS && !deniedSyscall_.isEmpty())
+            description += QStringLiteral(": the sandbox denied %1").arg(deniedSyscall_);
         crashed = true;
     } else {
         description = QStringLiteral("exited with code %1").arg(WEXITSTATUS(status));
@@ -207,12 +217,23 @@ void RunnerProcess::readOutput() {
         }
         for (ssize_t i = 0; i < n; ++i) {
             if (buf[i] == '\n') {
+                noteDeniedSyscall();
                 emit output(std::exchange(outputLine_, {}));
                 continue;
             }
             outputLine_ += buf[i];
             if (outputLine_.size() >= kMaxOutputLine) emit output(std::exchange(outputLine_, {}));
         }
+    }
+}
+
+void RunnerProcess::noteDeniedSyscall() {
+    // The plugin could print such a line itself, but only about its own end.
+    static const QByteArray prefix(runner::kSandboxKillPrefix);
+    if (outputLine_.startsWith(prefix)) {
+        const QByteArray name = outputLine_.mid(prefix.size(), 32);
+        const bool plain = std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(uchar(c)) || c == '_'; });
+        deniedSyscall_ = plain ? QString::fromLatin1(name) : QStringLiteral("a syscall");
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <condition_variable>
 #include <memory>
@@ -22,6 +23,9 @@ public:
         QString library;    // plugin .so
         quint64 memoryLimit = 0;
         bool inProcess = false;
+        // "--sandbox-…" arguments (agentsandbox.h); ignored in-process,
+        // where nothing can be confined.
+        QStringList sandboxArgs;
     };
 
     explicit RunnerProcess(QObject *parent = nullptr);
@@ -43,7 +47,8 @@ public:
 
 signals:
     // The runner ended; `description` is "exited with code 0" or
-    // "killed by signal 11 (SIGSEGV)".
+    // "killed by signal 11 (SIGSEGV)", or for a runner its seccomp filter
+    // killed "killed by signal 31 (SIGSYS): the sandbox denied execve".
     void exited(const QString &description, bool crashed);
     // One line the runner (its plugin) wrote to stdout or stderr, which are
     // a pipe to the host, never the host's own streams. Lines longer than
@@ -54,10 +59,12 @@ private:
     void killGroup();
     void reap();
     void readOutput();
+    void noteDeniedSyscall();
 
     static constexpr qsizetype kMaxOutputLine = 4096;
     int outputFd_ = -1;
     QByteArray outputLine_;
+    QString deniedSyscall_; // from the runner's last kSandboxKillPrefix line
     QSocketNotifier *outputNotifier_ = nullptr;
 
     qint64 pid_ = -1;

@@ -1,5 +1,6 @@
 #include "host1adaptor.h"
 
+#include "agents/agentregistry.h"
 #include "core/campaignengine.h"
 #include "core/vehicleprovider.h"
 #include "upstream/ddiclient.h"
@@ -228,7 +229,14 @@ QString Host1Adaptor::GetInventory() {
     const QDBusMessage msg = ctx()->message();
     QDBusConnection conn = ctx()->connection();
     core::DeviceGateway *gateway = parts_.devices;
-    gateway->inventory([msg, conn, gateway](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
+    QJsonArray agentsJson;
+    if (const agents::AgentRegistry *registry = parts_.agents)
+        for (const agents::AgentProxy *a : registry->agents())
+            agentsJson << QJsonObject{{QStringLiteral("id"), a->manifest().id},
+                                      {QStringLiteral("version"), a->manifest().version},
+                                      {QStringLiteral("sandbox"), a->sandboxed() ? QStringLiteral("on") : QStringLiteral("off")},
+                                      {QStringLiteral("needs"), a->manifest().needs.toJson()}};
+    gateway->inventory([msg, conn, gateway, agentsJson](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
         QJsonArray a;
         for (const auto &d : devices)
             a << QJsonObject{{QStringLiteral("agent"), d.agentId},
@@ -245,7 +253,8 @@ QString Host1Adaptor::GetInventory() {
                                    {QStringLiteral("id"), r.deviceId},
                                    {QStringLiteral("reason"), r.reason}};
         conn.send(msg.createReply(json(QJsonObject{
-            {QStringLiteral("devices"), a}, {QStringLiteral("refused"), refused}, {QStringLiteral("error"), error}})));
+            {QStringLiteral("devices"), a}, {QStringLiteral("refused"), refused}, {QStringLiteral("agents"), agentsJson},
+            {QStringLiteral("error"), error}})));
     });
     return {};
 }

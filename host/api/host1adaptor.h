@@ -23,6 +23,10 @@ class VehicleState;
 class VehicleSignalProvider;
 } // namespace conduit::core
 
+namespace conduit::agents {
+class AgentRegistry;
+} // namespace conduit::agents
+
 namespace conduit::upstream {
 class DdiClient;
 }
@@ -48,6 +52,7 @@ struct ControlParts {
     upstream::DdiClient *fleet = nullptr;      // the Upstream property; null without a fleet server
     HostActions *host = nullptr;               // SetAutoConsent, InstallBundle
     QDBusConnection bus{QString()};            // where PropertiesChanged goes
+    const agents::AgentRegistry *agents = nullptr; // GetInventory's "agents": what each may touch
 };
 
 // The adaptor implementing io.conduit.Host1 on a BusObject: it translates

@@ -100,7 +100,11 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
             QDir(config.stateDir).filePath(QStringLiteral("agents/") + (m.id.isEmpty() ? fi.completeBaseName() : m.id));
         if (!QDir().mkpath(stateDir)) return fail(QStringLiteral("cannot create the state directory %1").arg(stateDir));
     }
-    agents::RunnerProcess::Spec spec{config.runnerPath, m.library, config.limits.memoryLimit, config.inProcess};
+    agents::RunnerProcess::Spec spec{config.runnerPath, m.library, config.limits.memoryLimit, config.inProcess, {}};
+    // The compartment conduitd would give it, so that a check run as root
+    // shows what the agent cannot do there.
+    if (!config.inProcess)
+        spec.sandboxArgs = agents::sandboxArguments(config.sandbox, m.needs, m.id, config.sandbox.uidBase, stateDir);
     AgentProxy runner(m, spec, config.limits, configJson, stateDir);
 
     int exitCode = 1;
@@ -143,6 +147,8 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
                   {QStringLiteral("abi"), QStringLiteral("%1.%2.%3").arg(i.abiMajor).arg(i.abiMinor).arg(i.abiPatch)},
                   {QStringLiteral("negotiated_abi"), QStringLiteral("%1.%2").arg(i.abiMajor).arg(i.negotiatedMinor)},
                   {QStringLiteral("device_types"), QJsonArray::fromStringList(i.deviceTypes)},
+                  {QStringLiteral("needs"), m.needs.toJson()},
+                  {QStringLiteral("sandbox"), spec.sandboxArgs.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")},
                   {QStringLiteral("start_ms"), runner.startLatencyMs()}};
         checkManifest(m, i, warnings);
         auto *inv = runner.call(ipc::Op::Inventory);

@@ -28,6 +28,9 @@ const QStringList kKnownKeys = {
     QStringLiteral("agents/memory_limit_mb"),
     QStringLiteral("agents/restart_backoff_ms"),
     QStringLiteral("agents/restart_backoff_max_ms"),
+    QStringLiteral("agents/sandbox"),
+    QStringLiteral("agents/require_sandbox"),
+    QStringLiteral("agents/sandbox_uid_base"),
     QStringLiteral("host/state_dir"),
     QStringLiteral("host/trust_state"),
     QStringLiteral("campaign/auto_consent_download"),
@@ -59,6 +62,9 @@ const QStringList kKnownKeys = {
 
 // [agent-devices]: one key per agent id, its device ids or globs.
 const QString kAgentDevices = QStringLiteral("agent-devices/");
+// [agent-paths]: one key per agent id, what its sandbox grants beyond its
+// manifest ("rw:/dev/mmcblk0p2, ro:/usr/share/maps").
+const QString kAgentPaths = QStringLiteral("agent-paths/");
 
 } // namespace
 
@@ -90,7 +96,8 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     }
     for (const QString &key : s.allKeys())
         if (!kKnownKeys.contains(key) && !gathering::gatheringConfigKeys().contains(key) &&
-            !gatheringLinksKeys().contains(key) && !key.startsWith(kAgentDevices))
+            !gatheringLinksKeys().contains(key) && !key.startsWith(kAgentDevices) &&
+            !key.startsWith(kAgentPaths))
             warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
 
     const QDir base = QFileInfo(file).absoluteDir();
@@ -125,6 +132,27 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         for (const QString &p : s.value(key).toStringList())
             if (!p.trimmed().isEmpty()) patterns << p.trimmed();
         c.agents.deviceOwners.insert(key.mid(kAgentDevices.size()), patterns);
+    }
+    const QString sandbox = s.value(QStringLiteral("agents/sandbox")).toString();
+    if (sandbox == QLatin1String("on"))
+        c.agents.sandbox.mode = agents::SandboxConfig::Mode::On;
+    else if (sandbox == QLatin1String("off"))
+        c.agents.sandbox.mode = agents::SandboxConfig::Mode::Off;
+    else if (!sandbox.isEmpty()) {
+        *error = QStringLiteral("%1: agents/sandbox must be \"on\" or \"off\", not \"%2\"").arg(file, sandbox);
+        return c;
+    }
+    c.agents.sandbox.required = s.value(QStringLiteral("agents/require_sandbox"), false).toBool();
+    c.agents.sandbox.uidBase = quint32(intValue(QStringLiteral("agents/sandbox_uid_base"), 62000, 1000));
+    for (const QString &key : s.allKeys()) {
+        if (!key.startsWith(kAgentPaths)) continue;
+        QString why;
+        auto grants = agents::parsePathGrants(s.value(key).toStringList().join(QLatin1Char(',')), &why);
+        if (!grants) {
+            *error = QStringLiteral("%1: [agent-paths] %2: %3").arg(file, key.mid(kAgentPaths.size()), why);
+            return c;
+        }
+        c.agents.sandbox.extraPaths.insert(key.mid(kAgentPaths.size()), *grants);
     }
     c.bus = s.value(QStringLiteral("host/bus"), c.bus).toString();
     if (c.bus != QLatin1String("session") && c.bus != QLatin1String("system")) {

@@ -1,7 +1,8 @@
 # conduit_add_agent(<target>
 #     ID <reverse-dns id> VERSION <version> DEVICE_TYPES <type>...
 #     SOURCES <file>... [ABI <major.minor>] [OUTPUT_DIRECTORY <dir>]
-#     [HEADERS <dir>] [DEVICE_NODES <path>...] [DATA_CLASSES <class>...])
+#     [HEADERS <dir>] [DEVICE_NODES <path>...] [DATA_CLASSES <class>...]
+#     [NEEDS <json object>])
 #
 # Builds an agent plugin as a shared module that exports only
 # conduit_agent_entry, and writes its manifest <target>.json beside it.
@@ -14,6 +15,10 @@
 # runner needs (e.g. /dev/video0), for its compartment; DATA_CLASSES
 # (manifest "data_classes") the classes of data it captures (e.g. camera),
 # for the driver's consent. Both are left out of the manifest when not given.
+#
+# NEEDS (manifest "needs") is the JSON object of the agent's declared needs:
+# paths, network, capabilities, limits (docs/plugin-abi.md#declared-needs),
+# best given as a bracket argument: NEEDS [=[{"network": {"access": "host"}}]=].
 #
 # HEADERS builds against <dir>/conduit/agent.h instead of this SDK's header
 # (which is then not on the include path): the host's tests keep a frozen
@@ -58,7 +63,7 @@ function(conduit_agent_json_list out items)
 endfunction()
 
 function(conduit_add_agent target)
-  cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY;HEADERS" "DEVICE_TYPES;SOURCES;DEVICE_NODES;DATA_CLASSES" ${ARGN})
+  cmake_parse_arguments(A "" "ID;VERSION;ABI;OUTPUT_DIRECTORY;HEADERS;NEEDS" "DEVICE_TYPES;SOURCES;DEVICE_NODES;DATA_CLASSES" ${ARGN})
   if(NOT A_ID OR NOT A_VERSION OR NOT A_DEVICE_TYPES OR NOT A_SOURCES)
     message(FATAL_ERROR "conduit_add_agent(${target}): ID, VERSION, DEVICE_TYPES and SOURCES are required")
   endif()
@@ -90,6 +95,9 @@ function(conduit_add_agent target)
   if(A_DATA_CLASSES)
     conduit_agent_json_list(classes "${A_DATA_CLASSES}")
     string(APPEND extra "  \"data_classes\": [${classes}],\n")
+  endif()
+  if(A_NEEDS)
+    string(APPEND extra "  \"needs\": ${A_NEEDS},\n")
   endif()
   file(GENERATE OUTPUT $<TARGET_FILE_DIR:${target}>/${target}.json CONTENT
 "{

@@ -1,7 +1,8 @@
 // conduit-agent-runner: the process that hosts one agent plugin for conduitd.
 // Started by the host only; usage: conduit-agent-runner --fd N --library PATH
-//   [--memory-limit BYTES]
+//   [--memory-limit BYTES] [--sandbox-… VALUE]… (sandbox.h)
 #include "runner.h"
+#include "sandbox.h"
 
 #include <csignal>
 #include <cstdio>
@@ -23,7 +24,14 @@
 int main(int argc, char **argv) {
     conduit::runner::Options opts;
     unsigned long long memoryLimit = 0;
+    conduit::runner::SandboxPlan sandbox;
     for (int i = 1; i + 1 < argc; i += 2) {
+        std::string sandboxError;
+        if (conduit::runner::parseSandboxOption(sandbox, argv[i], argv[i + 1], &sandboxError)) continue;
+        if (!sandboxError.empty()) {
+            std::fprintf(stderr, "conduit-agent-runner: %s\n", sandboxError.c_str());
+            return 64;
+        }
         if (!std::strcmp(argv[i], "--fd"))
             opts.fd = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--library"))
@@ -63,5 +71,8 @@ int main(int argc, char **argv) {
 #else
     (void)memoryLimit;
 #endif
+    // The compartment, before the plugin's code is even mapped.
+    sandbox.library = opts.library;
+    if (!conduit::runner::applySandbox(sandbox)) return 3;
     return conduit::runner::serve(opts);
 }

@@ -1,8 +1,10 @@
 // Agent subsystem benchmarks (run by tests/bench/agents/run.sh):
 //   bench_agents throughput FILE   stream FILE host -> runner -> sink agent
-//   bench_agents start N           N x (spawn runner + negotiate + inventory)
+//   bench_agents start N [sandbox] N x (spawn runner + negotiate + inventory),
+//                                  with "sandbox" in its compartment (root only)
 // Prints one "key=value" line per figure.
 #include "agents/agentproxy.h"
+#include "agents/agentsandbox.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -18,11 +20,17 @@ using conduit::ipc::Op;
 
 namespace {
 
-std::unique_ptr<AgentProxy> makeRunner(const QString &lib, const QString &state) {
+std::unique_ptr<AgentProxy> makeRunner(const QString &lib, const QString &state, bool sandbox = false) {
     AgentManifest m;
     m.library = QStringLiteral(CONDUIT_BUILD_AGENT_DIR "/") + lib;
     RunnerLimits limits;
-    RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
+    RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
+    if (sandbox) {
+        SandboxConfig on;
+        on.mode = SandboxConfig::Mode::On;
+        on.required = true;
+        spec.sandboxArgs = sandboxArguments(on, m.needs, QStringLiteral("io.conduit.example.ecu"), on.uidBase, state);
+    }
     return std::make_unique<AgentProxy>(m, spec, limits, QStringLiteral("{}"), state);
 }
 
@@ -69,11 +77,11 @@ int throughput(const QString &path) {
     return rc;
 }
 
-int startLatency(int n) {
+int startLatency(int n, bool sandbox) {
     std::vector<double> ms;
     QTemporaryDir state;
     for (int i = 0; i < n; ++i) {
-        auto runner = makeRunner(QStringLiteral("example-ecu.so"), state.path());
+        auto runner = makeRunner(QStringLiteral("example-ecu.so"), state.path(), sandbox);
         QElapsedTimer t;
         bool ok = false;
         QObject::connect(runner.get(), &AgentProxy::failed, [] { QCoreApplication::exit(1); });
@@ -105,7 +113,8 @@ int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() == 3 && args[1] == QLatin1String("throughput")) return throughput(args[2]);
-    if (args.size() == 3 && args[1] == QLatin1String("start")) return startLatency(args[2].toInt());
-    std::fprintf(stderr, "usage: bench_agents throughput FILE | start N\n");
+    if ((args.size() == 3 || args.size() == 4) && args[1] == QLatin1String("start"))
+        return startLatency(args[2].toInt(), args.size() == 4 && args[3] == QLatin1String("sandbox"));
+    std::fprintf(stderr, "usage: bench_agents throughput FILE | start N [sandbox]\n");
     return 2;
 }

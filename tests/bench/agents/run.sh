@@ -25,6 +25,15 @@ done
 
 echo "== Runner start + negotiate + inventory"
 "$bench" start 50
+if [ "$(id -u)" = 0 ]; then
+  echo "== ... without and with the compartment (runner/sandbox.h), 5 interleaved rounds of 20"
+  for i in 1 2 3 4 5; do
+    echo "round $i: plain     $("$bench" start 20)"
+    echo "round $i: sandboxed $("$bench" start 20 sandbox)"
+  done
+else
+  echo "== sandboxed start: SKIPPED (not root: the compartment switches uids)"
+fi
 
 echo "== Host idle for 10 s with the example agents"
 "$build/bin/conduitd" --state-dir "$state" 2>/dev/null &

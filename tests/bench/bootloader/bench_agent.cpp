@@ -92,7 +92,7 @@ struct Agent : RunnerFixture {
         AgentManifest m;
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
-        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
+        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
         const QString config = QStringLiteral(R"({"gateways":[{"id":"gw","port":%1}],
             "seed_key":{"library":"%2","variant":"conduit-example"},
             "profiles":{"sim":{"memory":[{"address":"0x%3","size":"0x%4"}],"reset":{"deadline_ms":8000}}},

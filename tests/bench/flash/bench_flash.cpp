@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     m.library = QStringLiteral(FLASH_AGENT_PATH);
     RunnerLimits limits;
     limits.memoryLimit = 1ull << 30; // measure, do not enforce
-    RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
+    RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
     AgentProxy runner(m, spec, limits, config, dir);
 
     QFile file(image);

@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
                 R"({"devices":[{"id":"hu-1","hardware_id":"hu","slots":{"A":{"path":"%1/a.img","version":"1"},"B":{"path":"%1/b.img"}},"boot":{"backend":"file","path":"%1/bootenv"}}]})")
                 .arg(slotDir);
     }
-    agents::RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
+    agents::RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
     agents::AgentProxy runner(m, spec, limits, config, state.path());
     QNetworkAccessManager network;
     QDir(state.path()).mkpath(QStringLiteral("staging"));

@@ -53,7 +53,7 @@ struct RunnerFixture {
                   const QString &runnerPath = QStringLiteral(CONDUIT_RUNNER_PATH), bool inProcess = false) {
         conduit::agents::AgentManifest m;
         m.library = library;
-        conduit::agents::RunnerProcess::Spec spec{runnerPath, library, limits.memoryLimit, inProcess};
+        conduit::agents::RunnerProcess::Spec spec{runnerPath, library, limits.memoryLimit, inProcess, {}};
         runner = std::make_unique<conduit::agents::AgentProxy>(m, spec, limits, QStringLiteral("{}"), state.path());
     }
     // Starts the runner and waits for ready or failed; returns the failure

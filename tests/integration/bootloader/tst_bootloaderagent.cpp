@@ -114,7 +114,7 @@ struct Agent : RunnerFixture {
         AgentManifest m;
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
-        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false};
+        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
         const QString config =
             QStringLiteral(R"({"gateways":[%1],
             "seed_key":{"library":"%2","variant":"conduit-example"},

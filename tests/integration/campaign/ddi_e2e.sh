@@ -26,7 +26,7 @@ ddi_before_cleanup() {
   [ -f "$work/conduitd.pid" ] && kill "$(cat "$work/conduitd.pid")" 2>/dev/null || true
   kill "${vehicle_pid:-}" "${hmi_pid:-}" "${ecusim_pid:-}" 2>/dev/null || true
 }
-mkdir -p state agent-config images slots
+mkdir -p state agent-config images slots boot
 
 # --- the vehicle's devices ---------------------------------------------------
 head -c $((8 << 20)) /dev/urandom > slots/hu-a.img
@@ -50,7 +50,7 @@ cat > agent-config/io.conduit.flash.json <<JSON
 {"devices":[{"id":"hu-1","hardware_id":"hu-sim","slots":{
   "A":{"path":"$work/slots/hu-a.img","version":"1.0"},
   "B":{"path":"$work/slots/hu-b.img"}},
-  "boot":{"backend":"file","path":"$work/bootenv","tries":1}}]}
+  "boot":{"backend":"file","path":"$work/boot/bootenv","tries":1}}]}
 JSON
 # The front camera (camera agent, GStreamer test pattern): a data source,
 # not updated by these campaigns; its ring of clips runs beside them.
@@ -61,8 +61,8 @@ echo '{"device_id":"camera-1","hardware_id":"cam-sim","source":"test","width":32
 cat > reboot.sh <<SH
 #!/bin/sh
 echo "  [vehicle] rebooting" >&2
-"$bin/flash-bootsim" file "$work/bootenv" >/dev/null
-if [ "\$(cat "$work/boot-mode")" = fail ]; then "$bin/flash-bootsim" file "$work/bootenv" >/dev/null; fi
+"$bin/flash-bootsim" file "$work/boot/bootenv" >/dev/null
+if [ "\$(cat "$work/boot-mode")" = fail ]; then "$bin/flash-bootsim" file "$work/boot/bootenv" >/dev/null; fi
 # ecu-2-old: the head unit boots its new slot, but ecu-2 comes back on its previous software.
 if [ "\$(cat "$work/boot-mode")" = ecu-2-old ]; then
   f=\$(find "$work/state" -name ecu-2.state)
@@ -139,6 +139,8 @@ dirs = $agents
 reboot_command = $work/reboot.sh
 [vehicle]
 source = simulation
+[agent-paths]
+io.conduit.flash = rw:$work/slots, rw:$work/boot
 [ddi]
 server = $server
 controller_id = vin-0042
