@@ -189,7 +189,8 @@ std::optional<daemon::LifecycleOptions> lifecycleOptions(const QCommandLineParse
 }
 
 // journald, when conduitd runs under it (journalsink.h); else stderr.
-std::unique_ptr<daemon::JournalSink> journal;
+// Never destroyed: lines may still be logged while statics are.
+const daemon::JournalSink *journal = nullptr;
 
 // Every log line leaves with its control characters escaped: messages
 // carry agents' text, server answers and bundle names. On stderr a line is
@@ -246,7 +247,7 @@ void announceToServiceManager(daemon::ServiceNotifier &notifier, daemon::Host &h
 } // namespace
 
 int main(int argc, char **argv) {
-    journal = daemon::JournalSink::fromEnvironment();
+    journal = daemon::JournalSink::fromEnvironment().release();
     qInstallMessageHandler(logLine);
     // Before any runner starts: they must not inherit NOTIFY_SOCKET.
     daemon::ServiceNotifier notifier;

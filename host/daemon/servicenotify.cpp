@@ -3,6 +3,8 @@
 #include "hostlog.h"
 #include "text/untrustedtext.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 namespace conduit::daemon {

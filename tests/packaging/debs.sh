@@ -36,13 +36,14 @@ want[conduitd]="./usr/bin/conduitd ./usr/bin/conduitctl ./usr/libexec/conduit/co
   ./etc/conduit/conduit.conf ./etc/conduit/agents.d/example-ecu.json ./etc/conduit/agents.d/example-sink.json
   ./etc/conduit/agent-config/io.conduit.example.ecu.json ./lib/systemd/system/conduitd.service
   ./usr/share/dbus-1/system.d/io.conduit.Host.conf ./usr/share/dbus-1/system-services/io.conduit.Host.service
-  ./usr/share/doc/conduitd/copyright ./usr/share/doc/conduitd/changelog.gz"
+  ./usr/share/doc/conduitd/copyright ./usr/share/doc/conduitd/changelog.gz ./usr/share/doc/conduitd/packaging.md"
 want[conduit-tools]="./usr/bin/conduit-repo ./usr/bin/conduit-devserver ./usr/bin/conduit-delta ./usr/bin/conduit-ecusim
   ./usr/share/doc/conduit-tools/copyright"
 want[conduit-agent-dev]="./usr/include/conduit/agent.h ./usr/include/conduit/agent.hpp ./usr/include/conduit/seedkey.h
   ./usr/lib/cmake/ConduitAgent/ConduitAgentConfig.cmake ./usr/lib/pkgconfig/conduit-agent.pc
   ./usr/share/doc/conduit-agent-dev/copyright"
-want[conduit-hmi]="./usr/bin/conduit-hmi ./usr/lib/systemd/user/conduit-hmi.service ./usr/share/doc/conduit-hmi/copyright"
+want[conduit-hmi]="./usr/bin/conduit-hmi ./usr/lib/systemd/user/conduit-hmi.service ./usr/share/doc/conduit-hmi/copyright
+  ./usr/share/doc/conduit-hmi/hmi.md"
 # and what must not be there: the tests' and the vendor test kit's files,
 # a second copy of a file (every path belongs to one package)
 for p in "${packages[@]}"; do
@@ -55,6 +56,15 @@ for p in "${packages[@]}"; do
 done
 cat "$work"/*.files | sort | uniq -d > "$work/dups"
 [ -s "$work/dups" ] && bad "files in two packages: $(tr '\n' ' ' < "$work/dups")" || ok "no file is in two packages"
+
+# each unit's Documentation= file:// is in its package
+for p in "${packages[@]}"; do
+  for unit in $(grep -E '\.service$' "$work/$p.list"); do
+    for doc in $(dpkg-deb --fsys-tarfile "$(deb "$p")" | tar -xOf - "$unit" | sed -n 's|^Documentation=||p' | tr ' ' '\n' | sed -n 's|^file://|.|p'); do
+      grep -qxF "$doc" "$work/$p.list" && ok "$unit: its documentation $doc is in $p" || bad "$unit names $doc, not in $p"
+    done
+  done
+done
 
 # control data
 depends=$(dpkg-deb -f "$(deb conduitd)" Depends)
