@@ -1,5 +1,7 @@
 #include "kuksaprovider.h"
 
+#include "kuksaupdate.h"
+
 #include "kuksa/val/v2/val.grpc.pb.h"
 
 #include <QLoggingCategory>
@@ -13,29 +15,7 @@ Q_LOGGING_CATEGORY(lcVehicle, "conduit.vehicle")
 
 namespace conduit::vehicle {
 
-namespace {
-
 namespace v2 = kuksa::val::v2;
-
-// The broker's typed value as the VehicleState takes it (it checks the
-// signal's own type and range); nullopt for a datapoint without a value.
-std::optional<QVariant> toVariant(const v2::Datapoint &d) {
-    if (!d.has_value()) return std::nullopt;
-    const v2::Value &v = d.value();
-    switch (v.typed_value_case()) {
-    case v2::Value::kString: return QVariant(QString::fromStdString(v.string()));
-    case v2::Value::kBool: return QVariant(v.bool_());
-    case v2::Value::kInt32: return QVariant(qint64(v.int32()));
-    case v2::Value::kInt64: return QVariant(qint64(v.int64()));
-    case v2::Value::kUint32: return QVariant(quint64(v.uint32()));
-    case v2::Value::kUint64: return QVariant(quint64(v.uint64()));
-    case v2::Value::kFloat: return QVariant(double(v.float_()));
-    case v2::Value::kDouble: return QVariant(v.double_());
-    default: return std::nullopt; // arrays and types no known signal has
-    }
-}
-
-} // namespace
 
 KuksaProvider::KuksaProvider(QString address, core::VehicleState *state)
     : address_(std::move(address)), state_(state) {
@@ -81,18 +61,15 @@ void KuksaProvider::run() {
         auto reader = stub->Subscribe(&context, request);
         v2::SubscribeResponse response;
         while (reader->Read(&response)) {
-            for (const auto &[path, datapoint] : response.entries()) {
-                const std::optional<QVariant> value = toVariant(datapoint);
-                if (!value) continue;
-                QMetaObject::invokeMethod(
-                    state_.data(),
-                    [state = state_, signal = QString::fromStdString(path), v = *value] {
-                        QString error;
-                        if (state && !state->set(signal, v, &error))
-                            qCWarning(lcVehicle).noquote() << "Kuksa databroker: value refused:" << error;
-                    },
-                    Qt::QueuedConnection);
-            }
+            // Taken on the VehicleState's thread, in the order received.
+            QMetaObject::invokeMethod(
+                state_.data(),
+                [state = state_, r = response] {
+                    if (!state) return;
+                    for (const QString &why : applySubscribeResponse(r, state.data()))
+                        qCWarning(lcVehicle).noquote() << "Kuksa databroker: value refused:" << why;
+                },
+                Qt::QueuedConnection);
         }
         const grpc::Status status = reader->Finish();
         {
