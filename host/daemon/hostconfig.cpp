@@ -139,8 +139,10 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         if (const auto v = core::vehicleSourceFromName(source))
             c.vehicleSource = *v;
         else
-            warnings->append(QStringLiteral("%1: vehicle/source must be \"none\", \"simulation\" or \"kuksa\", not \"%2\"; using none")
-                                 .arg(file, source.left(64)));
+            warnings->append(
+                QStringLiteral(
+                    "%1: vehicle/source must be \"none\", \"simulation\" or \"kuksa\", not \"%2\"; using none")
+                    .arg(file, source.left(64)));
     }
     c.vehicleMaxAgeMs = intValue(QStringLiteral("vehicle/max_age_ms"), c.vehicleMaxAgeMs, 0);
     c.kuksaAddress = s.value(QStringLiteral("vehicle/kuksa_address"), c.kuksaAddress).toString();

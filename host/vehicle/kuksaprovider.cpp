@@ -17,8 +17,7 @@ namespace conduit::vehicle {
 
 namespace v2 = kuksa::val::v2;
 
-KuksaProvider::KuksaProvider(QString address, core::VehicleState *state)
-    : address_(std::move(address)), state_(state) {
+KuksaProvider::KuksaProvider(QString address, core::VehicleState *state) : address_(std::move(address)), state_(state) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -77,8 +76,8 @@ void KuksaProvider::run() {
             context_ = nullptr;
         }
         if (stop_) break;
-        qCWarning(lcVehicle).noquote() << "Kuksa databroker at" << address_ << "subscription ended:"
-                                       << QString::fromStdString(status.error_message())
+        qCWarning(lcVehicle).noquote() << "Kuksa databroker at" << address_
+                                       << "subscription ended:" << QString::fromStdString(status.error_message())
                                        << "(code" << int(status.error_code()) << "); again in 1 s";
         // Bounded wait that a stop ends at once.
         for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));

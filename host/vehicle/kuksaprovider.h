@@ -47,7 +47,7 @@ private:
     const QString address_;
     QPointer<core::VehicleState> state_;
     std::atomic<bool> stop_{false};
-    std::mutex mutex_;                  // guards context_
+    std::mutex mutex_;                       // guards context_
     grpc::ClientContext *context_ = nullptr; // the stream being read, to cancel it
     std::thread thread_;
 };

@@ -200,8 +200,8 @@ private slots:
         QVERIFY(stopHost());
         QVERIFY(writeHostConfig(false));
         QVERIFY(startHost());
-        QDBusMessage r = host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Speed"),
-                                     QStringLiteral("0"));
+        QDBusMessage r =
+            host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Speed"), QStringLiteral("0"));
         QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.NotSupported"));
         QVERIFY2(r.errorMessage().contains(QLatin1String("source = simulation")), qPrintable(r.errorMessage()));
         r = host_->call(QStringLiteral("GetVehicleState"));
@@ -358,11 +358,13 @@ private slots:
     void conditionBreakOnTheBusWhileInstalling() {
         const QString hold = work_.filePath(QStringLiteral("install-may-end"));
         QVERIFY(stopHost());
-        QVERIFY(writeAgentConfig(QByteArray(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake", "hold_at": "gw-1:install", "hold_file": ")") +
-                                 hold.toUtf8() + "\"}"));
+        QVERIFY(writeAgentConfig(
+            QByteArray(
+                R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake", "hold_at": "gw-1:install", "hold_file": ")") +
+            hold.toUtf8() + "\"}"));
         QVERIFY(startHost());
-        const QString bundle = release({QStringLiteral("--require-parked"), QStringLiteral("--on-condition-break"),
-                                        QStringLiteral("pause")});
+        const QString bundle = release(
+            {QStringLiteral("--require-parked"), QStringLiteral("--on-condition-break"), QStringLiteral("pause")});
         QVERIFY(!bundle.isEmpty());
         QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
         QSignalSpy breaks(&listener_, &Listener::conditionBreak);
@@ -370,15 +372,18 @@ private slots:
         listener_.states.clear();
         QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
         QTRY_VERIFY_WITH_TIMEOUT(listener_.states.contains(QLatin1String("Installing")), 15000);
-        QCOMPARE(host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"),
-                             QStringLiteral("127")).type(),
+        QCOMPARE(host_
+                     ->call(QStringLiteral("SetVehicleSignal"),
+                            QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("127"))
+                     .type(),
                  QDBusMessage::ReplyMessage);
         QVERIFY(breaks.wait(5000));
         QCOMPARE(breaks.first().at(0).toStringList(), QStringList{QStringLiteral("Shift to P")});
         QCOMPARE(breaks.first().at(1).toString(), QStringLiteral("pause"));
         QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("Installing")); // the step still runs
-        QFile(hold).open(QIODevice::WriteOnly); // the step ends
-        QTRY_COMPARE_WITH_TIMEOUT(prop(QStringLiteral("State")).toString(), QStringLiteral("WaitingForConditions"), 15000);
+        QFile(hold).open(QIODevice::WriteOnly);                                           // the step ends
+        QTRY_COMPARE_WITH_TIMEOUT(prop(QStringLiteral("State")).toString(), QStringLiteral("WaitingForConditions"),
+                                  15000);
         QVERIFY(finished.isEmpty());
         host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"),
                     QStringLiteral("126"));
