@@ -45,14 +45,14 @@ public:
 // The parts of the host the control API reads and drives. All but `fleet`
 // are required; each outlives the adaptor.
 struct ControlParts {
-    core::CampaignEngine *campaigns = nullptr; // state, progress, consent, cancel, history
-    core::DeviceGateway *devices = nullptr;    // GetInventory
-    core::VehicleState *vehicle = nullptr;     // GetVehicleState
+    core::CampaignEngine *campaigns = nullptr;            // state, progress, consent, cancel, history
+    core::DeviceGateway *devices = nullptr;               // GetInventory
+    core::VehicleState *vehicle = nullptr;                // GetVehicleState
     core::VehicleSignalProvider *vehicleSource = nullptr; // SetVehicleSignal (only the simulation takes it)
-    upstream::DdiClient *fleet = nullptr;      // the Upstream property; null without a fleet server
-    HostActions *host = nullptr;               // SetAutoConsent, InstallBundle
-    QDBusConnection bus{QString()};            // where PropertiesChanged goes
-    const agents::AgentRegistry *agents = nullptr; // GetInventory's "agents": what each may touch
+    upstream::DdiClient *fleet = nullptr;                 // the Upstream property; null without a fleet server
+    HostActions *host = nullptr;                          // SetAutoConsent, InstallBundle
+    QDBusConnection bus{QString()};                       // where PropertiesChanged goes
+    const agents::AgentRegistry *agents = nullptr;        // GetInventory's "agents": what each may touch
 };
 
 // The adaptor implementing io.conduit.Host1 on a BusObject: it translates

@@ -303,9 +303,11 @@ void CampaignEngine::watchConditions() {
     // follows is this failure's.
     cancelRequested_ = true;
     cancelOutcome_ = Outcome::RolledBack;
-    cancelFailure_ = {Step::Install, Kind::ConditionsNotMet, {},
-                      QStringLiteral("vehicle condition broken during the installation: %1")
-                          .arg(unmet.join(QStringLiteral("; ")))};
+    cancelFailure_ = {
+        Step::Install,
+        Kind::ConditionsNotMet,
+        {},
+        QStringLiteral("vehicle condition broken during the installation: %1").arg(unmet.join(QStringLiteral("; ")))};
     gateway_->cancelAll();
 }
 

@@ -212,10 +212,10 @@ private:
     int commitAttempts_ = 0;       // failed commit attempts in this life of the host
     bool pendingReported_ = false; // the pending commit is already in the history
     QTimer commitRetryTimer_;
-    bool cancelRequested_ = false; // a cancel, or a condition break ruled "rollback", stops the steps
+    bool cancelRequested_ = false;               // a cancel, or a condition break ruled "rollback", stops the steps
     Outcome cancelOutcome_ = Outcome::Cancelled; // what the stop ends in
-    bool conditionBroken_ = false;                // told for this break already
-    bool rollbackStarted_ = false; // rollback() runs (RollingBack, or Cancelling for a cancel)
+    bool conditionBroken_ = false;               // told for this break already
+    bool rollbackStarted_ = false;               // rollback() runs (RollingBack, or Cancelling for a cancel)
     Failure cancelFailure_;
     QStringList unmet_;
     QString installHold_;

@@ -22,17 +22,17 @@
 namespace conduit::core {
 
 enum class RecordType {
-    Start,         // the whole campaign
-    Plan,          // what each device runs before, through which agent, in which phase
-    Consent,       // a consent passed (progress: not fsynced)
-    Staged,        // one device's image transferred (progress)
-    Installed,     // one device installed (progress)
-    ActivateBegin, // decision: from here a power cut resumes forward
-    RebootPending, // the devices switch on the reboot that follows
-    CommitBegin,   // decision: the commit point
-    CommitPending, // a commit that failed: its devices, the failure, the attempt
-    RollbackBegin, // decision: undo, with the failure and the outcome it ends in
-    Finish,        // the result
+    Start,          // the whole campaign
+    Plan,           // what each device runs before, through which agent, in which phase
+    Consent,        // a consent passed (progress: not fsynced)
+    Staged,         // one device's image transferred (progress)
+    Installed,      // one device installed (progress)
+    ActivateBegin,  // decision: from here a power cut resumes forward
+    RebootPending,  // the devices switch on the reboot that follows
+    CommitBegin,    // decision: the commit point
+    CommitPending,  // a commit that failed: its devices, the failure, the attempt
+    RollbackBegin,  // decision: undo, with the failure and the outcome it ends in
+    Finish,         // the result
     ConditionBreak, // a vehicle condition broke while a phase installed, and the rule applied (progress)
 };
 // "start", "plan", "consent", "staged", "installed", "activate-begin",
@@ -61,15 +61,15 @@ struct JournalRecord {
     QList<PlannedUpdate> plan;                       // Plan
     ConsentKind consentKind = ConsentKind::Download; // Consent
     ConsentAnswer consentAnswer = ConsentAnswer::Policy;
-    QString device;                        // Staged, Installed
-    QStringList devices;                   // CommitPending: not confirmed
-    int attempt = 0;                       // CommitPending
-    Failure failure;                       // CommitPending, RollbackBegin
-    Outcome outcome = Outcome::RolledBack; // RollbackBegin
-    CampaignResult result;                 // Finish
-    QStringList unmet;                     // ConditionBreak: what the driver was told
+    QString device;                                          // Staged, Installed
+    QStringList devices;                                     // CommitPending: not confirmed
+    int attempt = 0;                                         // CommitPending
+    Failure failure;                                         // CommitPending, RollbackBegin
+    Outcome outcome = Outcome::RolledBack;                   // RollbackBegin
+    CampaignResult result;                                   // Finish
+    QStringList unmet;                                       // ConditionBreak: what the driver was told
     core::ConditionBreak rule = core::ConditionBreak::Pause; // ConditionBreak
-    int phase = -1;                        // ConditionBreak: the phase (index) installing
+    int phase = -1;                                          // ConditionBreak: the phase (index) installing
 
     static JournalRecord start(const Campaign &c);
     static JournalRecord planned(const QList<PlannedUpdate> &runs);

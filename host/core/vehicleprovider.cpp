@@ -8,9 +8,10 @@ namespace conduit::core {
 
 namespace {
 
-constexpr std::array<Named<VehicleSource>, 2> kSources{{
+constexpr std::array<Named<VehicleSource>, 3> kSources{{
     {VehicleSource::None, "none"},
     {VehicleSource::Simulation, "simulation"},
+    {VehicleSource::Kuksa, "kuksa"},
 }};
 
 class NoProvider : public VehicleSignalProvider {

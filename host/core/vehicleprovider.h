@@ -20,6 +20,7 @@ namespace conduit::core {
 enum class VehicleSource {
     None,       // no provider: every signal unknown, conditions that need one unmet
     Simulation, // values from the control API (conduitctl vehicle set), a parked car at start
+    Kuksa,      // the Eclipse Kuksa databroker (kuksa.val.v2 gRPC): host/vehicle/kuksaprovider.h
 };
 QString vehicleSourceName(VehicleSource source);
 std::optional<VehicleSource> vehicleSourceFromName(QStringView name);
@@ -35,7 +36,8 @@ public:
     virtual bool simulate(const QString &signal, const QString &value, QString *error, bool *notSupported) = 0;
 };
 
-// The provider for `source`, feeding `state` (which must outlive it).
+// The provider for None or Simulation, feeding `state` (which must outlive
+// it); Kuksa is built by the daemon (host/vehicle/, with gRPC).
 std::unique_ptr<VehicleSignalProvider> makeVehicleProvider(VehicleSource source, VehicleState *state);
 
 // The simulation's state at start: a parked car with a healthy battery,

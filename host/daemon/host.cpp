@@ -1,5 +1,9 @@
 #include "host.h"
 
+#ifdef CONDUIT_HAVE_KUKSA
+#include "vehicle/kuksaprovider.h"
+#endif
+
 #include "api/gathering1adaptor.h"
 #include "api/host1adaptor.h"
 #include "gathering/service/gatheringservice.h"
@@ -39,7 +43,15 @@ Host::Host(HostConfig config, QObject *parent)
       journal_(QDir(config_.agents.stateDir).filePath(QStringLiteral("campaign.journal"))),
       payloads_(std::make_unique<NoPayloadSource>()) {
     vehicle_.setMaxAgeMs(config_.vehicleMaxAgeMs);
-    vehicleSource_ = core::makeVehicleProvider(config_.vehicleSource, &vehicle_);
+    if (config_.vehicleSource == core::VehicleSource::Kuksa) {
+#ifdef CONDUIT_HAVE_KUKSA
+        vehicleSource_ = std::make_unique<vehicle::KuksaProvider>(config_.kuksaAddress, &vehicle_);
+        qCInfo(lcHost).noquote() << "vehicle signals: Kuksa databroker at" << config_.kuksaAddress;
+#else
+        qCCritical(lcHost) << "[vehicle] source = kuksa, but conduitd was built without gRPC: no vehicle signals";
+#endif
+    }
+    if (!vehicleSource_) vehicleSource_ = core::makeVehicleProvider(config_.vehicleSource, &vehicle_);
     qCInfo(lcHost).noquote() << "vehicle signals from:" << core::vehicleSourceName(config_.vehicleSource)
                              << (config_.vehicleMaxAgeMs > 0
                                      ? QStringLiteral("(stale after %1 ms)").arg(config_.vehicleMaxAgeMs)

@@ -38,6 +38,7 @@ const QStringList kKnownKeys = {
     QStringLiteral("campaign/history_size"),
     QStringLiteral("vehicle/source"),
     QStringLiteral("vehicle/max_age_ms"),
+    QStringLiteral("vehicle/kuksa_address"),
     QStringLiteral("host/bus"),
     QStringLiteral("ddi/server"),
     QStringLiteral("ddi/tenant"),
@@ -166,10 +167,13 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
         if (const auto v = core::vehicleSourceFromName(source))
             c.vehicleSource = *v;
         else
-            warnings->append(QStringLiteral("%1: vehicle/source must be \"none\" or \"simulation\", not \"%2\"; using none")
-                                 .arg(file, source.left(64)));
+            warnings->append(
+                QStringLiteral(
+                    "%1: vehicle/source must be \"none\", \"simulation\" or \"kuksa\", not \"%2\"; using none")
+                    .arg(file, source.left(64)));
     }
     c.vehicleMaxAgeMs = intValue(QStringLiteral("vehicle/max_age_ms"), c.vehicleMaxAgeMs, 0);
+    c.kuksaAddress = s.value(QStringLiteral("vehicle/kuksa_address"), c.kuksaAddress).toString();
     if (s.contains(QStringLiteral("host/trust_state")))
         c.trustStatePath = pathValue(s.value(QStringLiteral("host/trust_state")).toString());
     c.campaign.autoConsentDownload = s.value(QStringLiteral("campaign/auto_consent_download"), false).toBool();

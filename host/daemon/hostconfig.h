@@ -29,7 +29,8 @@ struct HostConfig {
     // which a signal counts as unknown (0: never).
     core::VehicleSource vehicleSource = core::VehicleSource::None;
     int vehicleMaxAgeMs = 0;
-    QString configFile;                      // the file read, empty when only defaults apply
+    QString kuksaAddress = QStringLiteral("127.0.0.1:55555"); // the databroker, with source = kuksa
+    QString configFile;                                       // the file read, empty when only defaults apply
     // Data gathering ([gathering]); storeDir empty: <state_dir>/gathering.
     gathering::GatheringConfig gathering;
     // Its links to the fleet: MQTT broker, tus server, campaign trust file.

@@ -26,7 +26,7 @@ struct DownloadOptions {
     int backoffMaxMs = 60000;
     qint64 minBytesPerSecond = 1024; // slower than this over the window: abandoned
     int speedWindowMs = 30000;
-    qint64 bandwidthLimit = 0;                    // bytes per second, 0 = unlimited
+    qint64 bandwidthLimit = 0; // bytes per second, 0 = unlimited
     // The limit shared with other downloads (e.g. all of a campaign's, on
     // one link); null: a limit of bandwidthLimit for this download alone.
     std::shared_ptr<TokenBucket> bandwidth;

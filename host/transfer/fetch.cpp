@@ -59,7 +59,7 @@ struct Fetch::Worker {
     qint64 at = 0;          // where the next byte goes
     QByteArray contentRange;
     bool paused = false; // over the bandwidth limit: run() resumes the transfer
-    QByteArray batch; // received and written, not yet posted
+    QByteArray batch;    // received and written, not yet posted
     qint64 batchOffset = 0;
     FetchResult result;
 

@@ -348,7 +348,6 @@ void DdiConnector::onEngineState(CampaignEngine::State s) {
     case CampaignEngine::State::Committing:
     case CampaignEngine::State::CommitPending:
     case CampaignEngine::State::RollingBack:
-    case CampaignEngine::State::Cancelling:
         client_.sendFeedback(actionId_, Execution::Proceeding, Finished::None, {CampaignEngine::stateName(s)});
         break;
     default: break;

@@ -43,6 +43,7 @@ signals:
     void consent(const QString &kind);
     void finished(const QString &resultJson);
     void conditions(const QStringList &unmet);
+    void conditionBreak(const QStringList &unmet, const QString &action);
     void progress(qulonglong done);
 public slots:
     void onConsent(const QString &kind, const QString &campaign) {
@@ -51,6 +52,7 @@ public slots:
     }
     void onFinished(const QString &r) { emit finished(r); }
     void onConditions(const QStringList &u) { emit conditions(u); }
+    void onConditionBreak(const QStringList &u, const QString &a) { emit conditionBreak(u, a); }
     void onProgress(qulonglong d, qulonglong, int, const QString &) { emit progress(d); }
     void onState(const QString &s) { states << s; }
 };
@@ -181,6 +183,8 @@ private slots:
                             SLOT(onFinished(QString))));
         QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConditionsChanged"), &listener_,
                             SLOT(onConditions(QStringList))));
+        QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("ConditionBreak"), &listener_,
+                            SLOT(onConditionBreak(QStringList, QString))));
         QVERIFY(bus.connect(kService, kPath, kIface, QStringLiteral("Progress"), &listener_,
                             SLOT(onProgress(qulonglong, qulonglong, int, QString))));
         QVERIFY(
@@ -196,8 +200,8 @@ private slots:
         QVERIFY(stopHost());
         QVERIFY(writeHostConfig(false));
         QVERIFY(startHost());
-        QDBusMessage r = host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Speed"),
-                                     QStringLiteral("0"));
+        QDBusMessage r =
+            host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Speed"), QStringLiteral("0"));
         QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.NotSupported"));
         QVERIFY2(r.errorMessage().contains(QLatin1String("source = simulation")), qPrintable(r.errorMessage()));
         r = host_->call(QStringLiteral("GetVehicleState"));
@@ -346,6 +350,49 @@ private slots:
                     QStringLiteral("126"));
         QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
         host_->call(QStringLiteral("SetAutoConsent"), false);
+    }
+
+    // The driver shifts to D while a device installs: ConditionBreak comes
+    // on the bus at once (not when the phase ends), with the signed rule;
+    // by "pause" the running step ends and the next phase waits for P.
+    void conditionBreakOnTheBusWhileInstalling() {
+        const QString hold = work_.filePath(QStringLiteral("install-may-end"));
+        QVERIFY(stopHost());
+        QVERIFY(writeAgentConfig(
+            QByteArray(
+                R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake", "hold_at": "gw-1:install", "hold_file": ")") +
+            hold.toUtf8() + "\"}"));
+        QVERIFY(startHost());
+        const QString bundle = release(
+            {QStringLiteral("--require-parked"), QStringLiteral("--on-condition-break"), QStringLiteral("pause")});
+        QVERIFY(!bundle.isEmpty());
+        QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
+        QSignalSpy breaks(&listener_, &Listener::conditionBreak);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        listener_.states.clear();
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        QTRY_VERIFY_WITH_TIMEOUT(listener_.states.contains(QLatin1String("Installing")), 15000);
+        QCOMPARE(host_
+                     ->call(QStringLiteral("SetVehicleSignal"),
+                            QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"), QStringLiteral("127"))
+                     .type(),
+                 QDBusMessage::ReplyMessage);
+        QVERIFY(breaks.wait(5000));
+        QCOMPARE(breaks.first().at(0).toStringList(), QStringList{QStringLiteral("Shift to P")});
+        QCOMPARE(breaks.first().at(1).toString(), QStringLiteral("pause"));
+        QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("Installing")); // the step still runs
+        QFile(hold).open(QIODevice::WriteOnly);                                           // the step ends
+        QTRY_COMPARE_WITH_TIMEOUT(prop(QStringLiteral("State")).toString(), QStringLiteral("WaitingForConditions"),
+                                  15000);
+        QVERIFY(finished.isEmpty());
+        host_->call(QStringLiteral("SetVehicleSignal"), QStringLiteral("Vehicle.Powertrain.Transmission.SelectedGear"),
+                    QStringLiteral("126"));
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
+        QCOMPARE(breaks.count(), 1);
+        host_->call(QStringLiteral("SetAutoConsent"), false);
+        QVERIFY(stopHost());
+        QVERIFY(writeAgentConfig(R"({"devices": "gw-1:gateway,ecu-1:brake,ecu-2:brake"})"));
+        QVERIFY(startHost());
     }
 
     void conduitctlDrivesACampaign() {

@@ -66,11 +66,12 @@ public:
         const QString name = QLatin1String(conduit::ipc::opName(op));
         calls << name + QLatin1Char(':') + u.deviceId;
         ++running_;
-        auto finish = [this, op, name, u, payload, done = CallDone([this, done](const conduit::agents::CallResult &r) {
-                           --running_;
-                           done(r);
-                       }),
-                       progress] {
+        // Answered: no longer running (what cancelAll() cancels).
+        CallDone answered = [this, done](const conduit::agents::CallResult &r) {
+            --running_;
+            done(r);
+        };
+        auto finish = [this, op, name, u, payload, done = std::move(answered), progress] {
             conduit::agents::CallResult r;
             FakeDevice &d = devices[u.deviceId];
             if (int &full = diskFullAt[u.deviceId + QLatin1Char(':') + name]; full > 0) {

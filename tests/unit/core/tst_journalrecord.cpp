@@ -74,8 +74,8 @@ private slots:
         QCOMPARE(consent.consentAnswer, ConsentAnswer::Decline);
 
         QCOMPARE(roundTrip(JournalRecord::staged(QStringLiteral("gw"))).device, QStringLiteral("gw"));
-        const JournalRecord broke =
-            roundTrip(JournalRecord::conditionBreak({"Shift to P", "Battery at 12 %, needs 40 %"}, ConditionBreak::Rollback, 1));
+        const JournalRecord broke = roundTrip(
+            JournalRecord::conditionBreak({"Shift to P", "Battery at 12 %, needs 40 %"}, ConditionBreak::Rollback, 1));
         QCOMPARE(broke.type, RecordType::ConditionBreak);
         QCOMPARE(broke.unmet, QStringList({"Shift to P", "Battery at 12 %, needs 40 %"}));
         QCOMPARE(broke.rule, ConditionBreak::Rollback);

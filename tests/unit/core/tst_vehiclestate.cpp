@@ -133,7 +133,8 @@ private slots:
         QVERIFY(!sim->simulate(vss::Speed, QStringLiteral("-20"), &error, &notSupported));
         QVERIFY(!notSupported); // a bad value, not a refused source
         QCOMPARE(vehicleSourceFromName(u"simulation"), std::optional(VehicleSource::Simulation));
-        QCOMPARE(vehicleSourceFromName(u"kuksa"), std::nullopt);
+        QCOMPARE(vehicleSourceFromName(u"kuksa"), std::optional(VehicleSource::Kuksa));
+        QCOMPARE(vehicleSourceFromName(u"can"), std::nullopt);
     }
 
     void everyKnownSignalHasAType() {
