@@ -493,6 +493,11 @@ bool applySandbox(const SandboxPlan &plan) {
     // catch a host that died in between.
     ::prctl(PR_SET_PDEATHSIG, SIGHUP);
     if (::getppid() == 1) ::raise(SIGHUP);
+#ifdef CONDUIT_SANDBOX_ASAN
+    // LeakSanitizer traces its own threads at exit; the uid switch made the
+    // process undumpable, which would refuse it.
+    ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return notApplied("no_new_privs", err()), false;
     if (!applyLandlock(plan)) complete = false;
     if (!applySeccomp(plan)) complete = false;
