@@ -171,7 +171,11 @@ bool makeVisible(const SandboxPlan &plan, std::vector<std::string> visible) {
     std::vector<std::string> covers;
     for (const std::string &v : visible) {
         for (std::string d = parentDir(v);; d = parentDir(d)) {
-            if (d != "/" && blocksOthers(d, plan.uid, plan.gid)) {
+            // A directory granted read-write is not covered: it becomes the
+            // agent's (grantAccess) and everything in it is granted anyway.
+            const bool granted = std::any_of(plan.paths.begin(), plan.paths.end(),
+                                             [&](const SandboxPlan::Path &p) { return p.writable && p.path == d; });
+            if (d != "/" && !granted && blocksOthers(d, plan.uid, plan.gid)) {
                 // keep the topmost
                 covers.erase(std::remove_if(covers.begin(), covers.end(),
                                             [&](const std::string &c) { return under(c, d); }),
@@ -226,7 +230,41 @@ int chownEntry(const char *path, const struct stat *, int, struct FTW *) {
     return 0;
 }
 
-bool dropCapabilities(const SandboxPlan &plan) {
+// Granted paths the agent's uid could not open by their modes: a granted
+// read-write file or directory becomes the agent's (like its state dir); a
+// device node (root:disk 0660, root:video 0660) lends its group instead, or
+// (root:root 0600, read-write) becomes the agent's too.
+// Landlock keeps the group from reaching the group's other files.
+std::vector<gid_t> grantAccess(const SandboxPlan &plan) {
+    std::vector<gid_t> groups;
+    for (const SandboxPlan::Path &p : plan.paths) {
+        struct stat st {};
+        if (::stat(p.path.c_str(), &st) != 0) {
+            notApplied(p.path.c_str(), "granted path does not exist");
+            continue;
+        }
+        const bool dir = S_ISDIR(st.st_mode);
+        const mode_t want = (p.writable ? (S_IROTH | S_IWOTH) : S_IROTH) | (dir ? S_IXOTH : 0);
+        if ((st.st_mode & want) == want || st.st_uid == plan.uid) continue;
+        const bool device = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
+        if (!device && p.writable) {
+            gChownUid = plan.uid;
+            gChownGid = plan.gid;
+            ::nftw(p.path.c_str(), chownEntry, 16, FTW_PHYS);
+            continue;
+        }
+        const mode_t wantGroup = (p.writable ? (S_IRGRP | S_IWGRP) : S_IRGRP) | (dir ? S_IXGRP : 0);
+        if ((st.st_mode & wantGroup) == wantGroup && st.st_gid != 0) {
+            if (std::find(groups.begin(), groups.end(), st.st_gid) == groups.end()) groups.push_back(st.st_gid);
+            continue;
+        }
+        if (device && p.writable && ::chown(p.path.c_str(), plan.uid, plan.gid) == 0) continue; // root:root 0600
+        notApplied(p.path.c_str(), "its mode lets neither the agent's uid nor a group in");
+    }
+    return groups;
+}
+
+bool dropCapabilities(const SandboxPlan &plan, const std::vector<gid_t> &groups) {
     std::vector<int> keep;
     for (const std::string &name : plan.capabilities)
         for (const CapName &c : kCaps)
@@ -236,7 +274,7 @@ bool dropCapabilities(const SandboxPlan &plan) {
             errno != EINVAL)
             return notApplied("capability bounding set", err()), false;
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return notApplied("keeping capabilities", err()), false;
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(plan.gid, plan.gid, plan.gid) != 0 ||
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setresgid(plan.gid, plan.gid, plan.gid) != 0 ||
         ::setresuid(plan.uid, plan.uid, plan.uid) != 0)
         return notApplied("agent uid/gid", err()), false;
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -449,11 +487,17 @@ bool applySandbox(const SandboxPlan &plan) {
     }
     // The uid switch is all or nothing: a runner that is half switched
     // never loads a plugin.
-    if (!dropCapabilities(plan)) return false;
+    const std::vector<gid_t> groups = grantAccess(plan);
+    if (!dropCapabilities(plan, groups)) return false;
     // A credential change clears the parent-death signal: set it again, and
     // catch a host that died in between.
     ::prctl(PR_SET_PDEATHSIG, SIGHUP);
     if (::getppid() == 1) ::raise(SIGHUP);
+#ifdef CONDUIT_SANDBOX_ASAN
+    // LeakSanitizer traces its own threads at exit; the uid switch made the
+    // process undumpable, which would refuse it.
+    ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return notApplied("no_new_privs", err()), false;
     if (!applyLandlock(plan)) complete = false;
     if (!applySeccomp(plan)) complete = false;

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "agents/agentproxy.h"
+#include "agents/agentsandbox.h"
 
 #include <QFile>
 #include <QIODevice>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -43,6 +45,21 @@ inline void writeManifest(const QTemporaryDir &dir, const QString &id, const QSt
     f.write(QStringLiteral(R"({"id":"%1","version":"1.0.0","abi":"1.0","device_types":["%3"],"library":"%2"})")
                 .arg(id, library, type)
                 .toUtf8());
+}
+
+// The compartment conduitd would give the agent in `library` (the needs of
+// the manifest beside it, plus `extra` grants from [agent-paths]) when the
+// test runs as root; nothing otherwise, like conduitd.
+inline QStringList compartmentFor(const QString &library, const QString &stateDir,
+                                  const QList<conduit::agents::PathGrant> &extra = {}) {
+    QString error;
+    QString manifest = library;
+    manifest.replace(QRegularExpression(QStringLiteral("\\.so$")), QStringLiteral(".json"));
+    const auto m = conduit::agents::AgentManifest::load(manifest, &error);
+    if (!m) qFatal("%s", qPrintable(error));
+    conduit::agents::SandboxConfig config;
+    config.extraPaths.insert(m->id, extra);
+    return conduit::agents::sandboxArguments(config, m->needs, m->id, config.uidBase, stateDir);
 }
 
 struct RunnerFixture {

@@ -114,7 +114,8 @@ struct Agent : RunnerFixture {
         AgentManifest m;
         m.library = QStringLiteral(BOOTLOADER_AGENT_PATH);
         RunnerLimits limits;
-        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
+        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false,
+                                 compartmentFor(m.library, stateDir_)}; // as root, in its compartment
         const QString config =
             QStringLiteral(R"({"gateways":[%1],
             "seed_key":{"library":"%2","variant":"conduit-example"},

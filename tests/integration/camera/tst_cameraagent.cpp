@@ -38,7 +38,8 @@ struct CameraRunner : RunnerFixture {
         AgentManifest m;
         m.library = QStringLiteral(CAMERA_AGENT_PATH);
         RunnerLimits limits;
-        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
+        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false,
+                                 compartmentFor(m.library, state.path())}; // as root, in its compartment
         runner = std::make_unique<AgentProxy>(m, spec, limits, config, state.path());
         QObject::connect(runner.get(), &AgentProxy::captureData,
                          [this](const QString &s, const QByteArray &d, quint64 ts) {

@@ -92,7 +92,13 @@ struct Agent : RunnerFixture {
         m.library = QStringLiteral(FLASH_AGENT_PATH);
         RunnerLimits limits;
         limits.memoryLimit = 96ull << 20;
-        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false, {}};
+        // In its compartment as root, with the device's slots and boot
+        // environment granted as [agent-paths] would.
+        RunnerProcess::Spec spec{QStringLiteral(CONDUIT_RUNNER_PATH), m.library, limits.memoryLimit, false,
+                                 compartmentFor(m.library, d.stateDir(),
+                                                {{d.dir.path(), PathAccess::ReadWrite},
+                                                 {d.slotA(), PathAccess::ReadWrite},
+                                                 {d.slotB(), PathAccess::ReadWrite}})};
         runner = std::make_unique<AgentProxy>(m, spec, limits, d.config(), d.stateDir());
         // The runner inherits the fault plan; bootsim and later runners do not.
         if (!fault.isEmpty()) qputenv("CONDUIT_FLASH_FAULT", fault);

@@ -17,7 +17,10 @@ ddi_example_vehicle
 ddi_example_repo 07 2 3 4 5 6 7
 ddi_example_release 2
 ddi_start_server --repo www --poll-sleep 00:00:01
-ddi_example_conf conduit.conf car-9 'plain_http = true'
+# The hold files (below) are in a directory the example agent's compartment
+# is granted, as an integrator would grant it one.
+mkdir -p "$work/hold"
+ddi_example_conf conduit.conf car-9 'plain_http = true' '[agent-paths]' "io.conduit.example.ecu = rw:$work/hold"
 ddi_start_host conduit.conf
 
 deploy() { ddi_example_deploy car-9 "$@"; }
@@ -79,7 +82,7 @@ echo "  'downloaded' reported last, nothing after it (no 410); DOWNLOADED at the
 # conduitd starts: restart it with the hold in place.
 restart_with_hold() { # step
   ddi_stop_host
-  ddi_example_vehicle "\"hold_at\": \"$1\", \"hold_file\": \"$work/release-$1\""
+  ddi_example_vehicle "\"hold_at\": \"$1\", \"hold_file\": \"$work/hold/release-$1\""
   ddi_start_host conduit.conf
   ctl auto-consent on >/dev/null
 }
@@ -102,7 +105,7 @@ late_cancel() {
       # The host answers at its next poll; only then does the step go on.
       ddi_wait_for 30 "answer to the cancel at the server" has_cancel_feedback "$action"
       echo "  the host answered: $(cancel_feedback "$action" | sed -n 's/.*"details":\["\([^"]*\)".*/\1/p')" >&2
-      touch "$work/release-$step" ;;
+      touch "$work/hold/release-$step" ;;
     esac
   }
   outcome=$(follow on_held)
