@@ -71,10 +71,10 @@ std::optional<PathAccess> pathAccessFromName(const QString &name) {
 }
 
 const QStringList &AgentNeeds::grantableCapabilities() {
-    static const QStringList caps{QStringLiteral("CAP_NET_RAW"),   QStringLiteral("CAP_NET_ADMIN"),
+    static const QStringList caps{QStringLiteral("CAP_NET_RAW"),          QStringLiteral("CAP_NET_ADMIN"),
                                   QStringLiteral("CAP_NET_BIND_SERVICE"), QStringLiteral("CAP_SYS_RAWIO"),
-                                  QStringLiteral("CAP_IPC_LOCK"),  QStringLiteral("CAP_SYS_NICE"),
-                                  QStringLiteral("CAP_WAKE_ALARM"), QStringLiteral("CAP_BLOCK_SUSPEND")};
+                                  QStringLiteral("CAP_IPC_LOCK"),         QStringLiteral("CAP_SYS_NICE"),
+                                  QStringLiteral("CAP_WAKE_ALARM"),       QStringLiteral("CAP_BLOCK_SUSPEND")};
     return caps;
 }
 
@@ -117,8 +117,9 @@ std::optional<AgentNeeds> AgentNeeds::parse(const QJsonObject &manifest, QString
     const QJsonValue nv = manifest.value(QLatin1String("needs"));
     if (!nv.isObject()) return fail(QStringLiteral("\"needs\" must be an object"));
     const QJsonObject o = nv.toObject();
-    if (!onlyKeys(o, {QStringLiteral("paths"), QStringLiteral("network"), QStringLiteral("capabilities"),
-                      QStringLiteral("limits")},
+    if (!onlyKeys(o,
+                  {QStringLiteral("paths"), QStringLiteral("network"), QStringLiteral("capabilities"),
+                   QStringLiteral("limits")},
                   QStringLiteral("needs"), error))
         return std::nullopt;
 
@@ -127,7 +128,8 @@ std::optional<AgentNeeds> AgentNeeds::parse(const QJsonObject &manifest, QString
     for (const QJsonValue &p : pv.toArray()) {
         const QJsonObject po = p.toObject();
         if (!p.isObject() || !po.value(QLatin1String("path")).isString())
-            return fail(QStringLiteral("\"needs.paths\" entries are {\"path\": \"/dev/…\", \"access\": \"ro\"|\"rw\"|\"exec\"}"));
+            return fail(QStringLiteral(
+                "\"needs.paths\" entries are {\"path\": \"/dev/…\", \"access\": \"ro\"|\"rw\"|\"exec\"}"));
         if (!onlyKeys(po, {QStringLiteral("path"), QStringLiteral("access")}, QStringLiteral("needs.paths"), error))
             return std::nullopt;
         const auto access = pathAccessFromName(po.value(QLatin1String("access")).toString());
@@ -158,7 +160,8 @@ std::optional<AgentNeeds> AgentNeeds::parse(const QJsonObject &manifest, QString
             n.interfaces << i.toString();
         }
         const QJsonValue tv = no.value(QLatin1String("tcp_ports"));
-        if (!tv.isUndefined() && !tv.isArray()) return fail(QStringLiteral("\"needs.network.tcp_ports\" must be a list"));
+        if (!tv.isUndefined() && !tv.isArray())
+            return fail(QStringLiteral("\"needs.network.tcp_ports\" must be a list"));
         for (const QJsonValue &t : tv.toArray()) {
             const double d = t.toDouble(-1);
             if (!t.isDouble() || d < 1 || d > 65535 || d != int(d) || n.tcpPorts.size() >= kMaxEntries)
@@ -183,8 +186,9 @@ std::optional<AgentNeeds> AgentNeeds::parse(const QJsonObject &manifest, QString
     if (!lv.isUndefined()) {
         if (!lv.isObject()) return fail(QStringLiteral("\"needs.limits\" must be an object"));
         const QJsonObject lo = lv.toObject();
-        if (!onlyKeys(lo, {QStringLiteral("memory_mb"), QStringLiteral("open_files"), QStringLiteral("processes"),
-                           QStringLiteral("cpu_percent")},
+        if (!onlyKeys(lo,
+                      {QStringLiteral("memory_mb"), QStringLiteral("open_files"), QStringLiteral("processes"),
+                       QStringLiteral("cpu_percent")},
                       QStringLiteral("needs.limits"), error))
             return std::nullopt;
         qint64 mem = 0, files = 0, procs = 0, cpu = 0;
@@ -207,16 +211,14 @@ QJsonObject AgentNeeds::toJson() const {
     for (int t : tcpPorts) ports << t;
     return QJsonObject{
         {QStringLiteral("paths"), p},
-        {QStringLiteral("network"),
-         QJsonObject{{QStringLiteral("access"), networkAccessName(network)},
-                     {QStringLiteral("interfaces"), QJsonArray::fromStringList(interfaces)},
-                     {QStringLiteral("tcp_ports"), ports}}},
+        {QStringLiteral("network"), QJsonObject{{QStringLiteral("access"), networkAccessName(network)},
+                                                {QStringLiteral("interfaces"), QJsonArray::fromStringList(interfaces)},
+                                                {QStringLiteral("tcp_ports"), ports}}},
         {QStringLiteral("capabilities"), QJsonArray::fromStringList(capabilities)},
-        {QStringLiteral("limits"),
-         QJsonObject{{QStringLiteral("memory_mb"), qint64(memoryBytes >> 20)},
-                     {QStringLiteral("open_files"), openFiles},
-                     {QStringLiteral("processes"), processes},
-                     {QStringLiteral("cpu_percent"), cpuPercent}}},
+        {QStringLiteral("limits"), QJsonObject{{QStringLiteral("memory_mb"), qint64(memoryBytes >> 20)},
+                                               {QStringLiteral("open_files"), openFiles},
+                                               {QStringLiteral("processes"), processes},
+                                               {QStringLiteral("cpu_percent"), cpuPercent}}},
     };
 }
 

@@ -30,8 +30,8 @@ struct PathGrant {
 struct AgentNeeds {
     QList<PathGrant> paths;
     NetworkAccess network = NetworkAccess::None;
-    QStringList interfaces; // e.g. "can0", "eth0" (informational: which links it uses)
-    QList<int> tcpPorts;    // ports it may connect to or bind (TCP)
+    QStringList interfaces;   // e.g. "can0", "eth0" (informational: which links it uses)
+    QList<int> tcpPorts;      // ports it may connect to or bind (TCP)
     QStringList capabilities; // "CAP_NET_RAW", … (only grantable ones)
     // Limits; 0 = the host's default.
     quint64 memoryBytes = 0;

@@ -55,18 +55,17 @@ std::optional<QList<PathGrant>> parsePathGrants(const QString &value, QString *e
     return out;
 }
 
-QStringList sandboxArguments(const SandboxConfig &config, const AgentNeeds &needs, const QString &agentId,
-                             quint32 uid, const QString &stateDir) {
+QStringList sandboxArguments(const SandboxConfig &config, const AgentNeeds &needs, const QString &agentId, quint32 uid,
+                             const QString &stateDir) {
     if (!config.enabled()) return {};
-    QStringList a{QStringLiteral("--sandbox-uid"),   QString::number(uid),
-                  QStringLiteral("--sandbox-gid"),   QString::number(uid),
+    QStringList a{QStringLiteral("--sandbox-uid"),      QString::number(uid),
+                  QStringLiteral("--sandbox-gid"),      QString::number(uid),
                   QStringLiteral("--sandbox-required"), config.required ? QStringLiteral("1") : QStringLiteral("0"),
-                  QStringLiteral("--sandbox-network"), networkAccessName(needs.network)};
+                  QStringLiteral("--sandbox-network"),  networkAccessName(needs.network)};
     if (!stateDir.isEmpty()) a << QStringLiteral("--sandbox-state-dir") << stateDir;
     QList<PathGrant> paths = needs.paths;
     paths += config.extraPaths.value(agentId);
-    for (const PathGrant &p : paths)
-        a << QStringLiteral("--sandbox-") + pathAccessName(p.access) << p.path;
+    for (const PathGrant &p : paths) a << QStringLiteral("--sandbox-") + pathAccessName(p.access) << p.path;
     for (int port : needs.tcpPorts) a << QStringLiteral("--sandbox-tcp-port") << QString::number(port);
     for (const QString &c : needs.capabilities) a << QStringLiteral("--sandbox-cap") << c;
     a << QStringLiteral("--sandbox-open-files") << QString::number(needs.openFiles ? needs.openFiles : 1024);

@@ -13,8 +13,8 @@ namespace conduit::agents {
 
 struct SandboxConfig {
     enum class Mode { Auto, On, Off } mode = Mode::Auto; // Auto: on when conduitd runs as root
-    bool required = false;   // a step this kernel cannot apply refuses the agent
-    quint32 uidBase = 62000; // agent n (by sorted id) runs as uid/gid uidBase + n
+    bool required = false;                               // a step this kernel cannot apply refuses the agent
+    quint32 uidBase = 62000;                             // agent n (by sorted id) runs as uid/gid uidBase + n
     // [agent-paths]: what the integrator grants beyond the manifest (the
     // flash agent's slot devices are configuration, not code).
     QHash<QString, QList<PathGrant>> extraPaths;
@@ -33,8 +33,8 @@ struct SandboxSupport {
 
 // The runner's "--sandbox-…" arguments for one agent; empty when the
 // sandbox is off.
-QStringList sandboxArguments(const SandboxConfig &config, const AgentNeeds &needs, const QString &agentId,
-                             quint32 uid, const QString &stateDir);
+QStringList sandboxArguments(const SandboxConfig &config, const AgentNeeds &needs, const QString &agentId, quint32 uid,
+                             const QString &stateDir);
 
 // Parses one [agent-paths] value: "rw:/dev/mmcblk0p2, ro:/usr/share/x,
 // exec:/usr/bin/fw_setenv".

@@ -112,8 +112,8 @@ bool RunnerProcess::start(const Spec &spec, QString *error) {
     const QByteArray limit = QByteArray::number(spec.memoryLimit);
     QList<QByteArray> sandboxArgs;
     for (const QString &a : spec.sandboxArgs) sandboxArgs << QFile::encodeName(a);
-    std::vector<const char *> argv{runner.constData(), "--fd", "3", "--library", library.constData(), "--memory-limit",
-                                   limit.constData()};
+    std::vector<const char *> argv{runner.constData(), "--fd",           "3", "--library", library.constData(),
+                                   "--memory-limit",   limit.constData()};
     for (const QByteArray &a : sandboxArgs) argv.push_back(a.constData());
     argv.push_back(nullptr);
     // stdout and stderr: a pipe read into the agent's log (a plugin must
@@ -232,7 +232,8 @@ void RunnerProcess::noteDeniedSyscall() {
     static const QByteArray prefix(runner::kSandboxKillPrefix);
     if (outputLine_.startsWith(prefix)) {
         const QByteArray name = outputLine_.mid(prefix.size(), 32);
-        const bool plain = std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(uchar(c)) || c == '_'; });
+        const bool plain =
+            std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(uchar(c)) || c == '_'; });
         deniedSyscall_ = plain ? QString::fromLatin1(name) : QStringLiteral("a syscall");
     }
 }

@@ -232,30 +232,33 @@ QString Host1Adaptor::GetInventory() {
     QJsonArray agentsJson;
     if (const agents::AgentRegistry *registry = parts_.agents)
         for (const agents::AgentProxy *a : registry->agents())
-            agentsJson << QJsonObject{{QStringLiteral("id"), a->manifest().id},
-                                      {QStringLiteral("version"), a->manifest().version},
-                                      {QStringLiteral("sandbox"), a->sandboxed() ? QStringLiteral("on") : QStringLiteral("off")},
-                                      {QStringLiteral("needs"), a->manifest().needs.toJson()}};
-    gateway->inventory([msg, conn, gateway, agentsJson](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
-        QJsonArray a;
-        for (const auto &d : devices)
-            a << QJsonObject{{QStringLiteral("agent"), d.agentId},
-                             {QStringLiteral("id"), d.info.id},
-                             {QStringLiteral("type"), d.info.type},
-                             {QStringLiteral("hardware_id"), d.info.hardwareId},
-                             {QStringLiteral("version"), d.info.currentVersion},
-                             {QStringLiteral("previous_version"), d.info.previousVersion},
-                             {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)},
-                             {QStringLiteral("status"), deviceStatusJson(d.info.status)}};
-        QJsonArray refused;
-        for (const agents::RefusedDevice &r : gateway->refusedDevices())
-            refused << QJsonObject{{QStringLiteral("agent"), r.agentId},
-                                   {QStringLiteral("id"), r.deviceId},
-                                   {QStringLiteral("reason"), r.reason}};
-        conn.send(msg.createReply(json(QJsonObject{
-            {QStringLiteral("devices"), a}, {QStringLiteral("refused"), refused}, {QStringLiteral("agents"), agentsJson},
-            {QStringLiteral("error"), error}})));
-    });
+            agentsJson << QJsonObject{
+                {QStringLiteral("id"), a->manifest().id},
+                {QStringLiteral("version"), a->manifest().version},
+                {QStringLiteral("sandbox"), a->sandboxed() ? QStringLiteral("on") : QStringLiteral("off")},
+                {QStringLiteral("needs"), a->manifest().needs.toJson()}};
+    gateway->inventory(
+        [msg, conn, gateway, agentsJson](const QList<core::DeviceRecord> &devices, const QString &error) mutable {
+            QJsonArray a;
+            for (const auto &d : devices)
+                a << QJsonObject{{QStringLiteral("agent"), d.agentId},
+                                 {QStringLiteral("id"), d.info.id},
+                                 {QStringLiteral("type"), d.info.type},
+                                 {QStringLiteral("hardware_id"), d.info.hardwareId},
+                                 {QStringLiteral("version"), d.info.currentVersion},
+                                 {QStringLiteral("previous_version"), d.info.previousVersion},
+                                 {QStringLiteral("update_state"), agents::updateStateName(d.info.updateState)},
+                                 {QStringLiteral("status"), deviceStatusJson(d.info.status)}};
+            QJsonArray refused;
+            for (const agents::RefusedDevice &r : gateway->refusedDevices())
+                refused << QJsonObject{{QStringLiteral("agent"), r.agentId},
+                                       {QStringLiteral("id"), r.deviceId},
+                                       {QStringLiteral("reason"), r.reason}};
+            conn.send(msg.createReply(json(QJsonObject{{QStringLiteral("devices"), a},
+                                                       {QStringLiteral("refused"), refused},
+                                                       {QStringLiteral("agents"), agentsJson},
+                                                       {QStringLiteral("error"), error}})));
+        });
     return {};
 }
 

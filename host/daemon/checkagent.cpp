@@ -141,15 +141,16 @@ int checkAgent(const QString &path, const agents::RegistryConfig &config, bool u
             QCoreApplication::exit(exitCode);
             return;
         }
-        report = {{QStringLiteral("library"), m.library},
-                  {QStringLiteral("agent_id"), i.agentId},
-                  {QStringLiteral("agent_version"), i.agentVersion},
-                  {QStringLiteral("abi"), QStringLiteral("%1.%2.%3").arg(i.abiMajor).arg(i.abiMinor).arg(i.abiPatch)},
-                  {QStringLiteral("negotiated_abi"), QStringLiteral("%1.%2").arg(i.abiMajor).arg(i.negotiatedMinor)},
-                  {QStringLiteral("device_types"), QJsonArray::fromStringList(i.deviceTypes)},
-                  {QStringLiteral("needs"), m.needs.toJson()},
-                  {QStringLiteral("sandbox"), spec.sandboxArgs.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")},
-                  {QStringLiteral("start_ms"), runner.startLatencyMs()}};
+        report = {
+            {QStringLiteral("library"), m.library},
+            {QStringLiteral("agent_id"), i.agentId},
+            {QStringLiteral("agent_version"), i.agentVersion},
+            {QStringLiteral("abi"), QStringLiteral("%1.%2.%3").arg(i.abiMajor).arg(i.abiMinor).arg(i.abiPatch)},
+            {QStringLiteral("negotiated_abi"), QStringLiteral("%1.%2").arg(i.abiMajor).arg(i.negotiatedMinor)},
+            {QStringLiteral("device_types"), QJsonArray::fromStringList(i.deviceTypes)},
+            {QStringLiteral("needs"), m.needs.toJson()},
+            {QStringLiteral("sandbox"), spec.sandboxArgs.isEmpty() ? QStringLiteral("off") : QStringLiteral("on")},
+            {QStringLiteral("start_ms"), runner.startLatencyMs()}};
         checkManifest(m, i, warnings);
         auto *inv = runner.call(ipc::Op::Inventory);
         QObject::connect(inv, &agents::AgentCall::finished, [&](const CallResult &r) {

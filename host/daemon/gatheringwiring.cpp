@@ -85,13 +85,13 @@ public:
         q.maxBytes = r.maxBytes;
         const std::pair<QString, qint64> key{r.campaignId, r.incident};
         asked_[key] << q.stream;
-        service_->captureObject(q, [this, key, stream = q.stream, done](std::optional<CapturedObject> o,
-                                                                         const QString &error) {
-            forgetAsked(key, stream);
-            using E = error::DomainError<cc::CaptureErrorKind>;
-            if (!o) return done(E{cc::CaptureErrorKind::Unavailable, error});
-            done(cc::Clip{std::move(o->bytes), o->firstNs});
-        });
+        service_->captureObject(
+            q, [this, key, stream = q.stream, done](std::optional<CapturedObject> o, const QString &error) {
+                forgetAsked(key, stream);
+                using E = error::DomainError<cc::CaptureErrorKind>;
+                if (!o) return done(E{cc::CaptureErrorKind::Unavailable, error});
+                done(cc::Clip{std::move(o->bytes), o->firstNs});
+            });
     }
     // Nothing asked may answer into a collection that is gone.
     ~ServiceClips() override {

@@ -136,7 +136,7 @@ bool Host::startControlApi(QString *error) {
     auto *object = new api::BusObject(this);
     busObject_ = object;
     new api::Host1Adaptor(object, {engine_.get(), &gateway_, &vehicle_, vehicleSource_.get(),
-                                    ddi_ ? ddi_->client() : nullptr, this, bus_, &registry_});
+                                   ddi_ ? ddi_->client() : nullptr, this, bus_, &registry_});
     if (gathering_) new api::Gathering1Adaptor(object, gathering_.get(), bus_);
     if (!bus_.registerObject(QLatin1String(api::Host1Adaptor::kPath), busObject_)) {
         *error = QStringLiteral("cannot register %1 on the bus").arg(QLatin1String(api::Host1Adaptor::kPath));

@@ -97,8 +97,7 @@ HostConfig HostConfig::load(const QString &path, QStringList *warnings, QString 
     }
     for (const QString &key : s.allKeys())
         if (!kKnownKeys.contains(key) && !gathering::gatheringConfigKeys().contains(key) &&
-            !gatheringLinksKeys().contains(key) && !key.startsWith(kAgentDevices) &&
-            !key.startsWith(kAgentPaths))
+            !gatheringLinksKeys().contains(key) && !key.startsWith(kAgentDevices) && !key.startsWith(kAgentPaths))
             warnings->append(QStringLiteral("%1: unknown key \"%2\" ignored").arg(file, key));
 
     const QDir base = QFileInfo(file).absoluteDir();

@@ -97,8 +97,7 @@ QString statusLine(const QJsonValue &status) {
     for (auto it = o.begin(); it != o.end(); ++it) {
         const QJsonValue v = it.value();
         QString text;
-        if (v.isString() && v.toString().isEmpty())
-            continue;
+        if (v.isString() && v.toString().isEmpty()) continue;
         if (v.isString())
             text = v.toString();
         else if (v.isBool())

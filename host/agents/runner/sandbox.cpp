@@ -58,10 +58,21 @@ constexpr uint64_t kScopeAbstractUnix = 1ull << 0, kScopeSignal = 1ull << 1;
 
 // What every runner reads: the dynamic loader's files and libraries, time
 // zones, certificates, its own /proc. Nothing of the host's configuration.
-constexpr const char *kReadOnlyBase[] = {"/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache",
-                                         "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-                                         "/etc/ssl/certs", "/etc/nsswitch.conf", "/etc/hosts", "/etc/resolv.conf",
-                                         "/etc/gai.conf", "/proc", "/sys/devices/system/cpu"};
+constexpr const char *kReadOnlyBase[] = {"/usr",
+                                         "/lib",
+                                         "/lib64",
+                                         "/bin",
+                                         "/etc/ld.so.cache",
+                                         "/etc/ld.so.conf",
+                                         "/etc/ld.so.conf.d",
+                                         "/etc/localtime",
+                                         "/etc/ssl/certs",
+                                         "/etc/nsswitch.conf",
+                                         "/etc/hosts",
+                                         "/etc/resolv.conf",
+                                         "/etc/gai.conf",
+                                         "/proc",
+                                         "/sys/devices/system/cpu"};
 constexpr const char *kInterpreters[] = {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1",
                                          "/lib/ld-linux-armhf.so.3"};
 constexpr const char *kReadWriteBase[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"};
@@ -70,23 +81,69 @@ struct CapName {
     const char *name;
     int value;
 };
-constexpr CapName kCaps[] = {{"CAP_NET_RAW", CAP_NET_RAW},       {"CAP_NET_ADMIN", CAP_NET_ADMIN},
-                             {"CAP_NET_BIND_SERVICE", CAP_NET_BIND_SERVICE}, {"CAP_SYS_RAWIO", CAP_SYS_RAWIO},
-                             {"CAP_IPC_LOCK", CAP_IPC_LOCK},     {"CAP_SYS_NICE", CAP_SYS_NICE},
-                             {"CAP_WAKE_ALARM", CAP_WAKE_ALARM}, {"CAP_BLOCK_SUSPEND", CAP_BLOCK_SUSPEND}};
+constexpr CapName kCaps[] = {{"CAP_NET_RAW", CAP_NET_RAW},
+                             {"CAP_NET_ADMIN", CAP_NET_ADMIN},
+                             {"CAP_NET_BIND_SERVICE", CAP_NET_BIND_SERVICE},
+                             {"CAP_SYS_RAWIO", CAP_SYS_RAWIO},
+                             {"CAP_IPC_LOCK", CAP_IPC_LOCK},
+                             {"CAP_SYS_NICE", CAP_SYS_NICE},
+                             {"CAP_WAKE_ALARM", CAP_WAKE_ALARM},
+                             {"CAP_BLOCK_SUSPEND", CAP_BLOCK_SUSPEND}};
 
 // Syscalls no agent needs; the first list kills the runner (and says
 // which call did), the second fails with EPERM.
-constexpr const char *kKilled[] = {
-    "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root",
-    "chroot", "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-    "init_module", "finit_module", "delete_module", "bpf", "keyctl", "add_key", "request_key", "kexec_load",
-    "kexec_file_load", "reboot", "swapon", "swapoff", "acct", "settimeofday", "clock_settime", "clock_adjtime",
-    "adjtimex", "perf_event_open", "userfaultfd", "open_by_handle_at", "name_to_handle_at", "iopl", "ioperm",
-    "fanotify_init", "quotactl", "pidfd_getfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "lookup_dcookie", "kcmp", "vhangup", "sethostname", "setdomainname"};
-constexpr const char *kRefused[] = {"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
-                                    "setgroups", "setfsuid", "setfsgid", "unshare", "setns", "capset"};
+constexpr const char *kKilled[] = {"execve",
+                                   "execveat",
+                                   "ptrace",
+                                   "process_vm_readv",
+                                   "process_vm_writev",
+                                   "mount",
+                                   "umount2",
+                                   "pivot_root",
+                                   "chroot",
+                                   "move_mount",
+                                   "open_tree",
+                                   "fsopen",
+                                   "fsconfig",
+                                   "fsmount",
+                                   "fspick",
+                                   "mount_setattr",
+                                   "init_module",
+                                   "finit_module",
+                                   "delete_module",
+                                   "bpf",
+                                   "keyctl",
+                                   "add_key",
+                                   "request_key",
+                                   "kexec_load",
+                                   "kexec_file_load",
+                                   "reboot",
+                                   "swapon",
+                                   "swapoff",
+                                   "acct",
+                                   "settimeofday",
+                                   "clock_settime",
+                                   "clock_adjtime",
+                                   "adjtimex",
+                                   "perf_event_open",
+                                   "userfaultfd",
+                                   "open_by_handle_at",
+                                   "name_to_handle_at",
+                                   "iopl",
+                                   "ioperm",
+                                   "fanotify_init",
+                                   "quotactl",
+                                   "pidfd_getfd",
+                                   "io_uring_setup",
+                                   "io_uring_enter",
+                                   "io_uring_register",
+                                   "lookup_dcookie",
+                                   "kcmp",
+                                   "vhangup",
+                                   "sethostname",
+                                   "setdomainname"};
+constexpr const char *kRefused[] = {"setuid",    "setgid",   "setreuid", "setregid", "setresuid", "setresgid",
+                                    "setgroups", "setfsuid", "setfsgid", "unshare",  "setns",     "capset"};
 
 void note(const char *fmt, const char *what, const char *why) {
     std::fprintf(stderr, fmt, what, why);
@@ -135,8 +192,8 @@ std::string parentDir(const std::string &p) {
 }
 
 bool under(const std::string &path, const std::string &dir) {
-    return dir == "/" || path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                                         path[dir.size()] == '/');
+    return dir == "/" || path == dir ||
+           (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
 
 // A directory the agent's uid cannot pass: root's QTemporaryDir (0700) or a
@@ -177,9 +234,9 @@ bool makeVisible(const SandboxPlan &plan, std::vector<std::string> visible) {
                                              [&](const SandboxPlan::Path &p) { return p.writable && p.path == d; });
             if (d != "/" && !granted && blocksOthers(d, plan.uid, plan.gid)) {
                 // keep the topmost
-                covers.erase(std::remove_if(covers.begin(), covers.end(),
-                                            [&](const std::string &c) { return under(c, d); }),
-                             covers.end());
+                covers.erase(
+                    std::remove_if(covers.begin(), covers.end(), [&](const std::string &c) { return under(c, d); }),
+                    covers.end());
                 if (std::none_of(covers.begin(), covers.end(), [&](const std::string &c) { return under(d, c); }))
                     covers.push_back(d);
             }
@@ -210,7 +267,8 @@ bool makeVisible(const SandboxPlan &plan, std::vector<std::string> visible) {
         for (auto &[path, fd] : keep) {
             struct stat ks {};
             ::fstat(fd, &ks);
-            if (!mkdirs(S_ISDIR(ks.st_mode) ? path : parentDir(path), 0711)) return notApplied(path.c_str(), err()), false;
+            if (!mkdirs(S_ISDIR(ks.st_mode) ? path : parentDir(path), 0711))
+                return notApplied(path.c_str(), err()), false;
             if (!S_ISDIR(ks.st_mode)) {
                 const int f = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
                 if (f >= 0) ::close(f);
@@ -287,8 +345,7 @@ bool dropCapabilities(const SandboxPlan &plan, const std::vector<gid_t> &groups)
     if (::syscall(SYS_capset, &header, data) != 0) return notApplied("capabilities", err()), false;
     ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
     for (int cap : keep)
-        if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
-            notApplied("ambient capability", err());
+        if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) notApplied("ambient capability", err());
     return true;
 }
 
@@ -389,15 +446,15 @@ bool applySeccomp(const SandboxPlan &plan) {
     }
     // No new namespaces from clone() (clone3's flags are out of the
     // filter's reach: ENOSYS makes glibc fall back to clone).
-    for (uint64_t flag : {uint64_t(CLONE_NEWNS), uint64_t(CLONE_NEWUSER), uint64_t(CLONE_NEWPID),
-                          uint64_t(CLONE_NEWNET), uint64_t(CLONE_NEWIPC), uint64_t(CLONE_NEWUTS),
-                          uint64_t(CLONE_NEWCGROUP)})
+    for (uint64_t flag :
+         {uint64_t(CLONE_NEWNS), uint64_t(CLONE_NEWUSER), uint64_t(CLONE_NEWPID), uint64_t(CLONE_NEWNET),
+          uint64_t(CLONE_NEWIPC), uint64_t(CLONE_NEWUTS), uint64_t(CLONE_NEWCGROUP)})
         ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                                     SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)) == 0;
     ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) == 0;
     // The SIGSYS handler that names the killed call stays ours.
-    ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(rt_sigaction), 1,
-                                SCMP_A0(SCMP_CMP_EQ, SIGSYS)) == 0;
+    ok = ok &&
+         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(rt_sigaction), 1, SCMP_A0(SCMP_CMP_EQ, SIGSYS)) == 0;
     // Network "none" or "loopback": no packet, CAN or other raw families
     // (the host's netns is kept for loopback; its interfaces are not the
     // agent's business).
@@ -441,15 +498,20 @@ bool parseSandboxOption(SandboxPlan &plan, const char *key, const char *value, s
     }
     if (k == "--sandbox-network") {
         const std::string v = value;
-        if (v == "none") plan.network = SandboxPlan::Network::None;
-        else if (v == "loopback") plan.network = SandboxPlan::Network::Loopback;
-        else if (v == "host") plan.network = SandboxPlan::Network::Host;
-        else return *error = k + ": none, loopback or host, not " + v, false;
+        if (v == "none")
+            plan.network = SandboxPlan::Network::None;
+        else if (v == "loopback")
+            plan.network = SandboxPlan::Network::Loopback;
+        else if (v == "host")
+            plan.network = SandboxPlan::Network::Host;
+        else
+            return *error = k + ": none, loopback or host, not " + v, false;
         return true;
     }
     if (k == "--sandbox-tcp-port") return number(65535) && (plan.tcpPorts.push_back(int(n)), true);
     if (k == "--sandbox-cap") {
-        if (std::none_of(std::begin(kCaps), std::end(kCaps), [&](const CapName &c) { return !std::strcmp(c.name, value); }))
+        if (std::none_of(std::begin(kCaps), std::end(kCaps),
+                         [&](const CapName &c) { return !std::strcmp(c.name, value); }))
             return *error = k + ": not a grantable capability: " + value, false;
         plan.capabilities.emplace_back(value);
         return true;

@@ -329,7 +329,8 @@ Result<Campaign> parseCampaign(const JsonValue &s, const CampaignLimits &limits)
     for (size_t i = 0; i < c.streams.size(); ++i) {
         if (c.streams[i].capture != StreamCapture::Window) continue;
         const QString at = QStringLiteral("collect.streams[%1].capture").arg(i);
-        if (c.trigger != TriggerKind::Condition) return bad(at, QStringLiteral("\"window\" only with a trigger condition"));
+        if (c.trigger != TriggerKind::Condition)
+            return bad(at, QStringLiteral("\"window\" only with a trigger condition"));
         if (c.preMs + c.postMs <= 0) return bad(at, QStringLiteral("\"window\" needs a window (pre_ms + post_ms > 0)"));
     }
     return c;

@@ -40,8 +40,8 @@ struct ClipRequest {
 };
 
 struct Clip {
-    QByteArray bytes;     // the agent's container (WebM, Matroska), whole
-    qint64 firstNs = 0;   // wall-clock time of its first frame (the records' stamp)
+    QByteArray bytes;   // the agent's container (WebM, Matroska), whole
+    qint64 firstNs = 0; // wall-clock time of its first frame (the records' stamp)
 };
 
 // Where an incident asks its agents for their clips: the gathering service

@@ -100,7 +100,8 @@ void CampaignCollection::fired(const Firing &f) {
     if (r == running_.end()) return;
     if (auto saved = book_.setLastTrigger(f.campaignId, f.timeMs); !saved) failed(saved.error().message);
     qCInfo(lcCampaign).noquote() << "campaign" << f.campaignId << "triggered at" << f.timeMs;
-    open_.push_back(Open{f, f.timeMs + r->second->campaign.postMs, r->second->ring.droppedForCount(), nextIncident_++, {}});
+    open_.push_back(
+        Open{f, f.timeMs + r->second->campaign.postMs, r->second->ring.droppedForCount(), nextIncident_++, {}});
     askClips(open_.back(), r->second->campaign);
 }
 
@@ -132,7 +133,7 @@ void CampaignCollection::askClips(Open &open, const Campaign &c) {
     asking_ = true;
     for (size_t i = 0; i < open.clips.size(); ++i) {
         if (!open.clips[i].pending) continue;
-        const ClipRequest req{c.id,   incident, open.clips[i].stream,     open.firing.timeMs,
+        const ClipRequest req{c.id,    incident, open.clips[i].stream,   open.firing.timeMs,
                               c.preMs, c.postMs, config_.maxCaptureBytes};
         deps_.clips->clip(req, [this, incident, i](error::Result<Clip, CaptureErrorKind> result) {
             clipArrived(incident, i, std::move(result));
@@ -150,7 +151,8 @@ void CampaignCollection::clipArrived(qint64 incident, size_t index, error::Resul
         out.clip = std::move(*result);
     else
         out.missing = result.error().message;
-    qCInfo(lcCampaign).noquote() << "campaign" << it->firing.campaignId << "clip" << out.stream.device << out.stream.stream
+    qCInfo(lcCampaign).noquote() << "campaign" << it->firing.campaignId << "clip" << out.stream.device
+                                 << out.stream.stream
                                  << (result ? QStringLiteral("arrived") : QStringLiteral("not had: ") + out.missing);
     if (asking_) return;
     const qint64 t = now();
@@ -195,7 +197,7 @@ IncidentBundle CampaignCollection::collect(const Running &r, const Firing &f, qi
     if (!c.signalNames.isEmpty() && !refusedPart(c.dataClass, QStringLiteral("signals.csb"), &b)) {
         const auto samples = r.ring.between(fromMs * 1000, toMs * 1000, includeEnd);
         BundlePart part{QStringLiteral("signals.csb"), c.dataClass, SampleBatch::encode(samples), {}, {},
-                        qint64(samples.size()), {}};
+                        qint64(samples.size()),        {}};
         if (!samples.empty()) {
             part.firstMs = samples.front().timeUs / 1000;
             part.lastMs = samples.back().timeUs / 1000;
@@ -207,8 +209,8 @@ IncidentBundle CampaignCollection::collect(const Running &r, const Firing &f, qi
             b.missing.push_back({QStringLiteral("logs.jsonl"), QStringLiteral("no log source on this host")});
         } else {
             auto lines = deps_.logs->between(fromMs, includeEnd ? toMs : toMs - 1, c.logCategories);
-            BundlePart part{QStringLiteral("logs.jsonl"), DataClass::Logs, encodeLogLines(lines), {}, {},
-                            qint64(lines.size()), {}};
+            BundlePart part{
+                QStringLiteral("logs.jsonl"), DataClass::Logs, encodeLogLines(lines), {}, {}, qint64(lines.size()), {}};
             if (!lines.empty()) {
                 part.firstMs = lines.front().timeMs;
                 part.lastMs = lines.back().timeMs;
@@ -254,8 +256,8 @@ void CampaignCollection::finish(const Open &open, qint64 toMs, bool cut) {
     addClips(open, b, cut);
     // A bundle that holds camera data is camera data: consent withdrawal
     // and "delete my data" for the class take it.
-    const bool camera =
-        std::any_of(b.parts.begin(), b.parts.end(), [](const BundlePart &p) { return p.dataClass == DataClass::Camera; });
+    const bool camera = std::any_of(b.parts.begin(), b.parts.end(),
+                                    [](const BundlePart &p) { return p.dataClass == DataClass::Camera; });
     store(*r->second, ItemKind::Blob, open.firing.timeMs, b.encode(), camera ? DataClass::Camera : c.dataClass);
     ++counters_.bundles;
 }
@@ -282,8 +284,8 @@ void CampaignCollection::addClips(const Open &open, IncidentBundle &b, bool cut)
     for (const ClipOutcome &out : open.clips) {
         const StreamRequest &s = out.stream;
         const bool matroska = out.clip && !out.clip->bytes.left(64).contains("webm");
-        const QString name =
-            QStringLiteral("streams/%1/%2.%3").arg(s.device, s.stream, matroska ? QStringLiteral("mkv") : QStringLiteral("webm"));
+        const QString name = QStringLiteral("streams/%1/%2.%3")
+                                 .arg(s.device, s.stream, matroska ? QStringLiteral("mkv") : QStringLiteral("webm"));
         if (out.pending) {
             if (deps_.clips) deps_.clips->cancel(open.firing.campaignId, open.incident);
             b.missing.push_back({name, cut ? QStringLiteral("the campaign ended before the clip arrived")
@@ -292,10 +294,11 @@ void CampaignCollection::addClips(const Open &open, IncidentBundle &b, bool cut)
         } else if (!out.withheld.isEmpty()) {
             b.withheld.push_back({name, out.withheld});
         } else if (!out.clip) {
-            if (!refusedPart(s.dataClass, name, &b)) b.missing.push_back({name, out.missing}); // refused meanwhile: withheld
+            if (!refusedPart(s.dataClass, name, &b))
+                b.missing.push_back({name, out.missing}); // refused meanwhile: withheld
         } else if (!refusedPart(s.dataClass, name, &b)) {
-            BundlePart part{name, s.dataClass, out.clip->bytes, out.clip->firstNs / 1'000'000, std::nullopt, 0,
-                            out.clip->firstNs};
+            BundlePart part{name,         s.dataClass, out.clip->bytes,  out.clip->firstNs / 1'000'000,
+                            std::nullopt, 0,           out.clip->firstNs};
             b.parts.push_back(std::move(part));
         }
     }

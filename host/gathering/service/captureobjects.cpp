@@ -19,8 +19,7 @@ std::optional<QString> CaptureObjects::agentOf(const QString &stream) const {
     return it->agentId;
 }
 
-bool CaptureObjects::record(const QString &agentId, const QString &stream, const QByteArray &data,
-                            qint64 timestampNs) {
+bool CaptureObjects::record(const QString &agentId, const QString &stream, const QByteArray &data, qint64 timestampNs) {
     const auto it = objects_.find(stream);
     if (it == objects_.end() || !owns(*it, agentId)) return false;
     if (it->failed) return true;
@@ -28,7 +27,8 @@ bool CaptureObjects::record(const QString &agentId, const QString &stream, const
     if (it->object.bytes.size() + data.size() > it->request.maxBytes) {
         it->object.bytes.clear();
         it->object.bytes.squeeze();
-        answer(stream, std::nullopt, QStringLiteral("more than %1 bytes: the bundle cannot hold it").arg(it->request.maxBytes));
+        answer(stream, std::nullopt,
+               QStringLiteral("more than %1 bytes: the bundle cannot hold it").arg(it->request.maxBytes));
         return true;
     }
     it->object.bytes += data;

@@ -116,16 +116,19 @@ void GatheringService::captureObject(const ObjectRequest &request, ObjectDone do
     if (!consent_.allowed(request.dataClass))
         return done(std::nullopt, QStringLiteral("the driver refused data class %1").arg(nameOf(request.dataClass)));
     if (objects_.expects(request.stream) || ingest_.agentOf(request.deviceId, request.stream))
-        return done(std::nullopt, QStringLiteral("%1/%2 is already being captured").arg(request.deviceId, request.stream));
+        return done(std::nullopt,
+                    QStringLiteral("%1/%2 is already being captured").arg(request.deviceId, request.stream));
     const QString stream = request.stream;
     objects_.expect(request, [this, stream, done](std::optional<CapturedObject> object, const QString &error) {
         if (const auto agent = objects_.agentOf(stream)) agents_->stop(*agent, stream);
         done(std::move(object), error);
     });
-    agents_->start(request.deviceId, stream, request.paramsJson, [this, stream](const QString &agentId, const QString &error) {
-        if (!error.isEmpty()) return objects_.fail(stream, error);
-        if (!objects_.known(stream, agentId)) agents_->stop(agentId, stream); // answered or cancelled meanwhile
-    });
+    agents_->start(request.deviceId, stream, request.paramsJson,
+                   [this, stream](const QString &agentId, const QString &error) {
+                       if (!error.isEmpty()) return objects_.fail(stream, error);
+                       if (!objects_.known(stream, agentId))
+                           agents_->stop(agentId, stream); // answered or cancelled meanwhile
+                   });
 }
 
 void GatheringService::cancelObject(const QString &stream) {

@@ -45,13 +45,14 @@ QHash<QString, QString> procStatus(qint64 pid) {
     if (!f.open(QIODevice::ReadOnly)) return out;
     for (const QByteArray &line : f.readAll().split('\n')) {
         const int colon = line.indexOf(':');
-        if (colon > 0) out.insert(QString::fromLatin1(line.left(colon)), QString::fromLatin1(line.mid(colon + 1)).trimmed());
+        if (colon > 0)
+            out.insert(QString::fromLatin1(line.left(colon)), QString::fromLatin1(line.mid(colon + 1)).trimmed());
     }
     return out;
 }
 
-constexpr auto kAll = QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::WriteGroup |
-                      QFile::ReadOther | QFile::WriteOther;
+constexpr auto kAll =
+    QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther;
 
 } // namespace
 
@@ -129,7 +130,8 @@ private slots:
         writeFile(QDir(stateDir_).filePath(QStringLiteral("journal.log")), "record 1\n", kAll);
         writeFile(QDir(neighbourState()).filePath(QStringLiteral("boot.state")), "slot=a\n", kAll);
         writeFile(root_.filePath(QStringLiteral("slot-b.img")), QByteArray(4096, 'b'), kAll);
-        protected_ = {QStringLiteral("/etc/shadow"), root_.filePath(QStringLiteral("conduit.conf")),
+        protected_ = {QStringLiteral("/etc/shadow"),
+                      root_.filePath(QStringLiteral("conduit.conf")),
                       QDir(stateDir_).filePath(QStringLiteral("trust.json")),
                       QDir(stateDir_).filePath(QStringLiteral("journal.log")),
                       QDir(neighbourState()).filePath(QStringLiteral("boot.state")),

@@ -140,12 +140,16 @@ class TestControlApi : public QObject {
         QFile cfg(work_.filePath(QStringLiteral("agent-config/io.conduit.example.ecu.json")));
         return cfg.open(QIODevice::WriteOnly) && cfg.write(json) == json.size();
     }
+    QString holdDir() const { return work_.filePath(QStringLiteral("hold")); }
     // simulation: [vehicle] source = simulation (SetVehicleSignal reaches it).
     bool writeHostConfig(bool simulation) {
         QFile conf(work_.filePath(QStringLiteral("conduit.conf")));
         if (!conf.open(QIODevice::WriteOnly)) return false;
         conf.write("[host]\nstate_dir = state\n[agents]\nconfig_dir = agent-config\ndirs = " CONDUIT_AGENT_DIR "\n");
         if (simulation) conf.write("[vehicle]\nsource = simulation\n");
+        // The example agent's hold files (hold_file) live where its
+        // compartment is granted: the work dir is out of its view.
+        conf.write("[agent-paths]\nio.conduit.example.ecu = rw:" + holdDir().toUtf8() + "\n");
         return true;
     }
     // Starts conduitd and waits for its name on the bus.
@@ -169,6 +173,7 @@ private slots:
                      QStringLiteral("42")}));
         QDir(work_.path()).mkpath(QStringLiteral("state"));
         QDir(work_.path()).mkpath(QStringLiteral("agent-config"));
+        QDir(work_.path()).mkpath(QStringLiteral("hold"));
         QVERIFY(run(QStringLiteral("conduitctl"),
                     {QStringLiteral("provision"), QStringLiteral("--state"), QStringLiteral("state/trust.json"),
                      QStringLiteral("--director-root"), QStringLiteral("repo/director/metadata/1.root.json"),
@@ -356,7 +361,7 @@ private slots:
     // on the bus at once (not when the phase ends), with the signed rule;
     // by "pause" the running step ends and the next phase waits for P.
     void conditionBreakOnTheBusWhileInstalling() {
-        const QString hold = work_.filePath(QStringLiteral("install-may-end"));
+        const QString hold = holdDir() + QStringLiteral("/install-may-end");
         QVERIFY(stopHost());
         QVERIFY(writeAgentConfig(
             QByteArray(

@@ -193,7 +193,7 @@ drive() {
   done
 }
 # The devices the campaign updates (not the sink; the camera takes no updates).
-versions() { ctl agents | awk 'NR > 1 && $1 != "sink-1" && $1 != "camera-1" {print $1 "=" $4}' | sort | tr '\n' ' '; }
+versions() { ctl agents | awk 'NR > 1 && $0 !~ /^ / && $1 != "sink-1" && $1 != "camera-1" {print $1 "=" $4}' | sort | tr '\n' ' '; }
 server_result() { # action
   ddi_feedback "$1" | tr ',' '\n' | grep -o '"finished":"[a-z]*"' | tail -1
 }

@@ -112,6 +112,15 @@ publish -f tampered.json
 expect_response tampered unsigned
 
 say "conduitctl agents: the camera's health, from its inventory status"
+# fps is over the last second: wait (bounded) until the camera has run for
+# one, as its own frame counter says; a loaded machine starts it slowly.
+camera_frames() {
+  ctl agents --json | python3 -c '
+import json, sys
+d = [d for d in json.load(sys.stdin)["devices"] if d["id"] == "camera-1"]
+print(d[0]["status"].get("frames_captured", 0) if d and isinstance(d[0]["status"], dict) else 0)'
+}
+for _ in $(seq 60); do [ "$(camera_frames)" -ge 15 ] && break; sleep 0.5; done
 ctl agents | sed 's/^/  /'
 ctl agents | grep -q '^  status: capturing=true encoder=vp8 ' || ddi_fail "no camera health in conduitctl agents"
 ctl agents --json | python3 -c '

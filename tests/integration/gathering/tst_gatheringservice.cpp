@@ -126,7 +126,8 @@ private slots:
         QDBusInterface host(kService, kPath, QStringLiteral("io.conduit.Host1"), QDBusConnection::sessionBus());
         const QString reply = host.call(QStringLiteral("GetInventory")).arguments().value(0).toString();
         QJsonObject device;
-        for (const QJsonValue &v : QJsonDocument::fromJson(reply.toUtf8()).object().value(QLatin1String("devices")).toArray())
+        for (const QJsonValue &v :
+             QJsonDocument::fromJson(reply.toUtf8()).object().value(QLatin1String("devices")).toArray())
             if (v.toObject().value(QLatin1String("id")).toString() == QLatin1String("cap-1")) device = v.toObject();
         QVERIFY2(device.value(QLatin1String("status")).isObject(), qPrintable(reply));
         const QJsonObject status = device.value(QLatin1String("status")).toObject();
@@ -135,19 +136,23 @@ private slots:
 
         auto agents = [&](const QStringList &more) {
             QProcess p;
-            p.start(kBin + QStringLiteral("/conduitctl"), QStringList{QStringLiteral("agents"), QStringLiteral("--session")} + more);
+            p.start(kBin + QStringLiteral("/conduitctl"),
+                    QStringList{QStringLiteral("agents"), QStringLiteral("--session")} + more);
             if (!p.waitForFinished(30000)) p.kill();
             return QString::fromUtf8(p.readAllStandardOutput());
         };
         const QString human = agents({});
-        QVERIFY2(QRegularExpression(QStringLiteral("cap-1 .*\\n  status: state=ok streams=\\d+\\n")).match(human).hasMatch(),
-                 qPrintable(human));
+        QVERIFY2(
+            QRegularExpression(QStringLiteral("cap-1 .*\\n  status: state=ok streams=\\d+\\n")).match(human).hasMatch(),
+            qPrintable(human));
         const QString jsonText = agents({QStringLiteral("--json")});
         bool found = false;
-        for (const QJsonValue &v : QJsonDocument::fromJson(jsonText.toUtf8()).object().value(QLatin1String("devices")).toArray())
-            found = found || (v.toObject().value(QLatin1String("status")).toObject().value(QLatin1String("state")) ==
-                                  QLatin1String("ok") &&
-                              v.toObject().value(QLatin1String("status")).toObject().value(QLatin1String("streams")).isDouble());
+        for (const QJsonValue &v :
+             QJsonDocument::fromJson(jsonText.toUtf8()).object().value(QLatin1String("devices")).toArray())
+            found = found ||
+                    (v.toObject().value(QLatin1String("status")).toObject().value(QLatin1String("state")) ==
+                         QLatin1String("ok") &&
+                     v.toObject().value(QLatin1String("status")).toObject().value(QLatin1String("streams")).isDouble());
         QVERIFY2(found, qPrintable(jsonText));
     }
 

@@ -204,4 +204,4 @@ ddi_example_conf() {
 }
 
 # Versions of the example devices, e.g. "ecu-1=ecu-1-2.img gw-1=gw-1-2.img ".
-ddi_example_versions() { ctl agents | awk 'NR > 1 {print $1 "=" $4}' | sort | tr '\n' ' '; }
+ddi_example_versions() { ctl agents | awk 'NR > 1 && $0 !~ /^ / {print $1 "=" $4}' | sort | tr '\n' ' '; }

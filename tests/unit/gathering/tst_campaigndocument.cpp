@@ -154,7 +154,8 @@ private slots:
         at(empty, QStringLiteral("window")) = json(R"({"pre_ms": 0, "post_ms": 0})");
         auto refused = parseCampaign(empty);
         QVERIFY(!refused.ok());
-        QVERIFY2(refused.error().message.contains(QStringLiteral("collect.streams[0].capture: \"window\" needs a window (pre_ms + post_ms > 0)")),
+        QVERIFY2(refused.error().message.contains(
+                     QStringLiteral("collect.streams[0].capture: \"window\" needs a window (pre_ms + post_ms > 0)")),
                  qPrintable(refused.error().message));
 
         JsonValue periodic = d;
@@ -162,7 +163,8 @@ private slots:
         at(periodic, QStringLiteral("trigger")) = json(R"({"period_ms": 1000})");
         refused = parseCampaign(periodic);
         QVERIFY(!refused.ok());
-        QVERIFY2(refused.error().message.contains(QStringLiteral("collect.streams[0].capture: \"window\" only with a trigger condition")),
+        QVERIFY2(refused.error().message.contains(
+                     QStringLiteral("collect.streams[0].capture: \"window\" only with a trigger condition")),
                  qPrintable(refused.error().message));
     }
 

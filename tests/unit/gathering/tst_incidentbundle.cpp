@@ -66,7 +66,9 @@ JsonValue windowClip() {
 }
 
 // The start of a WebM file (EBML header, DocType "webm") and some bytes.
-QByteArray webmBytes() { return QByteArray::fromHex("1a45dfa39f4286810142f7810142f2810442f381084282847765626d") + QByteArray(5000, 'v'); }
+QByteArray webmBytes() {
+    return QByteArray::fromHex("1a45dfa39f4286810142f7810142f2810442f381084282847765626d") + QByteArray(5000, 'v');
+}
 
 std::map<QString, QByteArray> entriesOf(const QByteArray &archive) {
     std::map<QString, QByteArray> out;
