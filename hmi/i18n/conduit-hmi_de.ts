@@ -802,5 +802,9 @@
         <source>Your data could not be changed: %1</source>
         <translation>Ihre Daten konnten nicht geändert werden: %1</translation>
     </message>
+    <message>
+        <source>This update cannot be postponed again.</source>
+        <translation>Dieses Update kann nicht noch einmal verschoben werden.</translation>
+    </message>
 </context>
 </TS>

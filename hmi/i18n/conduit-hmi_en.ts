@@ -802,5 +802,9 @@
         <source>Your data could not be changed: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>This update cannot be postponed again.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

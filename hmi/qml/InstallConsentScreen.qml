@@ -49,11 +49,13 @@ ScreenFrame {
         },
         HmiButton {
             objectName: "scheduleButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Schedule")
             onClicked: screen.flow.showSchedule()
         },
         HmiButton {
             objectName: "laterButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Later")
             onClicked: screen.flow.later()
         },
