@@ -54,6 +54,10 @@
         <source>Details</source>
         <translation>Details</translation>
     </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation>Dieses Update kann nicht mehr verschoben werden.</translation>
+    </message>
 </context>
 <context>
     <name>ConditionsScreen</name>
@@ -522,6 +526,10 @@
     <message>
         <source>Details</source>
         <translation>Details</translation>
+    </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation>Dieses Update kann nicht mehr verschoben werden.</translation>
     </message>
 </context>
 <context>

@@ -54,6 +54,10 @@
         <source>Details</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ConditionsScreen</name>
@@ -521,6 +525,10 @@
     </message>
     <message>
         <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -42,6 +42,12 @@ ScreenFrame {
         dim: true
         Layout.fillWidth: true
     }
+    HmiText {
+        objectName: "noPostponeNote"
+        visible: !screen.flow.canPostpone
+        text: qsTr("This update cannot be postponed any more.")
+        Layout.fillWidth: true
+    }
     actions: [
         HmiButton {
             objectName: "acceptButton"

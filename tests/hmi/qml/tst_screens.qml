@@ -359,6 +359,8 @@ Item {
             make(1280)
             show(data.screen)
             verify(button("scheduleButton").visible)
+            const note = findChild(root.currentScreen, "noPostponeNote")
+            verify(note === null || !note.visible)
             const c = Object.assign({}, host.campaign)
             c.deferrals_left = 0
             host.campaign = c
@@ -366,6 +368,8 @@ Item {
             verify(!findChild(root.currentScreen, "scheduleButton").visible)
             const later = findChild(root.currentScreen, "laterButton")
             verify(later === null || !later.visible)
+            if (data.screen !== "postponed") // the question says why there is no Later
+                verify(findChild(root.currentScreen, "noPostponeNote").visible)
             waitForRendering(root)
             const bs = buttons(root.currentScreen)
             verify(bs.length > 0)
