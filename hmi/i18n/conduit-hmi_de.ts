@@ -54,6 +54,10 @@
         <source>Details</source>
         <translation>Details</translation>
     </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation>Dieses Update kann nicht mehr verschoben werden.</translation>
+    </message>
 </context>
 <context>
     <name>ConditionsScreen</name>
@@ -523,6 +527,10 @@
         <source>Details</source>
         <translation>Details</translation>
     </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation>Dieses Update kann nicht mehr verschoben werden.</translation>
+    </message>
 </context>
 <context>
     <name>Main</name>
@@ -801,6 +809,10 @@
     <message>
         <source>Your data could not be changed: %1</source>
         <translation>Ihre Daten konnten nicht geändert werden: %1</translation>
+    </message>
+    <message>
+        <source>This update cannot be postponed again.</source>
+        <translation>Dieses Update kann nicht noch einmal verschoben werden.</translation>
     </message>
 </context>
 </TS>

@@ -54,6 +54,10 @@
         <source>Details</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ConditionsScreen</name>
@@ -523,6 +527,10 @@
         <source>Details</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>This update cannot be postponed any more.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Main</name>
@@ -800,6 +808,10 @@
     </message>
     <message>
         <source>Your data could not be changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This update cannot be postponed again.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -42,6 +42,12 @@ ScreenFrame {
         dim: true
         Layout.fillWidth: true
     }
+    HmiText {
+        objectName: "noPostponeNote"
+        visible: !screen.flow.canPostpone
+        text: qsTr("This update cannot be postponed any more.")
+        Layout.fillWidth: true
+    }
     actions: [
         HmiButton {
             objectName: "acceptButton"
@@ -51,11 +57,13 @@ ScreenFrame {
         },
         HmiButton {
             objectName: "scheduleButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Schedule")
             onClicked: screen.flow.showSchedule()
         },
         HmiButton {
             objectName: "laterButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Later")
             onClicked: screen.flow.later()
         },

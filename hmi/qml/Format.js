@@ -53,8 +53,9 @@ function condition(text) {
     if (text === "Shift to P")
         return qsTr("Shift to P")
     let m = /^Stop the vehicle \(speed ([0-9.]+) km\/h\)$/.exec(text)
+    // Rounded up: a car that still moves (0.4 km/h) never reads "0 km/h".
     if (m)
-        return qsTr("Stop the vehicle (speed %1 km/h)").arg(number(parseFloat(m[1]), 0))
+        return qsTr("Stop the vehicle (speed %1 km/h)").arg(number(Math.ceil(parseFloat(m[1])), 0))
     m = /^Battery at ([0-9]+) %, needs ([0-9]+) %$/.exec(text)
     if (m)
         return qsTr("Charge the battery (%1 %, needs %2 %)").arg(m[1]).arg(m[2])

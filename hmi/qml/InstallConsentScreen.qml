@@ -40,6 +40,12 @@ ScreenFrame {
         dim: true
         Layout.fillWidth: true
     }
+    HmiText {
+        objectName: "noPostponeNote"
+        visible: !screen.flow.canPostpone
+        text: qsTr("This update cannot be postponed any more.")
+        Layout.fillWidth: true
+    }
     actions: [
         HmiButton {
             objectName: "acceptButton"
@@ -49,11 +55,13 @@ ScreenFrame {
         },
         HmiButton {
             objectName: "scheduleButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Schedule")
             onClicked: screen.flow.showSchedule()
         },
         HmiButton {
             objectName: "laterButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Later")
             onClicked: screen.flow.later()
         },

@@ -28,6 +28,7 @@ ScreenFrame {
         },
         HmiButton {
             objectName: "scheduleButton"
+            visible: screen.flow.canPostpone
             text: qsTr("Change time")
             onClicked: screen.flow.showSchedule()
         },

@@ -66,6 +66,9 @@ QtObject {
     // Optional campaign fields (seconds); -1 when the update does not say.
     readonly property int installSeconds: campaign && campaign.install_seconds !== undefined ? campaign.install_seconds : -1
     readonly property int unusableSeconds: campaign && campaign.unusable_seconds !== undefined ? campaign.unusable_seconds : -1
+    // The signed deferral limit: false when no postpone is left (the host
+    // would refuse one), so Later and Schedule are not offered.
+    readonly property bool canPostpone: !(campaign && campaign.deferrals_left === 0)
     readonly property string releaseNotes: Format.releaseNotes(campaign ? campaign.release_notes : null, Qt.locale().name)
 
     // One row per device: what it runs now and what it gets.
@@ -196,7 +199,7 @@ QtObject {
         postpone(new Date(Date.now() + 3600 * 1000))
     }
     function postpone(date) {
-        if (consentKind === "")
+        if (consentKind === "" || !canPostpone)
             return
         postponedUntil = date
         overlay = ""
@@ -275,7 +278,9 @@ QtObject {
             flow.overlay = ""
         }
         function onCallFailed(method, errorName, message) {
-            if (errorName === "io.conduit.Host1.Error.NotAsked")
+            if (errorName === "io.conduit.Host1.Error.DeferralLimitReached")
+                flow.errorText = qsTr("This update cannot be postponed again.")
+            else if (errorName === "io.conduit.Host1.Error.NotAsked")
                 flow.errorText = qsTr("The vehicle is no longer waiting for this answer.")
             else if (errorName === "io.conduit.Gathering1.Error.Failed")
                 flow.errorText = qsTr("Your data could not be changed: %1").arg(message)

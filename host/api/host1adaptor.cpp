@@ -3,6 +3,7 @@
 #include "agents/agentregistry.h"
 #include "core/campaignengine.h"
 #include "core/vehicleprovider.h"
+#include "text/untrustedtext.h"
 #include "upstream/ddiclient.h"
 
 #include <QDBusConnection>
@@ -81,7 +82,8 @@ Host1Adaptor::Host1Adaptor(BusObject *parent, ControlParts parts)
             pendingConsent_.clear();
         emit StateChanged(CampaignEngine::stateName(s));
         propertiesChanged({QStringLiteral("State"), QStringLiteral("CampaignId"), QStringLiteral("CampaignName"),
-                           QStringLiteral("BytesTotal"), QStringLiteral("PendingConsent")});
+                           QStringLiteral("BytesTotal"), QStringLiteral("PendingConsent"), QStringLiteral("BytesDone"),
+                           QStringLiteral("EtaSeconds"), QStringLiteral("Phase")});
     });
     connect(e, &CampaignEngine::phaseChanged, this, [this] { propertiesChanged({QStringLiteral("Phase")}); });
     connect(e, &CampaignEngine::consentRequested, this, [this](CampaignEngine::ConsentKind k) {
@@ -138,12 +140,20 @@ QString Host1Adaptor::campaignId() const {
 QString Host1Adaptor::campaignName() const {
     return parts_.campaigns->state() == CampaignEngine::State::Idle ? QString() : parts_.campaigns->current().name;
 }
-int Host1Adaptor::phase() const { return parts_.campaigns->phase(); }
-qulonglong Host1Adaptor::bytesDone() const { return parts_.campaigns->bytesDone(); }
+// Idle: no campaign, so no figures of the last one (BytesDone 0 beside
+// BytesTotal 0, EtaSeconds and Phase unknown).
+int Host1Adaptor::phase() const {
+    return parts_.campaigns->state() == CampaignEngine::State::Idle ? -1 : parts_.campaigns->phase();
+}
+qulonglong Host1Adaptor::bytesDone() const {
+    return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->bytesDone();
+}
 qulonglong Host1Adaptor::bytesTotal() const {
     return parts_.campaigns->state() == CampaignEngine::State::Idle ? 0 : parts_.campaigns->current().totalBytes();
 }
-int Host1Adaptor::etaSeconds() const { return parts_.campaigns->etaSeconds(); }
+int Host1Adaptor::etaSeconds() const {
+    return parts_.campaigns->state() == CampaignEngine::State::Idle ? -1 : parts_.campaigns->etaSeconds();
+}
 QStringList Host1Adaptor::unmetConditions() const { return parts_.campaigns->unmetConditions(); }
 QString Host1Adaptor::pendingConsent() const { return pendingConsent_; }
 bool Host1Adaptor::autoConsent() const { return parts_.campaigns->autoConsent(); }
@@ -191,14 +201,21 @@ void Host1Adaptor::Postpone(const QString &kind, qlonglong until) {
     QString error;
     if (!parseKind(kind, &k))
         return fail(QStringLiteral("InvalidArgument"), QStringLiteral("kind must be \"download\" or \"install\""));
+    CampaignEngine::Refusal refusal;
     if (!parts_.campaigns->answerConsent(k, CampaignEngine::Answer::Postpone,
-                                         QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error))
-        fail(QStringLiteral("NotAsked"), error);
+                                         QDateTime::fromSecsSinceEpoch(until, Qt::UTC), &error, &refusal))
+        fail(refusal == CampaignEngine::Refusal::DeferralLimit ? QStringLiteral("DeferralLimitReached")
+             : refusal == CampaignEngine::Refusal::InvalidTime ? QStringLiteral("InvalidArgument")
+                                                               : QStringLiteral("NotAsked"),
+             error);
 }
 
 void Host1Adaptor::Cancel(const QString &reason) {
     QString error;
-    if (!parts_.campaigns->cancel(reason.isEmpty() ? QStringLiteral("cancelled by the driver") : reason, &error))
+    // Any caller's text, kept in the journal and the history and sent to
+    // the server: one line, bounded, before the engine sees it.
+    const QString why = text::boundedLine(reason, kMaxReasonCodePoints);
+    if (!parts_.campaigns->cancel(why.isEmpty() ? QStringLiteral("cancelled by the driver") : why, &error))
         fail(QStringLiteral("Refused"), error);
 }
 
@@ -215,6 +232,7 @@ QString Host1Adaptor::GetCampaign() {
     c.insert(QStringLiteral("total_bytes"), double(e->current().totalBytes()));
     c.insert(QStringLiteral("devices"), devicesJson(*e));
     c.insert(QStringLiteral("unmet_conditions"), QJsonArray::fromStringList(e->unmetConditions()));
+    c.insert(QStringLiteral("deferrals_left"), e->deferralsLeft());
     return json(c);
 }
 

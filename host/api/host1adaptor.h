@@ -80,6 +80,8 @@ public:
     static constexpr const char *kService = "io.conduit.Host";
     static constexpr const char *kPath = "/io/conduit/Host";
     static constexpr const char *kInterface = "io.conduit.Host1";
+    // A Cancel reason is cut to this many Unicode code points (docs/dbus-api.md).
+    static constexpr qsizetype kMaxReasonCodePoints = 256;
 
     // `parent` is the object registered at kPath.
     Host1Adaptor(BusObject *parent, ControlParts parts);

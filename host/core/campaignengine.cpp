@@ -166,7 +166,11 @@ void CampaignEngine::askConsent(ConsentKind kind) {
     emit consentRequested(kind);
 }
 
-bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateTime &until, QString *error) {
+bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateTime &until, QString *error,
+                                   Refusal *refusal) {
+    Refusal ignored;
+    if (!refusal) refusal = &ignored;
+    *refusal = Refusal::NotAsked;
     const bool waiting = (state_ == State::AwaitingDownloadConsent && kind == ConsentKind::Download) ||
                          (state_ == State::AwaitingInstallConsent && kind == ConsentKind::Install) ||
                          (state_ == State::Postponed && kind == pendingConsent_);
@@ -196,11 +200,13 @@ bool CampaignEngine::answerConsent(ConsentKind kind, Answer answer, const QDateT
         const QDateTime now = QDateTime::currentDateTimeUtc();
         if (!until.isValid() || until <= now) {
             *error = QStringLiteral("postpone needs a time in the future");
+            *refusal = Refusal::InvalidTime;
             return false;
         }
         if (campaign_.maxDeferrals >= 0 && deferrals_ >= campaign_.maxDeferrals) {
             *error = QStringLiteral("this update may not be postponed again (signed policy: at most %1 time(s))")
                          .arg(campaign_.maxDeferrals);
+            *refusal = Refusal::DeferralLimit;
             return false;
         }
         ++deferrals_;

@@ -20,6 +20,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <algorithm>
 #include <deque>
 
 namespace conduit::core {
@@ -87,7 +88,17 @@ public:
     void recover();
     // Queues a campaign; it starts when the engine is idle.
     void submit(const Campaign &campaign);
-    bool answerConsent(ConsentKind kind, Answer answer, const QDateTime &postponeUntil, QString *error);
+    // Why an answer was refused, for the caller to tell apart (the D-Bus
+    // error names): no such question, a postpone to a time not in the
+    // future, a postpone beyond the signed deferral limit.
+    enum class Refusal { NotAsked, InvalidTime, DeferralLimit };
+    bool answerConsent(ConsentKind kind, Answer answer, const QDateTime &postponeUntil, QString *error,
+                       Refusal *refusal = nullptr);
+    // How often the driver may still postpone this campaign (signed
+    // max_deferrals minus the postpones so far); -1: no limit.
+    int deferralsLeft() const {
+        return campaign_.maxDeferrals < 0 ? -1 : std::max(0, campaign_.maxDeferrals - deferrals_);
+    }
     // Cancel from server or driver: honoured before activation (rolls back),
     // refused after with a reason.
     bool cancel(const QString &why, QString *error);

@@ -1,5 +1,7 @@
 #include "text/untrustedtext.h"
 
+#include <algorithm>
+
 namespace conduit::text {
 
 namespace {
@@ -36,6 +38,31 @@ QString printable(QStringView text, Newlines newlines) {
             out += u'}';
         } else {
             out += qc;
+        }
+    }
+    return out;
+}
+
+QString boundedLine(QStringView text, qsizetype maxCodePoints) {
+    QString out;
+    out.reserve(std::min(text.size(), 2 * maxCodePoints));
+    qsizetype codePoints = 0, lastStart = 0; // where the last code point written starts in `out`
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (codePoints == maxCodePoints) { // more than fits: the last one kept becomes the ellipsis
+            out.truncate(lastStart);
+            out += u'\u2026';
+            return out;
+        }
+        ++codePoints;
+        lastStart = out.size();
+        const char16_t c = text[i].unicode();
+        if (QChar::isHighSurrogate(c) && i + 1 < text.size() && QChar::isLowSurrogate(text[i + 1].unicode())) {
+            out += text[i];
+            out += text[++i];
+        } else if (QChar::isSurrogate(c) || c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || isBidiControl(c)) {
+            out += QChar(QChar::ReplacementCharacter);
+        } else {
+            out += text[i];
         }
     }
     return out;

@@ -21,6 +21,14 @@ enum class Newlines { Escape, Keep };
 // result is for reading, not for parsing back. Tabs are always kept.
 QString printable(QStringView text, Newlines newlines = Newlines::Escape);
 
+// Text a caller hands the host to keep (a Cancel reason: journaled, in the
+// history, sent upstream): one line of at most `maxCodePoints` Unicode code
+// points. Every character printable() would escape (C0 including tab and
+// newlines, DEL, C1, bidi controls) and every unpaired surrogate becomes
+// U+FFFD; longer text is cut at a code point boundary and its last code
+// point is "…" (U+2026), so that the cut shows. maxCodePoints >= 1.
+QString boundedLine(QStringView text, qsizetype maxCodePoints);
+
 // printable() as local 8-bit bytes, ready for fputs().
 QByteArray printableLocal8Bit(QStringView text, Newlines newlines = Newlines::Escape);
 

@@ -40,8 +40,11 @@ bool CampaignWatcher::attach(QDBusInterface &host, bool json, bool outliveHost) 
 void CampaignWatcher::onHostGone() {
     if (outliveHost_) { // its signals come back with the next conduitd
         endBar();
+        if (json_)
+            std::printf("{\"event\":\"host-lost\"}\n");
+        else
+            std::fprintf(stderr, "conduitctl: conduitd left the bus; waiting for it to come back\n");
         std::fflush(stdout);
-        std::fprintf(stderr, "conduitctl: conduitd left the bus; waiting for it to come back\n");
         return;
     }
     if (hostLost_) return;

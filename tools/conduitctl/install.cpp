@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cstdio>
+
 namespace conduit::ctl {
 
 namespace {
@@ -39,10 +41,17 @@ int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, 
             return hostAlive(host) ? kExitRejected
                                    : printError(name, kExitError,
                                                 QStringLiteral("conduitd left the bus while it verified the bundle"));
-        printLine(QStringLiteral("bundle verified by the host; campaign queued"));
+        if (jsonOutput())
+            std::printf("{\"event\":\"queued\"}\n");
+        else
+            printLine(QStringLiteral("bundle verified by the host; campaign queued"));
+        std::fflush(stdout);
         if (p.isSet(QStringLiteral("no-wait"))) return kExitOk;
     } else if (host.property("State").toString() == QLatin1String("Idle") && !p.isSet(QStringLiteral("follow"))) {
-        printLine(QStringLiteral("no campaign in progress (--follow waits for the next one)"));
+        if (jsonOutput())
+            std::printf("{\"event\":\"idle\"}\n");
+        else
+            printLine(QStringLiteral("no campaign in progress (--follow waits for the next one)"));
         return kExitOk;
     } else {
         // Start from the current state: a question asked, or a condition
@@ -62,7 +71,7 @@ int follow(QDBusInterface &host, const QCommandLineParser &p, const char *name, 
         return printError(name, kExitError,
                           QStringLiteral("conduitd left the bus (%1) before the campaign finished; last known: %2")
                               .arg(host.service(), watcher.lastKnown()));
-    return watcher.outcome() == QLatin1String("success") || installPath.isEmpty() ? kExitOk : kExitRejected;
+    return exitForOutcome(watcher.outcome());
 }
 
 void declareInstall(QCommandLineParser &p) {
@@ -98,8 +107,9 @@ const Subcommand &installSubcommand() {
                               "BUNDLE [--no-wait] [--json]",
                               "Install an update bundle through the host (same checks, consent and reporting).",
                               "The host verifies the bundle (Uptane) for this vehicle, then runs its campaign; this\n"
-                              "command follows it and exits 0 on success, 1 otherwise, 3 when conduitd leaves the\n"
-                              "bus before the campaign ends. Consent is asked as usual\n"
+                              "command follows it and exits by how it ended: 0 success, 4 rolled back, 5 failed,\n"
+                              "6 cancelled, 7 declined; 1 when the host refuses the bundle, 3 when conduitd leaves\n"
+                              "the bus before the campaign ends. Consent is asked as usual\n"
                               "(answer with `conduitctl consent accept` or the HMI).",
                               declareInstall,
                               runInstall};
@@ -110,9 +120,10 @@ const Subcommand &watchSubcommand() {
                               "[--follow] [--json]",
                               "Follow the campaign in progress: states, a progress bar, consent, conditions.",
                               "Starts from the current state: a consent question asked, or a condition missing,\n"
-                              "before it attached is shown first. Ends when the campaign finishes; exits 3 (with\n"
-                              "the last state and campaign seen) when conduitd leaves the bus; with --follow it\n"
-                              "waits for conduitd to come back (a restart, a reboot).",
+                              "before it attached is shown first. Ends when the campaign finishes, with its outcome\n"
+                              "as exit status (0 success, 4 rolled back, 5 failed, 6 cancelled, 7 declined; 0 when\n"
+                              "none is in progress); exits 3 (with the last state and campaign seen) when conduitd\n"
+                              "leaves the bus; with --follow it waits for conduitd to come back (a restart, a reboot).",
                               declareWatch,
                               runWatch};
     return c;

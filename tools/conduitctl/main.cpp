@@ -18,7 +18,9 @@ QString overview() {
     for (const Subcommand *command : subcommands())
         text += QStringLiteral("  %1 %2\n").arg(QLatin1String(command->name), -11).arg(QLatin1String(command->summary));
     text += QStringLiteral(
-        "\nExit status: 0 success, 1 rejected (e.g. attack detected), 2 usage error, 3 could not run.\n");
+        "\nExit status: 0 success, 1 rejected (e.g. attack detected), 2 usage error, 3 could not run;\n"
+        "install and watch, by how the campaign ended: 4 rolled back, 5 failed, 6 cancelled, 7 declined.\n"
+        "With --json every answer, errors included, is JSON on stdout.\n");
     return text;
 }
 
@@ -53,6 +55,9 @@ int main(int argc, char *argv[]) {
         command->declare(parser);
         QStringList rest = args.mid(1);
         rest[0] = QStringLiteral("conduitctl ") + QLatin1String(command->name);
+        // Known before parsing, so that a usage error is JSON too (also
+        // "unknown option --json" from a command without JSON output).
+        setJsonOutput(rest.contains(QLatin1String("--json")));
         if (!parser.parse(rest)) return printError(command->name, kExitUsage, parser.errorText());
         if (parser.isSet(QStringLiteral("help"))) {
             // Qt names the binary by its full path; show the command instead.

@@ -1,6 +1,7 @@
 // Read-only views of the host: status, agents (inventory), history.
 #include "hostbus.h"
 #include "subcommand.h"
+#include "text/untrustedtext.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -156,13 +157,16 @@ int runHistory(const QCommandLineParser &p) {
     }
     for (const QJsonValue &v : a) {
         const QJsonObject r = v.toObject();
+        // One campaign, one line: a reason (an agent's or a server's text)
+        // that carries a newline or a carriage return must not forge or
+        // overwrite a line, so those are escaped here too.
+        auto field = [&r](const char *key) { return text::printable(r.value(QLatin1String(key)).toString()); };
+        const QString reason = field("reason");
         printLine(QStringLiteral("%1  %2  %3%4")
-                      .arg(r.value(QLatin1String("finished")).toString())
-                      .arg(r.value(QLatin1String("outcome")).toString(), -11)
-                      .arg(r.value(QLatin1String("name")).toString())
-                      .arg(r.value(QLatin1String("reason")).toString().isEmpty()
-                               ? QString()
-                               : QStringLiteral(": ") + r.value(QLatin1String("reason")).toString()));
+                      .arg(field("finished"))
+                      .arg(field("outcome"), -11)
+                      .arg(field("name"))
+                      .arg(reason.isEmpty() ? QString() : QStringLiteral(": ") + reason));
     }
     if (a.isEmpty()) printLine(QStringLiteral("no campaigns yet"));
     return kExitOk;

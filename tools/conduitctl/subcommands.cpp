@@ -2,9 +2,29 @@
 
 #include "text/untrustedtext.h"
 
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <cstdio>
 
 namespace conduit::ctl {
+
+namespace {
+bool jsonOutput_ = false;
+} // namespace
+
+void setJsonOutput(bool on) { jsonOutput_ = on; }
+bool jsonOutput() { return jsonOutput_; }
+
+int exitForOutcome(const QString &outcome) {
+    static const QHash<QString, int> codes{{QStringLiteral("success"), kExitOk},
+                                           {QStringLiteral("rolled-back"), kExitRolledBack},
+                                           {QStringLiteral("failed"), kExitFailed},
+                                           {QStringLiteral("cancelled"), kExitCancelled},
+                                           {QStringLiteral("declined"), kExitDeclined}};
+    return codes.value(outcome, kExitFailed);
+}
 
 const std::vector<const Subcommand *> &subcommands() {
     static const std::vector<const Subcommand *> table{
@@ -23,6 +43,15 @@ void printLine(const QString &line) {
 }
 
 int printError(const char *subcommand, int exitCode, const QString &message) {
+    if (jsonOutput_) {
+        // JSON escapes control characters itself.
+        const QJsonObject error{{QStringLiteral("command"), QLatin1String(subcommand)},
+                                {QStringLiteral("error"), message},
+                                {QStringLiteral("exit_code"), exitCode}};
+        std::printf("%s\n", QJsonDocument(error).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);
+        return exitCode;
+    }
     std::fprintf(stderr, "conduitctl %s: %s\n", subcommand,
                  text::printableLocal8Bit(message, text::Newlines::Keep).constData());
     return exitCode;

@@ -248,6 +248,9 @@ TestCase {
         verify(flow.errorText.indexOf("too late to cancel") >= 0)
         host.callFailed("Cancel", "org.freedesktop.DBus.Error.NoReply", "")
         verify(flow.errorText !== notAsked)
+        const noAnswer = flow.errorText
+        host.callFailed("Postpone", "io.conduit.Host1.Error.DeferralLimitReached", "at most 1 time(s)")
+        verify(flow.errorText !== notAsked && flow.errorText !== noAnswer && flow.errorText !== "")
     }
 
     function test_unmetConditionsTranslated() {

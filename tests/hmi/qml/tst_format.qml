@@ -46,6 +46,11 @@ TestCase {
         verify(battery !== "Battery at 12 %, needs 40 %")
         verify(battery.indexOf("12") >= 0 && battery.indexOf("40") > battery.indexOf("12"), battery)
         verify(Format.condition("Stop the vehicle (speed 30 km/h)").indexOf("30") >= 0)
+        // Still moving is never shown as 0 km/h: rounded up.
+        compare(Format.condition("Stop the vehicle (speed 0.4 km/h)"),
+                qsTranslate("Format", "Stop the vehicle (speed %1 km/h)").arg("1"))
+        compare(Format.condition("Stop the vehicle (speed 29.2 km/h)"),
+                qsTranslate("Format", "Stop the vehicle (speed %1 km/h)").arg("30"))
         compare(Format.condition("Close the sunroof"), "Close the sunroof")
     }
 

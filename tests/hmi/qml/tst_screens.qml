@@ -349,6 +349,38 @@ Item {
             compare(notice.text, lang() === "de" ? "3 gespeicherte Datensätze gelöscht." : "3 stored records deleted.")
         }
 
+        // No postpone left by the signed limit: Later and Schedule are not
+        // offered, on either consent screen nor when postponed.
+        function test_noPostponeLeft_data() {
+            return [{ tag: "available", screen: "available" }, { tag: "installConsent", screen: "installConsent" },
+                    { tag: "postponed", screen: "postponed" }]
+        }
+        function test_noPostponeLeft(data) {
+            make(1280)
+            show(data.screen)
+            verify(button("scheduleButton").visible)
+            const note = findChild(root.currentScreen, "noPostponeNote")
+            verify(note === null || !note.visible)
+            const c = Object.assign({}, host.campaign)
+            c.deferrals_left = 0
+            host.campaign = c
+            compare(root.screen, data.screen)
+            verify(!findChild(root.currentScreen, "scheduleButton").visible)
+            const later = findChild(root.currentScreen, "laterButton")
+            verify(later === null || !later.visible)
+            if (data.screen !== "postponed") // the question says why there is no Later
+                verify(findChild(root.currentScreen, "noPostponeNote").visible)
+            waitForRendering(root)
+            const bs = buttons(root.currentScreen)
+            verify(bs.length > 0)
+            for (const b of bs) // the others move up: nothing is left off screen
+                verify(b.mapToItem(root, 0, 0).x + b.width <= root.width)
+            const postpones = () => host.calls.filter(c => c[0] === "postpone").length
+            const before = postpones() // "postponed" was reached by one
+            root.flow.later()
+            compare(postpones(), before)
+        }
+
         function test_refusedRequestIsShown() {
             make(1280)
             show("available")

@@ -9,6 +9,7 @@
 #include <QDBusReply>
 #include <QDBusServiceWatcher>
 #include <QDBusUnixFileDescriptor>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -115,6 +116,24 @@ class TestControlApi : public QObject {
                        v.toObject().value(QLatin1String("version")).toString() + QLatin1Char('/') +
                            v.toObject().value(QLatin1String("update_state")).toString());
         return out;
+    }
+    struct CtlRun {
+        int exitCode = -1;
+        QByteArray out, err;
+    };
+    // conduitctl on this test's session bus, to its end (bounded).
+    static CtlRun conduitctl(const QStringList &args) {
+        QProcess p;
+        p.start(kBin + QStringLiteral("/conduitctl"), args + QStringList{QStringLiteral("--session")});
+        if (!p.waitForFinished(60000)) p.kill();
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+                p.readAllStandardError()};
+    }
+    // Every line of `out` is a JSON object; "" when so, else the first that is not.
+    static QString firstNonJsonLine(const QByteArray &out) {
+        for (const QByteArray &line : out.split('\n'))
+            if (!line.isEmpty() && !QJsonDocument::fromJson(line).isObject()) return QString::fromUtf8(line);
+        return out.isEmpty() ? QStringLiteral("(no output)") : QString();
     }
     QVariant prop(const QString &name) { return host_->property(name.toLatin1().constData()); }
     QJsonObject finishedResult(QSignalSpy &spy) {
@@ -482,6 +501,168 @@ private slots:
                  QStringLiteral("io.conduit.Host1.Error.Refused"));
     }
 
+    // The signed deferral limit: the campaign says how many postpones are
+    // left, and one beyond it is DeferralLimitReached (not NotAsked).
+    void postponeBeyondTheDeferralLimit() {
+        const QString bundle = release({QStringLiteral("--max-deferrals"), QStringLiteral("1")});
+        QVERIFY(!bundle.isEmpty());
+        QSignalSpy consent(&listener_, &Listener::consent);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(consent.wait(15000));
+        auto deferralsLeft = [](const QString &campaignJson) {
+            return QJsonDocument::fromJson(campaignJson.toUtf8())
+                .object()
+                .value(QLatin1String("deferrals_left"))
+                .toInt(-2);
+        };
+        QCOMPARE(deferralsLeft(listener_.consentCampaign), 1);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QDBusMessage r = host_->call(QStringLiteral("Postpone"), QStringLiteral("download"), now - 10);
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.InvalidArgument"));
+        r = host_->call(QStringLiteral("Postpone"), QStringLiteral("download"), now + 2);
+        QCOMPARE(r.type(), QDBusMessage::ReplyMessage);
+        QVERIFY(consent.wait(15000)); // asked again at that time
+        QCOMPARE(deferralsLeft(listener_.consentCampaign), 0);
+        QCOMPARE(deferralsLeft(host_->call(QStringLiteral("GetCampaign")).arguments().value(0).toString()), 0);
+        r = host_->call(QStringLiteral("Postpone"), QStringLiteral("download"), now + 3600);
+        QCOMPARE(r.errorName(), QStringLiteral("io.conduit.Host1.Error.DeferralLimitReached"));
+        QVERIFY2(r.errorMessage().contains(QLatin1String("at most 1")), qPrintable(r.errorMessage()));
+        QCOMPARE(prop(QStringLiteral("State")).toString(), QStringLiteral("AwaitingDownloadConsent"));
+        // Not asked at all is still NotAsked.
+        QCOMPARE(host_->call(QStringLiteral("Postpone"), QStringLiteral("install"), now + 3600).errorName(),
+                 QStringLiteral("io.conduit.Host1.Error.NotAsked"));
+        QCOMPARE(host_->call(QStringLiteral("Decline"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("declined"));
+    }
+
+    // Idle after a campaign that moved bytes: no figures of it are left.
+    void idlePropertiesReset() {
+        const QString bundle = release();
+        QVERIFY(!bundle.isEmpty());
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QSignalSpy progress(&listener_, &Listener::progress);
+        QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("success"));
+        host_->call(QStringLiteral("SetAutoConsent"), false);
+        QVERIFY(!progress.isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(prop(QStringLiteral("State")).toString(), QStringLiteral("Idle"), 10000);
+        QCOMPARE(prop(QStringLiteral("BytesDone")).toULongLong(), 0ull);
+        QCOMPARE(prop(QStringLiteral("BytesTotal")).toULongLong(), 0ull);
+        QCOMPARE(prop(QStringLiteral("EtaSeconds")).toInt(), -1);
+        QCOMPARE(prop(QStringLiteral("Phase")).toInt(), -1);
+    }
+
+    // A 200 KB Cancel reason with control characters reaches the engine,
+    // the journal and the history as one line of 256 code points.
+    void cancelReasonIsBoundedAndSanitised() {
+        const QString bundle = release();
+        QVERIFY(!bundle.isEmpty());
+        QSignalSpy consent(&listener_, &Listener::consent);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        QCOMPARE(host_->call(QStringLiteral("InstallBundle"), bundle).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(consent.wait(15000));
+        const QString huge = QStringLiteral("stop\x1b[2J\n") + QString(200 * 1024, QLatin1Char('r'));
+        QCOMPARE(host_->call(QStringLiteral("Cancel"), huge).type(), QDBusMessage::ReplyMessage);
+        const QJsonObject result = finishedResult(finished);
+        const QString expected =
+            QStringLiteral("cancelled: stop\ufffd[2J\ufffd") + QString(246, QLatin1Char('r')) + QChar(0x2026);
+        QCOMPARE(result.value(QLatin1String("reason")).toString(), expected);
+        QCOMPARE(lastInHistory().value(QLatin1String("reason")).toString(), expected);
+        for (const QString &name : QDir(work_.filePath(QStringLiteral("state"))).entryList(QDir::Files)) {
+            QFile f(work_.filePath(QStringLiteral("state/") + name));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray bytes = f.readAll();
+            QVERIFY2(!bytes.contains(QByteArray(1000, 'r')), qPrintable(name)); // nothing kept unbounded
+        }
+    }
+
+    // install and watch exit by the campaign's outcome (docs/dbus-api.md):
+    // declined 7, cancelled 6; with --json every line is JSON, errors too.
+    void conduitctlExitsByOutcome() {
+        QSignalSpy consent(&listener_, &Listener::consent);
+        QSignalSpy finished(&listener_, &Listener::finished);
+        const QString declined = release();
+        QVERIFY(!declined.isEmpty());
+        QProcess install;
+        install.start(kBin + QStringLiteral("/conduitctl"),
+                      {QStringLiteral("install"), declined, QStringLiteral("--session"), QStringLiteral("--json")});
+        QVERIFY(consent.wait(15000));
+        QCOMPARE(host_->call(QStringLiteral("Decline"), QStringLiteral("download")).type(), QDBusMessage::ReplyMessage);
+        QVERIFY(install.waitForFinished(30000));
+        const QByteArray out = install.readAllStandardOutput();
+        QCOMPARE(install.exitCode(), 7);
+        QVERIFY2(firstNonJsonLine(out).isEmpty(), qPrintable(firstNonJsonLine(out)));
+        QVERIFY2(out.contains("\"event\":\"queued\""), out.constData());
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("declined"));
+
+        const QString cancelled = release();
+        QVERIFY(!cancelled.isEmpty());
+        install.start(kBin + QStringLiteral("/conduitctl"),
+                      {QStringLiteral("install"), cancelled, QStringLiteral("--session")});
+        QVERIFY(consent.wait(15000));
+        QProcess watch; // attached while the question is open
+        watch.start(kBin + QStringLiteral("/conduitctl"), {QStringLiteral("watch"), QStringLiteral("--session")});
+        QVERIFY(watch.waitForStarted(10000));
+        QVERIFY(watch.waitForReadyRead(15000)); // its first line: the state it started from
+        QCOMPARE(host_->call(QStringLiteral("Cancel"), QStringLiteral("changed my mind")).type(),
+                 QDBusMessage::ReplyMessage);
+        QVERIFY(install.waitForFinished(30000));
+        QVERIFY(watch.waitForFinished(30000));
+        QCOMPARE(install.exitCode(), 6);
+        QCOMPARE(watch.exitCode(), 6);
+        QCOMPARE(finishedOutcome(finished), QStringLiteral("cancelled"));
+        // Nothing in progress: watch has nothing to report, and says so in JSON.
+        CtlRun idle = conduitctl({QStringLiteral("watch"), QStringLiteral("--json")});
+        QCOMPARE(idle.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(idle.out).object().value(QLatin1String("event")).toString(),
+                 QStringLiteral("idle"));
+
+        // Errors with --json: JSON on stdout, with the exit status in it.
+        const QString garbage = notesFile(QStringLiteral("garbage.bundle"), "not a bundle");
+        for (const auto &[args, code] :
+             {std::pair{QStringList{QStringLiteral("install"), garbage, QStringLiteral("--json")}, 1},
+              std::pair{QStringList{QStringLiteral("install"), work_.filePath(QStringLiteral("missing.bundle")),
+                                    QStringLiteral("--json")},
+                        2},
+              std::pair{QStringList{QStringLiteral("status"), QStringLiteral("--json"), QStringLiteral("--bogus")},
+                        2}}) {
+            const CtlRun r = conduitctl(args);
+            QCOMPARE(r.exitCode, code);
+            const QJsonObject error = QJsonDocument::fromJson(r.out).object();
+            QVERIFY2(!error.value(QLatin1String("error")).toString().isEmpty(), r.out.constData());
+            QCOMPARE(error.value(QLatin1String("exit_code")).toInt(), code);
+            QCOMPARE(error.value(QLatin1String("command")).toString(), args.first());
+        }
+    }
+
+    // A reason with control characters (written by an older host, or an
+    // agent's message): `history` shows each campaign on one line, with no
+    // raw ESC, CR or LF from the reason.
+    void historyEscapesControlCharacters() {
+        QVERIFY(stopHost());
+        QFile file(work_.filePath(QStringLiteral("state/history.json")));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonArray history = QJsonDocument::fromJson(file.readAll()).array();
+        file.close();
+        QVERIFY(!history.isEmpty());
+        QJsonObject forged = history.first().toObject();
+        forged.insert(QStringLiteral("name"), QStringLiteral("forged\x1b]0;title\x07"));
+        forged.insert(QStringLiteral("reason"), QStringLiteral("boom\x1b[2J\rover\n2026-01-01  success  fake"));
+        history.append(forged); // the oldest
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(QJsonDocument(history).toJson());
+        file.close();
+        QVERIFY(startHost());
+        const CtlRun r = conduitctl({QStringLiteral("history")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(!r.out.contains('\x1b') && !r.out.contains('\x07') && !r.out.contains('\r'), r.out.constData());
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), history.size());
+        QVERIFY2(lines.last().contains("boom\\x1b[2J\\rover\\n2026-01-01  success  fake"), lines.last().constData());
+    }
+
     // A device fails: the result says on which device, in which step and
     // what happened, beside the technical reason: in CampaignFinished, in
     // GetHistory, in conduitctl history --json, and after conduitd restarts.
@@ -510,6 +691,17 @@ private slots:
         QVERIFY(stopHost());
         QVERIFY(startHost());
         QCOMPARE(lastInHistory(), result); // read back from conduitd's history file
+    }
+
+    // A campaign that rolls back: install exits 4.
+    void conduitctlExitsRolledBack() {
+        const QString bundle = release();
+        QVERIFY(!bundle.isEmpty());
+        QCOMPARE(host_->call(QStringLiteral("SetAutoConsent"), true).type(), QDBusMessage::ReplyMessage);
+        const CtlRun r = conduitctl({QStringLiteral("install"), bundle});
+        host_->call(QStringLiteral("SetAutoConsent"), false);
+        QCOMPARE(r.exitCode, 4);
+        QVERIFY2(r.out.contains("result: rolled-back"), r.out.constData());
     }
 };
 

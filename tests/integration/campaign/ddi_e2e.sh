@@ -174,6 +174,9 @@ drive() {
   # Bounded: a campaign that does not end within 2 minutes fails the run.
   local limit=120
   [ -n "${CONDUIT_DEMO_HMI:-}" ] && limit=900 # a person answers in the HMI
+  # watch exits by the outcome (4 rolled back, ... docs/dbus-api.md): the
+  # checks after each campaign judge it; a timeout (124) fails here.
+  local rc=0
   timeout "$limit" "$bin/conduitctl" watch --follow --json --session | while read -r event; do
     case "$event" in
       *'"event":"consent"'*)
@@ -190,7 +193,8 @@ drive() {
       *'"event":"state"'*) echo "  state: $(sed -n 's/.*"state":"\([A-Za-z]*\)".*/\1/p' <<< "$event")" ;;
       *'"event":"finished"'*) echo "  result: $(sed -n 's/.*"outcome":"\([a-z-]*\)".*/\1/p' <<< "$event")"; break ;;
     esac
-  done
+  done || rc=$?
+  [ "$rc" -le 7 ] || { echo "FAIL: conduitctl watch ended with status $rc (124: the campaign did not end in ${limit} s)"; exit 1; }
 }
 # The devices the campaign updates (not the sink; the camera takes no updates).
 versions() { ctl agents | awk 'NR > 1 && $0 !~ /^ / && $1 != "sink-1" && $1 != "camera-1" {print $1 "=" $4}' | sort | tr '\n' ' '; }

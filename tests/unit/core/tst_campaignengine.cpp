@@ -369,11 +369,18 @@ private slots:
         f.engine->submit(c);
         QVERIFY(asked.wait());
         QString error;
+        CampaignEngine::Refusal refusal;
+        QCOMPARE(f.engine->deferralsLeft(), 1);
         QVERIFY(f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
                                         QDateTime::currentDateTimeUtc().addMSecs(50), &error));
         QVERIFY(asked.wait());
+        QCOMPARE(f.engine->deferralsLeft(), 0);
         QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
-                                         QDateTime::currentDateTimeUtc().addSecs(60), &error));
+                                         QDateTime::currentDateTimeUtc().addSecs(-1), &error, &refusal));
+        QCOMPARE(refusal, CampaignEngine::Refusal::InvalidTime);
+        QVERIFY(!f.engine->answerConsent(CampaignEngine::ConsentKind::Download, CampaignEngine::Answer::Postpone,
+                                         QDateTime::currentDateTimeUtc().addSecs(60), &error, &refusal));
+        QCOMPARE(refusal, CampaignEngine::Refusal::DeferralLimit);
         QVERIFY2(error.contains(QLatin1String("may not be postponed again (signed policy: at most 1")),
                  qPrintable(error));
         QCOMPARE(f.engine->state(), State::AwaitingDownloadConsent);

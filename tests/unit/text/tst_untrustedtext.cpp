@@ -33,6 +33,31 @@ private slots:
         QVERIFY(!printableLocal8Bit(in).contains('\0'));
     }
 
+    void boundedLineReplacesControlCharacters() {
+        QCOMPARE(boundedLine(QStringLiteral("a\x1b[2J\r\nb\tc\u009bd\u202ee\x7f"), 256),
+                 QStringLiteral("a\ufffd[2J\ufffd\ufffdb\ufffdc\ufffdd\ufffde\ufffd"));
+        const QString plain = QStringLiteral("Prüfung über 10 % – ok");
+        QCOMPARE(boundedLine(plain, 256), plain);
+        const QChar lone[] = {QChar(0xD83D), QChar(u'x'), QChar(0xDE00)};
+        QCOMPARE(boundedLine(QStringView(lone, 3), 256), QStringLiteral("\ufffdx\ufffd"));
+    }
+
+    // Cut by code points, never inside a surrogate pair, the cut marked.
+    void boundedLineIsCutAtCodePoints() {
+        QCOMPARE(boundedLine(QStringLiteral("abcdef"), 6), QStringLiteral("abcdef"));
+        QCOMPARE(boundedLine(QStringLiteral("abcdefg"), 6), QStringLiteral("abcde\u2026"));
+        const QString emoji = QString::fromUcs4(U"\U0001F600\U0001F600\U0001F600");
+        QCOMPARE(emoji.size(), 6); // three surrogate pairs
+        QCOMPARE(boundedLine(emoji, 3), emoji);
+        QCOMPARE(boundedLine(emoji, 2), QString::fromUcs4(U"\U0001F600\u2026"));
+        const QString huge(200 * 1024, QChar(u'x'));
+        const QString cut = boundedLine(huge + QString::fromUcs4(U"\U0001F600"), 256);
+        QCOMPARE(cut.size(), 256);
+        QVERIFY(cut.endsWith(QChar(0x2026)));
+        QVERIFY(cut.toUtf8().size() == 255 + 3);
+        QCOMPARE(QString::fromUtf8(cut.toUtf8()), cut); // valid UTF-8 both ways
+    }
+
     void newlinesCanBeKept() {
         QCOMPARE(printable(QStringLiteral("notes:\nline 2\x1b"), Newlines::Keep),
                  QStringLiteral("notes:\nline 2\\x1b"));
