@@ -89,7 +89,7 @@ vm_server() {
 }
 
 vm_server_closed() {
-  curl -sf "$server/admin/feedback?action=1" | tr ',' '\n' | grep -o '"finished":"[a-z]*"' | tail -1 | cut -d'"' -f4
+  { curl -sf "$server/admin/feedback?action=1" || true; } | tr ',' '\n' | { grep -o '"finished":"[a-z]*"' || true; } | tail -1 | cut -d'"' -f4
 }
 
 # One power-on. The guest reaches the server as 10.0.2.100:80 (guestfwd:
@@ -102,7 +102,7 @@ vm_start() {
   nice -n 10 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nodefaults -no-reboot \
     -display none -monitor none -serial "file:$2" \
     -kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver" \
-    -append "console=ttyS0 no_timer_check root=/dev/vda rw panic=-1 loglevel=4 conduit_vm.wait=${CONDUIT_VM_WAIT:-900} $init" \
+    -append "console=ttyS0 no_timer_check root=/dev/vda rw panic=-1 loglevel=4 conduit_vm.wait=${CONDUIT_VM_WAIT:-900} conduit_vm.time=$(date +%s) $init" \
     -drive file=root.qcow2,format=qcow2,if=virtio \
     -drive file=state.img,format=raw,if=virtio \
     -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat - TCP:127.0.0.1:$port" \
@@ -116,7 +116,7 @@ vm_wait_exit() {
     [ "$SECONDS" -lt "$end" ] || return 1
     sleep 0.5
   done
-  wait "$qemu_pid" 2>/dev/null
+  wait "$qemu_pid" 2>/dev/null || true
   qemu_pid=
   return 0
 }
@@ -134,8 +134,8 @@ vm_wait_line() {
 
 vm_kill() {
   [ -n "${qemu_pid:-}" ] || return 0
-  kill -KILL "$qemu_pid" 2>/dev/null
-  wait "$qemu_pid" 2>/dev/null
+  kill -KILL "$qemu_pid" 2>/dev/null || true
+  wait "$qemu_pid" 2>/dev/null || true
   qemu_pid=
 }
 
