@@ -103,8 +103,12 @@ sed -i 's/^bus = system/bus = session/' "$root/etc/conduit/conduit.conf" # not u
 mkdir -p "$root/var/lib/conduit"
 inv=$("$root/usr/bin/conduitd" --config "$root/etc/conduit/conduit.conf" --inventory --json 2>"$work/inventory.err") ||
   bad "conduitd --inventory with the shipped configuration failed"
-[ -s "$work/inventory.err" ] && bad "the shipped configuration gives warnings: $(cat "$work/inventory.err")" ||
-  ok "the shipped configuration loads without a warning"
+# The one warning expected: the package turns the runners' compartments off
+# (they cannot be applied under conduitd.service, docs/packaging.md).
+grep -v -F "agents run unsandboxed, with conduitd's privileges ([agents] sandbox = off" "$work/inventory.err" > "$work/inventory.other" || true
+grep -q -F "([agents] sandbox = off" "$work/inventory.err" || bad "the shipped configuration does not turn the runners' compartments off"
+[ -s "$work/inventory.other" ] && bad "the shipped configuration gives warnings: $(cat "$work/inventory.other")" ||
+  ok "the shipped configuration loads without another warning"
 for dev in example-ecu-1 sink-1; do
   grep -q "\"id\": \"$dev\"" <<< "$inv" && ok "shipped agent's device $dev is up" || bad "no $dev: $inv"
 done

@@ -40,10 +40,6 @@ fi
 
 score=$(systemd-analyze security --offline=yes --root="$root" conduitd.service 2>&1 | sed -n 's/.*Overall exposure level for conduitd.service: \([0-9.]*\).*/\1/p')
 if [ -z "$score" ]; then echo "FAIL no security score"; fail=1
-# The goal was below 3.0 (2.2 with no capability at all); building the
-# agents' compartments needs CAP_SYS_ADMIN, CAP_SETUID/GID, CAP_SETPCAP,
-# CAP_CHOWN, CAP_KILL and mount/net namespaces (docs/packaging.md), 3.6.
-# Held there: any further exposure fails.
-elif awk -v s="$score" 'BEGIN { exit !(s <= 3.6) }'; then echo "ok   systemd-analyze security: $score (at most 3.6)"
-else echo "FAIL systemd-analyze security: $score (more than 3.6)"; fail=1; fi
+elif awk -v s="$score" 'BEGIN { exit !(s < 3.0) }'; then echo "ok   systemd-analyze security: $score (below 3.0)"
+else echo "FAIL systemd-analyze security: $score (3.0 or more)"; fail=1; fi
 exit $fail
